@@ -1,0 +1,86 @@
+"""Fast inserts of many rows: binary-free COPY on PostgreSQL, executemany elsewhere.
+
+For demo data, history imports and benchmarks. Rows are plain dicts keyed by field name; the
+caller supplies primary keys, so child rows can point at parents written in the same batch.
+Nothing here runs model `save()` or validation: callers insert only rows they built themselves.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from django.core.management.color import no_style
+from django.db import connection, models
+
+
+class TableWriter:
+    def __init__(self, model: type[models.Model], field_names: list[str] | None = None):
+        """Writes the named fields, or every concrete field. A row that leaves a field out
+        gets the field's default."""
+        self.model = model
+        if field_names is None:
+            self.fields = list(model._meta.concrete_fields)
+        else:
+            self.fields = [model._meta.get_field(name) for name in field_names]
+        self.columns = [field.column for field in self.fields]
+        self.is_postgres = connection.vendor == "postgresql"
+        self.converters = [self._converter(field) for field in self.fields]
+
+    def _converter(self, field):
+        if isinstance(field, models.JSONField):
+            return json.dumps
+        if self.is_postgres:
+            return None  # psycopg adapts dates, decimals and booleans itself
+        if isinstance(field, (models.DateTimeField, models.DecimalField)):
+            return lambda value, field=field: field.get_db_prep_save(value, connection)
+        return None
+
+    def _prepared(self, rows: Iterable[dict]):
+        pairs = list(zip(self.fields, self.converters))
+        for row in rows:
+            values = []
+            for field, convert in pairs:
+                if field.attname in row:
+                    value = row[field.attname]
+                elif field.has_default():
+                    value = field.get_default()
+                else:
+                    value = None
+                if value is not None and convert is not None:
+                    value = convert(value)
+                values.append(value)
+            yield values
+
+    def write(self, rows: list[dict]) -> int:
+        if not rows:
+            return 0
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(column) for column in self.columns)
+        with connection.cursor() as cursor:
+            if self.is_postgres:
+                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for values in self._prepared(rows):
+                        copy.write_row(values)
+            else:
+                placeholders = ", ".join(["%s"] * len(self.columns))
+                cursor.executemany(
+                    f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",
+                    list(self._prepared(rows)),
+                )
+        return len(rows)
+
+
+def next_id(model: type[models.Model]) -> int:
+    """The first free primary key above every existing row."""
+    highest = model.objects.aggregate(highest=models.Max("pk"))["highest"]
+    return (highest or 0) + 1
+
+
+def reset_sequences(*model_classes: type[models.Model]) -> None:
+    """After inserting explicit ids, point PostgreSQL's id sequences past them."""
+    statements = connection.ops.sequence_reset_sql(no_style(), list(model_classes))
+    if statements:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)

@@ -1,0 +1,28 @@
+"""The navigation bar: each area of Handoff adds its entry here, with who may see it."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from leads.roles import Role, has_role
+
+ALL_ROLES = tuple(Role.values)
+
+# (URL name, label, roles that see it)
+NAVIGATION = [
+    ("home", _("Overview"), ALL_ROLES),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"navigation": []}
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    items = [
+        {"url": reverse(name), "label": label, "active": name == current}
+        for name, label, roles in NAVIGATION
+        if has_role(user, *roles) or user.is_staff
+    ]
+    if user.is_staff:
+        items.append({"url": reverse("admin:index"), "label": _("Admin"), "active": False})
+    return {"navigation": items}

@@ -1,0 +1,69 @@
+import subprocess
+import sys
+from pathlib import Path
+
+from django.test import override_settings
+
+from revops import checks
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+@override_settings(DEBUG=False, SECRET_KEY="django-insecure-handoff-development-only")
+def test_development_key_without_debug_is_an_error():
+    assert [e.id for e in checks.check_secret_key(None)] == ["revops.E001"]
+
+
+@override_settings(DEBUG=True, SECRET_KEY="django-insecure-handoff-development-only")
+def test_development_key_is_fine_while_debugging():
+    assert checks.check_secret_key(None) == []
+
+
+@override_settings(BUSINESS_TIME_ZONE="Europe/Amsterdm")
+def test_unknown_business_time_zone_is_an_error():
+    errors = checks.check_business_time_zone(None)
+    assert [e.id for e in errors] == ["revops.E002"]
+    assert "Europe/Amsterdm" in errors[0].msg
+
+
+def run_manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT,
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_passes_with_production_settings(tmp_path):
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={
+            "SECRET_KEY": "a-long-random-production-secret-" + "x" * 40,
+            "ALLOWED_HOSTS": "handoff.example.nl",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/prod.sqlite3",
+            "SECURE_SSL_REDIRECT": "true",
+            "SECURE_HSTS_SECONDS": "31536000",
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+            "SECURE_HSTS_PRELOAD": "true",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_start_up_fails_loudly_without_a_secret_key(tmp_path):
+    result = run_manage("check", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
+    assert result.returncode != 0
+    assert "revops.E001" in result.stderr
+
+
+def test_start_up_fails_loudly_on_a_mistyped_boolean():
+    result = run_manage("check", env={"DEBUG": "ture"})
+    assert result.returncode != 0
+    assert "DEBUG='ture' is not a boolean" in result.stderr
