@@ -18,6 +18,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+# Free mail providers: an address here says nothing about the company the person works for.
+PERSONAL_EMAIL_DOMAINS = frozenset(
+    {
+        "gmail.com", "googlemail.com", "hotmail.com", "hotmail.nl", "outlook.com", "outlook.nl",
+        "live.com", "live.nl", "msn.com", "yahoo.com", "yahoo.nl", "icloud.com", "me.com",
+        "ziggo.nl", "kpnmail.nl", "kpnplanet.nl", "planet.nl", "home.nl", "xs4all.nl",
+        "telfort.nl", "hetnet.nl", "chello.nl", "upcmail.nl", "online.nl", "gmx.de", "web.de",
+        "proton.me", "protonmail.com",
+    }
+)
+
+
 class Sector(models.TextChoices):
     FOOD = "food", _("Food & beverages")
     PHARMA = "pharma", _("Pharma & life sciences")
@@ -260,7 +272,9 @@ class Lead(models.Model):
     lost_at = models.DateTimeField(_("lost"), null=True, blank=True)
     disqualified_at = models.DateTimeField(_("disqualified"), null=True, blank=True)
 
-    # The qualification policy's verdict (see leads/scoring.py).
+    # The qualification policy's verdict. score_explanation lists the rules that fired, each
+    # {"kind": "fit" | "engagement" | "decay" | "disqualifier" | "tier", "label": str,
+    #  "points": int}, so every score explains itself.
     fit_score = models.IntegerField(_("fit score"), null=True, blank=True)
     engagement_score = models.IntegerField(_("engagement score"), null=True, blank=True)
     intent_tier = models.CharField(
@@ -310,6 +324,14 @@ class Lead(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def email_domain(self) -> str:
+        return self.email.rpartition("@")[2].lower()
+
+    @property
+    def email_is_personal(self) -> bool:
+        return self.email_domain in PERSONAL_EMAIL_DOMAINS
 
     @property
     def is_open(self) -> bool:

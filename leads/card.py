@@ -1,0 +1,161 @@
+"""The handoff card: the five facts a sales rep needs to act on a lead, and nothing more.
+
+Who they are, what they did, why now, the recommended next step and an opening line built from
+their own behaviour. The lead page shows it on top; notifications (e-mail, Slack, Teams) carry
+it. Built from data already loaded, so callers decide the queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from leads.models import Activity, ConversionAction, IntentTier, Lead, StageChange
+
+RECENT_ACTIVITIES = 6
+HIGH_INTENT_ACTIONS = {
+    ConversionAction.QUOTE_REQUEST,
+    ConversionAction.DEMO_REQUEST,
+    ConversionAction.CONTACT_FORM,
+    ConversionAction.CALLBACK,
+}
+
+
+class NextStep(models.TextChoices):
+    CALL = "call", gettext_lazy("Call")
+    EMAIL = "email", gettext_lazy("E-mail")
+    LINKEDIN = "linkedin", gettext_lazy("LinkedIn")
+
+
+@dataclass(frozen=True)
+class Who:
+    name: str
+    job_title: str
+    company: str
+    employees: int | None
+    sector: str
+    is_existing_customer: bool
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class WhyNow:
+    stage: str
+    summary: str  # "MQL since … by qualification policy: …"
+    score_lines: list[dict]  # the policy's explanation: {"kind", "label", "points"}
+    fit_score: int | None
+    engagement_score: int | None
+
+
+@dataclass(frozen=True)
+class HandoffCard:
+    who: Who
+    did: list[Activity]
+    why_now: WhyNow
+    next_step: str
+    next_step_reason: str
+    opening_line: str
+
+
+def build_card(lead: Lead, *, activities: Sequence[Activity], last_change: StageChange | None) -> HandoffCard:
+    """`activities` in time order (oldest first); `last_change` is the change that brought the
+    lead to its current stage, if any."""
+    company = lead.company
+    who = Who(
+        name=lead.full_name or lead.email,
+        job_title=lead.job_title,
+        company=company.name if company else "",
+        employees=company.employees if company else None,
+        sector=company.get_sector_display() if company and company.sector else "",
+        is_existing_customer=lead.is_existing_customer,
+        email=lead.email,
+        phone=lead.phone,
+    )
+    next_step, reason = recommend_next_step(lead, activities)
+    return HandoffCard(
+        who=who,
+        did=list(activities)[-RECENT_ACTIVITIES:],
+        why_now=why_now(lead, last_change),
+        next_step=next_step,
+        next_step_reason=reason,
+        opening_line=opening_line(lead, activities),
+    )
+
+
+def why_now(lead: Lead, last_change: StageChange | None) -> WhyNow:
+    stage_label = Lead.Stage(lead.stage).label
+    if last_change is None:
+        summary = _("%(stage)s, no stage change yet.") % {"stage": stage_label}
+    else:
+        summary = _("%(stage)s since %(when)s, by %(actor)s") % {
+            "stage": stage_label,
+            "when": timezone.localtime(last_change.changed_at).strftime("%Y-%m-%d %H:%M"),
+            "actor": last_change.actor,
+        }
+        if last_change.reason:
+            summary += f": {last_change.reason}"
+    return WhyNow(
+        stage=lead.stage,
+        summary=summary,
+        score_lines=list(lead.score_explanation or []),
+        fit_score=lead.fit_score,
+        engagement_score=lead.engagement_score,
+    )
+
+
+def recommend_next_step(lead: Lead, activities: Sequence[Activity]) -> tuple[str, str]:
+    """Call when they asked for contact or are already a customer and we have a number;
+    otherwise write, on LinkedIn for a decision maker without an e-mail address."""
+    asked_for_contact = lead.conversion_action in HIGH_INTENT_ACTIONS or any(
+        a.kind == Activity.Kind.DEMO_REQUEST for a in activities
+    )
+    if lead.phone and asked_for_contact:
+        return NextStep.CALL, _("They asked for contact: call while it is fresh.")
+    if lead.phone and lead.is_existing_customer:
+        return NextStep.CALL, _("An existing customer: a call from someone they know works best.")
+    if lead.phone and any(a.kind == Activity.Kind.PRICING_PAGE for a in activities):
+        return NextStep.CALL, _("They looked at prices: call to talk about their situation.")
+    if lead.email and not lead.email_is_personal:
+        return NextStep.EMAIL, _("They are researching: send something useful by e-mail.")
+    return NextStep.LINKEDIN, _("No business address or number: connect on LinkedIn.")
+
+
+def opening_line(lead: Lead, activities: Sequence[Activity]) -> str:
+    """One sentence that shows we know what they looked at, newest and strongest signal first."""
+    name = lead.first_name or lead.full_name or _("sir or madam")
+    product = lead.product_interest
+    by_kind: dict[str, Activity] = {}
+    for activity in activities:
+        by_kind[activity.kind] = activity  # the latest of each kind wins
+    action = lead.conversion_action
+    if action == ConversionAction.QUOTE_REQUEST:
+        if product:
+            return _("Hello %(name)s, thank you for your quote request for %(product)s. Could you tell me a bit more about your line, so the quote fits?") % {"name": name, "product": product}
+        return _("Hello %(name)s, thank you for your quote request. Could you tell me a bit more about your situation, so the quote fits?") % {"name": name}
+    if action == ConversionAction.DEMO_REQUEST or Activity.Kind.DEMO_REQUEST in by_kind:
+        return _("Hello %(name)s, you asked for a demo%(of_product)s. When would suit you, and which problem should it solve for you?") % {
+            "name": name,
+            "of_product": (" " + _("of %(product)s") % {"product": product}) if product else "",
+        }
+    if action in (ConversionAction.CALLBACK, ConversionAction.CONTACT_FORM):
+        return _("Hello %(name)s, you asked us to get in touch. How can I help you?") % {"name": name}
+    webinar = by_kind.get(Activity.Kind.WEBINAR)
+    case_study = by_kind.get(Activity.Kind.CASE_STUDY)
+    if webinar and case_study:
+        return _("Hello %(name)s, you joined our webinar “%(webinar)s” and read “%(case)s”. Is that something you are working on as well?") % {"name": name, "webinar": webinar.title, "case": case_study.title}
+    if webinar:
+        return _("Hello %(name)s, you joined our webinar “%(webinar)s”. What did you take away from it for your own plant?") % {"name": name, "webinar": webinar.title}
+    if case_study:
+        return _("Hello %(name)s, you read our case “%(case)s”. Are you facing a similar question?") % {"name": name, "case": case_study.title}
+    download = by_kind.get(Activity.Kind.DOWNLOAD)
+    if download:
+        return _("Hello %(name)s, you downloaded “%(title)s”. Was it useful, and can I help with the next step?") % {"name": name, "title": download.title}
+    if Activity.Kind.PRICING_PAGE in by_kind:
+        return _("Hello %(name)s, I saw you looked at our prices. Shall I tell you what it would cost in your situation?") % {"name": name}
+    return _("Hello %(name)s, thank you for your interest. What are you working on at the moment?") % {"name": name}
