@@ -33,6 +33,13 @@ def may_see_any(user) -> bool:
     return has_role(user, *Role.values)
 
 
+def reads_only(user) -> bool:
+    """Marketing without a sales or admin role: sees every lead, acts on none."""
+    return has_role(user, Role.MARKETING) and not has_role(
+        user, Role.SALES_REP, Role.SALES_MANAGER, Role.REVOPS_ADMIN
+    )
+
+
 def visible_leads(user) -> QuerySet[Lead]:
     if has_role(user, Role.MARKETING):
         return Lead.objects.all()

@@ -357,6 +357,10 @@ class Lead(SalesActions, models.Model):
         return self.stage in self.OPEN_STAGES
 
     @property
+    def is_with_sales(self) -> bool:
+        return self.stage in self.SALES_STAGES
+
+    @property
     def is_existing_customer(self) -> bool:
         return bool(self.company and self.company.is_customer)
 

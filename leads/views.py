@@ -48,7 +48,7 @@ def lead_queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "now": now,
             "filters": filters.urlencode(),
-            "read_only": not access.actionable_leads(request.user).exists(),
+            "read_only": access.reads_only(request.user),
         },
         status=status,
     )

@@ -25,6 +25,7 @@ def foreign_lead(company):
 def test_rep_sees_and_acts_on_own_leads_only(rep, lead, others_lead):
     assert list(access.visible_leads(rep)) == [lead]
     assert access.may_act_on(rep, lead)
+    assert not access.reads_only(rep)
     assert not access.may_act_on(rep, others_lead)
 
 
@@ -42,6 +43,7 @@ def test_manager_also_sees_a_team_members_lead_without_a_team(manager, rep, comp
 def test_marketing_sees_everything_and_changes_nothing(marketer, lead, foreign_lead):
     assert set(access.visible_leads(marketer)) == {lead, foreign_lead}
     assert not access.may_act_on(marketer, lead)
+    assert access.reads_only(marketer)
     with pytest.raises(PermissionDenied):
         access.lead_to_act_on(marketer, lead.pk)
 

@@ -123,6 +123,13 @@ def test_marketing_sees_all_read_only(client, marketer, rep, other_rep, make_lea
     assert "Read-only" in response.content.decode()
 
 
+def test_a_rep_without_leads_is_not_told_they_are_read_only(client, rep):
+    client.force_login(rep)
+    page = client.get(URL).content.decode()
+    assert "Read-only" not in page
+    assert "No leads match. Nothing waiting for you here." in page
+
+
 def test_someone_without_a_role_gets_403(client, outsider):
     client.force_login(outsider)
     assert client.get(URL).status_code == 403
