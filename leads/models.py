@@ -458,10 +458,9 @@ class Lead(SalesActions, models.Model):
         return activity, created
 
 
-class StageChange(models.Model):
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="stage_changes")
-    from_stage = models.CharField(_("from"), max_length=20, choices=Lead.Stage.choices)
-    to_stage = models.CharField(_("to"), max_length=20, choices=Lead.Stage.choices)
+class RecordedChange(models.Model):
+    """When a lead was changed, and by whom (no one: a rule or the system)."""
+
     changed_at = models.DateTimeField(_("at"), default=timezone.now)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -471,6 +470,19 @@ class StageChange(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def actor(self) -> str:
+        return person_name(self.changed_by) if self.changed_by else str(_("system"))
+
+
+class StageChange(RecordedChange):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(_("from"), max_length=20, choices=Lead.Stage.choices)
+    to_stage = models.CharField(_("to"), max_length=20, choices=Lead.Stage.choices)
     rule = models.CharField(
         _("rule"), max_length=200, blank=True, help_text=_("The automatic rule that moved it.")
     )
@@ -686,20 +698,11 @@ class Feedback(models.Model):
         return ": ".join(parts[:2]) + "".join(f" — {part}" for part in parts[2:])
 
 
-class LeadChange(models.Model):
+class LeadChange(RecordedChange):
     """A change to a lead's own fields other than its stage (the stage has `StageChange`):
     who, when, and each field's value before and after."""
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="changes")
-    changed_at = models.DateTimeField(_("at"), default=timezone.now)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
     # {field name: [before, after]}; datetimes as ISO 8601 strings.
     changes = models.JSONField(_("changes"), default=dict)
 
@@ -711,10 +714,6 @@ class LeadChange(models.Model):
 
     def __str__(self):
         return f"{self.lead}: {', '.join(self.changes)}"
-
-    @property
-    def actor(self) -> str:
-        return person_name(self.changed_by) if self.changed_by else str(_("system"))
 
     def described(self) -> list[tuple[str, object, object]]:
         """(field label, before, after) for each change, datetimes as aware datetimes."""
