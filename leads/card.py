@@ -51,6 +51,7 @@ class WhyNow:
     score_lines: list[dict]  # the policy's explanation: {"kind", "label", "points"}
     fit_score: int | None
     engagement_score: int | None
+    intent_tier: str  # label, "" when the policy has not scored the lead
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,14 @@ class HandoffCard:
     next_step_reason: str
     opening_line: str
 
+    @property
+    def next_step_label(self) -> str:
+        return NextStep(self.next_step).label
+
 
 def build_card(lead: Lead, *, activities: Sequence[Activity], last_change: StageChange | None) -> HandoffCard:
-    """`activities` in time order (oldest first); `last_change` is the change that brought the
-    lead to its current stage, if any."""
+    """`activities` in time order (oldest first); `last_change` is the stage change that
+    explains why the lead is here (see `qualifying_change`), if any."""
     company = lead.company
     who = Who(
         name=lead.full_name or lead.email,
@@ -88,13 +93,22 @@ def build_card(lead: Lead, *, activities: Sequence[Activity], last_change: Stage
     )
 
 
+def qualifying_change(stage_changes: Sequence[StageChange], lead: Lead) -> StageChange | None:
+    """The change to explain under "why now": while sales works the lead, the one that made it
+    an MQL or SQL (accepting it explains nothing); otherwise the latest."""
+    if lead.stage in Lead.SALES_STAGES:
+        for change in reversed(stage_changes):
+            if change.to_stage in (Lead.Stage.MQL, Lead.Stage.SQL):
+                return change
+    return stage_changes[-1] if stage_changes else None
+
+
 def why_now(lead: Lead, last_change: StageChange | None) -> WhyNow:
-    stage_label = Lead.Stage(lead.stage).label
     if last_change is None:
-        summary = _("%(stage)s, no stage change yet.") % {"stage": stage_label}
+        summary = _("%(stage)s, no stage change yet.") % {"stage": Lead.Stage(lead.stage).label}
     else:
         summary = _("%(stage)s since %(when)s, by %(actor)s") % {
-            "stage": stage_label,
+            "stage": Lead.Stage(last_change.to_stage).label,
             "when": timezone.localtime(last_change.changed_at).strftime("%Y-%m-%d %H:%M"),
             "actor": last_change.actor,
         }
@@ -106,6 +120,7 @@ def why_now(lead: Lead, last_change: StageChange | None) -> WhyNow:
         score_lines=list(lead.score_explanation or []),
         fit_score=lead.fit_score,
         engagement_score=lead.engagement_score,
+        intent_tier=lead.get_intent_tier_display() if lead.intent_tier else "",
     )
 
 

@@ -14,8 +14,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+
+from leads.sales import SalesActions
 
 
 # Free mail providers: an address here says nothing about the company the person works for.
@@ -28,6 +30,10 @@ PERSONAL_EMAIL_DOMAINS = frozenset(
         "proton.me", "protonmail.com",
     }
 )
+
+
+def person_name(user) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 class Sector(models.TextChoices):
@@ -160,6 +166,17 @@ class LeadQuerySet(models.QuerySet):
     def open(self):
         return self.filter(stage__in=Lead.OPEN_STAGES)
 
+    def with_sales(self):
+        """Leads waiting for sales to act: handed over, not yet an opportunity."""
+        return self.filter(stage__in=Lead.SALES_STAGES)
+
+    def overdue(self, now: datetime):
+        return self.filter(respond_by__lt=now)
+
+    def by_urgency(self):
+        """Most urgent first: the earliest follow-up deadline, then the longest waiting."""
+        return self.order_by(F("respond_by").asc(nulls_last=True), "created_at", "id")
+
     def owned_by(self, user):
         return self.filter(owner=user)
 
@@ -177,7 +194,7 @@ class LeadQuerySet(models.QuerySet):
         )
 
 
-class Lead(models.Model):
+class Lead(SalesActions, models.Model):
     class Stage(models.TextChoices):
         NEW = "new", _("New")
         NURTURE = "nurture", _("Nurture")
@@ -194,6 +211,8 @@ class Lead(models.Model):
     FUNNEL = [Stage.MQL, Stage.SAL, Stage.SQL, Stage.OPPORTUNITY, Stage.WON]
     OPEN_STAGES = [Stage.NEW, Stage.NURTURE, Stage.MQL, Stage.SAL, Stage.SQL, Stage.OPPORTUNITY]
     CLOSED_STAGES = [Stage.WON, Stage.LOST, Stage.DISQUALIFIED]
+    # Stages in which sales contacts the lead and gives feedback on it.
+    SALES_STAGES = [Stage.MQL, Stage.SAL, Stage.SQL]
     # Stages whose first arrival is stamped on the lead as `<stage>_at`.
     STAMPED_STAGES = [
         Stage.NURTURE,
@@ -338,6 +357,10 @@ class Lead(models.Model):
         return self.stage in self.OPEN_STAGES
 
     @property
+    def is_with_sales(self) -> bool:
+        return self.stage in self.SALES_STAGES
+
+    @property
     def is_existing_customer(self) -> bool:
         return bool(self.company and self.company.is_customer)
 
@@ -435,10 +458,9 @@ class Lead(models.Model):
         return activity, created
 
 
-class StageChange(models.Model):
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="stage_changes")
-    from_stage = models.CharField(_("from"), max_length=20, choices=Lead.Stage.choices)
-    to_stage = models.CharField(_("to"), max_length=20, choices=Lead.Stage.choices)
+class RecordedChange(models.Model):
+    """When a lead was changed, and by whom (no one: a rule or the system)."""
+
     changed_at = models.DateTimeField(_("at"), default=timezone.now)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -448,6 +470,19 @@ class StageChange(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def actor(self) -> str:
+        return person_name(self.changed_by) if self.changed_by else str(_("system"))
+
+
+class StageChange(RecordedChange):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(_("from"), max_length=20, choices=Lead.Stage.choices)
+    to_stage = models.CharField(_("to"), max_length=20, choices=Lead.Stage.choices)
     rule = models.CharField(
         _("rule"), max_length=200, blank=True, help_text=_("The automatic rule that moved it.")
     )
@@ -467,9 +502,7 @@ class StageChange(models.Model):
 
     @property
     def actor(self) -> str:
-        if self.changed_by:
-            return self.changed_by.get_full_name() or self.changed_by.get_username()
-        return self.rule or str(_("system"))
+        return person_name(self.changed_by) if self.changed_by else self.rule or str(_("system"))
 
 
 class Activity(models.Model):
@@ -609,8 +642,87 @@ class Feedback(models.Model):
     def __str__(self):
         return self.get_disposition_display()
 
+    # The agreement between sales and marketing: an SQL has at least two confirmed facts.
+    MIN_FACTS_FOR_SQL = 2
+    FACT_FIELDS = [
+        "confirmed_need",
+        "confirmed_timing",
+        "confirmed_budget",
+        "confirmed_decision_maker",
+        "confirmed_scope",
+    ]
+
+    @property
+    def confirmed_facts(self) -> list[str]:
+        """The labels of the qualification facts sales confirmed."""
+        return [
+            str(self._meta.get_field(name).verbose_name)
+            for name in self.FACT_FIELDS
+            if getattr(self, name)
+        ]
+
     def clean(self):
+        # Details that belong to another disposition (left over after the rep changed their
+        # mind) are dropped rather than stored as if they applied.
+        if self.disposition != self.Disposition.NO_FIT:
+            self.no_fit_reason = self.reason_text = ""
+        if self.disposition != self.Disposition.WRONG_CONTACT:
+            self.right_contact_name = ""
         if self.disposition == self.Disposition.NO_FIT and not self.no_fit_reason:
             raise ValidationError({"no_fit_reason": _("Say why the lead is no fit.")})
         if self.no_fit_reason == self.NoFitReason.OTHER and not self.reason_text.strip():
             raise ValidationError({"reason_text": _("Explain the other reason.")})
+        if (
+            self.disposition == self.Disposition.BECAME_SQL
+            and len(self.confirmed_facts) < self.MIN_FACTS_FOR_SQL
+        ):
+            raise ValidationError(
+                _("An SQL needs at least %(count)d confirmed facts (need, timing, budget, decision maker, scope).")
+                % {"count": self.MIN_FACTS_FOR_SQL}
+            )
+
+    def summary(self, *, language: str) -> str:
+        """One line for the stage history: the disposition and what sales said about it.
+        Stored text, so written in one language (the installation's) whoever gave it."""
+        with translation.override(language):
+            return self._summary()
+
+    def _summary(self) -> str:
+        parts = [str(self.get_disposition_display())]
+        if self.no_fit_reason:
+            parts.append(str(self.get_no_fit_reason_display()))
+        if self.reason_text.strip():
+            parts.append(self.reason_text.strip())
+        if self.confirmed_facts:
+            parts.append(", ".join(self.confirmed_facts))
+        return ": ".join(parts[:2]) + "".join(f" — {part}" for part in parts[2:])
+
+
+class LeadChange(RecordedChange):
+    """A change to a lead's own fields other than its stage (the stage has `StageChange`):
+    who, when, and each field's value before and after."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="changes")
+    # {field name: [before, after]}; datetimes as ISO 8601 strings.
+    changes = models.JSONField(_("changes"), default=dict)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        verbose_name = _("lead change")
+        verbose_name_plural = _("lead changes")
+        indexes = [models.Index(fields=["lead", "changed_at"], name="leadchange_lead_at")]
+
+    def __str__(self):
+        return f"{self.lead}: {', '.join(self.changes)}"
+
+    def described(self) -> list[tuple[str, object, object]]:
+        """(field label, before, after) for each change, datetimes as aware datetimes."""
+        rows = []
+        for name, (before, after) in self.changes.items():
+            field = Lead._meta.get_field(name)
+            if isinstance(field, models.DateTimeField):
+                before, after = (
+                    datetime.fromisoformat(value) if value else None for value in (before, after)
+                )
+            rows.append((str(field.verbose_name), before, after))
+        return rows

@@ -8,6 +8,7 @@ from dashboard import views as dashboard_views
 
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
+    path("leads/", include("leads.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from django.utils import translation
 
-from leads.card import NextStep, build_card, opening_line, recommend_next_step
+from leads.card import NextStep, build_card, opening_line, qualifying_change, recommend_next_step
 from leads.models import Activity, Lead
 
 T0 = datetime(2026, 5, 4, 10, 0, tzinfo=timezone.utc)
@@ -95,3 +95,24 @@ def test_card_keeps_the_latest_activities_and_the_policys_explanation(lead):
     assert card.why_now.summary == "MQL since 2026-05-04 12:00, by qualification policy v2: demo request tipped it"
     assert card.why_now.score_lines == [{"kind": "fit", "label": "Decision-maker title", "points": 25}]
     assert card.next_step == NextStep.EMAIL  # a quote request, but no phone number
+
+
+def test_why_now_explains_the_qualifying_change_while_sales_works_the_lead(lead, rep):
+    lead.intent_tier = "high"
+    lead.move_to(Lead.Stage.MQL, rule="qualification policy", reason="fit 60", at=T0)
+    lead.move_to(Lead.Stage.SAL, by=rep, at=T0 + timedelta(hours=1))
+    changes = list(lead.stage_changes.all())
+
+    card = build_card(lead, activities=[], last_change=qualifying_change(changes, lead))
+
+    assert card.why_now.summary == "MQL since 2026-05-04 12:00, by qualification policy: fit 60"
+    assert card.why_now.intent_tier == "High intent"
+    assert card.next_step_label == "E-mail"
+
+
+def test_a_lead_back_in_nurture_explains_its_latest_change(lead, rep):
+    lead.move_to(Lead.Stage.MQL, rule="qualification policy", at=T0)
+    lead.move_to(Lead.Stage.NURTURE, by=rep, reason="No urgency", at=T0 + timedelta(hours=1))
+
+    assert qualifying_change(list(lead.stage_changes.all()), lead).to_stage == Lead.Stage.NURTURE
+    assert qualifying_change([], lead) is None

@@ -1,0 +1,183 @@
+"""The sales workspace's forms: the queue's filters and the four actions on a lead.
+
+Every action form carries the lead's `version` as the person saw it, so a change made by
+someone else in the meantime is noticed instead of overwritten.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from leads.models import Channel, ContactAttempt, Feedback, Lead
+
+WAITING_FOR_SALES = ""
+ALL_OPEN = "open"
+
+
+class QueueFilterForm(forms.Form):
+    stage = forms.ChoiceField(label=_("Stage"), required=False)
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("All channels")), *Channel.choices]
+    )
+    campaign = forms.ChoiceField(label=_("Campaign"), required=False)
+    rep = forms.ModelChoiceField(
+        label=_("Rep"), required=False, queryset=None, empty_label=_("Everyone")
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, data, *, leads: QuerySet[Lead], reps: QuerySet):
+        super().__init__(data)
+        self.fields["stage"].choices = [
+            (WAITING_FOR_SALES, _("Waiting for sales (MQL, SAL, SQL)")),
+            (ALL_OPEN, _("All open stages")),
+            *Lead.Stage.choices,
+        ]
+        campaigns = (
+            leads.open().exclude(campaign="").order_by("campaign")
+            .values_list("campaign", flat=True).distinct()
+        )
+        self.fields["campaign"].choices = [("", _("All campaigns"))] + [(c, c) for c in campaigns]
+        self.fields["rep"].queryset = reps
+        self.fields["rep"].label_from_instance = lambda user: user.get_full_name() or user.username
+        if not reps.exists():
+            del self.fields["rep"]
+
+    def apply(self, leads: QuerySet[Lead], *, now: datetime) -> QuerySet[Lead]:
+        """The leads that pass the (valid) filters, most urgent first."""
+        data = self.cleaned_data
+        if data["stage"] == WAITING_FOR_SALES:
+            leads = leads.with_sales()
+        elif data["stage"] == ALL_OPEN:
+            leads = leads.open()
+        else:
+            leads = leads.filter(stage=data["stage"])
+        if data["channel"]:
+            leads = leads.filter(channel=data["channel"])
+        if data["campaign"]:
+            leads = leads.filter(campaign=data["campaign"])
+        if data.get("rep"):
+            leads = leads.owned_by(data["rep"])
+        if data["overdue"]:
+            leads = leads.overdue(now)
+        return leads.by_urgency()
+
+
+class VersionedForm(forms.Form):
+    """The lead's version when the page was shown."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class AcceptForm(VersionedForm):
+    prefix = "accept"
+
+
+class RejectForm(VersionedForm):
+    REASONS = [
+        ("not_sales_ready", _("Not sales-ready yet")),
+        ("too_little_information", _("Too little information to act on")),
+        ("not_our_target_group", _("Not our target group")),
+        ("duplicate", _("Duplicate of another lead")),
+        ("other", _("Other")),
+    ]
+    prefix = "reject"
+    reason = forms.ChoiceField(label=_("Why back to marketing?"), choices=[("", "—"), *REASONS])
+    note = forms.CharField(label=_("Note for marketing"), required=False, max_length=500)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == "other" and not data.get("note", "").strip():
+            self.add_error("note", _("Explain the other reason."))
+        return data
+
+    def reason_text(self, *, language: str) -> str:
+        """Stored in the stage history, so in the installation's language."""
+        with translation.override(language):
+            label = str(dict(self.REASONS)[self.cleaned_data["reason"]])
+        note = self.cleaned_data["note"].strip()
+        return f"{label}: {note}" if note else label
+
+
+# Which outcomes make sense on which channel: nobody leaves a voicemail on LinkedIn.
+OUTCOMES_BY_CHANNEL = {
+    ContactAttempt.Channel.CALL: {
+        ContactAttempt.Outcome.SPOKE,
+        ContactAttempt.Outcome.VOICEMAIL,
+        ContactAttempt.Outcome.NO_ANSWER,
+        ContactAttempt.Outcome.WRONG_NUMBER,
+    },
+    ContactAttempt.Channel.EMAIL: {ContactAttempt.Outcome.SPOKE, ContactAttempt.Outcome.EMAIL_SENT},
+    ContactAttempt.Channel.LINKEDIN: {
+        ContactAttempt.Outcome.SPOKE,
+        ContactAttempt.Outcome.EMAIL_SENT,
+    },
+}
+
+
+class ContactAttemptForm(VersionedForm, forms.ModelForm):
+    """Channel preselected, one button per outcome: logging an attempt is one click."""
+
+    prefix = "attempt"
+
+    class Meta:
+        model = ContactAttempt
+        fields = ["channel", "outcome", "note"]
+        # The outcome comes from the button pressed (see lead_detail.html).
+        widgets = {"note": forms.TextInput}
+
+    def clean(self):
+        data = super().clean()
+        channel, outcome = data.get("channel"), data.get("outcome")
+        if channel and outcome and outcome not in OUTCOMES_BY_CHANNEL[channel]:
+            self.add_error(
+                "outcome",
+                _("“%(outcome)s” does not go with %(channel)s.")
+                % {
+                    "outcome": ContactAttempt.Outcome(outcome).label,
+                    "channel": ContactAttempt.Channel(channel).label,
+                },
+            )
+        return data
+
+
+class FeedbackForm(VersionedForm, forms.ModelForm):
+    prefix = "feedback"
+
+    class Meta:
+        model = Feedback
+        fields = [
+            "disposition",
+            "no_fit_reason",
+            "reason_text",
+            "right_contact_name",
+            *Feedback.FACT_FIELDS,
+            "quality",
+            "quality_comment",
+        ]
+        labels = {
+            "disposition": _("What happened?"),
+            "no_fit_reason": _("Why no fit?"),
+            "reason_text": _("Explanation"),
+            "right_contact_name": _("Who is the right contact person?"),
+            "quality": _("Lead quality"),
+            "quality_comment": _("Comment for marketing"),
+        }
+        widgets = {
+            "reason_text": forms.TextInput,
+            "quality": forms.RadioSelect,
+            "quality_comment": forms.TextInput,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["disposition"].choices = [("", _("Choose…")), *Feedback.Disposition.choices]
+        self.fields["no_fit_reason"].choices = [("", "—"), *Feedback.NoFitReason.choices]
+        self.fields["quality"].choices = [("", _("No opinion")), *Feedback.Quality.choices]
+
+    def fact_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in Feedback.FACT_FIELDS]

@@ -1,0 +1,71 @@
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from conftest import make_user
+from leads import access
+from leads.models import Lead, Team
+from leads.roles import Role
+
+
+@pytest.fixture
+def others_lead(company, other_rep, team):
+    return Lead.objects.create(first_name="Els", company=company, owner=other_rep, team=team)
+
+
+@pytest.fixture
+def foreign_lead(company):
+    """A lead of another team, managed by someone else."""
+    south = Team.objects.create(name="Zuid", kind=Team.Kind.NEW_BUSINESS)
+    owner = make_user("southrep", Role.SALES_REP)
+    south.members.add(owner)
+    return Lead.objects.create(first_name="Joop", company=company, owner=owner, team=south)
+
+
+def test_rep_sees_and_acts_on_own_leads_only(rep, lead, others_lead):
+    assert list(access.visible_leads(rep)) == [lead]
+    assert access.may_act_on(rep, lead)
+    assert not access.reads_only(rep)
+    assert not access.may_act_on(rep, others_lead)
+
+
+def test_manager_acts_on_the_teams_leads_but_not_other_teams(manager, lead, others_lead, foreign_lead):
+    assert set(access.visible_leads(manager)) == {lead, others_lead}
+    assert access.may_act_on(manager, others_lead)
+    assert not access.may_act_on(manager, foreign_lead)
+
+
+def test_manager_also_sees_a_team_members_lead_without_a_team(manager, rep, company):
+    teamless = Lead.objects.create(first_name="Kees", company=company, owner=rep)
+    assert access.may_act_on(manager, teamless)
+
+
+def test_marketing_sees_everything_and_changes_nothing(marketer, lead, foreign_lead):
+    assert set(access.visible_leads(marketer)) == {lead, foreign_lead}
+    assert not access.may_act_on(marketer, lead)
+    assert access.reads_only(marketer)
+    with pytest.raises(PermissionDenied):
+        access.lead_to_act_on(marketer, lead.pk)
+
+
+def test_revops_admin_may_do_everything(revops_admin, lead, foreign_lead):
+    assert set(access.visible_leads(revops_admin)) == {lead, foreign_lead}
+    assert access.may_act_on(revops_admin, foreign_lead)
+
+
+def test_someone_without_a_role_sees_nothing(outsider, lead):
+    assert not access.may_see_any(outsider)
+    assert not access.visible_leads(outsider).exists()
+    with pytest.raises(PermissionDenied):
+        access.lead_to_see(outsider, lead.pk)
+
+
+def test_a_missing_lead_is_not_found(rep):
+    with pytest.raises(Http404):
+        access.lead_to_see(rep, 999_999)
+
+
+def test_reps_to_filter_by(manager, rep, other_rep, marketer, foreign_lead):
+    assert list(access.reps_visible_to(manager)) == [other_rep, rep]  # by first name
+    assert not access.reps_visible_to(rep).exists()
+    assert set(access.reps_visible_to(marketer)) == {rep, other_rep, foreign_lead.owner, manager}
