@@ -58,6 +58,13 @@ def plain_static_files(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The personas get real passwords; hashing them the production way costs over a second
+    each, which adds minutes to a suite that creates several per test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(username: str, role: str | None = None, **extra) -> User:
     user = User.objects.create_user(
         username=username, password="pw", first_name=username.title(), **extra

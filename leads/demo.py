@@ -24,6 +24,7 @@ SITE = "https://www.machinefabriek-demo.example"
 PASSWORD = "handoff-demo"
 
 S = Lead.Stage
+STALLED_AFTER = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -374,7 +375,42 @@ class StoryTeller:
         )
         bad_fit = is_student or company.is_competitor or company.sector == Sector.CONSULTING
         self._journey(rng, story, ids, company, tier, channel, good_fit, bad_fit, personal_email)
+        self._recycle_if_stalled(story, ids)
         return story
+
+    def _move(self, story, ids, to, at, *, by=None, rule="", reason=""):
+        """The bulk twin of Lead.move_to(): the history row and the lead's stamps."""
+        lead = story.lead
+        story.stage_changes.append(
+            {
+                "id": ids.take("stage_change"),
+                "lead_id": lead["id"],
+                "from_stage": lead["stage"],
+                "to_stage": to,
+                "changed_at": at,
+                "changed_by_id": self.world.user_ids[by] if by else None,
+                "rule": rule,
+                "reason": reason,
+            }
+        )
+        lead["stage"] = to
+        lead["stage_changed_at"] = at
+        lead["version"] += 1
+        lead["updated_at"] = at
+        lead.setdefault(f"{to}_at", at)
+
+    def _recycle_if_stalled(self, story, ids):
+        """Leads that sat with sales for weeks without progress went back to marketing, as
+        the agreement between the teams says; only recent ones are still waiting."""
+        lead = story.lead
+        if lead["stage"] not in (S.MQL, S.SAL, S.SQL):
+            return
+        recycled_at = lead["stage_changed_at"] + STALLED_AFTER
+        if recycled_at <= self.world.until:
+            self._move(
+                story, ids, S.NURTURE, recycled_at,
+                rule="follow-up agreement", reason="no progress with sales for 30 days",
+            )
 
     # --- who and when -------------------------------------------------------------------
 
@@ -485,23 +521,7 @@ class StoryTeller:
             return at if at <= world.until else None
 
         def move(to, at, *, by=None, rule="", reason=""):
-            story.stage_changes.append(
-                {
-                    "id": ids.take("stage_change"),
-                    "lead_id": lead["id"],
-                    "from_stage": lead["stage"],
-                    "to_stage": to,
-                    "changed_at": at,
-                    "changed_by_id": world.user_ids[by] if by else None,
-                    "rule": rule,
-                    "reason": reason,
-                }
-            )
-            lead["stage"] = to
-            lead["stage_changed_at"] = at
-            lead["version"] += 1
-            lead["updated_at"] = at
-            lead.setdefault(f"{to}_at", at)
+            self._move(story, ids, to, at, by=by, rule=rule, reason=reason)
 
         if bad_fit or (personal and rng.random() < 0.5):
             at = happens(timedelta(minutes=rng.randint(1, 5)))
