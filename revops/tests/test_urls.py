@@ -76,3 +76,21 @@ def test_pages_send_a_content_security_policy(client):
     header = client.get("/accounts/login/")["Content-Security-Policy"]
     assert "script-src 'self'" in header
     assert "frame-ancestors 'none'" in header
+
+
+def test_forbidden_page_explains_in_the_house_style(client, rep, other_rep, company):
+    from leads.models import Lead
+
+    someone_elses = Lead.objects.create(company=company, owner=other_rep, stage="mql")
+    client.force_login(rep)
+    response = client.get(f"/leads/{someone_elses.pk}/")
+    assert response.status_code == 403
+    assert "Handoff" in response.content.decode()
+    assert "Niet toegestaan" in response.content.decode()
+
+
+def test_missing_page_is_a_friendly_404(client, rep):
+    client.force_login(rep)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Niet gevonden" in response.content.decode()
