@@ -5,6 +5,12 @@ at 20:50 but on Monday at 12:20: the clock only runs while the business is
 open. This module answers that kind of question for one business calendar
 (time zone + weekly working hours + public holidays + extra closed days).
 
+Public holidays come from the `holidays` package, which has its own idea of
+a day off: for the Netherlands it counts Good Friday, and Liberation Day
+(5 May) only every fifth year. A business decides for itself, so a calendar
+can name public holidays it works on (`worked_holidays`) and close on dates of
+its own, once (`closed_days`) or every year (`closed_every_year`).
+
 Pure Python on purpose (no Django, no database) so it can be tested in
 isolation and used in bulk sweeps over many leads.
 
@@ -18,7 +24,8 @@ Conventions:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from calendar import isleap
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -88,10 +95,22 @@ def _as_interval(value) -> Interval:
 
 
 @lru_cache(maxsize=None)
-def _public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+def _public_holidays(country: str, subdivision: str | None, year: int) -> dict[date, frozenset[str]]:
     # Building a holidays table is far slower than a set lookup, and a sweep
     # over a million leads only ever touches a handful of (country, year)s.
-    return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year))
+    table = holidays.country_holidays(country, subdiv=subdivision, years=year)
+    return {day: frozenset(table.get_list(day)) for day in table}
+
+
+@lru_cache(maxsize=None)
+def public_holiday_names(country: str, subdivision: str | None = None) -> tuple[str, ...]:
+    """Every holiday name the package knows for the country, in its own language, over a
+    span of years wide enough to include the ones that come only every fifth year."""
+    names: set[str] = set()
+    for year in range(2020, 2036):
+        for day_names in _public_holidays(country, subdivision, year).values():
+            names |= day_names
+    return tuple(sorted(names))
 
 
 @dataclass(frozen=True)
@@ -101,17 +120,41 @@ class BusinessCalendar:
     holiday_country: str | None = "NL"  # None: no public holidays, only closed_days
     holiday_subdivision: str | None = None
     closed_days: frozenset[date] = field(default_factory=frozenset)
+    # (month, day) pairs closed every year, e.g. (5, 5) for Liberation Day.
+    closed_every_year: frozenset[tuple[int, int]] = field(default_factory=frozenset)
+    # Names of public holidays (as the holidays package spells them) that are working days.
+    worked_holidays: frozenset[str] = field(default_factory=frozenset)
+    # Closed dates per year, filled on first use; not part of the calendar's identity.
+    _closed_by_year: dict[int, frozenset[date]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         if not isinstance(self.time_zone, ZoneInfo):
             raise ValueError("time_zone must be a ZoneInfo; use BusinessCalendar.build() to pass a name")
         object.__setattr__(self, "closed_days", frozenset(self.closed_days))
-        if self.holiday_country is not None:
-            # Fail at configuration time, not in the middle of a sweep.
+        object.__setattr__(self, "closed_every_year", frozenset(self.closed_every_year))
+        object.__setattr__(self, "worked_holidays", frozenset(self.worked_holidays))
+        for month, day in self.closed_every_year:
             try:
-                _public_holidays(self.holiday_country, self.holiday_subdivision, 2000)
-            except NotImplementedError as error:
-                raise ValueError(f"Unknown holiday calendar: {error}") from None
+                date(2000, month, day)  # a leap year, so 29 February is allowed
+            except (TypeError, ValueError):
+                raise ValueError(f"Closed every year: {month:02}-{day:02} is not a date") from None
+        if self.holiday_country is None:
+            if self.worked_holidays:
+                raise ValueError("Worked holidays need a holiday country")
+            return
+        # Fail at configuration time, not in the middle of a sweep.
+        try:
+            known = public_holiday_names(self.holiday_country, self.holiday_subdivision)
+        except NotImplementedError as error:
+            raise ValueError(f"Unknown holiday calendar: {error}") from None
+        unknown = sorted(self.worked_holidays - set(known))
+        if unknown:
+            raise ValueError(
+                f"Unknown public holiday {', '.join(unknown)!s} for {self.holiday_country}; "
+                f"known: {', '.join(known)}"
+            )
 
     @classmethod
     def build(
@@ -122,6 +165,8 @@ class BusinessCalendar:
         holiday_country: str | None = "NL",
         holiday_subdivision: str | None = None,
         closed_days: Iterable[date] = (),
+        closed_every_year: Iterable[tuple[int, int]] = (),
+        worked_holidays: Iterable[str] = (),
     ) -> BusinessCalendar:
         try:
             zone = ZoneInfo(time_zone)
@@ -133,16 +178,14 @@ class BusinessCalendar:
             holiday_country=holiday_country,
             holiday_subdivision=holiday_subdivision,
             closed_days=frozenset(closed_days),
+            closed_every_year=frozenset(closed_every_year),
+            worked_holidays=frozenset(worked_holidays),
         )
 
     # -- Public API ---------------------------------------------------------
 
     def is_working_day(self, day: date) -> bool:
-        if not self.hours.on(day.weekday()) or day in self.closed_days:
-            return False
-        if self.holiday_country is None:
-            return True
-        return day not in _public_holidays(self.holiday_country, self.holiday_subdivision, day.year)
+        return bool(self.hours.on(day.weekday())) and day not in self._closed_dates(day.year)
 
     def is_open(self, at: datetime) -> bool:
         at = _to_utc(at, "at")
@@ -190,7 +233,38 @@ class BusinessCalendar:
             total += min(period_end, end) - period_start
         return total
 
+    def end_of_working_day_after(self, start: datetime, working_days: int) -> datetime:
+        """Closing time of the `working_days`-th working day after the day of `start`:
+        "feedback within 2 business days" of a call on Monday is due Wednesday at closing."""
+        start = _to_utc(start, "start")
+        if working_days < 1:
+            raise ValueError(f"working_days must be at least 1, got {working_days}")
+        day = start.astimezone(self.time_zone).date()
+        limit = self._search_limit(start)
+        while day < limit:
+            day += timedelta(days=1)
+            periods = self._periods_on(day)
+            if periods:
+                working_days -= 1
+                if working_days == 0:
+                    return periods[-1][1]
+        raise NoWorkingTimeError(f"No working day within {MAX_LOOKAHEAD_DAYS} days after {start}")
+
     # -- Internals ----------------------------------------------------------
+
+    def _closed_dates(self, year: int) -> frozenset[date]:
+        closed = self._closed_by_year.get(year)
+        if closed is None:
+            days_off = set()
+            if self.holiday_country is not None:
+                public = _public_holidays(self.holiday_country, self.holiday_subdivision, year)
+                days_off = {day for day, names in public.items() if not names <= self.worked_holidays}
+            for month, day in self.closed_every_year:
+                if (month, day) != (2, 29) or isleap(year):
+                    days_off.add(date(year, month, day))
+            days_off |= {day for day in self.closed_days if day.year == year}
+            closed = self._closed_by_year[year] = frozenset(days_off)
+        return closed
 
     def _search_limit(self, at: datetime) -> date:
         return at.astimezone(self.time_zone).date() + timedelta(days=MAX_LOOKAHEAD_DAYS)

@@ -371,3 +371,59 @@ def test_naive_datetimes_are_rejected(call):
 def test_interval_nested_one_level_wrong_gets_a_clear_error():
     with pytest.raises(TypeError, match=r"must be a \(start, end\) pair of datetime.time"):
         WorkingHours(days=((time(9, 0), time(17, 0)),) * 7)
+
+
+# -- Configurable holidays: the business decides which public holidays are days off ---------
+
+GOOD_FRIDAY_2026 = date(2026, 4, 3)
+
+
+def test_a_worked_public_holiday_is_a_working_day():
+    calendar = BusinessCalendar.build(hours=OFFICE_HOURS, worked_holidays=["Goede vrijdag"])
+
+    assert calendar.is_working_day(GOOD_FRIDAY_2026)
+    assert not calendar.is_working_day(date(2026, 4, 6))  # Easter Monday stays a day off
+    assert calendar.add_business_time(local(2026, 4, 2, 16, 0), hours(2)) == local(2026, 4, 3, 9, 30)
+
+
+def test_closed_every_year_closes_liberation_day_outside_lustrum_years():
+    calendar = BusinessCalendar.build(hours=OFFICE_HOURS, closed_every_year=[(5, 5)])
+
+    assert not calendar.is_working_day(date(2026, 5, 5))
+    assert not calendar.is_working_day(date(2027, 5, 5))
+    assert calendar.add_business_time(local(2026, 5, 4, 16, 0), hours(2)) == local(2026, 5, 6, 9, 30)
+
+
+def test_29_february_closed_every_year_only_applies_in_leap_years():
+    calendar = BusinessCalendar.build(hours=OFFICE_HOURS, closed_every_year=[(2, 29)])
+
+    assert not calendar.is_working_day(date(2028, 2, 29))
+    assert calendar.is_working_day(date(2027, 3, 1))
+
+
+@pytest.mark.parametrize(("month", "day"), [(2, 30), (13, 1), (0, 5)])
+def test_impossible_yearly_closed_date_is_rejected(month, day):
+    with pytest.raises(ValueError, match="is not a date"):
+        BusinessCalendar.build(hours=OFFICE_HOURS, closed_every_year=[(month, day)])
+
+
+def test_unknown_worked_holiday_is_rejected_with_the_known_names():
+    with pytest.raises(ValueError, match="Unknown public holiday Good Friday for NL; known: .*Goede vrijdag"):
+        BusinessCalendar.build(hours=OFFICE_HOURS, worked_holidays=["Good Friday"])
+
+
+def test_worked_holidays_without_a_holiday_country_are_rejected():
+    with pytest.raises(ValueError, match="need a holiday country"):
+        BusinessCalendar.build(hours=OFFICE_HOURS, holiday_country=None, worked_holidays=["Koningsdag"])
+
+
+@pytest.mark.parametrize(
+    ("start", "working_days", "expected"),
+    [
+        pytest.param(local(2026, 1, 12, 10, 0), 2, local(2026, 1, 14, 17, 0), id="monday-call-due-wednesday"),
+        pytest.param(local(2026, 1, 15, 10, 0), 2, local(2026, 1, 19, 17, 0), id="thursday-call-skips-weekend"),
+        pytest.param(local(2026, 4, 24, 19, 0), 1, local(2026, 4, 28, 17, 0), id="skips-koningsdag"),
+    ],
+)
+def test_end_of_working_day_after(start, working_days, expected):
+    assert OFFICE.end_of_working_day_after(start, working_days) == expected
