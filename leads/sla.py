@@ -312,3 +312,40 @@ def _to_utc(value: datetime, name: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be a timezone-aware datetime, got naive {value!r}")
     return value.astimezone(UTC)
+
+
+# -- Reading a calendar from text, as an administrator types it -----------------------------
+
+
+def parse_intervals(text: str) -> tuple[Interval, ...]:
+    """"08:30-12:00, 12:30-17:00" → ((08:30, 12:00), (12:30, 17:00)); "" → closed."""
+    intervals = []
+    for part in filter(None, (p.strip() for p in text.replace(";", ",").split(","))):
+        start, dash, end = part.partition("-")
+        if not dash:
+            raise ValueError(f"{part!r} is not a time range like 08:30-17:00")
+        try:
+            intervals.append((time.fromisoformat(start.strip()), time.fromisoformat(end.strip())))
+        except ValueError:
+            raise ValueError(f"{part!r} is not a time range like 08:30-17:00") from None
+    return tuple(intervals)
+
+
+def parse_closed_days(text: str) -> tuple[frozenset[date], frozenset[tuple[int, int]]]:
+    """One date per line: 2026-12-24 closes once, 05-05 closes every year."""
+    once, every_year = set(), set()
+    for line in filter(None, (line.strip() for line in text.splitlines())):
+        parts = line.split("-")
+        try:
+            if len(parts) == 3:
+                once.add(date.fromisoformat(line))
+                continue
+            if len(parts) == 2 and all(p.isdigit() for p in parts):
+                month, day = int(parts[0]), int(parts[1])
+                date(2000, month, day)
+                every_year.add((month, day))
+                continue
+        except ValueError:
+            pass
+        raise ValueError(f"{line!r} is not a date like 2026-12-24 (once) or 05-05 (every year)")
+    return frozenset(once), frozenset(every_year)

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from leads.sla import BusinessCalendar, NoWorkingTimeError, WorkingHours
+from leads.sla import BusinessCalendar, NoWorkingTimeError, WorkingHours, parse_closed_days, parse_intervals
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 OFFICE_HOURS = WorkingHours.weekdays(time(8, 30), time(17, 0))
@@ -427,3 +427,27 @@ def test_worked_holidays_without_a_holiday_country_are_rejected():
 )
 def test_end_of_working_day_after(start, working_days, expected):
     assert OFFICE.end_of_working_day_after(start, working_days) == expected
+
+
+def test_intervals_are_read_from_text():
+    assert parse_intervals(" 08:30-12:00, 12:30 - 17:00 ") == ((time(8, 30), time(12, 0)), (time(12, 30), time(17, 0)))
+    assert parse_intervals("") == ()
+
+
+@pytest.mark.parametrize("text", ["08:30", "8.30-17", "08:30-25:00"])
+def test_unreadable_intervals_are_rejected(text):
+    with pytest.raises(ValueError, match="is not a time range like 08:30-17:00"):
+        parse_intervals(text)
+
+
+def test_closed_days_are_read_from_text():
+    once, every_year = parse_closed_days("2026-12-24\n\n05-05\n")
+
+    assert once == {date(2026, 12, 24)}
+    assert every_year == {(5, 5)}
+
+
+@pytest.mark.parametrize("text", ["24-12-2026", "02-30", "christmas", "2026-02-30"])
+def test_unreadable_closed_days_are_rejected(text):
+    with pytest.raises(ValueError, match="is not a date like 2026-12-24"):
+        parse_closed_days(text)
