@@ -246,8 +246,8 @@ def _person(user) -> str:
 def remind_owner(clock: SlaClock, *, now: datetime) -> list[Notification]:
     """The "at risk" reminder: the owner still has a quarter of the time."""
     lead = clock.lead
-    if lead.stage not in CLOCKED_STAGES or lead.owner_id is None:
-        return []
+    if lead.stage not in CLOCKED_STAGES or lead.owner_id is None or now >= clock.due_by:
+        return []  # too late for a reminder: the breach follows
     context = {"clock": clock.kind, "due_by": clock.due_by.isoformat(), "policy": clock.policy_name}
     return queue_notifications(lead.owner, Notification.Kind.AT_RISK, now=now, lead=lead, context=context)
 
