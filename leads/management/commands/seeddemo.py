@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from leads import demo
 from leads.bulk import TableWriter, next_id, reset_sequences
+from leads.handoff import start_demo_clocks
 from leads.models import Activity, Company, ContactAttempt, Feedback, Lead, StageChange, Team
 
 
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         present = Lead.objects.filter(source_system=demo.SOURCE).count()
         if present == leads:
             self.stdout.write(f"The demo data set is already here ({present} leads); nothing to do.")
+            self.start_clocks(until)
             self.print_logins()
             return
         if present:
@@ -63,6 +65,7 @@ class Command(BaseCommand):
         )
         self.write_leads(world, leads, chunk, show_progress=verbosity > 0)
         self.stdout.write(self.style.SUCCESS(f"Demo data set ready: {leads} leads."))
+        self.start_clocks(until)
         self.print_logins()
 
     def ensure_people(self) -> tuple[dict[str, int], dict[str, int]]:
@@ -137,6 +140,12 @@ class Command(BaseCommand):
                     tables["feedback"][1].write([f for s in stories for f in s.feedback])
                 bar.update(len(stories))
         reset_sequences(*[model for model, _ in tables.values()])
+
+    def start_clocks(self, until: datetime):
+        """Today's open MQL and SAL leads get real deadlines, so the queue has live data."""
+        started = start_demo_clocks(now=until)
+        if started:
+            self.stdout.write(f"Started SLA clocks for {started} of today's open leads.")
 
     def print_logins(self):
         self.stdout.write(f"\nDemo logins (password for all: {demo.PASSWORD}):")
