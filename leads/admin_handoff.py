@@ -79,8 +79,9 @@ class RoutingRuleForm(forms.ModelForm):
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
     form = RoutingRuleForm
-    list_display = ["name", "position", "is_active", "target", "team", "user", "max_open_leads"]
+    list_display = ["name", "position", "is_active", "target", "team", "user", "max_open_leads", "problem"]
     list_editable = ["position", "is_active"]
+    list_select_related = ["team", "user"]
     list_filter = ["is_active", "target"]
     search_fields = ["name"]
     raw_id_fields = ["user"]
@@ -97,6 +98,13 @@ class RoutingRuleAdmin(admin.ModelAdmin):
         ),
         (_("Assign to"), {"fields": ["target", "team", "user", "max_open_leads"]}),
     ]
+
+    @admin.display(description=_("problem"))
+    def problem(self, rule):
+        """A person can leave after the rule was written: routing then passes the rule over."""
+        if rule.target == RoutingRule.Target.USER and rule.user and not rule.user.is_active:
+            return _("%(user)s is no longer active") % {"user": rule.user}
+        return ""
 
 
 @admin.register(HandoffSettings)

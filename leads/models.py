@@ -9,6 +9,7 @@ transaction.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -719,28 +720,53 @@ class HandoffSettings(models.Model):
         )
 
     def clean(self):
+        """Each mistake on its own field, in the user's language."""
         errors = {}
+        any_hours = False
         for day in WEEKDAY_FIELDS:
             name = f"{day}_hours"
             try:
-                sla.WorkingHours(days=(sla.parse_intervals(getattr(self, name)),) + ((),) * 6)
-            except ValueError as error:
-                if "no working time" not in str(error):
-                    errors[name] = str(error).replace("Monday: ", "")
+                intervals = sorted(sla.parse_intervals(getattr(self, name)))
+            except ValueError:
+                errors[name] = _("Write the hours like 08:30-17:00, or 08:30-12:00, 12:30-17:00.")
+                continue
+            any_hours = any_hours or bool(intervals)
+            for start, end in intervals:
+                if end <= start:
+                    errors[name] = _("%(start)s–%(end)s ends before it starts.") % {
+                        "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"
+                    }
+            for (_start, end), (next_start, _end) in zip(intervals, intervals[1:]):
+                if next_start < end:
+                    errors[name] = _("The times overlap at %(time)s.") % {"time": f"{next_start:%H:%M}"}
+        if not any_hours and not errors:
+            errors["monday_hours"] = _("Give working hours on at least one day.")
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors["time_zone"] = _("%(zone)s is not a known time zone; use a name like Europe/Amsterdam.") % {
+                "zone": self.time_zone
+            }
+        known = ()
+        if self.holiday_country:
+            try:
+                known = sla.public_holiday_names(self.holiday_country.upper(), self.holiday_subdivision or None)
+            except NotImplementedError:
+                errors["holiday_country"] = _("There is no public holiday list for %(country)s %(region)s.") % {
+                    "country": self.holiday_country, "region": self.holiday_subdivision,
+                }
+        worked = [n.strip() for n in self.worked_holidays.splitlines() if n.strip()]
+        unknown = [n for n in worked if n not in known]
+        if unknown and "holiday_country" not in errors:
+            errors["worked_holidays"] = _("Not a public holiday here: %(names)s. Known: %(known)s.") % {
+                "names": ", ".join(unknown), "known": ", ".join(known) or "—",
+            }
+        try:
+            sla.parse_closed_days(self.closed_days)
+        except ValueError:
+            errors["closed_days"] = _("Write one date per line: 2026-12-24 (once) or 05-05 (every year).")
         if errors:
             raise ValidationError(errors)
-        try:
-            self.calendar()
-        except ValueError as error:
-            message = str(error)
-            field = (
-                "time_zone" if "time zone" in message
-                else "holiday_country" if "holiday calendar" in message
-                else "worked_holidays" if "holiday" in message
-                else "closed_days" if "date" in message
-                else "monday_hours"
-            )
-            raise ValidationError({field: message}) from None
 
 
 class UserAvailability(models.Model):
@@ -939,7 +965,7 @@ class SlaPolicy(models.Model):
         _("feedback within (working days)"), default=2, validators=[MinValueValidator(1)]
     )
     at_risk_percent = models.PositiveSmallIntegerField(
-        _("remind the owner at (% of the time)"),
+        _("remind the owner at (percentage of the time)"),
         default=75,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
     )

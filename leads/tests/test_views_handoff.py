@@ -160,18 +160,18 @@ def test_reassigning_to_the_current_owner_is_refused(client, manager, rep, mql):
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"monday_hours": "08:00-12:00, 11:00-17:00"}, "monday_hours", "overlapping intervals at 11:00"),
-        ({"tuesday_hours": "17:00-08:30"}, "tuesday_hours", "must end after it starts"),
-        ({"wednesday_hours": "half past eight"}, "wednesday_hours", "is not a time range like 08:30-17:00"),
+        ({"monday_hours": "08:00-12:00, 11:00-17:00"}, "monday_hours", "The times overlap at 11:00."),
+        ({"tuesday_hours": "17:00-08:30"}, "tuesday_hours", "17:00–08:30 ends before it starts."),
+        ({"wednesday_hours": "half past eight"}, "wednesday_hours", "Write the hours like 08:30-17:00"),
         (
             {f"{day}_hours": "" for day in ["monday", "tuesday", "wednesday", "thursday", "friday"]},
             "monday_hours",
-            "no working time at all",
+            "Give working hours on at least one day.",
         ),
-        ({"time_zone": "Europe/Amsterdm"}, "time_zone", "Unknown time zone"),
-        ({"holiday_country": "XX"}, "holiday_country", "Unknown holiday calendar"),
-        ({"worked_holidays": "Good Friday"}, "worked_holidays", "Unknown public holiday Good Friday"),
-        ({"closed_days": "31-12"}, "closed_days", "is not a date like"),
+        ({"time_zone": "Europe/Amsterdm"}, "time_zone", "Europe/Amsterdm is not a known time zone"),
+        ({"holiday_country": "XX"}, "holiday_country", "There is no public holiday list for XX"),
+        ({"worked_holidays": "Good Friday"}, "worked_holidays", "Not a public holiday here: Good Friday. Known: Bevrijdingsdag"),
+        ({"closed_days": "31-12"}, "closed_days", "Write one date per line"),
     ],
 )
 def test_bad_calendar_settings_are_refused_with_a_clear_message(db, fields, field, message):
