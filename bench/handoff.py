@@ -237,10 +237,10 @@ def measure_sweep(total: int) -> None:
                 moment += step
                 begin = time.perf_counter()
                 done = 0
-                while worker.remind_one(moment):
-                    done += 1
-                while worker.run_out_one(moment):
-                    done += 1
+                while handled := worker.remind_batch(moment):
+                    done += handled
+                while handled := worker.run_out_batch(moment):
+                    done += handled
                 times.append(time.perf_counter() - begin)
                 items.append(done)
             results[step] = (times, items)

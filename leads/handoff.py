@@ -11,10 +11,13 @@ logs an attempt) and `feedback_given()`; `reassign()` is the manager's override.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from leads.models import (
@@ -99,24 +102,29 @@ def _set_clock(
     return clock
 
 
-def queue_notifications(user, kind: str, *, now: datetime, lead: Lead | None = None, context=None) -> list[Notification]:
-    """One row per channel the person wants this kind of message on; e-mail to their own
-    address when they have none. The worker sends them once the transaction commits."""
-    channels = [c for c in NotificationChannel.objects.filter(user=user, is_active=True) if c.wants(kind)]
-    has_any_channel = NotificationChannel.objects.filter(user=user, is_active=True).exists()
-    targets = channels or ([None] if not has_any_channel else [])
-    return Notification.objects.bulk_create(
-        Notification(
-            kind=kind,
-            recipient=user,
-            channel=channel,
-            lead=lead,
-            context=context or {},
-            next_attempt_at=now,
-            created_at=now,
+def queue_many(messages: list[tuple], *, now: datetime) -> list[Notification]:
+    """Queue (user, kind, lead, context) messages: one row per channel the person wants this
+    kind of message on, e-mail to their own address when they have no channel at all. The
+    worker sends them once the transaction commits."""
+    active: dict[int, list[NotificationChannel]] = defaultdict(list)
+    for channel in NotificationChannel.objects.filter(user_id__in={m[0].pk for m in messages}, is_active=True):
+        active[channel.user_id].append(channel)
+    rows = []
+    for user, kind, lead, context in messages:
+        mine = active[user.pk]
+        targets = [c for c in mine if c.wants(kind)] or ([None] if not mine else [])
+        rows.extend(
+            Notification(
+                kind=kind, recipient=user, channel=channel, lead=lead, context=context,
+                next_attempt_at=now, created_at=now,
+            )
+            for channel in targets
         )
-        for channel in targets
-    )
+    return Notification.objects.bulk_create(rows)
+
+
+def queue_notifications(user, kind: str, *, now: datetime, lead: Lead | None = None, context=None) -> list[Notification]:
+    return queue_many([(user, kind, lead, context or {})], now=now)
 
 
 def _assign(lead: Lead, *, owner, team, rule, kind: str, reason: str, now: datetime, by=None) -> Assignment:
@@ -139,7 +147,8 @@ def _assign(lead: Lead, *, owner, team, rule, kind: str, reason: str, now: datet
 def hand_over(lead: Lead, *, now: datetime, by=None) -> Assignment:
     """Give the lead an owner, a deadline and a notification. Call it in the transaction that
     moves the lead to MQL (or straight to SQL), after `lead.move_to()`."""
-    with transaction.atomic():
+    # The reason is stored, so it is written in the business's language, whoever triggered it.
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         decision = route(LeadFacts.of(lead), now=now, lock=True)
         assignment = _assign(
             lead,
@@ -243,46 +252,66 @@ def _person(user) -> str:
     return (user.get_full_name() or user.get_username()) if user else ""
 
 
-def remind_owner(clock: SlaClock, *, now: datetime) -> list[Notification]:
-    """The "at risk" reminder: the owner still has a quarter of the time."""
-    lead = clock.lead
-    if lead.stage not in CLOCKED_STAGES or lead.owner_id is None or now >= clock.due_by:
-        return []  # too late for a reminder: the breach follows
-    context = {"clock": clock.kind, "due_by": clock.due_by.isoformat(), "policy": clock.policy_name}
-    return queue_notifications(lead.owner, Notification.Kind.AT_RISK, now=now, lead=lead, context=context)
+def _clock_context(clock: SlaClock) -> dict:
+    return {"clock": clock.kind, "due_by": clock.due_by.isoformat(), "policy": clock.policy_name}
+
+
+def remind_owners(clocks: list[SlaClock], *, now: datetime) -> int:
+    """The "at risk" reminders: each owner still has a quarter of the time."""
+    messages = [
+        (clock.lead.owner, Notification.Kind.AT_RISK, clock.lead, _clock_context(clock))
+        for clock in clocks
+        # Past the deadline a reminder is too late: the breach follows.
+        if clock.lead.stage in CLOCKED_STAGES and clock.lead.owner_id and now < clock.due_by
+    ]
+    queue_many(messages, now=now)
+    return len(messages)
+
+
+def record_breaches(clocks: list[SlaClock], *, now: datetime) -> list[SlaBreach]:
+    """Record each missed deadline and tell the owner's manager, both exactly once: a deadline
+    already recorded is skipped, and the unique (lead, clock, due_by) row refuses a second."""
+    recorded = set(
+        SlaBreach.objects.filter(lead_id__in=[c.lead_id for c in clocks]).values_list("lead_id", "clock", "due_by")
+    )
+    managers: dict[tuple, object] = {}
+    breaches, messages = [], []
+    for clock in clocks:
+        if (clock.lead_id, clock.kind, clock.due_by) in recorded:
+            continue
+        lead = clock.lead
+        key = (lead.team_id, lead.owner_id)
+        if key not in managers:
+            managers[key] = manager_of(lead)
+        manager = managers[key]
+        breaches.append(
+            SlaBreach(
+                lead=lead, clock=clock.kind, due_by=clock.due_by, policy_name=clock.policy_name,
+                recorded_at=now, owner=lead.owner, escalated_to=manager,
+            )
+        )
+        if manager is not None:
+            context = _clock_context(clock) | {"owner": _person(lead.owner)}
+            messages.append((manager, Notification.Kind.ESCALATION, lead, context))
+    SlaBreach.objects.bulk_create(breaches)
+    queue_many(messages, now=now)
+    return breaches
 
 
 def record_breach(clock: SlaClock, *, now: datetime) -> SlaBreach | None:
-    """Record the missed deadline and tell the owner's manager, both exactly once: the unique
-    (lead, clock, due_by) row decides, even if this is called twice."""
-    lead = clock.lead
-    manager = manager_of(lead)
-    breach, created = SlaBreach.objects.get_or_create(
-        lead=lead,
-        clock=clock.kind,
-        due_by=clock.due_by,
-        defaults={"policy_name": clock.policy_name, "recorded_at": now, "owner": lead.owner, "escalated_to": manager},
-    )
-    if not created:
-        return None
-    if manager is not None:
-        context = {
-            "clock": clock.kind,
-            "due_by": clock.due_by.isoformat(),
-            "policy": clock.policy_name,
-            "owner": _person(lead.owner),
-        }
-        queue_notifications(manager, Notification.Kind.ESCALATION, now=now, lead=lead, context=context)
-    return breach
+    breaches = record_breaches([clock], now=now)
+    return breaches[0] if breaches else None
 
 
 def return_unreached(lead: Lead, *, now: datetime) -> None:
     """The policy's attempts are used up without reaching anyone: back to nurture, with
     "not reached" as the verdict marketing learns from."""
     attempts = ContactAttempt.objects.filter(lead=lead).count()
-    reason = _("not reached after %(n)s attempts") % {"n": attempts}
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("not reached after %(n)s attempts") % {"n": attempts}
+        rule = _("SLA policy")
     try:
-        lead.move_to(Lead.Stage.NURTURE, rule=_("SLA policy"), reason=reason, at=now)
+        lead.move_to(Lead.Stage.NURTURE, rule=rule, reason=reason, at=now)
     except IllegalTransition:
         pass  # already left sales' hands some other way
     else:
@@ -292,15 +321,18 @@ def return_unreached(lead: Lead, *, now: datetime) -> None:
     stop_clock(lead)
 
 
-def run_out(clock: SlaClock, *, now: datetime) -> None:
-    """The clock's time is up: a breach, or the end of trying."""
-    lead = clock.lead
-    if lead.stage not in CLOCKED_STAGES:
-        stop_clock(lead)
-    elif clock.kind == SlaClock.Kind.NOT_REACHED:
-        return_unreached(lead, now=now)
-    else:
-        record_breach(clock, now=now)
+def run_out(clocks: list[SlaClock], *, now: datetime) -> None:
+    """The clocks' time is up: a breach, or the end of trying. A lead that left sales' hands
+    in the meantime just loses its clock."""
+    gone = [c.lead_id for c in clocks if c.lead.stage not in CLOCKED_STAGES]
+    if gone:
+        SlaClock.objects.filter(lead_id__in=gone).delete()
+        Lead.objects.filter(pk__in=gone).update(respond_by=None)
+    running = [c for c in clocks if c.lead.stage in CLOCKED_STAGES]
+    for clock in running:
+        if clock.kind == SlaClock.Kind.NOT_REACHED:
+            return_unreached(clock.lead, now=now)
+    record_breaches([c for c in running if c.kind != SlaClock.Kind.NOT_REACHED], now=now)
 
 
 def start_demo_clocks(*, now: datetime) -> int:

@@ -31,7 +31,8 @@ def local(*args):
 
 
 @pytest.fixture(autouse=True)
-def in_english():
+def in_english(settings):
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 
@@ -186,7 +187,7 @@ def test_third_failed_attempt_sends_the_lead_back_to_nurture_as_not_reached(new_
         clock = handoff.contact_attempt_logged(new_lead, attempt, now=at)
     assert clock.kind == SlaClock.Kind.NOT_REACHED
 
-    Command().run_out_one(local(2026, 1, 13, 15, 0, 1))
+    Command().run_out_batch(local(2026, 1, 13, 15, 0, 1))
 
     new_lead.refresh_from_db()
     assert new_lead.stage == Lead.Stage.NURTURE
@@ -229,3 +230,12 @@ def test_demo_clocks_start_for_todays_open_leads(new_lead, rep):
     new_lead.refresh_from_db()
     assert new_lead.respond_by is not None
     assert handoff.start_demo_clocks(now=now) == 0
+
+
+def test_the_stored_reason_is_in_the_business_language_whoever_triggers_it(new_lead, team_rule, settings):
+    settings.LANGUAGE_CODE = "nl"
+
+    with translation.override("en"):
+        assignment = become_mql(new_lead, local(2026, 1, 13, 10, 0))
+
+    assert assignment.reason.startswith("Regel “Everyone to the team”: geldt voor elke lead; om de beurt in team")

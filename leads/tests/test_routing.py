@@ -14,7 +14,8 @@ NOW = datetime(2026, 1, 13, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def in_english():
+def in_english(settings):
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 BRABANT_MACHINE_BUILDER = LeadFacts(

@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from django.utils import translation
 
 from leads import handoff
+from leads.management.commands import runworker
 from leads.management.commands.runworker import Command
 from leads.models import Lead, Notification, NotificationChannel, RoutingRule, SlaBreach, SlaClock
 from leads.webhook_receiver import WebhookReceiver
@@ -16,7 +17,8 @@ MONDAY_NOON = datetime(2026, 1, 12, 11, 0, tzinfo=UTC)  # 12:00 in Amsterdam
 
 
 @pytest.fixture(autouse=True)
-def in_english():
+def in_english(settings):
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 
@@ -38,9 +40,9 @@ def test_at_risk_reminder_goes_to_the_owner_at_75_percent(handed_over, rep):
     clock = handed_over.sla_clock
     assert clock.remind_at == MONDAY_NOON + timedelta(minutes=11, seconds=15)
 
-    assert not worker.remind_one(MONDAY_NOON + timedelta(minutes=11))
-    assert worker.remind_one(MONDAY_NOON + timedelta(minutes=12))
-    assert not worker.remind_one(MONDAY_NOON + timedelta(minutes=13))
+    assert not worker.remind_batch(MONDAY_NOON + timedelta(minutes=11))
+    assert worker.remind_batch(MONDAY_NOON + timedelta(minutes=12))
+    assert not worker.remind_batch(MONDAY_NOON + timedelta(minutes=13))
 
     (reminder,) = Notification.objects.all()
     assert (reminder.kind, reminder.recipient) == (Notification.Kind.AT_RISK, rep)
@@ -50,7 +52,7 @@ def test_breach_is_recorded_once_and_escalated_once_to_the_manager(handed_over, 
     after_deadline = MONDAY_NOON + timedelta(minutes=16)
 
     for minutes in (16, 17, 60, 600):
-        Command().run_out_one(MONDAY_NOON + timedelta(minutes=minutes))
+        Command().run_out_batch(MONDAY_NOON + timedelta(minutes=minutes))
 
     breach = SlaBreach.objects.get()
     assert (breach.lead, breach.clock, breach.owner, breach.escalated_to) == (
@@ -79,7 +81,7 @@ def test_recording_the_same_breach_twice_escalates_once(handed_over):
 def test_clock_of_a_lead_that_left_sales_stops_without_a_breach(handed_over):
     handed_over.move_to(Lead.Stage.DISQUALIFIED, at=MONDAY_NOON + timedelta(minutes=5))
 
-    Command().run_out_one(MONDAY_NOON + timedelta(hours=1))
+    Command().run_out_batch(MONDAY_NOON + timedelta(hours=1))
 
     assert not SlaBreach.objects.exists()
     assert not SlaClock.objects.exists()
@@ -162,7 +164,8 @@ def test_two_workers_racing_on_postgresql_send_each_notification_once(rep):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_racing_on_postgresql_escalate_each_breach_once(team, rep, manager, company):
+def test_two_workers_racing_on_postgresql_escalate_each_breach_once(team, rep, manager, company, monkeypatch):
+    monkeypatch.setattr(runworker, "BATCH", 3)  # small batches, so the two workers interleave
     RoutingRule.objects.create(name="Team", position=50, target="team", team=team)
     for n in range(20):
         lead = Lead.objects.create(first_name=f"Lead {n}", company=company, intent_tier="high")
@@ -174,7 +177,7 @@ def test_two_workers_racing_on_postgresql_escalate_each_breach_once(team, rep, m
 
     def sweep():
         worker = Command()
-        while worker.run_out_one(later):
+        while worker.run_out_batch(later):
             pass
 
     race(2, sweep)

@@ -2,8 +2,10 @@
 
 A loop of small steps, each doing one unit of work and saying whether it did any. Work is
 claimed with a conditional UPDATE (`filter(..., still unclaimed).update(claimed) == 1`), so
-several workers can run side by side on PostgreSQL and none sends a message twice. `--once`
-does one pass and stops, for cron.
+several workers can run side by side on PostgreSQL and none sends a message twice. Due SLA
+clocks are claimed a batch at a time (row locks with SKIP LOCKED, then the due moment cleared),
+so a sweep over a million running clocks reads only the few that are due. `--once` does one
+pass and stops, for cron.
 """
 
 from __future__ import annotations
@@ -61,11 +63,13 @@ class Command(BaseCommand):
     def run_pass(self) -> int:
         done = 0
         self.release_stale_claims(timezone.now())
-        for step in (self.send_one, self.remind_one, self.run_out_one):
-            for _ in range(BATCH):
-                if not step(timezone.now()):
-                    break
-                done += 1
+        for _ in range(BATCH):
+            if not self.send_one(timezone.now()):
+                break
+            done += 1
+        for step in (self.remind_batch, self.run_out_batch):
+            # Deadlines come in batches of BATCH; a backlog is worked off a batch per pass.
+            done += step(timezone.now())
         return done
 
     # --- notifications ---------------------------------------------------------------------
@@ -123,27 +127,26 @@ class Command(BaseCommand):
 
     # --- SLA deadlines ---------------------------------------------------------------------
 
-    def remind_one(self, now: datetime) -> bool:
-        clock = SlaClock.objects.reminder_due(now).order_by("remind_at").first()
-        if clock is None:
-            return False
-        with transaction.atomic():
-            # The claim and the reminder commit together: a crash loses neither alone.
-            claimed = SlaClock.objects.filter(pk=clock.pk, remind_at=clock.remind_at).update(remind_at=None)
-            if claimed:
-                clock = SlaClock.objects.select_related("lead__owner").get(pk=clock.pk)
-                handoff.remind_owner(clock, now=now)
-        return True
+    def _claim_clocks(self, due, moment_field: str, **clear) -> list[SlaClock]:
+        """Lock up to BATCH due clocks, skipping the ones another worker holds, and clear the
+        moment that made them due: in the transaction the caller's work commits with."""
+        clocks = list(
+            due.select_related("lead__owner", "lead__team__manager")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by(moment_field)[:BATCH]
+        )
+        if clocks:
+            SlaClock.objects.filter(pk__in=[c.pk for c in clocks]).update(**{moment_field: None, **clear})
+        return clocks
 
-    def run_out_one(self, now: datetime) -> bool:
-        clock = SlaClock.objects.run_out(now).order_by("runs_out_at").first()
-        if clock is None:
-            return False
+    def remind_batch(self, now: datetime) -> int:
         with transaction.atomic():
-            claimed = SlaClock.objects.filter(pk=clock.pk, runs_out_at=clock.runs_out_at).update(
-                runs_out_at=None, remind_at=None
-            )
-            if claimed:
-                clock = SlaClock.objects.select_related("lead__owner", "lead__team__manager").get(pk=clock.pk)
-                handoff.run_out(clock, now=now)
-        return True
+            clocks = self._claim_clocks(SlaClock.objects.reminder_due(now), "remind_at")
+            handoff.remind_owners(clocks, now=now)
+        return len(clocks)
+
+    def run_out_batch(self, now: datetime) -> int:
+        with transaction.atomic():
+            clocks = self._claim_clocks(SlaClock.objects.run_out(now), "runs_out_at", remind_at=None)
+            handoff.run_out(clocks, now=now)
+        return len(clocks)
