@@ -102,93 +102,86 @@ def _normal_postcode(postcode: str) -> str:
     return postcode.replace(" ", "").upper()
 
 
-def rule_verdict(rule: RoutingRule, facts: LeadFacts) -> tuple[bool, list[str]]:
-    """Whether `rule` matches, and in words each criterion it checked. On a miss the last
-    line says which criterion failed."""
-    said: list[str] = []
-
-    def check(ok: bool, hit: str, miss: str) -> bool:
-        said.append(hit if ok else miss)
-        return ok
-
+def _criteria(rule: RoutingRule, facts: LeadFacts):
+    """For each criterion the rule sets: (met, said when met, said when not). A generator,
+    so the checks after the first miss are never made."""
     if rule.countries:
         wanted = [c.upper() for c in rule.countries]
-        if not check(
+        yield (
             facts.country.upper() in wanted,
             _("country %(value)s") % {"value": facts.country.upper()},
             _("country %(value)s is not %(wanted)s") % {"value": facts.country or "—", "wanted": ", ".join(wanted)},
-        ):
-            return False, said
+        )
     if rule.regions:
-        if not check(
+        yield (
             facts.region.casefold() in {r.casefold() for r in rule.regions},
             _("region %(value)s") % {"value": facts.region},
             _("region %(value)s is not %(wanted)s") % {"value": facts.region or "—", "wanted": ", ".join(rule.regions)},
-        ):
-            return False, said
+        )
     if rule.postcode_prefixes:
         postcode = _normal_postcode(facts.postcode)
         hit = next((p for p in rule.postcode_prefixes if postcode.startswith(_normal_postcode(p))), None)
-        if not check(
+        yield (
             bool(postcode) and hit is not None,
             _("postcode %(value)s starts with %(prefix)s") % {"value": facts.postcode, "prefix": hit},
             _("postcode %(value)s does not start with %(wanted)s")
             % {"value": facts.postcode or "—", "wanted": ", ".join(rule.postcode_prefixes)},
-        ):
-            return False, said
+        )
     if rule.sectors:
-        if not check(
+        yield (
             facts.sector in rule.sectors,
             _("sector %(value)s") % {"value": _label(Sector, facts.sector)},
             _("sector %(value)s is not one of the rule's") % {"value": _label(Sector, facts.sector)},
-        ):
-            return False, said
+        )
     if rule.min_employees is not None or rule.max_employees is not None:
         low = rule.min_employees if rule.min_employees is not None else 0
         high = rule.max_employees
         size = facts.employees
         within = size is not None and size >= low and (high is None or size <= high)
         wanted = f"{low}–{high}" if high is not None else f"≥ {low}"
-        if not check(
+        yield (
             within,
             _("%(value)s employees (%(wanted)s)") % {"value": size, "wanted": wanted},
             _("size %(value)s is outside %(wanted)s") % {"value": size if size is not None else "—", "wanted": wanted},
-        ):
-            return False, said
+        )
     if rule.product_interests:
         interest = facts.product_interest.casefold()
         hit = next((p for p in rule.product_interests if p.casefold() in interest), None)
-        if not check(
+        yield (
             bool(interest) and hit is not None,
             _("interested in %(value)s") % {"value": facts.product_interest},
             _("product interest %(value)s does not mention %(wanted)s")
             % {"value": facts.product_interest or "—", "wanted": ", ".join(rule.product_interests)},
-        ):
-            return False, said
+        )
     if rule.channels:
-        if not check(
+        yield (
             facts.channel in rule.channels,
             _("channel %(value)s") % {"value": _label(Channel, facts.channel)},
             _("channel %(value)s is not one of the rule's") % {"value": _label(Channel, facts.channel)},
-        ):
-            return False, said
+        )
     if rule.intent_tiers:
-        if not check(
+        yield (
             facts.intent_tier in rule.intent_tiers,
             _label(IntentTier, facts.intent_tier),
             _("intent tier %(value)s is not one of the rule's") % {"value": _label(IntentTier, facts.intent_tier)},
-        ):
-            return False, said
+        )
     if rule.existing_customer is not None:
-        if not check(
+        yield (
             facts.is_existing_customer == rule.existing_customer,
             _("existing customer") if rule.existing_customer else _("not a customer yet"),
             _("is an existing customer") if facts.is_existing_customer else _("is not an existing customer"),
-        ):
+        )
+
+
+def rule_verdict(rule: RoutingRule, facts: LeadFacts) -> tuple[bool, list[str]]:
+    """Whether `rule` matches, and in words each criterion it checked. On a miss the last
+    line says which criterion failed."""
+    said: list[str] = []
+    for met, when_met, when_not in _criteria(rule, facts):
+        said.append(when_met if met else when_not)
+        if not met:
             return False, said
-    if not said:
-        said.append(_("matches every lead"))
-    return True, said
+    return True, said or [_("matches every lead")]
 
 
 def pick_round_robin(

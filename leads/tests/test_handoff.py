@@ -25,16 +25,11 @@ from leads.roles import Role
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
+pytestmark = pytest.mark.usefixtures("in_english")
+
 
 def local(*args):
     return datetime(*args, tzinfo=AMSTERDAM)
-
-
-@pytest.fixture(autouse=True)
-def in_english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

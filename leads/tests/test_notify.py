@@ -1,7 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.utils import translation
 
 from leads import notify
 from leads.management.commands.runworker import Command
@@ -11,13 +10,12 @@ from leads.webhook_receiver import WebhookReceiver, signature_is_valid
 NOW = datetime(2026, 1, 13, 9, 0, tzinfo=UTC)
 SECRET = "a-long-shared-secret-for-hmac"
 
+pytestmark = pytest.mark.usefixtures("in_english")
+
 
 @pytest.fixture(autouse=True)
-def in_english(settings):
-    settings.LANGUAGE_CODE = "en"
+def site_url(settings):
     settings.SITE_URL = "https://handoff.example.nl"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

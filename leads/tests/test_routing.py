@@ -3,7 +3,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from conftest import make_user
 from leads.models import Assignment, Company, HandoffSettings, Lead, RoutingRule, UserAvailability
@@ -12,12 +11,9 @@ from leads.routing import LeadFacts, pick_round_robin, route, rule_verdict
 
 NOW = datetime(2026, 1, 13, 10, 0, tzinfo=UTC)
 
+pytestmark = pytest.mark.usefixtures("in_english")
 
-@pytest.fixture(autouse=True)
-def in_english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+
 BRABANT_MACHINE_BUILDER = LeadFacts(
     country="NL",
     region="Noord-Brabant",

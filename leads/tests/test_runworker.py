@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.utils import translation
 
 from leads import handoff
 from leads.management.commands import runworker
@@ -15,12 +14,7 @@ from leads.webhook_receiver import WebhookReceiver
 
 MONDAY_NOON = datetime(2026, 1, 12, 11, 0, tzinfo=UTC)  # 12:00 in Amsterdam
 
-
-@pytest.fixture(autouse=True)
-def in_english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ from datetime import UTC, datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
 
 from conftest import make_user
 from leads import handoff
@@ -12,12 +11,7 @@ from leads.webhook_receiver import WebhookReceiver
 
 NOW = datetime(2026, 1, 13, 9, 0, tzinfo=UTC)
 
-
-@pytest.fixture(autouse=True)
-def in_english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 @pytest.fixture
