@@ -12,9 +12,10 @@ Run it against a copy of the 1M-lead database (it changes the copy), e.g.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/handoff_bench_i6 .venv/bin/python bench/handoff.py
 
 On an empty database it migrates and builds the demo leads itself (`seeddemo --leads N`, about
-ten minutes for a million). The latency part turns 1,000 nurture leads into MQLs; the sweep part
-gives every lead without a clock one (making it an open SAL lead) the first time it runs, and
-rolls its measured passes back, so it can run again with the same numbers.
+ten minutes for a million). The latency part turns 1,000 nurture leads into MQLs, so it runs
+first; the sweep part then gives every lead without a clock one (making it an open SAL lead, so
+no nurture leads are left for another latency run on that copy) and rolls its measured passes
+back, so the sweep alone (--skip-latency) can run again with the same numbers.
 """
 
 from __future__ import annotations
@@ -276,6 +277,8 @@ def main() -> None:
     args = parser.parse_args()
 
     prepare_database(max(args.sweep_leads if not args.skip_sweep else 0, args.leads * 20))
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"Machine: {os.cpu_count()} CPUs, load average {load} (other work on the machine slows every figure)")
     if not args.skip_latency:
         measure_latency(args.leads, args.rate, args.timeout)
     if not args.skip_sweep:

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from leads.models import Channel, IntentTier, Lead, Sector
+from leads.models import Channel, IntentTier, Lead, NotificationChannel, Sector, UserAvailability
 from leads.roles import Role
 from leads.routing import LeadFacts
 
@@ -88,3 +88,24 @@ class ReassignForm(forms.Form):
         if owner.pk == self.lead.owner_id:
             raise forms.ValidationError(_("This person already owns the lead."))
         return owner
+
+
+class AvailabilityForm(forms.ModelForm):
+    class Meta:
+        model = UserAvailability
+        fields = ["is_away", "back_on"]
+        widgets = {"back_on": forms.DateInput(attrs={"type": "date"})}
+        labels = {"is_away": _("I am away: give my new leads to my teammates")}
+
+
+class ChannelForm(forms.ModelForm):
+    class Meta:
+        model = NotificationChannel
+        fields = ["kind", "email", "url", "secret", "for_assignments", "for_reminders", "for_escalations"]
+        widgets = {"url": forms.URLInput(attrs={"placeholder": "https://hooks.slack.com/services/…"})}
+
+    def address_fields(self):
+        return [self[name] for name in ("kind", "email", "url", "secret")]
+
+    def preference_fields(self):
+        return [self[name] for name in ("for_assignments", "for_reminders", "for_escalations")]

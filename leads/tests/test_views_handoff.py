@@ -247,3 +247,63 @@ def test_admin_settings_page_opens_the_one_row(client, superuser):
     assert response.status_code == 302
     assert response["Location"] == "/admin/leads/handoffsettings/1/change/"
     assert "Goede vrijdag" in client.get(response["Location"]).content.decode()
+
+
+# --- my notifications ------------------------------------------------------------------------
+
+
+def test_outsider_has_no_notification_page(client, outsider):
+    client.force_login(outsider)
+    assert client.get("/handoff/me/").status_code == 403
+
+
+def test_rep_marks_themselves_away_and_round_robin_skips_them(client, rep, other_rep, team):
+    from datetime import date
+
+    from leads.routing import LeadFacts, route
+
+    RoutingRule.objects.create(name="Team", target="team", team=team)
+    client.force_login(rep)
+
+    response = client.post("/handoff/me/", {"is_away": "on", "back_on": "2026-01-20"})
+
+    assert response.status_code == 302
+    assert rep.availability.is_away_on(date(2026, 1, 13))
+    assert route(LeadFacts(), now=NOW).owner == other_rep
+
+
+def test_rep_adds_a_slack_channel_and_queues_a_test(client, rep, settings):
+    settings.DEBUG = False
+    client.force_login(rep)
+
+    refused = client.post("/handoff/me/channels/", {"kind": "slack", "url": "http://hooks.slack.example/x", "for_assignments": "on"})
+    assert refused.status_code == 400
+    assert "must start with https://" in refused.content.decode()
+    assert not NotificationChannel.objects.exists()
+
+    added = client.post("/handoff/me/channels/", {"kind": "slack", "url": "https://hooks.slack.example/x", "for_assignments": "on"})
+    assert added.status_code == 302
+    channel = NotificationChannel.objects.get(user=rep)
+    assert (channel.for_assignments, channel.for_reminders) == (True, False)
+
+    client.post(f"/handoff/me/channels/{channel.pk}/test/")
+    test = Notification.objects.get()
+    assert (test.kind, test.channel, test.status) == (Notification.Kind.TEST, channel, Notification.Status.PENDING)
+
+
+def test_rep_cannot_touch_someone_elses_channel(client, rep, other_rep):
+    channel = NotificationChannel.objects.create(user=other_rep, kind="email", email="other@example.nl")
+    client.force_login(rep)
+
+    assert client.post(f"/handoff/me/channels/{channel.pk}/delete/").status_code == 404
+    assert client.post(f"/handoff/me/channels/{channel.pk}/test/").status_code == 404
+    assert NotificationChannel.objects.filter(pk=channel.pk).exists()
+    assert not Notification.objects.exists()
+
+
+def test_rep_removes_their_channel(client, rep):
+    channel = NotificationChannel.objects.create(user=rep, kind="email", email="rep@example.nl")
+    client.force_login(rep)
+
+    assert client.post(f"/handoff/me/channels/{channel.pk}/delete/").status_code == 302
+    assert not NotificationChannel.objects.exists()
