@@ -69,7 +69,7 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 
 class ReassignForm(forms.Form):
-    owner = PersonChoiceField(label=_("New owner"), queryset=sales_people())
+    owner = PersonChoiceField(label=_("New owner"), queryset=sales_people(), empty_label=_("Choose a person"))
     reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -103,6 +103,11 @@ class ChannelForm(forms.ModelForm):
         model = NotificationChannel
         fields = ["kind", "email", "url", "secret", "for_assignments", "for_reminders", "for_escalations"]
         widgets = {"url": forms.URLInput(attrs={"placeholder": "https://hooks.slack.com/services/…"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = NotificationChannel.Kind.choices  # no empty choice: e-mail first
+        self.fields["kind"].initial = NotificationChannel.Kind.EMAIL
 
     def address_fields(self):
         return [self[name] for name in ("kind", "email", "url", "secret")]
