@@ -51,10 +51,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, once: bool, interval: float, **options):
+        try:
+            self.loop(once=once, interval=interval, verbosity=options["verbosity"])
+        except KeyboardInterrupt:
+            pass  # Ctrl-C: every unit of work is its own transaction, so nothing is half done
+
+    def loop(self, *, once: bool, interval: float, verbosity: int) -> None:
         while True:
             done = self.run_pass()
             if once:
-                if options["verbosity"] > 0:
+                if verbosity > 0:
                     self.stdout.write(f"Done: {done} unit(s) of work.")
                 return
             if not done:
