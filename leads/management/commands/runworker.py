@@ -54,7 +54,9 @@ class Command(BaseCommand):
         try:
             self.loop(once=once, interval=interval, verbosity=options["verbosity"])
         except KeyboardInterrupt:
-            pass  # Ctrl-C: every unit of work is its own transaction, so nothing is half done
+            # Ctrl-C. Clocks are claimed and handled in one transaction; a message cut off
+            # mid-send is released after STALE_CLAIM and sent again.
+            pass
 
     def loop(self, *, once: bool, interval: float, verbosity: int) -> None:
         while True:
