@@ -125,3 +125,6 @@ class FeedbackAdmin(admin.ModelAdmin):
     list_display = ["lead", "disposition", "no_fit_reason", "quality", "given_by", "given_at"]
     list_filter = ["disposition", "no_fit_reason", "quality"]
     raw_id_fields = ["lead", "given_by"]
+
+
+from leads import admin_handoff  # noqa: E402,F401  (registers the handoff's admin pages)

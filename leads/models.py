@@ -8,16 +8,19 @@ transaction.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from leads.sales import SalesActions
+from leads import sla
 
 
 # Free mail providers: an address here says nothing about the company the person works for.
@@ -726,3 +729,569 @@ class LeadChange(RecordedChange):
                 )
             rows.append((str(field.verbose_name), before, after))
         return rows
+
+
+# --- The handoff: routing, the business calendar, SLA clocks and notifications -------------
+# Who gets a lead (RoutingRule → Assignment), by when they must act (HandoffSettings'
+# calendar + SlaPolicy → SlaClock, mirrored in Lead.respond_by), and how they hear about it
+# (NotificationChannel → Notification, sent by `manage.py runworker`).
+
+WEEKDAY_FIELDS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def default_time_zone() -> str:
+    return settings.BUSINESS_TIME_ZONE
+
+
+def validate_active_user(user_id):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is not None and not user.is_active:
+        raise ValidationError(
+            _("%(user)s is no longer active; choose someone who still works here."),
+            params={"user": user.get_full_name() or user.get_username()},
+        )
+
+
+class HandoffSettings(models.Model):
+    """The one row of handoff settings: the business calendar and the fallback owner."""
+
+    time_zone = models.CharField(_("time zone"), max_length=64, default=default_time_zone)
+    monday_hours = models.CharField(_("Monday"), max_length=100, blank=True, default="08:30-17:00")
+    tuesday_hours = models.CharField(_("Tuesday"), max_length=100, blank=True, default="08:30-17:00")
+    wednesday_hours = models.CharField(_("Wednesday"), max_length=100, blank=True, default="08:30-17:00")
+    thursday_hours = models.CharField(_("Thursday"), max_length=100, blank=True, default="08:30-17:00")
+    friday_hours = models.CharField(_("Friday"), max_length=100, blank=True, default="08:30-17:00")
+    saturday_hours = models.CharField(_("Saturday"), max_length=100, blank=True)
+    sunday_hours = models.CharField(_("Sunday"), max_length=100, blank=True)
+    holiday_country = models.CharField(
+        _("public holidays of"),
+        max_length=2,
+        blank=True,
+        default="NL",
+        help_text=_("Country code, e.g. NL or BE. Empty: no public holidays."),
+    )
+    holiday_subdivision = models.CharField(
+        _("province or state"), max_length=10, blank=True, help_text=_("Only where holidays differ by region.")
+    )
+    worked_holidays = models.TextField(
+        _("public holidays we work on"),
+        blank=True,
+        help_text=_("One name per line, as the holiday list spells it, e.g. Goede vrijdag."),
+    )
+    closed_days = models.TextField(
+        _("extra closed days"),
+        blank=True,
+        help_text=_("One per line: 2026-12-24 closes once, 05-05 closes every year."),
+    )
+    fallback_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("fallback owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        validators=[validate_active_user],
+        help_text=_("Gets every lead no routing rule places, so no lead is ever without an owner."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("handoff settings")
+        verbose_name_plural = _("handoff settings")
+
+    def __str__(self):
+        return str(_("Handoff settings"))
+
+    @classmethod
+    def load(cls) -> "HandoffSettings":
+        """The saved settings, or the defaults when nobody has saved any yet."""
+        return cls.objects.select_related("fallback_owner").filter(pk=1).first() or cls(pk=1)
+
+    def save(self, *args, **kwargs):
+        self.pk = 1  # there is only one
+        super().save(*args, **kwargs)
+
+    def working_hours(self) -> sla.WorkingHours:
+        return sla.WorkingHours(
+            days=tuple(sla.parse_intervals(getattr(self, f"{day}_hours")) for day in WEEKDAY_FIELDS)
+        )
+
+    def calendar(self) -> sla.BusinessCalendar:
+        once, every_year = sla.parse_closed_days(self.closed_days)
+        return sla.BusinessCalendar.build(
+            hours=self.working_hours(),
+            time_zone=self.time_zone,
+            holiday_country=self.holiday_country.upper() or None,
+            holiday_subdivision=self.holiday_subdivision or None,
+            closed_days=once,
+            closed_every_year=every_year,
+            worked_holidays=[n.strip() for n in self.worked_holidays.splitlines() if n.strip()],
+        )
+
+    def clean(self):
+        """Each mistake on its own field, in the user's language."""
+        errors = {}
+        any_hours = False
+        for day in WEEKDAY_FIELDS:
+            name = f"{day}_hours"
+            try:
+                intervals = sorted(sla.parse_intervals(getattr(self, name)))
+            except ValueError:
+                errors[name] = _("Write the hours like 08:30-17:00, or 08:30-12:00, 12:30-17:00.")
+                continue
+            any_hours = any_hours or bool(intervals)
+            for start, end in intervals:
+                if end <= start:
+                    errors[name] = _("%(start)s–%(end)s ends before it starts.") % {
+                        "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"
+                    }
+            for (_start, end), (next_start, _end) in zip(intervals, intervals[1:]):
+                if next_start < end:
+                    errors[name] = _("The times overlap at %(time)s.") % {"time": f"{next_start:%H:%M}"}
+        if not any_hours and not errors:
+            errors["monday_hours"] = _("Give working hours on at least one day.")
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors["time_zone"] = _("%(zone)s is not a known time zone; use a name like Europe/Amsterdam.") % {
+                "zone": self.time_zone
+            }
+        known = ()
+        if self.holiday_country:
+            try:
+                known = sla.public_holiday_names(self.holiday_country.upper(), self.holiday_subdivision or None)
+            except NotImplementedError:
+                errors["holiday_country"] = _("There is no public holiday list for %(country)s %(region)s.") % {
+                    "country": self.holiday_country, "region": self.holiday_subdivision,
+                }
+        worked = [n.strip() for n in self.worked_holidays.splitlines() if n.strip()]
+        unknown = [n for n in worked if n not in known]
+        if unknown and "holiday_country" not in errors:
+            errors["worked_holidays"] = _("Not a public holiday here: %(names)s. Known: %(known)s.") % {
+                "names": ", ".join(unknown), "known": ", ".join(known) or "—",
+            }
+        try:
+            sla.parse_closed_days(self.closed_days)
+        except ValueError:
+            errors["closed_days"] = _("Write one date per line: 2026-12-24 (once) or 05-05 (every year).")
+        if errors:
+            raise ValidationError(errors)
+
+
+class UserAvailability(models.Model):
+    """Whether a rep takes new leads: round robin skips someone who is away."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability", verbose_name=_("user")
+    )
+    is_away = models.BooleanField(_("away"), default=False)
+    back_on = models.DateField(
+        _("back on"), null=True, blank=True, help_text=_("Takes leads again from this day; empty: until unticked.")
+    )
+
+    class Meta:
+        verbose_name = _("availability")
+        verbose_name_plural = _("availability")
+
+    def __str__(self):
+        return str(self.user)
+
+    def is_away_on(self, day) -> bool:
+        return self.is_away and (self.back_on is None or day < self.back_on)
+
+
+class RoutingRule(models.Model):
+    """One line of the routing table. Rules are tried in order; the first that matches wins.
+    Every criterion left empty matches everything."""
+
+    class Target(models.TextChoices):
+        TEAM = "team", _("Team (round robin)")
+        USER = "user", _("Named person")
+        ACCOUNT_MANAGER = "account_manager", _("The company's account manager")
+
+    name = models.CharField(_("name"), max_length=120)
+    position = models.PositiveIntegerField(_("order"), default=0, db_index=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    countries = models.JSONField(_("countries"), default=list, blank=True)
+    regions = models.JSONField(_("regions"), default=list, blank=True)
+    postcode_prefixes = models.JSONField(_("postcode starts with"), default=list, blank=True)
+    sectors = models.JSONField(_("sectors"), default=list, blank=True)
+    min_employees = models.PositiveIntegerField(_("at least employees"), null=True, blank=True)
+    max_employees = models.PositiveIntegerField(_("at most employees"), null=True, blank=True)
+    product_interests = models.JSONField(_("product interest contains"), default=list, blank=True)
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    intent_tiers = models.JSONField(_("intent tiers"), default=list, blank=True)
+    existing_customer = models.BooleanField(
+        _("existing customer"), null=True, blank=True, help_text=_("Empty: customers and non-customers.")
+    )
+
+    target = models.CharField(_("assign to"), max_length=20, choices=Target.choices, default=Target.TEAM)
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT, related_name="routing_rules"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="routing_rules",
+    )
+    max_open_leads = models.PositiveIntegerField(
+        _("cap on open leads per member"),
+        null=True,
+        blank=True,
+        help_text=_("Members at the cap are skipped. Empty: no cap."),
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(target="team", team__isnull=False, user__isnull=True)
+                    | Q(target="user", user__isnull=False, team__isnull=True)
+                    | Q(target="account_manager", user__isnull=True)
+                ),
+                name="routingrule_target_complete",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.target == self.Target.TEAM:
+            if not self.team_id:
+                errors["team"] = _("Choose the team whose members take turns.")
+            self.user = None
+        elif self.target == self.Target.USER:
+            if not self.user_id:
+                errors["user"] = _("Choose the person who gets these leads.")
+            else:
+                try:
+                    validate_active_user(self.user_id)
+                except ValidationError as error:
+                    errors["user"] = error.messages
+            self.team = None
+        else:
+            self.user = None
+        if (
+            self.min_employees is not None
+            and self.max_employees is not None
+            and self.min_employees > self.max_employees
+        ):
+            errors["max_employees"] = _("The maximum is below the minimum.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Assignment(models.Model):
+    """Who got the lead, by which rule and why: the routing history, newest last."""
+
+    class Kind(models.TextChoices):
+        RULE = "rule", _("Routing rule")
+        FALLBACK = "fallback", _("Fallback owner")
+        REASSIGNED = "reassigned", _("Reassigned by a manager")
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="assignments")
+    kind = models.CharField(_("how"), max_length=20, choices=Kind.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rule = models.ForeignKey(
+        RoutingRule, verbose_name=_("rule"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rule_name = models.CharField(_("rule"), max_length=120, blank=True)
+    reason = models.TextField(_("why"))
+    assigned_at = models.DateTimeField(_("at"))
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["assigned_at", "id"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        indexes = [
+            models.Index(fields=["lead", "assigned_at"], name="assignment_lead_at"),
+            # Round robin asks "when did each member last get a lead from this team?"
+            models.Index(fields=["team", "owner", "assigned_at"], name="assignment_team_owner_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.lead} → {self.owner}"
+
+
+class SlaPolicy(models.Model):
+    """How fast sales must act, per intent tier, existing customer or routing rule. The first
+    active policy that matches the lead applies."""
+
+    name = models.CharField(_("name"), max_length=120)
+    position = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    intent_tier = models.CharField(
+        _("intent tier"), max_length=10, choices=IntentTier.choices, blank=True, help_text=_("Empty: any tier.")
+    )
+    existing_customer = models.BooleanField(
+        _("existing customer"), null=True, blank=True, help_text=_("Empty: customers and non-customers.")
+    )
+    routing_rule = models.ForeignKey(
+        RoutingRule,
+        verbose_name=_("routing rule"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sla_policies",
+        help_text=_("Only for leads this rule assigned. Empty: any route."),
+    )
+    first_contact_within = models.DurationField(
+        _("first contact within (business time)"), default=timedelta(hours=24)
+    )
+    next_attempt_within = models.DurationField(
+        _("next attempt within"), default=timedelta(hours=24), help_text=_("After an attempt that did not reach them.")
+    )
+    next_attempt_in_business_time = models.BooleanField(_("count the next attempt in business time"), default=False)
+    max_attempts = models.PositiveSmallIntegerField(
+        _("attempts before 'not reached'"),
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text=_("After this many attempts without contact the lead returns to nurture."),
+    )
+    feedback_within_working_days = models.PositiveSmallIntegerField(
+        _("feedback within (working days)"), default=2, validators=[MinValueValidator(1)]
+    )
+    at_risk_percent = models.PositiveSmallIntegerField(
+        _("remind the owner at (percentage of the time)"),
+        default=75,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.first_contact_within is not None and self.first_contact_within <= timedelta(0):
+            raise ValidationError({"first_contact_within": _("Give a time longer than zero.")})
+        if self.next_attempt_within is not None and self.next_attempt_within <= timedelta(0):
+            raise ValidationError({"next_attempt_within": _("Give a time longer than zero.")})
+
+
+class SlaClockQuerySet(models.QuerySet):
+    def reminder_due(self, now: datetime):
+        return self.filter(remind_at__lte=now)
+
+    def run_out(self, now: datetime):
+        return self.filter(runs_out_at__lte=now)
+
+
+class SlaClock(models.Model):
+    """The one running clock of a lead in sales' hands. The worker finds what needs doing
+    through two indexed moments, each cleared once handled, so a sweep over a million
+    leads reads only the few that are due."""
+
+    class Kind(models.TextChoices):
+        FIRST_CONTACT = "first_contact", _("First contact")
+        NEXT_ATTEMPT = "next_attempt", _("Next attempt")
+        FEEDBACK = "feedback", _("Feedback")
+        NOT_REACHED = "not_reached", _("Not reached: back to nurture")
+
+    lead = models.OneToOneField(Lead, primary_key=True, on_delete=models.CASCADE, related_name="sla_clock")
+    kind = models.CharField(_("clock"), max_length=20, choices=Kind.choices)
+    policy = models.ForeignKey(
+        SlaPolicy, verbose_name=_("SLA policy"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    policy_name = models.CharField(_("SLA policy"), max_length=120)
+    handed_over_at = models.DateTimeField(_("handed over"))
+    started_at = models.DateTimeField(_("started"))
+    due_by = models.DateTimeField(_("due by"))
+    # When the owner gets the "at risk" reminder; cleared once claimed.
+    remind_at = models.DateTimeField(_("remind at"), null=True, blank=True)
+    # When the worker must act (record the breach, or return the lead to nurture); cleared
+    # once claimed.
+    runs_out_at = models.DateTimeField(_("runs out at"), null=True, blank=True)
+
+    objects = SlaClockQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
+        indexes = [
+            models.Index(fields=["remind_at"], condition=Q(remind_at__isnull=False), name="slaclock_remind_due"),
+            models.Index(fields=["runs_out_at"], condition=Q(runs_out_at__isnull=False), name="slaclock_runs_out_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.lead_id}: {self.get_kind_display()} {self.due_by:%Y-%m-%d %H:%M}"
+
+
+class SlaBreach(models.Model):
+    """A deadline that passed without action: recorded once, escalated once."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="sla_breaches")
+    clock = models.CharField(_("clock"), max_length=20, choices=SlaClock.Kind.choices)
+    policy_name = models.CharField(_("SLA policy"), max_length=120)
+    due_by = models.DateTimeField(_("was due by"))
+    recorded_at = models.DateTimeField(_("recorded"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("escalated to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = _("SLA breach")
+        verbose_name_plural = _("SLA breaches")
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "clock", "due_by"], name="slabreach_once_per_deadline")
+        ]
+        indexes = [models.Index(fields=["recorded_at"], name="slabreach_recorded_at")]
+
+    def __str__(self):
+        return f"{self.lead}: {self.get_clock_display()}"
+
+
+class NotificationChannel(models.Model):
+    """Where one person wants to hear from Handoff, and about what. Someone without an
+    active channel gets e-mail at their account's address."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SLACK = "slack", _("Slack incoming webhook")
+        TEAMS = "teams", _("Microsoft Teams incoming webhook")
+        WEBHOOK = "webhook", _("JSON webhook (signed)")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notification_channels"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    url = models.URLField(_("webhook URL"), max_length=500, blank=True)
+    secret = models.CharField(
+        _("signing secret"), max_length=200, blank=True, help_text=_("JSON webhook only: signs each request (HMAC-SHA256).")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    for_assignments = models.BooleanField(_("new leads"), default=True)
+    for_reminders = models.BooleanField(_("at-risk reminders"), default=True)
+    for_escalations = models.BooleanField(_("escalations"), default=True)
+    disabled_reason = models.TextField(_("switched off because"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["user", "kind", "id"]
+        verbose_name = _("notification channel")
+        verbose_name_plural = _("notification channels")
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.email or self.url.split('?')[0][:60]}"
+
+    def clean(self):
+        if self.kind == self.Kind.EMAIL:
+            if not self.email:
+                raise ValidationError({"email": _("Give the e-mail address.")})
+            return
+        if not self.url:
+            raise ValidationError({"url": _("Give the webhook URL.")})
+        if not settings.DEBUG and not self.url.lower().startswith("https://"):
+            raise ValidationError({"url": _("The webhook URL must start with https://, so messages travel encrypted.")})
+        if self.kind == self.Kind.WEBHOOK and len(self.secret) < 16:
+            raise ValidationError({"secret": _("Give a signing secret of at least 16 characters.")})
+
+    def wants(self, kind: str) -> bool:
+        K = Notification.Kind
+        return {
+            K.ASSIGNED: self.for_assignments,
+            K.REASSIGNED: self.for_assignments,
+            K.AT_RISK: self.for_reminders,
+            K.ESCALATION: self.for_escalations,
+            K.TEST: True,
+        }[kind]
+
+
+class NotificationQuerySet(models.QuerySet):
+    def ready(self, now: datetime):
+        return self.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)
+
+
+class Notification(models.Model):
+    """One message to one person on one channel: the outbox the worker sends from, and the
+    record of what was sent. Written in the transaction that caused it."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("New lead")
+        REASSIGNED = "reassigned", _("Lead reassigned to you")
+        AT_RISK = "at_risk", _("Deadline at risk")
+        ESCALATION = "escalation", _("Deadline missed")
+        TEST = "test", _("Test message")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("to"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    channel = models.ForeignKey(
+        NotificationChannel,
+        verbose_name=_("channel"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        help_text=_("Empty: e-mail to the recipient's own address."),
+    )
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    context = models.JSONField(_("details"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(status="pending"), name="notification_pending_due"
+            ),
+            models.Index(fields=["status", "claimed_at"], name="notification_status_claimed"),
+            models.Index(fields=["lead", "created_at"], name="notification_lead_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient}"

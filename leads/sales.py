@@ -91,6 +91,10 @@ class SalesActions:
                 attempt_count=self.attempt_count + 1,
                 first_attempt_at=first_attempt_at,
             )
+            from leads import handoff  # handoff imports models, which import this module
+
+            # Any attempt stops the first-contact clock and starts the next one.
+            handoff.contact_attempt_logged(self, attempt, now=at)
         return attempt
 
     def give_feedback(
@@ -148,11 +152,20 @@ class SalesActions:
                     self.move_to(self.Stage.NURTURE, by=by, reason=reason, at=at)
             else:  # wrong contact person: stays with sales, who now know whom to ask for
                 self._change(by=by, at=at)
+            # A verdict ends the clock, except "not reached" while attempts are left: then
+            # the next-attempt clock that the attempt started keeps running.
+            if feedback.disposition != D.NOT_REACHED or self.stage not in self.SALES_STAGES:
+                from leads import handoff
+
+                handoff.feedback_given(self)
         return feedback
 
     def contact_attempt_limit(self) -> int:
-        """How many attempts before "not reached" returns the lead to marketing."""
-        return settings.CONTACT_ATTEMPT_LIMIT
+        """How many attempts before "not reached" returns the lead to marketing: the number
+        in the SLA policy that governs the lead."""
+        from leads import handoff
+
+        return handoff.attempt_limit(self)
 
     def _lock(self, seen_version: int | None) -> None:
         """Lock the row, refuse if it moved on since `seen_version`, and refresh what the

@@ -198,6 +198,7 @@ def _lead_page(request: HttpRequest, lead: Lead, forms: dict | None = None, stat
         "may_act": may_act,
         "now": timezone.now(),
         "attempt_limit": lead.contact_attempt_limit(),
+        "assignment": lead.assignments.select_related("assigned_by").order_by("-assigned_at", "-id").first(),
         "queue_url": reverse("leads:queue"),
     }
     if may_act:

@@ -155,8 +155,6 @@ else:
     }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="Handoff <handoff@localhost>")
 
-# Contact attempts before "not reached" sends a lead back to marketing (nurture).
-CONTACT_ATTEMPT_LIMIT = env_int("CONTACT_ATTEMPT_LIMIT", default=3)
 
 # The public address of this installation, used in links inside e-mails and chat messages.
 SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000")

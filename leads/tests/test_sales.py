@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import translation
 
-from leads.models import ContactAttempt, Feedback, Lead, LeadChange
+from leads.models import ContactAttempt, Feedback, Lead, LeadChange, SlaPolicy
 from leads.sales import ActionRefused, LeadChanged
 
 S = Lead.Stage
@@ -199,8 +199,13 @@ def test_details_of_another_disposition_are_not_stored(sal, rep):
     assert (given.no_fit_reason, given.right_contact_name) == ("", "")
 
 
-def test_not_reached_counts_as_an_attempt_and_returns_to_nurture_at_the_limit(sal, rep, settings):
-    settings.CONTACT_ATTEMPT_LIMIT = 3
+def limit_attempts(count: int) -> None:
+    """Every SLA policy (the agreement's defaults) allows `count` attempts."""
+    SlaPolicy.objects.update(max_attempts=count)
+
+
+def test_not_reached_counts_as_an_attempt_and_returns_to_nurture_at_the_limit(sal, rep):
+    limit_attempts(3)
     for day in range(1, 3):
         sal.give_feedback(feedback(D.NOT_REACHED), by=rep, at=T0 + timedelta(days=day))
         sal.refresh_from_db()
@@ -215,8 +220,8 @@ def test_not_reached_counts_as_an_attempt_and_returns_to_nurture_at_the_limit(sa
     assert set(sal.contact_attempts.values_list("outcome", flat=True)) == {"no_answer"}
 
 
-def test_not_reached_does_not_count_an_attempt_the_rep_just_logged(sal, rep, settings):
-    settings.CONTACT_ATTEMPT_LIMIT = 3
+def test_not_reached_does_not_count_an_attempt_the_rep_just_logged(sal, rep):
+    limit_attempts(3)
     sal.log_attempt(by=rep, channel="email", outcome="email_sent", at=T0 + timedelta(hours=1))
 
     sal.give_feedback(feedback(D.NOT_REACHED), by=rep, at=T0 + timedelta(hours=2))
@@ -226,15 +231,15 @@ def test_not_reached_does_not_count_an_attempt_the_rep_just_logged(sal, rep, set
     assert sal.stage == S.SAL
 
 
-def test_the_attempt_limit_is_a_setting(sal, rep, settings):
-    settings.CONTACT_ATTEMPT_LIMIT = 1
+def test_the_attempt_limit_comes_from_the_sla_policy(sal, rep):
+    limit_attempts(1)
     sal.give_feedback(feedback(D.NOT_REACHED), by=rep)
     sal.refresh_from_db()
     assert sal.stage == S.NURTURE
 
 
-def test_a_recycled_lead_starts_counting_attempts_anew(sal, rep, settings):
-    settings.CONTACT_ATTEMPT_LIMIT = 2
+def test_a_recycled_lead_starts_counting_attempts_anew(sal, rep):
+    limit_attempts(2)
     sal.give_feedback(feedback(D.NOT_REACHED), by=rep, at=T0 + timedelta(days=1))
     sal.give_feedback(feedback(D.NOT_REACHED), by=rep, at=T0 + timedelta(days=2))
     sal.move_to(S.MQL, rule="policy", at=T0 + timedelta(days=60))

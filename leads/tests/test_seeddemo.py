@@ -129,3 +129,18 @@ def test_companies_are_distinct_by_domain():
     companies = demo.build_companies(2000, seed=7)
     assert len({c.domain for c in companies}) == 2000
     assert companies == demo.build_companies(2000, seed=7)
+
+
+@pytest.mark.django_db
+def test_seeddemo_gives_todays_open_mqls_and_sals_a_deadline():
+    from leads.models import SlaClock
+
+    seed(leads=2000)
+
+    today = Lead.objects.filter(
+        stage__in=["mql", "sal"], stage_changed_at__date=datetime(2026, 11, 20).date(), owner__isnull=False
+    )
+    assert today.exists()
+    assert today.filter(respond_by__isnull=True).count() == 0
+    assert SlaClock.objects.count() == today.count()
+    assert Lead.objects.exclude(pk__in=today).filter(respond_by__isnull=False).count() == 0

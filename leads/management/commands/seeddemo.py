@@ -12,7 +12,9 @@ from tqdm import tqdm
 
 from leads import demo
 from leads.bulk import TableWriter, next_id, reset_sequences
-from leads.models import Activity, Company, ContactAttempt, Feedback, Lead, StageChange, Team
+from leads.handoff import start_demo_clocks
+from leads.models import Activity, Company, ContactAttempt, Feedback, HandoffSettings, Lead, RoutingRule
+from leads.models import StageChange, Team
 
 
 class Command(BaseCommand):
@@ -41,9 +43,11 @@ class Command(BaseCommand):
             until = local_end.replace(tzinfo=demo.business_time_zone()).astimezone(dt_timezone.utc)
 
         user_ids, team_ids = self.ensure_people()
+        self.ensure_routing(user_ids, team_ids)
         present = Lead.objects.filter(source_system=demo.SOURCE).count()
         if present == leads:
             self.stdout.write(f"The demo data set is already here ({present} leads); nothing to do.")
+            self.start_clocks(until)
             self.print_logins()
             return
         if present:
@@ -63,6 +67,7 @@ class Command(BaseCommand):
         )
         self.write_leads(world, leads, chunk, show_progress=verbosity > 0)
         self.stdout.write(self.style.SUCCESS(f"Demo data set ready: {leads} leads."))
+        self.start_clocks(until)
         self.print_logins()
 
     def ensure_people(self) -> tuple[dict[str, int], dict[str, int]]:
@@ -137,6 +142,25 @@ class Command(BaseCommand):
                     tables["feedback"][1].write([f for s in stories for f in s.feedback])
                 bar.update(len(stories))
         reset_sequences(*[model for model, _ in tables.values()])
+
+    def ensure_routing(self, user_ids: dict[str, int], team_ids: dict[str, int]):
+        """The demo's sales territories as routing rules, after the default rule that sends
+        existing customers to their account manager; the North manager is the fallback."""
+        for position, team in ((100, demo.TEAM_NORTH), (110, demo.TEAM_SOUTH)):
+            regions = [region for region, _, _, territory, _ in demo.REGIONS if territory == team]
+            RoutingRule.objects.get_or_create(
+                name=team, defaults={"position": position, "regions": regions, "target": "team", "team_id": team_ids[team]}
+            )
+        settings_row = HandoffSettings.load()
+        if settings_row.fallback_owner_id is None:
+            settings_row.fallback_owner_id = user_ids["mark"]
+            settings_row.save()
+
+    def start_clocks(self, until: datetime):
+        """Today's open MQL and SAL leads get real deadlines, so the queue has live data."""
+        started = start_demo_clocks(now=until)
+        if started:
+            self.stdout.write(f"Started SLA clocks for {started} of today's open leads.")
 
     def print_logins(self):
         self.stdout.write(f"\nDemo logins (password for all: {demo.PASSWORD}):")
