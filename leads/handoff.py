@@ -344,27 +344,43 @@ def run_out(clocks: list[SlaClock], *, now: datetime) -> None:
 
 
 def start_demo_clocks(*, now: datetime) -> int:
-    """Give the demo's open MQL and SAL leads of today real deadlines, so the queue and the
-    SLA pages show live data. Leads that already have a clock keep it."""
+    """Hand the demo's open MQL and SAL leads over as Handoff would have: the assignment
+    record of the rule that fits them, and a running SLA clock from their handoff time. Many
+    run late, as in real teams, so the queue and the SLA pages show live data. Leads that
+    already have a clock keep it."""
     calendar = HandoffSettings.load().calendar()
-    start_of_day = now.astimezone(calendar.time_zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    team_rules = {rule.team_id: rule for rule in RoutingRule.objects.filter(target="team", team__isnull=False)}
+    customer_rule = RoutingRule.objects.filter(target="account_manager").first()
     leads = (
-        Lead.objects.filter(stage__in=[Lead.Stage.MQL, Lead.Stage.SAL], stage_changed_at__gte=start_of_day)
+        Lead.objects.filter(stage__in=[Lead.Stage.MQL, Lead.Stage.SAL])
         .filter(sla_clock__isnull=True, owner__isnull=False)
-        .select_related("company")
+        .select_related("company", "team")
     )
-    started = 0
-    with transaction.atomic():
+    assignments = []
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         for lead in leads:
             handed_over_at = lead.mql_at or lead.stage_changed_at
-            policy = policy_for(lead, None)
+            if lead.is_existing_customer and customer_rule:
+                rule, reason = customer_rule, _("existing customer: to their account manager")
+            else:
+                rule = team_rules.get(lead.team_id)
+                reason = _("%(region)s lies in the territory of %(team)s; round robin in the team") % {
+                    "region": lead.company.region if lead.company else "?",
+                    "team": lead.team,
+                }
+            assignments.append(
+                Assignment(
+                    lead=lead, kind=Assignment.Kind.RULE, owner_id=lead.owner_id, team_id=lead.team_id,
+                    rule=rule, rule_name=rule.name if rule else "", reason=reason, assigned_at=handed_over_at,
+                )
+            )
             _set_clock(
                 lead,
                 kind=SlaClock.Kind.FIRST_CONTACT if not lead.first_attempt_at else SlaClock.Kind.NEXT_ATTEMPT,
-                policy=policy,
+                policy=policy_for(lead, rule),
                 calendar=calendar,
                 start=lead.first_attempt_at or handed_over_at,
                 handed_over_at=handed_over_at,
             )
-            started += 1
-    return started
+        Assignment.objects.bulk_create(assignments)
+    return len(assignments)

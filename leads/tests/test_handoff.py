@@ -212,18 +212,24 @@ def test_reassign_records_the_reason_keeps_the_deadline_and_tells_the_new_owner(
     assert told.context["from"] == "Rep"
 
 
-def test_demo_clocks_start_for_todays_open_leads(new_lead, rep):
+def test_demo_handover_gives_open_leads_a_rule_and_a_running_clock(new_lead, rep, team, team_rule):
     now = datetime(2026, 1, 13, 12, 0, tzinfo=UTC)
-    new_lead.owner = rep
+    new_lead.owner, new_lead.team = rep, team
     new_lead.save()
     new_lead.move_to(Lead.Stage.MQL, at=now - timedelta(hours=1))
-    yesterday = Lead.objects.create(first_name="Old", owner=rep)
-    yesterday.move_to(Lead.Stage.MQL, at=now - timedelta(days=1))
+    older = Lead.objects.create(first_name="Old", owner=rep, team=team)
+    older.move_to(Lead.Stage.MQL, at=now - timedelta(days=6))
+    closed = Lead.objects.create(first_name="Closed", owner=rep, team=team)
+    closed.move_to(Lead.Stage.DISQUALIFIED, at=now - timedelta(days=1))
 
-    assert handoff.start_demo_clocks(now=now) == 1
+    assert handoff.start_demo_clocks(now=now) == 2
 
     new_lead.refresh_from_db()
+    older.refresh_from_db()
     assert new_lead.respond_by is not None
+    assert older.respond_by < now  # handed over six days ago and never called: overdue
+    assignment = Assignment.objects.get(lead=older)
+    assert (assignment.rule, assignment.owner) == (team_rule, rep)
     assert handoff.start_demo_clocks(now=now) == 0
 
 

@@ -132,15 +132,14 @@ def test_companies_are_distinct_by_domain():
 
 
 @pytest.mark.django_db
-def test_seeddemo_gives_todays_open_mqls_and_sals_a_deadline():
-    from leads.models import SlaClock
+def test_seeddemo_hands_over_every_open_mql_and_sal_with_a_deadline():
+    from leads.models import Assignment, SlaClock
 
     seed(leads=2000)
 
-    today = Lead.objects.filter(
-        stage__in=["mql", "sal"], stage_changed_at__date=datetime(2026, 11, 20).date(), owner__isnull=False
-    )
-    assert today.exists()
-    assert today.filter(respond_by__isnull=True).count() == 0
-    assert SlaClock.objects.count() == today.count()
-    assert Lead.objects.exclude(pk__in=today).filter(respond_by__isnull=False).count() == 0
+    open_with_sales = Lead.objects.filter(stage__in=["mql", "sal"], owner__isnull=False)
+    assert open_with_sales.exists()
+    assert open_with_sales.filter(respond_by__isnull=True).count() == 0
+    assert SlaClock.objects.count() == open_with_sales.count()
+    assert Assignment.objects.filter(lead__in=open_with_sales).count() == open_with_sales.count()
+    assert Lead.objects.exclude(pk__in=open_with_sales).filter(respond_by__isnull=False).count() == 0

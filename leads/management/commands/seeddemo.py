@@ -157,10 +157,10 @@ class Command(BaseCommand):
             settings_row.save()
 
     def start_clocks(self, until: datetime):
-        """Today's open MQL and SAL leads get real deadlines, so the queue has live data."""
+        """The open MQL and SAL leads get their routing record and real deadlines."""
         started = start_demo_clocks(now=until)
         if started:
-            self.stdout.write(f"Started SLA clocks for {started} of today's open leads.")
+            self.stdout.write(f"Handed over {started} open leads: SLA clocks running.")
 
     def print_logins(self):
         self.stdout.write(f"\nDemo logins (password for all: {demo.PASSWORD}):")
