@@ -155,6 +155,13 @@ else:
     }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="Handoff <handoff@localhost>")
 
+# The funnel dashboard. The MQL→SQL conversion the teams agreed on (the target line); a later
+# version makes it part of the admin-editable service level agreement.
+MQL_TO_SQL_TARGET = 0.30
+# Days in which most leads that get to a stage get there. A cohort mostly younger than that is
+# marked "too early to judge" for the stage.
+FUNNEL_MATURITY_DAYS = {"mql": 7, "sal": 7, "sql": 14, "opportunity": 30, "won": 90}
+
 # The public address of this installation, used in links inside e-mails and chat messages.
 SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000")
 
