@@ -25,8 +25,8 @@ LONGEST_PERIOD_DAYS = 3 * 366
 
 
 class Mode(models.TextChoices):
-    COHORT = "cohort", _("Cohort: leads that arrived in the period, followed to today")
-    ACTIVITY = "activity", _("Activity: what reached each stage during the period")
+    COHORT = "cohort", _("Cohort")
+    ACTIVITY = "activity", _("Activity")
 
 
 class Customer(models.TextChoices):
@@ -129,7 +129,12 @@ class FilterForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel"), choices=[("", _("All channels")), *Channel.choices], required=False
     )
-    campaign = forms.CharField(label=_("Campaign"), max_length=200, required=False)
+    campaign = forms.CharField(
+        label=_("Campaign"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "campaign-options", "autocomplete": "off"}),
+    )
     sector = forms.ChoiceField(
         label=_("Sector"), choices=[("", _("All sectors")), *Sector.choices], required=False
     )
@@ -181,8 +186,16 @@ def default_filters(user, *, today: date) -> Filters:
         team_id = user.managed_teams.values_list("pk", flat=True).first()
     if team_id is None and Role.SALES_REP in roles:
         team_id = user.teams.values_list("pk", flat=True).first()
-    return Filters(
-        first_day=today - timedelta(days=DEFAULT_PERIOD_DAYS - 1),
-        last_day=today,
-        team_id=team_id,
-    )
+    first_day, last_day = default_period(today)
+    return Filters(first_day=first_day, last_day=last_day, team_id=team_id)
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The last 90 days, today included."""
+    return today - timedelta(days=DEFAULT_PERIOD_DAYS - 1), today
+
+
+def form_for_query(query, *, today: date) -> FilterForm:
+    """The filters from a URL's query; a missing period means the last 90 days."""
+    first_day, last_day = default_period(today)
+    return FilterForm({"start": first_day, "end": last_day, **query.dict()})

@@ -8,7 +8,7 @@ became SQL. Stamps are first arrivals, so a recycled lead counts once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -151,7 +151,14 @@ class FunnelStep:
     from_previous: float | None
     from_top: float | None
     lead_time: LeadTime | None  # from the previous step; None for the top
-    too_young: bool = False
+    # Cohort mode: more than half of the cohort arrived less than `maturity_days` ago, the
+    # time in which most leads that get to this stage get there. Too early to judge.
+    young_share: float | None = None
+    maturity_days: int | None = None
+
+    @property
+    def too_young(self) -> bool:
+        return self.young_share is not None and self.young_share > 0.5
 
 
 @dataclass(frozen=True)
@@ -185,9 +192,6 @@ class Funnel:
     time_to_first_attempt: list[Bucket]
     mql_to_sql_time: list[Bucket]
     follow_up: FollowUp
-    # Cohort mode: the share of the cohort that arrived too recently to have reached each
-    # stage yet, when that is more than half of it.
-    young_share: dict[str, float] = field(default_factory=dict)
 
 
 def _bucket_counts(prefix: str, seconds, condition: Q) -> dict:
@@ -237,13 +241,11 @@ def funnel(filters: Filters, *, now: datetime) -> Funnel:
     row = leads.aggregate(**aggregates)
 
     top = row[LEADS]
-    young_share = {}
     steps = [FunnelStep(LEADS, str(_("Leads")), top, None, None, None)]
     for stage in FUNNEL:
+        young_share = None
         if filters.is_cohort:
-            share = ratio(row[f"younger_than_{maturity[stage]}"], top)
-            if share is not None and share > 0.5:
-                young_share[stage] = share
+            young_share = ratio(row[f"younger_than_{maturity[stage]}"], top)
         steps.append(
             FunnelStep(
                 stage=stage,
@@ -252,7 +254,8 @@ def funnel(filters: Filters, *, now: datetime) -> Funnel:
                 from_previous=ratio(row[stage], steps[-1].count),
                 from_top=ratio(row[stage], top),
                 lead_time=LeadTime.of(row[f"{stage}_time"]),
-                too_young=stage in young_share,
+                young_share=young_share,
+                maturity_days=maturity[stage] if filters.is_cohort else None,
             )
         )
     return Funnel(
@@ -270,7 +273,6 @@ def funnel(filters: Filters, *, now: datetime) -> Funnel:
             attempts=row["attempts"] or 0,
             median_first_attempt_seconds=LeadTime.of(row["first_attempt_time"]).median_seconds,
         ),
-        young_share=young_share,
     )
 
 
@@ -495,6 +497,14 @@ def follow_up_per_person_or_team(filters: Filters) -> list[FollowUp]:
             )
         )
     return sorted(result, key=lambda r: (-r.mqls, r.label))
+
+
+def campaigns(filters: Filters) -> list[str]:
+    """The campaigns to offer in the filter (those of the chosen channel): one query."""
+    leads = Lead.objects.exclude(campaign="")
+    if filters.channel:
+        leads = leads.filter(channel=filters.channel)
+    return list(leads.order_by("campaign").values_list("campaign", flat=True).distinct())
 
 
 # --- everything on the page ----------------------------------------------------------------
