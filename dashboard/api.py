@@ -62,8 +62,6 @@ class FollowUpSerializer(serializers.Serializer):
 
 class FunnelSerializer(serializers.Serializer):
     steps = FunnelStepSerializer(many=True)
-    time_to_first_attempt = BucketSerializer(many=True)
-    mql_to_sql_time = BucketSerializer(many=True)
     follow_up = FollowUpSerializer()
 
 
@@ -104,6 +102,8 @@ class FeedbackRowSerializer(serializers.Serializer):
 class DashboardSerializer(serializers.Serializer):
     filters = FiltersSerializer()
     funnel = FunnelSerializer()
+    first_attempt_times = BucketSerializer(many=True)
+    mql_to_sql_times = BucketSerializer(many=True)
     weeks = WeekSerializer(many=True)
     sources = SourceRowSerializer(many=True)
     feedback = FeedbackRowSerializer(many=True)

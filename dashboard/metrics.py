@@ -19,7 +19,7 @@ from django.db.models.lookups import GreaterThanOrEqual, IsNull, LessThan
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.filters import Filters, business_time_zone
-from dashboard.sql import EarliestOf, Percentiles, SecondsBetween
+from dashboard.sql import EarliestOf, Percentiles, SecondsBetween, WidthBucket
 from leads.models import Channel, Feedback, Lead, StageChange
 
 
@@ -78,17 +78,12 @@ FUNNEL = list(Lead.FUNNEL)  # MQL, SAL, SQL, opportunity, won
 LEADS = "leads"  # the top of the funnel: every lead that arrived
 PERCENTILES = (0.5, 0.9)
 
-# Lead-time buckets for the distributions: (label, from seconds, up to seconds).
+# Lead-time buckets for the distributions: where each starts (seconds), and its label.
 HOUR, DAY = 3600, 86400
-BUCKETS = [
-    (_("< 15 min"), None, 15 * 60),
-    (_("15–60 min"), 15 * 60, HOUR),
-    (_("1–4 h"), HOUR, 4 * HOUR),
-    (_("4–24 h"), 4 * HOUR, DAY),
-    (_("1–3 days"), DAY, 3 * DAY),
-    (_("3–7 days"), 3 * DAY, 7 * DAY),
-    (_("1–4 weeks"), 7 * DAY, 28 * DAY),
-    (_("> 4 weeks"), 28 * DAY, None),
+BUCKET_EDGES = (15 * 60, HOUR, 4 * HOUR, DAY, 3 * DAY, 7 * DAY, 28 * DAY)
+BUCKET_LABELS = [
+    _("< 15 min"), _("15–60 min"), _("1–4 h"), _("4–24 h"), _("1–3 days"), _("3–7 days"),
+    _("1–4 weeks"), _("> 4 weeks"),
 ]
 
 
@@ -189,47 +184,43 @@ class FollowUp:
 @dataclass(frozen=True)
 class Funnel:
     steps: list[FunnelStep]
-    time_to_first_attempt: list[Bucket]
-    mql_to_sql_time: list[Bucket]
     follow_up: FollowUp
 
 
-def _bucket_counts(prefix: str, seconds, condition: Q) -> dict:
-    counts = {}
-    for index, (_label, low, high) in enumerate(BUCKETS):
-        bounds = Q()
-        if low is not None:
-            bounds &= Q(GreaterThanOrEqual(seconds, low))
-        if high is not None:
-            bounds &= Q(LessThan(seconds, high))
-        counts[f"{prefix}{index}"] = Count("pk", filter=condition & bounds)
-    return counts
+def _count(filters: Filters, stage: str) -> Count:
+    if filters.is_cohort:
+        # Counting the non-empty moments is the same as filtering on them, and cheaper.
+        return Count("pk") if stage == LEADS else Count(reached(stage))
+    return Count("pk", filter=counted(filters, stage))
+
+
+def _only_in_activity_mode(filters: Filters, stage: str) -> Q | None:
+    """In cohort mode a lead that never got to the stage has no lead time (NULL), which
+    percentiles skip anyway: no filter needed."""
+    return None if filters.is_cohort else counted(filters, stage)
 
 
 def funnel(filters: Filters, *, now: datetime) -> Funnel:
-    """Counts, conversions and lead times per step, both lead-time distributions and the
-    follow-up totals: one query."""
+    """Counts, conversions and lead times per step and the follow-up totals: one query."""
     leads = base_leads(filters)
-    first_attempt_seconds = SecondsBetween(F("first_attempt_at"), reached(S.MQL))
-    mql_to_sql_seconds = SecondsBetween(reached(S.SQL), reached(S.MQL))
     contacted = counted(filters, S.MQL) & Q(first_attempt_at__isnull=False)
     aggregates = {
-        LEADS: Count("pk", filter=counted(filters, LEADS)),
+        LEADS: _count(filters, LEADS),
         "contacted": Count("pk", filter=contacted),
         "attempts": Sum("attempt_count", filter=counted(filters, S.MQL)),
         "first_attempt_time": Percentiles(
-            first_attempt_seconds, PERCENTILES, filter=contacted
+            SecondsBetween(F("first_attempt_at"), reached(S.MQL)),
+            PERCENTILES,
+            filter=_only_in_activity_mode(filters, S.MQL),
         ),
-        **_bucket_counts("first_attempt_", first_attempt_seconds, contacted),
-        **_bucket_counts("mql_to_sql_", mql_to_sql_seconds, counted(filters, S.SQL)),
     }
     previous = F("created_at")
     for stage in FUNNEL:
-        aggregates[stage] = Count("pk", filter=counted(filters, stage))
+        aggregates[stage] = _count(filters, stage)
         aggregates[f"{stage}_time"] = Percentiles(
             SecondsBetween(reached(stage), previous),
             PERCENTILES,
-            filter=counted(filters, stage),
+            filter=_only_in_activity_mode(filters, stage),
         )
         previous = reached(stage)
     maturity = settings.FUNNEL_MATURITY_DAYS
@@ -260,12 +251,6 @@ def funnel(filters: Filters, *, now: datetime) -> Funnel:
         )
     return Funnel(
         steps=steps,
-        time_to_first_attempt=[
-            Bucket(str(label), row[f"first_attempt_{i}"]) for i, (label, _l, _h) in enumerate(BUCKETS)
-        ],
-        mql_to_sql_time=[
-            Bucket(str(label), row[f"mql_to_sql_{i}"]) for i, (label, _l, _h) in enumerate(BUCKETS)
-        ],
         follow_up=FollowUp(
             label=str(_("All")),
             mqls=row[S.MQL],
@@ -274,6 +259,29 @@ def funnel(filters: Filters, *, now: datetime) -> Funnel:
             median_first_attempt_seconds=LeadTime.of(row["first_attempt_time"]).median_seconds,
         ),
     )
+
+
+# --- distributions of lead times ----------------------------------------------------------
+
+
+def _distribution(leads, seconds) -> list[Bucket]:
+    rows = leads.values(bucket=WidthBucket(seconds, BUCKET_EDGES)).annotate(n=Count("pk"))
+    found = {row["bucket"]: row["n"] for row in rows}
+    return [Bucket(str(label), found.get(index, 0)) for index, label in enumerate(BUCKET_LABELS)]
+
+
+def time_to_first_attempt(filters: Filters) -> list[Bucket]:
+    """How long after becoming MQL sales first tried to reach the lead, for the MQLs they
+    tried to reach: one query."""
+    leads = base_leads(filters).filter(counted(filters, S.MQL), first_attempt_at__isnull=False)
+    return _distribution(leads, SecondsBetween(F("first_attempt_at"), reached(S.MQL)))
+
+
+def mql_to_sql_time(filters: Filters) -> list[Bucket]:
+    """How long the SQLs took from MQL (no time for a lead that went straight to SQL): one
+    query."""
+    leads = base_leads(filters).filter(counted(filters, S.SQL))
+    return _distribution(leads, SecondsBetween(reached(S.SQL), reached(S.MQL)))
 
 
 # --- weekly MQL → SQL ----------------------------------------------------------------------
@@ -499,14 +507,6 @@ def follow_up_per_person_or_team(filters: Filters) -> list[FollowUp]:
     return sorted(result, key=lambda r: (-r.mqls, r.label))
 
 
-def campaigns(filters: Filters) -> list[str]:
-    """The campaigns to offer in the filter (those of the chosen channel): one query."""
-    leads = Lead.objects.exclude(campaign="")
-    if filters.channel:
-        leads = leads.filter(channel=filters.channel)
-    return list(leads.order_by("campaign").values_list("campaign", flat=True).distinct())
-
-
 # --- everything on the page ----------------------------------------------------------------
 
 
@@ -514,6 +514,8 @@ def campaigns(filters: Filters) -> list[str]:
 class Dashboard:
     filters: Filters
     funnel: Funnel
+    first_attempt_times: list[Bucket]
+    mql_to_sql_times: list[Bucket]
     weeks: list[Week]
     sources: list[SourceRow]
     feedback: list[FeedbackRow]
@@ -521,10 +523,12 @@ class Dashboard:
 
 
 def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
-    """Every figure of the funnel dashboard: five queries, whatever the amount of data."""
+    """Every figure of the funnel dashboard: seven queries, whatever the amount of data."""
     return Dashboard(
         filters=filters,
         funnel=funnel(filters, now=now),
+        first_attempt_times=time_to_first_attempt(filters),
+        mql_to_sql_times=mql_to_sql_time(filters),
         weeks=weekly_mql_to_sql(filters, now=now),
         sources=per_source(filters),
         feedback=feedback_per_source(filters),

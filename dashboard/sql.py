@@ -8,6 +8,7 @@ last bit. `test_sql.py` checks that claim against a real PostgreSQL.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 from datetime import datetime, timedelta, timezone
@@ -128,6 +129,38 @@ class Percentiles(Aggregate):
         return {**super()._get_repr_options(), "fractions": self.fractions}
 
 
+class WidthBucket(Func):
+    """Which of the buckets starting at `edges` holds the value: 0 below the first edge, 1 from
+    the first edge up to the second, …, len(edges) from the last edge on (PostgreSQL's
+    `width_bucket` with an array of thresholds). NULL for NULL."""
+
+    output_field = models.IntegerField()
+
+    def __init__(self, expression, edges: tuple[float, ...]):
+        if list(edges) != sorted(edges):
+            raise ValueError("Bucket edges go from low to high.")
+        self.edges = tuple(float(e) for e in edges)
+        super().__init__(expression)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        array = ",".join(repr(e) for e in self.edges)
+        return self.as_sql(
+            compiler,
+            connection,
+            template=f"width_bucket(%(expressions)s, ARRAY[{array}]::float8[])",
+            **extra_context,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        edges = ",".join(repr(e) for e in self.edges)
+        return self.as_sql(
+            compiler,
+            connection,
+            template=f"handoff_width_bucket(%(expressions)s, '{edges}')",
+            **extra_context,
+        )
+
+
 # --- PostgreSQL's arithmetic, repeated for SQLite -------------------------------------------
 
 
@@ -162,6 +195,12 @@ def percentile_cont(values: list[float], fraction: float) -> float:
     return first + (row - first_row) * (second - first)
 
 
+def width_bucket(value: float | None, edges: str) -> int | None:
+    if value is None:
+        return None
+    return bisect.bisect_right([float(e) for e in edges.split(",")], value)
+
+
 class _SQLitePercentiles:
     def __init__(self):
         self.values: list[float] = []
@@ -185,6 +224,9 @@ def register_sqlite_functions(sender, connection, **kwargs) -> None:
         return
     connection.connection.create_function(
         "handoff_seconds_between", 2, seconds_between, deterministic=True
+    )
+    connection.connection.create_function(
+        "handoff_width_bucket", 2, width_bucket, deterministic=True
     )
     connection.connection.create_aggregate("handoff_percentiles", 2, _SQLitePercentiles)
 

@@ -70,7 +70,8 @@ def funnel(request):
         all_channels_query=urlencode(all_channels),
         channel_label=Channel(filters.channel).label if filters.channel else "",
         figures={f"figure-{name}": figure for name, figure in figures.items()},
-        campaigns=metrics.campaigns(filters),
+        # Suggestions for the campaign filter: the chosen channel's campaigns in this view.
+        campaigns=[row.key for row in data.sources if row.key] if filters.channel else [],
         dispositions=Feedback.Disposition.choices,
         no_fit_reasons=Feedback.NoFitReason.choices,
     )

@@ -321,7 +321,7 @@ class Lead(models.Model):
             models.Index(
                 fields=["created_at"],
                 include=[
-                    "channel", "campaign", "company", "team", "owner", "mql_at", "sal_at",
+                    "id", "channel", "campaign", "company", "team", "owner", "mql_at", "sal_at",
                     "sql_at", "opportunity_at", "won_at", "first_attempt_at", "attempt_count",
                     "deal_value",
                 ],
