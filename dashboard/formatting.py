@@ -1,5 +1,6 @@
 """How the dashboard writes its numbers, shared by the page, the charts and the CSV files.
 
+Numbers are rounded before Django formats them: its number_format cuts digits off.
 An empty denominator gives None upstream; here it becomes "—", never 0 % or an error.
 """
 
@@ -18,7 +19,7 @@ DAY = 86400
 def percent(value: float | None) -> str:
     if value is None:
         return EMPTY
-    return f"{number_format(value * 100, 1)} %"
+    return f"{number_format(round(value * 100, 1), 1)} %"
 
 
 def duration(seconds: float | None) -> str:
@@ -28,20 +29,20 @@ def duration(seconds: float | None) -> str:
     if seconds < HOUR:
         return _("%(n)s min") % {"n": number_format(round(seconds / 60), 0)}
     if seconds < 2 * DAY:
-        return _("%(n)s h") % {"n": number_format(seconds / HOUR, 1)}
-    return _("%(n)s days") % {"n": number_format(seconds / DAY, 1)}
+        return _("%(n)s h") % {"n": number_format(round(seconds / HOUR, 1), 1)}
+    return _("%(n)s days") % {"n": number_format(round(seconds / DAY, 1), 1)}
 
 
 def money(value: Decimal | float | None) -> str:
     if value is None:
         return EMPTY
-    return f"€ {number_format(value, 0, force_grouping=True)}"
+    return f"€ {number_format(round(value), 0, force_grouping=True)}"
 
 
 def decimal(value: float | None, places: int = 1) -> str:
     if value is None:
         return EMPTY
-    return number_format(value, places)
+    return number_format(round(value, places), places)
 
 
 # --- plain numbers for CSV: rounded as on the page, language-independent ----------------

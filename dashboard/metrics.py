@@ -377,10 +377,10 @@ def per_source(filters: Filters) -> list[SourceRow]:
         base_leads(filters)
         .values(group)
         .annotate(
-            n_leads=Count("pk", filter=counted(filters, LEADS)),
-            n_mqls=Count("pk", filter=counted(filters, S.MQL)),
-            n_sqls=Count("pk", filter=counted(filters, S.SQL)),
-            n_won=Count("pk", filter=counted(filters, S.WON)),
+            n_leads=_count(filters, LEADS),
+            n_mqls=_count(filters, S.MQL),
+            n_sqls=_count(filters, S.SQL),
+            n_won=_count(filters, S.WON),
             revenue=Sum("deal_value", filter=counted(filters, S.WON)),
         )
     )
