@@ -27,7 +27,7 @@ FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-
 def _layout(**extra) -> dict:
     # Dutch writes 12,5 and 1.000; plotly.js takes the separators as "decimal, thousands".
     separators = ",." if (get_language() or "").startswith("nl") else ".,"
-    return {
+    layout = {
         "font": {"family": FONT, "color": INK, "size": 13},
         "margin": {"l": 8, "r": 8, "t": 8, "b": 8},
         "paper_bgcolor": "#ffffff",
@@ -37,6 +37,10 @@ def _layout(**extra) -> dict:
         "showlegend": False,
         **extra,
     }
+    # The small margins grow to fit the tick labels.
+    for axis in ("xaxis", "yaxis"):
+        layout[axis] = {"automargin": True, **layout.get(axis, {})}
+    return layout
 
 
 def funnel_chart(funnel: Funnel) -> dict:
