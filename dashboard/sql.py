@@ -25,6 +25,11 @@ _USECS_PER_DAY = 86_400_000_000
 _ONE_MICROSECOND = timedelta(microseconds=1)
 
 
+def _listed(numbers: tuple[float, ...]) -> str:
+    """Floats written into the SQL itself (they come from our code, never from a request)."""
+    return ",".join(repr(float(n)) for n in numbers)
+
+
 class EarliestOf(Func):
     """The earliest of several timestamps, ignoring the empty ones (NULL when all are)."""
 
@@ -105,23 +110,21 @@ class Percentiles(Aggregate):
         super().__init__(expression, **extra)
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        array = ",".join(repr(f) for f in self.fractions)
         return self.as_sql(
             compiler,
             connection,
             template=(
-                f"percentile_cont(ARRAY[{array}]::float8[]) "
+                f"percentile_cont(ARRAY[{_listed(self.fractions)}]::float8[]) "
                 "WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s"
             ),
             **extra_context,
         )
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        fractions = ",".join(repr(f) for f in self.fractions)
         return self.as_sql(
             compiler,
             connection,
-            template=f"handoff_percentiles(%(expressions)s, '{fractions}')%(filter)s",
+            template=f"handoff_percentiles(%(expressions)s, '{_listed(self.fractions)}')%(filter)s",
             **extra_context,
         )
 
@@ -143,20 +146,18 @@ class WidthBucket(Func):
         super().__init__(expression)
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        array = ",".join(repr(e) for e in self.edges)
         return self.as_sql(
             compiler,
             connection,
-            template=f"width_bucket(%(expressions)s, ARRAY[{array}]::float8[])",
+            template=f"width_bucket(%(expressions)s, ARRAY[{_listed(self.edges)}]::float8[])",
             **extra_context,
         )
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        edges = ",".join(repr(e) for e in self.edges)
         return self.as_sql(
             compiler,
             connection,
-            template=f"handoff_width_bucket(%(expressions)s, '{edges}')",
+            template=f"handoff_width_bucket(%(expressions)s, '{_listed(self.edges)}')",
             **extra_context,
         )
 
