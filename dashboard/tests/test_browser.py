@@ -2,16 +2,13 @@
 
 import pytest
 
-from dashboard.tests.world import build_world
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHARTS = ["funnel", "weekly", "first-attempt", "mql-to-sql", "sources"]
 WORLD_QUERY = "?mode=cohort&start=2026-11-01&end=2026-11-15"
 
 
-def test_charts_render_without_any_csp_violation(page, live_server, log_in, marketer, team, rep, other_rep, manager, screenshot):
-    build_world(team=team, rep=rep, other_rep=other_rep, manager=manager)
+def test_charts_render_without_any_csp_violation(page, live_server, log_in, marketer, world, screenshot):
     problems = []
 
     def listen(message):
@@ -46,8 +43,7 @@ def test_charts_render_without_any_csp_violation(page, live_server, log_in, mark
     assert problems == []
 
 
-def test_filters_change_the_address_and_the_figures(page, live_server, log_in, marketer, team, rep, other_rep, manager):
-    world = build_world(team=team, rep=rep, other_rep=other_rep, manager=manager)
+def test_filters_change_the_address_and_the_figures(page, live_server, log_in, marketer, world):
     log_in(marketer)
     page.goto(f"{live_server.url}/dashboard/{WORLD_QUERY}")
 
