@@ -1,14 +1,26 @@
 """Aggregate figures, computed in the database with a fixed number of queries. Views turn
-them into pages; charts.py turns them into figures. Nothing here knows about HTML."""
+them into pages; charts.py turns them into figures. Nothing here knows about HTML.
+
+The funnel counts a lead as having reached a stage when it has that stage's stamp or any later
+one: a quote request that went straight to SQL has passed MQL and SAL too, at the moment it
+became SQL. Stamps are first arrivals, so a recycled lead counts once.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.conf import settings
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncWeek
+from django.db.models.lookups import GreaterThanOrEqual, IsNull, LessThan
+from django.utils.translation import gettext_lazy as _
 
-from leads.models import Lead, StageChange
+from dashboard.filters import Filters, business_time_zone
+from dashboard.sql import EarliestOf, Percentiles, SecondsBetween, WidthBucket
+from leads.models import Channel, Feedback, Lead, StageChange
 
 
 @dataclass(frozen=True)
@@ -56,4 +68,469 @@ def recent_stage_changes(*, limit: int = 15) -> list[StageChange]:
         StageChange.objects.select_related("lead", "lead__company", "changed_by").order_by(
             "-changed_at", "-id"
         )[:limit]
+    )
+
+
+# --- the joint funnel ----------------------------------------------------------------------
+
+S = Lead.Stage
+FUNNEL = list(Lead.FUNNEL)  # MQL, SAL, SQL, opportunity, won
+LEADS = "leads"  # the top of the funnel: every lead that arrived
+PERCENTILES = (0.5, 0.9)
+
+# Lead-time buckets for the distributions: where each starts (seconds), and its label.
+HOUR, DAY = 3600, 86400
+BUCKET_EDGES = (15 * 60, HOUR, 4 * HOUR, DAY, 3 * DAY, 7 * DAY, 28 * DAY)
+BUCKET_LABELS = [
+    _("< 15 min"), _("15–60 min"), _("1–4 h"), _("4–24 h"), _("1–3 days"), _("3–7 days"),
+    _("1–4 weeks"), _("> 4 weeks"),
+]
+
+
+def ratio(part: int | Decimal | None, whole: int | Decimal | None) -> float | None:
+    """part / whole, or None when there is nothing to divide by (shown as "—")."""
+    if not whole or part is None:
+        return None
+    return float(part) / float(whole)
+
+
+def reached(stage: str):
+    """When the lead first reached `stage` or any later funnel stage (NULL: never)."""
+    later = FUNNEL[FUNNEL.index(stage) :]
+    if len(later) == 1:
+        return F(f"{later[0]}_at")
+    return EarliestOf(*[F(f"{s}_at") for s in later])
+
+
+def counted(filters: Filters, stage: str) -> Q:
+    """Which leads of the base query count for `stage`: in cohort mode every lead of the
+    cohort that got there (until today), in activity mode those that got there in the period."""
+    moment = F("created_at") if stage == LEADS else reached(stage)
+    if filters.is_cohort:
+        return Q() if stage == LEADS else Q(IsNull(moment, False))
+    return Q(GreaterThanOrEqual(moment, filters.start_at), LessThan(moment, filters.end_at))
+
+
+def base_leads(filters: Filters):
+    """The leads a view looks at. In cohort
+    mode, the leads that arrived in the period; in activity mode every lead that arrived or
+    reached a funnel stage in the period (each figure then picks its own)."""
+    start, end = filters.start_at, filters.end_at
+    leads = Lead.objects.order_by().filter(filters.leads_q())
+    if filters.is_cohort:
+        return leads.filter(created_at__gte=start, created_at__lt=end)
+    # One range per stamp, so PostgreSQL can combine the stamps' indexes.
+    in_period = Q(created_at__gte=start, created_at__lt=end)
+    for stage in FUNNEL:
+        in_period |= Q(**{f"{stage}_at__gte": start, f"{stage}_at__lt": end})
+    return leads.filter(in_period)
+
+
+@dataclass(frozen=True)
+class LeadTime:
+    median_seconds: float | None
+    p90_seconds: float | None
+
+    @classmethod
+    def of(cls, percentiles: list[float] | None) -> "LeadTime":
+        if not percentiles:
+            return cls(None, None)
+        return cls(percentiles[0], percentiles[1])
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    stage: str
+    label: str
+    count: int
+    from_previous: float | None
+    from_top: float | None
+    lead_time: LeadTime | None  # from the previous step; None for the top
+    # Cohort mode: more than half of the cohort arrived less than `maturity_days` ago, the
+    # time in which most leads that get to this stage get there. Too early to judge.
+    young_share: float | None = None
+    maturity_days: int | None = None
+
+    @property
+    def too_young(self) -> bool:
+        return self.young_share is not None and self.young_share > 0.5
+
+
+@dataclass(frozen=True)
+class Bucket:
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """How sales followed up the MQLs of a view (a team, an owner, or all)."""
+
+    label: str
+    mqls: int
+    contacted: int
+    attempts: int
+    median_first_attempt_seconds: float | None
+
+    @property
+    def contacted_share(self) -> float | None:
+        return ratio(self.contacted, self.mqls)
+
+    @property
+    def attempts_per_lead(self) -> float | None:
+        return ratio(self.attempts, self.mqls)
+
+
+@dataclass(frozen=True)
+class Funnel:
+    steps: list[FunnelStep]
+    follow_up: FollowUp
+
+
+def _count(filters: Filters, stage: str) -> Count:
+    if filters.is_cohort:
+        # Counting the non-empty moments is the same as filtering on them, and cheaper.
+        return Count("pk") if stage == LEADS else Count(reached(stage))
+    return Count("pk", filter=counted(filters, stage))
+
+
+def _only_in_activity_mode(filters: Filters, stage: str) -> Q | None:
+    """In cohort mode a lead that never got to the stage has no lead time (NULL), which
+    percentiles skip anyway: no filter needed."""
+    return None if filters.is_cohort else counted(filters, stage)
+
+
+def funnel(filters: Filters, *, now: datetime) -> Funnel:
+    """Counts, conversions and lead times per step and the follow-up totals: one query."""
+    leads = base_leads(filters)
+    contacted = counted(filters, S.MQL) & Q(first_attempt_at__isnull=False)
+    aggregates = {
+        LEADS: _count(filters, LEADS),
+        "contacted": Count("pk", filter=contacted),
+        "attempts": Sum("attempt_count", filter=counted(filters, S.MQL)),
+        "first_attempt_time": Percentiles(
+            SecondsBetween(F("first_attempt_at"), reached(S.MQL)),
+            PERCENTILES,
+            filter=_only_in_activity_mode(filters, S.MQL),
+        ),
+    }
+    previous = F("created_at")
+    for stage in FUNNEL:
+        aggregates[stage] = _count(filters, stage)
+        aggregates[f"{stage}_time"] = Percentiles(
+            SecondsBetween(reached(stage), previous),
+            PERCENTILES,
+            filter=_only_in_activity_mode(filters, stage),
+        )
+        previous = reached(stage)
+    maturity = settings.FUNNEL_MATURITY_DAYS
+    if filters.is_cohort:
+        for days in sorted(set(maturity.values())):
+            aggregates[f"younger_than_{days}"] = Count(
+                "pk", filter=Q(created_at__gt=now - timedelta(days=days))
+            )
+    row = leads.aggregate(**aggregates)
+
+    top = row[LEADS]
+    steps = [FunnelStep(LEADS, str(_("Leads")), top, None, None, None)]
+    for stage in FUNNEL:
+        young_share = None
+        if filters.is_cohort:
+            young_share = ratio(row[f"younger_than_{maturity[stage]}"], top)
+        steps.append(
+            FunnelStep(
+                stage=stage,
+                label=str(S(stage).label),
+                count=row[stage],
+                from_previous=ratio(row[stage], steps[-1].count),
+                from_top=ratio(row[stage], top),
+                lead_time=LeadTime.of(row[f"{stage}_time"]),
+                young_share=young_share,
+                maturity_days=maturity[stage] if filters.is_cohort else None,
+            )
+        )
+    return Funnel(
+        steps=steps,
+        follow_up=FollowUp(
+            label=str(_("All")),
+            mqls=row[S.MQL],
+            contacted=row["contacted"],
+            attempts=row["attempts"] or 0,
+            median_first_attempt_seconds=LeadTime.of(row["first_attempt_time"]).median_seconds,
+        ),
+    )
+
+
+# --- distributions of lead times ----------------------------------------------------------
+
+
+def _distribution(leads, seconds) -> list[Bucket]:
+    rows = leads.values(bucket=WidthBucket(seconds, BUCKET_EDGES)).annotate(n=Count("pk"))
+    found = {row["bucket"]: row["n"] for row in rows}
+    return [Bucket(str(label), found.get(index, 0)) for index, label in enumerate(BUCKET_LABELS)]
+
+
+def time_to_first_attempt(filters: Filters) -> list[Bucket]:
+    """How long after becoming MQL sales first tried to reach the lead, for the MQLs they
+    tried to reach: one query."""
+    leads = base_leads(filters).filter(counted(filters, S.MQL), first_attempt_at__isnull=False)
+    return _distribution(leads, SecondsBetween(F("first_attempt_at"), reached(S.MQL)))
+
+
+def mql_to_sql_time(filters: Filters) -> list[Bucket]:
+    """How long the SQLs took from MQL (no time for a lead that went straight to SQL): one
+    query."""
+    leads = base_leads(filters).filter(counted(filters, S.SQL))
+    return _distribution(leads, SecondsBetween(reached(S.SQL), reached(S.MQL)))
+
+
+# --- weekly MQL → SQL ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Week:
+    starts_on: date  # a Monday in the business time zone
+    mqls: int
+    sqls: int
+    maturing: bool  # too recent for its SQLs to have come in
+
+    @property
+    def mql_to_sql(self) -> float | None:
+        return ratio(self.sqls, self.mqls)
+
+
+def weeks_of(filters: Filters) -> list[date]:
+    monday = filters.first_day - timedelta(days=filters.first_day.weekday())
+    weeks = []
+    while monday <= filters.last_day:
+        weeks.append(monday)
+        monday += timedelta(days=7)
+    return weeks
+
+
+def weekly_mql_to_sql(filters: Filters, *, now: datetime) -> list[Week]:
+    """Per week, the MQLs and how many of them reached SQL so far: one query. Cohort mode
+    groups by the week the lead arrived, activity mode by the week it became MQL. Weeks
+    without MQLs are listed too."""
+    leads = base_leads(filters).filter(counted(filters, S.MQL))
+    week_of = F("created_at") if filters.is_cohort else reached(S.MQL)
+    rows = (
+        leads.annotate(week=TruncWeek(week_of, tzinfo=business_time_zone()))
+        .values("week")
+        .annotate(mqls=Count("pk"), sqls=Count("pk", filter=Q(IsNull(reached(S.SQL), False))))
+    )
+    found = {row["week"].date(): row for row in rows}
+    today = now.astimezone(business_time_zone()).date()
+    settled_by = today - timedelta(days=settings.FUNNEL_MATURITY_DAYS[S.SQL])
+    weeks = []
+    for monday in weeks_of(filters):
+        row = found.get(monday, {"mqls": 0, "sqls": 0})
+        weeks.append(Week(monday, row["mqls"], row["sqls"], monday + timedelta(days=6) > settled_by))
+    return weeks
+
+
+# --- per source: channel or campaign ------------------------------------------------------
+
+
+NO_CAMPAIGN = _("(no campaign)")
+CENTS = Decimal("0.01")
+
+
+def source_label(filters: Filters, key: str) -> str:
+    if filters.channel:
+        return key or str(NO_CAMPAIGN)
+    return str(Channel(key).label) if key in Channel.values else key
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    key: str  # the channel, or the campaign when drilled down into one channel
+    label: str
+    leads: int
+    mqls: int
+    sqls: int
+    won: int
+    revenue: Decimal
+
+    @property
+    def sql_rate(self) -> float | None:
+        return ratio(self.sqls, self.mqls)
+
+    @property
+    def close_rate(self) -> float | None:
+        return ratio(self.won, self.sqls)
+
+    @property
+    def revenue_per_lead(self) -> float | None:
+        return ratio(self.revenue, self.leads)
+
+    @property
+    def revenue_per_sql(self) -> float | None:
+        return ratio(self.revenue, self.sqls)
+
+
+def per_source(filters: Filters) -> list[SourceRow]:
+    """Leads, MQLs, SQLs, won and revenue per channel (per campaign when one channel is
+    chosen): one query. Busiest source first."""
+    group = "campaign" if filters.channel else "channel"
+    rows = (
+        base_leads(filters)
+        .values(group)
+        .annotate(
+            n_leads=_count(filters, LEADS),
+            n_mqls=_count(filters, S.MQL),
+            n_sqls=_count(filters, S.SQL),
+            n_won=_count(filters, S.WON),
+            revenue=Sum("deal_value", filter=counted(filters, S.WON)),
+        )
+    )
+    result = [
+        SourceRow(
+            key=row[group],
+            label=source_label(filters, row[group]),
+            leads=row["n_leads"],
+            mqls=row["n_mqls"],
+            sqls=row["n_sqls"],
+            won=row["n_won"],
+            revenue=(row["revenue"] or Decimal(0)).quantize(CENTS),
+        )
+        for row in rows
+    ]
+    # Activity mode also finds leads that only moved between stages not shown here.
+    result = [r for r in result if r.leads or r.mqls or r.sqls or r.won]
+    return sorted(result, key=lambda r: (-r.leads, -r.mqls, r.label))
+
+
+# --- sales' feedback per source ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    key: str
+    label: str
+    total: int
+    dispositions: dict[str, int]  # Feedback.Disposition value → count
+    no_fit_reasons: dict[str, int]  # Feedback.NoFitReason value → count
+    good: int
+    bad: int
+
+    @property
+    def rejected_share(self) -> float | None:
+        """Feedback that did not end in an SQL."""
+        return ratio(self.total - self.dispositions[Feedback.Disposition.BECAME_SQL], self.total)
+
+    @property
+    def bad_share(self) -> float | None:
+        return ratio(self.bad, self.good + self.bad)
+
+
+def feedback_per_source(filters: Filters) -> list[FeedbackRow]:
+    """How sales judged the leads of each channel (campaign when drilled down): one query.
+    Cohort mode takes the feedback on the cohort's leads, activity mode the feedback given in
+    the period. A lead judged twice counts twice."""
+    group = "lead__campaign" if filters.channel else "lead__channel"
+    given = Feedback.objects.order_by().filter(filters.leads_q(prefix="lead__"))
+    if filters.is_cohort:
+        given = given.filter(lead__created_at__gte=filters.start_at, lead__created_at__lt=filters.end_at)
+    else:
+        given = given.filter(given_at__gte=filters.start_at, given_at__lt=filters.end_at)
+    D, R, Quality = Feedback.Disposition, Feedback.NoFitReason, Feedback.Quality
+    counts = {
+        "total": Count("pk"),
+        "good": Count("pk", filter=Q(quality=Quality.GOOD)),
+        "bad": Count("pk", filter=Q(quality=Quality.BAD)),
+        **{f"d_{d}": Count("pk", filter=Q(disposition=d)) for d in D.values},
+        **{
+            f"r_{r}": Count("pk", filter=Q(disposition=D.NO_FIT, no_fit_reason=r))
+            for r in R.values
+        },
+    }
+    rows = given.values(group).annotate(**counts)
+    result = [
+        FeedbackRow(
+            key=row[group],
+            label=source_label(filters, row[group]),
+            total=row["total"],
+            dispositions={d: row[f"d_{d}"] for d in D.values},
+            no_fit_reasons={r: row[f"r_{r}"] for r in R.values},
+            good=row["good"],
+            bad=row["bad"],
+        )
+        for row in rows
+    ]
+    return sorted(result, key=lambda r: (-r.total, r.label))
+
+
+# --- follow-up per team (or per owner within a team) ---------------------------------------
+
+
+def follow_up_per_person_or_team(filters: Filters) -> list[FollowUp]:
+    """Per team, or per owner once a team or owner is chosen: the MQLs, how many sales ever
+    tried to reach, the attempts and the median time from MQL to the first attempt. One query."""
+    by_owner = bool(filters.team_id or filters.owner_id)
+    group = (
+        ["owner_id", "owner__first_name", "owner__last_name", "owner__username"]
+        if by_owner
+        else ["team_id", "team__name"]
+    )
+    contacted = Q(first_attempt_at__isnull=False)
+    rows = (
+        base_leads(filters)
+        .filter(counted(filters, S.MQL))
+        .values(*group)
+        .annotate(
+            n_mqls=Count("pk"),
+            n_contacted=Count("pk", filter=contacted),
+            n_attempts=Sum("attempt_count"),
+            first_attempt_time=Percentiles(
+                SecondsBetween(F("first_attempt_at"), reached(S.MQL)), (0.5,), filter=contacted
+            ),
+        )
+    )
+    result = []
+    for row in rows:
+        if by_owner:
+            name = f"{row['owner__first_name']} {row['owner__last_name']}".strip()
+            label = name or row["owner__username"] or str(_("No owner yet"))
+        else:
+            label = row["team__name"] or str(_("No team yet"))
+        time = row["first_attempt_time"]
+        result.append(
+            FollowUp(
+                label=label,
+                mqls=row["n_mqls"],
+                contacted=row["n_contacted"],
+                attempts=row["n_attempts"] or 0,
+                median_first_attempt_seconds=time[0] if time else None,
+            )
+        )
+    return sorted(result, key=lambda r: (-r.mqls, r.label))
+
+
+# --- everything on the page ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    filters: Filters
+    funnel: Funnel
+    first_attempt_times: list[Bucket]
+    mql_to_sql_times: list[Bucket]
+    weeks: list[Week]
+    sources: list[SourceRow]
+    feedback: list[FeedbackRow]
+    follow_up: list[FollowUp]
+
+
+def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
+    """Every figure of the funnel dashboard: seven queries, whatever the amount of data."""
+    return Dashboard(
+        filters=filters,
+        funnel=funnel(filters, now=now),
+        first_attempt_times=time_to_first_attempt(filters),
+        mql_to_sql_times=mql_to_sql_time(filters),
+        weeks=weekly_mql_to_sql(filters, now=now),
+        sources=per_source(filters),
+        feedback=feedback_per_source(filters),
+        follow_up=follow_up_per_person_or_team(filters),
     )

@@ -1,7 +1,31 @@
-from django.shortcuts import render
-from django.utils import timezone
+import csv
+from urllib.parse import urlencode
 
-from dashboard import metrics
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csp import csp_override
+
+from dashboard import charts, exports, metrics
+from dashboard.filters import default_filters, form_for_query
+from leads.models import Channel, Feedback
+from leads.roles import Role, has_role
+
+# plotly.js 4.1 adds two <style> elements: an empty one whose sheet it then fills through the
+# CSSOM (toolbar, tooltips), and one with a fixed rule. CSP allows them by the hashes of their
+# text; they change with the plotly.js version, and the browser test fails on any violation.
+PLOTLY_STYLE_HASHES = [
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # "" (the empty element)
+    "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",
+]
+
+
+def may_read_dashboard(user) -> bool:
+    """Sales, their managers, marketing and RevOps all read the same numbers."""
+    return user.is_staff or has_role(user, *Role.values)
 
 
 def home(request):
@@ -14,3 +38,61 @@ def home(request):
             "recent_changes": metrics.recent_stage_changes(),
         },
     )
+
+
+@csp_override(
+    {
+        **settings.SECURE_CSP,
+        "style-src": [*settings.SECURE_CSP["style-src"], *PLOTLY_STYLE_HASHES],
+    }
+)
+def funnel(request):
+    if not may_read_dashboard(request.user):
+        raise PermissionDenied
+    now = timezone.now()
+    today = timezone.localdate(now)
+    if not request.GET:
+        # Fill in the defaults, so the address bar always reproduces the view.
+        query = default_filters(request.user, today=today).as_query()
+        return redirect(f"{reverse('dashboard:funnel')}?{urlencode(query)}")
+    form = form_for_query(request.GET, today=today)
+    context = {"form": form, "target": settings.MQL_TO_SQL_TARGET}
+    if not form.is_valid():
+        return render(request, "dashboard/funnel.html", context, status=400)
+    filters = form.filters()
+    data = metrics.dashboard(filters, now=now)
+    all_channels = {k: v for k, v in filters.as_query().items() if k not in ("channel", "campaign")}
+    figures = charts.figures(data, target=settings.MQL_TO_SQL_TARGET)
+    context.update(
+        data=data,
+        filters=filters,
+        query=urlencode(filters.as_query()),
+        all_channels_query=urlencode(all_channels),
+        channel_label=Channel(filters.channel).label if filters.channel else "",
+        figures={f"figure-{name}": figure for name, figure in figures.items()},
+        # Suggestions for the campaign filter: the chosen channel's campaigns in this view.
+        campaigns=[row.key for row in data.sources if row.key] if filters.channel else [],
+        dispositions=Feedback.Disposition.choices,
+        no_fit_reasons=Feedback.NoFitReason.choices,
+    )
+    return render(request, "dashboard/funnel.html", context)
+
+
+def export(request, table: str):
+    if not may_read_dashboard(request.user):
+        raise PermissionDenied
+    if table not in exports.TABLES:
+        raise Http404
+    now = timezone.now()
+    form = form_for_query(request.GET, today=timezone.localdate(now))
+    if not form.is_valid():
+        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8")
+    filters = form.filters()
+    header, rows = exports.TABLES[table](filters, now=now)
+    name = f"handoff-{table}-{filters.mode}-{filters.first_day}-{filters.last_day}.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response

@@ -338,6 +338,26 @@ class Lead(SalesActions, models.Model):
                 name="lead_respond_by_due",
             ),
             models.Index(fields=["owner", "stage"], name="lead_owner_stage"),
+            # The funnel dashboard. Cohort mode reads the leads that arrived in a period: this
+            # index holds every column it needs, so PostgreSQL never visits the table itself.
+            models.Index(
+                fields=["created_at"],
+                include=[
+                    "id", "channel", "campaign", "company", "team", "owner", "mql_at", "sal_at",
+                    "sql_at", "opportunity_at", "won_at", "first_attempt_at", "attempt_count",
+                    "deal_value",
+                ],
+                name="lead_funnel_cohort",
+            ),
+            # Activity mode reads the leads that reached a stage in a period.
+            *[
+                models.Index(
+                    fields=[f"{stage}_at"],
+                    condition=Q(**{f"{stage}_at__isnull": False}),
+                    name=f"lead_reached_{stage}",
+                )
+                for stage in ["mql", "sal", "sql", "opportunity", "won"]
+            ],
         ]
 
     def __str__(self):

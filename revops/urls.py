@@ -4,11 +4,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from dashboard import api as dashboard_api
 from dashboard import views as dashboard_views
 
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("leads/", include("leads.urls")),
+    path("dashboard/", include("dashboard.urls")),
+    path("api/dashboard/", dashboard_api.DashboardFigures.as_view(), name="api-dashboard"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -1,4 +1,5 @@
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 
@@ -59,3 +60,306 @@ def test_recent_stage_changes_are_newest_first_in_one_query(django_assert_num_qu
 
     assert [c.to_stage for c in changes] == [S.SAL, S.MQL]
     assert companies == [company.name] * 2
+
+
+# --- the joint funnel, on the hand-built world of dashboard/tests/world.py ---------------
+
+from datetime import date  # noqa: E402
+
+from django.utils.translation import gettext  # noqa: E402
+
+from dashboard.filters import Customer, Filters, Mode  # noqa: E402
+from dashboard.tests.world import HOUR, NOW as WORLD_NOW, period  # noqa: E402
+
+
+def hours(median, p90):
+    """A lead time in hours; interpolated percentiles are floats, compared as such."""
+    return metrics.LeadTime(pytest.approx(median * HOUR), pytest.approx(p90 * HOUR))
+
+
+def counts(result):
+    return [step.count for step in result.steps]
+
+
+@pytest.mark.django_db
+def test_cohort_funnel_counts_skipped_stages_and_recycled_leads_once(world, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        result = metrics.funnel(period(), now=WORLD_NOW)
+
+    # Nine arrivals (H at 00:30 local on the first day, I at 23:59 local on the last; G and
+    # J just outside). B and F skipped stages, C was recycled, F's MQL stamp is later than
+    # its SQL stamp: each still counts once for every stage it passed.
+    assert [step.stage for step in result.steps] == ["leads", "mql", "sal", "sql", "opportunity", "won"]
+    assert counts(result) == [9, 6, 5, 4, 2, 1]
+    assert [step.from_previous for step in result.steps] == [None, 6 / 9, 5 / 6, 4 / 5, 2 / 4, 1 / 2]
+    assert [step.from_top for step in result.steps] == [None, 6 / 9, 5 / 9, 4 / 9, 2 / 9, 1 / 9]
+
+
+@pytest.mark.django_db
+def test_cohort_lead_times_are_continuous_percentiles_with_skipped_stages_taking_no_time(world):
+    steps = metrics.funnel(period(), now=WORLD_NOW).steps
+    times = {step.stage: step.lead_time for step in steps[1:]}
+
+    # arrival → MQL: A 1, B 2 (its SQL), C 1, D 1, F 1 (its SQL at 73), L 1 hours.
+    assert times["mql"] == hours(1, 1.5)
+    # MQL → SAL: 0, 0 (B, F skipped), 1 (L), 2 (A), 24 (C): p90 = 2 + 0.6 × 22.
+    assert times["sal"] == hours(1, 2 + 0.6 * 22)
+    # SAL → SQL: 0, 0, 1, 24: median halfway 0 and 1, p90 = 1 + 0.7 × 23.
+    assert times["sql"] == hours(0.5, 1 + 0.7 * 23)
+    # SQL → opportunity: 1 (L), 24 (A).
+    assert times["opportunity"] == hours(12.5, 1 + 0.9 * 23)
+    # opportunity → won: A only, 72 hours.
+    assert times["won"] == hours(72, 72)
+    assert steps[0].lead_time is None
+
+
+@pytest.mark.django_db
+def test_young_cohort_is_marked_too_early_to_judge_for_slow_stages(world, settings):
+    settings.FUNNEL_MATURITY_DAYS = {"mql": 7, "sal": 7, "sql": 14, "opportunity": 30, "won": 90}
+    steps = metrics.funnel(period(), now=WORLD_NOW).steps
+
+    # On 20 November only I arrived less than 7 (or 14) days ago; all nine less than 30.
+    assert [step.too_young for step in steps] == [False, False, False, False, True, True]
+    assert steps[1].young_share == 1 / 9
+    assert steps[4].young_share == 1.0 and steps[4].maturity_days == 30
+    activity = metrics.funnel(period(mode=Mode.ACTIVITY), now=WORLD_NOW).steps
+    assert not any(step.too_young for step in activity)
+
+
+@pytest.mark.django_db
+def test_follow_up_and_lead_time_distributions(world):
+    result = metrics.funnel(period(), now=WORLD_NOW)
+
+    # MQLs A, B, C, D, F, L; contacted A (1 h after MQL), B (1 h), C (4 h), L (10 min).
+    follow_up = result.follow_up
+    assert (follow_up.mqls, follow_up.contacted, follow_up.attempts) == (6, 4, 7)
+    assert follow_up.contacted_share == 4 / 6
+    assert follow_up.attempts_per_lead == 7 / 6
+    assert follow_up.median_first_attempt_seconds == 1 * HOUR
+
+
+@pytest.mark.django_db
+def test_lead_time_distributions_put_each_lead_in_its_bucket(world, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        first_attempt = metrics.time_to_first_attempt(period())
+        mql_to_sql = metrics.mql_to_sql_time(period())
+
+    # L 10 minutes; A and B exactly 1 hour (the 1–4 h bucket starts at 1 hour); C 4 hours.
+    assert [b.count for b in first_attempt] == [1, 0, 2, 1, 0, 0, 0, 0]
+    assert len({b.label for b in first_attempt}) == 8
+    # MQL → SQL: B and F no time (straight to SQL), L 2 hours, A 26 hours.
+    assert [b.count for b in mql_to_sql] == [2, 0, 1, 0, 1, 0, 0, 0]
+
+
+@pytest.mark.django_db
+def test_activity_funnel_counts_what_reached_each_stage_in_the_period(world, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        result = metrics.funnel(period(mode=Mode.ACTIVITY), now=WORLD_NOW)
+
+    # G arrived before the period but became MQL in it; K was won in it after a summer-long
+    # deal. Rates compare different leads, so won/opportunity can exceed 100 %.
+    assert counts(result) == [9, 7, 5, 4, 2, 2]
+    assert [step.from_previous for step in result.steps] == [None, 7 / 9, 5 / 7, 4 / 5, 2 / 4, 2 / 2]
+    times = {step.stage: step.lead_time for step in result.steps[1:]}
+    # arrival → MQL adds G: 59.5 hours. Values 1, 1, 1, 1, 1, 2, 59.5 hours.
+    assert times["mql"] == hours(1, 2 + 0.4 * 57.5)
+    # opportunity → won: A 72 hours, K 26 days.
+    assert times["won"] == hours(72 + 0.5 * (624 - 72), 72 + 0.9 * (624 - 72))
+
+
+@pytest.mark.django_db
+def test_weekly_mql_to_sql_by_arrival_week_lists_empty_weeks(world, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        weeks = metrics.weekly_mql_to_sql(period(), now=WORLD_NOW)
+
+    # Amsterdam weeks from Monday 26 October (H arrived on Sunday 1 November, local time) to
+    # Monday 9 November (I). A, B, C, D, F and L arrived in the week of 2 November; A, B, F
+    # and L reached SQL. Weeks ending after 6 November (20 November − 14 days) still mature.
+    assert [(w.starts_on, w.mqls, w.sqls, w.mql_to_sql, w.maturing) for w in weeks] == [
+        (date(2026, 10, 26), 0, 0, None, False),
+        (date(2026, 11, 2), 6, 4, 4 / 6, True),
+        (date(2026, 11, 9), 0, 0, None, True),
+    ]
+
+
+@pytest.mark.django_db
+def test_weekly_mql_to_sql_in_activity_mode_groups_by_the_week_of_becoming_mql(world):
+    weeks = metrics.weekly_mql_to_sql(period(mode=Mode.ACTIVITY), now=WORLD_NOW)
+
+    # G (MQL on 3 November) joins; F's MQL moment is its SQL (5 November).
+    assert [(w.starts_on, w.mqls, w.sqls) for w in weeks] == [
+        (date(2026, 10, 26), 0, 0),
+        (date(2026, 11, 2), 7, 4),
+        (date(2026, 11, 9), 0, 0),
+    ]
+
+
+@pytest.mark.django_db
+def test_per_channel_table(world, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        rows = {row.key: row for row in metrics.per_source(period())}
+
+    google = rows["google_ads"]
+    assert (google.leads, google.mqls, google.sqls, google.won) == (2, 2, 2, 1)
+    assert google.revenue == Decimal("10000.00")
+    assert (google.sql_rate, google.close_rate) == (1.0, 0.5)
+    assert (google.revenue_per_lead, google.revenue_per_sql) == (5000.0, 5000.0)
+    meta = rows["meta"]
+    assert (meta.leads, meta.mqls, meta.sqls, meta.won, meta.revenue) == (2, 2, 0, 0, 0)
+    assert (meta.sql_rate, meta.close_rate, meta.revenue_per_sql) == (0.0, None, None)
+    organic = rows["organic"]
+    assert (organic.leads, organic.mqls, organic.sql_rate) == (1, 0, None)
+    assert {key: row.leads for key, row in rows.items()} == {
+        "google_ads": 2, "meta": 2, "linkedin": 1, "referral": 1, "organic": 1, "direct": 1, "event": 1,
+    }
+    assert list(rows)[:2] == ["google_ads", "meta"]  # busiest first
+
+
+@pytest.mark.django_db
+def test_per_channel_in_activity_mode_counts_deals_won_in_the_period(world):
+    rows = {row.key: row for row in metrics.per_source(period(mode=Mode.ACTIVITY))}
+
+    linkedin = rows["linkedin"]  # L arrived and went to SQL; K arrived in September, won now
+    assert (linkedin.leads, linkedin.mqls, linkedin.sqls, linkedin.won) == (1, 1, 1, 1)
+    assert linkedin.revenue == Decimal("5000.00")
+    assert rows["email"].leads == 0 and rows["email"].mqls == 1  # G
+
+
+@pytest.mark.django_db
+def test_drilling_into_a_channel_lists_its_campaigns(world):
+    rows = {row.key: row for row in metrics.per_source(period(channel="meta"))}
+
+    assert {key: (row.leads, row.mqls) for key, row in rows.items()} == {"": (1, 1), "Lookalike": (1, 1)}
+    assert rows[""].label == str(metrics.NO_CAMPAIGN)
+
+
+@pytest.mark.django_db
+def test_feedback_per_source(world, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        rows = {row.key: row for row in metrics.feedback_per_source(period())}
+
+    # G's feedback belongs to a lead from before the cohort.
+    assert set(rows) == {"google_ads", "meta"}
+    google, meta = rows["google_ads"], rows["meta"]
+    assert (google.total, google.dispositions["became_sql"], google.good, google.bad) == (2, 2, 2, 0)
+    assert (google.rejected_share, google.bad_share) == (0.0, 0.0)
+    assert meta.total == 3  # C was judged twice
+    assert meta.dispositions == {
+        "became_sql": 0, "not_reached": 1, "no_fit": 1, "no_urgency": 1, "wrong_contact": 0,
+    }
+    assert meta.no_fit_reasons["too_small"] == 1
+    assert sum(meta.no_fit_reasons.values()) == 1
+    assert (meta.good, meta.bad, meta.rejected_share, meta.bad_share) == (0, 1, 1.0, 1.0)
+
+
+@pytest.mark.django_db
+def test_feedback_in_activity_mode_is_what_was_given_in_the_period(world):
+    rows = {row.key: row for row in metrics.feedback_per_source(period(mode=Mode.ACTIVITY))}
+
+    assert {key: row.total for key, row in rows.items()} == {"google_ads": 2, "meta": 3, "email": 1}
+    assert rows["email"].dispositions["wrong_contact"] == 1
+    assert rows["email"].bad_share is None  # no quality verdict given: "—"
+
+
+@pytest.mark.django_db
+def test_follow_up_per_team_and_per_owner(world, rep, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        teams = {row.label: row for row in metrics.follow_up_per_person_or_team(period())}
+
+    assert {label: (r.mqls, r.contacted, r.attempts, r.median_first_attempt_seconds) for label, r in teams.items()} == {
+        world.north.name: (3, 3, 4, 1 * HOUR),  # A 1 h, B 1 h, L 10 min
+        "Zuid": (2, 1, 3, 4 * HOUR),  # C 4 h, D never
+        gettext("No team yet"): (1, 0, 0, None),  # F
+    }
+    owners = {row.label: row for row in metrics.follow_up_per_person_or_team(period(team_id=world.north.pk))}
+    assert {label: (r.mqls, r.contacted) for label, r in owners.items()} == {"Rep": (2, 2), "Otherrep": (1, 1)}
+
+
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        ({"channel": "google_ads"}, [2, 2, 2, 2, 1, 1]),
+        ({"campaign": "Brand"}, [1, 1, 1, 1, 0, 0]),
+        ({"sector": "machinery"}, [1, 1, 1, 1, 1, 1]),
+        ({"owner": "rep"}, [2, 2, 2, 2, 2, 1]),
+        ({"team": "north"}, [3, 3, 3, 3, 2, 1]),
+        ({"customer": Customer.EXISTING}, [1, 1, 1, 0, 0, 0]),
+        ({"customer": Customer.NEW_BUSINESS}, [8, 5, 4, 4, 2, 1]),
+    ],
+)
+@pytest.mark.django_db
+def test_each_filter_narrows_the_funnel(world, rep, filters, expected):
+    if "owner" in filters:
+        filters = {"owner_id": rep.pk}
+    if "team" in filters:
+        filters = {"team_id": world.north.pk}
+    assert counts(metrics.funnel(period(**filters), now=WORLD_NOW)) == expected
+
+
+@pytest.mark.django_db
+def test_an_empty_period_has_zero_counts_and_no_rates(world):
+    empty = Filters(first_day=date(2025, 1, 1), last_day=date(2025, 1, 31))
+
+    result = metrics.funnel(empty, now=WORLD_NOW)
+
+    assert counts(result) == [0, 0, 0, 0, 0, 0]
+    assert all(step.from_previous is None and step.from_top is None for step in result.steps)
+    assert all(step.lead_time == metrics.LeadTime(None, None) for step in result.steps[1:])
+    assert result.follow_up.contacted_share is None
+    assert all(w.mqls == 0 and w.mql_to_sql is None for w in metrics.weekly_mql_to_sql(empty, now=WORLD_NOW))
+    assert metrics.per_source(empty) == []
+    assert metrics.feedback_per_source(empty) == []
+    assert metrics.follow_up_per_person_or_team(empty) == []
+
+
+@pytest.mark.django_db
+def test_the_whole_dashboard_takes_seven_queries(world, django_assert_num_queries):
+    with django_assert_num_queries(7):
+        data = metrics.dashboard(period(channel="meta", team_id=world.north.pk), now=WORLD_NOW)
+    assert data.funnel.steps[0].count == 0
+
+
+# --- time zones: periods and weeks are Amsterdam days, also across DST -----------------------
+
+
+def arrivals(*moments):
+    for moment in moments:
+        Lead.objects.create(created_at=moment, channel="direct")
+
+
+@pytest.mark.django_db
+def test_a_period_is_counted_in_amsterdam_days_across_the_end_of_summer_time():
+    # Sunday 25 October 2026 has 25 hours: 24 Oct 22:00 UTC (00:00 CEST) to 25 Oct 23:00
+    # UTC (00:00 CET).
+    utc = timezone.utc
+    arrivals(
+        datetime(2026, 10, 24, 21, 59, tzinfo=utc),  # Saturday 23:59 local: out
+        datetime(2026, 10, 24, 22, 0, tzinfo=utc),  # Sunday 00:00 local: in
+        datetime(2026, 10, 25, 22, 59, tzinfo=utc),  # Sunday 23:59 local: in
+        datetime(2026, 10, 25, 23, 0, tzinfo=utc),  # Monday 00:00 local: out
+    )
+    sunday = Filters(first_day=date(2026, 10, 25), last_day=date(2026, 10, 25))
+    assert metrics.funnel(sunday, now=WORLD_NOW).steps[0].count == 2
+
+
+@pytest.mark.django_db
+def test_weeks_start_on_monday_in_amsterdam_around_both_dst_changes():
+    utc = timezone.utc
+    for arrived in [
+        datetime(2026, 3, 29, 21, 59, tzinfo=utc),  # Sunday 23:59 CEST: week of 23 March
+        datetime(2026, 3, 29, 22, 0, tzinfo=utc),  # Monday 00:00 CEST: week of 30 March
+        datetime(2026, 10, 25, 22, 59, tzinfo=utc),  # Sunday 23:59 CET: week of 19 October
+        datetime(2026, 10, 25, 23, 0, tzinfo=utc),  # Monday 00:00 CET: week of 26 October
+    ]:
+        Lead.objects.create(created_at=arrived, channel="direct").move_to(S.MQL, rule="test", at=arrived)
+    spring = metrics.weekly_mql_to_sql(
+        Filters(first_day=date(2026, 3, 23), last_day=date(2026, 4, 5)), now=WORLD_NOW
+    )
+    autumn = metrics.weekly_mql_to_sql(
+        Filters(first_day=date(2026, 10, 19), last_day=date(2026, 11, 1), mode=Mode.ACTIVITY),
+        now=WORLD_NOW,
+    )
+    assert [(w.starts_on, w.mqls) for w in spring] == [(date(2026, 3, 23), 1), (date(2026, 3, 30), 1)]
+    assert [(w.starts_on, w.mqls) for w in autumn] == [(date(2026, 10, 19), 1), (date(2026, 10, 26), 1)]
+
+

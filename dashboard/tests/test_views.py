@@ -1,29 +1,174 @@
+import re
+
 import pytest
 
+from dashboard import metrics
+from dashboard.tests.world import NOW, period
 from leads.models import Lead
+
+FUNNEL = "/dashboard/"
+WORLD_QUERY = "?mode=cohort&start=2026-11-01&end=2026-11-15"
 
 
 @pytest.mark.parametrize("persona", ["rep", "manager", "marketer", "revops_admin"])
-def test_every_role_sees_the_overview(client, request, persona, lead):
+def test_every_role_reads_the_funnel(client, request, persona):
     client.force_login(request.getfixturevalue(persona))
-    lead.move_to(Lead.Stage.MQL, rule="qualification policy")
 
-    response = client.get("/")
+    response = client.get(FUNNEL, follow=True)
 
     assert response.status_code == 200
-    page = response.content.decode()
-    assert "Pieter de Vries" in page  # in the latest stage changes
-    assert "qualification policy" in page
+    assert "The joint funnel" in response.content.decode() or "De gezamenlijke funnel" in response.content.decode()
 
 
-def test_admin_link_only_for_staff(client, rep, revops_admin):
+def test_someone_without_a_role_may_not(client, outsider):
+    client.force_login(outsider)
+    assert client.get(FUNNEL + WORLD_QUERY).status_code == 403
+    assert client.get("/dashboard/export/funnel.csv").status_code == 403
+    assert client.get("/api/dashboard/").status_code == 403
+
+
+def test_the_address_always_holds_the_filters(client, marketer, manager, rep, team):
+    client.force_login(marketer)
+    response = client.get(FUNNEL)
+    assert response.status_code == 302
+    assert re.fullmatch(r"/dashboard/\?mode=cohort&start=\d{4}-\d\d-\d\d&end=\d{4}-\d\d-\d\d", response["Location"])
+
+    # Sales starts with its own team; anyone can choose "all teams" from there.
+    client.force_login(manager)
+    assert response_location(client).endswith(f"&team={team.pk}")
     client.force_login(rep)
-    assert 'href="/admin/"' not in client.get("/").content.decode()
-    client.force_login(revops_admin)
-    assert 'href="/admin/"' in client.get("/").content.decode()
+    assert response_location(client).endswith(f"&team={team.pk}")
 
 
-def test_overview_is_in_english_when_chosen(client, rep):
-    client.force_login(rep)
+def response_location(client):
+    return client.get(FUNNEL)["Location"]
+
+
+def test_the_page_shows_the_worked_out_figures(client, marketer, world):
+    client.force_login(marketer)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    assert "Open leads by stage" in client.get("/").content.decode()
+
+    page = client.get(FUNNEL + WORLD_QUERY).content.decode()
+
+    funnel_table = page[page.index('id="funnel-table"') : page.index("</table>", page.index('id="funnel-table"'))]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', funnel_table)
+    rows = [cells[i : i + 5] for i in range(0, len(cells), 5)]
+    # count, from previous, from the top, median and 90th percentile time
+    assert rows[0] == ["9", "", "", "", ""]
+    assert rows[1] == ["6", "66.7 %", "66.7 %", "1.0 h", "1.5 h"]
+    assert rows[4] == ["2", "50.0 %", "22.2 %", "12.5 h", "21.7 h"]
+    assert rows[5] == ["1", "50.0 %", "11.1 %", "3.0 days", "3.0 days"]
+    assert "Too early to judge Opportunity" in page
+
+
+def test_empty_denominators_show_a_dash_never_zero_percent(client, marketer, world):
+    client.force_login(marketer)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    page = client.get(FUNNEL + "?mode=cohort&start=2025-01-01&end=2025-01-31").content.decode()
+
+    assert not re.search(r"(?<![\d.,])0\.0 %", page)
+    assert page.count("—") >= 10
+
+
+def test_bad_filters_get_a_message_and_no_figures(client, marketer):
+    client.force_login(marketer)
+
+    response = client.get(FUNNEL + "?start=2026-11-15&end=2026-11-01&channel=carrier-pigeon")
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'role="alert"' in page
+    assert "funnel-table" not in page
+
+
+def test_the_page_has_no_inline_script(client, marketer, world):
+    client.force_login(marketer)
+
+    page = client.get(FUNNEL + WORLD_QUERY).content.decode()
+
+    scripts = re.findall(r"<script([^>]*)>", page)
+    assert scripts, "the figures and plotly.js are missing"
+    assert all("src=" in attrs or 'type="application/json"' in attrs for attrs in scripts)
+    assert '<script src="/static/vendor/plotly.min.js"' in page
+    for name in ["funnel", "weekly", "first-attempt", "mql-to-sql", "sources"]:
+        assert f'id="figure-{name}"' in page and f'data-figure="figure-{name}"' in page
+
+
+def test_the_page_allows_plotlys_style_blocks_by_hash_only(client, marketer):
+    client.force_login(marketer)
+    policy = client.get(FUNNEL + WORLD_QUERY)["Content-Security-Policy"]
+    style_src = re.search(r"style-src ([^;]*)", policy).group(1)
+    assert "'unsafe-inline'" not in style_src
+    assert "'sha256-" in style_src
+    assert "'unsafe-eval'" not in policy
+
+
+def test_the_page_takes_a_fixed_number_of_queries(client, marketer, world, django_assert_num_queries):
+    client.force_login(marketer)
+    client.get(FUNNEL + WORLD_QUERY)  # the session is read once, then cached
+    # session, user, roles, the chosen team, 7 figures, teams and sales people for the form.
+    with django_assert_num_queries(13):
+        client.get(FUNNEL + WORLD_QUERY + f"&team={world.north.pk}&channel=meta")
+    for name in "KLM":
+        Lead.objects.create(created_at=NOW, channel="meta", team=world.north)
+    with django_assert_num_queries(13):
+        client.get(FUNNEL + WORLD_QUERY + f"&team={world.north.pk}&channel=meta")
+
+
+def test_drilling_down_links_to_the_channel_view(client, marketer, world):
+    client.force_login(marketer)
+
+    page = client.get(FUNNEL + WORLD_QUERY).content.decode()
+
+    assert 'href="?mode=cohort&amp;start=2026-11-01&amp;end=2026-11-15&amp;channel=meta"' in page
+    drilled = client.get(FUNNEL + WORLD_QUERY + "&channel=meta").content.decode()
+    assert '<option value="Lookalike">' in drilled  # campaign suggestions
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def csv_rows(response):
+    return [line.split(",") for line in response.content.decode().strip().splitlines()]
+
+
+def test_funnel_csv_has_the_same_numbers(client, marketer, world):
+    client.force_login(marketer)
+
+    response = client.get("/dashboard/export/funnel.csv" + WORLD_QUERY)
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "handoff-funnel-cohort-2026-11-01-2026-11-15.csv" in response["Content-Disposition"]
+    rows = csv_rows(response)
+    assert [row[1] for row in rows[1:]] == ["9", "6", "5", "4", "2", "1"]
+    assert rows[2][2:6] == ["66.7", "66.7", "1.0", "1.5"]  # MQL: %, %, hours, hours
+    assert rows[1][2:6] == ["", "", "", ""]  # the top has no conversion and no lead time
+
+
+@pytest.mark.parametrize("table", ["weekly", "sources", "feedback", "follow-up"])
+def test_every_table_downloads(client, marketer, world, table):
+    client.force_login(marketer)
+    rows = csv_rows(client.get(f"/dashboard/export/{table}.csv" + WORLD_QUERY))
+    assert len(rows) > 1
+    assert len({len(row) for row in rows}) == 1  # every row as wide as the header
+
+
+def test_sources_csv_matches_the_metric(client, marketer, world):
+    client.force_login(marketer)
+    rows = csv_rows(client.get("/dashboard/export/sources.csv" + WORLD_QUERY))
+    expected = metrics.per_source(period())
+    assert [row[1:5] for row in rows[1:]] == [[str(r.leads), str(r.mqls), str(r.sqls), str(r.won)] for r in expected]
+    google = next(row for row in rows if row[0] == "Google Ads")
+    assert google[5:] == ["100.0", "50.0", "10000.00", "5000", "5000"]
+
+
+def test_unknown_table_is_not_found(client, marketer):
+    client.force_login(marketer)
+    assert client.get("/dashboard/export/secrets.csv").status_code == 404
+
+
+def test_csv_refuses_bad_filters(client, marketer):
+    client.force_login(marketer)
+    response = client.get("/dashboard/export/funnel.csv?start=yesterday")
+    assert response.status_code == 400

@@ -54,6 +54,7 @@ def test_postgres_url_uses_the_postgresql_backend():
     assert (config["NAME"], config["USER"], config["PASSWORD"]) == ("handoff_prod", "handoff", "s3cret")
     assert (config["HOST"], config["PORT"]) == ("db.internal", 5433)
     assert config["CONN_MAX_AGE"] == 60
+    assert config["OPTIONS"] == {"options": "-c jit=off"}  # the dashboard's aggregates
 
 
 def test_sqlite_url_waits_for_locks_and_starts_transactions_immediately(tmp_path):

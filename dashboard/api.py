@@ -1,0 +1,128 @@
+"""The dashboard's figures as JSON for anyone's own BI tool: the same numbers as the page.
+
+GET /api/dashboard/?mode=…&start=…&end=…&channel=…&campaign=…&sector=…&team=…&owner=…&customer=…
+(every parameter optional; the period defaults to the last 90 days). Session authentication
+for now; a bad parameter gives 400 with a message per field.
+"""
+
+from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dashboard import metrics
+from dashboard.filters import form_for_query
+from dashboard.views import may_read_dashboard
+
+
+class FiltersSerializer(serializers.Serializer):
+    mode = serializers.CharField()
+    first_day = serializers.DateField()
+    last_day = serializers.DateField()
+    channel = serializers.CharField()
+    campaign = serializers.CharField()
+    sector = serializers.CharField()
+    team_id = serializers.IntegerField(allow_null=True)
+    owner_id = serializers.IntegerField(allow_null=True)
+    customer = serializers.CharField()
+
+
+class LeadTimeSerializer(serializers.Serializer):
+    median_seconds = serializers.FloatField(allow_null=True)
+    p90_seconds = serializers.FloatField(allow_null=True)
+
+
+class FunnelStepSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    from_previous = serializers.FloatField(allow_null=True)
+    from_top = serializers.FloatField(allow_null=True)
+    lead_time = LeadTimeSerializer(allow_null=True)
+    too_young = serializers.BooleanField()
+    young_share = serializers.FloatField(allow_null=True)
+    maturity_days = serializers.IntegerField(allow_null=True)
+
+
+class BucketSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class FollowUpSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    mqls = serializers.IntegerField()
+    contacted = serializers.IntegerField()
+    contacted_share = serializers.FloatField(allow_null=True)
+    attempts = serializers.IntegerField()
+    attempts_per_lead = serializers.FloatField(allow_null=True)
+    median_first_attempt_seconds = serializers.FloatField(allow_null=True)
+
+
+class FunnelSerializer(serializers.Serializer):
+    steps = FunnelStepSerializer(many=True)
+    follow_up = FollowUpSerializer()
+
+
+class WeekSerializer(serializers.Serializer):
+    starts_on = serializers.DateField()
+    mqls = serializers.IntegerField()
+    sqls = serializers.IntegerField()
+    mql_to_sql = serializers.FloatField(allow_null=True)
+    maturing = serializers.BooleanField()
+
+
+class SourceRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    leads = serializers.IntegerField()
+    mqls = serializers.IntegerField()
+    sqls = serializers.IntegerField()
+    won = serializers.IntegerField()
+    revenue = serializers.DecimalField(max_digits=16, decimal_places=2)
+    sql_rate = serializers.FloatField(allow_null=True)
+    close_rate = serializers.FloatField(allow_null=True)
+    revenue_per_lead = serializers.FloatField(allow_null=True)
+    revenue_per_sql = serializers.FloatField(allow_null=True)
+
+
+class FeedbackRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    total = serializers.IntegerField()
+    dispositions = serializers.DictField(child=serializers.IntegerField())
+    no_fit_reasons = serializers.DictField(child=serializers.IntegerField())
+    good = serializers.IntegerField()
+    bad = serializers.IntegerField()
+    rejected_share = serializers.FloatField(allow_null=True)
+    bad_share = serializers.FloatField(allow_null=True)
+
+
+class DashboardSerializer(serializers.Serializer):
+    filters = FiltersSerializer()
+    funnel = FunnelSerializer()
+    first_attempt_times = BucketSerializer(many=True)
+    mql_to_sql_times = BucketSerializer(many=True)
+    weeks = WeekSerializer(many=True)
+    sources = SourceRowSerializer(many=True)
+    feedback = FeedbackRowSerializer(many=True)
+    follow_up = FollowUpSerializer(many=True)
+
+
+class ReadsDashboard(BasePermission):
+    def has_permission(self, request, view):
+        return may_read_dashboard(request.user)
+
+
+class DashboardFigures(APIView):
+    permission_classes = [IsAuthenticated, ReadsDashboard]
+
+    def get(self, request):
+        now = timezone.now()
+        form = form_for_query(request.query_params, today=timezone.localdate(now))
+        if not form.is_valid():
+            errors = {field: [str(e) for e in messages] for field, messages in form.errors.items()}
+            return Response(errors, status=400)
+        data = metrics.dashboard(form.filters(), now=now)
+        return Response(DashboardSerializer(data).data)

@@ -1,0 +1,107 @@
+"""The dashboard's tables as CSV: the same rows as on the page, numbers rounded the same way
+but written plainly (a dot for decimals, no "%" or "€"), and empty where the page shows "—"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from dashboard.formatting import csv_hours, csv_number, csv_percent
+from dashboard import metrics
+from dashboard.filters import Filters
+from leads.models import Feedback
+
+Table = tuple[list[str], list[list]]
+
+
+def funnel_table(filters: Filters, *, now: datetime) -> Table:
+    header = [
+        _("Stage"), _("Count"), _("Conversion from previous step (%)"),
+        _("Conversion from the top (%)"), _("Median time from previous step (hours)"),
+        _("90th percentile time from previous step (hours)"), _("Too early to judge"),
+    ]
+    rows = []
+    for step in metrics.funnel(filters, now=now).steps:
+        time = step.lead_time
+        rows.append([
+            step.label, step.count, csv_percent(step.from_previous), csv_percent(step.from_top),
+            csv_hours(time.median_seconds if time else None),
+            csv_hours(time.p90_seconds if time else None),
+            _("yes") if step.too_young else "",
+        ])
+    return header, rows
+
+
+def sources_table(filters: Filters, *, now: datetime) -> Table:
+    header = [
+        _("Campaign") if filters.channel else _("Channel"), _("Leads"), _("MQLs"),
+        _("SQLs"), _("Won"), _("SQL rate (%)"), _("Close rate (%)"), _("Revenue (EUR)"),
+        _("Revenue per lead (EUR)"), _("Revenue per SQL (EUR)"),
+    ]
+    rows = [
+        [
+            row.label, row.leads, row.mqls, row.sqls, row.won, csv_percent(row.sql_rate),
+            csv_percent(row.close_rate), csv_number(row.revenue, 2),
+            csv_number(row.revenue_per_lead, 0), csv_number(row.revenue_per_sql, 0),
+        ]
+        for row in metrics.per_source(filters)
+    ]
+    return header, rows
+
+
+def feedback_table(filters: Filters, *, now: datetime) -> Table:
+    D, R = Feedback.Disposition, Feedback.NoFitReason
+    header = [
+        _("Campaign") if filters.channel else _("Channel"), _("Feedback"),
+        *[str(label) for label in D.labels],
+        *[f"{D.NO_FIT.label}: {label}" for label in R.labels],
+        _("Quality good"), _("Quality bad"), _("Rejected (%)"), _("Bad quality (%)"),
+    ]
+    rows = [
+        [
+            row.label, row.total, *[row.dispositions[d] for d in D.values],
+            *[row.no_fit_reasons[r] for r in R.values], row.good, row.bad,
+            csv_percent(row.rejected_share), csv_percent(row.bad_share),
+        ]
+        for row in metrics.feedback_per_source(filters)
+    ]
+    return header, rows
+
+
+def follow_up_table(filters: Filters, *, now: datetime) -> Table:
+    header = [
+        _("Owner") if (filters.team_id or filters.owner_id) else _("Team"),
+        _("MQLs"), _("Contacted"), _("Contacted (%)"), _("Attempts"), _("Attempts per MQL"),
+        _("Median time to first attempt (hours)"),
+    ]
+    rows = [
+        [
+            row.label, row.mqls, row.contacted, csv_percent(row.contacted_share), row.attempts,
+            csv_number(row.attempts_per_lead, 1), csv_hours(row.median_first_attempt_seconds),
+        ]
+        for row in [
+            *metrics.follow_up_per_person_or_team(filters),
+            metrics.funnel(filters, now=now).follow_up,
+        ]
+    ]
+    return header, rows
+
+
+def weekly_table(filters: Filters, *, now: datetime) -> Table:
+    header = [_("Week starting"), _("MQLs"), _("SQLs"), _("MQL → SQL (%)"), _("Still maturing")]
+    rows = [
+        [w.starts_on.isoformat(), w.mqls, w.sqls, csv_percent(w.mql_to_sql), _("yes") if w.maturing else ""]
+        for w in metrics.weekly_mql_to_sql(filters, now=now)
+    ]
+    return header, rows
+
+
+TABLES: dict[str, Callable[..., Table]] = {
+    "funnel": funnel_table,
+    "weekly": weekly_table,
+    "sources": sources_table,
+    "feedback": feedback_table,
+    "follow-up": follow_up_table,
+}

@@ -1,0 +1,201 @@
+"""What the dashboard looks at: the mode, the period and the slice of leads.
+
+The filter state lives in the URL (a GET form), so a link reproduces the view. `FilterForm`
+validates it for the page, the CSV downloads and the JSON API alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from leads.models import Channel, Sector, Team
+from leads.roles import Role, roles_of
+
+DEFAULT_PERIOD_DAYS = 90
+LONGEST_PERIOD_DAYS = 3 * 366
+
+
+class Mode(models.TextChoices):
+    COHORT = "cohort", _("Cohort")
+    ACTIVITY = "activity", _("Activity")
+
+
+class Customer(models.TextChoices):
+    NEW_BUSINESS = "new", _("New business")
+    EXISTING = "existing", _("Existing customers")
+
+
+def business_time_zone() -> ZoneInfo:
+    return ZoneInfo(settings.BUSINESS_TIME_ZONE)
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight at the start of `day` in the business time zone, in UTC (DST-proof)."""
+    local = datetime.combine(day, time()).replace(tzinfo=business_time_zone())
+    return local.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Filters:
+    first_day: date
+    last_day: date  # inclusive, a business-calendar day
+    mode: str = Mode.COHORT
+    channel: str = ""
+    campaign: str = ""
+    sector: str = ""
+    team_id: int | None = None
+    owner_id: int | None = None
+    customer: str = ""
+
+    @property
+    def start_at(self) -> datetime:
+        return start_of_day(self.first_day)
+
+    @property
+    def end_at(self) -> datetime:
+        """The first moment after the period (exclusive)."""
+        return start_of_day(self.last_day + timedelta(days=1))
+
+    @property
+    def is_cohort(self) -> bool:
+        return self.mode == Mode.COHORT
+
+    def leads_q(self, prefix: str = "") -> Q:
+        """The slice of leads, without the period (which depends on the mode)."""
+        q = Q()
+        if self.channel:
+            q &= Q(**{f"{prefix}channel": self.channel})
+        if self.campaign:
+            q &= Q(**{f"{prefix}campaign": self.campaign})
+        if self.sector:
+            q &= Q(**{f"{prefix}company__sector": self.sector})
+        if self.team_id:
+            q &= Q(**{f"{prefix}team_id": self.team_id})
+        if self.owner_id:
+            q &= Q(**{f"{prefix}owner_id": self.owner_id})
+        if self.customer == Customer.EXISTING:
+            q &= Q(**{f"{prefix}company__is_customer": True})
+        elif self.customer == Customer.NEW_BUSINESS:
+            q &= Q(**{f"{prefix}company__isnull": True}) | Q(
+                **{f"{prefix}company__is_customer": False}
+            )
+        return q
+
+    def as_query(self) -> dict[str, str]:
+        """The URL parameters that reproduce this view."""
+        query = {
+            "mode": self.mode,
+            "start": self.first_day.isoformat(),
+            "end": self.last_day.isoformat(),
+            "channel": self.channel,
+            "campaign": self.campaign,
+            "sector": self.sector,
+            "team": str(self.team_id or ""),
+            "owner": str(self.owner_id or ""),
+            "customer": self.customer,
+        }
+        return {key: value for key, value in query.items() if value}
+
+
+def sales_people():
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True, groups__name__in=[Role.SALES_REP, Role.SALES_MANAGER]
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.get_username()
+
+
+class FilterForm(forms.Form):
+    mode = forms.ChoiceField(label=_("Mode"), choices=Mode.choices, required=False)
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Up to and including"), widget=forms.DateInput(attrs={"type": "date"}))
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("", _("All channels")), *Channel.choices], required=False
+    )
+    campaign = forms.CharField(
+        label=_("Campaign"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "campaign-options", "autocomplete": "off"}),
+    )
+    sector = forms.ChoiceField(
+        label=_("Sector"), choices=[("", _("All sectors")), *Sector.choices], required=False
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.all(), empty_label=_("All teams"), required=False
+    )
+    owner = PersonChoiceField(
+        label=_("Owner"), queryset=sales_people(), empty_label=_("Everyone"), required=False
+    )
+    customer = forms.ChoiceField(
+        label=_("Customer"),
+        choices=[("", _("New and existing")), *Customer.choices],
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if start > end:
+                self.add_error("end", _("The period ends before it starts."))
+            elif (end - start).days >= LONGEST_PERIOD_DAYS:
+                self.add_error(
+                    "start", _("Choose a period of at most three years.")
+                )
+        return cleaned
+
+    def filters(self) -> Filters:
+        data = self.cleaned_data
+        return Filters(
+            first_day=data["start"],
+            last_day=data["end"],
+            mode=data["mode"] or Mode.COHORT,
+            channel=data["channel"],
+            campaign=data["campaign"].strip(),
+            sector=data["sector"],
+            team_id=data["team"].pk if data["team"] else None,
+            owner_id=data["owner"].pk if data["owner"] else None,
+            customer=data["customer"],
+        )
+
+
+def default_filters(user, *, today: date) -> Filters:
+    """Cohort mode over the last 90 days; a sales manager starts with the team they manage,
+    a rep with their own team. Everyone may change that: the numbers are shared."""
+    team_id = None
+    roles = roles_of(user)
+    if Role.SALES_MANAGER in roles:
+        team_id = user.managed_teams.values_list("pk", flat=True).first()
+    if team_id is None and Role.SALES_REP in roles:
+        team_id = user.teams.values_list("pk", flat=True).first()
+    first_day, last_day = default_period(today)
+    return Filters(first_day=first_day, last_day=last_day, team_id=team_id)
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The last 90 days, today included."""
+    return today - timedelta(days=DEFAULT_PERIOD_DAYS - 1), today
+
+
+def form_for_query(query, *, today: date) -> FilterForm:
+    """The filters from a URL's query; a missing period means the last 90 days."""
+    first_day, last_day = default_period(today)
+    return FilterForm({"start": first_day, "end": last_day, **query.dict()})

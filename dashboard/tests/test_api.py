@@ -1,0 +1,57 @@
+import pytest
+
+from dashboard import metrics
+from dashboard.tests.world import HOUR, NOW, period
+
+WORLD_QUERY = "?mode=cohort&start=2026-11-01&end=2026-11-15"
+
+
+def test_json_has_the_same_figures_as_the_page(client, marketer, world, django_assert_max_num_queries):
+    client.force_login(marketer)
+
+    with django_assert_max_num_queries(11):  # session, user, roles and the 7 figures
+        response = client.get("/api/dashboard/" + WORLD_QUERY)
+
+    assert response.status_code == 200
+    data = response.json()
+    assert data["filters"]["first_day"] == "2026-11-01"
+    steps = data["funnel"]["steps"]
+    assert [step["count"] for step in steps] == [9, 6, 5, 4, 2, 1]
+    assert steps[0]["from_previous"] is None and steps[0]["lead_time"] is None
+    assert steps[1]["from_top"] == 6 / 9
+    assert steps[5]["lead_time"] == {"median_seconds": 72 * HOUR, "p90_seconds": 72 * HOUR}
+    assert steps[4]["too_young"] is True
+    assert [b["count"] for b in data["mql_to_sql_times"]] == [2, 0, 1, 0, 1, 0, 0, 0]
+    assert data["funnel"]["follow_up"]["contacted_share"] == 4 / 6
+    google = next(row for row in data["sources"] if row["key"] == "google_ads")
+    assert (google["revenue"], google["sql_rate"], google["close_rate"]) == ("10000.00", 1.0, 0.5)
+    meta = next(row for row in data["sources"] if row["key"] == "meta")
+    assert meta["close_rate"] is None
+    assert [w["mqls"] for w in data["weeks"]] == [0, 6, 0]
+    feedback = {row["key"]: row for row in data["feedback"]}
+    assert feedback["meta"]["dispositions"]["no_fit"] == 1
+    assert len(data["follow_up"]) == 3
+    assert data == client.get("/api/dashboard/" + WORLD_QUERY).json()  # stable
+    assert [s.count for s in metrics.funnel(period(), now=NOW).steps] == [s["count"] for s in steps]
+
+
+def test_json_period_defaults_to_the_last_90_days(client, marketer):
+    client.force_login(marketer)
+    data = client.get("/api/dashboard/").json()
+    assert data["filters"]["mode"] == "cohort"
+    assert data["filters"]["team_id"] is None
+
+
+def test_bad_parameters_get_400_with_a_message_per_field(client, marketer):
+    client.force_login(marketer)
+
+    response = client.get("/api/dashboard/?start=2026-11-15&end=2026-11-01&channel=fax&mode=both")
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"end", "channel", "mode"}
+    assert all(isinstance(message, str) for messages in response.json().values() for message in messages)
+
+
+@pytest.mark.django_db
+def test_anonymous_callers_are_refused(client):
+    assert client.get("/api/dashboard/").status_code == 403

@@ -1,0 +1,52 @@
+from datetime import date
+
+import plotly.graph_objects as go
+import pytest
+
+from dashboard import charts, metrics
+from dashboard.metrics import Bucket, SourceRow, Week
+from dashboard.tests.world import NOW, period
+
+
+def valid(figure: dict) -> dict:
+    """graph_objects raises on any property plotly.js does not know."""
+    go.Figure(figure)
+    return figure
+
+
+@pytest.mark.django_db
+def test_every_figure_is_a_valid_plotly_figure_with_the_tables_numbers(world):
+    data = metrics.dashboard(period(), now=NOW)
+
+    figures = {name: valid(figure) for name, figure in charts.figures(data, target=0.3).items()}
+
+    assert set(figures) == {"funnel", "weekly", "first-attempt", "mql-to-sql", "sources"}
+    assert figures["funnel"]["data"][0]["x"] == [9, 6, 5, 4, 2, 1]
+    assert figures["mql-to-sql"]["data"][0]["y"] == [2, 0, 1, 0, 1, 0, 0, 0]
+    sources = figures["sources"]["data"][0]
+    assert dict(zip(sources["y"], sources["x"]))[str(data.sources[0].label)] == 1.0  # Google Ads
+    assert figures["sources"]["layout"]["shapes"][0]["x0"] == 0.3
+
+
+def test_weekly_chart_draws_maturing_weeks_apart_and_the_target():
+    weeks = [
+        Week(date(2026, 11, 2), 10, 3, maturing=False),
+        Week(date(2026, 11, 9), 0, 0, maturing=False),
+        Week(date(2026, 11, 16), 4, 2, maturing=False),
+        Week(date(2026, 11, 23), 5, 1, maturing=True),
+    ]
+
+    figure = valid(charts.weekly_chart(weeks, target=0.3, cohort=True))
+
+    settled, maturing, target = figure["data"]
+    assert settled["y"] == [0.3, None, 0.5, None]  # an empty week is a gap, not 0 %
+    assert maturing["y"] == [None, None, 0.5, 0.2]
+    assert target["y"] == [0.3, 0.3] and target["x"] == ["2026-11-02", "2026-11-23"]
+    assert figure["layout"]["yaxis"]["range"] == [0, 0.5 * 1.15]
+
+
+def test_charts_of_nothing_are_still_valid():
+    assert valid(charts.distribution_chart([Bucket("< 15 min", 0)]))
+    assert valid(charts.source_chart([], target=0.3))
+    empty = SourceRow("meta", "Meta", 0, 0, 0, 0, 0)
+    assert valid(charts.source_chart([empty], target=0.3))["data"][0]["text"] == ["—"]

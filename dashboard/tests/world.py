@@ -1,0 +1,137 @@
+"""A small, hand-built funnel whose every figure the tests work out by hand.
+
+Times are whole hours after T (Monday 2 November 2026, 09:00 UTC = 10:00 in Amsterdam), so
+every lead time is easy to check. The period under test is 1–15 November 2026 (Amsterdam
+days): from 31 October 23:00 UTC up to 15 November 23:00 UTC.
+
+lead  arrived        path (hours after T)                                   channel / campaign
+A     T              MQL 1, SAL 3, SQL 27, opportunity 51, won 123 (€10,000)  google_ads / Search
+B     T              quote request: SQL 2 (skips MQL, SAL), lost 26         google_ads / Brand
+C     T+24           MQL 25, nurture 30, MQL 40 (recycled), SAL 49, disq. 50 meta / —
+D     T+48           MQL 49, never contacted                                 meta / Lookalike
+E     T+48           disqualified 5 minutes later                            organic
+F     T+72           SQL 73 (skips), nurture 80, MQL 100 (stamp later than SQL) referral
+L     T+96           MQL 97, SAL 98, SQL 99, opportunity 100, lost 200        linkedin
+H     31 Oct 23:30 UTC (1 Nov 00:30 local): in the period, nothing more      direct
+I     15 Nov 22:59 UTC (23:59 local): in the period, nothing more            event
+G     31 Oct 22:30 UTC (23:30 local, before the period); MQL 3 Nov 10:00 UTC email
+J     15 Nov 23:00 UTC (16 Nov 00:00 local): after the period                direct
+K     1 Sep; SQL 1 Oct, opportunity 10 Oct, won 5 Nov (€5,000), all 10:00 UTC  linkedin
+
+Teams: A, B, L in North (owners rep, other_rep, rep); C, D in South (owner manager); F has
+no team. Companies: A's is a machinery maker; C's food company is an existing customer.
+First contact attempts: A at 2 (2 attempts), B at 3 (1), C at 29 (3), L at 97:10 (1).
+Feedback: A became SQL (good, at 27), B became SQL (good, at 2), C no fit – too small (bad,
+at 30) and later no urgency (at 50), D not reached (at 60), G wrong contact (3 Nov 12:00 UTC).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+from dashboard.filters import Filters
+from leads.models import Company, Feedback, Lead, Team
+
+S = Lead.Stage
+UTC = timezone.utc
+T = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+FIRST_DAY, LAST_DAY = date(2026, 11, 1), date(2026, 11, 15)
+HOUR = 3600
+
+
+def hours(n: float) -> datetime:
+    return T + timedelta(hours=n)
+
+
+def period(**filters) -> Filters:
+    return Filters(first_day=FIRST_DAY, last_day=LAST_DAY, **filters)
+
+
+@dataclass
+class World:
+    leads: dict[str, Lead]
+    north: Team
+    south: Team
+
+
+def make_lead(arrived, moves=(), *, channel, campaign="", **fields) -> Lead:
+    lead = Lead.objects.create(created_at=arrived, channel=channel, campaign=campaign, **fields)
+    for stage, at in moves:
+        lead.move_to(stage, rule="test", at=at)
+    return lead
+
+
+def contacted(lead: Lead, first_at: datetime, attempts: int) -> None:
+    Lead.objects.filter(pk=lead.pk).update(first_attempt_at=first_at, attempt_count=attempts)
+
+
+def feedback(lead: Lead, at: datetime, disposition: str, **fields) -> None:
+    Feedback.objects.create(lead=lead, given_at=at, disposition=disposition, **fields)
+
+
+def build_world(*, team, rep, other_rep, manager) -> World:
+    north, south = team, Team.objects.create(name="Zuid", kind=Team.Kind.NEW_BUSINESS)
+    machinery = Company.objects.create(name="Machinebouw", sector="machinery")
+    food_customer = Company.objects.create(name="Zuivel", sector="food", is_customer=True)
+    D = Feedback.Disposition
+    leads = {}
+    leads["A"] = make_lead(
+        T,
+        [(S.MQL, hours(1)), (S.SAL, hours(3)), (S.SQL, hours(27)), (S.OPPORTUNITY, hours(51)), (S.WON, hours(123))],
+        channel="google_ads", campaign="Search", team=north, owner=rep, company=machinery,
+        deal_value=Decimal("10000"),
+    )
+    leads["B"] = make_lead(
+        T, [(S.SQL, hours(2)), (S.LOST, hours(26))],
+        channel="google_ads", campaign="Brand", team=north, owner=other_rep,
+    )
+    leads["C"] = make_lead(
+        hours(24),
+        [(S.MQL, hours(25)), (S.NURTURE, hours(30)), (S.MQL, hours(40)), (S.SAL, hours(49)), (S.DISQUALIFIED, hours(50))],
+        channel="meta", team=south, owner=manager, company=food_customer,
+    )
+    leads["D"] = make_lead(
+        hours(48), [(S.MQL, hours(49))],
+        channel="meta", campaign="Lookalike", team=south, owner=manager,
+    )
+    leads["E"] = make_lead(
+        hours(48), [(S.DISQUALIFIED, hours(48) + timedelta(minutes=5))], channel="organic"
+    )
+    leads["F"] = make_lead(
+        hours(72), [(S.SQL, hours(73)), (S.NURTURE, hours(80)), (S.MQL, hours(100))],
+        channel="referral",
+    )
+    leads["L"] = make_lead(
+        hours(96),
+        [(S.MQL, hours(97)), (S.SAL, hours(98)), (S.SQL, hours(99)), (S.OPPORTUNITY, hours(100)), (S.LOST, hours(200))],
+        channel="linkedin", team=north, owner=rep,
+    )
+    leads["H"] = make_lead(datetime(2026, 10, 31, 23, 30, tzinfo=UTC), channel="direct")
+    leads["I"] = make_lead(datetime(2026, 11, 15, 22, 59, tzinfo=UTC), channel="event")
+    leads["G"] = make_lead(
+        datetime(2026, 10, 31, 22, 30, tzinfo=UTC),
+        [(S.MQL, datetime(2026, 11, 3, 10, 0, tzinfo=UTC))],
+        channel="email",
+    )
+    leads["J"] = make_lead(datetime(2026, 11, 15, 23, 0, tzinfo=UTC), channel="direct")
+    leads["K"] = make_lead(
+        datetime(2026, 9, 1, 10, 0, tzinfo=UTC),
+        [
+            (S.SQL, datetime(2026, 10, 1, 10, 0, tzinfo=UTC)),
+            (S.OPPORTUNITY, datetime(2026, 10, 10, 10, 0, tzinfo=UTC)),
+            (S.WON, datetime(2026, 11, 5, 10, 0, tzinfo=UTC)),
+        ],
+        channel="linkedin", deal_value=Decimal("5000"),
+    )
+    contacted(leads["A"], hours(2), 2)
+    contacted(leads["B"], hours(3), 1)
+    contacted(leads["C"], hours(29), 3)
+    contacted(leads["L"], hours(97) + timedelta(minutes=10), 1)
+    feedback(leads["A"], hours(27), D.BECAME_SQL, quality="good")
+    feedback(leads["B"], hours(2), D.BECAME_SQL, quality="good")
+    feedback(leads["C"], hours(30), D.NO_FIT, no_fit_reason="too_small", quality="bad")
+    feedback(leads["C"], hours(50), D.NO_URGENCY)
+    feedback(leads["D"], hours(60), D.NOT_REACHED)
+    feedback(leads["G"], datetime(2026, 11, 3, 12, 0, tzinfo=UTC), D.WRONG_CONTACT)
+    return World(leads=leads, north=north, south=south)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from dashboard import views
+
+app_name = "dashboard"
+urlpatterns = [
+    path("", views.funnel, name="funnel"),
+    path("export/<slug:table>.csv", views.export, name="export"),
+]
