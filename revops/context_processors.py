@@ -10,6 +10,7 @@ ALL_ROLES = tuple(Role.values)
 # (URL name, label, roles that see it)
 NAVIGATION = [
     ("home", _("Overview"), ALL_ROLES),
+    ("qualification:index", _("Lead definition"), ALL_ROLES),
 ]
 
 
