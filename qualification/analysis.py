@@ -63,7 +63,7 @@ def scored_history(
     while True:
         rows = list(
             leads.filter(id__gt=last_id).values_list(
-                *FACT_FIELDS, "created_at", "no_fit", *MQL_AND_LATER
+                *FACT_FIELDS, "no_fit", *MQL_AND_LATER
             )[:CHUNK]
         )
         if not rows:
@@ -80,7 +80,8 @@ def scored_history(
         }
         for row in rows:
             fact_row = row[: len(FACT_FIELDS)]
-            created_at, no_fit, *stamps = row[len(FACT_FIELDS) :]
+            created_at = row[FACT_FIELDS.index("created_at")]
+            no_fit, *stamps = row[len(FACT_FIELDS) :]
             reached = dict(zip(MQL_AND_LATER, stamps))
             outcome = Outcome(
                 reached_mql=any(reached[name] for name in MQL_AND_LATER),

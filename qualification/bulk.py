@@ -41,6 +41,7 @@ FACT_FIELDS = (
     "company__region",
     "company__is_customer",
     "company__is_competitor",
+    "created_at",
 )
 
 
@@ -62,7 +63,7 @@ class RescoreStats:
 
 def facts_from_row(row: tuple) -> LeadFacts:
     (_id, _stage, email, job_title, action, channel, product, name, domain, employees, sector,
-     country, region, is_customer, is_competitor) = row
+     country, region, is_customer, is_competitor, created_at) = row
     return LeadFacts(
         email=email,
         job_title=job_title,
@@ -77,6 +78,7 @@ def facts_from_row(row: tuple) -> LeadFacts:
         region=region or "",
         is_customer=bool(is_customer),
         is_competitor=bool(is_competitor),
+        arrived_at=created_at,
     )
 
 

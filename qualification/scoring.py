@@ -239,6 +239,7 @@ class LeadFacts:
     region: str = ""
     is_customer: bool = False
     is_competitor: bool = False
+    arrived_at: datetime | None = None  # the quiet period of a lead without activities
 
     @classmethod
     def from_lead(cls, lead: Lead) -> "LeadFacts":
@@ -257,6 +258,7 @@ class LeadFacts:
             region=company.region if company else "",
             is_customer=bool(company and company.is_customer),
             is_competitor=bool(company and company.is_competitor),
+            arrived_at=lead.created_at,
         )
 
     @property
@@ -410,11 +412,12 @@ def score(policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySummary, *,
             label = rule.label if count == 1 else f"{rule.label} ×{count}"
             explanation.append({"kind": "engagement", "label": label, "points": points})
 
-    inactive_since = summary.last_activity_at
+    quiet_since = summary.last_activity_at or facts.arrived_at
     if (
         policy.decay_points
         and policy.decay_after_days
-        and (inactive_since is None or now - inactive_since >= timedelta(days=policy.decay_after_days))
+        and quiet_since is not None
+        and now - quiet_since >= timedelta(days=policy.decay_after_days)
     ):
         engagement += policy.decay_points
         explanation.append(

@@ -124,7 +124,14 @@ def test_engagement_rules_can_match_content_and_url():
 
 
 def test_activities_after_now_do_not_count():
-    assert result_for(activities=[act(K.DEMO_REQUEST, days_ago=-1)]).engagement_score == -15  # only decay
+    assert result_for(activities=[act(K.DEMO_REQUEST, days_ago=-1)]).engagement_score == 0
+
+
+def test_without_activities_the_quiet_period_counts_from_arrival():
+    arrived = lambda days: LeadFacts(**{**GOOD_FIT.__dict__, "arrived_at": NOW - timedelta(days=days)})
+    assert result_for(arrived(29)).engagement_score == 0
+    assert result_for(arrived(31)).engagement_score == -15
+    assert result_for(GOOD_FIT).engagement_score == 0  # arrival unknown: no decay
 
 
 def test_decay_after_the_quiet_period():
