@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q, Value
+from django.db.models.functions import Coalesce
 
-from leads.models import Activity, Lead
+from leads.bulk import TableWriter
+from leads.models import Activity, Lead, StageChange
 from qualification import decisions
 from qualification.models import QualificationPolicy
 from qualification.scoring import ActivitySummary, Decision, LeadFacts, PolicySnapshot
-from qualification.scoring import ScoreResult, decide, score
+from qualification.scoring import SALES_STAMPS, ScoreResult, decide, recycled_at, score
 
 FACT_FIELDS = (
     "id",
@@ -45,20 +47,15 @@ FACT_FIELDS = (
 )
 
 
+HISTORY_FIELDS = ["lead_id", "from_stage", "to_stage", "changed_at", "rule", "reason"]
+
+
 @dataclass
 class RescoreStats:
     scored: int = 0
     qualified: int = 0
     disqualified: int = 0
     nurtured: int = 0
-
-    def count(self, decision: str) -> None:
-        if decision == Decision.QUALIFY:
-            self.qualified += 1
-        elif decision == Decision.DISQUALIFY:
-            self.disqualified += 1
-        elif decision == Decision.NURTURE:
-            self.nurtured += 1
 
 
 def facts_from_row(row: tuple) -> LeadFacts:
@@ -135,10 +132,13 @@ def rescore_leads(
     no_activities = ActivitySummary((0,) * len(policy.engagement_rules), None, False)
     stats = RescoreStats()
     last_id = 0
+    facts_end = len(FACT_FIELDS)
     while True:
         with transaction.atomic():
             rows = list(
-                leads.filter(id__gt=last_id).order_by("id").values_list(*FACT_FIELDS)[:chunk_size]
+                leads.filter(id__gt=last_id)
+                .order_by("id")
+                .values_list(*FACT_FIELDS, "stage_changed_at", *SALES_STAMPS)[:chunk_size]
             )
             if not rows:
                 break
@@ -148,24 +148,84 @@ def rescore_leads(
                 activities = activities.filter(lead__stage__in=Lead.OPEN_STAGES)
             summaries = activity_summaries(policy, activities, now=now)
             results = [
-                (row[0], row[1], score(policy, facts_from_row(row), summaries.get(row[0], no_activities), now=now))
+                (row, score(policy, facts_from_row(row[:facts_end]), summaries.get(row[0], no_activities), now=now))
                 for row in rows
             ]
-            write_scores(results, now=now)
+            write_scores([(row[0], result) for row, result in results], first_id=first_id, last_id=last_id, now=now)
             if move:
-                for lead_id, stage, result in results:
-                    decision = decide(result, stage)
+                moves = {Decision.QUALIFY: [], Decision.NURTURE: [], Decision.DISQUALIFY: []}
+                for row, result in results:
+                    stage, changed_at, stamps = row[1], row[facts_end], row[facts_end + 1 :]
+                    decision = decide(result, stage, recycled_at=recycled_at(stage, changed_at, stamps))
                     if decision != Decision.KEEP:
-                        lead = Lead.objects.select_related("company").get(pk=lead_id)
-                        if decisions.act_on(lead, result, policy=policy, now=now):
-                            stats.count(decision)
+                        moves[decision].append((row[0], stage, result))
+                stats.qualified += qualify_each(moves[Decision.QUALIFY], policy=policy, now=now)
+                stats.nurtured += move_many(moves[Decision.NURTURE], Lead.Stage.NURTURE, policy=policy, now=now)
+                stats.disqualified += move_many(moves[Decision.DISQUALIFY], Lead.Stage.DISQUALIFIED, policy=policy, now=now)
         stats.scored += len(rows)
         if progress:
             progress(len(rows))
     return stats
 
 
-def write_scores(results: list[tuple[int, str, ScoreResult]], *, now: datetime) -> None:
+def qualify_each(moves: list[tuple[int, str, ScoreResult]], *, policy: PolicySnapshot, now: datetime) -> int:
+    """Leads that became MQL go one by one through `decisions.act_on()` → `qualify()`: the
+    hand-over to sales is per lead."""
+    leads = Lead.objects.select_related("company").in_bulk([lead_id for lead_id, _stage, _result in moves])
+    moved = 0
+    for lead_id, _stage, result in moves:
+        moved += decisions.act_on(leads[lead_id], result, policy=policy, now=now) is not None
+    return moved
+
+
+def move_many(moves: list[tuple[int, str, ScoreResult]], to_stage: str, *, policy: PolicySnapshot, now: datetime) -> int:
+    """Move many leads to nurture or disqualified in a few statements: what `Lead.move_to()`
+    does for one lead (check the transition against the locked stage, write the history row,
+    stamp the first arrival, bump the version), set-based. Returns how many moved."""
+    if not moves:
+        return 0
+    wanted = {lead_id: (stage, result) for lead_id, stage, result in moves}
+    locked = dict(
+        Lead.objects.select_for_update().filter(id__in=list(wanted)).values_list("id", "stage")
+    )
+    # A lead whose stage changed since it was read (sales accepted it a moment ago) stays put.
+    movable = [
+        lead_id for lead_id, (stage, _result) in wanted.items()
+        if locked.get(lead_id) == stage and to_stage in Lead.allowed_next_stages(stage)
+    ]
+    if not movable:
+        return 0
+    stamp = f"{to_stage}_at"
+    Lead.objects.filter(id__in=movable).update(
+        stage=to_stage,
+        stage_changed_at=now,
+        version=F("version") + 1,
+        updated_at=now,
+        **{stamp: Coalesce(F(stamp), Value(now))},
+    )
+    TableWriter(StageChange, HISTORY_FIELDS).write(
+        [
+            {
+                "lead_id": lead_id,
+                "from_stage": wanted[lead_id][0],
+                "to_stage": to_stage,
+                "changed_at": now,
+                "rule": policy.rule_name,
+                "reason": move_reason(wanted[lead_id][1], to_stage),
+            }
+            for lead_id in movable
+        ]
+    )
+    return len(movable)
+
+
+def move_reason(result: ScoreResult, to_stage: str) -> str:
+    if to_stage == Lead.Stage.DISQUALIFIED:
+        return result.disqualifier
+    return decisions.nurture_reason(result)
+
+
+def write_scores(results: list[tuple[int, ScoreResult]], *, first_id: int, last_id: int, now: datetime) -> None:
     table = Lead._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -178,26 +238,29 @@ def write_scores(results: list[tuple[int, str, ScoreResult]], *, now: datetime) 
             with cursor.copy(
                 "COPY qualification_new_scores (id, fit, engagement, tier, explanation) FROM STDIN"
             ) as copy:
-                for lead_id, _stage, result in results:
+                for lead_id, result in results:
                     copy.write_row(
                         (lead_id, result.fit_score, result.engagement_score, result.intent_tier,
                          json.dumps(result.explanation))
                     )
+            # The id range lets the planner walk the primary key instead of scanning the table.
             cursor.execute(
                 f"UPDATE {table} AS lead SET fit_score = new.fit,"
                 " engagement_score = new.engagement, intent_tier = new.tier,"
                 " score_explanation = new.explanation, scored_at = %s"
-                " FROM qualification_new_scores AS new WHERE lead.id = new.id",
-                [now],
+                " FROM qualification_new_scores AS new"
+                " WHERE lead.id = new.id AND lead.id BETWEEN %s AND %s",
+                [now, first_id, last_id],
             )
         else:
+            scored_at = Lead._meta.get_field("scored_at").get_db_prep_save(now, connection)
             cursor.executemany(
                 f"UPDATE {table} SET fit_score = %s, engagement_score = %s, intent_tier = %s,"
                 " score_explanation = %s, scored_at = %s WHERE id = %s",
                 [
                     (r.fit_score, r.engagement_score, r.intent_tier, json.dumps(r.explanation),
-                     Lead._meta.get_field("scored_at").get_db_prep_save(now, connection), lead_id)
-                    for lead_id, _stage, r in results
+                     scored_at, lead_id)
+                    for lead_id, r in results
                 ],
             )
 

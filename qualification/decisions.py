@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from leads.models import Activity, Lead, StageChange
 from qualification.models import QualificationPolicy
 from qualification.scoring import Decision, LeadFacts, PolicySnapshot, ScoreResult
-from qualification.scoring import decide, score, summarize
+from qualification.scoring import SALES_STAMPS, decide, recycled_at, score, summarize
 
 ACTIVITY_FIELDS = ("kind", "occurred_at", "url", "title")
 
@@ -87,8 +87,12 @@ def act_on(
     """Move the lead where its score sends it, judged against the locked, stored stage so a
     lead that sales accepted a moment ago is never pulled back."""
     with transaction.atomic():
-        lead.stage = Lead.objects.select_for_update().values_list("stage", flat=True).get(pk=lead.pk)
-        decision = decide(result, lead.stage)
+        lead.stage, changed_at, *stamps = (
+            Lead.objects.select_for_update()
+            .values_list("stage", "stage_changed_at", *SALES_STAMPS)
+            .get(pk=lead.pk)
+        )
+        decision = decide(result, lead.stage, recycled_at=recycled_at(lead.stage, changed_at, stamps))
         if decision == Decision.QUALIFY:
             return qualify(lead, result, policy=policy, now=now, trigger=trigger)
         if decision == Decision.DISQUALIFY:
@@ -96,9 +100,14 @@ def act_on(
                 Lead.Stage.DISQUALIFIED, rule=policy.rule_name, reason=result.disqualifier, at=now
             )
         if decision == Decision.NURTURE:
-            reason = _("Not (yet) an MQL: %(thresholds)s") % {"thresholds": result.threshold_summary}
-            return lead.move_to(Lead.Stage.NURTURE, rule=policy.rule_name, reason=reason, at=now)
+            return lead.move_to(
+                Lead.Stage.NURTURE, rule=policy.rule_name, reason=nurture_reason(result), at=now
+            )
     return None
+
+
+def nurture_reason(result: ScoreResult) -> str:
+    return _("Not (yet) an MQL: %(thresholds)s") % {"thresholds": result.threshold_summary}
 
 
 def qualify(

@@ -303,6 +303,7 @@ class ScoreResult:
     for_account_management: bool
     explanation: list[dict]
     threshold_summary: str  # "fit 60 ≥ 40, engagement 35 ≥ 30"
+    last_activity_at: datetime | None = None
 
 
 # --- the rules ----------------------------------------------------------------------------
@@ -396,7 +397,10 @@ def score(policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySummary, *,
         if disqualifier_fires(rule, facts):
             explanation.append({"kind": "disqualifier", "label": rule.reason, "points": 0})
             explanation.append(tier_line)
-            return ScoreResult(0, 0, tier, rule.reason, False, facts.is_customer, explanation, "")
+            return ScoreResult(
+                0, 0, tier, rule.reason, False, facts.is_customer, explanation, "",
+                summary.last_activity_at,
+            )
 
     fit = 0
     for rule in policy.fit_rules:
@@ -428,29 +432,37 @@ def score(policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySummary, *,
             }
         )
 
-    qualifies, summary_text, tier_note = thresholds_met(policy, facts, tier, fit, engagement)
+    quiet = any(line["kind"] == "decay" for line in explanation)
+    qualifies, summary_text, tier_note = thresholds_met(policy, facts, tier, fit, engagement, quiet=quiet)
     explanation.append({**tier_line, "label": f"{tier_line['label']}: {tier_note}"})
     if facts.is_customer:
         explanation.append(
             {"kind": "tier", "label": _("Existing customer: for account management"), "points": 0}
         )
     return ScoreResult(
-        fit, engagement, tier, "", qualifies, facts.is_customer, explanation, summary_text
+        fit, engagement, tier, "", qualifies, facts.is_customer, explanation, summary_text,
+        summary.last_activity_at,
     )
 
 
-def thresholds_met(policy: PolicySnapshot, facts: LeadFacts, tier: str, fit: int, engagement: int) -> tuple[bool, str, str]:
+def thresholds_met(
+    policy: PolicySnapshot, facts: LeadFacts, tier: str, fit: int, engagement: int, *, quiet: bool = False
+) -> tuple[bool, str, str]:
     """(qualifies, "fit 60 ≥ 40 …", what the tier means). High intent asked for contact, so it
-    goes to sales on fit alone; low intent only ever nurtures; mid intent needs both."""
+    goes to sales on fit alone — while the request is fresh: once the decay applies, the old
+    request no longer says "now" and the lead needs both thresholds like mid intent. Low
+    intent only ever nurtures."""
     needed = policy.customer_engagement_threshold if facts.is_customer else policy.engagement_threshold
     fit_ok = fit >= policy.fit_threshold
     fit_text = f"fit {fit} {'≥' if fit_ok else '<'} {policy.fit_threshold}"
-    if tier == IntentTier.HIGH:
+    if tier == IntentTier.HIGH and not quiet:
         return fit_ok, fit_text, _("straight to sales on fit alone")
     engagement_ok = engagement >= needed
     both = f"{fit_text}, engagement {engagement} {'≥' if engagement_ok else '<'} {needed}"
     if tier == IntentTier.LOW:
         return False, both, _("nurture only")
+    if tier == IntentTier.HIGH:
+        return fit_ok and engagement_ok, both, _("request gone quiet: needs engagement too")
     return fit_ok and engagement_ok, both, _("MQL when fit and engagement thresholds hold")
 
 
@@ -458,15 +470,31 @@ def thresholds_met(policy: PolicySnapshot, facts: LeadFacts, tier: str, fit: int
 ACCEPTED_STAGES = (Lead.Stage.SAL, Lead.Stage.SQL, Lead.Stage.OPPORTUNITY)
 # Stages the policy may move a lead out of.
 UNDECIDED_STAGES = (Lead.Stage.NEW, Lead.Stage.NURTURE)
+# A lead in nurture that had reached one of these was sent back by sales (recycled).
+SALES_STAMPS = ("mql_at", "sal_at", "sql_at", "opportunity_at", "won_at", "lost_at")
 
 
-def decide(result: ScoreResult, stage: str) -> str:
+def recycled_at(stage: str, stage_changed_at: datetime | None, stamps: Iterable) -> datetime | None:
+    """When a lead in nurture was sent back there after sales had it; None otherwise."""
+    if stage == Lead.Stage.NURTURE and any(stamp is not None for stamp in stamps):
+        return stage_changed_at
+    return None
+
+
+def decide(result: ScoreResult, stage: str, *, recycled_at: datetime | None = None) -> str:
     """Where the score sends a lead in `stage`. Only marketing's stages move: once sales
-    accepted a lead (or it closed), a score change never moves it — no bouncing."""
+    accepted a lead (or it closed), a score change never moves it — no bouncing.
+
+    `recycled_at`: when sales sent the lead back to nurture. Such a lead becomes an MQL again
+    only after it did something new; the score that sales already judged does not count twice.
+    """
     if stage in UNDECIDED_STAGES:
         if result.disqualifier:
             return Decision.DISQUALIFY
-        if result.qualifies:
+        judged_already = recycled_at is not None and (
+            result.last_activity_at is None or result.last_activity_at <= recycled_at
+        )
+        if result.qualifies and not judged_already:
             return Decision.QUALIFY
         if stage == Lead.Stage.NEW:
             return Decision.NURTURE

@@ -95,3 +95,21 @@ def test_activation_is_refused_without_signoffs_and_rescores_nothing(draft, lead
         bulk.activate(draft, now=NOW)
     lead.refresh_from_db()
     assert lead.scored_at is None
+
+
+def test_bulk_moves_write_the_same_history_as_move_to(policy, company, rep):
+    young = Lead.objects.create(email="n@firma.nl", company=company, conversion_action="newsletter")
+    sent_back = Lead.objects.create(email="s@firma.nl", job_title="Hoofd", company=company, conversion_action="quote_request")
+    sent_back.move_to(Lead.Stage.MQL, at=NOW - timedelta(days=3))
+    sent_back.move_to(Lead.Stage.NURTURE, by=rep, reason="no urgency", at=NOW - timedelta(days=2))
+
+    stats = bulk.rescore_leads(QualificationPolicy.objects.with_rules().get(pk=policy.pk).snapshot(), now=NOW)
+
+    young.refresh_from_db()
+    assert (young.stage, young.nurture_at, young.stage_changed_at, young.version) == ("nurture", NOW, NOW, 2)
+    change = young.stage_changes.get()
+    assert (change.from_stage, change.to_stage, change.changed_at, change.rule) == ("new", "nurture", NOW, "qualification policy v1")
+    assert change.reason.endswith("fit 35 < 40, engagement 0 < 30")  # machinery +20, size +15
+    sent_back.refresh_from_db()
+    assert sent_back.stage == "nurture"  # sales judged this score already; nothing new since
+    assert (stats.nurtured, stats.qualified) == (1, 0)

@@ -266,3 +266,18 @@ def test_bad_rules_are_refused_naming_the_field(attribute, operator, value, fiel
     errors = rule_value_errors(attribute, operator, value)
     assert list(errors) == [field]
     assert errors[field].startswith(message)
+
+
+def test_high_intent_gone_quiet_needs_engagement_too():
+    quote = LeadFacts(**{**GOOD_FIT.__dict__, "conversion_action": ConversionAction.QUOTE_REQUEST, "arrived_at": NOW - timedelta(days=60)})
+    result = result_for(quote, [act(K.PRICING_PAGE, 45)])
+    assert not result.qualifies  # engagement 20 − 15 decay
+    assert ("High intent: request gone quiet: needs engagement too", 0) in points(result, "tier")
+
+
+def test_a_recycled_lead_requalifies_only_after_something_new():
+    result = result_for(GOOD_FIT, [act(K.PRICING_PAGE, 3), act(K.PRICING_PAGE, 2)])
+    assert result.qualifies
+    sent_back = NOW - timedelta(days=1)
+    assert decide(result, Lead.Stage.NURTURE, recycled_at=sent_back) == Decision.KEEP
+    assert decide(result, Lead.Stage.NURTURE, recycled_at=NOW - timedelta(days=2, hours=1)) == Decision.QUALIFY
