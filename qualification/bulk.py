@@ -12,6 +12,7 @@ UPDATE … FROM on PostgreSQL). Only the few leads whose stage changes go throug
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -56,6 +57,7 @@ class RescoreStats:
     qualified: int = 0
     disqualified: int = 0
     nurtured: int = 0
+    moving_seconds: float = 0.0  # of the run, the time spent moving leads
 
 
 def facts_from_row(row: tuple) -> LeadFacts:
@@ -153,6 +155,7 @@ def rescore_leads(
             ]
             write_scores([(row[0], result) for row, result in results], first_id=first_id, last_id=last_id, now=now)
             if move:
+                started = time.perf_counter()
                 moves = {Decision.QUALIFY: [], Decision.NURTURE: [], Decision.DISQUALIFY: []}
                 for row, result in results:
                     stage, changed_at, stamps = row[1], row[facts_end], row[facts_end + 1 :]
@@ -162,6 +165,7 @@ def rescore_leads(
                 stats.qualified += qualify_each(moves[Decision.QUALIFY], policy=policy, now=now)
                 stats.nurtured += move_many(moves[Decision.NURTURE], Lead.Stage.NURTURE, policy=policy, now=now)
                 stats.disqualified += move_many(moves[Decision.DISQUALIFY], Lead.Stage.DISQUALIFIED, policy=policy, now=now)
+                stats.moving_seconds += time.perf_counter() - started
         stats.scored += len(rows)
         if progress:
             progress(len(rows))
@@ -169,12 +173,22 @@ def rescore_leads(
 
 
 def qualify_each(moves: list[tuple[int, str, ScoreResult]], *, policy: PolicySnapshot, now: datetime) -> int:
-    """Leads that became MQL go one by one through `decisions.act_on()` → `qualify()`: the
-    hand-over to sales is per lead."""
-    leads = Lead.objects.select_related("company").in_bulk([lead_id for lead_id, _stage, _result in moves])
+    """Leads that became MQL go one by one through `decisions.qualify()`: the hand-over to
+    sales is per lead. They are locked in one query and judged again against the locked
+    stage, so a lead sales accepted a moment ago stays where it is."""
+    results = {lead_id: result for lead_id, _stage, result in moves}
+    leads = (
+        Lead.objects.select_for_update(of=("self",))
+        .select_related("company")
+        .filter(id__in=list(results))
+    )
     moved = 0
-    for lead_id, _stage, result in moves:
-        moved += decisions.act_on(leads[lead_id], result, policy=policy, now=now) is not None
+    for lead in leads:
+        result = results[lead.pk]
+        recycled = recycled_at(lead.stage, lead.stage_changed_at, [getattr(lead, s) for s in SALES_STAMPS])
+        if decide(result, lead.stage, recycled_at=recycled) == Decision.QUALIFY:
+            decisions.qualify(lead, result, policy=policy, now=now)
+            moved += 1
     return moved
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timedelta
 
 from django.db import models
@@ -163,6 +164,10 @@ class FitRuleSpec:
     points: int
     label: str
 
+    @cached_property
+    def words(self) -> tuple[str, ...]:
+        return tuple(split_list(self.value))
+
 
 @dataclass(frozen=True)
 class EngagementRuleSpec:
@@ -202,6 +207,10 @@ class DisqualifierSpec:
     value: str
     reason: str
 
+    @cached_property
+    def words(self) -> tuple[str, ...]:
+        return tuple(split_list(self.value))
+
 
 @dataclass(frozen=True)
 class PolicySnapshot:
@@ -220,6 +229,20 @@ class PolicySnapshot:
     def rule_name(self) -> str:
         """How a stage change made by this policy names its rule."""
         return f"qualification policy v{self.version}"
+
+    @cached_property
+    def texts(self) -> dict[str, str]:
+        """The explanation's fixed wording, translated once per snapshot rather than once
+        per lead: bulk re-scoring explains a million leads."""
+        return {
+            **{tier: str(IntentTier(tier).label) for tier in IntentTier.values},
+            "decay": _("No activity for %(days)s days") % {"days": self.decay_after_days},
+            "customer": _("Existing customer: for account management"),
+            "fit_alone": _("straight to sales on fit alone"),
+            "nurture_only": _("nurture only"),
+            "gone_quiet": _("request gone quiet: needs engagement too"),
+            "both": _("MQL when fit and engagement thresholds hold"),
+        }
 
 
 @dataclass(frozen=True)
@@ -323,8 +346,8 @@ def fit_rule_fires(rule: FitRuleSpec, facts: LeadFacts) -> bool:
         return actual >= limit if op == Operator.AT_LEAST else actual <= limit
     text = str(actual or "").strip().lower()
     if op == Operator.CONTAINS_ANY:
-        return bool(text) and any(word in text for word in split_list(rule.value))
-    wanted = split_list(rule.value)
+        return bool(text) and any(word in text for word in rule.words)
+    wanted = rule.words
     if op == Operator.EQUALS:
         return text == (wanted[0] if wanted else "")
     if op == Operator.NOT_EQUALS:
@@ -337,7 +360,7 @@ def fit_rule_fires(rule: FitRuleSpec, facts: LeadFacts) -> bool:
 
 
 def disqualifier_fires(rule: DisqualifierSpec, facts: LeadFacts) -> bool:
-    listed = split_list(rule.value)
+    listed = rule.words
     if rule.kind == DisqualifierKind.PERSONAL_EMAIL:
         domains = set(listed) or PERSONAL_EMAIL_DOMAINS
         return facts.email_domain in domains
@@ -391,7 +414,8 @@ def intent_tier(policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySumma
 def score(policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySummary, *, now: datetime) -> ScoreResult:
     explanation: list[dict] = []
     tier = intent_tier(policy, facts, summary)
-    tier_line = {"kind": "tier", "label": str(IntentTier(tier).label), "points": 0}
+    texts = policy.texts
+    tier_line = {"kind": "tier", "label": texts[tier], "points": 0}
 
     for rule in policy.disqualifiers:
         if disqualifier_fires(rule, facts):
@@ -417,28 +441,20 @@ def score(policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySummary, *,
             explanation.append({"kind": "engagement", "label": label, "points": points})
 
     quiet_since = summary.last_activity_at or facts.arrived_at
-    if (
+    quiet = bool(
         policy.decay_points
         and policy.decay_after_days
         and quiet_since is not None
         and now - quiet_since >= timedelta(days=policy.decay_after_days)
-    ):
+    )
+    if quiet:
         engagement += policy.decay_points
-        explanation.append(
-            {
-                "kind": "decay",
-                "label": _("No activity for %(days)s days") % {"days": policy.decay_after_days},
-                "points": policy.decay_points,
-            }
-        )
+        explanation.append({"kind": "decay", "label": texts["decay"], "points": policy.decay_points})
 
-    quiet = any(line["kind"] == "decay" for line in explanation)
     qualifies, summary_text, tier_note = thresholds_met(policy, facts, tier, fit, engagement, quiet=quiet)
     explanation.append({**tier_line, "label": f"{tier_line['label']}: {tier_note}"})
     if facts.is_customer:
-        explanation.append(
-            {"kind": "tier", "label": _("Existing customer: for account management"), "points": 0}
-        )
+        explanation.append({"kind": "tier", "label": texts["customer"], "points": 0})
     return ScoreResult(
         fit, engagement, tier, "", qualifies, facts.is_customer, explanation, summary_text,
         summary.last_activity_at,
@@ -456,14 +472,14 @@ def thresholds_met(
     fit_ok = fit >= policy.fit_threshold
     fit_text = f"fit {fit} {'≥' if fit_ok else '<'} {policy.fit_threshold}"
     if tier == IntentTier.HIGH and not quiet:
-        return fit_ok, fit_text, _("straight to sales on fit alone")
+        return fit_ok, fit_text, policy.texts["fit_alone"]
     engagement_ok = engagement >= needed
     both = f"{fit_text}, engagement {engagement} {'≥' if engagement_ok else '<'} {needed}"
     if tier == IntentTier.LOW:
-        return False, both, _("nurture only")
+        return False, both, policy.texts["nurture_only"]
     if tier == IntentTier.HIGH:
-        return fit_ok and engagement_ok, both, _("request gone quiet: needs engagement too")
-    return fit_ok and engagement_ok, both, _("MQL when fit and engagement thresholds hold")
+        return fit_ok and engagement_ok, both, policy.texts["gone_quiet"]
+    return fit_ok and engagement_ok, both, policy.texts["both"]
 
 
 # Stages in which sales has taken the lead: a score change never moves it back.

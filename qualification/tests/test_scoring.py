@@ -1,5 +1,6 @@
 """The pure scoring functions: no database."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -146,7 +147,7 @@ def test_intent_tier_comes_from_the_policys_mapping_and_a_demo_request_lifts_it(
     newsletter = LeadFacts(conversion_action=ConversionAction.NEWSLETTER)
     assert result_for(newsletter).intent_tier == IntentTier.LOW
     assert result_for(newsletter, [act(K.DEMO_REQUEST)]).intent_tier == IntentTier.HIGH
-    remapped = PolicySnapshot(**{**POLICY.__dict__, "intent_tiers": {**POLICY.intent_tiers, ConversionAction.NEWSLETTER: IntentTier.MID}})
+    remapped = replace(POLICY, **{"intent_tiers": {**POLICY.intent_tiers, ConversionAction.NEWSLETTER: IntentTier.MID}})
     assert result_for(newsletter, policy=remapped).intent_tier == IntentTier.MID
 
 
@@ -197,7 +198,7 @@ def test_existing_customers_have_their_own_lower_threshold_and_go_to_account_man
     ],
 )
 def test_every_disqualifier(disqualifier, facts, fires):
-    policy = PolicySnapshot(**{**POLICY.__dict__, "disqualifiers": (disqualifier,)})
+    policy = replace(POLICY, **{"disqualifiers": (disqualifier,)})
     result = result_for(LeadFacts(**{**GOOD_FIT.__dict__, **facts}), [act(K.DEMO_REQUEST)], policy=policy)
     assert (result.disqualifier == disqualifier.reason) is fires
 
