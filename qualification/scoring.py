@@ -452,7 +452,7 @@ def score(policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySummary, *,
         explanation.append({"kind": "decay", "label": texts["decay"], "points": policy.decay_points})
 
     qualifies, summary_text, tier_note = thresholds_met(policy, facts, tier, fit, engagement, quiet=quiet)
-    explanation.append({**tier_line, "label": f"{tier_line['label']}: {tier_note}"})
+    explanation.append({**tier_line, "label": f"{tier_line['label']}: {tier_note} ({summary_text})"})
     if facts.is_customer:
         explanation.append({"kind": "tier", "label": texts["customer"], "points": 0})
     return ScoreResult(

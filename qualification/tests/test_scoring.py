@@ -218,7 +218,7 @@ def test_the_explanation_lists_every_fired_rule_with_its_points_in_order():
         ("fit", "Right size", 15),
         ("engagement", "Pricing page", 20),
         ("engagement", "Demo request", 30),
-        ("tier", "High intent: straight to sales on fit alone", 0),
+        ("tier", "High intent: straight to sales on fit alone (fit 60 ≥ 40)", 0),
     ]
     assert sum(l["points"] for l in result.explanation if l["kind"] == "fit") == result.fit_score
 
@@ -273,7 +273,7 @@ def test_high_intent_gone_quiet_needs_engagement_too():
     quote = LeadFacts(**{**GOOD_FIT.__dict__, "conversion_action": ConversionAction.QUOTE_REQUEST, "arrived_at": NOW - timedelta(days=60)})
     result = result_for(quote, [act(K.PRICING_PAGE, 45)])
     assert not result.qualifies  # engagement 20 − 15 decay
-    assert ("High intent: request gone quiet: needs engagement too", 0) in points(result, "tier")
+    assert ("High intent: request gone quiet: needs engagement too (fit 60 ≥ 40, engagement 5 < 30)", 0) in points(result, "tier")
 
 
 def test_a_recycled_lead_requalifies_only_after_something_new():
