@@ -104,7 +104,7 @@ def test_sales_reps_cannot_edit_sign_or_activate(client, draft, rep):
 
 def test_signing_and_activating_through_the_pages(client, policy, draft, marketer, manager, lead):
     client.force_login(manager)
-    client.post(reverse("qualification:sign", args=[2]), {"role": SignOff.Role.SALES_MANAGER})
+    client.post(reverse("qualification:sign", args=[2]), {"role": SignOff.Role.SALES_MANAGER}, HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(marketer)
     response = client.post(reverse("qualification:activate", args=[2]), follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert [str(m) for m in response.context["messages"]] == ["Signed.", "Marketing has not signed yet."]
