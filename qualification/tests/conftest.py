@@ -1,6 +1,7 @@
 from datetime import datetime, timezone
 
 import pytest
+from django.utils import translation
 
 from leads.models import Activity
 from qualification.models import EngagementRule, FitRule, QualificationPolicy, SignOff
@@ -26,6 +27,13 @@ def make_policy(*, status=QualificationPolicy.Status.ACTIVE, version=1, **fields
     EngagementRule.objects.create(policy=policy, activity_kind=Activity.Kind.PRICING_PAGE, points=20, cap=40, label="Pricing page")
     EngagementRule.objects.create(policy=policy, activity_kind=Activity.Kind.CASE_STUDY, points=10, label="Case study")
     return policy
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """Explanations and reasons are stored in the language active while scoring: English here."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

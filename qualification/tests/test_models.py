@@ -3,19 +3,12 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import translation
 
 from qualification.models import Disqualifier, FitRule, QualificationPolicy, SignOff, months_later
 from qualification.scoring import DisqualifierKind
 from qualification.tests.conftest import NOW, make_policy, sign_both
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def in_english():
-    with translation.override("en"):
-        yield
 
 
 def errors_of(instance) -> dict:

@@ -5,7 +5,6 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
-from django.utils import translation
 
 from leads.models import Activity, ConversionAction, IntentTier, Lead
 from qualification.scoring import (
@@ -45,12 +44,6 @@ GOOD_FIT = LeadFacts(
     email="p@vandermeer.nl", job_title="Hoofd engineering", conversion_action=ConversionAction.DOWNLOAD,
     company_name="Van der Meer", company_domain="vandermeer.nl", employees=120, sector="machinery",
 )
-
-
-@pytest.fixture(autouse=True)
-def in_english():
-    with translation.override("en"):
-        yield
 
 
 def act(kind, days_ago=1, url="", title=""):
