@@ -149,11 +149,11 @@ def hand_over(lead: Lead, *, now: datetime, by=None) -> Assignment:
     moves the lead to MQL (or straight to SQL), after `lead.move_to()`."""
     # The reason is stored, so it is written in the business's language, whoever triggered it.
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        decision = route(LeadFacts.of(lead), now=now, lock=True)
+        decision = route(LeadFacts.of(lead), now=now, lock=True, current_owner=lead.owner)
         assignment = _assign(
             lead,
             owner=decision.owner,
-            team=decision.team,
+            team=decision.team or (lead.team if decision.owner == lead.owner else None),
             rule=decision.rule,
             kind=decision.kind,
             reason=decision.reason,

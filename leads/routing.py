@@ -278,9 +278,11 @@ def _team_pick(rule: RoutingRule, *, now: datetime, lock: bool):
     return by_id[chosen], explanation
 
 
-def route(facts: LeadFacts, *, now: datetime, lock: bool = False) -> Decision:
+def route(facts: LeadFacts, *, now: datetime, lock: bool = False, current_owner=None) -> Decision:
     """Decide who gets a lead with these facts. `lock=True` (inside the assigning
-    transaction) serialises round robin per team; the dry run reads without locking."""
+    transaction) serialises round robin per team; the dry run reads without locking. When no
+    rule places the lead, an active `current_owner` (a recycled lead's earlier owner) keeps it
+    before the fallback owner is asked."""
     trace: list[RuleTrace] = []
     today = timezone.localdate(now)
     rules = RoutingRule.objects.filter(is_active=True).select_related("team", "user")
@@ -319,6 +321,16 @@ def route(facts: LeadFacts, *, now: datetime, lock: bool = False) -> Decision:
         trace.append(RuleTrace(rule, True, f"{why}; {note}"))
         team = rule.team if rule.target != RoutingRule.Target.USER else None
         return Decision(owner=owner, team=team, rule=rule, kind=Assignment.Kind.RULE, reason=reason, trace=trace)
+    if current_owner is not None and current_owner.is_active:
+        return Decision(
+            owner=current_owner,
+            team=None,
+            rule=None,
+            kind=Assignment.Kind.FALLBACK,
+            reason=_("No rule placed the lead; it stays with %(name)s, who already owns it.")
+            % {"name": _display(current_owner)},
+            trace=trace,
+        )
     owner, note = fallback_owner(HandoffSettings.load())
     return Decision(
         owner=owner,

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "revops",
     "leads",
     "dashboard",
+    "qualification",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,7 @@ urlpatterns = [
     # The language can be chosen on the login page already.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("handoff/", include("leads.urls_handoff")),
+    path("qualification/", include("qualification.urls")),
     path("admin/", admin.site.urls),
 ]
 

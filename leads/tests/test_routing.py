@@ -247,3 +247,15 @@ def test_fallback_owner_must_be_active(db):
         HandoffSettings(fallback_owner=gone).full_clean()
     assert "fallback_owner" in error.value.message_dict
 
+
+
+def test_without_a_matching_rule_the_current_owner_keeps_a_recycled_lead(db, rep):
+    from datetime import UTC, datetime
+
+    from leads.routing import LeadFacts, route
+
+    decision = route(LeadFacts(country="NL"), now=datetime(2026, 1, 13, 9, 0, tzinfo=UTC), current_owner=rep)
+
+    assert decision.owner == rep
+    assert decision.rule is None
+    assert "stays with Rep" in decision.reason

@@ -47,6 +47,7 @@ class Command(BaseCommand):
         present = Lead.objects.filter(source_system=demo.SOURCE).count()
         if present == leads:
             self.stdout.write(f"The demo data set is already here ({present} leads); nothing to do.")
+            self.score_leads(until, show_progress=verbosity > 0)
             self.start_clocks(until)
             self.print_logins()
             return
@@ -66,6 +67,7 @@ class Command(BaseCommand):
             time_zone=demo.business_time_zone(),
         )
         self.write_leads(world, leads, chunk, show_progress=verbosity > 0)
+        self.score_leads(until, show_progress=verbosity > 0)
         self.stdout.write(self.style.SUCCESS(f"Demo data set ready: {leads} leads."))
         self.start_clocks(until)
         self.print_logins()
@@ -161,6 +163,16 @@ class Command(BaseCommand):
         started = start_demo_clocks(now=until)
         if started:
             self.stdout.write(f"Handed over {started} open leads: SLA clocks running.")
+    def score_leads(self, until, *, show_progress: bool):
+        """The active qualification policy and every demo lead's score as of `until`; scores
+        only, so the generated stage history keeps its own times. Leads without a score
+        (a data set from before the policy existed) get one on the next run."""
+        from qualification.demo import score_demo  # qualification builds on leads, not back
+
+        unscored = Lead.objects.filter(source_system=demo.SOURCE, scored_at__isnull=True)
+        if unscored.exists():
+            with tqdm(total=unscored.count(), unit="scores", disable=not show_progress, file=self.stderr) as bar:
+                score_demo(now=until, progress=bar.update)
 
     def print_logins(self):
         self.stdout.write(f"\nDemo logins (password for all: {demo.PASSWORD}):")

@@ -1,0 +1,96 @@
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from leads.admin import ActivityAdmin, LeadAdmin
+from leads.models import Activity, Lead
+from qualification import decisions
+from qualification.models import Disqualifier, EngagementRule, FitRule, QualificationPolicy
+from qualification.models import SignOff
+
+
+class DraftOnlyInline(admin.TabularInline):
+    extra = 0
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or obj.is_draft
+
+    has_add_permission = has_change_permission
+    has_delete_permission = has_change_permission
+
+
+class FitRuleInline(DraftOnlyInline):
+    model = FitRule
+
+
+class EngagementRuleInline(DraftOnlyInline):
+    model = EngagementRule
+
+
+class DisqualifierInline(DraftOnlyInline):
+    model = Disqualifier
+
+
+class SignOffInline(admin.TabularInline):
+    model = SignOff
+    extra = 0
+    fields = ["role", "signed_by", "signed_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # signing happens on the policy page, with the role check
+
+
+@admin.register(QualificationPolicy)
+class QualificationPolicyAdmin(admin.ModelAdmin):
+    list_display = ["version", "status", "effective_at", "review_by", "retired_at"]
+    list_filter = ["status"]
+    # Activation needs both sign-offs and re-scores the leads: it happens on the policy page.
+    readonly_fields = ["status", "effective_at", "retired_at", "created_at", "created_by"]
+    inlines = [FitRuleInline, EngagementRuleInline, DisqualifierInline, SignOffInline]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_draft)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and (form.has_changed() or any(f.has_changed() for f in formsets)):
+            form.instance.draft_changed()
+
+
+admin.site.unregister(Lead)
+
+
+@admin.register(Lead)
+class ScoredLeadAdmin(LeadAdmin):
+    """The lead admin, re-scoring the lead after every save."""
+
+    actions = ["rescore_selected"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        decisions.rescore(obj, now=timezone.now())
+
+    @admin.action(description=_("Re-score under the active policy"))
+    def rescore_selected(self, request, queryset):
+        now = timezone.now()
+        policy = decisions.active_policy()
+        if policy is None:
+            self.message_user(request, _("No qualification policy is active."), messages.ERROR)
+            return
+        for lead in queryset.select_related("company"):
+            decisions.rescore(lead, now=now, policy=policy)
+        self.message_user(request, _("%(count)d leads re-scored.") % {"count": queryset.count()})
+
+
+admin.site.unregister(Activity)
+
+
+@admin.register(Activity)
+class ScoringActivityAdmin(ActivityAdmin):
+    """An activity added by hand counts like one that arrived: the lead is re-scored."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        decisions.rescore(obj.lead, now=timezone.now(), trigger=obj)

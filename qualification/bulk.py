@@ -1,0 +1,291 @@
+"""Re-scoring many leads at once: after a policy is activated, from `manage.py rescore`, for
+the demo data and the benchmark.
+
+Leads go in chunks ordered by id, each chunk in its own transaction, so memory stays bounded
+and an interrupted run keeps what it finished. Per chunk: one query for the leads' facts, one
+set-based query counting every engagement rule's activities per lead, the pure scoring
+functions, and one bulk write of the scores (COPY into a temporary table and a single
+UPDATE … FROM on PostgreSQL). Only the few leads whose stage changes go through
+`decisions.act_on()` one by one, so they get the same history and hand-over as a single lead.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Q, Value
+from django.db.models.functions import Coalesce
+
+from leads.bulk import TableWriter
+from leads.models import Activity, Lead, StageChange
+from qualification import decisions
+from qualification.models import QualificationPolicy
+from qualification.scoring import ActivitySummary, Decision, LeadFacts, PolicySnapshot
+from qualification.scoring import SALES_STAMPS, ScoreResult, decide, recycled_at, score
+
+FACT_FIELDS = (
+    "id",
+    "stage",
+    "email",
+    "job_title",
+    "conversion_action",
+    "channel",
+    "product_interest",
+    "company__name",
+    "company__domain",
+    "company__employees",
+    "company__sector",
+    "company__country",
+    "company__region",
+    "company__is_customer",
+    "company__is_competitor",
+    "created_at",
+)
+
+
+HISTORY_FIELDS = ["lead_id", "from_stage", "to_stage", "changed_at", "rule", "reason"]
+
+
+@dataclass
+class RescoreStats:
+    scored: int = 0
+    qualified: int = 0
+    disqualified: int = 0
+    nurtured: int = 0
+    moving_seconds: float = 0.0  # of the run, the time spent moving leads
+
+
+def facts_from_row(row: tuple) -> LeadFacts:
+    (_id, _stage, email, job_title, action, channel, product, name, domain, employees, sector,
+     country, region, is_customer, is_competitor, created_at) = row
+    return LeadFacts(
+        email=email,
+        job_title=job_title,
+        conversion_action=action,
+        channel=channel,
+        product_interest=product,
+        company_name=name or "",
+        company_domain=domain or "",
+        employees=employees,
+        sector=sector or "",
+        country=country or "",
+        region=region or "",
+        is_customer=bool(is_customer),
+        is_competitor=bool(is_competitor),
+        arrived_at=created_at,
+    )
+
+
+def rule_filter(rule, *, now: datetime) -> Q:
+    """The SQL twin of `EngagementRuleSpec.matches()`."""
+    condition = Q(kind=rule.activity_kind)
+    if rule.window_days:
+        condition &= Q(occurred_at__gte=now - timedelta(days=rule.window_days))
+    if rule.url_contains:
+        condition &= Q(url__icontains=rule.url_contains)
+    if rule.title_contains:
+        condition &= Q(title__icontains=rule.title_contains)
+    return condition
+
+
+def activity_summaries(policy: PolicySnapshot, activities, *, now: datetime) -> dict[int, ActivitySummary]:
+    """One grouped query: per lead, each engagement rule's count, the latest activity and
+    whether there was a demo request. Leads without activities are missing from the result."""
+    counts = {
+        f"rule_{index}": Count("id", filter=rule_filter(rule, now=now))
+        for index, rule in enumerate(policy.engagement_rules)
+    }
+    rows = (
+        activities.filter(occurred_at__lte=now)
+        .order_by()
+        .values("lead_id")
+        .annotate(
+            last_at=Max("occurred_at"),
+            demo_requests=Count("id", filter=Q(kind=Activity.Kind.DEMO_REQUEST)),
+            **counts,
+        )
+    )
+    names = list(counts)
+    return {
+        row["lead_id"]: ActivitySummary(
+            tuple(row[name] for name in names), row["last_at"], row["demo_requests"] > 0
+        )
+        for row in rows
+    }
+
+
+def rescore_leads(
+    policy: PolicySnapshot,
+    *,
+    now: datetime,
+    open_only: bool = True,
+    move: bool = True,
+    chunk_size: int = 20_000,
+    progress: Callable[[int], None] | None = None,
+) -> RescoreStats:
+    """Score every open lead (or every lead), store the scores, and — with `move` — move the
+    leads whose stage the score changes. Returns what happened."""
+    leads = Lead.objects.open() if open_only else Lead.objects.all()
+    no_activities = ActivitySummary((0,) * len(policy.engagement_rules), None, False)
+    stats = RescoreStats()
+    last_id = 0
+    facts_end = len(FACT_FIELDS)
+    while True:
+        with transaction.atomic():
+            rows = list(
+                leads.filter(id__gt=last_id)
+                .order_by("id")
+                .values_list(*FACT_FIELDS, "stage_changed_at", *SALES_STAMPS)[:chunk_size]
+            )
+            if not rows:
+                break
+            first_id, last_id = rows[0][0], rows[-1][0]
+            activities = Activity.objects.filter(lead_id__gte=first_id, lead_id__lte=last_id)
+            if open_only:
+                activities = activities.filter(lead__stage__in=Lead.OPEN_STAGES)
+            summaries = activity_summaries(policy, activities, now=now)
+            results = [
+                (row, score(policy, facts_from_row(row[:facts_end]), summaries.get(row[0], no_activities), now=now))
+                for row in rows
+            ]
+            write_scores([(row[0], result) for row, result in results], first_id=first_id, last_id=last_id, now=now)
+            if move:
+                started = time.perf_counter()
+                moves = {Decision.QUALIFY: [], Decision.NURTURE: [], Decision.DISQUALIFY: []}
+                for row, result in results:
+                    stage, changed_at, stamps = row[1], row[facts_end], row[facts_end + 1 :]
+                    decision = decide(result, stage, recycled_at=recycled_at(stage, changed_at, stamps))
+                    if decision != Decision.KEEP:
+                        moves[decision].append((row[0], stage, result))
+                stats.qualified += qualify_each(moves[Decision.QUALIFY], policy=policy, now=now)
+                stats.nurtured += move_many(moves[Decision.NURTURE], Lead.Stage.NURTURE, policy=policy, now=now)
+                stats.disqualified += move_many(moves[Decision.DISQUALIFY], Lead.Stage.DISQUALIFIED, policy=policy, now=now)
+                stats.moving_seconds += time.perf_counter() - started
+        stats.scored += len(rows)
+        if progress:
+            progress(len(rows))
+    return stats
+
+
+def qualify_each(moves: list[tuple[int, str, ScoreResult]], *, policy: PolicySnapshot, now: datetime) -> int:
+    """Leads that became MQL go one by one through `decisions.qualify()`: the hand-over to
+    sales is per lead. They are locked in one query and judged again against the locked
+    stage, so a lead sales accepted a moment ago stays where it is."""
+    results = {lead_id: result for lead_id, _stage, result in moves}
+    leads = (
+        Lead.objects.select_for_update(of=("self",))
+        .select_related("company")
+        .filter(id__in=list(results))
+    )
+    moved = 0
+    for lead in leads:
+        result = results[lead.pk]
+        recycled = recycled_at(lead.stage, lead.stage_changed_at, [getattr(lead, s) for s in SALES_STAMPS])
+        if decide(result, lead.stage, recycled_at=recycled) == Decision.QUALIFY:
+            decisions.qualify(lead, result, policy=policy, now=now)
+            moved += 1
+    return moved
+
+
+def move_many(moves: list[tuple[int, str, ScoreResult]], to_stage: str, *, policy: PolicySnapshot, now: datetime) -> int:
+    """Move many leads to nurture or disqualified in a few statements: what `Lead.move_to()`
+    does for one lead (check the transition against the locked stage, write the history row,
+    stamp the first arrival, bump the version), set-based. Returns how many moved."""
+    if not moves:
+        return 0
+    wanted = {lead_id: (stage, result) for lead_id, stage, result in moves}
+    locked = dict(
+        Lead.objects.select_for_update().filter(id__in=list(wanted)).values_list("id", "stage")
+    )
+    # A lead whose stage changed since it was read (sales accepted it a moment ago) stays put.
+    movable = [
+        lead_id for lead_id, (stage, _result) in wanted.items()
+        if locked.get(lead_id) == stage and to_stage in Lead.allowed_next_stages(stage)
+    ]
+    if not movable:
+        return 0
+    stamp = f"{to_stage}_at"
+    Lead.objects.filter(id__in=movable).update(
+        stage=to_stage,
+        stage_changed_at=now,
+        version=F("version") + 1,
+        updated_at=now,
+        **{stamp: Coalesce(F(stamp), Value(now))},
+    )
+    TableWriter(StageChange, HISTORY_FIELDS).write(
+        [
+            {
+                "lead_id": lead_id,
+                "from_stage": wanted[lead_id][0],
+                "to_stage": to_stage,
+                "changed_at": now,
+                "rule": policy.rule_name,
+                "reason": move_reason(wanted[lead_id][1], to_stage),
+            }
+            for lead_id in movable
+        ]
+    )
+    return len(movable)
+
+
+def move_reason(result: ScoreResult, to_stage: str) -> str:
+    if to_stage == Lead.Stage.DISQUALIFIED:
+        return result.disqualifier
+    return decisions.nurture_reason(result)
+
+
+def write_scores(results: list[tuple[int, ScoreResult]], *, first_id: int, last_id: int, now: datetime) -> None:
+    table = Lead._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS qualification_new_scores ("
+                " id bigint PRIMARY KEY, fit integer, engagement integer, tier varchar(10),"
+                " explanation jsonb) ON COMMIT DELETE ROWS"
+            )
+            cursor.execute("TRUNCATE qualification_new_scores")
+            with cursor.copy(
+                "COPY qualification_new_scores (id, fit, engagement, tier, explanation) FROM STDIN"
+            ) as copy:
+                for lead_id, result in results:
+                    copy.write_row(
+                        (lead_id, result.fit_score, result.engagement_score, result.intent_tier,
+                         json.dumps(result.explanation))
+                    )
+            # The id range lets the planner walk the primary key instead of scanning the table.
+            cursor.execute(
+                f"UPDATE {table} AS lead SET fit_score = new.fit,"
+                " engagement_score = new.engagement, intent_tier = new.tier,"
+                " score_explanation = new.explanation, scored_at = %s"
+                " FROM qualification_new_scores AS new"
+                " WHERE lead.id = new.id AND lead.id BETWEEN %s AND %s",
+                [now, first_id, last_id],
+            )
+        else:
+            scored_at = Lead._meta.get_field("scored_at").get_db_prep_save(now, connection)
+            cursor.executemany(
+                f"UPDATE {table} SET fit_score = %s, engagement_score = %s, intent_tier = %s,"
+                " score_explanation = %s, scored_at = %s WHERE id = %s",
+                [
+                    (r.fit_score, r.engagement_score, r.intent_tier, json.dumps(r.explanation),
+                     scored_at, lead_id)
+                    for lead_id, r in results
+                ],
+            )
+
+
+def activate(
+    policy: QualificationPolicy,
+    *,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> RescoreStats:
+    """Activate `policy` (retiring the previous one) and re-score every open lead under it."""
+    policy.activate(now=now)
+    snapshot = QualificationPolicy.objects.with_rules().get(pk=policy.pk).snapshot()
+    return rescore_leads(snapshot, now=now, progress=progress)

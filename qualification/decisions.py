@@ -1,0 +1,141 @@
+"""Applying the policy to one lead: store its score and move it where the score says, inside
+the caller's transaction.
+
+`rescore()` is what every change to a lead calls (a new activity, an edited lead). `qualify()`
+is the one place where a lead becomes an MQL; `record_activity()` stores an activity and
+re-scores in one go, with the activity as the trigger ("why now").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from leads import handoff
+from leads.models import Activity, Lead, StageChange
+from qualification.models import QualificationPolicy
+from qualification.scoring import Decision, LeadFacts, PolicySnapshot, ScoreResult
+from qualification.scoring import SALES_STAMPS, decide, recycled_at, score, summarize
+
+ACTIVITY_FIELDS = ("kind", "occurred_at", "url", "title")
+
+
+def active_policy() -> PolicySnapshot | None:
+    policy = QualificationPolicy.objects.with_rules().active()
+    return policy.snapshot() if policy else None
+
+
+def rescore(
+    lead: Lead,
+    *,
+    now: datetime,
+    trigger: Activity | None = None,
+    policy: PolicySnapshot | None = None,
+) -> ScoreResult | None:
+    """Score `lead` under the active policy (or `policy`), store the verdict and act on it.
+
+    `trigger` is the activity that just arrived, recorded as the reason when it tips the lead
+    into MQL. Returns None when no policy is active. Call it in the same transaction as the
+    change that prompted it.
+    """
+    policy = policy or active_policy()
+    if policy is None:
+        return None
+    activities = lead.activities.only(*ACTIVITY_FIELDS).order_by()
+    summary = summarize(policy, activities, now=now)
+    result = score(policy, LeadFacts.from_lead(lead), summary, now=now)
+    with transaction.atomic():
+        store(lead, result, now=now)
+        act_on(lead, result, policy=policy, now=now, trigger=trigger)
+    return result
+
+
+def record_activity(lead: Lead, *, now: datetime | None = None, **fields) -> tuple[Activity, bool]:
+    """`lead.record_activity(**fields)`, then re-score with the new activity as the trigger.
+    An activity received before (same source system and id) changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        activity, created = lead.record_activity(**fields)
+        if created:
+            rescore(lead, now=now, trigger=activity)
+    return activity, created
+
+
+def store(lead: Lead, result: ScoreResult, *, now: datetime) -> None:
+    fields = {
+        "fit_score": result.fit_score,
+        "engagement_score": result.engagement_score,
+        "intent_tier": result.intent_tier,
+        "score_explanation": result.explanation,
+        "scored_at": now,
+    }
+    Lead.objects.filter(pk=lead.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(lead, name, value)
+
+
+def act_on(
+    lead: Lead,
+    result: ScoreResult,
+    *,
+    policy: PolicySnapshot,
+    now: datetime,
+    trigger: Activity | None = None,
+) -> StageChange | None:
+    """Move the lead where its score sends it, judged against the locked, stored stage so a
+    lead that sales accepted a moment ago is never pulled back."""
+    with transaction.atomic():
+        lead.stage, changed_at, *stamps = (
+            Lead.objects.select_for_update()
+            .values_list("stage", "stage_changed_at", *SALES_STAMPS)
+            .get(pk=lead.pk)
+        )
+        decision = decide(result, lead.stage, recycled_at=recycled_at(lead.stage, changed_at, stamps))
+        if decision == Decision.QUALIFY:
+            return qualify(lead, result, policy=policy, now=now, trigger=trigger)
+        if decision == Decision.DISQUALIFY:
+            return lead.move_to(
+                Lead.Stage.DISQUALIFIED, rule=policy.rule_name, reason=result.disqualifier, at=now
+            )
+        if decision == Decision.NURTURE:
+            return lead.move_to(
+                Lead.Stage.NURTURE, rule=policy.rule_name, reason=nurture_reason(result), at=now
+            )
+    return None
+
+
+def nurture_reason(result: ScoreResult) -> str:
+    return _("Not (yet) an MQL: %(thresholds)s") % {"thresholds": result.threshold_summary}
+
+
+def qualify(
+    lead: Lead,
+    result: ScoreResult,
+    *,
+    policy: PolicySnapshot,
+    now: datetime,
+    trigger: Activity | None = None,
+) -> StageChange:
+    """The lead qualifies: it becomes an MQL, with the trigger as the "why now", and is handed
+    to sales (owner, deadline, notification) in the same transaction. The single place where
+    the policy hands a lead to sales."""
+    change = lead.move_to(Lead.Stage.MQL, rule=policy.rule_name, reason=why_now(result, trigger), at=now)
+    handoff.hand_over(lead, now=now)
+    return change
+
+
+def why_now(result: ScoreResult, trigger: Activity | None) -> str:
+    """'fit 60 ≥ 40, engagement 35 ≥ 30 — tipped by: Pricing page “Prijzen” (20-11-2026 10:04)'"""
+    reason = result.threshold_summary
+    if result.for_account_management:
+        reason += " — " + _("existing customer: for account management")
+    if trigger is not None:
+        when = timezone.localtime(trigger.occurred_at).strftime("%d-%m-%Y %H:%M")
+        what = trigger.get_kind_display()
+        if trigger.title:
+            what += f" “{trigger.title}”"
+        reason += " — " + _("tipped by: %(activity)s (%(when)s)") % {"activity": what, "when": when}
+    return reason

@@ -1,0 +1,520 @@
+"""The definition of a good lead, applied: a policy snapshot, one lead's facts, its activities
+and `now` in; fit score, engagement score, intent tier, disqualifier and the explanation out.
+
+Pure functions over plain data: no database, no clock. The single-lead path
+(`qualification.decisions`) and the bulk path (`qualification.bulk`) both end here, so a lead
+gets the same verdict whichever way it was scored. The bulk path counts activities in SQL and
+hands over an `ActivitySummary`; `summarize()` builds the same summary from activity objects.
+
+The explanation is a list of `{"kind", "label", "points"}` entries (see
+`Lead.score_explanation`), in the order the rules were applied.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from datetime import datetime, timedelta
+
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from leads.models import PERSONAL_EMAIL_DOMAINS, Activity, Channel, ConversionAction, IntentTier
+from leads.models import Lead, Sector
+
+# The agreement most B2B teams start from; each policy stores its own copy.
+DEFAULT_INTENT_TIERS = {
+    ConversionAction.QUOTE_REQUEST: IntentTier.HIGH,
+    ConversionAction.DEMO_REQUEST: IntentTier.HIGH,
+    ConversionAction.CONTACT_FORM: IntentTier.HIGH,
+    ConversionAction.CALLBACK: IntentTier.HIGH,
+    ConversionAction.CALCULATOR: IntentTier.MID,
+    ConversionAction.DOWNLOAD: IntentTier.MID,
+    ConversionAction.WEBINAR: IntentTier.MID,
+    ConversionAction.NEWSLETTER: IntentTier.LOW,
+    ConversionAction.SOCIAL: IntentTier.LOW,
+    ConversionAction.OTHER: IntentTier.LOW,
+}
+TIER_RANK = {IntentTier.LOW: 0, IntentTier.MID: 1, IntentTier.HIGH: 2}
+
+# Job titles and organisations that say "student or academic", whatever the policy adds.
+STUDENT_WORDS = ("student", "stagiair", "intern", "promovendus", "phd")
+ACADEMIC_WORDS = ("universiteit", "university", "hogeschool", "academie", "college")
+
+
+class Attribute(models.TextChoices):
+    SECTOR = "sector", gettext_lazy("Sector")
+    EMPLOYEES = "employees", gettext_lazy("Employees")
+    JOB_TITLE = "job_title", gettext_lazy("Job title")
+    COUNTRY = "country", gettext_lazy("Country")
+    REGION = "region", gettext_lazy("Region")
+    EMAIL_DOMAIN_TYPE = "email_domain_type", gettext_lazy("E-mail domain type")
+    EMAIL_DOMAIN = "email_domain", gettext_lazy("E-mail domain")
+    EXISTING_CUSTOMER = "existing_customer", gettext_lazy("Existing customer")
+    COMPETITOR = "competitor", gettext_lazy("Competitor")
+    CHANNEL = "channel", gettext_lazy("Source channel")
+    PRODUCT_INTEREST = "product_interest", gettext_lazy("Product interest")
+
+
+class Operator(models.TextChoices):
+    EQUALS = "equals", gettext_lazy("is")
+    NOT_EQUALS = "not_equals", gettext_lazy("is not")
+    IN = "in", gettext_lazy("is one of")
+    NOT_IN = "not_in", gettext_lazy("is none of")
+    CONTAINS_ANY = "contains_any", gettext_lazy("contains one of the words")
+    AT_LEAST = "at_least", gettext_lazy("is at least")
+    AT_MOST = "at_most", gettext_lazy("is at most")
+    IS_TRUE = "is_true", gettext_lazy("is yes")
+    IS_FALSE = "is_false", gettext_lazy("is no")
+
+
+class EmailDomainType(models.TextChoices):
+    PERSONAL = "personal", gettext_lazy("Personal (gmail, hotmail, …)")
+    BUSINESS = "business", gettext_lazy("Business")
+
+
+class DisqualifierKind(models.TextChoices):
+    PERSONAL_EMAIL = "personal_email", gettext_lazy("Personal e-mail domain")
+    COMPETITOR = "competitor", gettext_lazy("Competitor")
+    STUDENT = "student", gettext_lazy("Student or academic institution")
+    TOO_SMALL = "too_small", gettext_lazy("Fewer employees than")
+    SECTOR_OUTSIDE = "sector_outside", gettext_lazy("Sector outside the list")
+
+
+class Decision(models.TextChoices):
+    QUALIFY = "qualify", gettext_lazy("Qualify as MQL")
+    DISQUALIFY = "disqualify", gettext_lazy("Disqualify")
+    NURTURE = "nurture", gettext_lazy("Nurture")
+    KEEP = "keep", gettext_lazy("Keep the stage")
+
+
+TEXT_OPERATORS = (Operator.EQUALS, Operator.NOT_EQUALS, Operator.IN, Operator.NOT_IN)
+NUMBER_OPERATORS = (Operator.AT_LEAST, Operator.AT_MOST)
+BOOL_OPERATORS = (Operator.IS_TRUE, Operator.IS_FALSE)
+# Which operators make sense for which attribute; anything else is refused.
+OPERATORS_FOR = {
+    Attribute.SECTOR: TEXT_OPERATORS,
+    Attribute.EMPLOYEES: NUMBER_OPERATORS,
+    Attribute.JOB_TITLE: (Operator.CONTAINS_ANY, *TEXT_OPERATORS),
+    Attribute.COUNTRY: TEXT_OPERATORS,
+    Attribute.REGION: TEXT_OPERATORS,
+    Attribute.EMAIL_DOMAIN_TYPE: (Operator.EQUALS, Operator.NOT_EQUALS),
+    Attribute.EMAIL_DOMAIN: (Operator.CONTAINS_ANY, *TEXT_OPERATORS),
+    Attribute.EXISTING_CUSTOMER: BOOL_OPERATORS,
+    Attribute.COMPETITOR: BOOL_OPERATORS,
+    Attribute.CHANNEL: TEXT_OPERATORS,
+    Attribute.PRODUCT_INTEREST: (Operator.CONTAINS_ANY, *TEXT_OPERATORS),
+}
+# Attributes whose values must come from a fixed list.
+ALLOWED_VALUES = {
+    Attribute.SECTOR: Sector.values,
+    Attribute.CHANNEL: Channel.values,
+    Attribute.EMAIL_DOMAIN_TYPE: EmailDomainType.values,
+}
+
+
+def split_list(value: str) -> list[str]:
+    """'food, pharma ,metal' → ['food', 'pharma', 'metal'] (lower case, empties dropped)."""
+    return [item.strip().lower() for item in re.split(r"[,\n;]", value or "") if item.strip()]
+
+
+def rule_value_errors(attribute: str, operator: str, value: str) -> dict[str, str]:
+    """What is wrong with a fit rule, by field name; empty when it is fine."""
+    if attribute not in Attribute.values:
+        return {"attribute": _("Unknown attribute “%(value)s”.") % {"value": attribute}}
+    if operator not in Operator.values:
+        return {"operator": _("Unknown operator “%(value)s”.") % {"value": operator}}
+    if operator not in OPERATORS_FOR[attribute]:
+        return {
+            "operator": _("“%(operator)s” does not work with %(attribute)s.")
+            % {"operator": Operator(operator).label, "attribute": Attribute(attribute).label}
+        }
+    if operator in BOOL_OPERATORS:
+        return {}
+    if not (value or "").strip():
+        return {"value": _("Give a value for this rule.")}
+    if operator in NUMBER_OPERATORS:
+        try:
+            int(value.strip())
+        except ValueError:
+            return {"value": _("“%(value)s” is not a whole number.") % {"value": value}}
+        return {}
+    allowed = ALLOWED_VALUES.get(attribute)
+    if allowed and operator != Operator.CONTAINS_ANY:
+        unknown = [item for item in split_list(value) if item not in allowed]
+        if unknown:
+            return {
+                "value": _("Unknown value(s): %(values)s. Choose from: %(choices)s.")
+                % {"values": ", ".join(unknown), "choices": ", ".join(allowed)}
+            }
+    return {}
+
+
+# --- the snapshot: plain data, frozen ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FitRuleSpec:
+    attribute: str
+    operator: str
+    value: str
+    points: int
+    label: str
+
+    @cached_property
+    def words(self) -> tuple[str, ...]:
+        return tuple(split_list(self.value))
+
+
+@dataclass(frozen=True)
+class EngagementRuleSpec:
+    activity_kind: str
+    points: int
+    label: str
+    url_contains: str = ""
+    title_contains: str = ""
+    cap: int | None = None
+    window_days: int | None = None
+    min_count: int = 1
+
+    def matches(self, activity, *, now: datetime) -> bool:
+        if activity.kind != self.activity_kind or activity.occurred_at > now:
+            return False
+        if self.window_days and activity.occurred_at < now - timedelta(days=self.window_days):
+            return False
+        if self.url_contains and self.url_contains.lower() not in (activity.url or "").lower():
+            return False
+        if self.title_contains and self.title_contains.lower() not in (activity.title or "").lower():
+            return False
+        return True
+
+    def points_for(self, count: int) -> int:
+        """Points per matching activity, once at least `min_count` match, up to the cap."""
+        if count < max(1, self.min_count):
+            return 0
+        total = self.points * count
+        if self.cap is not None:
+            total = min(total, self.cap) if self.points >= 0 else max(total, -abs(self.cap))
+        return total
+
+
+@dataclass(frozen=True)
+class DisqualifierSpec:
+    kind: str
+    value: str
+    reason: str
+
+    @cached_property
+    def words(self) -> tuple[str, ...]:
+        return tuple(split_list(self.value))
+
+
+@dataclass(frozen=True)
+class PolicySnapshot:
+    version: int
+    fit_threshold: int
+    engagement_threshold: int
+    customer_engagement_threshold: int
+    fit_rules: tuple[FitRuleSpec, ...] = ()
+    engagement_rules: tuple[EngagementRuleSpec, ...] = ()
+    disqualifiers: tuple[DisqualifierSpec, ...] = ()
+    decay_points: int = 0
+    decay_after_days: int | None = None
+    intent_tiers: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_INTENT_TIERS))
+
+    @property
+    def rule_name(self) -> str:
+        """How a stage change made by this policy names its rule."""
+        return f"qualification policy v{self.version}"
+
+    @cached_property
+    def texts(self) -> dict[str, str]:
+        """The explanation's fixed wording, translated once per snapshot rather than once
+        per lead: bulk re-scoring explains a million leads."""
+        return {
+            **{tier: str(IntentTier(tier).label) for tier in IntentTier.values},
+            "decay": _("No activity for %(days)s days") % {"days": self.decay_after_days},
+            "customer": _("Existing customer: for account management"),
+            "fit_alone": _("straight to sales on fit alone"),
+            "nurture_only": _("nurture only"),
+            "gone_quiet": _("request gone quiet: needs engagement too"),
+            "both": _("MQL when fit and engagement thresholds hold"),
+        }
+
+
+@dataclass(frozen=True)
+class LeadFacts:
+    """What the fit rules and disqualifiers look at."""
+
+    email: str = ""
+    job_title: str = ""
+    conversion_action: str = ConversionAction.OTHER
+    channel: str = ""
+    product_interest: str = ""
+    company_name: str = ""
+    company_domain: str = ""
+    employees: int | None = None
+    sector: str = ""
+    country: str = ""
+    region: str = ""
+    is_customer: bool = False
+    is_competitor: bool = False
+    arrived_at: datetime | None = None  # the quiet period of a lead without activities
+
+    @classmethod
+    def from_lead(cls, lead: Lead) -> "LeadFacts":
+        company = lead.company
+        return cls(
+            email=lead.email,
+            job_title=lead.job_title,
+            conversion_action=lead.conversion_action,
+            channel=lead.channel,
+            product_interest=lead.product_interest,
+            company_name=company.name if company else "",
+            company_domain=company.domain if company else "",
+            employees=company.employees if company else None,
+            sector=company.sector if company else "",
+            country=company.country if company else "",
+            region=company.region if company else "",
+            is_customer=bool(company and company.is_customer),
+            is_competitor=bool(company and company.is_competitor),
+            arrived_at=lead.created_at,
+        )
+
+    @property
+    def email_domain(self) -> str:
+        return self.email.rpartition("@")[2].lower()
+
+    @property
+    def email_domain_type(self) -> str:
+        if self.email_domain in PERSONAL_EMAIL_DOMAINS:
+            return EmailDomainType.PERSONAL
+        return EmailDomainType.BUSINESS
+
+    def value_of(self, attribute: str):
+        if attribute == Attribute.EXISTING_CUSTOMER:
+            return self.is_customer
+        if attribute == Attribute.COMPETITOR:
+            return self.is_competitor
+        if attribute == Attribute.EMAIL_DOMAIN_TYPE:
+            return self.email_domain_type
+        if attribute == Attribute.EMAIL_DOMAIN:
+            return self.email_domain
+        return getattr(self, attribute)
+
+
+@dataclass(frozen=True)
+class ActivitySummary:
+    """Per engagement rule (in policy order) the number of matching activities, the latest
+    activity, and whether the lead asked for a demo at some point."""
+
+    counts: tuple[int, ...]
+    last_activity_at: datetime | None
+    has_demo_request: bool = False
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    fit_score: int
+    engagement_score: int
+    intent_tier: str
+    disqualifier: str  # the reason, empty when none fired
+    qualifies: bool
+    for_account_management: bool
+    explanation: list[dict]
+    threshold_summary: str  # "fit 60 ≥ 40, engagement 35 ≥ 30"
+    last_activity_at: datetime | None = None
+
+
+# --- the rules ----------------------------------------------------------------------------
+
+
+def fit_rule_fires(rule: FitRuleSpec, facts: LeadFacts) -> bool:
+    actual = facts.value_of(rule.attribute)
+    op = rule.operator
+    if op == Operator.IS_TRUE:
+        return bool(actual)
+    if op == Operator.IS_FALSE:
+        return not actual
+    if op in NUMBER_OPERATORS:
+        if actual is None:
+            return False  # an unknown size neither earns nor costs points
+        limit = int(rule.value)
+        return actual >= limit if op == Operator.AT_LEAST else actual <= limit
+    text = str(actual or "").strip().lower()
+    if op == Operator.CONTAINS_ANY:
+        return bool(text) and any(word in text for word in rule.words)
+    wanted = rule.words
+    if op == Operator.EQUALS:
+        return text == (wanted[0] if wanted else "")
+    if op == Operator.NOT_EQUALS:
+        return text != (wanted[0] if wanted else "")
+    if op == Operator.IN:
+        return text in wanted
+    if op == Operator.NOT_IN:
+        return text not in wanted
+    raise ValueError(f"Unknown operator {op!r}")
+
+
+def disqualifier_fires(rule: DisqualifierSpec, facts: LeadFacts) -> bool:
+    listed = rule.words
+    if rule.kind == DisqualifierKind.PERSONAL_EMAIL:
+        domains = set(listed) or PERSONAL_EMAIL_DOMAINS
+        return facts.email_domain in domains
+    if rule.kind == DisqualifierKind.COMPETITOR:
+        names = {facts.company_name.lower(), facts.company_domain.lower(), facts.email_domain}
+        return facts.is_competitor or bool(names & set(listed))
+    if rule.kind == DisqualifierKind.STUDENT:
+        title = facts.job_title.lower()
+        organisation = facts.company_name.lower()
+        return (
+            any(word in title for word in (*STUDENT_WORDS, *listed))
+            or facts.sector == "education"
+            or any(word in organisation for word in ACADEMIC_WORDS)
+            or facts.email_domain.endswith((".edu", ".ac.uk"))
+        )
+    if rule.kind == DisqualifierKind.TOO_SMALL:
+        return facts.employees is not None and facts.employees < int(rule.value)
+    if rule.kind == DisqualifierKind.SECTOR_OUTSIDE:
+        return bool(facts.sector) and facts.sector not in listed
+    raise ValueError(f"Unknown disqualifier {rule.kind!r}")
+
+
+def summarize(policy: PolicySnapshot, activities: Iterable, *, now: datetime) -> ActivitySummary:
+    """Count each engagement rule's matching activities; anything with `kind`, `occurred_at`,
+    `url` and `title` will do (Activity rows, or plain tuples in tests)."""
+    counts = [0] * len(policy.engagement_rules)
+    last_at = None
+    demo_request = False
+    for activity in activities:
+        if activity.occurred_at > now:
+            continue
+        if last_at is None or activity.occurred_at > last_at:
+            last_at = activity.occurred_at
+        demo_request = demo_request or activity.kind == Activity.Kind.DEMO_REQUEST
+        for index, rule in enumerate(policy.engagement_rules):
+            if rule.matches(activity, now=now):
+                counts[index] += 1
+    return ActivitySummary(tuple(counts), last_at, demo_request)
+
+
+def intent_tier(policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySummary) -> str:
+    """The tier of the lead's conversion action; a later demo request lifts it."""
+    tier = policy.intent_tiers.get(facts.conversion_action, IntentTier.LOW)
+    if summary.has_demo_request:
+        demo_tier = policy.intent_tiers.get(ConversionAction.DEMO_REQUEST, IntentTier.LOW)
+        if TIER_RANK[demo_tier] > TIER_RANK[tier]:
+            tier = demo_tier
+    return tier
+
+
+def score(policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySummary, *, now: datetime) -> ScoreResult:
+    explanation: list[dict] = []
+    tier = intent_tier(policy, facts, summary)
+    texts = policy.texts
+    tier_line = {"kind": "tier", "label": texts[tier], "points": 0}
+
+    for rule in policy.disqualifiers:
+        if disqualifier_fires(rule, facts):
+            explanation.append({"kind": "disqualifier", "label": rule.reason, "points": 0})
+            explanation.append(tier_line)
+            return ScoreResult(
+                0, 0, tier, rule.reason, False, facts.is_customer, explanation, "",
+                summary.last_activity_at,
+            )
+
+    fit = 0
+    for rule in policy.fit_rules:
+        if fit_rule_fires(rule, facts):
+            fit += rule.points
+            explanation.append({"kind": "fit", "label": rule.label, "points": rule.points})
+
+    engagement = 0
+    for rule, count in zip(policy.engagement_rules, summary.counts):
+        points = rule.points_for(count)
+        if points:
+            engagement += points
+            label = rule.label if count == 1 else f"{rule.label} ×{count}"
+            explanation.append({"kind": "engagement", "label": label, "points": points})
+
+    quiet_since = summary.last_activity_at or facts.arrived_at
+    quiet = bool(
+        policy.decay_points
+        and policy.decay_after_days
+        and quiet_since is not None
+        and now - quiet_since >= timedelta(days=policy.decay_after_days)
+    )
+    if quiet:
+        engagement += policy.decay_points
+        explanation.append({"kind": "decay", "label": texts["decay"], "points": policy.decay_points})
+
+    qualifies, summary_text, tier_note = thresholds_met(policy, facts, tier, fit, engagement, quiet=quiet)
+    explanation.append({**tier_line, "label": f"{tier_line['label']}: {tier_note} ({summary_text})"})
+    if facts.is_customer:
+        explanation.append({"kind": "tier", "label": texts["customer"], "points": 0})
+    return ScoreResult(
+        fit, engagement, tier, "", qualifies, facts.is_customer, explanation, summary_text,
+        summary.last_activity_at,
+    )
+
+
+def thresholds_met(
+    policy: PolicySnapshot, facts: LeadFacts, tier: str, fit: int, engagement: int, *, quiet: bool = False
+) -> tuple[bool, str, str]:
+    """(qualifies, "fit 60 ≥ 40 …", what the tier means). High intent asked for contact, so it
+    goes to sales on fit alone — while the request is fresh: once the decay applies, the old
+    request no longer says "now" and the lead needs both thresholds like mid intent. Low
+    intent only ever nurtures."""
+    needed = policy.customer_engagement_threshold if facts.is_customer else policy.engagement_threshold
+    fit_ok = fit >= policy.fit_threshold
+    fit_text = f"fit {fit} {'≥' if fit_ok else '<'} {policy.fit_threshold}"
+    if tier == IntentTier.HIGH and not quiet:
+        return fit_ok, fit_text, policy.texts["fit_alone"]
+    engagement_ok = engagement >= needed
+    both = f"{fit_text}, engagement {engagement} {'≥' if engagement_ok else '<'} {needed}"
+    if tier == IntentTier.LOW:
+        return False, both, policy.texts["nurture_only"]
+    if tier == IntentTier.HIGH:
+        return fit_ok and engagement_ok, both, policy.texts["gone_quiet"]
+    return fit_ok and engagement_ok, both, policy.texts["both"]
+
+
+# Stages in which sales has taken the lead: a score change never moves it back.
+ACCEPTED_STAGES = (Lead.Stage.SAL, Lead.Stage.SQL, Lead.Stage.OPPORTUNITY)
+# Stages the policy may move a lead out of.
+UNDECIDED_STAGES = (Lead.Stage.NEW, Lead.Stage.NURTURE)
+# A lead in nurture that had reached one of these was sent back by sales (recycled).
+SALES_STAMPS = ("mql_at", "sal_at", "sql_at", "opportunity_at", "won_at", "lost_at")
+
+
+def recycled_at(stage: str, stage_changed_at: datetime | None, stamps: Iterable) -> datetime | None:
+    """When a lead in nurture was sent back there after sales had it; None otherwise."""
+    if stage == Lead.Stage.NURTURE and any(stamp is not None for stamp in stamps):
+        return stage_changed_at
+    return None
+
+
+def decide(result: ScoreResult, stage: str, *, recycled_at: datetime | None = None) -> str:
+    """Where the score sends a lead in `stage`. Only marketing's stages move: once sales
+    accepted a lead (or it closed), a score change never moves it — no bouncing.
+
+    `recycled_at`: when sales sent the lead back to nurture. Such a lead becomes an MQL again
+    only after it did something new; the score that sales already judged does not count twice.
+    """
+    if stage in UNDECIDED_STAGES:
+        if result.disqualifier:
+            return Decision.DISQUALIFY
+        judged_already = recycled_at is not None and (
+            result.last_activity_at is None or result.last_activity_at <= recycled_at
+        )
+        if result.qualifies and not judged_already:
+            return Decision.QUALIFY
+        if stage == Lead.Stage.NEW:
+            return Decision.NURTURE
+        return Decision.KEEP
+    if stage == Lead.Stage.MQL and result.disqualifier:
+        return Decision.DISQUALIFY  # sales has not accepted it yet: spare them the call
+    return Decision.KEEP

@@ -1,0 +1,29 @@
+import pytest
+from django.contrib.auth.models import User
+
+from qualification.tests.conftest import NOW, sign_both
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser("root", password="pw")
+
+
+def test_admin_shows_policies_and_edits_only_drafts(client, superuser, policy, draft):
+    client.force_login(superuser)
+    assert client.get("/admin/qualification/qualificationpolicy/").status_code == 200
+    active_page = client.get(f"/admin/qualification/qualificationpolicy/{policy.pk}/change/")
+    assert active_page.status_code == 200
+    assert 'name="fit_threshold"' not in active_page.content.decode()  # read-only: history
+    draft_page = client.get(f"/admin/qualification/qualificationpolicy/{draft.pk}/change/")
+    assert 'name="fit_threshold"' in draft_page.content.decode()
+
+
+def test_the_admin_action_rescores_leads(client, superuser, policy, lead):
+    client.force_login(superuser)
+    response = client.post("/admin/leads/lead/", {"action": "rescore_selected", "_selected_action": [lead.pk]})
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert lead.fit_score == 60 and lead.stage == "mql"

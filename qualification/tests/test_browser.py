@@ -1,0 +1,27 @@
+import pytest
+
+from qualification.models import QualificationPolicy
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_marketing_fixes_a_bad_rule_and_saves_the_draft(page, live_server, log_in, screenshot, marketer):
+    from qualification.tests.conftest import make_policy
+
+    make_policy()
+    log_in(marketer)
+    page.goto(f"{live_server.url}/qualification/")
+    screenshot("policy")
+    page.click("button:has-text('Nieuw concept vanuit deze versie')")
+    page.wait_for_load_state()
+    page.fill("#id_fit-2-value", "vijftig")
+    page.click("button:has-text('Concept opslaan')")
+    page.wait_for_load_state()
+    screenshot("error")
+    assert "“vijftig” is geen geheel getal." in page.inner_text(".rule-table")
+    page.fill("#id_fit-2-value", "100")
+    page.click("button:has-text('Concept opslaan')")
+    page.wait_for_load_state()
+    screenshot("saved")
+    assert page.url.endswith("/qualification/v2/")
+    assert QualificationPolicy.objects.get(version=2).fit_rules.get(label="Right size").value == "100"

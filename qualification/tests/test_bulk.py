@@ -1,0 +1,115 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from leads.models import Activity, Company, Lead
+from qualification import bulk, decisions
+from qualification.models import EngagementRule, QualificationPolicy
+from qualification.scoring import LeadFacts, score, summarize
+from qualification.tests.conftest import NOW, sign_both
+
+pytestmark = pytest.mark.django_db
+K = Activity.Kind
+
+
+def make_leads(company, count=12):
+    """Leads with varied facts and activities, some outside windows, some in the future."""
+    other = Company.objects.create(name="Klein B.V.", domain="klein.nl", employees=8, sector="food")
+    leads = []
+    for n in range(count):
+        lead = Lead.objects.create(
+            email=f"p{n}@{'gmail.com' if n % 5 == 0 else 'firma.nl'}",
+            job_title="Hoofd productie" if n % 2 else "Inkoper",
+            company=company if n % 3 else other,
+            conversion_action=["download", "quote_request", "newsletter", "webinar"][n % 4],
+        )
+        for k in range(n % 6):
+            Activity.objects.create(
+                lead=lead,
+                kind=[K.PRICING_PAGE, K.CASE_STUDY, K.PAGE_VISIT][k % 3],
+                occurred_at=NOW - timedelta(days=[1, 20, 45, 100, -2, 5][k]),
+                url="https://x.example/prijzen" if k % 2 else "",
+            )
+        leads.append(lead)
+    return leads
+
+
+def test_bulk_scores_equal_single_lead_scores(policy, company):
+    EngagementRule.objects.create(policy=policy, activity_kind=K.PAGE_VISIT, url_contains="/PRIJZEN", points=5, min_count=1, window_days=30, label="Price link")
+    EngagementRule.objects.create(policy=policy, activity_kind=K.PAGE_VISIT, points=15, cap=15, min_count=2, window_days=60, label="Repeated")
+    policy.decay_points, policy.decay_after_days = -15, 30
+    policy.save()
+    leads = make_leads(company)
+    snapshot = QualificationPolicy.objects.with_rules().get(pk=policy.pk).snapshot()
+
+    stats = bulk.rescore_leads(snapshot, now=NOW, open_only=False, move=False, chunk_size=5)
+
+    assert stats.scored == len(leads)
+    for lead in Lead.objects.select_related("company"):
+        expected = score(snapshot, LeadFacts.from_lead(lead), summarize(snapshot, lead.activities.all(), now=NOW), now=NOW)
+        assert (lead.fit_score, lead.engagement_score, lead.intent_tier, lead.score_explanation) == (
+            expected.fit_score, expected.engagement_score, expected.intent_tier, expected.explanation
+        )
+        assert lead.scored_at == NOW
+        assert lead.stage == Lead.Stage.NEW  # move=False
+
+
+def test_bulk_moves_open_leads_but_never_the_accepted_ones(policy, company, rep):
+    quote = Lead.objects.create(email="a@firma.nl", job_title="Hoofd", company=company, conversion_action="quote_request")
+    accepted = Lead.objects.create(email="b@firma.nl", job_title="Hoofd", company=company, conversion_action="quote_request")
+    accepted.move_to(Lead.Stage.SQL, by=rep, at=NOW - timedelta(days=2))
+    newsletter = Lead.objects.create(email="c@firma.nl", company=company, conversion_action="newsletter")
+    won = Lead.objects.create(email="d@firma.nl", company=company, conversion_action="quote_request")
+    won.move_to(Lead.Stage.WON, by=rep, at=NOW - timedelta(days=1))
+
+    stats = bulk.rescore_leads(QualificationPolicy.objects.with_rules().get(pk=policy.pk).snapshot(), now=NOW)
+
+    stages = dict(Lead.objects.values_list("email", "stage"))
+    assert stages == {"a@firma.nl": "mql", "b@firma.nl": "sql", "c@firma.nl": "nurture", "d@firma.nl": "won"}
+    assert (stats.scored, stats.qualified, stats.nurtured, stats.disqualified) == (3, 1, 1, 0)
+    assert Lead.objects.get(email="d@firma.nl").scored_at is None  # closed: open leads only
+    assert Lead.objects.get(email="a@firma.nl").stage_changes.last().rule == "qualification policy v1"
+
+
+def test_activating_a_draft_rescores_the_open_leads_under_it(policy, draft, company, marketer, manager):
+    lead = Lead.objects.create(email="a@firma.nl", job_title="Inkoper", company=company, conversion_action="quote_request")
+    decisions.rescore(lead, now=NOW - timedelta(days=1))
+    lead.refresh_from_db()
+    assert (lead.fit_score, lead.stage) == (35, Lead.Stage.NURTURE)  # 35 < 40
+
+    draft.fit_threshold = 30
+    draft.save()
+    sign_both(draft, marketer, manager)
+    progress = []
+    stats = bulk.activate(draft, now=NOW, progress=progress.append)
+
+    lead.refresh_from_db()
+    assert lead.stage == Lead.Stage.MQL
+    assert lead.stage_changes.last().rule == "qualification policy v2"
+    assert (stats.scored, stats.qualified, sum(progress)) == (1, 1, 1)
+
+
+def test_activation_is_refused_without_signoffs_and_rescores_nothing(draft, lead):
+    with pytest.raises(ValidationError):
+        bulk.activate(draft, now=NOW)
+    lead.refresh_from_db()
+    assert lead.scored_at is None
+
+
+def test_bulk_moves_write_the_same_history_as_move_to(policy, company, rep):
+    young = Lead.objects.create(email="n@firma.nl", company=company, conversion_action="newsletter")
+    sent_back = Lead.objects.create(email="s@firma.nl", job_title="Hoofd", company=company, conversion_action="quote_request")
+    sent_back.move_to(Lead.Stage.MQL, at=NOW - timedelta(days=3))
+    sent_back.move_to(Lead.Stage.NURTURE, by=rep, reason="no urgency", at=NOW - timedelta(days=2))
+
+    stats = bulk.rescore_leads(QualificationPolicy.objects.with_rules().get(pk=policy.pk).snapshot(), now=NOW)
+
+    young.refresh_from_db()
+    assert (young.stage, young.nurture_at, young.stage_changed_at, young.version) == ("nurture", NOW, NOW, 2)
+    change = young.stage_changes.get()
+    assert (change.from_stage, change.to_stage, change.changed_at, change.rule) == ("new", "nurture", NOW, "qualification policy v1")
+    assert change.reason.endswith("fit 35 < 40, engagement 0 < 30")  # machinery +20, size +15
+    sent_back.refresh_from_db()
+    assert sent_back.stage == "nurture"  # sales judged this score already; nothing new since
+    assert (stats.nurtured, stats.qualified) == (1, 0)

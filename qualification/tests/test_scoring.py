@@ -1,0 +1,277 @@
+"""The pure scoring functions: no database."""
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from leads.models import Activity, ConversionAction, IntentTier, Lead
+from qualification.scoring import (
+    ActivitySummary, Attribute, Decision, DisqualifierKind, DisqualifierSpec, EngagementRuleSpec,
+    FitRuleSpec, LeadFacts, Operator, PolicySnapshot, decide, fit_rule_fires, rule_value_errors,
+    score, summarize,
+)
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+K = Activity.Kind
+
+POLICY = PolicySnapshot(
+    version=3,
+    fit_threshold=40,
+    engagement_threshold=30,
+    customer_engagement_threshold=10,
+    fit_rules=(
+        FitRuleSpec(Attribute.JOB_TITLE, Operator.CONTAINS_ANY, "directeur, hoofd", 25, "Decision maker"),
+        FitRuleSpec(Attribute.SECTOR, Operator.IN, "machinery, food", 20, "Target sector"),
+        FitRuleSpec(Attribute.EMPLOYEES, Operator.AT_LEAST, "50", 15, "Right size"),
+        FitRuleSpec(Attribute.EMAIL_DOMAIN_TYPE, Operator.EQUALS, "personal", -30, "Personal e-mail"),
+        FitRuleSpec(Attribute.COMPETITOR, Operator.IS_TRUE, "", -50, "Competitor"),
+    ),
+    engagement_rules=(
+        EngagementRuleSpec(K.PRICING_PAGE, 20, "Pricing page", cap=40, window_days=90),
+        EngagementRuleSpec(K.DEMO_REQUEST, 30, "Demo request"),
+        EngagementRuleSpec(K.PAGE_VISIT, 15, "Repeated visits", cap=15, min_count=3, window_days=30),
+        EngagementRuleSpec(K.DOWNLOAD, 10, "OEE whitepaper", title_contains="OEE"),
+        EngagementRuleSpec(K.PAGE_VISIT, 5, "Robot page", url_contains="/robotcellen"),
+    ),
+    disqualifiers=(DisqualifierSpec(DisqualifierKind.STUDENT, "", "Student"),),
+    decay_points=-15,
+    decay_after_days=30,
+)
+
+GOOD_FIT = LeadFacts(
+    email="p@vandermeer.nl", job_title="Hoofd engineering", conversion_action=ConversionAction.DOWNLOAD,
+    company_name="Van der Meer", company_domain="vandermeer.nl", employees=120, sector="machinery",
+)
+
+
+def act(kind, days_ago=1, url="", title=""):
+    return SimpleNamespace(kind=kind, occurred_at=NOW - timedelta(days=days_ago), url=url, title=title)
+
+
+def result_for(facts=GOOD_FIT, activities=(), policy=POLICY, now=NOW):
+    return score(policy, facts, summarize(policy, activities, now=now), now=now)
+
+
+def points(result, kind):
+    return [(line["label"], line["points"]) for line in result.explanation if line["kind"] == kind]
+
+
+@pytest.mark.parametrize(
+    "attribute, operator, value, facts, fires",
+    [
+        (Attribute.SECTOR, Operator.IN, "food, machinery", {"sector": "machinery"}, True),
+        (Attribute.SECTOR, Operator.NOT_IN, "food, machinery", {"sector": "machinery"}, False),
+        (Attribute.SECTOR, Operator.EQUALS, "Machinery", {"sector": "machinery"}, True),
+        (Attribute.SECTOR, Operator.NOT_EQUALS, "food", {"sector": "machinery"}, True),
+        (Attribute.EMPLOYEES, Operator.AT_LEAST, "50", {"employees": 50}, True),
+        (Attribute.EMPLOYEES, Operator.AT_LEAST, "50", {"employees": 49}, False),
+        (Attribute.EMPLOYEES, Operator.AT_MOST, "10", {"employees": 9}, True),
+        (Attribute.EMPLOYEES, Operator.AT_LEAST, "50", {"employees": None}, False),
+        (Attribute.JOB_TITLE, Operator.CONTAINS_ANY, "directeur, ceo", {"job_title": "Technisch Directeur"}, True),
+        (Attribute.JOB_TITLE, Operator.CONTAINS_ANY, "directeur, ceo", {"job_title": "Inkoper"}, False),
+        (Attribute.COUNTRY, Operator.IN, "nl, be", {"country": "BE"}, True),
+        (Attribute.REGION, Operator.EQUALS, "limburg", {"region": "Limburg"}, True),
+        (Attribute.EMAIL_DOMAIN_TYPE, Operator.EQUALS, "personal", {"email": "jan@gmail.com"}, True),
+        (Attribute.EMAIL_DOMAIN_TYPE, Operator.EQUALS, "business", {"email": "jan@gmail.com"}, False),
+        (Attribute.EMAIL_DOMAIN, Operator.CONTAINS_ANY, ".de", {"email": "jan@firma.de"}, True),
+        (Attribute.EXISTING_CUSTOMER, Operator.IS_TRUE, "", {"is_customer": True}, True),
+        (Attribute.EXISTING_CUSTOMER, Operator.IS_FALSE, "", {"is_customer": True}, False),
+        (Attribute.COMPETITOR, Operator.IS_TRUE, "", {"is_competitor": False}, False),
+        (Attribute.CHANNEL, Operator.IN, "google_ads, referral", {"channel": "referral"}, True),
+        (Attribute.PRODUCT_INTEREST, Operator.CONTAINS_ANY, "robot", {"product_interest": "Robotcellen"}, True),
+    ],
+)
+def test_every_fit_rule_kind(attribute, operator, value, facts, fires):
+    rule = FitRuleSpec(attribute, operator, value, 10, "rule")
+    assert fit_rule_fires(rule, LeadFacts(**facts)) is fires
+
+
+def test_fit_adds_the_points_of_the_rules_that_fire_negative_ones_too():
+    facts = LeadFacts(email="jan@hotmail.com", job_title="Directeur", employees=20, sector="food")
+    result = result_for(facts)
+    assert result.fit_score == 25 + 20 - 30
+    assert points(result, "fit") == [("Decision maker", 25), ("Target sector", 20), ("Personal e-mail", -30)]
+
+
+def test_engagement_counts_per_activity_up_to_the_cap_within_the_window():
+    activities = [act(K.PRICING_PAGE, 1), act(K.PRICING_PAGE, 2), act(K.PRICING_PAGE, 3), act(K.PRICING_PAGE, 100)]
+    result = result_for(activities=activities)
+    assert points(result, "engagement") == [("Pricing page ×3", 40)]  # 3 × 20 capped at 40; day 100 is outside
+
+
+def test_a_rule_from_the_nth_time_fires_once_enough_happened():
+    two = [act(K.PAGE_VISIT, 1), act(K.PAGE_VISIT, 2)]
+    assert points(result_for(activities=two), "engagement") == []
+    three = [*two, act(K.PAGE_VISIT, 3), act(K.PAGE_VISIT, 40)]  # the 40-day-old one is outside
+    assert points(result_for(activities=three), "engagement") == [("Repeated visits ×3", 15)]
+
+
+def test_engagement_rules_can_match_content_and_url():
+    activities = [
+        act(K.DOWNLOAD, title="Whitepaper: OEE verhogen"),
+        act(K.DOWNLOAD, title="Brochure Robotcellen"),
+        act(K.PAGE_VISIT, url="https://x.example/producten/Robotcellen"),
+    ]
+    assert points(result_for(activities=activities), "engagement") == [("OEE whitepaper", 10), ("Robot page", 5)]
+
+
+def test_activities_after_now_do_not_count():
+    assert result_for(activities=[act(K.DEMO_REQUEST, days_ago=-1)]).engagement_score == 0
+
+
+def test_without_activities_the_quiet_period_counts_from_arrival():
+    arrived = lambda days: LeadFacts(**{**GOOD_FIT.__dict__, "arrived_at": NOW - timedelta(days=days)})
+    assert result_for(arrived(29)).engagement_score == 0
+    assert result_for(arrived(31)).engagement_score == -15
+    assert result_for(GOOD_FIT).engagement_score == 0  # arrival unknown: no decay
+
+
+def test_decay_after_the_quiet_period():
+    recent = result_for(activities=[act(K.DEMO_REQUEST, 29)])
+    assert recent.engagement_score == 30 and points(recent, "decay") == []
+    quiet = result_for(activities=[act(K.DEMO_REQUEST, 30)])
+    assert quiet.engagement_score == 15
+    assert points(quiet, "decay") == [("No activity for 30 days", -15)]
+
+
+def test_intent_tier_comes_from_the_policys_mapping_and_a_demo_request_lifts_it():
+    newsletter = LeadFacts(conversion_action=ConversionAction.NEWSLETTER)
+    assert result_for(newsletter).intent_tier == IntentTier.LOW
+    assert result_for(newsletter, [act(K.DEMO_REQUEST)]).intent_tier == IntentTier.HIGH
+    remapped = replace(POLICY, **{"intent_tiers": {**POLICY.intent_tiers, ConversionAction.NEWSLETTER: IntentTier.MID}})
+    assert result_for(newsletter, policy=remapped).intent_tier == IntentTier.MID
+
+
+def test_mid_intent_needs_both_thresholds():
+    fit_60 = GOOD_FIT  # 25 + 20 + 15
+    two_pricing = [act(K.PRICING_PAGE, 1), act(K.PRICING_PAGE, 2)]
+    assert result_for(fit_60, two_pricing).qualifies  # engagement 40
+    assert result_for(fit_60, two_pricing).threshold_summary == "fit 60 ≥ 40, engagement 40 ≥ 30"
+    assert not result_for(fit_60, [act(K.PRICING_PAGE)]).qualifies  # engagement 20 < 30
+    weak_fit = LeadFacts(job_title="Inkoper", sector="machinery", employees=10)  # fit 20
+    assert not result_for(weak_fit, two_pricing).qualifies
+
+
+def test_high_intent_qualifies_on_fit_alone_and_low_intent_never():
+    quote = LeadFacts(**{**GOOD_FIT.__dict__, "conversion_action": ConversionAction.QUOTE_REQUEST})
+    assert result_for(quote).qualifies  # no engagement at all
+    newsletter = LeadFacts(**{**GOOD_FIT.__dict__, "conversion_action": ConversionAction.NEWSLETTER})
+    assert not result_for(newsletter, [act(K.PRICING_PAGE)] * 2).qualifies
+
+
+def test_existing_customers_have_their_own_lower_threshold_and_go_to_account_management():
+    customer = LeadFacts(**{**GOOD_FIT.__dict__, "is_customer": True})
+    result = result_for(customer, [act(K.DOWNLOAD, title="OEE")])  # one touchpoint: 10
+    assert result.qualifies and result.for_account_management
+    assert ("Existing customer: for account management", 0) in points(result, "tier")
+    assert not result_for(GOOD_FIT, [act(K.DOWNLOAD, title="OEE")]).qualifies
+
+
+@pytest.mark.parametrize(
+    "disqualifier, facts, fires",
+    [
+        (DisqualifierSpec(DisqualifierKind.PERSONAL_EMAIL, "", "Personal"), {"email": "a@gmail.com"}, True),
+        (DisqualifierSpec(DisqualifierKind.PERSONAL_EMAIL, "", "Personal"), {"email": "a@firma.nl"}, False),
+        (DisqualifierSpec(DisqualifierKind.PERSONAL_EMAIL, "mailinator.com", "Personal"), {"email": "a@gmail.com"}, False),
+        (DisqualifierSpec(DisqualifierKind.PERSONAL_EMAIL, "mailinator.com", "Personal"), {"email": "a@mailinator.com"}, True),
+        (DisqualifierSpec(DisqualifierKind.COMPETITOR, "konings.nl", "Competitor"), {"email": "a@konings.nl"}, True),
+        (DisqualifierSpec(DisqualifierKind.COMPETITOR, "Konings Automation", "Competitor"), {"company_name": "Konings Automation"}, True),
+        (DisqualifierSpec(DisqualifierKind.COMPETITOR, "", "Competitor"), {"is_competitor": True}, True),
+        (DisqualifierSpec(DisqualifierKind.STUDENT, "", "Student"), {"job_title": "Student werktuigbouw"}, True),
+        (DisqualifierSpec(DisqualifierKind.STUDENT, "", "Student"), {"company_name": "Hogeschool Rijnland"}, True),
+        (DisqualifierSpec(DisqualifierKind.STUDENT, "", "Student"), {"sector": "education"}, True),
+        (DisqualifierSpec(DisqualifierKind.STUDENT, "afstudeerder", "Student"), {"job_title": "Afstudeerder"}, True),
+        (DisqualifierSpec(DisqualifierKind.TOO_SMALL, "10", "Too small"), {"employees": 9}, True),
+        (DisqualifierSpec(DisqualifierKind.TOO_SMALL, "10", "Too small"), {"employees": 10}, False),
+        (DisqualifierSpec(DisqualifierKind.TOO_SMALL, "10", "Too small"), {"employees": None}, False),
+        (DisqualifierSpec(DisqualifierKind.SECTOR_OUTSIDE, "food, metal", "Sector"), {"sector": "logistics"}, True),
+        (DisqualifierSpec(DisqualifierKind.SECTOR_OUTSIDE, "food, metal", "Sector"), {"sector": "metal"}, False),
+    ],
+)
+def test_every_disqualifier(disqualifier, facts, fires):
+    policy = replace(POLICY, **{"disqualifiers": (disqualifier,)})
+    result = result_for(LeadFacts(**{**GOOD_FIT.__dict__, **facts}), [act(K.DEMO_REQUEST)], policy=policy)
+    assert (result.disqualifier == disqualifier.reason) is fires
+
+
+def test_a_disqualifier_ends_the_decision_and_explains_itself():
+    student = LeadFacts(**{**GOOD_FIT.__dict__, "job_title": "Stagiair"})
+    result = result_for(student, [act(K.DEMO_REQUEST)])
+    assert (result.fit_score, result.engagement_score, result.qualifies) == (0, 0, False)
+    assert result.explanation[0] == {"kind": "disqualifier", "label": "Student", "points": 0}
+
+
+def test_the_explanation_lists_every_fired_rule_with_its_points_in_order():
+    result = result_for(GOOD_FIT, [act(K.PRICING_PAGE), act(K.DEMO_REQUEST)])
+    assert [(l["kind"], l["label"], l["points"]) for l in result.explanation] == [
+        ("fit", "Decision maker", 25),
+        ("fit", "Target sector", 20),
+        ("fit", "Right size", 15),
+        ("engagement", "Pricing page", 20),
+        ("engagement", "Demo request", 30),
+        ("tier", "High intent: straight to sales on fit alone (fit 60 ≥ 40)", 0),
+    ]
+    assert sum(l["points"] for l in result.explanation if l["kind"] == "fit") == result.fit_score
+
+
+@pytest.mark.parametrize(
+    "stage, qualifies, disqualifier, decision",
+    [
+        (Lead.Stage.NEW, True, "", Decision.QUALIFY),
+        (Lead.Stage.NURTURE, True, "", Decision.QUALIFY),
+        (Lead.Stage.NEW, False, "", Decision.NURTURE),
+        (Lead.Stage.NURTURE, False, "", Decision.KEEP),
+        (Lead.Stage.NEW, False, "Student", Decision.DISQUALIFY),
+        (Lead.Stage.MQL, False, "Student", Decision.DISQUALIFY),
+        (Lead.Stage.MQL, False, "", Decision.KEEP),
+        (Lead.Stage.SAL, False, "Student", Decision.KEEP),
+        (Lead.Stage.SQL, False, "Student", Decision.KEEP),
+        (Lead.Stage.OPPORTUNITY, True, "", Decision.KEEP),
+        (Lead.Stage.LOST, True, "", Decision.KEEP),
+        (Lead.Stage.DISQUALIFIED, True, "", Decision.KEEP),
+    ],
+)
+def test_decide_never_moves_a_lead_sales_accepted(stage, qualifies, disqualifier, decision):
+    result = result_for()
+    result = type(result)(**{**result.__dict__, "qualifies": qualifies, "disqualifier": disqualifier})
+    assert decide(result, stage) == decision
+
+
+def test_summary_from_counts_gives_the_same_score_as_from_activities():
+    activities = [act(K.PRICING_PAGE, 1), act(K.PAGE_VISIT, 2), act(K.PAGE_VISIT, 3), act(K.PAGE_VISIT, 4)]
+    summary = ActivitySummary((1, 0, 3, 0, 0), NOW - timedelta(days=1), False)
+    assert score(POLICY, GOOD_FIT, summary, now=NOW) == result_for(GOOD_FIT, activities)
+
+
+@pytest.mark.parametrize(
+    "attribute, operator, value, field, message",
+    [
+        ("size", Operator.AT_LEAST, "5", "attribute", "Unknown attribute “size”."),
+        (Attribute.EMPLOYEES, "between", "5", "operator", "Unknown operator “between”."),
+        (Attribute.EMPLOYEES, Operator.AT_LEAST, "fifty", "value", "“fifty” is not a whole number."),
+        (Attribute.EMPLOYEES, Operator.CONTAINS_ANY, "5", "operator", "“contains one of the words” does not work with Employees."),
+        (Attribute.SECTOR, Operator.IN, "food, bakery", "value", "Unknown value(s): bakery."),
+        (Attribute.SECTOR, Operator.IN, " ", "value", "Give a value for this rule."),
+    ],
+)
+def test_bad_rules_are_refused_naming_the_field(attribute, operator, value, field, message):
+    errors = rule_value_errors(attribute, operator, value)
+    assert list(errors) == [field]
+    assert errors[field].startswith(message)
+
+
+def test_high_intent_gone_quiet_needs_engagement_too():
+    quote = LeadFacts(**{**GOOD_FIT.__dict__, "conversion_action": ConversionAction.QUOTE_REQUEST, "arrived_at": NOW - timedelta(days=60)})
+    result = result_for(quote, [act(K.PRICING_PAGE, 45)])
+    assert not result.qualifies  # engagement 20 − 15 decay
+    assert ("High intent: request gone quiet: needs engagement too (fit 60 ≥ 40, engagement 5 < 30)", 0) in points(result, "tier")
+
+
+def test_a_recycled_lead_requalifies_only_after_something_new():
+    result = result_for(GOOD_FIT, [act(K.PRICING_PAGE, 3), act(K.PRICING_PAGE, 2)])
+    assert result.qualifies
+    sent_back = NOW - timedelta(days=1)
+    assert decide(result, Lead.Stage.NURTURE, recycled_at=sent_back) == Decision.KEEP
+    assert decide(result, Lead.Stage.NURTURE, recycled_at=NOW - timedelta(days=2, hours=1)) == Decision.QUALIFY

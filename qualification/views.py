@@ -1,0 +1,230 @@
+"""The definition of a good lead, for everyone to read and for marketing to refine."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from leads.models import ConversionAction, IntentTier, Lead
+from leads.roles import Role, has_role
+from qualification import analysis, bulk
+from qualification.forms import DisqualifierFormSet, EngagementRuleFormSet, FitRuleFormSet
+from qualification.forms import PeriodForm, PolicyForm, SignForm
+from qualification.models import QualificationPolicy, SignOff, next_version
+
+READERS = tuple(Role.values)
+EDITORS = (Role.MARKETING, Role.REVOPS_ADMIN)
+ANALYSTS = (Role.MARKETING, Role.REVOPS_ADMIN, Role.SALES_MANAGER)
+
+
+def require_role(user, roles) -> None:
+    if not has_role(user, *roles):
+        raise PermissionDenied
+
+
+def get_policy(version: int) -> QualificationPolicy:
+    return get_object_or_404(
+        QualificationPolicy.objects.with_rules().prefetch_related("signoffs__signed_by"),
+        version=version,
+    )
+
+
+def get_draft(user, version: int) -> QualificationPolicy:
+    require_role(user, EDITORS)
+    policy = get_policy(version)
+    if not policy.is_draft:
+        raise PermissionDenied  # active and retired versions are history: copy, don't edit
+    return policy
+
+
+def policy_index(request):
+    """The active policy, or the newest version while none is active."""
+    require_role(request.user, READERS)
+    policy = QualificationPolicy.objects.active() or QualificationPolicy.objects.first()
+    if policy is None:
+        return render(request, "qualification/empty.html", {"can_edit": has_role(request.user, *EDITORS)})
+    return policy_detail(request, policy.version)
+
+
+def policy_detail(request, version: int):
+    require_role(request.user, READERS)
+    policy = get_policy(version)
+    user = request.user
+    can_edit = has_role(user, *EDITORS)
+    return render(
+        request,
+        "qualification/policy_detail.html",
+        {
+            "policy": policy,
+            "versions": QualificationPolicy.objects.all(),
+            "tier_rows": [
+                (ConversionAction(action).label, IntentTier(tier))
+                for action, tier in policy.snapshot().intent_tiers.items()
+            ],
+            "marketing_signoff": policy.signoff_for(SignOff.Role.MARKETING),
+            "sales_signoff": policy.signoff_for(SignOff.Role.SALES_MANAGER),
+            "can_edit": can_edit and policy.is_draft,
+            "can_copy": can_edit,
+            "can_analyse": has_role(user, *ANALYSTS),
+            "sign_form": SignForm(user=user) if policy.is_draft else None,
+            "activation_problems": policy.activation_problems() if policy.is_draft else [],
+        },
+    )
+
+
+@require_POST
+def draft_create(request):
+    """A new draft: a copy of the active policy (or of the version given), to edit."""
+    require_role(request.user, EDITORS)
+    source_version = request.POST.get("from")
+    if source_version and source_version.isdigit():
+        source = get_policy(int(source_version))
+    else:
+        source = QualificationPolicy.objects.with_rules().active()
+    if source is None:
+        draft = QualificationPolicy.objects.create(
+            version=next_version(),
+            created_by=request.user,
+        )
+    else:
+        draft = source.copy_as_draft(by=request.user)
+    messages.success(request, _("Draft v%(version)s created.") % {"version": draft.version})
+    return redirect("qualification:edit", version=draft.version)
+
+
+def policy_edit(request, version: int):
+    policy = get_draft(request.user, version)
+    data = request.POST if request.method == "POST" else None
+    form = PolicyForm(data, instance=policy)
+    formsets = {
+        "fit": FitRuleFormSet(data, instance=policy, prefix="fit"),
+        "engagement": EngagementRuleFormSet(data, instance=policy, prefix="engagement"),
+        "disqualifiers": DisqualifierFormSet(data, instance=policy, prefix="disqualifiers"),
+    }
+    if data is not None:
+        if form.is_valid() and all(formset.is_valid() for formset in formsets.values()):
+            with transaction.atomic():
+                form.save()
+                for formset in formsets.values():
+                    formset.save()
+                policy.draft_changed()
+            messages.success(request, _("Draft saved. Earlier sign-offs were withdrawn."))
+            return redirect("qualification:detail", version=policy.version)
+        messages.error(request, _("The draft was not saved: correct the fields marked below."))
+    return render(
+        request,
+        "qualification/policy_edit.html",
+        {"policy": policy, "form": form, "formsets": formsets},
+        status=400 if data is not None else 200,
+    )
+
+
+@require_POST
+def draft_delete(request, version: int):
+    policy = get_draft(request.user, version)
+    policy.delete()
+    messages.success(request, _("Draft v%(version)s discarded.") % {"version": version})
+    return redirect("qualification:index")
+
+
+@require_POST
+def policy_sign(request, version: int):
+    policy = get_policy(version)
+    form = SignForm(request.POST, user=request.user)
+    if not form.fields["role"].choices:
+        raise PermissionDenied  # only marketing and sales managers sign
+    if form.is_valid():
+        try:
+            policy.sign(request.user, role=form.cleaned_data["role"], now=timezone.now())
+            messages.success(request, _("Signed."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, _("Choose the role you sign for."))
+    return redirect("qualification:detail", version=version)
+
+
+@require_POST
+def policy_activate(request, version: int):
+    require_role(request.user, EDITORS)
+    policy = get_policy(version)
+    try:
+        stats = bulk.activate(policy, now=timezone.now())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("qualification:detail", version=version)
+    messages.success(
+        request,
+        _(
+            "Policy v%(version)s is active. %(scored)s open leads re-scored: %(mql)s became MQL, "
+            "%(disqualified)s disqualified, %(nurture)s to nurture."
+        )
+        % {
+            "version": policy.version,
+            "scored": stats.scored,
+            "mql": stats.qualified,
+            "disqualified": stats.disqualified,
+            "nurture": stats.nurtured,
+        },
+    )
+    return redirect("qualification:detail", version=version)
+
+
+def policy_simulate(request, version: int):
+    require_role(request.user, ANALYSTS)
+    policy = get_policy(version)
+    period = PeriodForm(request.GET or None)
+    days = period.cleaned_data["days"] if period.is_valid() else 90
+    active = QualificationPolicy.objects.with_rules().active()
+    compare_with = active if active and active.pk != policy.pk else None
+    simulation = analysis.simulate(
+        policy.snapshot(),
+        compare_with.snapshot() if compare_with else None,
+        days=days,
+        now=timezone.now(),
+    )
+    return render(
+        request,
+        "qualification/simulate.html",
+        {"policy": policy, "active": compare_with, "simulation": simulation, "period": period},
+        status=400 if request.GET and not period.is_valid() else 200,
+    )
+
+
+def calibration(request):
+    require_role(request.user, ANALYSTS)
+    policy = QualificationPolicy.objects.with_rules().active()
+    period = PeriodForm(request.GET or None, initial={"days": 180})
+    days = period.cleaned_data["days"] if period.is_valid() else 180
+    result = analysis.calibrate(policy.snapshot(), days=days, now=timezone.now()) if policy else None
+    return render(
+        request,
+        "qualification/calibration.html",
+        {
+            "policy": policy,
+            "calibration": result,
+            "period": period,
+            "band_tables": [
+                (_("By fit score"), result.fit_bands),
+                (_("By engagement score"), result.engagement_bands),
+            ]
+            if result
+            else [],
+        },
+        status=400 if request.GET and not period.is_valid() else 200,
+    )
+
+
+def lead_score(request, pk: int):
+    """Why this lead has its score and stage ("why is this an MQL?")."""
+    lead = get_object_or_404(Lead.objects.with_company(), pk=pk)
+    user = request.user
+    if not (has_role(user, *ANALYSTS) or (has_role(user, Role.SALES_REP) and lead.owner_id == user.pk)):
+        raise PermissionDenied
+    decision = (
+        lead.stage_changes.filter(rule__startswith="qualification policy").order_by("-changed_at", "-id").first()
+    )
+    return render(request, "qualification/lead_score.html", {"lead": lead, "decision": decision})
