@@ -23,6 +23,7 @@ urlpatterns = [
     # The language can be chosen on the login page already.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    path("api/", include("revops.api")),
 ]
 
 admin.site.site_header = "Handoff"
