@@ -75,11 +75,18 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(cls, **fields) -> tuple["ApiToken", str]:
-        """A new token and its plain text, which is never stored and never shown again."""
-        key_id = secrets.token_hex(4)
+        """A new, saved token and its plain text, which is never stored and never shown again."""
+        token = cls(**fields)
+        plain = token.generate_secret()
+        token.save()
+        return token, plain
+
+    def generate_secret(self) -> str:
+        """Give an unsaved token its key id and secret; returns the plain text."""
+        self.key_id = secrets.token_hex(4)
         secret = secrets.token_urlsafe(32)
-        token = cls.objects.create(key_id=key_id, secret_hash=hash_secret(secret), **fields)
-        return token, f"{TOKEN_PREFIX}_{key_id}_{secret}"
+        self.secret_hash = hash_secret(secret)
+        return f"{TOKEN_PREFIX}_{self.key_id}_{secret}"
 
     @staticmethod
     def split(plain: str) -> tuple[str, str] | None:

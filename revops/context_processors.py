@@ -10,6 +10,8 @@ ALL_ROLES = tuple(Role.values)
 # (URL name, label, roles that see it)
 NAVIGATION = [
     ("home", _("Overview"), ALL_ROLES),
+    ("integrations:import", _("Import"), (Role.REVOPS_ADMIN,)),
+    ("api:docs", _("API"), (Role.REVOPS_ADMIN,)),
 ]
 
 

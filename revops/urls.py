@@ -24,6 +24,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("api/", include("revops.api")),
+    path("import/", include("integrations.urls")),
 ]
 
 admin.site.site_header = "Handoff"
