@@ -4,13 +4,15 @@ publishes these lives in revops/api.py."""
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import RequestDataTooBig
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from integrations import ingest, serializers
@@ -22,10 +24,16 @@ from integrations.authentication import (
     TokenRateThrottle,
 )
 from integrations.models import ApiToken
-from integrations.parsers import LimitedJSONParser
+from integrations.parsers import RequestTooLarge, SafeJSONParser
 from integrations.typeform import TypeformWebhookSerializer
 from leads.models import Channel, Lead
 from leads.roles import Role, roles_of
+
+class RateLimited(Throttled):
+    default_detail = _("This API token sent more requests this minute than it may.")
+    extra_detail_singular = _("Try again in {wait} second.")
+    extra_detail_plural = _("Try again in {wait} seconds.")
+
 
 # Browser users (session) post under this source system; tokens under their own.
 BROWSER_SOURCE_SYSTEM = "api"
@@ -34,7 +42,15 @@ BROWSER_SOURCE_SYSTEM = "api"
 class IntegrationViewSet(viewsets.GenericViewSet):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     throttle_classes = [TokenRateThrottle]
-    parser_classes = [LimitedJSONParser]
+    parser_classes = [SafeJSONParser]
+
+    def handle_exception(self, exc):
+        if isinstance(exc, RequestDataTooBig):
+            exc = RequestTooLarge()
+        return super().handle_exception(exc)
+
+    def throttled(self, request, wait):
+        raise RateLimited(wait)
 
     def source_system(self) -> str:
         token = self.request.auth
@@ -69,11 +85,18 @@ def visible_leads(request):
     return leads
 
 
+class LeadPagination(PageNumberPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
 class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IntegrationViewSet):
     """Leads: send them (create or update by external id), list them, read their history."""
 
     serializer_class = serializers.LeadSerializer
     filterset_class = LeadFilter
+    pagination_class = LeadPagination
 
     def get_queryset(self):
         return visible_leads(self.request)

@@ -173,10 +173,6 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
-# Largest request body the integration API reads (a batch of 1,000 activities with form
-# answers fits comfortably); larger ones get 413.
-API_MAX_REQUEST_BYTES = env_int("API_MAX_REQUEST_BYTES", default=4_000_000)
-
 SPECTACULAR_SETTINGS = {
     "TITLE": "Handoff API",
     "DESCRIPTION": (

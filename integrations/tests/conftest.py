@@ -19,16 +19,21 @@ def read_token(revops_admin):
     return issue_token(revops_admin, name="BI", source_system="bi", can_ingest=False, can_read=True)
 
 
+def english_client() -> APIClient:
+    """Integrations read the API's messages in English (Accept-Language); people get Dutch."""
+    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
+
+
 @pytest.fixture
 def api(ingest_token):
     """A client of the HubSpot integration: ingest scope."""
-    client = APIClient()
+    client = english_client()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {ingest_token[1]}")
     return client
 
 
 @pytest.fixture
 def reader(read_token):
-    client = APIClient()
+    client = english_client()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {read_token[1]}")
     return client
