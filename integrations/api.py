@@ -97,6 +97,8 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IntegrationV
     serializer_class = serializers.LeadSerializer
     filterset_class = LeadFilter
     pagination_class = LeadPagination
+    # Ids beyond a bigint are no lead; refusing them at the URL keeps them out of the query.
+    lookup_value_regex = r"[0-9]{1,18}"
 
     def get_queryset(self):
         return visible_leads(self.request)

@@ -72,8 +72,9 @@ class Command(BaseCommand):
         elif dry_run and (skip_bad_rows or not report.error_count):
             self.stdout.write(f"Dry run, nothing written. Would import: {summary}")
         else:
+            errors = "1 error" if report.error_count == 1 else f"{report.error_count} errors"
             raise CommandError(
-                f"{report.error_count} errors; nothing was written. Fix the rows, or import the "
+                f"{errors}; nothing was written. Fix the rows, or import the "
                 "good ones with --skip-bad-rows."
             )
 
