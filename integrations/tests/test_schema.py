@@ -3,7 +3,9 @@ that sends generated valid and invalid requests to every operation and finds no 
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
@@ -31,7 +33,18 @@ def test_the_schema_is_served_to_token_holders(reader):
 
 
 @pytest.fixture
-def schema_and_token(revops_admin):
+def keep_test_connection():
+    """Like Django's test client: a request must not close the test's database connection
+    (and with it the test's transaction)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def schema_and_token(revops_admin, keep_test_connection):
     _token, plain = issue_token(
         revops_admin, can_ingest=True, can_read=True, requests_per_minute=1_000_000
     )
