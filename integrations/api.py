@@ -7,7 +7,7 @@ import django_filters
 from django.core.exceptions import RequestDataTooBig
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
@@ -91,6 +91,10 @@ class LeadPagination(PageNumberPagination):
     max_page_size = 1000
 
 
+@extend_schema_view(
+    list=extend_schema(summary=_("List leads, filtered and paginated")),
+    retrieve=extend_schema(summary=_("One lead")),
+)
 class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IntegrationViewSet):
     """Leads: send them (create or update by external id), list them, read their history."""
 
