@@ -8,7 +8,7 @@ from integrations.models import ApiToken
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "source_system", "key_id", "scope_list", "requests_per_minute", "created_at", "last_used_at", "is_active"]
+    list_display = ["name", "source_system", "scope_list", "last_used_at", "is_active", "created_at", "key_id"]
     list_filter = ["can_ingest", "can_read", "revoked_at"]
     search_fields = ["name", "source_system", "key_id"]
     actions = ["revoke"]

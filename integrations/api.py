@@ -3,7 +3,10 @@ publishes these lives in revops/api.py."""
 
 from __future__ import annotations
 
+from datetime import timezone as dt_timezone
+
 import django_filters
+from django import forms
 from django.core.exceptions import RequestDataTooBig
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -57,13 +60,31 @@ class IntegrationViewSet(viewsets.GenericViewSet):
         return token.source_system if isinstance(token, ApiToken) else BROWSER_SOURCE_SYSTEM
 
 
+class MomentField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 moment, in UTC: PostgreSQL refuses offsets beyond ±15:59 that Python
+    accepts."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(dt_timezone.utc)
+        except OverflowError:
+            raise forms.ValidationError(_("This moment is out of range."), code="overflow")
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = MomentField
+
+
 class LeadFilter(django_filters.FilterSet):
     stage = django_filters.MultipleChoiceFilter(choices=Lead.Stage.choices)
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
     owner = django_filters.CharFilter(
         field_name="owner__username", help_text=_("The owner's username.")
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = MomentFilter(
         field_name="updated_at", lookup_expr="gte", help_text=_("ISO 8601, e.g. 2026-11-01T00:00:00Z.")
     )
     external_id = django_filters.CharFilter()

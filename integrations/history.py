@@ -175,7 +175,9 @@ class RowParser:
             elif value:
                 row.fields[name] = value
         email = cell("email").lower()
-        if email:
+        if len(email) > 254:
+            fail("email", _("At most %(limit)d characters.") % {"limit": 254})
+        elif email:
             try:
                 validate_email(email)
                 row.fields["email"] = email

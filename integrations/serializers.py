@@ -32,7 +32,7 @@ class LeadInSerializer(serializers.Serializer):
     )
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     job_title = serializers.CharField(max_length=150, required=False, allow_blank=True)
     company = CompanyInSerializer(required=False)
@@ -94,7 +94,9 @@ class IsoDateTimeField(serializers.DateTimeField):
             except ValueError:
                 parsed = None
             if parsed is not None and parsed.tzinfo is not None:
-                return parsed
+                # Into our time zone, as DRF does: PostgreSQL refuses offsets beyond ±15:59
+                # that Python accepts, and far-off years can overflow.
+                return self.enforce_timezone(parsed)
         return super().to_internal_value(value)
 
 

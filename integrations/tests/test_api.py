@@ -213,3 +213,14 @@ def test_a_leads_history_lists_stage_changes_and_activities(reader, rep):
 
 def test_an_unknown_lead_has_no_history(reader):
     assert reader.get("/api/leads/999/history/").status_code == 404
+
+
+def test_moments_with_offsets_postgresql_refuses_are_normalised_not_crashed_on(api, reader):
+    send_lead(api)
+    assert reader.get("/api/leads/", {"updated_since": "2016-03-03T17:39:11+19:52"}).status_code == 200
+    assert reader.get("/api/leads/", {"updated_since": "0001-01-01T00:00:00+05:00"}).status_code == 400
+    stored = api.post("/api/activities/", activity(1, occurred_at="2026-03-02T09:00:00+19:52"), format="json")
+    assert stored.status_code == 201
+    assert Activity.objects.get().occurred_at == datetime(2026, 3, 1, 13, 8, tzinfo=timezone.utc)
+    too_early = api.post("/api/activities/", activity(2, occurred_at="0001-01-01T00:00:00+05:00"), format="json")
+    assert too_early.status_code == 400

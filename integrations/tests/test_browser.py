@@ -66,3 +66,19 @@ def test_an_admin_imports_history_after_a_dry_run(page, live_server, log_in, rev
     screenshot("import-done")
     assert sorted(Lead.objects.values_list("external_id", flat=True)) == ["A1", "A2"]
     assert violations == []
+
+
+def test_an_admin_creates_a_token_and_sees_it_once(page, live_server, log_in, revops_admin, screenshot):
+    violations = watch_csp(page)
+    log_in(revops_admin)
+    page.goto(f"{live_server.url}/admin/integrations/apitoken/add/")
+    page.fill("#id_name", "HubSpot")
+    page.fill("#id_source_system", "hubspot")
+    page.click("input[name=_save]")
+    token = page.locator("#plain-token").input_value()
+    assert token.startswith("hf_")
+    screenshot("token-issued")
+    page.goto(f"{live_server.url}/admin/integrations/apitoken/")
+    assert token not in page.content()
+    screenshot("token-list")
+    assert violations == []

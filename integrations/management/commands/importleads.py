@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 from tqdm import tqdm
 
 from integrations.history import COLUMNS, MappingError, parse_column_map, parse_value_map
@@ -32,7 +32,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--source", default="import", help='The source system the external ids belong to (default "import").')
 
-    def handle(self, *args, file, dry_run, skip_bad_rows, map, map_value, source, verbosity, **options):
+    def handle(self, *args, **options):
+        # Like the other commands, this one speaks English, row errors included.
+        with translation.override("en"):
+            self.import_file(**options)
+
+    def import_file(self, *, file, dry_run, skip_bad_rows, map, map_value, source, verbosity, **options):
         try:
             column_map, value_map = parse_column_map(map), parse_value_map(map_value)
         except MappingError as error:
