@@ -6,13 +6,15 @@ for now; a bad parameter gives 400 with a message per field.
 """
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard import metrics
-from dashboard.filters import form_for_query
+from dashboard.filters import Customer, Mode, form_for_query
 from dashboard.views import may_read_dashboard
 
 
@@ -115,9 +117,27 @@ class ReadsDashboard(BasePermission):
         return may_read_dashboard(request.user)
 
 
+FILTER_PARAMETERS = [
+    OpenApiParameter("mode", OpenApiTypes.STR, enum=Mode.values, description="Cohort (default) or activity."),
+    OpenApiParameter("start", OpenApiTypes.DATE, description="First day of the period (default: 90 days ago)."),
+    OpenApiParameter("end", OpenApiTypes.DATE, description="Last day of the period (default: today)."),
+    OpenApiParameter("channel", OpenApiTypes.STR),
+    OpenApiParameter("campaign", OpenApiTypes.STR),
+    OpenApiParameter("sector", OpenApiTypes.STR),
+    OpenApiParameter("team", OpenApiTypes.INT),
+    OpenApiParameter("owner", OpenApiTypes.INT),
+    OpenApiParameter("customer", OpenApiTypes.STR, enum=Customer.values),
+]
+
+
 class DashboardFigures(APIView):
     permission_classes = [IsAuthenticated, ReadsDashboard]
 
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses={200: DashboardSerializer, 400: OpenApiTypes.OBJECT},
+        summary="The funnel dashboard's figures",
+    )
     def get(self, request):
         now = timezone.now()
         form = form_for_query(request.query_params, today=timezone.localdate(now))

@@ -186,14 +186,20 @@ class LeadQuerySet(models.QuerySet):
     def with_company(self):
         return self.select_related("company", "owner", "team")
 
-    def upsert(self, *, source_system: str, external_id: str, **fields) -> tuple["Lead", bool]:
+    def upsert(
+        self, *, source_system: str, external_id: str, create_only: dict | None = None, **fields
+    ) -> tuple["Lead", bool]:
         """Create the lead, or update the one already received from the same source system
-        under the same id. Returns (lead, created). Safe when two requests race: the unique
-        constraint decides, and the loser updates the winner's row."""
+        under the same id. Returns (lead, created). `create_only` fields (first touch, arrival
+        time) are set on a new lead and never overwritten. Safe when two requests race: the
+        unique constraint decides, and the loser updates the winner's row."""
         if not source_system or not external_id:
             raise ValueError("An upsert needs both source_system and external_id.")
         return self.update_or_create(
-            source_system=source_system, external_id=external_id, defaults=fields
+            source_system=source_system,
+            external_id=external_id,
+            defaults=fields,
+            create_defaults={**(create_only or {}), **fields},
         )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -127,10 +127,17 @@ def rescore_leads(
     move: bool = True,
     chunk_size: int = 20_000,
     progress: Callable[[int], None] | None = None,
+    lead_ids: Iterable[int] | None = None,
+    triggers: dict[int, Activity] | None = None,
 ) -> RescoreStats:
-    """Score every open lead (or every lead), store the scores, and — with `move` — move the
-    leads whose stage the score changes. Returns what happened."""
+    """Score every open lead (or every lead, or only `lead_ids`), store the scores, and — with
+    `move` — move the leads whose stage the score changes. `triggers` names, per lead, the
+    activity that just arrived: the "why now" of a lead it tips into MQL. Returns what
+    happened."""
     leads = Lead.objects.open() if open_only else Lead.objects.all()
+    if lead_ids is not None:
+        lead_ids = sorted(set(lead_ids))
+        leads = leads.filter(id__in=lead_ids)
     no_activities = ActivitySummary((0,) * len(policy.engagement_rules), None, False)
     stats = RescoreStats()
     last_id = 0
@@ -146,6 +153,8 @@ def rescore_leads(
                 break
             first_id, last_id = rows[0][0], rows[-1][0]
             activities = Activity.objects.filter(lead_id__gte=first_id, lead_id__lte=last_id)
+            if lead_ids is not None:
+                activities = activities.filter(lead_id__in=[row[0] for row in rows])
             if open_only:
                 activities = activities.filter(lead__stage__in=Lead.OPEN_STAGES)
             summaries = activity_summaries(policy, activities, now=now)
@@ -162,7 +171,7 @@ def rescore_leads(
                     decision = decide(result, stage, recycled_at=recycled_at(stage, changed_at, stamps))
                     if decision != Decision.KEEP:
                         moves[decision].append((row[0], stage, result))
-                stats.qualified += qualify_each(moves[Decision.QUALIFY], policy=policy, now=now)
+                stats.qualified += qualify_each(moves[Decision.QUALIFY], policy=policy, now=now, triggers=triggers)
                 stats.nurtured += move_many(moves[Decision.NURTURE], Lead.Stage.NURTURE, policy=policy, now=now)
                 stats.disqualified += move_many(moves[Decision.DISQUALIFY], Lead.Stage.DISQUALIFIED, policy=policy, now=now)
                 stats.moving_seconds += time.perf_counter() - started
@@ -172,7 +181,13 @@ def rescore_leads(
     return stats
 
 
-def qualify_each(moves: list[tuple[int, str, ScoreResult]], *, policy: PolicySnapshot, now: datetime) -> int:
+def qualify_each(
+    moves: list[tuple[int, str, ScoreResult]],
+    *,
+    policy: PolicySnapshot,
+    now: datetime,
+    triggers: dict[int, Activity] | None = None,
+) -> int:
     """Leads that became MQL go one by one through `decisions.qualify()`: the hand-over to
     sales is per lead. They are locked in one query and judged again against the locked
     stage, so a lead sales accepted a moment ago stays where it is."""
@@ -187,7 +202,7 @@ def qualify_each(moves: list[tuple[int, str, ScoreResult]], *, policy: PolicySna
         result = results[lead.pk]
         recycled = recycled_at(lead.stage, lead.stage_changed_at, [getattr(lead, s) for s in SALES_STAMPS])
         if decide(result, lead.stage, recycled_at=recycled) == Decision.QUALIFY:
-            decisions.qualify(lead, result, policy=policy, now=now)
+            decisions.qualify(lead, result, policy=policy, now=now, trigger=(triggers or {}).get(lead.pk))
             moved += 1
     return moved
 

@@ -15,6 +15,8 @@ NAVIGATION = [
     ("qualification:index", _("Lead definition"), ALL_ROLES),
     ("handoff:dry_run", _("Routing"), (Role.SALES_MANAGER, Role.REVOPS_ADMIN, Role.MARKETING)),
     ("handoff:me", _("My notifications"), (Role.SALES_REP, Role.SALES_MANAGER)),
+    ("integrations:import", _("Import"), (Role.REVOPS_ADMIN,)),
+    ("api:docs", _("API"), (Role.REVOPS_ADMIN,)),
 ]
 
 

@@ -29,6 +29,8 @@ urlpatterns = [
     path("handoff/", include("leads.urls_handoff")),
     path("qualification/", include("qualification.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("revops.api")),
+    path("import/", include("integrations.urls")),
 ]
 
 admin.site.site_header = "Handoff"

@@ -1,0 +1,52 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from integrations.history import COLUMNS, MappingError, parse_column_map, parse_value_map
+
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+
+
+def lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class HistoryImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"), help_text=_("UTF-8, separated by commas or semicolons, with a header row."))
+    source_system = forms.SlugField(
+        label=_("Source system"),
+        max_length=50,
+        initial="import",
+        help_text=_("The system the external ids come from, e.g. salesforce. Importing again under the same name updates those leads."),
+    )
+    column_map = forms.CharField(
+        label=_("Column mapping"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Lead ID=external_id\nAangemaakt=created_at"}),
+        help_text=_("One per line: the file's column name = Handoff's field. Fields: %(fields)s.") % {"fields": ", ".join(COLUMNS)},
+    )
+    value_map = forms.CharField(
+        label=_("Value mapping"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "channel: paid_search=google_ads, social=meta"}),
+        help_text=_("One per line, for channel or conversion_action: the field, a colon, then the file's value = Handoff's value, separated by commas."),
+    )
+    dry_run = forms.BooleanField(label=_("Dry run: only report what would happen"), required=False, initial=True)
+    skip_bad_rows = forms.BooleanField(label=_("Skip bad rows and import the good ones"), required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 100 MB; import it with the importleads command."))
+        return upload
+
+    def clean_column_map(self):
+        try:
+            return parse_column_map(lines(self.cleaned_data["column_map"]))
+        except MappingError as error:
+            raise forms.ValidationError(str(error))
+
+    def clean_value_map(self):
+        try:
+            return parse_value_map(lines(self.cleaned_data["value_map"]))
+        except MappingError as error:
+            raise forms.ValidationError(str(error))

@@ -1,0 +1,188 @@
+"""What the API accepts and returns. Validation only: writing goes through integrations.ingest."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from integrations.ingest import MAX_BATCH
+from leads.models import Activity, Channel, Company, ConversionAction, Lead, Sector, StageChange
+
+
+class CompanyInSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    domain = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text=_("Web domain, e.g. acme.nl.")
+    )
+    employees = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False, allow_null=True)
+    sector = serializers.ChoiceField(choices=Sector.choices, required=False, allow_blank=True)
+    country = serializers.CharField(min_length=2, max_length=2, required=False)
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    postcode = serializers.CharField(max_length=12, required=False, allow_blank=True)
+
+
+class LeadInSerializer(serializers.Serializer):
+    """A lead as the sending system knows it. Re-sending the same external id updates the
+    lead: fields left out stay as they are."""
+
+    external_id = serializers.CharField(
+        max_length=200, help_text=_("The lead's id in the sending system.")
+    )
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    job_title = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    company = CompanyInSerializer(required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    campaign = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    conversion_action = serializers.ChoiceField(choices=ConversionAction.choices, required=False)
+    product_interest = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    created_at = serializers.DateTimeField(
+        required=False, help_text=_("When the lead arrived; only used for a new lead.")
+    )
+
+
+class CompanyOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Company
+        fields = ["id", "name", "domain", "sector", "employees", "country", "region"]
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    company = CompanyOutSerializer(read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id", "source_system", "external_id", "first_name", "last_name", "email", "phone",
+            "job_title", "company", "channel", "campaign", "conversion_action",
+            "product_interest", "owner", "stage", "stage_changed_at", "created_at",
+            "updated_at", "mql_at", "sal_at", "sql_at", "opportunity_at", "won_at", "lost_at",
+            "disqualified_at", "fit_score", "engagement_score", "intent_tier", "respond_by",
+            "deal_value",
+        ]
+        read_only_fields = fields
+
+
+class KnownURLField(serializers.URLField):
+    """Activities repeat the same few hundred page URLs; Django's URL validator is the most
+    expensive check of a batch, so URLs found valid once are remembered."""
+
+    valid_urls: set[str] = set()
+
+    def run_validators(self, value):
+        if value in self.valid_urls:
+            return
+        super().run_validators(value)
+        if len(self.valid_urls) > 20_000:
+            self.valid_urls.clear()
+        self.valid_urls.add(value)
+
+
+class IsoDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an offset is read by Python's own parser (five times faster); anything
+    else takes DRF's usual road, with its error messages."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.tzinfo is not None:
+                # Into our time zone, as DRF does: PostgreSQL refuses offsets beyond ±15:59
+                # that Python accepts, and far-off years can overflow.
+                return self.enforce_timezone(parsed)
+        return super().to_internal_value(value)
+
+
+class ActivityInSerializer(serializers.Serializer):
+    lead = serializers.CharField(
+        max_length=200, help_text=_("The external id of the lead, as sent to /api/leads/.")
+    )
+    external_id = serializers.CharField(
+        max_length=200,
+        help_text=_("The event's id in the sending system; an id already received is ignored."),
+    )
+    kind = serializers.ChoiceField(choices=Activity.Kind.choices)
+    occurred_at = IsoDateTimeField()
+    url = KnownURLField(max_length=500, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    data = serializers.DictField(required=False, help_text=_("For a form: its answers."))
+
+    def validate_data(self, value: dict) -> dict:
+        if contains_nul(value):
+            raise serializers.ValidationError(_("Text may not contain NUL characters."))
+        return value
+
+
+def contains_nul(value) -> bool:
+    """PostgreSQL refuses NUL characters in text and JSON."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(contains_nul(v) for v in value)
+    return False
+
+
+def validate_batch(data) -> tuple[dict[int, dict], dict[int, dict]]:
+    """Validate a batch of activities item by item: (valid items, errors), both keyed by the
+    item's index in the request."""
+    if not isinstance(data, list):
+        raise serializers.ValidationError({"non_field_errors": [_("Send a JSON list of activities.")]})
+    if not 1 <= len(data) <= MAX_BATCH:
+        raise serializers.ValidationError(
+            {"non_field_errors": [_("Send between 1 and %(max)d activities.") % {"max": MAX_BATCH}]}
+        )
+    child = ActivityInSerializer()
+    valid, errors = {}, {}
+    for index, item in enumerate(data):
+        try:
+            valid[index] = child.run_validation(item)
+        except serializers.ValidationError as error:
+            errors[index] = error.detail
+    return valid, errors
+
+
+class IngestResultSerializer(serializers.Serializer):
+    received = serializers.IntegerField()
+    created = serializers.IntegerField()
+    duplicates = serializers.IntegerField(help_text=_("Events already received, skipped."))
+
+
+class ItemErrorSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class BatchErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    items = ItemErrorSerializer(many=True)
+
+
+class ActivityOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Activity
+        fields = ["id", "kind", "occurred_at", "url", "title", "data", "source_system", "external_id"]
+        read_only_fields = fields
+
+
+class StageChangeOutSerializer(serializers.ModelSerializer):
+    changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = StageChange
+        fields = ["from_stage", "to_stage", "changed_at", "changed_by", "rule", "reason"]
+        read_only_fields = fields
+
+
+class LeadHistorySerializer(serializers.Serializer):
+    lead = LeadSerializer()
+    stage_changes = StageChangeOutSerializer(many=True)
+    activities = ActivityOutSerializer(many=True)

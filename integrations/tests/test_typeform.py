@@ -1,0 +1,121 @@
+import copy
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from integrations.typeform import channel_from_utm
+from leads.models import Activity, Company, Lead
+
+from .conftest import english_client, issue_token
+
+SAMPLE = json.loads((Path(__file__).parent / "samples" / "typeform_form_response.json").read_text())
+URL = "/api/webhooks/typeform/"
+
+
+@pytest.fixture
+def typeform(revops_admin):
+    """Typeform cannot set headers: its webhook URL carries the token."""
+    _token, plain = issue_token(revops_admin, name="Typeform", source_system="typeform")
+    client = english_client()
+    return lambda payload: client.post(f"{URL}?token={plain}", payload, format="json")
+
+
+def test_the_sample_submission_becomes_a_lead_and_an_activity(typeform, company):
+    response = typeform(SAMPLE)
+    assert response.status_code == 201
+    lead = Lead.objects.get()
+    assert (lead.source_system, lead.external_id) == ("typeform", "pieter.devries@vandermeer-machinebouw.nl")
+    assert (lead.first_name, lead.last_name, lead.phone) == ("Pieter", "de Vries", "+31612345678")
+    assert lead.email == "pieter.devries@vandermeer-machinebouw.nl"
+    assert lead.company == company  # matched by the e-mail's domain, not renamed
+    assert (lead.channel, lead.campaign, lead.conversion_action) == ("google_ads", "verpakkingslijnen-voorjaar", "quote_request")
+    assert lead.product_interest == "Verpakkingslijn"
+    assert lead.created_at == datetime(2026, 3, 2, 9, 12, 44, tzinfo=timezone.utc)
+    activity = Activity.objects.get()
+    assert (activity.kind, activity.title, activity.external_id) == ("form_submission", "Offerte aanvragen", "a3a12ec67a1365927098a606107fac15")
+    assert activity.occurred_at == lead.created_at
+    assert activity.data["answers"]["volume"] == "1200"
+    assert activity.data["answers"]["privacy"] == "True"
+
+
+def test_a_redelivered_submission_changes_nothing(typeform):
+    typeform(SAMPLE)
+    again = typeform(SAMPLE)
+    assert again.status_code == 200
+    assert again.json() == {"received": 1, "created": 0, "duplicates": 1}
+    assert (Lead.objects.count(), Activity.objects.count()) == (1, 1)
+
+
+def test_a_second_form_updates_the_lead_but_keeps_its_first_touch(typeform):
+    typeform(SAMPLE)
+    later = copy.deepcopy(SAMPLE)
+    later["form_response"]["token"] = "b9"
+    later["form_response"]["submitted_at"] = "2026-04-01T10:00:00Z"
+    later["form_response"]["hidden"] = {"utm_source": "linkedin", "utm_medium": "paid_social"}
+    later["form_response"]["answers"][0]["text"] = "Piet"
+    typeform(later)
+    lead = Lead.objects.get()
+    assert lead.first_name == "Piet"
+    assert (lead.channel, lead.conversion_action) == ("google_ads", "quote_request")
+    assert lead.created_at == datetime(2026, 3, 2, 9, 12, 44, tzinfo=timezone.utc)
+    assert lead.activities.count() == 2
+
+
+def test_a_hidden_lead_id_is_the_external_id(typeform):
+    payload = copy.deepcopy(SAMPLE)
+    payload["form_response"]["hidden"]["lead_id"] = "hs-4711"
+    typeform(payload)
+    assert Lead.objects.get().external_id == "hs-4711"
+
+
+def test_a_company_answer_creates_the_company_by_the_emails_domain(typeform):
+    typeform(SAMPLE)
+    assert Company.objects.values_list("name", "domain").get() == ("Van der Meer Machinebouw", "vandermeer-machinebouw.nl")
+
+
+def test_a_response_without_email_or_lead_id_is_refused(typeform):
+    payload = copy.deepcopy(SAMPLE)
+    payload["form_response"]["answers"] = payload["form_response"]["answers"][:2]
+    response = typeform(payload)
+    assert response.status_code == 400
+    assert "no e-mail answer and no lead_id" in response.json()["form_response"][0]
+    assert Lead.objects.count() == 0
+
+
+def test_another_event_type_is_refused(typeform):
+    response = typeform({**SAMPLE, "event_type": "form_partial_response"})
+    assert response.status_code == 400
+    assert response.json() == {"event_type": ["Only form_response events are accepted."]}
+
+
+def test_the_webhook_needs_the_ingest_scope(revops_admin):
+    _token, plain = issue_token(revops_admin, can_ingest=False, can_read=True)
+    response = english_client().post(f"{URL}?token={plain}", SAMPLE, format="json")
+    assert response.status_code == 403
+
+
+def test_the_webhook_accepts_the_token_in_a_header_too(api):
+    assert api.post(URL, SAMPLE, format="json").status_code == 201
+
+
+def test_the_webhook_without_a_token_gets_401(db):
+    assert english_client().post(URL, SAMPLE, format="json").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("source", "medium", "channel"),
+    [
+        ("google", "cpc", "google_ads"),
+        ("google", "organic", "organic"),
+        ("facebook", "paid_social", "meta"),
+        ("linkedin", "", "linkedin"),
+        ("mailchimp", "email", "email"),
+        ("partner.nl", "referral", "referral"),
+        ("", "", "direct"),
+        ("tiktok", "video", "other"),
+    ],
+)
+def test_the_channel_comes_from_the_utm_parameters(source, medium, channel):
+    assert channel_from_utm(source, medium) == channel

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from integrations import views
+
+app_name = "integrations"
+urlpatterns = [
+    path("", views.history_import, name="import"),
+]
