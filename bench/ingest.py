@@ -5,7 +5,8 @@
 Needs PostgreSQL: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/handoff_ingest_bench;
 the database is created when missing and migrated). It starts Handoff's own server on a free
 port, sends the activities over HTTP as an integration would (token, JSON, 1,000 per request,
-several clients at once), checks that every one was stored exactly once, sends them all again
+several clients at once; each batch re-scores its leads under the active qualification policy,
+the demo's, as in production), checks that every one was stored exactly once, sends them all again
 (replays must all be skipped) and then writes the same rows with COPY, the lower bound.
 Everything it writes is kept under source system "bench" and removed at the start of a run.
 """
@@ -113,18 +114,26 @@ def create_database(url: str) -> None:
 def prepare_leads_and_token() -> str:
     from django.contrib.auth import get_user_model
 
+    from django.utils import timezone as django_timezone
+
     from integrations.models import ApiToken
     from leads.models import Lead
+    from qualification.demo import ensure_demo_policy
 
     Lead.objects.filter(source_system=SOURCE).delete()
     ApiToken.objects.filter(source_system=SOURCE).delete()
     Lead.objects.bulk_create(
         [Lead(source_system=SOURCE, external_id=f"lead-{n}", email=f"lead{n}@bench.example") for n in range(LEADS)]
     )
-    admin, _ = get_user_model().objects.get_or_create(username="bench-admin", defaults={"is_staff": True})
+    # The fallback owner of leads the batches qualify (no routing rules here).
+    admin, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
     _token, plain = ApiToken.issue(
         name="bench", source_system=SOURCE, created_by=admin, requests_per_minute=1_000_000
     )
+    # Every batch re-scores its leads under the active policy, as in production.
+    ensure_demo_policy(now=django_timezone.now())
     return plain
 
 
