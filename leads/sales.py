@@ -85,13 +85,20 @@ class SalesActions:
                 lead=self, made_by=by, made_at=at, channel=channel, outcome=outcome, note=note
             )
             first_attempt_at = min(filter(None, [self.first_attempt_at, at]))
+            from leads import handoff  # handoff imports models, which import this module
+
+            first_contact = {}
+            if first_attempt_at != self.first_attempt_at:
+                first_contact["first_contact_business_seconds"] = handoff.business_seconds_to_first_contact(
+                    self, first_attempt_at
+                )
             self._change(
                 by=by,
                 at=at,
                 attempt_count=self.attempt_count + 1,
                 first_attempt_at=first_attempt_at,
+                **first_contact,
             )
-            from leads import handoff  # handoff imports models, which import this module
 
             # Any attempt stops the first-contact clock and starts the next one.
             handoff.contact_attempt_logged(self, attempt, now=at)

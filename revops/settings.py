@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "leads",
     "dashboard",
     "qualification",
+    "review",
 ]
 
 MIDDLEWARE = [
