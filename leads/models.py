@@ -1262,6 +1262,7 @@ class NotificationChannel(models.Model):
             K.AT_RISK: self.for_reminders,
             K.ESCALATION: self.for_escalations,
             K.TEST: True,
+            K.WEEKLY_REVIEW: True,
         }[kind]
 
 
@@ -1280,6 +1281,7 @@ class Notification(models.Model):
         AT_RISK = "at_risk", _("Deadline at risk")
         ESCALATION = "escalation", _("Deadline missed")
         TEST = "test", _("Test message")
+        WEEKLY_REVIEW = "weekly_review", _("Weekly review")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

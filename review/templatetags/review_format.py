@@ -19,7 +19,9 @@ def status_class(judged) -> str:
 @register.filter
 def status_label(judged) -> str:
     status = getattr(judged, "status", None)
-    return str(status.label) if status else _("no target")
+    if status:
+        return str(status.label)
+    return _("nothing to measure") if getattr(judged, "target", None) is not None else _("no target")
 
 
 @register.filter
