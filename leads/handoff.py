@@ -15,7 +15,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -436,8 +436,15 @@ def backfill_first_contact(*, batch: int = 2000, progress=None) -> int:
                 lead.first_contact_business_seconds = business_seconds_to_first_contact(
                     lead, lead.first_attempt_at, calendar=calendar
                 )
-        with transaction.atomic():
-            Lead.objects.bulk_update(leads, ["first_contact_by", "first_contact_business_seconds"])
+        # bulk_update writes one CASE over the whole batch, which PostgreSQL evaluates for
+        # every row: quadratic, and minutes at a million leads. One prepared UPDATE per lead,
+        # pipelined by psycopg, takes seconds.
+        table = connection.ops.quote_name(Lead._meta.db_table)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET first_contact_by = %s, first_contact_business_seconds = %s WHERE id = %s",
+                [(lead.first_contact_by, lead.first_contact_business_seconds, lead.pk) for lead in leads],
+            )
         updated += len(leads)
         last_pk = leads[-1].pk
         if progress:
