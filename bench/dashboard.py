@@ -1,4 +1,5 @@
-"""Benchmark: the funnel dashboard on a million leads, against hand-written SQL.
+"""Benchmark: the funnel dashboard and the weekly review on a million leads, against
+hand-written SQL.
 
 From a clean clone (builds the data first: migrate, `seeddemo --leads 1000000`, VACUUM ANALYZE;
 about 15 minutes):
@@ -187,6 +188,83 @@ FIGURES = [
 ]
 
 
+# The weekly review's heaviest query, by hand: twelve weeks of the review's totals at once.
+REVIEW_TREND_SQL = """
+WITH received AS (
+  SELECT l.*, LEAST(mql_at, sal_at, sql_at, opportunity_at, won_at) AS handed
+  FROM leads_lead l
+  WHERE (mql_at >= %(start)s AND mql_at < %(end)s) OR (sal_at >= %(start)s AND sal_at < %(end)s)
+     OR (sql_at >= %(start)s AND sql_at < %(end)s) OR (opportunity_at >= %(start)s AND opportunity_at < %(end)s)
+     OR (won_at >= %(start)s AND won_at < %(end)s)
+)
+SELECT date_trunc('week', handed AT TIME ZONE 'Europe/Amsterdam') AS week, count(*),
+  count(*) FILTER (WHERE first_attempt_at IS NOT NULL OR first_contact_by <= %(now)s),
+  count(*) FILTER (WHERE first_attempt_at <= first_contact_by),
+  count(*) FILTER (WHERE first_attempt_at IS NULL AND first_contact_by <= %(now)s),
+  sum(attempt_count),
+  count(*) FILTER (WHERE EXISTS (SELECT 1 FROM leads_stagechange s WHERE s.lead_id = r.id
+                   AND s.from_stage IN ('mql', 'sal', 'sql') AND s.to_stage = 'nurture')),
+  count(*) FILTER (WHERE attempt_count < 5 AND EXISTS (SELECT 1 FROM leads_feedback f WHERE f.lead_id = r.id
+                   AND f.disposition = 'not_reached')),
+  count(*) FILTER (WHERE EXISTS (SELECT 1 FROM leads_feedback f WHERE f.lead_id = r.id)),
+  count(*) FILTER (WHERE respond_by <= %(now)s AND stage IN ('mql', 'sal', 'sql')),
+  percentile_cont(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (ORDER BY first_contact_business_seconds),
+  count(*) FILTER (WHERE COALESCE(sal_at, sql_at, opportunity_at, won_at) IS NOT NULL),
+  count(*) FILTER (WHERE COALESCE(sal_at, sql_at, opportunity_at, won_at) IS NULL AND EXISTS (
+                   SELECT 1 FROM leads_stagechange s WHERE s.lead_id = r.id AND s.from_stage = 'mql'
+                   AND s.to_stage IN ('nurture', 'disqualified') AND s.changed_by_id IS NOT NULL)),
+  count(*) FILTER (WHERE company_id IS NOT NULL AND job_title <> '' AND conversion_action <> ''),
+  count(*) FILTER (WHERE COALESCE(sql_at, opportunity_at, won_at) IS NOT NULL)
+FROM received r WHERE handed >= %(start)s AND handed < %(end)s
+GROUP BY 1 ORDER BY 1
+"""
+
+
+def review_bench(client, until: date, runs: int) -> None:
+    """The weekly review of the last complete week before --until, all teams, as marketing."""
+    from datetime import datetime, time as clock
+    from zoneinfo import ZoneInfo
+
+    from django.db import connection
+
+    from review import metrics as review_metrics
+    from review.weeks import IsoWeek
+
+    now = datetime.combine(until, clock(23, 59), tzinfo=ZoneInfo("Europe/Amsterdam"))
+    week = IsoWeek.last_complete(now)
+    url = f"/review/?week={week}&team="
+    queries = []
+    with connection.execute_wrapper(lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)):
+        assert client.get(url).status_code == 200
+    page = timed(lambda: client.get(url), runs)
+    first = week.shifted(-(review_metrics.TREND_WEEKS - 1))
+    params = {"start": first.start_at, "end": week.end_at, "now": now}
+    bound = timed(lambda: run_sql(REVIEW_TREND_SQL, params), runs)
+    from leads.models import HandoffSettings
+    from review.models import current_agreement
+
+    agreement, calendar = current_agreement(), HandoffSettings.load().calendar()
+    # The bound must compute the same figures: compare the MQLs per week.
+    page_weeks = [p.line.mqls for p in review_metrics.trend(week=week, team_id=None, now=now, agreement=agreement)]
+    bound_weeks = [row[1] for row in bound[2]]
+    received = review_metrics.handed_over_between(week.start_at, week.end_at).count()
+    print(f"\nWeekly review, {week} ({received:,} MQLs that week, 12-week trends), all teams:")
+    print(f"Queries per page view: {len(queries)}")
+    assert [n for n in page_weeks if n] == bound_weeks, (page_weeks, bound_weeks)
+    print(f"  review page (server time)          {page[0]:7.3f}s {page[1]:7.3f}s")
+    print(f"  12-week totals, hand-written SQL   {bound[0]:7.3f}s {bound[1]:7.3f}s  (the page's heaviest query)")
+    print("  Per review query, median seconds (ORM function):")
+    for name, call in [
+        ("12-week totals", lambda: review_metrics.trend(week=week, team_id=None, now=now, agreement=agreement)),
+        ("per team and rep", lambda: review_metrics.per_team(week=week, team_id=None, now=now, agreement=agreement)),
+        ("rejections per channel", lambda: review_metrics.rejections_per_channel(week=week, team_id=None)),
+        ("rejections by reason", lambda: review_metrics.rejections_by_reason(week=week, team_id=None)),
+        ("missed deadlines", lambda: review_metrics.breaches(week=week, team_id=None, now=now, calendar=calendar)),
+        ("without feedback", lambda: review_metrics.without_feedback(week=week, team_id=None)),
+    ]:
+        print(f"    {name:24} {timed(call, runs)[0]:6.3f}s")
+
+
 def run_sql(sql: str, params: dict | None):
     from django.db import connection
 
@@ -269,6 +347,7 @@ def main():
         raw = timed(lambda: run_sql(sent[0]["sql"], {}), args.runs)[0]
         hand = timed(lambda: run_sql(sql, params), args.runs)[0]
         print(f"  {name:24} {orm:6.3f}s  {raw:6.3f}s  {hand:6.3f}s")
+    review_bench(client, args.until, args.runs)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"Load average during the run: {load:.1f} on {os.cpu_count()} CPUs")
     ok = page[0] <= TARGET_RATIO * bound[0] and page[0] < TARGET_SECONDS

@@ -24,7 +24,7 @@ GRID = "#eef1f6"
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
 
 
-def _layout(**extra) -> dict:
+def base_layout(**extra) -> dict:
     # Dutch writes 12,5 and 1.000; plotly.js takes the separators as "decimal, thousands".
     separators = ",." if (get_language() or "").startswith("nl") else ".,"
     layout = {
@@ -62,7 +62,7 @@ def funnel_chart(funnel: Funnel) -> dict:
         "marker": {"color": BRAND},
         "connector": {"fillcolor": "#e6eefb"},
     }
-    layout = _layout(yaxis={"automargin": True}, margin={"l": 8, "r": 40, "t": 8, "b": 8})
+    layout = base_layout(yaxis={"automargin": True}, margin={"l": 8, "r": 40, "t": 8, "b": 8})
     return {"data": [trace], "layout": layout}
 
 
@@ -98,7 +98,7 @@ def weekly_chart(weeks: list[Week], *, target: float, cohort: bool) -> dict:
     ]
     rates = [w.mql_to_sql for w in weeks if w.mql_to_sql is not None]
     week_title = _("week of arrival") if cohort else _("week the lead became MQL")
-    layout = _layout(
+    layout = base_layout(
         yaxis={"tickformat": ".0%", "range": [0, max([*rates, target]) * 1.15], "gridcolor": GRID},
         xaxis={"title": {"text": week_title}, "tickformat": "%d-%m", "gridcolor": GRID},
         showlegend=True,
@@ -116,7 +116,7 @@ def distribution_chart(buckets: list[Bucket]) -> dict:
         "marker": {"color": BRAND},
         "hovertemplate": "%{x}: %{y}<extra></extra>",
     }
-    return {"data": [trace], "layout": _layout(height=260, yaxis={"gridcolor": GRID})}
+    return {"data": [trace], "layout": base_layout(height=260, yaxis={"gridcolor": GRID})}
 
 
 def source_chart(sources: list[SourceRow], *, target: float) -> dict:
@@ -138,7 +138,7 @@ def source_chart(sources: list[SourceRow], *, target: float) -> dict:
         "type": "line", "xref": "x", "yref": "paper", "x0": target, "x1": target, "y0": 0,
         "y1": 1, "line": {"color": TARGET, "width": 1.5, "dash": "dash"},
     }
-    layout = _layout(
+    layout = base_layout(
         height=max(220, 34 * len(ranked) + 60),
         xaxis={"tickformat": ".0%", "rangemode": "tozero", "gridcolor": GRID},
         yaxis={"automargin": True},

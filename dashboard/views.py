@@ -40,12 +40,23 @@ def home(request):
     )
 
 
-@csp_override(
+# For the pages that draw Plotly charts.
+allow_plotly_styles = csp_override(
     {
         **settings.SECURE_CSP,
         "style-src": [*settings.SECURE_CSP["style-src"], *PLOTLY_STYLE_HASHES],
     }
 )
+
+
+def mql_to_sql_target() -> float:
+    """The agreement's target once one is active, else the default in settings."""
+    from review.models import current_agreement  # review builds on the dashboard
+
+    return current_agreement().mql_to_sql_target
+
+
+@allow_plotly_styles
 def funnel(request):
     if not may_read_dashboard(request.user):
         raise PermissionDenied
@@ -56,13 +67,14 @@ def funnel(request):
         query = default_filters(request.user, today=today).as_query()
         return redirect(f"{reverse('dashboard:funnel')}?{urlencode(query)}")
     form = form_for_query(request.GET, today=today)
-    context = {"form": form, "target": settings.MQL_TO_SQL_TARGET}
+    target = mql_to_sql_target()
+    context = {"form": form, "target": target}
     if not form.is_valid():
         return render(request, "dashboard/funnel.html", context, status=400)
     filters = form.filters()
     data = metrics.dashboard(filters, now=now)
     all_channels = {k: v for k, v in filters.as_query().items() if k not in ("channel", "campaign")}
-    figures = charts.figures(data, target=settings.MQL_TO_SQL_TARGET)
+    figures = charts.figures(data, target=target)
     context.update(
         data=data,
         filters=filters,

@@ -216,6 +216,16 @@ WEBINARS = ["Webinar: Predictief onderhoud in de praktijk", "Webinar: Cobots in 
 EVENTS = ["Technische Beurs Utrecht", "Empack Gorinchem", "Vision & Robotics"]
 
 
+# As the workspace's reject form writes them (in English, like the rest of the demo's texts).
+REJECTION_REASONS = [
+    "Not sales-ready yet",
+    "Too little information to act on",
+    "Not our target group",
+    "Not sales-ready yet: call back next quarter",
+    "Duplicate of another lead",
+]
+
+
 def weighted(rng: random.Random, weights: dict):
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
@@ -636,7 +646,7 @@ class StoryTeller:
             if not at:
                 return
             if not accepted:
-                move(S.NURTURE, at, by=owner, reason="rejected by sales: not sales-ready")
+                move(S.NURTURE, at, by=owner, reason=REJECTION_REASONS[lead["id"] % len(REJECTION_REASONS)])
                 feedback(Feedback.Disposition.NO_URGENCY, at, quality=Feedback.Quality.BAD)
                 return
             clock = at

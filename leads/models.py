@@ -315,6 +315,12 @@ class Lead(SalesActions, models.Model):
     respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
     first_attempt_at = models.DateTimeField(_("first contact attempt"), null=True, blank=True)
     attempt_count = models.PositiveIntegerField(_("contact attempts"), default=0)
+    # For the weekly review, stored when they happen: business time cannot be computed in SQL
+    # from a calendar with holidays. Both belong to the lead's first handoff (its first MQL).
+    first_contact_by = models.DateTimeField(_("first contact due by"), null=True, blank=True)
+    first_contact_business_seconds = models.PositiveIntegerField(
+        _("business time to first contact (seconds)"), null=True, blank=True
+    )
 
     deal_value = models.DecimalField(
         _("deal value"), max_digits=12, decimal_places=2, null=True, blank=True
@@ -392,6 +398,11 @@ class Lead(SalesActions, models.Model):
     @property
     def is_existing_customer(self) -> bool:
         return bool(self.company and self.company.is_customer)
+
+    @property
+    def handed_over_at(self) -> datetime | None:
+        """When the lead first reached MQL, or a later funnel stage it skipped to."""
+        return min(filter(None, [getattr(self, f"{stage}_at") for stage in self.FUNNEL]), default=None)
 
     @classmethod
     def allowed_next_stages(cls, stage: str) -> list[str]:
@@ -1257,6 +1268,7 @@ class NotificationChannel(models.Model):
             K.AT_RISK: self.for_reminders,
             K.ESCALATION: self.for_escalations,
             K.TEST: True,
+            K.WEEKLY_REVIEW: True,
         }[kind]
 
 
@@ -1275,6 +1287,7 @@ class Notification(models.Model):
         AT_RISK = "at_risk", _("Deadline at risk")
         ESCALATION = "escalation", _("Deadline missed")
         TEST = "test", _("Test message")
+        WEEKLY_REVIEW = "weekly_review", _("Weekly review")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

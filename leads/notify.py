@@ -133,6 +133,11 @@ def _compose(notification: Notification) -> Message:
             url=settings.SITE_URL,
             link_label=_("Open Handoff"),
         )
+    if kind == K.WEEKLY_REVIEW:
+        # Written in the business's language when queued (review.digest): the week's figures
+        # as they were on Monday morning, not as they are when a retry goes out.
+        facts = [tuple(fact) for fact in context["facts"]]
+        return Message(kind, context["subject"], context["subject"], facts, "", context["url"], _("Open the weekly review"))
     name = str(lead)
     company = f" ({lead.company})" if lead.company else ""
     if kind in (K.ASSIGNED, K.REASSIGNED):

@@ -85,13 +85,20 @@ class SalesActions:
                 lead=self, made_by=by, made_at=at, channel=channel, outcome=outcome, note=note
             )
             first_attempt_at = min(filter(None, [self.first_attempt_at, at]))
+            from leads import handoff  # handoff imports models, which import this module
+
+            if first_attempt_at != self.first_attempt_at:
+                # A figure derived from the first attempt (for the weekly review), not a change
+                # anyone made: stored beside the history, not in it.
+                seconds = handoff.business_seconds_to_first_contact(self, first_attempt_at)
+                type(self).objects.filter(pk=self.pk).update(first_contact_business_seconds=seconds)
+                self.first_contact_business_seconds = seconds
             self._change(
                 by=by,
                 at=at,
                 attempt_count=self.attempt_count + 1,
                 first_attempt_at=first_attempt_at,
             )
-            from leads import handoff  # handoff imports models, which import this module
 
             # Any attempt stops the first-contact clock and starts the next one.
             handoff.contact_attempt_logged(self, attempt, now=at)

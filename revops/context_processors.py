@@ -13,6 +13,7 @@ NAVIGATION = [
     ("leads:queue", _("Leads"), ALL_ROLES),
     ("dashboard:funnel", _("Funnel"), ALL_ROLES),
     ("qualification:index", _("Lead definition"), ALL_ROLES),
+    ("review:weekly", _("Weekly review"), ALL_ROLES),
     ("handoff:dry_run", _("Routing"), (Role.SALES_MANAGER, Role.REVOPS_ADMIN, Role.MARKETING)),
     ("handoff:me", _("My notifications"), (Role.SALES_REP, Role.SALES_MANAGER)),
     ("integrations:import", _("Import"), (Role.REVOPS_ADMIN,)),

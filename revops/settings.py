@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "dashboard",
     "qualification",
     "integrations",
+    "review",
 ]
 
 MIDDLEWARE = [

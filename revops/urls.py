@@ -28,6 +28,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("handoff/", include("leads.urls_handoff")),
     path("qualification/", include("qualification.urls")),
+    path("review/", include("review.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("revops.api")),
     path("import/", include("integrations.urls")),

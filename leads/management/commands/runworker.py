@@ -50,6 +50,8 @@ class Command(BaseCommand):
             "--interval", type=float, default=0.5, help="Seconds to wait when there is nothing to do."
         )
 
+    _review_checked_at: datetime | None = None
+
     def handle(self, *args, once: bool, interval: float, **options):
         try:
             self.loop(once=once, interval=interval, verbosity=options["verbosity"])
@@ -78,7 +80,18 @@ class Command(BaseCommand):
         for step in (self.remind_batch, self.run_out_batch):
             # Deadlines come in batches of BATCH; a backlog is worked off a batch per pass.
             done += step(timezone.now())
+        done += self.weekly_review(timezone.now())
         return done
+
+    def weekly_review(self, now: datetime) -> int:
+        """Monday morning: queue last week's review digest, once (its week row is the claim).
+        Checked once a minute at most, not on every pass."""
+        if self._review_checked_at and now - self._review_checked_at < timedelta(minutes=1):
+            return 0
+        self._review_checked_at = now
+        from review import digest  # the review app builds on leads, not the other way round
+
+        return int(digest.send_if_due(now))
 
     # --- notifications ---------------------------------------------------------------------
 

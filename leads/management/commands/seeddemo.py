@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from leads import demo
 from leads.bulk import TableWriter, next_id, reset_sequences
-from leads.handoff import start_demo_clocks
+from leads.handoff import backfill_first_contact, start_demo_clocks
 from leads.models import Activity, Company, ContactAttempt, Feedback, HandoffSettings, Lead, RoutingRule
 from leads.models import StageChange, Team
 
@@ -163,6 +163,8 @@ class Command(BaseCommand):
         started = start_demo_clocks(now=until)
         if started:
             self.stdout.write(f"Handed over {started} open leads: SLA clocks running.")
+        # The weekly review's response times (the demo writes leads in bulk, past log_attempt).
+        backfill_first_contact()
     def score_leads(self, until, *, show_progress: bool):
         """The active qualification policy and every demo lead's score as of `until`; scores
         only, so the generated stage history keeps its own times. Leads without a score

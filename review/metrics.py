@@ -1,0 +1,383 @@
+"""The weekly review's figures, computed in the database with a fixed number of queries
+(ten, whatever the amount of data and however many teams, reps or weeks are shown).
+
+Which leads belong to a week: the MQLs the week received, i.e. the leads that first reached
+MQL (or a later stage they skipped to) in it, in the business time zone. Each is followed to
+today, like the funnel dashboard's cohorts: a lead from last week that sales accepts today
+counts as accepted in last week's review. Response times are the business time from that
+first handoff to the first contact attempt, stored on the lead when the attempt is logged
+(`Lead.first_contact_business_seconds`), so the database can take their percentiles.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Window
+from django.db.models.functions import Coalesce, TruncWeek
+from django.utils.translation import gettext as _
+
+from dashboard.filters import business_time_zone
+from dashboard.metrics import FUNNEL, ratio, reached
+from dashboard.sql import Percentiles
+from leads.models import Channel, ContactAttempt, Feedback, Lead, SlaBreach, StageChange, Team, person_name
+from leads.sla import BusinessCalendar
+from review.models import Agreement
+from review.targets import Judged
+from review.weeks import IsoWeek
+
+S = Lead.Stage
+TREND_WEEKS = 12
+LIST_LIMIT = 50
+PERCENTILES = (0.5, 0.9)
+
+
+def handed_over_between(start: datetime, end: datetime, *, team_id: int | None = None):
+    """The leads that first reached MQL (or skipped past it) from `start` up to `end`."""
+    in_range = Q()
+    for stage in FUNNEL:  # one range per stamp, so PostgreSQL can use each stamp's index
+        in_range |= Q(**{f"{stage}_at__gte": start, f"{stage}_at__lt": end})
+    leads = Lead.objects.order_by().filter(in_range)
+    if team_id:
+        leads = leads.filter(team_id=team_id)
+    return leads.alias(handed_over=reached(S.MQL)).filter(handed_over__gte=start, handed_over__lt=end)
+
+
+def _rejections():
+    """Sales sent the MQL back: to nurture or disqualified, by a person, straight from MQL."""
+    return StageChange.objects.filter(
+        from_stage=S.MQL, to_stage__in=[S.NURTURE, S.DISQUALIFIED], changed_by__isnull=False
+    )
+
+
+def _facts(*, now: datetime, agreement: Agreement) -> dict:
+    """Every count and percentile a line of the review needs, as aggregates over its leads."""
+    contacted = Q(first_attempt_at__isnull=False)
+    due = contacted | Q(first_contact_by__lte=now)
+    has_feedback = Exists(Feedback.objects.filter(lead=OuterRef("pk")))
+    not_reached = Exists(Feedback.objects.filter(lead=OuterRef("pk"), disposition=Feedback.Disposition.NOT_REACHED))
+    returned = Exists(
+        StageChange.objects.filter(lead=OuterRef("pk"), from_stage__in=Lead.SALES_STAGES, to_stage=S.NURTURE)
+    )
+    rejected = Exists(_rejections().filter(lead=OuterRef("pk")))
+    accepted = Q(sal_at__isnull=False) | Q(sql_at__isnull=False) | Q(opportunity_at__isnull=False) | Q(won_at__isnull=False)
+    return {
+        "mqls": Count("pk"),
+        "due": Count("pk", filter=due),
+        "within_sla": Count("pk", filter=Q(first_attempt_at__lte=F("first_contact_by"))),
+        "never_contacted": Count("pk", filter=Q(first_attempt_at__isnull=True, first_contact_by__lte=now)),
+        "waiting": Count("pk", filter=~due),
+        "attempts": Sum("attempt_count"),
+        "returned": Count("pk", filter=Q(returned)),
+        "written_off_early": Count("pk", filter=Q(not_reached, attempt_count__lt=agreement.min_attempts)),
+        "with_feedback": Count("pk", filter=Q(has_feedback)),
+        "open_breaches": Count("pk", filter=Q(respond_by__lte=now, stage__in=Lead.SALES_STAGES)),
+        "response": Percentiles(F("first_contact_business_seconds"), PERCENTILES),
+        "accepted": Count("pk", filter=accepted),
+        # A lead sent back and later accepted after all counts as accepted.
+        "rejected": Count("pk", filter=Q(rejected) & ~accepted),
+        "complete": Count("pk", filter=Q(company__isnull=False) & ~Q(job_title="") & ~Q(conversion_action="")),
+        "sqls": Count("pk", filter=Q(sql_at__isnull=False) | Q(opportunity_at__isnull=False) | Q(won_at__isnull=False)),
+    }
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of the review: a week's MQLs of everyone, a team or a rep, with what was done."""
+
+    label: str
+    mqls: int = 0
+    due: int = 0
+    within_sla: int = 0
+    never_contacted: int = 0
+    waiting: int = 0
+    attempts: int = 0
+    returned: int = 0
+    written_off_early: int = 0
+    with_feedback: int = 0
+    open_breaches: int = 0
+    median_seconds: float | None = None
+    p90_seconds: float | None = None
+    accepted: int = 0
+    rejected: int = 0
+    complete: int = 0
+    sqls: int = 0
+    team_id: int | None = None
+    owner_id: int | None = None
+
+    @classmethod
+    def from_row(cls, label: str, row: dict, **keys) -> "Line":
+        response = row["response"] or [None, None]
+        return cls(
+            label=label, mqls=row["mqls"], due=row["due"], within_sla=row["within_sla"],
+            never_contacted=row["never_contacted"], waiting=row["waiting"], attempts=row["attempts"] or 0,
+            returned=row["returned"], written_off_early=row["written_off_early"],
+            with_feedback=row["with_feedback"], open_breaches=row["open_breaches"],
+            median_seconds=response[0], p90_seconds=response[1], accepted=row["accepted"],
+            rejected=row["rejected"], complete=row["complete"], sqls=row["sqls"], **keys,
+        )
+
+    @property
+    def within_sla_share(self) -> float | None:
+        """Of the MQLs that were contacted or are past their deadline (the others still have time)."""
+        return ratio(self.within_sla, self.due)
+
+    @property
+    def attempts_per_lead(self) -> float | None:
+        return ratio(self.attempts, self.mqls)
+
+    @property
+    def feedback_share(self) -> float | None:
+        return ratio(self.with_feedback, self.mqls)
+
+    @property
+    def accepted_share(self) -> float | None:
+        """Of the MQLs sales decided on (accepted or sent back)."""
+        return ratio(self.accepted, self.accepted + self.rejected)
+
+    @property
+    def complete_share(self) -> float | None:
+        return ratio(self.complete, self.mqls)
+
+    @property
+    def mql_to_sql(self) -> float | None:
+        return ratio(self.sqls, self.mqls)
+
+    def share_of_mqls(self, count: int) -> float | None:
+        return ratio(count, self.mqls)
+
+
+@dataclass(frozen=True)
+class TeamBlock:
+    team: Line
+    reps: list[Line]
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    week: IsoWeek
+    line: Line
+
+
+def trend(*, week: IsoWeek, team_id: int | None, now: datetime, agreement: Agreement) -> list[WeekPoint]:
+    """The totals of `week` and the eleven weeks before it, one query. Weeks without MQLs
+    are listed too (with empty figures)."""
+    first = week.shifted(-(TREND_WEEKS - 1))
+    rows = (
+        handed_over_between(first.start_at, week.end_at, team_id=team_id)
+        .annotate(week_of=TruncWeek(reached(S.MQL), tzinfo=business_time_zone()))
+        .values("week_of")
+        .annotate(**_facts(now=now, agreement=agreement))
+    )
+    found = {IsoWeek.of(row["week_of"].date()): row for row in rows}
+    weeks = [first.shifted(n) for n in range(TREND_WEEKS)]
+    return [
+        WeekPoint(w, Line.from_row(str(w), found[w]) if w in found else Line(label=str(w))) for w in weeks
+    ]
+
+
+def per_team(*, week: IsoWeek, team_id: int | None, now: datetime, agreement: Agreement) -> list[TeamBlock]:
+    """Each team's line and its reps' lines, reps without MQLs included: three queries."""
+    leads = handed_over_between(week.start_at, week.end_at, team_id=team_id)
+    facts = _facts(now=now, agreement=agreement)
+    team_rows = {row["team_id"]: row for row in leads.values("team_id").annotate(**facts)}
+    rep_rows = {
+        (row["team_id"], row["owner_id"]): row for row in leads.values("team_id", "owner_id").annotate(**facts)
+    }
+    teams = Team.objects.prefetch_related("members").order_by("name")
+    if team_id:
+        teams = teams.filter(pk=team_id)
+    blocks = []
+    for team in teams:
+        members = sorted(team.members.all(), key=lambda u: person_name(u).lower())
+        member_ids = {m.pk for m in members}
+        reps = [
+            Line.from_row(person_name(m), rep_rows[(team.pk, m.pk)], team_id=team.pk, owner_id=m.pk)
+            if (team.pk, m.pk) in rep_rows else Line(label=person_name(m), team_id=team.pk, owner_id=m.pk)
+            for m in members
+        ]
+        # Leads of the team owned by someone no longer in it, or by nobody yet.
+        reps += [
+            Line.from_row(_("No owner yet") if owner is None else _("Former member"), row, team_id=team.pk, owner_id=owner)
+            for (tid, owner), row in rep_rows.items() if tid == team.pk and owner not in member_ids
+        ]
+        line = team_rows.get(team.pk)
+        blocks.append(TeamBlock(Line.from_row(team.name, line, team_id=team.pk) if line else Line(team.name, team_id=team.pk), reps))
+    if not team_id and None in team_rows:
+        blocks.append(TeamBlock(Line.from_row(_("No team yet"), team_rows[None]), []))
+    return blocks
+
+
+@dataclass(frozen=True)
+class ChannelRejections:
+    label: str
+    delivered: int
+    rejected: int
+
+    @property
+    def rejected_share(self) -> float | None:
+        return ratio(self.rejected, self.delivered)
+
+
+def rejections_per_channel(*, week: IsoWeek, team_id: int | None) -> list[ChannelRejections]:
+    """The channels whose MQLs sales sent back most often this week: one query."""
+    rows = (
+        handed_over_between(week.start_at, week.end_at, team_id=team_id)
+        .values("channel")
+        .annotate(delivered=Count("pk"), rejected=Count("pk", filter=Q(Exists(_rejections().filter(lead=OuterRef("pk"))))))
+    )
+    result = [ChannelRejections(str(Channel(r["channel"]).label) if r["channel"] in Channel.values else r["channel"], r["delivered"], r["rejected"]) for r in rows]
+    return sorted((r for r in result if r.rejected), key=lambda r: (-r.rejected, -(r.rejected_share or 0), r.label))
+
+
+def reason_label(reason: str) -> str:
+    """The reason's headline: "Not sales-ready yet: call back in May" → "Not sales-ready yet";
+    a no-fit verdict keeps its reason ("No fit: Too small — …" → "No fit: Too small")."""
+    headline = reason.split(" — ")[0].strip()
+    if headline.startswith((str(Feedback.Disposition.NO_FIT.label), "No fit", "Geen fit")):
+        return headline
+    return headline.split(":")[0].strip() or _("No reason given")
+
+
+def rejections_by_reason(*, week: IsoWeek, team_id: int | None) -> list[tuple[str, int]]:
+    """Why sales sent this week's MQLs back, most frequent first: one query."""
+    leads = handed_over_between(week.start_at, week.end_at, team_id=team_id)
+    reasons = _rejections().filter(lead__in=leads.values("pk")).values_list("reason", flat=True)
+    counted = Counter(reason_label(r) for r in reasons)
+    return sorted(counted.items(), key=lambda item: (-item[1], item[0]))
+
+
+@dataclass(frozen=True)
+class BreachRow:
+    lead: Lead
+    owner_name: str
+    clock_label: str
+    due_by: datetime
+    late_seconds: float
+    resolved: bool
+    reason: str
+
+
+def breaches(*, week: IsoWeek, team_id: int | None, now: datetime, calendar: BusinessCalendar) -> tuple[list[BreachRow], int]:
+    """The deadlines that fell in the week and were missed, with how late (business time,
+    until the next attempt or feedback, or until now) and what the rep said: one query.
+    Returns the first LIST_LIMIT rows and the total."""
+    after_due = {"lead": OuterRef("lead"), "made_at__gt": OuterRef("due_by")}
+    next_attempt = ContactAttempt.objects.filter(**after_due).order_by("made_at").values("made_at")[:1]
+    next_feedback = (
+        Feedback.objects.filter(lead=OuterRef("lead"), given_at__gt=OuterRef("due_by")).order_by("given_at").values("given_at")[:1]
+    )
+    note = (
+        ContactAttempt.objects.filter(lead=OuterRef("lead")).exclude(note="").order_by("-made_at").values("note")[:1]
+    )
+    explanation = (
+        Feedback.objects.filter(lead=OuterRef("lead")).exclude(reason_text="").order_by("-given_at").values("reason_text")[:1]
+    )
+    rows = (
+        SlaBreach.objects.filter(due_by__gte=week.start_at, due_by__lt=week.end_at)
+        .filter(**({"lead__team_id": team_id} if team_id else {}))
+        .select_related("lead", "lead__company", "owner")
+        .annotate(
+            attempt_after=Subquery(next_attempt),
+            feedback_after=Subquery(next_feedback),
+            explanation=Coalesce(Subquery(explanation), Subquery(note)),
+            total=Window(Count("pk")),
+        )
+        .order_by("due_by", "pk")[:LIST_LIMIT]
+    )
+    result, total = [], 0
+    for breach in rows:
+        total = breach.total
+        resolved_at = min(filter(None, [breach.attempt_after, breach.feedback_after]), default=None)
+        late = calendar.business_time_between(breach.due_by, resolved_at or now)
+        result.append(
+            BreachRow(
+                lead=breach.lead, owner_name=person_name(breach.owner) if breach.owner else "—",
+                clock_label=str(breach.get_clock_display()), due_by=breach.due_by,
+                late_seconds=late.total_seconds(), resolved=resolved_at is not None,
+                reason=breach.explanation or "",
+            )
+        )
+    return result, total
+
+
+def without_feedback(*, week: IsoWeek, team_id: int | None) -> tuple[list[Lead], int]:
+    """The week's MQLs sales has not yet given a disposition on: one query."""
+    leads = (
+        handed_over_between(week.start_at, week.end_at, team_id=team_id)
+        .filter(~Exists(Feedback.objects.filter(lead=OuterRef("pk"))))
+        .select_related("company", "owner")
+        .annotate(total=Window(Count("pk")), handed=reached(S.MQL))
+        .order_by("handed", "pk")[:LIST_LIMIT]
+    )
+    found = list(leads)
+    return found, (found[0].total if found else 0)
+
+
+@dataclass(frozen=True)
+class Review:
+    week: IsoWeek
+    team_id: int | None
+    agreement: Agreement
+    total: Line
+    trend: list[WeekPoint]
+    teams: list[TeamBlock]
+    channels: list[ChannelRejections]
+    reasons: list[tuple[str, int]]
+    breaches: list[BreachRow]
+    breach_count: int
+    no_feedback: list[Lead]
+    no_feedback_count: int
+    judged: dict[str, Judged] = field(default_factory=dict)
+
+
+def review(*, week: IsoWeek, team_id: int | None, now: datetime, agreement: Agreement, calendar: BusinessCalendar) -> Review:
+    """Every figure of the review page: nine queries."""
+    points = trend(week=week, team_id=team_id, now=now, agreement=agreement)
+    total = points[-1].line
+    listed_breaches, breach_count = breaches(week=week, team_id=team_id, now=now, calendar=calendar)
+    listed_leads, no_feedback_count = without_feedback(week=week, team_id=team_id)
+    return Review(
+        week=week,
+        team_id=team_id,
+        agreement=agreement,
+        total=total,
+        trend=points,
+        teams=per_team(week=week, team_id=team_id, now=now, agreement=agreement),
+        channels=rejections_per_channel(week=week, team_id=team_id),
+        reasons=rejections_by_reason(week=week, team_id=team_id),
+        breaches=listed_breaches,
+        breach_count=breach_count,
+        no_feedback=listed_leads,
+        no_feedback_count=no_feedback_count,
+        judged=judge_line(total, agreement, whole_company=not team_id),
+    )
+
+
+def judge_line(line: Line, agreement: Agreement, *, whole_company: bool) -> dict[str, Judged]:
+    """Each key figure of a line against the agreement (see review.targets for the colours)."""
+    margin = agreement.amber_margin_percent / 100
+    response = agreement.first_contact_within.total_seconds()
+
+    def higher(value, target):
+        return Judged.of(value, target, higher_is_better=True, margin=margin)
+
+    def lower(value, target):
+        return Judged.of(value, target, higher_is_better=False, margin=margin)
+
+    return {
+        "within_sla": higher(line.within_sla_share, agreement.within_sla_percent / 100),
+        "median": lower(line.median_seconds, response),
+        "p90": lower(line.p90_seconds, response),
+        "never_contacted": lower(line.share_of_mqls(line.never_contacted), 0),
+        "written_off_early": lower(line.share_of_mqls(line.written_off_early), 0),
+        "feedback": higher(line.feedback_share, agreement.feedback_percent / 100),
+        "open_breaches": lower(line.share_of_mqls(line.open_breaches), 0),
+        # The monthly promise is the whole company's; a team's share of it is not agreed.
+        "delivered": higher(line.mqls, agreement.weekly_mql_pace if whole_company else None),
+        "accepted": higher(line.accepted_share, agreement.accepted_percent / 100),
+        "complete": higher(line.complete_share, agreement.complete_percent / 100),
+        "mql_to_sql": higher(line.mql_to_sql, agreement.mql_to_sql_target),
+    }

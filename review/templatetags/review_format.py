@@ -1,0 +1,32 @@
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from dashboard.formatting import EMPTY
+from review.targets import Status
+
+register = template.Library()
+
+BADGE = {Status.GOOD: "ok", Status.AMBER: "warn-badge", Status.BAD: "bad"}
+
+
+@register.filter
+def status_class(judged) -> str:
+    """The building block's badge class for a verdict: ok / warn / bad, or nothing."""
+    return BADGE.get(getattr(judged, "status", None), "")
+
+
+@register.filter
+def status_label(judged) -> str:
+    status = getattr(judged, "status", None)
+    if status:
+        return str(status.label)
+    return _("nothing to measure") if getattr(judged, "target", None) is not None else _("no target")
+
+
+@register.filter
+def business_hours(seconds) -> str:
+    """Business time always in hours: "3 days" would hide that nights and weekends do not count."""
+    if seconds is None:
+        return EMPTY
+    return _("%(n)s h") % {"n": number_format(round(seconds / 3600, 1), 1)}

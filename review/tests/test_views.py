@@ -1,0 +1,139 @@
+import csv
+import re
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from review.tests.world import NOW, WEEK
+from review.weeks import IsoWeek
+
+pytestmark = pytest.mark.django_db
+URL = reverse("review:weekly")
+
+
+@pytest.fixture(autouse=True)
+def frozen_now(monkeypatch):
+    """The page asks for "now" once; the world's week is complete by then."""
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+
+
+def get(client, user, **query):
+    client.force_login(user)
+    return client.get(URL, query, HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.mark.parametrize("persona", ["rep", "manager", "marketer", "revops_admin"])
+def test_every_role_reads_the_review(client, persona, request, week_world):
+    response = get(client, request.getfixturevalue(persona), week=str(WEEK), team="")
+    assert response.status_code == 200
+    assert response.context["data"].total.mqls == 6
+
+
+def test_someone_without_a_role_gets_403(client, outsider):
+    assert get(client, outsider).status_code == 403
+    client.force_login(outsider)
+    assert client.get(reverse("review:export")).status_code == 403
+
+
+def test_the_default_is_the_last_complete_week(client, marketer):
+    response = get(client, marketer)
+    assert response.context["data"].week == IsoWeek.last_complete(NOW) == IsoWeek(2027, 14)
+    assert response.context["form"]["week"].value() == "2027-W14"
+
+
+def test_a_manager_starts_on_their_team_and_can_choose_all(client, manager, week_world):
+    response = get(client, manager, week=str(WEEK))
+    assert response.context["data"].team_id == week_world.north.pk
+    assert response.context["data"].total.mqls == 5
+    assert get(client, manager, week=str(WEEK), team="").context["data"].total.mqls == 6
+
+
+def test_a_rep_starts_on_their_own_team(client, rep, week_world):
+    assert get(client, rep, week=str(WEEK)).context["data"].team_id == week_world.north.pk
+
+
+def test_marketing_starts_on_all_teams(client, marketer, week_world):
+    assert get(client, marketer, week=str(WEEK)).context["data"].team_id is None
+
+
+def test_the_page_shows_the_figures_targets_and_lists(client, marketer, week_world):
+    response = get(client, marketer, week=str(WEEK), team="")
+    html = response.content.decode()
+    assert "66.7 %" in html  # within SLA
+    assert "2.0 h" in html and "11.0 h" in html  # median, 90th percentile, in business hours
+    assert 'class="badge bad">66.7 %' in html
+    assert reverse("leads:detail", args=[week_world.leads["E"].pk]) in html  # the breach
+    assert "Was in a customer meeting" in html
+    for name in ("B", "C", "D"):  # without feedback
+        assert reverse("leads:detail", args=[week_world.leads[name].pk]) in html
+    assert "Not our target group" in html
+    assert f"week={WEEK.shifted(-1)}&amp;team=" in html and f"week={WEEK.shifted(1)}&amp;team=" in html
+    assert set(response.context["figures"]) == {
+        f"figure-{name}" for name in
+        ("within-sla", "median", "p90", "feedback", "delivered", "accepted", "complete", "mql-to-sql")
+    }
+
+
+def test_a_rep_without_leads_shows_dashes_not_zero_percent(client, marketer, week_world):
+    html = get(client, marketer, week=str(WEEK), team=week_world.north.pk).content.decode()
+    idle_row = html[html.index("<th scope=\"row\">Idle</th>"):].split("</tr>")[0]
+    assert "—" in idle_row and "0.0 %" not in idle_row
+
+
+def test_an_empty_week_renders_with_dashes(client, marketer, week_world):
+    response = get(client, marketer, week="2026-W30", team="")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "No MQLs this week" in html
+    assert html.count('<span class="stat-value">—</span>') == 7  # every tile but the MQL count
+    assert '<span class="stat-value">0' in html  # 0 MQLs delivered
+    assert not re.search(r"(?<![0-9])0\.0 %", html)  # targets like 80.0 % are fine
+
+
+def test_the_current_week_has_no_next_link_and_says_it_is_not_over(client, marketer):
+    current = IsoWeek.last_complete(NOW).shifted(1)
+    response = get(client, marketer, week=str(current), team="")
+    assert response.context["next_query"] == ""
+    assert "not over yet" in response.content.decode()
+
+
+def test_a_week_that_does_not_exist_is_a_clear_400(client, marketer):
+    response = get(client, marketer, week="2026-W61")
+    assert response.status_code == 400
+    assert "Choose a week" in response.content.decode()
+    client.force_login(marketer)
+    assert client.get(reverse("review:export"), {"week": "nonsense"}).status_code == 400
+
+
+def test_the_page_takes_a_fixed_number_of_queries(client, marketer, week_world, django_assert_num_queries):
+    client.force_login(marketer)
+    # session, user, roles, agreement, calendar settings, nine for the figures, the team choices
+    with django_assert_num_queries(15):
+        client.get(URL, {"week": str(WEEK), "team": ""})
+    with django_assert_num_queries(16):  # and the chosen team
+        client.get(URL, {"week": str(WEEK.shifted(-3)), "team": week_world.north.pk})
+
+
+def test_csv_has_a_row_per_figure_and_line_with_target_and_status(client, marketer, week_world):
+    client.force_login(marketer)
+    response = client.get(reverse("review:export"), {"week": str(WEEK), "team": ""}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="handoff-review-2027-W12-all-teams.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["Week", "Scope", "Team", "Rep", "Figure", "Value", "Target", "Status"]
+    by_key = {(r[2], r[3], r[4]): r for r in rows[1:]}
+    assert by_key[("", "", "Contacted within the SLA (%)")][5:] == ["66.7", "100.0", "Off target"]
+    assert by_key[("", "", "Median time to first contact (business hours)")][5:] == ["2.0", "24.0", "On target"]
+    assert by_key[("Nieuwe klanten", "Idle", "Feedback given (%)")][5:] == ["", "100.0", ""]
+    assert by_key[("", "", "Rejected: Not our target group")][5] == "1"
+
+
+def test_navigation_has_the_weekly_review_for_every_role(client, rep, outsider):
+    client.force_login(rep)
+    assert "Weekly review" in client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.force_login(outsider)
+    response = client.get(reverse("leads:queue"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Weekly review" not in response.content.decode()
