@@ -165,6 +165,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Handed over {started} open leads: SLA clocks running.")
         # The weekly review's response times (the demo writes leads in bulk, past log_attempt).
         backfill_first_contact()
+
     def score_leads(self, until, *, show_progress: bool):
         """The active qualification policy and every demo lead's score as of `until`; scores
         only, so the generated stage history keeps its own times. Leads without a score
