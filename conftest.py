@@ -183,6 +183,24 @@ def screenshot(page, request):
 
 
 @pytest.fixture
+def console_problems(page) -> list[str]:
+    """Every console error or warning and uncaught error of the page (a CSP violation is an
+    error; plotly.js warns when its style rules are refused), except the browser asking for
+    a favicon we lack. A page that works leaves the list empty."""
+    problems = []
+
+    def listen(message):
+        if message.location.get("url", "").endswith("/favicon.ico"):
+            return
+        if message.type in ("error", "warning") or "Content Security Policy" in message.text:
+            problems.append(message.text)
+
+    page.on("console", listen)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return problems
+
+
+@pytest.fixture
 def log_in(page, live_server):
     def log_in_as(user, password="pw"):
         page.goto(f"{live_server.url}/accounts/login/")

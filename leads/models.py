@@ -535,6 +535,14 @@ class StageChange(RecordedChange):
         indexes = [
             models.Index(fields=["lead", "changed_at"], name="stagechange_lead_at"),
             models.Index(fields=["to_stage", "changed_at"], name="stagechange_to_at"),
+            # The weekly review asks of every MQL "did sales send it back?": a small index of
+            # only those moves answers each question without touching the table.
+            models.Index(
+                fields=["lead"],
+                include=["from_stage", "to_stage", "changed_by"],
+                condition=Q(from_stage__in=["mql", "sal", "sql"], to_stage__in=["nurture", "disqualified"]),
+                name="stagechange_left_sales",
+            ),
         ]
 
     def __str__(self):

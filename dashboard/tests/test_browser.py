@@ -8,19 +8,10 @@ CHARTS = ["funnel", "weekly", "first-attempt", "mql-to-sql", "sources"]
 WORLD_QUERY = "?mode=cohort&start=2026-11-01&end=2026-11-15"
 
 
-def test_charts_render_without_any_csp_violation(page, live_server, log_in, marketer, world, screenshot):
-    problems = []
-
-    def listen(message):
-        # Any error or warning counts (a CSP violation is an error, plotly.js warns when
-        # its style rules are refused), except the browser asking for a favicon we lack.
-        if message.location.get("url", "").endswith("/favicon.ico"):
-            return
-        if message.type in ("error", "warning") or "Content Security Policy" in message.text:
-            problems.append(message.text)
-
-    page.on("console", listen)
-    page.on("pageerror", lambda error: problems.append(str(error)))
+def test_charts_render_without_any_csp_violation(
+    page, live_server, log_in, marketer, world, screenshot, console_problems
+):
+    problems = console_problems
     log_in(marketer)
 
     page.goto(f"{live_server.url}/dashboard/{WORLD_QUERY}")

@@ -11,18 +11,9 @@ CHARTS = ["within-sla", "median", "p90", "feedback", "delivered", "accepted", "c
 
 
 def test_trends_render_without_csp_violations_and_the_week_picker_works(
-    page, live_server, log_in, marketer, week_world, screenshot
+    page, live_server, log_in, marketer, week_world, screenshot, console_problems
 ):
-    problems = []
-
-    def listen(message):
-        if message.location.get("url", "").endswith("/favicon.ico"):
-            return
-        if message.type in ("error", "warning") or "Content Security Policy" in message.text:
-            problems.append(message.text)
-
-    page.on("console", listen)
-    page.on("pageerror", lambda error: problems.append(str(error)))
+    problems = console_problems
     log_in(marketer)
 
     page.goto(f"{live_server.url}/review/?week={WEEK}&team=")
