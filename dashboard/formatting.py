@@ -33,6 +33,13 @@ def duration(seconds: float | None) -> str:
     return _("%(n)s days") % {"n": number_format(round(seconds / DAY, 1), 1)}
 
 
+def business_hours(seconds: float | None) -> str:
+    """Business time always in hours: "3 days" would hide that nights and weekends do not count."""
+    if seconds is None:
+        return EMPTY
+    return _("%(n)s h") % {"n": number_format(round(seconds / HOUR, 1), 1)}
+
+
 def money(value: Decimal | float | None) -> str:
     if value is None:
         return EMPTY

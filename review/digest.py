@@ -25,7 +25,6 @@ from leads.models import HandoffSettings, Notification
 from leads.roles import Role
 from review import metrics
 from review.models import WeeklyDigest, current_agreement
-from review.templatetags.review_format import business_hours
 from review.weeks import IsoWeek
 
 # The worker sends the digest from this hour on Monday (business time zone).
@@ -46,7 +45,7 @@ def summary(review: metrics.Review) -> tuple[str, list[tuple[str, str]]]:
         (_("Accepted by sales"), formatting.percent(t.accepted_share) + _verdict(j["accepted"])),
         (_("Complete data"), formatting.percent(t.complete_share) + _verdict(j["complete"])),
         (_("Contacted within the SLA"), formatting.percent(t.within_sla_share) + _verdict(j["within_sla"])),
-        (_("Median time to first contact"), business_hours(t.median_seconds) + _verdict(j["median"])),
+        (_("Median time to first contact"), formatting.business_hours(t.median_seconds) + _verdict(j["median"])),
         (_("Feedback given"), formatting.percent(t.feedback_share) + _verdict(j["feedback"])),
         (_("MQL → SQL"), formatting.percent(t.mql_to_sql) + _verdict(j["mql_to_sql"])),
         (_("To discuss"), _("%(breaches)s missed deadlines, %(open)s leads without feedback") % {

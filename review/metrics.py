@@ -1,5 +1,5 @@
 """The weekly review's figures, computed in the database with a fixed number of queries
-(ten, whatever the amount of data and however many teams, reps or weeks are shown).
+(nine, whatever the amount of data and however many teams, reps or weeks are shown).
 
 Which leads belong to a week: the MQLs the week received, i.e. the leads that first reached
 MQL (or a later stage they skipped to) in it, in the business time zone. Each is followed to
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.functions import Coalesce, TruncWeek

@@ -1,8 +1,7 @@
 from django import template
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from dashboard.formatting import EMPTY
+from dashboard import formatting
 from review.targets import Status
 
 register = template.Library()
@@ -24,9 +23,4 @@ def status_label(judged) -> str:
     return _("nothing to measure") if getattr(judged, "target", None) is not None else _("no target")
 
 
-@register.filter
-def business_hours(seconds) -> str:
-    """Business time always in hours: "3 days" would hide that nights and weekends do not count."""
-    if seconds is None:
-        return EMPTY
-    return _("%(n)s h") % {"n": number_format(round(seconds / 3600, 1), 1)}
+register.filter("business_hours", formatting.business_hours)

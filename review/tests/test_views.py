@@ -1,7 +1,6 @@
 import csv
 import re
 import io
-from datetime import timedelta
 
 import pytest
 from django.urls import reverse
