@@ -34,9 +34,13 @@ def duration(seconds: float | None) -> str:
 
 
 def business_hours(seconds: float | None) -> str:
-    """Business time always in hours: "3 days" would hide that nights and weekends do not count."""
+    """Business time in minutes under an hour, else in hours, never in days: "3 days" would
+    hide that nights and weekends do not count."""
     if seconds is None:
         return EMPTY
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return _("%(n)s min") % {"n": number_format(minutes, 0)}
     return _("%(n)s h") % {"n": number_format(round(seconds / HOUR, 1), 1)}
 
 
