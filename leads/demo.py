@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -724,7 +724,3 @@ def business_time_zone() -> ZoneInfo:
     from django.conf import settings
 
     return ZoneInfo(settings.BUSINESS_TIME_ZONE)
-
-
-def start_of_day(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time()).replace(tzinfo=tz).astimezone(timezone.utc)
