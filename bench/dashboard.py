@@ -73,7 +73,7 @@ def build(leads: int, until: date) -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=1)
-    call_command("seeddemo", leads=leads, until=until.isoformat(), verbosity=1)
+    call_command("seeddemo", "--leads", str(leads), "--until", until.isoformat(), verbosity=1)
     with connection.cursor() as cursor:
         # Index-only scans need the visibility map that VACUUM writes.
         for table in ("leads_lead", "leads_feedback", "leads_stagechange"):
