@@ -17,6 +17,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from leads.bulk import server_bound_cursor
 from leads.models import PERSONAL_EMAIL_DOMAINS, Activity, Company, Lead
 from qualification import bulk as qualification_bulk
 from qualification.decisions import active_policy
@@ -183,11 +184,7 @@ def rescore(lead_ids: frozenset[int], *, now: datetime) -> None:
     policy = active_policy()
     if policy is None or not lead_ids:
         return
-    triggers = {}
-    arrived = Activity.objects.filter(lead_id__in=lead_ids, received_at=now).order_by("occurred_at", "id")
-    for activity in arrived:
-        triggers[activity.lead_id] = activity  # the newest wins
-    qualification_bulk.rescore_leads(policy, now=now, lead_ids=lead_ids, triggers=triggers)
+    qualification_bulk.rescore_leads(policy, now=now, lead_ids=lead_ids, triggers_received_at=now)
 
 
 def ingest_form_submission(*, source_system: str, submission, now: datetime) -> tuple[Lead, IngestResult]:
@@ -246,15 +243,10 @@ def insert_activities(rows: list[tuple]) -> list[int]:
 def insert_activities_postgres(rows: list[tuple], insert: str, conflict: str) -> list[int]:
     """One array per column, sent in binary with server-side binding: the statement stays the
     same size whatever the batch size, and no 9,000-value query text is built and parsed."""
-    import psycopg
-
     columns = [list(values) for values in zip(*rows)]
     columns[5] = [json.dumps(data) for data in columns[5]]
     types = ["bigint", "text", "timestamptz", "text", "text", "jsonb", "text", "text", "timestamptz"]
     arrays = ", ".join(f"%b::{t}[]" for t in types)
-    connection.ensure_connection()
-    # Django's cursors bind on the client; this one, on the same connection and so in the
-    # same transaction, binds on the server.
-    with psycopg.Cursor(connection.connection) as cursor:
+    with server_bound_cursor() as cursor:
         cursor.execute(f"{insert} SELECT * FROM unnest({arrays}) {conflict} RETURNING lead_id", columns)
         return [row[0] for row in cursor.fetchall()]

@@ -71,6 +71,17 @@ class TableWriter:
         return len(rows)
 
 
+def server_bound_cursor():
+    """A psycopg cursor on Django's PostgreSQL connection (so in the same transaction) that
+    binds parameters on the server. Django's own cursors bind on the client, which for a
+    statement taking a thousand-element array per column means building and parsing the whole
+    text; with `%b` placeholders the arrays go over in binary and the statement stays small."""
+    import psycopg
+
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
 def next_id(model: type[models.Model]) -> int:
     """The first free primary key above every existing row."""
     highest = model.objects.aggregate(highest=models.Max("pk"))["highest"]

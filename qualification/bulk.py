@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q, Value
 from django.db.models.functions import Coalesce
 
-from leads.bulk import TableWriter
+from leads.bulk import TableWriter, server_bound_cursor
 from leads.models import Activity, Lead, StageChange
 from qualification import decisions
 from qualification.models import QualificationPolicy
@@ -128,12 +128,12 @@ def rescore_leads(
     chunk_size: int = 20_000,
     progress: Callable[[int], None] | None = None,
     lead_ids: Iterable[int] | None = None,
-    triggers: dict[int, Activity] | None = None,
+    triggers_received_at: datetime | None = None,
 ) -> RescoreStats:
     """Score every open lead (or every lead, or only `lead_ids`), store the scores, and — with
-    `move` — move the leads whose stage the score changes. `triggers` names, per lead, the
-    activity that just arrived: the "why now" of a lead it tips into MQL. Returns what
-    happened."""
+    `move` — move the leads whose stage the score changes. With `triggers_received_at`, a
+    lead's newest activity received at that moment is its trigger: the "why now" of a lead it
+    tips into MQL. Returns what happened."""
     leads = Lead.objects.open() if open_only else Lead.objects.all()
     if lead_ids is not None:
         lead_ids = sorted(set(lead_ids))
@@ -171,7 +171,9 @@ def rescore_leads(
                     decision = decide(result, stage, recycled_at=recycled_at(stage, changed_at, stamps))
                     if decision != Decision.KEEP:
                         moves[decision].append((row[0], stage, result))
-                stats.qualified += qualify_each(moves[Decision.QUALIFY], policy=policy, now=now, triggers=triggers)
+                stats.qualified += qualify_each(
+                    moves[Decision.QUALIFY], policy=policy, now=now, triggers_received_at=triggers_received_at
+                )
                 stats.nurtured += move_many(moves[Decision.NURTURE], Lead.Stage.NURTURE, policy=policy, now=now)
                 stats.disqualified += move_many(moves[Decision.DISQUALIFY], Lead.Stage.DISQUALIFIED, policy=policy, now=now)
                 stats.moving_seconds += time.perf_counter() - started
@@ -186,11 +188,12 @@ def qualify_each(
     *,
     policy: PolicySnapshot,
     now: datetime,
-    triggers: dict[int, Activity] | None = None,
+    triggers_received_at: datetime | None = None,
 ) -> int:
     """Leads that became MQL go one by one through `decisions.qualify()`: the hand-over to
     sales is per lead. They are locked in one query and judged again against the locked
-    stage, so a lead sales accepted a moment ago stays where it is."""
+    stage, so a lead sales accepted a moment ago stays where it is. Only these few leads have
+    their trigger looked up; a batch re-scores a thousand leads and qualifies a handful."""
     results = {lead_id: result for lead_id, _stage, result in moves}
     leads = (
         Lead.objects.select_for_update(of=("self",))
@@ -202,9 +205,16 @@ def qualify_each(
         result = results[lead.pk]
         recycled = recycled_at(lead.stage, lead.stage_changed_at, [getattr(lead, s) for s in SALES_STAMPS])
         if decide(result, lead.stage, recycled_at=recycled) == Decision.QUALIFY:
-            decisions.qualify(lead, result, policy=policy, now=now, trigger=(triggers or {}).get(lead.pk))
+            trigger = None
+            if triggers_received_at is not None:
+                trigger = newest_activity_received(lead, at=triggers_received_at)
+            decisions.qualify(lead, result, policy=policy, now=now, trigger=trigger)
             moved += 1
     return moved
+
+
+def newest_activity_received(lead: Lead, *, at: datetime) -> Activity | None:
+    return lead.activities.filter(received_at=at).order_by("-occurred_at", "-id").first()
 
 
 def move_many(moves: list[tuple[int, str, ScoreResult]], to_stage: str, *, policy: PolicySnapshot, now: datetime) -> int:
@@ -256,42 +266,36 @@ def move_reason(result: ScoreResult, to_stage: str) -> str:
 
 def write_scores(results: list[tuple[int, ScoreResult]], *, first_id: int, last_id: int, now: datetime) -> None:
     table = Lead._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "CREATE TEMPORARY TABLE IF NOT EXISTS qualification_new_scores ("
-                " id bigint PRIMARY KEY, fit integer, engagement integer, tier varchar(10),"
-                " explanation jsonb) ON COMMIT DELETE ROWS"
+    if connection.vendor == "postgresql":
+        ids, fits, engagements, tiers, explanations = zip(
+            *(
+                (lead_id, r.fit_score, r.engagement_score, r.intent_tier, json.dumps(r.explanation))
+                for lead_id, r in results
             )
-            cursor.execute("TRUNCATE qualification_new_scores")
-            with cursor.copy(
-                "COPY qualification_new_scores (id, fit, engagement, tier, explanation) FROM STDIN"
-            ) as copy:
-                for lead_id, result in results:
-                    copy.write_row(
-                        (lead_id, result.fit_score, result.engagement_score, result.intent_tier,
-                         json.dumps(result.explanation))
-                    )
+        )
+        with server_bound_cursor() as cursor:
             # The id range lets the planner walk the primary key instead of scanning the table.
             cursor.execute(
                 f"UPDATE {table} AS lead SET fit_score = new.fit,"
                 " engagement_score = new.engagement, intent_tier = new.tier,"
-                " score_explanation = new.explanation, scored_at = %s"
-                " FROM qualification_new_scores AS new"
-                " WHERE lead.id = new.id AND lead.id BETWEEN %s AND %s",
-                [now, first_id, last_id],
+                " score_explanation = new.explanation, scored_at = %b"
+                " FROM unnest(%b::bigint[], %b::integer[], %b::integer[], %b::text[], %b::jsonb[])"
+                " AS new (id, fit, engagement, tier, explanation)"
+                " WHERE lead.id = new.id AND lead.id BETWEEN %b AND %b",
+                [now, list(ids), list(fits), list(engagements), list(tiers), list(explanations), first_id, last_id],
             )
-        else:
-            scored_at = Lead._meta.get_field("scored_at").get_db_prep_save(now, connection)
-            cursor.executemany(
-                f"UPDATE {table} SET fit_score = %s, engagement_score = %s, intent_tier = %s,"
-                " score_explanation = %s, scored_at = %s WHERE id = %s",
-                [
-                    (r.fit_score, r.engagement_score, r.intent_tier, json.dumps(r.explanation),
-                     scored_at, lead_id)
-                    for lead_id, r in results
-                ],
-            )
+        return
+    scored_at = Lead._meta.get_field("scored_at").get_db_prep_save(now, connection)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET fit_score = %s, engagement_score = %s, intent_tier = %s,"
+            " score_explanation = %s, scored_at = %s WHERE id = %s",
+            [
+                (r.fit_score, r.engagement_score, r.intent_tier, json.dumps(r.explanation),
+                 scored_at, lead_id)
+                for lead_id, r in results
+            ],
+        )
 
 
 def activate(
