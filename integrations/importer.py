@@ -142,8 +142,8 @@ class HistoryImport:
             return
         existing = {
             lead.external_id: lead
-            for lead in Lead.objects.select_for_update().filter(
-                source_system=self.source_system, external_id__in=[row.external_id for row in rows]
+            for lead in Lead.objects.select_for_update().received_from(
+                self.source_system, [row.external_id for row in rows]
             )
         }
         planned: list[tuple[ParsedRow, Lead | None, list[tuple[str, datetime]]]] = []

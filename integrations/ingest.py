@@ -109,15 +109,15 @@ def upsert_lead(
 
 
 def lead_ids_by_external_id(source_system: str, external_ids: Iterable[str]) -> dict[str, int]:
-    wanted = set(external_ids)
+    wanted = sorted(set(external_ids))
     found: dict[str, int] = {}
-    # Chunked: SQLite limits the number of parameters in one query.
-    wanted_list = sorted(wanted)
-    for start in range(0, len(wanted_list), 900):
+    # Chunked where the database limits the number of parameters in one query (SQLite).
+    per_query = min(connection.features.max_query_params or MAX_BATCH, MAX_BATCH)
+    for start in range(0, len(wanted), per_query):
         found.update(
-            Lead.objects.filter(
-                source_system=source_system, external_id__in=wanted_list[start : start + 900]
-            ).values_list("external_id", "id")
+            Lead.objects.received_from(source_system, wanted[start : start + per_query]).values_list(
+                "external_id", "id"
+            )
         )
     return found
 

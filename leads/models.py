@@ -8,6 +8,7 @@ transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -185,6 +186,12 @@ class LeadQuerySet(models.QuerySet):
 
     def with_company(self):
         return self.select_related("company", "owner", "team")
+
+    def received_from(self, source_system: str, external_ids: Iterable[str]):
+        """The leads `source_system` sent under these ids. The empty id is ruled out in so
+        many words: only then can PostgreSQL use the partial unique index on (source_system,
+        external_id) for a list of ids; without it, it scans every lead."""
+        return self.filter(source_system=source_system, external_id__in=external_ids).exclude(external_id="")
 
     def upsert(
         self, *, source_system: str, external_id: str, create_only: dict | None = None, **fields
