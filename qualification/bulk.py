@@ -154,8 +154,9 @@ def rescore_leads(
             first_id, last_id = rows[0][0], rows[-1][0]
             activities = Activity.objects.filter(lead_id__gte=first_id, lead_id__lte=last_id)
             if lead_ids is not None:
+                # The chunk's own leads, which are open already: no join to the lead's stage.
                 activities = activities.filter(lead_id__in=[row[0] for row in rows])
-            if open_only:
+            elif open_only:
                 activities = activities.filter(lead__stage__in=Lead.OPEN_STAGES)
             summaries = activity_summaries(policy, activities, now=now)
             results = [
@@ -180,6 +181,8 @@ def rescore_leads(
         stats.scored += len(rows)
         if progress:
             progress(len(rows))
+        if len(rows) < chunk_size:
+            break
     return stats
 
 
