@@ -268,6 +268,9 @@ def move_reason(result: ScoreResult, to_stage: str) -> str:
 
 
 def write_scores(results: list[tuple[int, ScoreResult]], *, first_id: int, last_id: int, now: datetime) -> None:
+    """Store the scores that changed. A lead whose score came out the same keeps its row and
+    its `scored_at` untouched: rewriting a lead row updates all of its indexes, and most
+    re-scores (an e-mail opened, a nightly decay run) change nothing."""
     table = Lead._meta.db_table
     if connection.vendor == "postgresql":
         ids, fits, engagements, tiers, explanations = zip(
@@ -284,7 +287,9 @@ def write_scores(results: list[tuple[int, ScoreResult]], *, first_id: int, last_
                 " score_explanation = new.explanation, scored_at = %b"
                 " FROM unnest(%b::bigint[], %b::integer[], %b::integer[], %b::text[], %b::jsonb[])"
                 " AS new (id, fit, engagement, tier, explanation)"
-                " WHERE lead.id = new.id AND lead.id BETWEEN %b AND %b",
+                " WHERE lead.id = new.id AND lead.id BETWEEN %b AND %b"
+                " AND (lead.fit_score, lead.engagement_score, lead.intent_tier, lead.score_explanation)"
+                " IS DISTINCT FROM (new.fit, new.engagement, new.tier, new.explanation)",
                 [now, list(ids), list(fits), list(engagements), list(tiers), list(explanations), first_id, last_id],
             )
         return
@@ -292,11 +297,13 @@ def write_scores(results: list[tuple[int, ScoreResult]], *, first_id: int, last_
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET fit_score = %s, engagement_score = %s, intent_tier = %s,"
-            " score_explanation = %s, scored_at = %s WHERE id = %s",
+            " score_explanation = %s, scored_at = %s WHERE id = %s"
+            " AND NOT (fit_score = %s AND engagement_score = %s AND intent_tier = %s"
+            " AND score_explanation = %s)",
             [
-                (r.fit_score, r.engagement_score, r.intent_tier, json.dumps(r.explanation),
-                 scored_at, lead_id)
+                (*values, scored_at, lead_id, *values)
                 for lead_id, r in results
+                for values in [(r.fit_score, r.engagement_score, r.intent_tier, json.dumps(r.explanation))]
             ],
         )
 

@@ -55,6 +55,22 @@ def test_bulk_scores_equal_single_lead_scores(policy, company):
         assert lead.stage == Lead.Stage.NEW  # move=False
 
 
+def test_bulk_leaves_a_score_that_did_not_change_as_it_was(policy, company):
+    same, changed = make_leads(company, count=2)
+    snapshot = QualificationPolicy.objects.with_rules().get(pk=policy.pk).snapshot()
+    bulk.rescore_leads(snapshot, now=NOW, open_only=False, move=False)
+    Activity.objects.create(lead=changed, kind=K.PRICING_PAGE, occurred_at=NOW)
+    later = NOW + timedelta(hours=1)
+
+    bulk.rescore_leads(snapshot, now=later, open_only=False, move=False)
+
+    same.refresh_from_db()
+    changed.refresh_from_db()
+    assert same.scored_at == NOW
+    assert changed.scored_at == later
+    assert {"kind": "engagement", "label": "Pricing page ×2", "points": 40} in changed.score_explanation
+
+
 def test_bulk_moves_open_leads_but_never_the_accepted_ones(policy, company, rep):
     quote = Lead.objects.create(email="a@firma.nl", job_title="Hoofd", company=company, conversion_action="quote_request")
     accepted = Lead.objects.create(email="b@firma.nl", job_title="Hoofd", company=company, conversion_action="quote_request")
