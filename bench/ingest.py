@@ -69,6 +69,7 @@ def main() -> None:
         took, latencies = post_all(port, token, bodies, clients=args.clients)
         server_cpu = cpu_seconds(server.pid) - cpu_before
         stored = count_activities()
+        engaged = count_engaged_leads()
         replay_took, _ = post_all(port, token, bodies, clients=args.clients)
         after_replay = count_activities()
     finally:
@@ -94,6 +95,7 @@ def main() -> None:
     print(f"  raw COPY of the same rows          {copy_rate:>9,.0f} activities/s  ({copy_took:.2f} s)")
     print(f"  ratio endpoint / COPY              {api_rate / copy_rate:>9.2f}")
     print(f"  stored {stored:,} (expected {len(rows):,}); after replaying {after_replay:,}")
+    print(f"  leads with engagement points after the batches: {engaged:,} of {LEADS:,}")
     print("  re-scoring: the endpoint runs whatever integrations.ingest.ingest_activities() "
           "calls after its insert; this figure includes it.")
     if stored != len(rows) or after_replay != len(rows):
@@ -138,7 +140,10 @@ def prepare_leads_and_token() -> str:
 
 
 def activities(count: int) -> list[dict]:
-    start = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
+    """Page visits, pricing pages and case studies score under the demo policy; downloads and
+    e-mail opens and clicks do not. They happened in the weeks up to now, within the rules'
+    windows, so re-scoring changes real scores rather than finding every activity too old."""
+    start = datetime.now(timezone.utc) - timedelta(seconds=37 * count)
     return [
         {
             "lead": f"lead-{n % LEADS}",
@@ -228,6 +233,12 @@ def count_activities() -> int:
     from leads.models import Activity
 
     return Activity.objects.filter(source_system=SOURCE).count()
+
+
+def count_engaged_leads() -> int:
+    from leads.models import Lead
+
+    return Lead.objects.filter(source_system=SOURCE, engagement_score__gt=0).count()
 
 
 def clear_activities() -> None:
