@@ -54,6 +54,7 @@ HISTORY_FIELDS = ["lead_id", "from_stage", "to_stage", "changed_at", "rule", "re
 @dataclass
 class RescoreStats:
     scored: int = 0
+    changed: int = 0  # of the scored, those whose score came out different
     qualified: int = 0
     disqualified: int = 0
     nurtured: int = 0
@@ -163,7 +164,9 @@ def rescore_leads(
                 (row, score(policy, facts_from_row(row[:facts_end]), summaries.get(row[0], no_activities), now=now))
                 for row in rows
             ]
-            write_scores([(row[0], result) for row, result in results], first_id=first_id, last_id=last_id, now=now)
+            stats.changed += write_scores(
+                [(row[0], result) for row, result in results], first_id=first_id, last_id=last_id, now=now
+            )
             if move:
                 started = time.perf_counter()
                 moves = {Decision.QUALIFY: [], Decision.NURTURE: [], Decision.DISQUALIFY: []}
@@ -267,10 +270,10 @@ def move_reason(result: ScoreResult, to_stage: str) -> str:
     return decisions.nurture_reason(result)
 
 
-def write_scores(results: list[tuple[int, ScoreResult]], *, first_id: int, last_id: int, now: datetime) -> None:
-    """Store the scores that changed. A lead whose score came out the same keeps its row and
-    its `scored_at` untouched: rewriting a lead row updates all of its indexes, and most
-    re-scores (an e-mail opened, a nightly decay run) change nothing."""
+def write_scores(results: list[tuple[int, ScoreResult]], *, first_id: int, last_id: int, now: datetime) -> int:
+    """Store the scores that changed; returns how many. A lead whose score came out the same
+    keeps its row and its `scored_at` untouched: rewriting a lead row updates all of its
+    indexes, and most re-scores (an e-mail opened, a nightly decay run) change nothing."""
     table = Lead._meta.db_table
     if connection.vendor == "postgresql":
         ids, fits, engagements, tiers, explanations = zip(
@@ -292,7 +295,7 @@ def write_scores(results: list[tuple[int, ScoreResult]], *, first_id: int, last_
                 " IS DISTINCT FROM (new.fit, new.engagement, new.tier, new.explanation)",
                 [now, list(ids), list(fits), list(engagements), list(tiers), list(explanations), first_id, last_id],
             )
-        return
+            return cursor.rowcount
     scored_at = Lead._meta.get_field("scored_at").get_db_prep_save(now, connection)
     with connection.cursor() as cursor:
         cursor.executemany(
@@ -306,6 +309,7 @@ def write_scores(results: list[tuple[int, ScoreResult]], *, first_id: int, last_
                 for values in [(r.fit_score, r.engagement_score, r.intent_tier, json.dumps(r.explanation))]
             ],
         )
+        return cursor.rowcount
 
 
 def activate(

@@ -62,8 +62,9 @@ def test_bulk_leaves_a_score_that_did_not_change_as_it_was(policy, company):
     Activity.objects.create(lead=changed, kind=K.PRICING_PAGE, occurred_at=NOW)
     later = NOW + timedelta(hours=1)
 
-    bulk.rescore_leads(snapshot, now=later, open_only=False, move=False)
+    stats = bulk.rescore_leads(snapshot, now=later, open_only=False, move=False)
 
+    assert (stats.scored, stats.changed) == (2, 1)
     same.refresh_from_db()
     changed.refresh_from_db()
     assert same.scored_at == NOW

@@ -14,6 +14,7 @@ def test_rescore_scores_the_open_leads_and_reports(policy, lead):
     lead.refresh_from_db()
     assert lead.stage == Lead.Stage.MQL and lead.fit_score == 60
     assert "Re-scored 1 leads under policy v1" in out.getvalue()
+    assert "(1 scores changed)" in out.getvalue()
     assert "1 became MQL" in out.getvalue()
 
 

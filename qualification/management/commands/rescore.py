@@ -40,7 +40,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Re-scored {stats.scored} leads under policy v{policy.version} in "
-                f"{time.monotonic() - started:.1f} s: {stats.qualified} became MQL, "
+                f"{time.monotonic() - started:.1f} s ({stats.changed} scores changed): "
+                f"{stats.qualified} became MQL, "
                 f"{stats.disqualified} disqualified, {stats.nurtured} to nurture."
             )
         )
