@@ -159,12 +159,14 @@ def policy_activate(request, version: int):
     messages.success(
         request,
         _(
-            "Policy v%(version)s is active. %(scored)s open leads re-scored: %(mql)s became MQL, "
-            "%(disqualified)s disqualified, %(nurture)s to nurture."
+            "Policy v%(version)s is active. %(scored)s open leads re-scored, %(changed)s of them "
+            "with a new score: %(mql)s became MQL, %(disqualified)s disqualified, %(nurture)s to "
+            "nurture."
         )
         % {
             "version": policy.version,
             "scored": stats.scored,
+            "changed": stats.changed,
             "mql": stats.qualified,
             "disqualified": stats.disqualified,
             "nurture": stats.nurtured,

@@ -114,8 +114,11 @@ def test_signing_and_activating_through_the_pages(client, policy, draft, markete
     client.post(reverse("qualification:sign", args=[2]), {"role": SignOff.Role.MARKETING})
     page = client.get(detail(2)).content.decode()
     assert "Marketer" in page and "Manager" in page  # who signed
-    response = client.post(reverse("qualification:activate", args=[2]))
-    assert response.status_code == 302
+    response = client.post(reverse("qualification:activate", args=[2]), follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert [str(m) for m in response.context["messages"]][-1] == (
+        "Policy v2 is active. 1 open leads re-scored, 1 of them with a new score: 1 became MQL, "
+        "0 disqualified, 0 to nurture."
+    )
     draft.refresh_from_db()
     policy.refresh_from_db()
     assert (draft.status, policy.status) == ("active", "retired")
