@@ -4,9 +4,9 @@ the demo data and the benchmark.
 Leads go in chunks ordered by id, each chunk in its own transaction, so memory stays bounded
 and an interrupted run keeps what it finished. Per chunk: one query for the leads' facts, one
 set-based query counting every engagement rule's activities per lead, the pure scoring
-functions, and one bulk write of the scores (COPY into a temporary table and a single
-UPDATE … FROM on PostgreSQL). Only the few leads whose stage changes go through
-`decisions.act_on()` one by one, so they get the same history and hand-over as a single lead.
+functions, and one bulk write of the scores that changed (a single UPDATE … FROM unnest() on
+PostgreSQL). Only the few leads whose stage changes go through `decisions.act_on()` one by
+one, so they get the same history and hand-over as a single lead.
 """
 
 from __future__ import annotations
@@ -297,17 +297,17 @@ def write_scores(results: list[tuple[int, ScoreResult]], *, first_id: int, last_
             )
             return cursor.rowcount
     scored_at = Lead._meta.get_field("scored_at").get_db_prep_save(now, connection)
+    params = []
+    for lead_id, r in results:
+        score_values = (r.fit_score, r.engagement_score, r.intent_tier, json.dumps(r.explanation))
+        params.append((*score_values, scored_at, lead_id, *score_values))
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET fit_score = %s, engagement_score = %s, intent_tier = %s,"
             " score_explanation = %s, scored_at = %s WHERE id = %s"
             " AND NOT (fit_score = %s AND engagement_score = %s AND intent_tier = %s"
             " AND score_explanation = %s)",
-            [
-                (*values, scored_at, lead_id, *values)
-                for lead_id, r in results
-                for values in [(r.fit_score, r.engagement_score, r.intent_tier, json.dumps(r.explanation))]
-            ],
+            params,
         )
         return cursor.rowcount
 
