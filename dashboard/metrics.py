@@ -285,7 +285,9 @@ def lead_time_distributions(filters: Filters) -> LeadTimeDistributions:
     )
     rows = (
         base_leads(filters)
-        .filter(tried | counted(filters, S.SQL))
+        # Every lead either distribution counts has become MQL. Saying so lets PostgreSQL skip
+        # the others inside the index, which stores when each lead became MQL.
+        .filter(Q(IsNull(reached(S.MQL), False)), tried | counted(filters, S.SQL))
         .values(first_attempt=first_attempt, mql_to_sql=mql_to_sql)
         .annotate(n=Count("pk"))
     )
