@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case, Count, F, Q, Sum, When
+from django.db.models import Case, Count, F, Max, Q, Sum, When
 from django.db.models.functions import TruncWeek
 from django.db.models.lookups import GreaterThanOrEqual, IsNull, LessThan
 from django.utils.translation import gettext_lazy as _
@@ -486,17 +486,20 @@ def follow_up_per_person_or_team(filters: Filters) -> list[FollowUp]:
     """Per team, or per owner once a team or owner is chosen: the MQLs, how many sales ever
     tried to reach, the attempts and the median time from MQL to the first attempt. One query."""
     by_owner = bool(filters.team_id or filters.owner_id)
-    group = (
-        ["owner_id", "owner__first_name", "owner__last_name", "owner__username"]
+    # Grouped by the id alone, the names taken along with Max (one per id): PostgreSQL then
+    # sorts the MQLs for the median by a number instead of by the number and the names.
+    group, names = (
+        ("owner_id", {f: Max(f"owner__{f}") for f in ("first_name", "last_name", "username")})
         if by_owner
-        else ["team_id", "team__name"]
+        else ("team_id", {"team_name": Max("team__name")})
     )
     contacted = Q(first_attempt_at__isnull=False)
     rows = (
         base_leads(filters)
         .filter(counted(filters, S.MQL))
-        .values(*group)
+        .values(group)
         .annotate(
+            **names,
             n_mqls=Count("pk"),
             n_contacted=Count("pk", filter=contacted),
             n_attempts=Sum("attempt_count"),
@@ -508,10 +511,10 @@ def follow_up_per_person_or_team(filters: Filters) -> list[FollowUp]:
     result = []
     for row in rows:
         if by_owner:
-            name = f"{row['owner__first_name']} {row['owner__last_name']}".strip()
-            label = name or row["owner__username"] or str(_("No owner yet"))
+            name = f"{row['first_name'] or ''} {row['last_name'] or ''}".strip()
+            label = name or row["username"] or str(_("No owner yet"))
         else:
-            label = row["team__name"] or str(_("No team yet"))
+            label = row["team_name"] or str(_("No team yet"))
         time = row["first_attempt_time"]
         result.append(
             FollowUp(

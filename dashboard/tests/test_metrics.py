@@ -69,7 +69,8 @@ from datetime import date  # noqa: E402
 from django.utils.translation import gettext  # noqa: E402
 
 from dashboard.filters import Customer, Filters, Mode  # noqa: E402
-from dashboard.tests.world import HOUR, NOW as WORLD_NOW, period  # noqa: E402
+from dashboard.tests.world import HOUR, NOW as WORLD_NOW, make_lead, period  # noqa: E402
+from dashboard.tests.world import hours as world_hours  # noqa: E402
 
 
 def hours(median, p90):
@@ -273,6 +274,17 @@ def test_follow_up_per_team_and_per_owner(world, rep, django_assert_num_queries)
     }
     owners = {row.label: row for row in metrics.follow_up_per_person_or_team(period(team_id=world.north.pk))}
     assert {label: (r.mqls, r.contacted) for label, r in owners.items()} == {"Rep": (2, 2), "Otherrep": (1, 1)}
+
+
+@pytest.mark.django_db
+def test_follow_up_per_owner_names_the_mqls_nobody_owns_yet(world):
+    make_lead(world_hours(0), [(S.MQL, world_hours(2))], channel="direct", team=world.north)
+
+    owners = {row.label: row for row in metrics.follow_up_per_person_or_team(period(team_id=world.north.pk))}
+
+    assert {label: (r.mqls, r.contacted) for label, r in owners.items()} == {
+        "Rep": (2, 2), "Otherrep": (1, 1), gettext("No owner yet"): (1, 0),
+    }
 
 
 @pytest.mark.parametrize(
