@@ -112,10 +112,10 @@ SELECT count(*), count(mql), count(sal), count(sql), count(opportunity), count(w
   percentile_cont(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (ORDER BY date_part('epoch', sql - sal)),
   percentile_cont(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (ORDER BY date_part('epoch', opportunity - sql)),
   percentile_cont(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (ORDER BY date_part('epoch', won - opportunity)),
-  count(*) FILTER (WHERE created_at > %(now)s - interval '7 days'),
-  count(*) FILTER (WHERE created_at > %(now)s - interval '14 days'),
-  count(*) FILTER (WHERE created_at > %(now)s - interval '30 days'),
-  count(*) FILTER (WHERE created_at > %(now)s - interval '90 days')
+  count(*) FILTER (WHERE created_at > %(now_minus_7_days)s),
+  count(*) FILTER (WHERE created_at > %(now_minus_14_days)s),
+  count(*) FILTER (WHERE created_at > %(now_minus_30_days)s),
+  count(*) FILTER (WHERE created_at > %(now_minus_90_days)s)
 FROM cohort
 """
 BUCKETS = "ARRAY[900, 3600, 14400, 86400, 259200, 604800, 2419200]::float8[]"
@@ -163,13 +163,13 @@ WHERE l.created_at >= %(start)s AND l.created_at < %(end)s
 GROUP BY l.channel
 """
 FOLLOW_UP_SQL = """
-SELECT l.team_id, t.name, count(*), count(l.first_attempt_at), sum(l.attempt_count),
+SELECT l.team_id, max(t.name), count(*), count(l.first_attempt_at), sum(l.attempt_count),
   percentile_cont(0.5) WITHIN GROUP (
     ORDER BY date_part('epoch', l.first_attempt_at - LEAST(l.mql_at, l.sal_at, l.sql_at, l.opportunity_at, l.won_at)))
 FROM leads_lead l LEFT JOIN leads_team t ON t.id = l.team_id
 WHERE l.created_at >= %(start)s AND l.created_at < %(end)s
   AND LEAST(l.mql_at, l.sal_at, l.sql_at, l.opportunity_at, l.won_at) IS NOT NULL
-GROUP BY l.team_id, t.name
+GROUP BY l.team_id
 """
 
 
@@ -312,6 +312,9 @@ def main():
     api = timed(lambda: get(api_url), args.runs)
     now = filters.end_at + timedelta(hours=1)
     params = {"start": filters.start_at, "end": filters.end_at, "now": now}
+    # Computed here, not per row in SQL (timestamptz - interval is not folded into a constant).
+    for days in (7, 14, 30, 90):
+        params[f"now_minus_{days}_days"] = now - timedelta(days=days)
     bound = timed(lambda: hand_written(params), args.runs)
 
     # The bound must compute the same figures: compare the funnel and channel counts.
