@@ -375,3 +375,24 @@ def test_weeks_start_on_monday_in_amsterdam_around_both_dst_changes():
     assert [(w.starts_on, w.mqls) for w in autumn] == [(date(2026, 10, 19), 1), (date(2026, 10, 26), 1)]
 
 
+
+
+# --- the index the cohort queries read --------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_funnel_index_stores_the_stage_moments_exactly_as_the_queries_write_them():
+    """PostgreSQL only reads an index's expression instead of computing it when the query
+    writes the very same expression: a change to reached() must change the index too."""
+    from django.db import connection
+
+    index = next(index for index in Lead._meta.indexes if index.name == "lead_funnel_reached")
+    with connection.schema_editor(collect_sql=True) as editor:
+        create_index = str(index.create_sql(Lead, editor))
+    for stage in metrics.FUNNEL[:-1]:  # the last one (won) is a plain column
+        query = Lead.objects.annotate(moment=metrics.reached(stage)).values("moment").query
+        select, _params = query.get_compiler(connection=connection).as_sql()
+        moment = select.removeprefix("SELECT ").split(' AS "moment"')[0].replace('"leads_lead".', "")
+        assert moment.startswith("LEAST(")
+        assert f"({moment})" in create_index, (moment, create_index)
