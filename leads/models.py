@@ -356,8 +356,8 @@ class Lead(SalesActions, models.Model):
             # It also stores when each lead reached MQL, SAL, SQL and opportunity (the earliest
             # of that stage's stamp and the later ones, written exactly as
             # dashboard.metrics.reached() writes it): PostgreSQL then reads these moments
-            # instead of computing LEAST(...) for every lead in every figure, which made the
-            # cohort queries 25-45 % faster on a million leads.
+            # instead of computing LEAST(...) for every lead in every figure (the funnel, the
+            # lead-time distributions and the weekly figure: 25-45 % faster on a million leads).
             models.Index(
                 F("created_at"),
                 Least("mql_at", "sal_at", "sql_at", "opportunity_at", "won_at"),
