@@ -69,7 +69,8 @@ from datetime import date  # noqa: E402
 from django.utils.translation import gettext  # noqa: E402
 
 from dashboard.filters import Customer, Filters, Mode  # noqa: E402
-from dashboard.tests.world import HOUR, NOW as WORLD_NOW, period  # noqa: E402
+from dashboard.tests.world import HOUR, NOW as WORLD_NOW, make_lead, period  # noqa: E402
+from dashboard.tests.world import hours as world_hours  # noqa: E402
 
 
 def hours(median, p90):
@@ -140,9 +141,9 @@ def test_follow_up_and_lead_time_distributions(world):
 
 @pytest.mark.django_db
 def test_lead_time_distributions_put_each_lead_in_its_bucket(world, django_assert_num_queries):
-    with django_assert_num_queries(2):
-        first_attempt = metrics.time_to_first_attempt(period())
-        mql_to_sql = metrics.mql_to_sql_time(period())
+    with django_assert_num_queries(1):
+        distributions = metrics.lead_time_distributions(period())
+    first_attempt, mql_to_sql = distributions.first_attempt, distributions.mql_to_sql
 
     # L 10 minutes; A and B exactly 1 hour (the 1–4 h bucket starts at 1 hour); C 4 hours.
     assert [b.count for b in first_attempt] == [1, 0, 2, 1, 0, 0, 0, 0]
@@ -275,6 +276,17 @@ def test_follow_up_per_team_and_per_owner(world, rep, django_assert_num_queries)
     assert {label: (r.mqls, r.contacted) for label, r in owners.items()} == {"Rep": (2, 2), "Otherrep": (1, 1)}
 
 
+@pytest.mark.django_db
+def test_follow_up_per_owner_names_the_mqls_nobody_owns_yet(world):
+    make_lead(world_hours(0), [(S.MQL, world_hours(2))], channel="direct", team=world.north)
+
+    owners = {row.label: row for row in metrics.follow_up_per_person_or_team(period(team_id=world.north.pk))}
+
+    assert {label: (r.mqls, r.contacted) for label, r in owners.items()} == {
+        "Rep": (2, 2), "Otherrep": (1, 1), gettext("No owner yet"): (1, 0),
+    }
+
+
 @pytest.mark.parametrize(
     "filters, expected",
     [
@@ -313,8 +325,8 @@ def test_an_empty_period_has_zero_counts_and_no_rates(world):
 
 
 @pytest.mark.django_db
-def test_the_whole_dashboard_takes_seven_queries(world, django_assert_num_queries):
-    with django_assert_num_queries(7):
+def test_the_whole_dashboard_takes_six_queries(world, django_assert_num_queries):
+    with django_assert_num_queries(6):
         data = metrics.dashboard(period(channel="meta", team_id=world.north.pk), now=WORLD_NOW)
     assert data.funnel.steps[0].count == 0
 
@@ -363,3 +375,24 @@ def test_weeks_start_on_monday_in_amsterdam_around_both_dst_changes():
     assert [(w.starts_on, w.mqls) for w in autumn] == [(date(2026, 10, 19), 1), (date(2026, 10, 26), 1)]
 
 
+
+
+# --- the index the cohort queries read --------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_funnel_index_stores_the_stage_moments_exactly_as_the_queries_write_them():
+    """PostgreSQL only reads an index's expression instead of computing it when the query
+    writes the very same expression: a change to reached() must change the index too."""
+    from django.db import connection
+
+    index = next(index for index in Lead._meta.indexes if index.name == "lead_funnel_reached")
+    with connection.schema_editor(collect_sql=True) as editor:
+        create_index = str(index.create_sql(Lead, editor))
+    for stage in metrics.FUNNEL[:-1]:  # the last one (won) is a plain column
+        query = Lead.objects.annotate(moment=metrics.reached(stage)).values("moment").query
+        select, _params = query.get_compiler(connection=connection).as_sql()
+        moment = select.removeprefix("SELECT ").split(' AS "moment"')[0].replace('"leads_lead".', "")
+        assert moment.startswith("LEAST(")
+        assert f"({moment})" in create_index, (moment, create_index)
