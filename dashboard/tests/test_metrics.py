@@ -375,8 +375,6 @@ def test_weeks_start_on_monday_in_amsterdam_around_both_dst_changes():
     assert [(w.starts_on, w.mqls) for w in autumn] == [(date(2026, 10, 19), 1), (date(2026, 10, 26), 1)]
 
 
-
-
 # --- the index the cohort queries read --------------------------------------------------------
 
 
