@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connection
 
+from common.roles import Role
 from leads.models import Company, Lead, Team
-from leads.roles import Role
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -47,6 +47,16 @@ def pytest_terminal_summary(terminalreporter, config):
             f"{count} PostgreSQL-only tests were deselected: this run uses SQLite. "
             "Set DATABASE_URL=postgres://… to run them."
         )
+
+
+@pytest.fixture
+def in_english(settings):
+    """Messages in English, also the ones stored in the business language."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

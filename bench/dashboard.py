@@ -236,8 +236,8 @@ def review_bench(client, until: date, runs: int) -> None:
     first = week.shifted(-(review_metrics.TREND_WEEKS - 1))
     params = {"start": first.start_at, "end": week.end_at, "now": now}
     bound = timed(lambda: run_sql(REVIEW_TREND_SQL, params), runs)
-    from leads.models import HandoffSettings
-    from review.models import current_agreement
+    from handoff.models import HandoffSettings
+    from handoff.models import current_agreement
 
     agreement, calendar = current_agreement(), HandoffSettings.load().calendar()
     # The bound must compute the same figures: compare the MQLs per week.

@@ -53,10 +53,11 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from leads import demo  # noqa: E402
-from leads.management.commands.runworker import Command as Worker  # noqa: E402
-from leads.models import HandoffSettings, Lead, NotificationChannel, RoutingRule, SlaClock, Team  # noqa: E402
-from leads.webhook_receiver import WebhookReceiver  # noqa: E402
+from demo import story as demo  # noqa: E402
+from revops.management.commands.runworker import Command as Worker  # noqa: E402
+from handoff.models import HandoffSettings, NotificationChannel, RoutingRule, SlaClock
+from leads.models import Lead, Team  # noqa: E402
+from common.webhook_receiver import WebhookReceiver  # noqa: E402
 
 BENCH_RULE_PREFIX = "bench: "
 WEBHOOK_SECRET = "benchmark-webhook-secret-0123456789"
@@ -104,7 +105,7 @@ class ApiTrigger:
 
     def __init__(self):
         from integrations.models import ApiToken
-        from qualification.demo import ensure_demo_policy
+        from demo.qualification import ensure_demo_policy
 
         ensure_demo_policy(now=timezone.now())
         admin = get_user_model().objects.filter(is_superuser=True).first()
@@ -202,7 +203,7 @@ def measure_latency(count: int, rate: float, timeout: float) -> None:
 def drain_backlog() -> None:
     """Send what the data set already owes before the clock starts: the demo's overdue leads
     (reminders, breach escalations) are not the handoff being measured."""
-    from leads.models import Notification
+    from handoff.models import Notification
 
     # A pass checks the deadlines (which queues the overdue leads' escalations) and sends.
     for _pass in range(100):

@@ -120,7 +120,7 @@ def prepare_leads_and_token() -> str:
 
     from integrations.models import ApiToken
     from leads.models import Lead
-    from qualification.demo import ensure_demo_policy
+    from demo.qualification import ensure_demo_policy
 
     Lead.objects.filter(source_system=SOURCE).delete()
     ApiToken.objects.filter(source_system=SOURCE).delete()
@@ -250,7 +250,7 @@ def clear_activities() -> None:
 def copy_same_rows(rows: list[dict]) -> float:
     from django.db import transaction
 
-    from leads.bulk import TableWriter
+    from common.bulk import TableWriter
     from leads.models import Activity, Lead
 
     lead_ids = dict(Lead.objects.filter(source_system=SOURCE).values_list("external_id", "id"))

@@ -55,7 +55,7 @@ def main() -> None:
     from django.db import connection
 
     from leads.models import Activity, Company, Lead
-    from qualification.demo import ensure_demo_policy
+    from demo.qualification import ensure_demo_policy
     from qualification.models import QualificationPolicy
 
     if connection.vendor != "postgresql":

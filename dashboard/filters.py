@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from leads.models import Channel, Sector, Team
-from leads.roles import Role, roles_of
+from common.roles import Role, roles_of
 
 DEFAULT_PERIOD_DAYS = 90
 LONGEST_PERIOD_DAYS = 3 * 366

@@ -11,8 +11,9 @@ from django.views.decorators.csp import csp_override
 
 from dashboard import charts, exports, metrics
 from dashboard.filters import default_filters, form_for_query
+from handoff.models import current_agreement
 from leads.models import Channel, Feedback
-from leads.roles import Role, has_role
+from common.roles import Role, has_role
 
 # plotly.js 4.1 adds two <style> elements: an empty one whose sheet it then fills through the
 # CSSOM (toolbar, tooltips), and one with a fixed rule. CSP allows them by the hashes of their
@@ -51,8 +52,6 @@ allow_plotly_styles = csp_override(
 
 def mql_to_sql_target() -> float:
     """The agreement's target once one is active, else the default in settings."""
-    from review.models import current_agreement  # review builds on the dashboard
-
     return current_agreement().mql_to_sql_target
 
 

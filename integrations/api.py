@@ -30,7 +30,7 @@ from integrations.models import ApiToken
 from integrations.parsers import RequestTooLarge, SafeJSONParser
 from integrations.typeform import TypeformWebhookSerializer
 from leads.models import Channel, Lead
-from leads.roles import Role, roles_of
+from common.roles import Role, roles_of
 
 class RateLimited(Throttled):
     default_detail = _("This API token sent more requests this minute than it may.")

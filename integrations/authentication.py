@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions, permissions, throttling
 
 from integrations.models import ApiToken, seconds_left_in_minute
-from leads.roles import Role, has_role
+from common.roles import Role, has_role
 
 
 class TokenAuthentication(authentication.BaseAuthentication):

@@ -33,7 +33,7 @@ from integrations.history import (
     stage_path,
 )
 from integrations.ingest import business_domain, normalise_domain
-from leads.bulk import TableWriter
+from common.bulk import TableWriter
 from leads.models import Company, Lead, StageChange
 
 CHUNK = 1000

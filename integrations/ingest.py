@@ -17,8 +17,9 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from leads.bulk import server_bound_cursor
-from leads.models import PERSONAL_EMAIL_DOMAINS, Activity, Company, Lead
+from common.bulk import server_bound_cursor
+from common.email_domains import business_domain, normalise_domain
+from leads.models import Activity, Company, Lead
 from qualification import bulk as qualification_bulk
 from qualification.decisions import active_policy
 
@@ -43,21 +44,6 @@ class IngestResult:
     @property
     def duplicates(self) -> int:
         return self.received - self.created
-
-
-def normalise_domain(value: str) -> str:
-    """'https://www.Acme.nl/contact' → 'acme.nl'."""
-    domain = value.strip().lower()
-    for prefix in ("https://", "http://"):
-        domain = domain.removeprefix(prefix)
-    domain = domain.split("/", 1)[0].removeprefix("www.")
-    return domain
-
-
-def business_domain(email: str) -> str:
-    """The company's web domain behind an e-mail address, or '' for free mail providers."""
-    domain = email.rpartition("@")[2].strip().lower()
-    return "" if not domain or domain in PERSONAL_EMAIL_DOMAINS else domain
 
 
 def resolve_company(company: dict | None, *, email: str = "") -> Company | None:

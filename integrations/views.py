@@ -10,7 +10,7 @@ from drf_spectacular.views import SpectacularSwaggerView
 
 from integrations.forms import HistoryImportForm
 from integrations.importer import HistoryImport
-from leads.roles import Role, has_role
+from common.roles import Role, has_role
 
 
 class ApiDocsView(SpectacularSwaggerView):

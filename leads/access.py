@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from leads.models import Lead, Team
-from leads.roles import Role, has_role
+from common.roles import Role, has_role
 
 
 def _acting_scope(user) -> Q | None:

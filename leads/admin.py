@@ -127,4 +127,3 @@ class FeedbackAdmin(admin.ModelAdmin):
     raw_id_fields = ["lead", "given_by"]
 
 
-from leads import admin_handoff  # noqa: E402,F401  (registers the handoff's admin pages)

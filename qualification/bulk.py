@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q, Value
 from django.db.models.functions import Coalesce
 
-from leads.bulk import TableWriter, server_bound_cursor
+from common.bulk import TableWriter, server_bound_cursor
 from leads.models import Activity, Lead, StageChange
 from qualification import decisions
 from qualification.models import QualificationPolicy

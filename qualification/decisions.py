@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leads import handoff
+from handoff import handover
 from leads.models import Activity, Lead, StageChange
 from qualification.models import QualificationPolicy
 from qualification.scoring import Decision, LeadFacts, PolicySnapshot, ScoreResult
@@ -123,7 +123,7 @@ def qualify(
     to sales (owner, deadline, notification) in the same transaction. The single place where
     the policy hands a lead to sales."""
     change = lead.move_to(Lead.Stage.MQL, rule=policy.rule_name, reason=why_now(result, trigger), at=now)
-    handoff.hand_over(lead, now=now)
+    handover.hand_over(lead, now=now)
     return change
 
 

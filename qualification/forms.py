@@ -3,7 +3,7 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from leads.models import ConversionAction, IntentTier
-from leads.roles import has_role
+from common.roles import has_role
 from qualification.models import Disqualifier, EngagementRule, FitRule, QualificationPolicy
 from qualification.models import SignOff
 

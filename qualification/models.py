@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from leads.models import Activity, ConversionAction, IntentTier, Sector
-from leads.roles import Role as HandoffRole
-from leads.roles import has_role
+from common.roles import Role as HandoffRole
+from common.roles import has_role
 from qualification import scoring
 from qualification.scoring import Attribute, DisqualifierKind, Operator
 

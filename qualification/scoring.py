@@ -22,7 +22,8 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from leads.models import PERSONAL_EMAIL_DOMAINS, Activity, Channel, ConversionAction, IntentTier
+from common.email_domains import PERSONAL_EMAIL_DOMAINS
+from leads.models import Activity, Channel, ConversionAction, IntentTier
 from leads.models import Lead, Sector
 
 # The agreement most B2B teams start from; each policy stores its own copy.

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from leads.models import ConversionAction, IntentTier, Lead
-from leads.roles import Role, has_role
+from common.roles import Role, has_role
 from qualification import analysis, bulk
 from qualification.forms import DisqualifierFormSet, EngagementRuleFormSet, FitRuleFormSet
 from qualification.forms import PeriodForm, PolicyForm, SignForm

@@ -6,7 +6,7 @@ leads; opening one still needs the right to see that lead. A sales manager start
 team they manage, a rep on their own team; marketing and RevOps on all teams."""
 
 from leads.models import Team
-from leads.roles import Role, has_role
+from common.roles import Role, has_role
 
 
 def may_read_review(user) -> bool:

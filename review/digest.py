@@ -20,11 +20,12 @@ from django.utils.translation import gettext as _
 
 from dashboard import formatting
 from dashboard.filters import business_time_zone
-from leads.handoff import queue_many
-from leads.models import HandoffSettings, Notification
-from leads.roles import Role
+from handoff.outbox import queue_many
+from handoff.models import HandoffSettings, Notification
+from common.roles import Role
 from review import metrics
-from review.models import WeeklyDigest, current_agreement
+from handoff.models import current_agreement
+from review.models import WeeklyDigest
 from review.weeks import IsoWeek
 
 # The worker sends the digest from this hour on Monday (business time zone).

@@ -22,9 +22,11 @@ from django.utils.translation import gettext as _
 from dashboard.filters import business_time_zone
 from dashboard.metrics import FUNNEL, ratio, reached
 from dashboard.sql import Percentiles
-from leads.models import Channel, ContactAttempt, Feedback, Lead, SlaBreach, StageChange, Team, person_name
-from leads.sla import BusinessCalendar
-from review.models import Agreement
+from common.people import person_name
+from handoff.models import SlaBreach
+from leads.models import Channel, ContactAttempt, Feedback, Lead, StageChange, Team
+from common.business_time import BusinessCalendar
+from handoff.models import Agreement
 from review.targets import Judged
 from review.weeks import IsoWeek
 

@@ -6,11 +6,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from dashboard.views import allow_plotly_styles
-from leads.models import HandoffSettings
+from handoff.models import HandoffSettings
 from review import charts, exports, metrics
 from review.access import default_team_id, may_read_review
 from review.forms import ReviewForm
-from review.models import current_agreement
+from handoff.models import current_agreement
 from review.weeks import IsoWeek
 
 

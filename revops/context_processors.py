@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from leads.roles import Role, has_role
+from common.roles import Role, has_role
 
 ALL_ROLES = tuple(Role.values)
 

@@ -35,12 +35,16 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "revops",
+    # Handoff's apps, each depending only on those above it (common/ is a plain package).
     "leads",
-    "dashboard",
+    "handoff",
     "qualification",
+    "sales",
     "integrations",
+    "dashboard",
     "review",
+    "demo",
+    "revops",
 ]
 
 MIDDLEWARE = [

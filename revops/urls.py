@@ -9,7 +9,7 @@ from dashboard import views as dashboard_views
 
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
-    path("leads/", include("leads.urls")),
+    path("leads/", include("sales.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("api/dashboard/", dashboard_api.DashboardFigures.as_view(), name="api-dashboard"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
@@ -26,7 +26,7 @@ urlpatterns = [
     ),
     # The language can be chosen on the login page already.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
-    path("handoff/", include("leads.urls_handoff")),
+    path("handoff/", include("handoff.urls")),
     path("qualification/", include("qualification.urls")),
     path("review/", include("review.urls")),
     path("admin/", admin.site.urls),

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from leads.models import Activity, Assignment, Lead, RoutingRule
+from handoff.models import Assignment, RoutingRule
+from leads.models import Activity, Lead
 from qualification.tests.conftest import make_policy
 
 pytestmark = pytest.mark.django_db

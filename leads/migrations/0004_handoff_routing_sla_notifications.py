@@ -4,9 +4,14 @@ import datetime
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import leads.models
+import handoff.models.settings
 from django.conf import settings
 from django.db import migrations, models
+
+
+def default_time_zone():
+    """The time zone field's default when this migration was written (the field is gone)."""
+    return settings.BUSINESS_TIME_ZONE
 
 
 class Migration(migrations.Migration):
@@ -21,7 +26,7 @@ class Migration(migrations.Migration):
             name='HandoffSettings',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('time_zone', models.CharField(default=leads.models.default_time_zone, max_length=64, verbose_name='time zone')),
+                ('time_zone', models.CharField(default=default_time_zone, max_length=64, verbose_name='time zone')),
                 ('monday_hours', models.CharField(blank=True, default='08:30-17:00', max_length=100, verbose_name='Monday')),
                 ('tuesday_hours', models.CharField(blank=True, default='08:30-17:00', max_length=100, verbose_name='Tuesday')),
                 ('wednesday_hours', models.CharField(blank=True, default='08:30-17:00', max_length=100, verbose_name='Wednesday')),
@@ -34,7 +39,7 @@ class Migration(migrations.Migration):
                 ('worked_holidays', models.TextField(blank=True, help_text='One name per line, as the holiday list spells it, e.g. Goede vrijdag.', verbose_name='public holidays we work on')),
                 ('closed_days', models.TextField(blank=True, help_text='One per line: 2026-12-24 closes once, 05-05 closes every year.', verbose_name='extra closed days')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('fallback_owner', models.ForeignKey(blank=True, help_text='Gets every lead no routing rule places, so no lead is ever without an owner.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, validators=[leads.models.validate_active_user], verbose_name='fallback owner')),
+                ('fallback_owner', models.ForeignKey(blank=True, help_text='Gets every lead no routing rule places, so no lead is ever without an owner.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, validators=[handoff.models.settings.validate_active_user], verbose_name='fallback owner')),
             ],
             options={
                 'verbose_name': 'handoff settings',

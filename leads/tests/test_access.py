@@ -5,7 +5,7 @@ from django.http import Http404
 from conftest import make_user
 from leads import access
 from leads.models import Lead, Team
-from leads.roles import Role
+from common.roles import Role
 
 
 @pytest.fixture

@@ -9,8 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from leads import handoff
-from leads.models import ContactAttempt, Lead, RoutingRule
+from handoff import clocks, handover
+from handoff.models import RoutingRule
+from leads.models import ContactAttempt, Lead
+from sales import actions
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 pytestmark = pytest.mark.django_db
@@ -29,7 +31,7 @@ def mql(lead, team, rep):
     # the clocks go forward on Easter Sunday.
     with transaction.atomic():
         lead.move_to(Lead.Stage.MQL, rule="test", at=local(2027, 3, 25, 16, 0))
-        handoff.hand_over(lead, now=local(2027, 3, 25, 16, 0))
+        handover.hand_over(lead, now=local(2027, 3, 25, 16, 0))
     lead.refresh_from_db()
     return lead
 
@@ -40,9 +42,9 @@ def test_hand_over_stores_the_first_contact_deadline(mql):
 
 
 def test_the_first_attempt_stores_the_business_time_since_the_handoff(mql, rep):
-    mql.log_attempt(by=rep, channel=ContactAttempt.Channel.CALL, outcome=ContactAttempt.Outcome.NO_ANSWER,
+    actions.log_attempt(mql, by=rep, channel=ContactAttempt.Channel.CALL, outcome=ContactAttempt.Outcome.NO_ANSWER,
                     at=local(2027, 3, 30, 9, 0))
-    mql.log_attempt(by=rep, channel=ContactAttempt.Channel.CALL, outcome=ContactAttempt.Outcome.SPOKE,
+    actions.log_attempt(mql, by=rep, channel=ContactAttempt.Channel.CALL, outcome=ContactAttempt.Outcome.SPOKE,
                     at=local(2027, 3, 31, 9, 0))
     mql.refresh_from_db()
     assert mql.first_contact_business_seconds == 5400  # Thu 16:00–17:00 and Tue 08:30–09:00
@@ -52,7 +54,7 @@ def test_a_second_handoff_keeps_the_first_deadline(mql):
     with transaction.atomic():
         mql.move_to(Lead.Stage.NURTURE, rule="test", at=local(2027, 4, 5, 10, 0))
         mql.move_to(Lead.Stage.MQL, rule="test", at=local(2027, 5, 3, 10, 0))
-        handoff.hand_over(mql, now=local(2027, 5, 3, 10, 0))
+        handover.hand_over(mql, now=local(2027, 5, 3, 10, 0))
     mql.refresh_from_db()
     assert mql.first_contact_by == local(2027, 4, 1, 14, 30)
 
@@ -71,4 +73,4 @@ def test_backfill_fills_in_what_older_leads_miss_and_leaves_the_rest(mql, compan
     assert contacted.first_contact_business_seconds == 5400
     assert Lead.objects.get(pk=never_mql.pk).first_contact_by is None
     assert Lead.objects.get(pk=mql.pk).first_contact_by == local(2030, 1, 1, 12, 0)  # kept
-    assert handoff.backfill_first_contact() == 0  # nothing left to do
+    assert clocks.backfill_first_contact() == 0  # nothing left to do

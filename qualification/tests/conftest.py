@@ -56,8 +56,8 @@ def fallback_owner(db):
     """Qualifying hands the lead to sales, which needs someone to own it: as in any
     installation, a sales manager is the fallback owner."""
     from conftest import make_user
-    from leads.models import HandoffSettings
-    from leads.roles import Role
+    from handoff.models import HandoffSettings
+    from common.roles import Role
 
     owner = make_user("fallback", Role.SALES_MANAGER)
     settings_row = HandoffSettings.load()

@@ -134,7 +134,7 @@ def test_saving_a_lead_in_the_admin_rescores_it(policy, client, revops_admin, mi
 
 
 def test_qualifying_hands_the_lead_to_sales_in_the_same_transaction(policy, mid_lead, team, other_rep):
-    from leads.models import Assignment, Notification, RoutingRule
+    from handoff.models import Assignment, Notification, RoutingRule
 
     mid_lead.owner = None
     mid_lead.save()

@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from leads.management.commands.runworker import Command as Worker
-from leads.models import Notification, NotificationChannel
-from leads.webhook_receiver import WebhookReceiver
+from revops.management.commands.runworker import Command as Worker
+from handoff.models import Notification, NotificationChannel
+from common.webhook_receiver import WebhookReceiver
 from review import digest
 from review.models import WeeklyDigest
 from review.tests.world import NOW, WEEK

@@ -2,9 +2,10 @@ from datetime import timedelta
 
 import pytest
 
-from leads.models import HandoffSettings, Lead
+from handoff.models import HandoffSettings
+from leads.models import Lead
 from review import metrics
-from review.models import current_agreement
+from handoff.models import current_agreement
 from review.tests.world import NOW, WEEK, local
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from dashboard.views import mql_to_sql_target
-from review.models import Agreement, current_agreement
+from handoff.models import Agreement, current_agreement
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

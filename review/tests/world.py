@@ -35,9 +35,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from conftest import make_user
-from leads.models import ContactAttempt, Company, Feedback, Lead, SlaBreach, SlaClock, Team
-from leads.roles import Role
+from handoff.models import SlaBreach, SlaClock
+from leads.models import Company, ContactAttempt, Feedback, Lead, Team
+from common.roles import Role
 from review.weeks import IsoWeek
+from sales import actions
 
 AMS = ZoneInfo("Europe/Amsterdam")
 WEEK = IsoWeek(2027, 12)
@@ -72,7 +74,7 @@ def _lead(name, owner, team, company, *, handed_over, deadline, channel="linkedi
 
 def _attempt(lead, by, at, note=""):
     lead.refresh_from_db()
-    lead.log_attempt(by=by, channel=ContactAttempt.Channel.CALL, outcome=ContactAttempt.Outcome.NO_ANSWER, note=note, at=at)
+    actions.log_attempt(lead, by=by, channel=ContactAttempt.Channel.CALL, outcome=ContactAttempt.Outcome.NO_ANSWER, note=note, at=at)
 
 
 def build_week(*, team, rep, other_rep, manager) -> World:
@@ -94,27 +96,29 @@ def build_week(*, team, rep, other_rep, manager) -> World:
     L["H"] = _lead("H", rep, north, company, handed_over=local(29, 0), deadline=local(1, 15, 30, month=4))
 
     _attempt(L["A"], rep, local(22, 12))
-    L["A"].accept(by=rep, at=local(22, 12, 30))
-    L["A"].give_feedback(
+    actions.accept(L["A"], by=rep, at=local(22, 12, 30))
+    actions.give_feedback(
+        L["A"],
         Feedback(disposition=Feedback.Disposition.BECAME_SQL, confirmed_need=True, confirmed_timing=True),
         by=rep, at=local(23, 10),
     )
     _attempt(L["B"], rep, local(30, 9))
-    L["B"].accept(by=rep, at=local(30, 9, 5))
+    actions.accept(L["B"], by=rep, at=local(30, 9, 5))
     _attempt(L["C"], other_rep, local(31, 17, 30))
-    L["C"].reject(by=other_rep, reason="Not our target group: a reseller", at=local(31, 17, 40))
+    actions.reject(L["C"], by=other_rep, reason="Not our target group: a reseller", at=local(31, 17, 40))
     Lead.objects.filter(pk=L["D"].pk).update(respond_by=local(1, 15, 30, month=4))
     SlaBreach.objects.create(
         lead=L["E"], clock=SlaClock.Kind.FIRST_CONTACT, policy_name="High intent", due_by=local(22, 9, 15),
         recorded_at=local(22, 9, 16), owner=rep, escalated_to=manager,
     )
     _attempt(L["E"], rep, local(22, 11), note="Was in a customer meeting")
-    L["E"].accept(by=rep, at=local(22, 11, 5))
+    actions.accept(L["E"], by=rep, at=local(22, 11, 5))
     _attempt(L["E"], rep, local(23, 11))
     Feedback.objects.create(lead=L["E"], given_by=rep, given_at=local(24, 10), disposition=Feedback.Disposition.NOT_REACHED)
     L["E"].move_to(S.NURTURE, by=rep, reason="Not reached", at=local(24, 10))
     _attempt(L["F"], south_rep, local(23, 14, 30))
-    L["F"].give_feedback(
+    actions.give_feedback(
+        L["F"],
         Feedback(disposition=Feedback.Disposition.NO_FIT, no_fit_reason=Feedback.NoFitReason.TOO_SMALL),
         by=south_rep, at=local(23, 15),
     )

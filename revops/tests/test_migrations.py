@@ -12,6 +12,6 @@ def test_migrations_are_complete():
 def test_roles_exist_as_groups():
     from django.contrib.auth.models import Group
 
-    from leads.roles import Role
+    from common.roles import Role
 
     assert set(Group.objects.values_list("name", flat=True)) >= set(Role.values)

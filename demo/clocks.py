@@ -1,0 +1,58 @@
+"""The demo's open leads handed over as Handoff would have handed them over."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from handoff.clocks import policy_for, set_clock
+from handoff.models import Assignment, HandoffSettings, RoutingRule, SlaClock
+from leads.models import Lead
+
+
+
+def start_demo_clocks(*, now: datetime) -> int:
+    """Hand the demo's open MQL and SAL leads over as Handoff would have: the assignment
+    record of the rule that fits them, and a running SLA clock from their handoff time. Many
+    run late, as in real teams, so the queue and the SLA pages show live data. Leads that
+    already have a clock keep it."""
+    calendar = HandoffSettings.load().calendar()
+    team_rules = {rule.team_id: rule for rule in RoutingRule.objects.filter(target="team", team__isnull=False)}
+    customer_rule = RoutingRule.objects.filter(target="account_manager").first()
+    leads = (
+        Lead.objects.filter(stage__in=[Lead.Stage.MQL, Lead.Stage.SAL])
+        .filter(sla_clock__isnull=True, owner__isnull=False)
+        .select_related("company", "team")
+    )
+    assignments = []
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        for lead in leads:
+            handed_over_at = lead.mql_at or lead.stage_changed_at
+            if lead.is_existing_customer and customer_rule:
+                rule, reason = customer_rule, _("existing customer: to their account manager")
+            else:
+                rule = team_rules.get(lead.team_id)
+                reason = _("%(region)s lies in the territory of %(team)s; round robin in the team") % {
+                    "region": lead.company.region if lead.company else "?",
+                    "team": lead.team,
+                }
+            assignments.append(
+                Assignment(
+                    lead=lead, kind=Assignment.Kind.RULE, owner_id=lead.owner_id, team_id=lead.team_id,
+                    rule=rule, rule_name=rule.name if rule else "", reason=reason, assigned_at=handed_over_at,
+                )
+            )
+            set_clock(
+                lead,
+                kind=SlaClock.Kind.FIRST_CONTACT if not lead.first_attempt_at else SlaClock.Kind.NEXT_ATTEMPT,
+                policy=policy_for(lead, rule),
+                calendar=calendar,
+                start=lead.first_attempt_at or handed_over_at,
+                handed_over_at=handed_over_at,
+            )
+        Assignment.objects.bulk_create(assignments)
+    return len(assignments)

@@ -1,0 +1,186 @@
+"""python manage.py seeddemo [--leads 5000] [--until 2026-11-22]: the demo data set."""
+
+from datetime import datetime, time, timezone as dt_timezone
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from demo import story as demo
+from common.bulk import TableWriter, next_id, reset_sequences
+from demo.clocks import start_demo_clocks
+from handoff.clocks import backfill_first_contact
+from handoff.models import HandoffSettings, RoutingRule
+from leads.models import Activity, Company, ContactAttempt, Feedback, Lead
+from leads.models import StageChange, Team
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the deterministic demo data set: Dutch manufacturers, their leads, activities "
+        "and a year of funnel history. Running it again with the same size changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--leads", type=int, default=5000, help="How many leads (default 5000).")
+        parser.add_argument("--seed", type=int, default=2026, help="Another seed, another world.")
+        parser.add_argument(
+            "--until",
+            type=datetime.fromisoformat,
+            help="The last day of the demo year, YYYY-MM-DD (default: now).",
+        )
+        parser.add_argument("--chunk", type=int, default=2000, help="Leads per transaction.")
+
+    def handle(self, *args, leads, seed, until, chunk, verbosity, **options):
+        if leads < 1:
+            raise CommandError("--leads must be at least 1.")
+        if until is None:
+            until = timezone.now().replace(microsecond=0)
+        else:
+            local_end = datetime.combine(until.date(), time(23, 59, 59))
+            until = local_end.replace(tzinfo=demo.business_time_zone()).astimezone(dt_timezone.utc)
+
+        user_ids, team_ids = self.ensure_people()
+        self.ensure_routing(user_ids, team_ids)
+        present = Lead.objects.filter(source_system=demo.SOURCE).count()
+        if present == leads:
+            self.stdout.write(f"The demo data set is already here ({present} leads); nothing to do.")
+            self.score_leads(until, show_progress=verbosity > 0)
+            self.start_clocks(until)
+            self.print_logins()
+            return
+        if present:
+            self.stdout.write(f"Replacing the demo data set of {present} leads.")
+            Lead.objects.filter(source_system=demo.SOURCE).delete()
+
+        companies = demo.build_companies(max(40, min(60_000, leads // 6)), seed=seed)
+        company_ids = self.ensure_companies(companies, user_ids)
+        world = demo.World(
+            seed=seed,
+            until=until,
+            companies=companies,
+            company_ids=company_ids,
+            user_ids=user_ids,
+            team_ids=team_ids,
+            time_zone=demo.business_time_zone(),
+        )
+        self.write_leads(world, leads, chunk, show_progress=verbosity > 0)
+        self.score_leads(until, show_progress=verbosity > 0)
+        self.stdout.write(self.style.SUCCESS(f"Demo data set ready: {leads} leads."))
+        self.start_clocks(until)
+        self.print_logins()
+
+    def ensure_people(self) -> tuple[dict[str, int], dict[str, int]]:
+        User = get_user_model()
+        password = make_password(demo.PASSWORD)
+        users = {}
+        for person in demo.USERS:
+            user, created = User.objects.get_or_create(
+                username=person.username,
+                defaults={
+                    "first_name": person.first_name,
+                    "last_name": person.last_name,
+                    "email": f"{person.username}@handoff-demo.example",
+                    "password": password,
+                    "is_staff": person.role == "RevOps admin",
+                    "is_superuser": person.role == "RevOps admin",
+                },
+            )
+            user.groups.add(Group.objects.get(name=person.role))
+            users[person.username] = user
+        teams = {}
+        for name, kind, manager in demo.TEAMS:
+            team, _ = Team.objects.get_or_create(
+                name=name, defaults={"kind": kind, "manager": users[manager]}
+            )
+            team.members.add(*[users[u.username] for u in demo.USERS if u.team == name])
+            teams[name] = team.pk
+        return {name: user.pk for name, user in users.items()}, teams
+
+    def ensure_companies(self, companies: list[demo.DemoCompany], user_ids) -> list[int]:
+        """Companies are kept by web domain: a second run finds them instead of adding more."""
+        known = dict(Company.objects.exclude(domain="").values_list("domain", "id"))
+        account_managers = [user_ids[u.username] for u in demo.USERS if u.team == demo.TEAM_ACCOUNTS and u.role == "Sales rep"]
+        missing = [
+            Company(
+                name=c.name,
+                domain=c.domain,
+                employees=c.employees,
+                sector=c.sector,
+                country=c.country,
+                region=c.region,
+                postcode=c.postcode,
+                is_customer=c.is_customer,
+                is_competitor=c.is_competitor,
+                account_manager_id=account_managers[i % len(account_managers)] if c.is_customer else None,
+            )
+            for i, c in enumerate(companies)
+            if c.domain not in known
+        ]
+        for company in Company.objects.bulk_create(missing, batch_size=2000):
+            known[company.domain] = company.pk
+        return [known[c.domain] for c in companies]
+
+    def write_leads(self, world: demo.World, count: int, chunk: int, *, show_progress: bool):
+        tables = {
+            "lead": (Lead, TableWriter(Lead)),
+            "activity": (Activity, TableWriter(Activity)),
+            "stage_change": (StageChange, TableWriter(StageChange)),
+            "attempt": (ContactAttempt, TableWriter(ContactAttempt)),
+            "feedback": (Feedback, TableWriter(Feedback)),
+        }
+        ids = demo.IdBlock({name: next_id(model) for name, (model, _) in tables.items()})
+        teller = demo.StoryTeller(world)
+        with tqdm(total=count, unit="leads", disable=not show_progress, file=self.stderr) as bar:
+            for start in range(0, count, chunk):
+                stories = [teller.story(n, ids=ids) for n in range(start, min(count, start + chunk))]
+                with transaction.atomic():
+                    tables["lead"][1].write([s.lead for s in stories])
+                    tables["activity"][1].write([a for s in stories for a in s.activities])
+                    tables["stage_change"][1].write([c for s in stories for c in s.stage_changes])
+                    tables["attempt"][1].write([a for s in stories for a in s.attempts])
+                    tables["feedback"][1].write([f for s in stories for f in s.feedback])
+                bar.update(len(stories))
+        reset_sequences(*[model for model, _ in tables.values()])
+
+    def ensure_routing(self, user_ids: dict[str, int], team_ids: dict[str, int]):
+        """The demo's sales territories as routing rules, after the default rule that sends
+        existing customers to their account manager; the North manager is the fallback."""
+        for position, team in ((100, demo.TEAM_NORTH), (110, demo.TEAM_SOUTH)):
+            regions = [region for region, _, _, territory, _ in demo.REGIONS if territory == team]
+            RoutingRule.objects.get_or_create(
+                name=team, defaults={"position": position, "regions": regions, "target": "team", "team_id": team_ids[team]}
+            )
+        settings_row = HandoffSettings.load()
+        if settings_row.fallback_owner_id is None:
+            settings_row.fallback_owner_id = user_ids["mark"]
+            settings_row.save()
+
+    def start_clocks(self, until: datetime):
+        """The open MQL and SAL leads get their routing record and real deadlines."""
+        started = start_demo_clocks(now=until)
+        if started:
+            self.stdout.write(f"Handed over {started} open leads: SLA clocks running.")
+        # The weekly review's response times (the demo writes leads in bulk, past log_attempt).
+        backfill_first_contact()
+
+    def score_leads(self, until, *, show_progress: bool):
+        """The active qualification policy and every demo lead's score as of `until`; scores
+        only, so the generated stage history keeps its own times. Leads without a score
+        (a data set from before the policy existed) get one on the next run."""
+        from demo.qualification import score_demo  # qualification builds on leads, not back
+
+        unscored = Lead.objects.filter(source_system=demo.SOURCE, scored_at__isnull=True)
+        if unscored.exists():
+            with tqdm(total=unscored.count(), unit="scores", disable=not show_progress, file=self.stderr) as bar:
+                score_demo(now=until, progress=bar.update)
+
+    def print_logins(self):
+        self.stdout.write(f"\nDemo logins (password for all: {demo.PASSWORD}):")
+        for person in demo.USERS:
+            team = f", {person.team}" if person.team else ""
+            self.stdout.write(f"  {person.username:<8} {person.first_name} {person.last_name} — {person.role}{team}")

@@ -1,0 +1,334 @@
+"""Admin for the handoff: routing rules, the business calendar, the agreement and SLA policies,
+notification channels (with a "send test" button) and the records the worker keeps."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from common.business_time import public_holiday_names
+from handoff import notify
+from handoff.models import (
+    Agreement,
+    Assignment,
+    HandoffSettings,
+    Notification,
+    NotificationChannel,
+    RoutingRule,
+    SlaBreach,
+    SlaClock,
+    SlaPolicy,
+    UserAvailability,
+    next_version,
+)
+from leads.models import Channel, IntentTier, Sector
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the system writes: to read and filter, never to edit by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CommaSeparatedField(forms.CharField):
+    """A list typed as "NL, BE"."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+class RoutingRuleForm(forms.ModelForm):
+    countries = CommaSeparatedField(label=_("countries"), required=False, help_text=_("For example NL, BE"))
+    regions = CommaSeparatedField(label=_("regions"), required=False, help_text=_("For example Noord-Brabant, Limburg"))
+    postcode_prefixes = CommaSeparatedField(
+        label=_("postcode starts with"), required=False, help_text=_("For example 56, 57, 58")
+    )
+    product_interests = CommaSeparatedField(label=_("product interest contains"), required=False)
+    sectors = forms.MultipleChoiceField(
+        label=_("sectors"), required=False, choices=Sector.choices, widget=forms.CheckboxSelectMultiple
+    )
+    channels = forms.MultipleChoiceField(
+        label=_("channels"), required=False, choices=Channel.choices, widget=forms.CheckboxSelectMultiple
+    )
+    intent_tiers = forms.MultipleChoiceField(
+        label=_("intent tiers"), required=False, choices=IntentTier.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = RoutingRule
+        fields = "__all__"
+
+    def clean_countries(self):
+        countries = [c.upper() for c in self.cleaned_data["countries"]]
+        wrong = [c for c in countries if len(c) != 2 or not c.isalpha()]
+        if wrong:
+            raise forms.ValidationError(_("Use two-letter country codes, not %(wrong)s.") % {"wrong": ", ".join(wrong)})
+        return countries
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    form = RoutingRuleForm
+    list_display = ["name", "position", "is_active", "target", "team", "user", "max_open_leads", "problem"]
+    list_editable = ["position", "is_active"]
+    list_select_related = ["team", "user"]
+    list_filter = ["is_active", "target"]
+    search_fields = ["name"]
+    raw_id_fields = ["user"]
+    fieldsets = [
+        (None, {"fields": ["name", "position", "is_active"]}),
+        (
+            _("Matches leads with (empty: any)"),
+            {
+                "fields": [
+                    "countries", "regions", "postcode_prefixes", "sectors", ("min_employees", "max_employees"),
+                    "product_interests", "channels", "intent_tiers", "existing_customer",
+                ]
+            },
+        ),
+        (_("Assign to"), {"fields": ["target", "team", "user", "max_open_leads"]}),
+    ]
+
+    @admin.display(description=_("problem"))
+    def problem(self, rule):
+        """A person can leave after the rule was written: routing then passes the rule over."""
+        if rule.target == RoutingRule.Target.USER and rule.user and not rule.user.is_active:
+            return _("%(user)s is no longer active") % {"user": rule.user}
+        return ""
+
+
+@admin.register(HandoffSettings)
+class HandoffSettingsAdmin(admin.ModelAdmin):
+    """One row: the list page opens it directly."""
+
+    raw_id_fields = ["fallback_owner"]
+    readonly_fields = ["time_zone", "known_holidays"]
+    fieldsets = [
+        (_("Business calendar"), {"fields": ["time_zone"]}),
+        (
+            _("Working hours"),
+            {
+                "fields": [
+                    "monday_hours", "tuesday_hours", "wednesday_hours", "thursday_hours",
+                    "friday_hours", "saturday_hours", "sunday_hours",
+                ],
+                "description": _("Per day, for example 08:30-17:00, or 08:30-12:00, 12:30-17:00 with a lunch break. Empty: closed."),
+            },
+        ),
+        (
+            _("Days off"),
+            {"fields": ["holiday_country", "holiday_subdivision", "known_holidays", "worked_holidays", "closed_days"]},
+        ),
+        (_("Routing"), {"fields": ["fallback_owner"]}),
+    ]
+
+    @admin.display(description=_("time zone"))
+    def time_zone(self, obj):
+        return _("%(zone)s (BUSINESS_TIME_ZONE: the one zone for deadlines, reviews and the dashboard)") % {
+            "zone": settings.BUSINESS_TIME_ZONE
+        }
+
+    @admin.display(description=_("public holidays in the list"))
+    def known_holidays(self, obj):
+        try:
+            names = public_holiday_names(obj.holiday_country.upper(), obj.holiday_subdivision or None)
+        except NotImplementedError:
+            return "—"
+        return ", ".join(names)
+
+    def has_add_permission(self, request):
+        return not HandoffSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        settings_row = HandoffSettings.objects.first()
+        if settings_row is None:
+            return redirect("admin:handoff_handoffsettings_add")
+        return redirect("admin:handoff_handoffsettings_change", settings_row.pk)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "name", "position", "is_active", "intent_tier", "existing_customer", "routing_rule",
+        "next_attempt_within", "feedback_within_working_days", "at_risk_percent",
+    ]
+    list_editable = ["position", "is_active"]
+    list_filter = ["is_active", "intent_tier"]
+
+
+@admin.register(UserAvailability)
+class UserAvailabilityAdmin(admin.ModelAdmin):
+    list_display = ["user", "is_away", "back_on"]
+    list_editable = ["is_away", "back_on"]
+    raw_id_fields = ["user"]
+
+
+def send_test(channel: NotificationChannel) -> Notification:
+    """Send a test message right away, so whoever set the channel up sees the result."""
+    now = timezone.now()
+    notification = Notification.objects.create(
+        kind=Notification.Kind.TEST, recipient=channel.user, channel=channel, status=Notification.Status.SENDING,
+        attempts=1, claimed_at=now, created_at=now,
+    )
+    try:
+        notify.deliver(notification)
+    except notify.TransportError as error:
+        notification.status, notification.last_error = Notification.Status.FAILED, error.message
+    else:
+        notification.status, notification.sent_at = Notification.Status.SENT, timezone.now()
+    notification.save(update_fields=["status", "last_error", "sent_at"])
+    return notification
+
+
+@admin.register(NotificationChannel)
+class NotificationChannelAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "user", "kind", "is_active", "for_assignments", "for_reminders", "for_escalations"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["user__username", "email", "url"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["disabled_reason", "created_at"]
+    actions = ["send_test_messages"]
+    change_form_template = "admin/handoff/notificationchannel/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/send-test/",
+                self.admin_site.admin_view(self.send_test_view),
+                name="handoff_notificationchannel_send_test",
+            ),
+            *super().get_urls(),
+        ]
+
+    def report(self, request, notification: Notification):
+        if notification.status == Notification.Status.SENT:
+            messages.success(request, _("Test message sent over %(channel)s.") % {"channel": notification.channel})
+        else:
+            messages.error(
+                request,
+                _("Test message over %(channel)s failed: %(error)s")
+                % {"channel": notification.channel, "error": notification.last_error},
+            )
+
+    def send_test_view(self, request, pk: int):
+        channel = get_object_or_404(NotificationChannel, pk=pk)
+        if request.method != "POST" or not self.has_change_permission(request, channel):
+            return redirect("admin:handoff_notificationchannel_change", pk)
+        self.report(request, send_test(channel))
+        return redirect("admin:handoff_notificationchannel_change", pk)
+
+    @admin.action(description=_("Send a test message"))
+    def send_test_messages(self, request, queryset):
+        for channel in queryset:
+            self.report(request, send_test(channel))
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "recipient", "channel", "lead", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["recipient__username", "last_error"]
+    raw_id_fields = ["lead"]
+    date_hierarchy = "created_at"
+    actions = ["send_again"]
+
+    @admin.action(description=_("Try failed notifications again"))
+    def send_again(self, request, queryset):
+        count = queryset.filter(status=Notification.Status.FAILED).update(
+            status=Notification.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        messages.success(request, _("%(n)s notification(s) will be sent again.") % {"n": count})
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyAdmin):
+    list_display = ["lead", "owner", "team", "kind", "rule_name", "assigned_at", "assigned_by"]
+    list_filter = ["kind", "team"]
+    raw_id_fields = ["lead"]
+    date_hierarchy = "assigned_at"
+
+
+@admin.register(SlaClock)
+class SlaClockAdmin(ReadOnlyAdmin):
+    list_display = ["lead", "kind", "policy_name", "started_at", "due_by", "remind_at", "runs_out_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["lead"]
+
+
+@admin.register(SlaBreach)
+class SlaBreachAdmin(ReadOnlyAdmin):
+    list_display = ["lead", "clock", "policy_name", "due_by", "recorded_at", "owner", "escalated_to"]
+    list_filter = ["clock"]
+    raw_id_fields = ["lead"]
+    date_hierarchy = "recorded_at"
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    """Drafts are edited here; an active or retired version is the record of what was agreed
+    and stays as it was. Change the agreement by copying the active one to a draft."""
+
+    list_display = ["version", "status", "mqls_per_month", "accepted_percent", "first_contact_within",
+                    "min_attempts", "feedback_percent", "mql_to_sql_percent", "effective_at"]
+    list_filter = ["status"]
+    readonly_fields = ["version", "status", "created_at", "created_by", "effective_at", "retired_at"]
+    fieldsets = [
+        (None, {"fields": ["version", "status", "notes"]}),
+        (_("Marketing promises"), {"fields": ["mqls_per_month", "accepted_percent", "complete_percent"]}),
+        (
+            _("Sales promises"),
+            {
+                "fields": [
+                    "first_contact_high_intent", "first_contact_customer", "first_contact_within",
+                    "within_sla_percent", "min_attempts", "feedback_percent",
+                ]
+            },
+        ),
+        (_("Targets"), {"fields": ["mql_to_sql_percent", "amber_margin_percent"]}),
+        (_("History"), {"fields": ["created_at", "created_by", "effective_at", "retired_at"]}),
+    ]
+    actions = ["activate", "copy_as_draft"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_draft)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_draft)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.version, obj.created_by = next_version(), request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Activate the selected draft (retires the active version)"))
+    def activate(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one draft."), messages.ERROR)
+            return
+        try:
+            queryset.get().activate(now=timezone.now())
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(request, _("The agreement is active."), messages.SUCCESS)
+
+    @admin.action(description=_("Copy as a new draft"))
+    def copy_as_draft(self, request, queryset):
+        for agreement in queryset:
+            agreement.copy_as_draft(by=request.user)
+        self.message_user(request, _("Draft created."), messages.SUCCESS)

@@ -1,0 +1,103 @@
+"""The handoff: a qualified lead gets an owner, a deadline and a notification, in one go.
+
+`hand_over()` runs inside the transaction that makes the lead an MQL (or SQL): it routes the
+lead, records which rule assigned it and why, starts the SLA clock (mirrored in
+`Lead.respond_by`) and writes the notification rows the worker sends. Nothing here talks to
+the outside world; `manage.py runworker` does, after the transaction has committed.
+
+The clock moves on through `contact_attempt_logged()` (the sales workspace calls it when a rep
+logs an attempt) and `feedback_given()`; `reassign()` is the manager's override.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import translation
+
+from common.people import person_name
+from handoff import clocks
+from handoff.models import Assignment, HandoffSettings, Notification, SlaClock
+from handoff.outbox import queue_notifications
+from handoff.routing import LeadFacts, route
+from leads.models import Lead
+
+
+
+def _assign(lead: Lead, *, owner, team, rule, kind: str, reason: str, now: datetime, by=None) -> Assignment:
+    Lead.objects.filter(pk=lead.pk).update(owner=owner, team=team, version=F("version") + 1)
+    lead.owner, lead.team = owner, team
+    lead.version += 1
+    return Assignment.objects.create(
+        lead=lead,
+        kind=kind,
+        owner=owner,
+        team=team,
+        rule=rule,
+        rule_name=rule.name if rule else "",
+        reason=reason,
+        assigned_at=now,
+        assigned_by=by,
+    )
+
+
+def hand_over(lead: Lead, *, now: datetime, by=None) -> Assignment:
+    """Give the lead an owner, a deadline and a notification. Call it in the transaction that
+    moves the lead to MQL (or straight to SQL), after `lead.move_to()`."""
+    # The reason is stored, so it is written in the business's language, whoever triggered it.
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        decision = route(LeadFacts.of(lead), now=now, lock=True, current_owner=lead.owner)
+        assignment = _assign(
+            lead,
+            owner=decision.owner,
+            team=decision.team or (lead.team if decision.owner == lead.owner else None),
+            rule=decision.rule,
+            kind=decision.kind,
+            reason=decision.reason,
+            now=now,
+            by=by,
+        )
+        policy = clocks.policy_for(lead, decision.rule)
+        calendar = HandoffSettings.load().calendar()
+        clock = clocks.set_clock(
+            lead, kind=SlaClock.Kind.FIRST_CONTACT, policy=policy, calendar=calendar, start=now, handed_over_at=now
+        )
+        if lead.first_contact_by is None:  # the review measures the first handoff
+            Lead.objects.filter(pk=lead.pk).update(first_contact_by=clock.due_by)
+            lead.first_contact_by = clock.due_by
+        queue_notifications(
+            decision.owner,
+            Notification.Kind.ASSIGNED,
+            now=now,
+            lead=lead,
+            context={"reason": decision.reason, "due_by": clock.due_by.isoformat(), "policy": policy.name},
+        )
+    return assignment
+
+
+def reassign(lead: Lead, *, to, by, reason: str, now: datetime) -> Assignment:
+    """A manager's override. The deadline stays: the customer has been waiting all along."""
+    with transaction.atomic():
+        previous = lead.owner
+        assignment = _assign(
+            lead,
+            owner=to,
+            team=lead.team if lead.team and lead.team.members.filter(pk=to.pk).exists() else to.teams.first(),
+            rule=None,
+            kind=Assignment.Kind.REASSIGNED,
+            reason=reason,
+            now=now,
+            by=by,
+        )
+        context = {
+            "reason": reason,
+            "by": person_name(by),
+            "from": person_name(previous),
+        }
+        if lead.respond_by:
+            context["due_by"] = lead.respond_by.isoformat()
+        queue_notifications(to, Notification.Kind.REASSIGNED, now=now, lead=lead, context=context)
+    return assignment

@@ -1,0 +1,16 @@
+"""The handoff: who gets a lead (RoutingRule → Assignment), by when they must act (the
+Agreement's terms and SlaPolicy → SlaClock, mirrored in Lead.respond_by, on the business
+calendar of HandoffSettings), and how they hear about it (NotificationChannel → Notification,
+sent by `manage.py runworker`). One module per part; import from here."""
+
+from handoff.models.agreement import Agreement, current_agreement, next_version
+from handoff.models.notifications import Notification, NotificationChannel
+from handoff.models.routing import Assignment, RoutingRule
+from handoff.models.settings import WEEKDAY_FIELDS, HandoffSettings, UserAvailability, validate_active_user
+from handoff.models.sla import SlaBreach, SlaClock, SlaPolicy
+
+__all__ = [
+    "WEEKDAY_FIELDS", "Agreement", "Assignment", "HandoffSettings", "Notification",
+    "NotificationChannel", "RoutingRule", "SlaBreach", "SlaClock", "SlaPolicy", "UserAvailability",
+    "current_agreement", "next_version", "validate_active_user",
+]

@@ -1,0 +1,139 @@
+"""Where people hear from Handoff (their channels), and the outbox of messages the worker
+sends."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from leads.models import Lead
+
+
+class NotificationChannel(models.Model):
+    """Where one person wants to hear from Handoff, and about what. Someone without an
+    active channel gets e-mail at their account's address."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SLACK = "slack", _("Slack incoming webhook")
+        TEAMS = "teams", _("Microsoft Teams incoming webhook")
+        WEBHOOK = "webhook", _("JSON webhook (signed)")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notification_channels"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    url = models.URLField(_("webhook URL"), max_length=500, blank=True)
+    secret = models.CharField(
+        _("signing secret"), max_length=200, blank=True, help_text=_("JSON webhook only: signs each request (HMAC-SHA256).")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    for_assignments = models.BooleanField(_("new leads"), default=True)
+    for_reminders = models.BooleanField(_("at-risk reminders"), default=True)
+    for_escalations = models.BooleanField(_("escalations"), default=True)
+    disabled_reason = models.TextField(_("switched off because"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        db_table = "leads_notificationchannel"  # kept when the model moved here
+        ordering = ["user", "kind", "id"]
+        verbose_name = _("notification channel")
+        verbose_name_plural = _("notification channels")
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.email or self.url.split('?')[0][:60]}"
+
+    def clean(self):
+        if self.kind == self.Kind.EMAIL:
+            if not self.email:
+                raise ValidationError({"email": _("Give the e-mail address.")})
+            return
+        if not self.url:
+            raise ValidationError({"url": _("Give the webhook URL.")})
+        if not settings.DEBUG and not self.url.lower().startswith("https://"):
+            raise ValidationError({"url": _("The webhook URL must start with https://, so messages travel encrypted.")})
+        if self.kind == self.Kind.WEBHOOK and len(self.secret) < 16:
+            raise ValidationError({"secret": _("Give a signing secret of at least 16 characters.")})
+
+    def wants(self, kind: str) -> bool:
+        K = Notification.Kind
+        return {
+            K.ASSIGNED: self.for_assignments,
+            K.REASSIGNED: self.for_assignments,
+            K.AT_RISK: self.for_reminders,
+            K.ESCALATION: self.for_escalations,
+            K.TEST: True,
+            K.WEEKLY_REVIEW: True,
+        }[kind]
+
+
+class NotificationQuerySet(models.QuerySet):
+    def ready(self, now: datetime):
+        return self.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)
+
+
+class Notification(models.Model):
+    """One message to one person on one channel: the outbox the worker sends from, and the
+    record of what was sent. Written in the transaction that caused it."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("New lead")
+        REASSIGNED = "reassigned", _("Lead reassigned to you")
+        AT_RISK = "at_risk", _("Deadline at risk")
+        ESCALATION = "escalation", _("Deadline missed")
+        TEST = "test", _("Test message")
+        WEEKLY_REVIEW = "weekly_review", _("Weekly review")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("to"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    channel = models.ForeignKey(
+        NotificationChannel,
+        verbose_name=_("channel"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        help_text=_("Empty: e-mail to the recipient's own address."),
+    )
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    context = models.JSONField(_("details"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        db_table = "leads_notification"  # kept when the model moved here
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(status="pending"), name="notification_pending_due"
+            ),
+            models.Index(fields=["status", "claimed_at"], name="notification_status_claimed"),
+            models.Index(fields=["lead", "created_at"], name="notification_lead_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient}"

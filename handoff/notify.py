@@ -1,0 +1,313 @@
+"""Telling people: e-mail, Slack, Microsoft Teams and signed JSON webhooks.
+
+`compose()` turns a notification row into a `Message` (the handoff card's five facts, the
+opening line and a link); a transport delivers it or raises `TransportError`, permanent when
+trying again cannot help (a revoked webhook, a refused address). Only the worker calls
+`deliver()`; the admin's "send test" button is the one other caller.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import smtplib
+import socket
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from handoff.card import NextStep, build_card
+from handoff.models import Notification, NotificationChannel, SlaClock
+from leads.models import Lead
+
+HTTP_TIMEOUT_SECONDS = 10.0
+
+
+class TransportError(Exception):
+    def __init__(self, message: str, *, permanent: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: str
+    subject: str
+    headline: str
+    facts: list[tuple[str, str]]
+    opening_line: str
+    url: str
+    link_label: str
+
+
+def lead_url(lead: Lead) -> str:
+    """The lead page once the sales workspace provides it; the handoff page until then."""
+    try:
+        path = reverse("leads:detail", args=[lead.pk])
+    except NoReverseMatch:
+        path = reverse("handoff:lead", args=[lead.pk])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _when(value: str) -> str:
+    moment = datetime.fromisoformat(value).astimezone(ZoneInfo(settings.BUSINESS_TIME_ZONE))
+    return date_format(moment, "D j M, H:i")
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _who(lead: Lead) -> str:
+    card_who = [lead.full_name or lead.email]
+    if lead.job_title:
+        card_who.append(lead.job_title)
+    if lead.company:
+        company = lead.company.name
+        if lead.company.employees:
+            company += " " + _("(%(n)s employees)") % {"n": lead.company.employees}
+        card_who.append(company)
+    if lead.is_existing_customer:
+        card_who.append(_("existing customer"))
+    return ", ".join(card_who)
+
+
+def _lead_facts(lead: Lead, context: dict) -> tuple[list[tuple[str, str]], str]:
+    activities = list(lead.activities.order_by("occurred_at", "id"))
+    last_change = lead.stage_changes.order_by("-changed_at", "-id").first()
+    card = build_card(lead, activities=activities, last_change=last_change)
+    did = "; ".join(
+        f"{a.get_kind_display()}{': ' + a.title if a.title else ''}" for a in reversed(card.did[-3:])
+    )
+    why = card.why_now.summary
+    scores = [line["label"] for line in card.why_now.score_lines[:3] if line.get("label")]
+    if card.why_now.fit_score is not None:
+        why += " " + _("(fit %(fit)s, engagement %(engagement)s)") % {
+            "fit": card.why_now.fit_score,
+            "engagement": card.why_now.engagement_score,
+        }
+    if scores:
+        why += ": " + ", ".join(scores)
+    reach = " · ".join(filter(None, [lead.phone, lead.email]))
+    facts = [
+        (_("Who"), _who(lead)),
+        (_("What they did"), did or _("No activity recorded yet.")),
+        (_("Why now"), why),
+    ]
+    if context.get("due_by"):
+        facts.append((_("Respond by"), _when(context["due_by"])))
+    facts.append((_("Next step"), f"{NextStep(card.next_step).label}: {card.next_step_reason} {reach}".strip()))
+    return facts, card.opening_line
+
+
+def compose(notification: Notification) -> Message:
+    """The message in the business's language, built from the lead as it is now."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _compose(notification)
+
+
+def _compose(notification: Notification) -> Message:
+    kind = notification.kind
+    context = notification.context or {}
+    lead = notification.lead
+    K = Notification.Kind
+    if kind == K.TEST:
+        return Message(
+            kind=kind,
+            subject=_("Test message from Handoff"),
+            headline=_("This channel works: Handoff can reach you here."),
+            facts=[(_("Channel"), str(notification.channel) if notification.channel else _("E-mail"))],
+            opening_line="",
+            url=settings.SITE_URL,
+            link_label=_("Open Handoff"),
+        )
+    if kind == K.WEEKLY_REVIEW:
+        # Written in the business's language when queued (review.digest): the week's figures
+        # as they were on Monday morning, not as they are when a retry goes out.
+        facts = [tuple(fact) for fact in context["facts"]]
+        return Message(kind, context["subject"], context["subject"], facts, "", context["url"], _("Open the weekly review"))
+    name = str(lead)
+    company = f" ({lead.company})" if lead.company else ""
+    if kind in (K.ASSIGNED, K.REASSIGNED):
+        facts, opening = _lead_facts(lead, context)
+        facts.append((_("Why you"), context.get("reason", "")))
+        if kind == K.ASSIGNED:
+            subject = _("New lead for you: %(lead)s%(company)s") % {"lead": name, "company": company}
+        else:
+            subject = _("%(by)s passed a lead to you: %(lead)s%(company)s") % {
+                "by": context.get("by", ""),
+                "lead": name,
+                "company": company,
+            }
+        if context.get("due_by"):
+            subject += " — " + _("respond by %(when)s") % {"when": _when(context["due_by"])}
+        return Message(kind, subject, subject, facts, opening, lead_url(lead), _("Open the lead"))
+    clock = SlaClock.Kind(context.get("clock", SlaClock.Kind.FIRST_CONTACT)).label
+    due = _when(context["due_by"])
+    if kind == K.AT_RISK:
+        subject = _("Deadline at risk: %(lead)s%(company)s, %(clock)s by %(when)s") % {
+            "lead": name, "company": company, "clock": str(clock).lower(), "when": due,
+        }
+        facts, opening = _lead_facts(lead, context)
+        return Message(kind, subject, subject, facts, opening, lead_url(lead), _("Open the lead"))
+    subject = _("Deadline missed: %(lead)s%(company)s, owner %(owner)s") % {
+        "lead": name, "company": company, "owner": context.get("owner", "—"),
+    }
+    facts = [
+        (_("Who"), _who(lead)),
+        (_("Owner"), context.get("owner", "—")),
+        (_("Missed"), _("%(clock)s, due %(when)s (%(policy)s)") % {"clock": clock, "when": due, "policy": context.get("policy", "")}),
+        (_("What to do"), _("Check with the owner, or reassign the lead.")),
+    ]
+    return Message(kind, subject, subject, facts, "", lead_url(lead), _("Open the lead"))
+
+
+# --- transports ----------------------------------------------------------------------------
+
+
+class EmailTransport:
+    def send(self, message: Message, *, address: str, notification: Notification) -> None:
+        if not address:
+            raise TransportError(_("The recipient has no e-mail address."), permanent=True)
+        context = {"message": message}
+        email = EmailMultiAlternatives(
+            subject=message.subject,
+            body=render_to_string("handoff/email/notification.txt", context),
+            to=[address],
+            headers={"X-Handoff-Notification": str(notification.pk)},
+        )
+        email.attach_alternative(render_to_string("handoff/email/notification.html", context), "text/html")
+        try:
+            email.send()
+        except smtplib.SMTPRecipientsRefused as error:
+            raise TransportError(f"Address refused: {error}", permanent=True) from None
+        except (smtplib.SMTPException, OSError) as error:
+            raise TransportError(f"Mail server: {error}") from None
+
+
+def post_json(url: str, body: bytes, headers: dict[str, str] | None = None) -> None:
+    """POST and judge the answer: 2xx delivered; 408, 429 and 5xx worth trying again; any
+    other 4xx permanent (the hook was removed or never accepts this)."""
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json", **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
+            response.read(1024)
+    except urllib.error.HTTPError as error:
+        permanent = 400 <= error.code < 500 and error.code not in (408, 429)
+        raise TransportError(f"HTTP {error.code} from {url.split('?')[0]}", permanent=permanent) from None
+    except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError) as error:
+        reason = getattr(error, "reason", error)
+        raise TransportError(f"Could not reach {url.split('?')[0]}: {reason}") from None
+
+
+def slack_payload(message: Message) -> dict:
+    fields = [{"type": "mrkdwn", "text": f"*{label}*\n{value}"[:2000]} for label, value in message.facts[:10]]
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": message.headline[:150]}},
+        {"type": "section", "fields": fields},
+    ]
+    if message.opening_line:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"> {message.opening_line}"}})
+    blocks.append(
+        {
+            "type": "actions",
+            "elements": [{"type": "button", "text": {"type": "plain_text", "text": message.link_label}, "url": message.url}],
+        }
+    )
+    return {"text": message.subject, "blocks": blocks}
+
+
+def teams_payload(message: Message) -> dict:
+    body = [
+        {"type": "TextBlock", "text": message.headline, "weight": "Bolder", "size": "Medium", "wrap": True},
+        {"type": "FactSet", "facts": [{"title": label, "value": value} for label, value in message.facts]},
+    ]
+    if message.opening_line:
+        body.append({"type": "TextBlock", "text": f"“{message.opening_line}”", "isSubtle": True, "wrap": True})
+    card = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+        "actions": [{"type": "Action.OpenUrl", "title": message.link_label, "url": message.url}],
+    }
+    return {
+        "type": "message",
+        "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}],
+    }
+
+
+def webhook_payload(message: Message, notification: Notification) -> dict:
+    return {
+        "event": message.kind,
+        "notification_id": notification.pk,
+        "lead_id": notification.lead_id,
+        "recipient": notification.recipient.get_username(),
+        "message": {**asdict(message), "facts": [{"label": k, "value": v} for k, v in message.facts]},
+    }
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """HMAC-SHA256 over "<timestamp>.<body>": a receiver checks both who sent it and that it
+    is fresh (reject old timestamps to stop replays)."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+class SlackTransport:
+    def send(self, message: Message, *, channel: NotificationChannel, notification: Notification) -> None:
+        post_json(channel.url, json.dumps(slack_payload(message)).encode())
+
+
+class TeamsTransport:
+    def send(self, message: Message, *, channel: NotificationChannel, notification: Notification) -> None:
+        post_json(channel.url, json.dumps(teams_payload(message)).encode())
+
+
+class WebhookTransport:
+    def send(self, message: Message, *, channel: NotificationChannel, notification: Notification) -> None:
+        body = json.dumps(webhook_payload(message, notification)).encode()
+        timestamp = str(int(time.time()))
+        post_json(
+            channel.url,
+            body,
+            {
+                "X-Handoff-Timestamp": timestamp,
+                "X-Handoff-Signature": sign(channel.secret, timestamp, body),
+                # Receivers can drop a delivery they already have by this id.
+                "X-Handoff-Delivery": str(notification.pk),
+            },
+        )
+
+
+HTTP_TRANSPORTS = {
+    NotificationChannel.Kind.SLACK: SlackTransport(),
+    NotificationChannel.Kind.TEAMS: TeamsTransport(),
+    NotificationChannel.Kind.WEBHOOK: WebhookTransport(),
+}
+
+
+def deliver(notification: Notification) -> None:
+    """Send one notification over its channel; raises TransportError."""
+    message = compose(notification)
+    channel = notification.channel
+    if channel is None or channel.kind == NotificationChannel.Kind.EMAIL:
+        address = channel.email if channel else notification.recipient.email
+        EmailTransport().send(message, address=address, notification=notification)
+        return
+    HTTP_TRANSPORTS[channel.kind].send(message, channel=channel, notification=notification)

@@ -1,0 +1,262 @@
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from conftest import make_user
+from handoff.models import Assignment, HandoffSettings, RoutingRule, UserAvailability
+from leads.models import Company, Lead
+from common.roles import Role
+from handoff.routing import LeadFacts, pick_round_robin, route, rule_verdict
+
+NOW = datetime(2026, 1, 13, 10, 0, tzinfo=UTC)
+
+pytestmark = pytest.mark.usefixtures("in_english")
+
+
+BRABANT_MACHINE_BUILDER = LeadFacts(
+    country="NL",
+    region="Noord-Brabant",
+    postcode="5612 AB",
+    sector="machinery",
+    employees=120,
+    product_interest="Robotcellen",
+    channel="google_ads",
+    intent_tier="high",
+)
+
+
+@pytest.mark.parametrize(
+    ("criteria", "matches", "said"),
+    [
+        ({}, True, "matches every lead"),
+        ({"countries": ["nl", "BE"]}, True, "country NL"),
+        ({"countries": ["DE"]}, False, "country NL is not DE"),
+        ({"regions": ["noord-brabant"]}, True, "region Noord-Brabant"),
+        ({"postcode_prefixes": ["56"]}, True, "postcode 5612 AB starts with 56"),
+        ({"postcode_prefixes": ["5612A"]}, True, "starts with 5612A"),
+        ({"postcode_prefixes": ["97", "31"]}, False, "does not start with 97, 31"),
+        ({"sectors": ["machinery", "metal"]}, True, "sector Machinery & equipment"),
+        ({"sectors": ["food"]}, False, "is not one of the rule's"),
+        ({"min_employees": 50, "max_employees": 250}, True, "120 employees (50–250)"),
+        ({"min_employees": 250}, False, "size 120 is outside ≥ 250"),
+        ({"product_interests": ["robot"]}, True, "interested in Robotcellen"),
+        ({"product_interests": ["vision"]}, False, "does not mention vision"),
+        ({"channels": ["google_ads"]}, True, "channel Google Ads"),
+        ({"channels": ["meta"]}, False, "channel Google Ads is not one of the rule's"),
+        ({"intent_tiers": ["high"]}, True, "High intent"),
+        ({"intent_tiers": ["low", "mid"]}, False, "intent tier High intent is not"),
+        ({"existing_customer": False}, True, "not a customer yet"),
+        ({"existing_customer": True}, False, "is not an existing customer"),
+        ({"countries": ["NL"], "sectors": ["food"]}, False, "country NL, sector Machinery"),
+    ],
+)
+def test_rule_verdict(criteria, matches, said):
+    matched, lines = rule_verdict(RoutingRule(name="r", **criteria), BRABANT_MACHINE_BUILDER)
+
+    assert matched is matches
+    assert said in ", ".join(lines)
+
+
+def test_unknown_size_does_not_match_a_size_rule():
+    matched, _ = rule_verdict(RoutingRule(name="r", min_employees=10), LeadFacts(employees=None))
+    assert not matched
+
+
+def test_round_robin_takes_turns_fairly():
+    members = [11, 12, 13]
+    last_assigned: dict[int, datetime] = {}
+    picks = []
+    for n in range(30):
+        chosen, _ = pick_round_robin(members, last_assigned=last_assigned, away=set(), open_counts={}, cap=None)
+        picks.append(chosen)
+        last_assigned[chosen] = NOW + timedelta(minutes=n)
+
+    assert picks[:3] == [11, 12, 13]
+    assert Counter(picks) == {11: 10, 12: 10, 13: 10}
+
+
+def test_round_robin_skips_who_is_away_or_at_the_cap():
+    chosen, skipped = pick_round_robin(
+        [11, 12, 13], last_assigned={}, away={11}, open_counts={12: 5, 13: 4}, cap=5
+    )
+    assert chosen == 13
+    assert skipped == [("away", 11), ("cap", 12)]
+
+
+def test_round_robin_without_anyone_available_returns_none():
+    chosen, _ = pick_round_robin([11], last_assigned={}, away={11}, open_counts={}, cap=None)
+    assert chosen is None
+
+
+# --- routing against the database ----------------------------------------------------------
+
+
+@pytest.fixture
+def fallback(db):
+    user = make_user("fallback", Role.SALES_MANAGER)
+    HandoffSettings.objects.create(fallback_owner=user)
+    return user
+
+
+def test_first_matching_rule_wins(team, rep, fallback):
+    named = make_user("named", Role.SALES_REP)
+    RoutingRule.objects.create(name="Brabant to named", position=2, regions=["Noord-Brabant"], target="user", user=named)
+    RoutingRule.objects.create(name="Machinery to team", position=1, sectors=["machinery"], target="team", team=team)
+
+    decision = route(BRABANT_MACHINE_BUILDER, now=NOW)
+
+    assert decision.rule.name == "Machinery to team"
+    assert decision.owner == rep
+    assert decision.kind == Assignment.Kind.RULE
+    assert "Machinery to team" in decision.reason
+
+
+def test_team_round_robin_is_fair_over_many_leads(team, rep, other_rep, lead, fallback):
+    third = make_user("third", Role.SALES_REP)
+    team.members.add(third)
+    RoutingRule.objects.create(name="All to team", position=1, target="team", team=team)
+
+    owners = []
+    for n in range(9):
+        at = NOW + timedelta(minutes=n)
+        decision = route(BRABANT_MACHINE_BUILDER, now=at, lock=True)
+        Assignment.objects.create(lead=lead, owner=decision.owner, team=decision.team, kind="rule", reason="-", assigned_at=at)
+        owners.append(decision.owner.username)
+
+    assert Counter(owners) == {"rep": 3, "otherrep": 3, "third": 3}
+    assert owners[:3] == ["rep", "otherrep", "third"]
+
+
+def test_round_robin_skips_a_member_marked_away(team, rep, other_rep, fallback):
+    RoutingRule.objects.create(name="All to team", position=1, target="team", team=team)
+    UserAvailability.objects.create(user=rep, is_away=True, back_on=date(2026, 1, 20))
+
+    decision = route(BRABANT_MACHINE_BUILDER, now=NOW)
+
+    assert decision.owner == other_rep
+    assert "Rep is away" in decision.reason
+
+
+def test_member_is_back_on_the_day_they_return(team, rep, other_rep, fallback):
+    RoutingRule.objects.create(name="All to team", position=1, target="team", team=team)
+    UserAvailability.objects.create(user=rep, is_away=True, back_on=date(2026, 1, 13))
+
+    assert route(BRABANT_MACHINE_BUILDER, now=NOW).owner == rep
+
+
+def test_team_at_its_cap_passes_the_lead_on(team, rep, company, fallback):
+    Lead.objects.create(first_name="Busy", company=company, owner=rep, stage=Lead.Stage.MQL)
+    RoutingRule.objects.create(name="Capped team", position=1, target="team", team=team, max_open_leads=1)
+
+    decision = route(BRABANT_MACHINE_BUILDER, now=NOW)
+
+    assert decision.owner == fallback
+    assert decision.kind == Assignment.Kind.FALLBACK
+    assert not decision.trace[-1].matched
+
+
+def test_named_user_rule(fallback):
+    named = make_user("named", Role.SALES_REP)
+    RoutingRule.objects.create(name="Robots to Named", product_interests=["robot"], target="user", user=named)
+
+    decision = route(BRABANT_MACHINE_BUILDER, now=NOW)
+
+    assert decision.owner == named
+    assert decision.team is None
+
+
+def test_rule_with_a_user_who_left_falls_through_to_the_fallback(fallback):
+    gone = make_user("gone", Role.SALES_REP, is_active=False)
+    RoutingRule.objects.create(name="To gone", target="user", user=gone)
+
+    decision = route(BRABANT_MACHINE_BUILDER, now=NOW)
+
+    assert decision.owner == fallback
+    assert decision.kind == Assignment.Kind.FALLBACK
+
+
+def test_existing_customer_goes_to_the_account_manager_by_default(fallback):
+    account_manager = make_user("am", Role.SALES_REP)
+    company = Company.objects.create(name="Klant B.V.", is_customer=True, account_manager=account_manager)
+    facts = LeadFacts.of(Lead(company=company, intent_tier="mid"))
+    decision = route(facts, now=NOW)
+
+    assert decision.owner == account_manager
+    assert decision.rule.target == RoutingRule.Target.ACCOUNT_MANAGER
+
+
+def test_existing_customer_without_account_manager_is_routed_on(team, rep, fallback):
+    RoutingRule.objects.create(name="All to team", position=50, target="team", team=team)
+
+    decision = route(LeadFacts(is_existing_customer=True), now=NOW)
+
+    assert decision.owner == rep
+    assert decision.trace[0].rule.target == RoutingRule.Target.ACCOUNT_MANAGER
+    assert "the company has no active account manager" in decision.trace[0].explanation
+
+
+def test_no_rule_matches_gives_the_fallback_owner(fallback):
+    RoutingRule.objects.create(name="Only Germany", countries=["DE"], target="user", user=fallback)
+
+    decision = route(BRABANT_MACHINE_BUILDER, now=NOW)
+
+    assert decision.owner == fallback
+    assert decision.rule is None
+    assert decision.kind == Assignment.Kind.FALLBACK
+
+
+def test_without_a_configured_fallback_a_sales_manager_takes_the_lead(manager):
+    decision = route(BRABANT_MACHINE_BUILDER, now=NOW)
+
+    assert decision.owner == manager
+    assert decision.kind == Assignment.Kind.FALLBACK
+
+
+def test_inactive_rules_are_ignored(team, rep, fallback):
+    RoutingRule.objects.create(name="Off", target="team", team=team, is_active=False)
+
+    assert route(BRABANT_MACHINE_BUILDER, now=NOW).owner == fallback
+
+
+def test_rule_pointing_at_an_inactive_user_is_refused(db):
+    gone = make_user("gone", Role.SALES_REP, is_active=False)
+    rule = RoutingRule(name="To gone", target="user", user=gone)
+
+    with pytest.raises(ValidationError) as error:
+        rule.full_clean()
+
+    assert "no longer active" in str(error.value.message_dict["user"])
+
+
+def test_team_rule_needs_a_team(db):
+    with pytest.raises(ValidationError) as error:
+        RoutingRule(name="Team without team", target="team").full_clean()
+    assert "team" in error.value.message_dict
+
+
+def test_minimum_above_maximum_is_refused(db):
+    with pytest.raises(ValidationError) as error:
+        RoutingRule(name="r", target="account_manager", min_employees=100, max_employees=10).full_clean()
+    assert "max_employees" in error.value.message_dict
+
+
+def test_fallback_owner_must_be_active(db):
+    gone = make_user("gone", Role.SALES_MANAGER, is_active=False)
+    with pytest.raises(ValidationError) as error:
+        HandoffSettings(fallback_owner=gone).full_clean()
+    assert "fallback_owner" in error.value.message_dict
+
+
+
+def test_without_a_matching_rule_the_current_owner_keeps_a_recycled_lead(db, rep):
+    from datetime import UTC, datetime
+
+    from handoff.routing import LeadFacts, route
+
+    decision = route(LeadFacts(country="NL"), now=datetime(2026, 1, 13, 9, 0, tzinfo=UTC), current_owner=rep)
+
+    assert decision.owner == rep
+    assert decision.rule is None
+    assert "stays with Rep" in decision.reason

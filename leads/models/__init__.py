@@ -1,0 +1,22 @@
+"""The lead and what happens to it: companies, teams, people, their activities, their way
+through the funnel and sales' follow-up. One module per part; import from here."""
+
+from leads.models.company import Company, Sector, Team
+from leads.models.followup import ContactAttempt, Feedback, LeadChange
+from leads.models.lead import (
+    Activity,
+    Channel,
+    ConversionAction,
+    IllegalTransition,
+    IntentTier,
+    Lead,
+    LeadQuerySet,
+    RecordedChange,
+    StageChange,
+)
+
+__all__ = [
+    "Activity", "Channel", "Company", "ContactAttempt", "ConversionAction", "Feedback",
+    "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "RecordedChange",
+    "Sector", "StageChange", "Team",
+]

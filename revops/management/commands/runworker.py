@@ -1,0 +1,173 @@
+"""python manage.py runworker [--once] [--interval 0.5]: send notifications, watch deadlines.
+
+A loop of small steps, each doing one unit of work and saying whether it did any. Work is
+claimed with a conditional UPDATE (`filter(..., still unclaimed).update(claimed) == 1`), so
+several workers can run side by side on PostgreSQL and none sends a message twice. Due SLA
+clocks are claimed a batch at a time (row locks with SKIP LOCKED, then the due moment cleared),
+so a sweep over a million running clocks reads only the few that are due. `--once` does one
+pass and stops, for cron.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from handoff import clocks, notify
+from handoff.models import Notification, NotificationChannel, SlaClock
+
+logger = logging.getLogger(__name__)
+
+# Waits before the 2nd, 3rd, … attempt; after the last the notification is given up.
+RETRY_DELAYS = [
+    timedelta(seconds=10),
+    timedelta(seconds=30),
+    timedelta(minutes=2),
+    timedelta(minutes=10),
+    timedelta(minutes=30),
+    timedelta(hours=1),
+    timedelta(hours=3),
+]
+MAX_SEND_ATTEMPTS = len(RETRY_DELAYS) + 1
+# A claim older than this belongs to a worker that died mid-send (sends time out long before).
+STALE_CLAIM = timedelta(minutes=5)
+# Per pass and kind of work, so one flood cannot starve the others.
+BATCH = 200
+
+
+class Command(BaseCommand):
+    help = "Send queued notifications and check SLA deadlines; runs until stopped, or once with --once."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="One pass, then stop (for cron).")
+        parser.add_argument(
+            "--interval", type=float, default=0.5, help="Seconds to wait when there is nothing to do."
+        )
+
+    _review_checked_at: datetime | None = None
+
+    def handle(self, *args, once: bool, interval: float, **options):
+        try:
+            self.loop(once=once, interval=interval, verbosity=options["verbosity"])
+        except KeyboardInterrupt:
+            # Ctrl-C. Clocks are claimed and handled in one transaction; a message cut off
+            # mid-send is released after STALE_CLAIM and sent again.
+            pass
+
+    def loop(self, *, once: bool, interval: float, verbosity: int) -> None:
+        while True:
+            done = self.run_pass()
+            if once:
+                if verbosity > 0:
+                    self.stdout.write(f"Done: {done} unit(s) of work.")
+                return
+            if not done:
+                time.sleep(interval)
+
+    def run_pass(self) -> int:
+        done = 0
+        self.release_stale_claims(timezone.now())
+        for _ in range(BATCH):
+            if not self.send_one(timezone.now()):
+                break
+            done += 1
+        for step in (self.remind_batch, self.run_out_batch):
+            # Deadlines come in batches of BATCH; a backlog is worked off a batch per pass.
+            done += step(timezone.now())
+        done += self.weekly_review(timezone.now())
+        return done
+
+    def weekly_review(self, now: datetime) -> int:
+        """Monday morning: queue last week's review digest, once (its week row is the claim).
+        Checked once a minute at most, not on every pass."""
+        if self._review_checked_at and now - self._review_checked_at < timedelta(minutes=1):
+            return 0
+        self._review_checked_at = now
+        from review import digest  # the review app builds on leads, not the other way round
+
+        return int(digest.send_if_due(now))
+
+    # --- notifications ---------------------------------------------------------------------
+
+    def release_stale_claims(self, now: datetime) -> int:
+        return Notification.objects.filter(
+            status=Notification.Status.SENDING, claimed_at__lt=now - STALE_CLAIM
+        ).update(status=Notification.Status.PENDING, next_attempt_at=now)
+
+    def send_one(self, now: datetime) -> bool:
+        candidate = (
+            Notification.objects.ready(now).order_by("next_attempt_at", "id").values_list("pk", flat=True).first()
+        )
+        if candidate is None:
+            return False
+        claimed = Notification.objects.filter(pk=candidate, status=Notification.Status.PENDING).update(
+            status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+        if not claimed:
+            return True  # another worker was quicker; there may be more
+        notification = Notification.objects.select_related(
+            "recipient", "channel", "lead__company", "lead__owner"
+        ).get(pk=candidate)
+        try:
+            notify.deliver(notification)
+        except notify.TransportError as error:
+            self.record_failure(notification, error.message, permanent=error.permanent, now=now)
+        except Exception as error:  # a bug composing one message must not stop the worker
+            logger.exception("Notification %s could not be composed", notification.pk)
+            self.record_failure(notification, f"{type(error).__name__}: {error}", permanent=False, now=now)
+        else:
+            Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
+                status=Notification.Status.SENT, sent_at=timezone.now(), last_error=""
+            )
+        return True
+
+    def record_failure(self, notification: Notification, error: str, *, permanent: bool, now: datetime) -> None:
+        attempts = notification.attempts
+        if permanent or attempts >= MAX_SEND_ATTEMPTS:
+            if not permanent:
+                error = f"{error} (gave up after {attempts} attempts)"
+            fields = {"status": Notification.Status.FAILED, "next_attempt_at": None}
+            if permanent and notification.channel_id:
+                # A revoked hook or refused address will not get better: switch the channel off
+                # so later messages go to the person's other channels or their e-mail.
+                NotificationChannel.objects.filter(pk=notification.channel_id).update(
+                    is_active=False, disabled_reason=error
+                )
+        else:
+            fields = {"status": Notification.Status.PENDING, "next_attempt_at": now + RETRY_DELAYS[attempts - 1]}
+        Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
+            last_error=error, **fields
+        )
+        logger.warning("Notification %s attempt %s failed: %s", notification.pk, attempts, error)
+
+    # --- SLA deadlines ---------------------------------------------------------------------
+
+    def _claim_clocks(self, due, moment_field: str, **clear) -> list[SlaClock]:
+        """Lock up to BATCH due clocks, skipping the ones another worker holds, and clear the
+        moment that made them due: in the transaction the caller's work commits with."""
+        claimed = list(
+            due.select_related("lead__owner", "lead__team__manager")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by(moment_field)[:BATCH]
+        )
+        if claimed:
+            SlaClock.objects.filter(pk__in=[c.pk for c in claimed]).update(**{moment_field: None, **clear})
+        return claimed
+
+    def remind_batch(self, now: datetime) -> int:
+        with transaction.atomic():
+            due = self._claim_clocks(SlaClock.objects.reminder_due(now), "remind_at")
+            clocks.remind_owners(due, now=now)
+        return len(due)
+
+    def run_out_batch(self, now: datetime) -> int:
+        with transaction.atomic():
+            due = self._claim_clocks(SlaClock.objects.run_out(now), "runs_out_at", remind_at=None)
+            clocks.run_out(due, now=now)
+        return len(due)

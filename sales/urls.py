@@ -1,0 +1,14 @@
+from django.urls import path
+
+from sales import views
+
+app_name = "leads"
+
+urlpatterns = [
+    path("", views.lead_queue, name="queue"),
+    path("<int:pk>/", views.lead_detail, name="detail"),
+    path("<int:pk>/accept/", views.lead_accept, name="accept"),
+    path("<int:pk>/reject/", views.lead_reject, name="reject"),
+    path("<int:pk>/attempts/", views.attempt_create, name="attempt"),
+    path("<int:pk>/feedback/", views.feedback_submit, name="feedback"),
+]

@@ -1,0 +1,230 @@
+"""The sales workspace: the lead queue, the lead page with its handoff card, and the actions
+sales takes on a lead (accept, reject, log an attempt, give feedback)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from leads import access
+from handoff.card import build_card, qualifying_change
+from sales.forms import AcceptForm, ContactAttemptForm, FeedbackForm, QueueFilterForm, RejectForm
+from leads.models import IllegalTransition, Lead, LeadChange, StageChange
+from sales.actions import ActionRefused, LeadChanged
+from handoff import clocks
+from sales import actions
+
+QUEUE_PAGE_SIZE = 25
+
+
+def lead_queue(request: HttpRequest) -> HttpResponse:
+    if not access.may_see_any(request.user):
+        raise PermissionDenied
+    now = timezone.now()
+    visible = access.visible_leads(request.user)
+    form = QueueFilterForm(request.GET, leads=visible, reps=access.reps_visible_to(request.user))
+    if form.is_valid():
+        leads, status = form.apply(visible, now=now), 200
+    else:
+        leads, status = visible.none(), 400
+    page = Paginator(leads.with_company(), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    return render(
+        request,
+        "leads/queue.html",
+        {
+            "form": form,
+            "page": page,
+            "now": now,
+            "filters": filters.urlencode(),
+            "read_only": access.reads_only(request.user),
+        },
+        status=status,
+    )
+
+
+def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _lead_page(request, access.lead_to_see(request.user, pk))
+
+
+@require_POST
+def lead_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    def accept(lead: Lead, form: AcceptForm) -> str:
+        actions.accept(lead, by=request.user, seen_version=form.cleaned_data["version"])
+        return _("Accepted: the lead is now yours to follow up.")
+
+    return _act(request, pk, AcceptForm, accept)
+
+
+@require_POST
+def lead_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    def reject(lead: Lead, form: RejectForm) -> str:
+        actions.reject(
+            lead,
+            by=request.user,
+            reason=form.reason_text(language=settings.LANGUAGE_CODE),
+            seen_version=form.cleaned_data["version"],
+        )
+        return _("Sent back to marketing: the lead is in nurture again.")
+
+    return _act(request, pk, RejectForm, reject)
+
+
+@require_POST
+def attempt_create(request: HttpRequest, pk: int) -> HttpResponse:
+    def log(lead: Lead, form: ContactAttemptForm) -> str:
+        attempt = actions.log_attempt(
+            lead,
+            by=request.user,
+            channel=form.cleaned_data["channel"],
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+            seen_version=form.cleaned_data["version"],
+        )
+        return _("Contact attempt logged: %(attempt)s (%(count)d so far).") % {
+            "attempt": attempt,
+            "count": lead.attempt_count,
+        }
+
+    return _act(request, pk, ContactAttemptForm, log)
+
+
+@require_POST
+def feedback_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    def give(lead: Lead, form: FeedbackForm) -> str:
+        feedback = actions.give_feedback(
+            lead,
+            form.instance, by=request.user, seen_version=form.cleaned_data["version"]
+        )
+        return _("Feedback saved: %(feedback)s. The lead is now %(stage)s.") % {
+            "feedback": feedback.get_disposition_display(),
+            "stage": lead.get_stage_display(),
+        }
+
+    return _act(request, pk, FeedbackForm, give)
+
+
+ACTION_FORMS = {
+    AcceptForm: "accept_form",
+    RejectForm: "reject_form",
+    ContactAttemptForm: "attempt_form",
+    FeedbackForm: "feedback_form",
+}
+
+
+def _act(request: HttpRequest, pk: int, form_class, action: Callable) -> HttpResponse:
+    """Check the person may change the lead, validate, act, and come back to the lead page:
+    redirected with a confirmation, or shown again with the form's errors and the input kept."""
+    lead = access.lead_to_act_on(request.user, pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _lead_page(request, lead, {ACTION_FORMS[form_class]: form}, status=400)
+    try:
+        confirmation = action(lead, form)
+    except (LeadChanged, ActionRefused, IllegalTransition) as problem:
+        lead.refresh_from_db()
+        # Keep what they typed, now against the current version: saving again is deliberate.
+        data = request.POST.copy()
+        data[form["version"].html_name] = lead.version
+        form = form_class(data)
+        form.is_valid()
+        form.add_error(None, _explain(problem, lead))
+        return _lead_page(request, lead, {ACTION_FORMS[form_class]: form}, status=409)
+    messages.success(request, confirmation)
+    return redirect("leads:detail", pk=lead.pk)
+
+
+def _explain(problem: Exception, lead: Lead) -> str:
+    if isinstance(problem, LeadChanged):
+        return _(
+            "This lead changed while you were looking (see its history). Nothing was saved: "
+            "check it and save again if your input still applies."
+        )
+    if isinstance(problem, ActionRefused):
+        return str(problem)
+    return _("That does not fit the lead as it is now: it is %(stage)s.") % {
+        "stage": lead.get_stage_display()
+    }
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    actor: str
+    stage_change: StageChange | None = None
+    lead_change: LeadChange | None = None
+
+
+def _history(stage_changes, lead_changes) -> list[HistoryEntry]:
+    """Stage changes and other changes to the lead in one list, newest first."""
+    entries = [HistoryEntry(c.changed_at, c.actor, stage_change=c) for c in stage_changes]
+    entries += [HistoryEntry(c.changed_at, c.actor, lead_change=c) for c in lead_changes]
+    return sorted(entries, key=lambda entry: entry.at, reverse=True)
+
+
+def _readable(value) -> str:
+    """A form answer or event detail as a person reads it."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(_readable(item) for item in value)
+    return str(value)
+
+
+def _lead_page(request: HttpRequest, lead: Lead, forms: dict | None = None, status: int = 200):
+    activities = list(lead.activities.all())
+    for activity in activities:
+        activity.answers = [(key, _readable(value)) for key, value in activity.data.items()]
+    stage_changes = list(lead.stage_changes.select_related("changed_by"))
+    may_act = access.may_act_on(request.user, lead)
+    card = build_card(
+        lead, activities=activities, last_change=qualifying_change(stage_changes, lead)
+    )
+    context = {
+        "lead": lead,
+        "card": card,
+        "activities": activities[::-1],
+        "history": _history(stage_changes, lead.changes.select_related("changed_by")),
+        "attempts": lead.contact_attempts.select_related("made_by").order_by("-made_at", "-id"),
+        "feedback_given": lead.feedback.select_related("given_by").order_by("-given_at", "-id"),
+        "may_act": may_act,
+        "now": timezone.now(),
+        "attempt_limit": clocks.attempt_limit(),
+        "assignment": lead.assignments.select_related("assigned_by").order_by("-assigned_at", "-id").first(),
+        "queue_url": reverse("leads:queue"),
+    }
+    if may_act:
+        # The card's recommended step (call, e-mail, LinkedIn) is the likeliest attempt channel.
+        context.update(_action_forms(lead, forms or {}, next_step=card.next_step))
+    return render(request, "leads/detail.html", context, status=status)
+
+
+def _action_forms(lead: Lead, bound: dict, *, next_step: str) -> dict:
+    """The forms that fit the lead's stage: fresh ones, or those being shown again."""
+    version = {"version": lead.version}
+    forms = {}
+    if lead.stage == Lead.Stage.MQL:
+        forms["accept_form"] = bound.get("accept_form") or AcceptForm(initial=version)
+        forms["reject_form"] = bound.get("reject_form") or RejectForm(initial=version)
+    if lead.stage in Lead.SALES_STAGES:
+        forms["attempt_form"] = bound.get("attempt_form") or ContactAttemptForm(
+            initial={**version, "channel": next_step}
+        )
+        forms["feedback_form"] = bound.get("feedback_form") or FeedbackForm(initial=version)
+    # A refused action still shows its form with the explanation, whatever the stage now.
+    for name, form in bound.items():
+        forms.setdefault(name, form)
+    return forms
