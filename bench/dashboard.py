@@ -218,7 +218,8 @@ GROUP BY 1 ORDER BY 1
 
 def review_bench(client, until: date, runs: int) -> None:
     """The weekly review of the last complete week before --until, all teams, as marketing."""
-    from datetime import datetime, time as clock
+    from datetime import datetime
+    from datetime import time as clock
     from zoneinfo import ZoneInfo
 
     from django.db import connection
@@ -236,8 +237,7 @@ def review_bench(client, until: date, runs: int) -> None:
     first = week.shifted(-(review_metrics.TREND_WEEKS - 1))
     params = {"start": first.start_at, "end": week.end_at, "now": now}
     bound = timed(lambda: run_sql(REVIEW_TREND_SQL, params), runs)
-    from handoff.models import HandoffSettings
-    from handoff.models import current_agreement
+    from handoff.models import HandoffSettings, current_agreement
 
     agreement, calendar = current_agreement(), HandoffSettings.load().calendar()
     # The bound must compute the same figures: compare the MQLs per week.

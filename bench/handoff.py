@@ -32,9 +32,9 @@ import threading
 import time
 import urllib.request
 from datetime import datetime, timedelta
+from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,16 +48,16 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from demo import story as demo  # noqa: E402
-from revops.management.commands.runworker import Command as Worker  # noqa: E402
-from handoff.models import HandoffSettings, NotificationChannel, RoutingRule, SlaClock
-from leads.models import Lead, Team  # noqa: E402
 from common.webhook_receiver import WebhookReceiver  # noqa: E402
+from demo import world as demo  # noqa: E402
+from handoff.models import HandoffSettings, NotificationChannel, RoutingRule, SlaClock  # noqa: E402
+from leads.models import Lead, Team  # noqa: E402
+from revops.management.commands.runworker import Command as Worker  # noqa: E402
 
 BENCH_RULE_PREFIX = "bench: "
 WEBHOOK_SECRET = "benchmark-webhook-secret-0123456789"
@@ -104,8 +104,8 @@ class ApiTrigger:
     returns. The API runs in a threaded WSGI server in this process."""
 
     def __init__(self):
-        from integrations.models import ApiToken
         from demo.qualification import ensure_demo_policy
+        from integrations.models import ApiToken
 
         ensure_demo_policy(now=timezone.now())
         admin = get_user_model().objects.filter(is_superuser=True).first()

@@ -115,12 +115,11 @@ def create_database(url: str) -> None:
 
 def prepare_leads_and_token() -> str:
     from django.contrib.auth import get_user_model
-
     from django.utils import timezone as django_timezone
 
+    from demo.qualification import ensure_demo_policy
     from integrations.models import ApiToken
     from leads.models import Lead
-    from demo.qualification import ensure_demo_policy
 
     Lead.objects.filter(source_system=SOURCE).delete()
     ApiToken.objects.filter(source_system=SOURCE).delete()

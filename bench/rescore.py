@@ -26,7 +26,8 @@ import resource
 import subprocess
 import sys
 import time
-from datetime import datetime, time as day_time, timezone
+from datetime import datetime, timezone
+from datetime import time as day_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -54,8 +55,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from leads.models import Activity, Company, Lead
     from demo.qualification import ensure_demo_policy
+    from leads.models import Activity, Company, Lead
     from qualification.models import QualificationPolicy
 
     if connection.vendor != "postgresql":

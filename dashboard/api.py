@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from dashboard import metrics
 from dashboard.filters import Customer, Mode, form_for_query
-from dashboard.views import may_read_dashboard
+from leads import access
 
 
 class FiltersSerializer(serializers.Serializer):
@@ -114,7 +114,7 @@ class DashboardSerializer(serializers.Serializer):
 
 class ReadsDashboard(BasePermission):
     def has_permission(self, request, view):
-        return may_read_dashboard(request.user)
+        return access.may_read_shared_pages(request.user)
 
 
 FILTER_PARAMETERS = [

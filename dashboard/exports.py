@@ -8,9 +8,9 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
-from dashboard.formatting import csv_hours, csv_number, csv_percent
 from dashboard import metrics
 from dashboard.filters import Filters
+from dashboard.formatting import csv_hours, csv_number, csv_percent
 from leads.models import Feedback
 
 Table = tuple[list[str], list[list]]

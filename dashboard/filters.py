@@ -17,8 +17,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from leads.models import Channel, Sector, Team
 from common.roles import Role, roles_of
+from leads.models import Channel, Sector, Team
 
 DEFAULT_PERIOD_DAYS = 90
 LONGEST_PERIOD_DAYS = 3 * 366

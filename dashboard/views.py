@@ -12,8 +12,8 @@ from django.views.decorators.csp import csp_override
 from dashboard import charts, exports, metrics
 from dashboard.filters import default_filters, form_for_query
 from handoff.models import current_agreement
+from leads import access
 from leads.models import Channel, Feedback
-from common.roles import Role, has_role
 
 # plotly.js 4.1 adds two <style> elements: an empty one whose sheet it then fills through the
 # CSSOM (toolbar, tooltips), and one with a fixed rule. CSP allows them by the hashes of their
@@ -22,11 +22,6 @@ PLOTLY_STYLE_HASHES = [
     "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # "" (the empty element)
     "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",
 ]
-
-
-def may_read_dashboard(user) -> bool:
-    """Sales, their managers, marketing and RevOps all read the same numbers."""
-    return user.is_staff or has_role(user, *Role.values)
 
 
 def home(request):
@@ -57,7 +52,7 @@ def mql_to_sql_target() -> float:
 
 @allow_plotly_styles
 def funnel(request):
-    if not may_read_dashboard(request.user):
+    if not access.may_read_shared_pages(request.user):
         raise PermissionDenied
     now = timezone.now()
     today = timezone.localdate(now)
@@ -90,7 +85,7 @@ def funnel(request):
 
 
 def export(request, table: str):
-    if not may_read_dashboard(request.user):
+    if not access.may_read_shared_pages(request.user):
         raise PermissionDenied
     if table not in exports.TABLES:
         raise Http404

@@ -14,7 +14,6 @@ from handoff.models import Assignment, HandoffSettings, RoutingRule, SlaClock
 from leads.models import Lead
 
 
-
 def start_demo_clocks(*, now: datetime) -> int:
     """Hand the demo's open MQL and SAL leads over as Handoff would have: the assignment
     record of the rule that fits them, and a running SLA clock from their handoff time. Many

@@ -9,11 +9,17 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from leads.models import Activity, Sector
 from common.roles import Role
+from leads.models import Activity, Sector
 from qualification.bulk import RescoreStats, rescore_leads
-from qualification.models import Disqualifier, EngagementRule, FitRule, QualificationPolicy
-from qualification.models import SignOff, months_later
+from qualification.models import (
+    Disqualifier,
+    EngagementRule,
+    FitRule,
+    QualificationPolicy,
+    SignOff,
+    months_later,
+)
 from qualification.scoring import Attribute, DisqualifierKind, Operator
 
 TARGET_SECTORS = ", ".join(

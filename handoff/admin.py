@@ -6,9 +6,8 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from common.business_time import public_holiday_names

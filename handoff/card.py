@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from leads.models import Activity, ConversionAction, IntentTier, Lead, StageChange
+from leads.models import Activity, ConversionAction, Lead, StageChange
 
 RECENT_ACTIVITIES = 6
 HIGH_INTENT_ACTIONS = {

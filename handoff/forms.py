@@ -4,10 +4,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from common.people import person_name
 from handoff.models import NotificationChannel, UserAvailability
-from leads.models import Channel, IntentTier, Lead, Sector
-from common.roles import Role
 from handoff.routing import LeadFacts
+from leads.models import Channel, IntentTier, Lead, Sector
 
 YES_NO_ANY = [("", _("Either")), ("yes", _("Yes")), ("no", _("No"))]
 
@@ -26,11 +26,15 @@ class DryRunForm(forms.Form):
     intent_tier = forms.ChoiceField(label=_("Intent tier"), required=False, choices=[("", "—"), *IntentTier.choices])
     existing_customer = forms.BooleanField(label=_("Existing customer"), required=False)
 
+    def __init__(self, *args, leads, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.leads = leads  # the leads the person may see: a number outside them is "no lead"
+
     def clean_lead(self):
         number = self.cleaned_data["lead"]
         if number is None:
             return None
-        lead = Lead.objects.with_company().filter(pk=number).first()
+        lead = self.leads.filter(pk=number).first()
         if lead is None:
             raise forms.ValidationError(_("There is no lead with number %(n)s.") % {"n": number})
         return lead
@@ -55,22 +59,15 @@ class DryRunForm(forms.Form):
         )
 
 
-def sales_people():
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[Role.SALES_REP, Role.SALES_MANAGER])
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
-
-
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
-        return user.get_full_name() or user.get_username()
+        return person_name(user)
 
 
 class ReassignForm(forms.Form):
-    owner = PersonChoiceField(label=_("New owner"), queryset=sales_people(), empty_label=_("Choose a person"))
+    owner = PersonChoiceField(
+        label=_("New owner"), queryset=get_user_model().objects.none(), empty_label=_("Choose a person")
+    )
     reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -79,10 +76,11 @@ class ReassignForm(forms.Form):
         help_text=_("The new owner reads this, and it stays in the lead's history."),
     )
 
-    def __init__(self, *args, lead: Lead, **kwargs):
+    def __init__(self, *args, lead: Lead, people, **kwargs):
+        """`people`: whom the person reassigning may hand the lead to (leads.access)."""
         super().__init__(*args, **kwargs)
         self.lead = lead
-        self.fields["owner"].queryset = sales_people()
+        self.fields["owner"].queryset = people
 
     def clean_owner(self):
         owner = self.cleaned_data["owner"]

@@ -26,7 +26,6 @@ from handoff.routing import LeadFacts, route
 from leads.models import Lead
 
 
-
 def _assign(lead: Lead, *, owner, team, rule, kind: str, reason: str, now: datetime, by=None) -> Assignment:
     Lead.objects.filter(pk=lead.pk).update(owner=owner, team=team, version=F("version") + 1)
     lead.owner, lead.team = owner, team

@@ -10,7 +10,6 @@ from handoff.models import Notification, NotificationChannel
 from leads.models import Lead
 
 
-
 def queue_many(messages: list[tuple], *, now: datetime) -> list[Notification]:
     """Queue (user, kind, lead, context) messages: one row per channel the person wants this
     kind of message on, e-mail to their own address when they have no channel at all. The

@@ -21,9 +21,9 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.roles import Role
 from handoff.models import Assignment, HandoffSettings, RoutingRule, UserAvailability
 from leads.models import Channel, IntentTier, Lead, Sector, Team
-from common.roles import Role
 
 # The leads that count towards a rep's cap: the ones sales is working on.
 WORKLOAD_STAGES = (Lead.Stage.MQL, Lead.Stage.SAL, Lead.Stage.SQL, Lead.Stage.OPPORTUNITY)

@@ -7,26 +7,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.people import person_name
+from common.roles import Role, has_role, roles_of
 from handoff import handover
 from handoff.forms import AvailabilityForm, ChannelForm, DryRunForm, ReassignForm
 from handoff.models import Notification, NotificationChannel, SlaClock, UserAvailability
-from leads.models import Lead
-from common.roles import Role, has_role, roles_of
 from handoff.routing import NoOwnerAvailable, route
+from leads import access
+from leads.models import Lead
 
-MANAGERS = (Role.SALES_MANAGER, Role.REVOPS_ADMIN)
 SEE_ROUTING = (Role.SALES_MANAGER, Role.REVOPS_ADMIN, Role.MARKETING)
-
-
-def can_see_handoff(user, lead: Lead) -> bool:
-    return lead.owner_id == user.pk or has_role(user, *SEE_ROUTING)
-
-
-def _lead_for(request, pk: int) -> Lead:
-    lead = get_object_or_404(Lead.objects.with_company(), pk=pk)
-    if not can_see_handoff(request.user, lead):
-        raise PermissionDenied
-    return lead
 
 
 def handoff_context(lead: Lead) -> dict:
@@ -45,24 +35,20 @@ def handoff_context(lead: Lead) -> dict:
 
 
 def lead_handoff(request, pk: int):
-    lead = _lead_for(request, pk)
+    lead = access.lead_to_see(request.user, pk)
     context = handoff_context(lead)
-    if has_role(request.user, *MANAGERS):
-        context["reassign_form"] = ReassignForm(lead=lead)
+    if access.may_reassign(request.user) and access.may_act_on(request.user, lead):
+        context["reassign_form"] = ReassignForm(lead=lead, people=access.reps_visible_to(request.user))
     return render(request, "handoff/lead.html", context)
 
 
 def lead_reassign(request, pk: int):
-    lead = get_object_or_404(Lead.objects.with_company(), pk=pk)
-    if not has_role(request.user, *MANAGERS):
-        raise PermissionDenied
-    form = ReassignForm(request.POST or None, lead=lead)
+    lead = access.lead_to_reassign(request.user, pk)
+    form = ReassignForm(request.POST or None, lead=lead, people=access.reps_visible_to(request.user))
     if request.method == "POST" and form.is_valid():
         owner = form.cleaned_data["owner"]
         handover.reassign(lead, to=owner, by=request.user, reason=form.cleaned_data["reason"], now=timezone.now())
-        messages.success(
-            request, _("%(lead)s now belongs to %(owner)s.") % {"lead": lead, "owner": owner.get_full_name() or owner}
-        )
+        messages.success(request, _("%(lead)s now belongs to %(owner)s.") % {"lead": lead, "owner": person_name(owner)})
         return redirect("handoff:lead", pk=lead.pk)
     context = handoff_context(lead) | {"reassign_form": form}
     return render(request, "handoff/reassign.html", context, status=400 if form.errors else 200)
@@ -71,8 +57,9 @@ def lead_reassign(request, pk: int):
 def routing_dry_run(request):
     if not has_role(request.user, *SEE_ROUTING):
         raise PermissionDenied
-    form = DryRunForm(request.GET or None)
-    context = {"form": form, "recent_leads": Lead.objects.with_company().filter(stage=Lead.Stage.MQL)[:8]}
+    visible = access.visible_leads(request.user).with_company()
+    form = DryRunForm(request.GET or None, leads=visible)
+    context = {"form": form, "recent_leads": visible.filter(stage=Lead.Stage.MQL)[:8]}
     if form.is_bound and form.is_valid():
         facts, lead = form.facts()
         try:

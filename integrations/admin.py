@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _, ngettext
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from integrations.models import ApiToken
 

@@ -29,8 +29,9 @@ from integrations.authentication import (
 from integrations.models import ApiToken
 from integrations.parsers import RequestTooLarge, SafeJSONParser
 from integrations.typeform import TypeformWebhookSerializer
+from leads import access
 from leads.models import Channel, Lead
-from common.roles import Role, roles_of
+
 
 class RateLimited(Throttled):
     default_detail = _("This API token sent more requests this minute than it may.")
@@ -96,14 +97,10 @@ class LeadFilter(django_filters.FilterSet):
 
 
 def visible_leads(request):
-    """Tokens with the read scope see every lead; a sales rep sees the leads they own; the
-    other roles see all."""
-    leads = Lead.objects.with_company().order_by("id")
-    if isinstance(request.auth, ApiToken):
-        return leads
-    if roles_of(request.user) == {Role.SALES_REP}:
-        return leads.owned_by(request.user)
-    return leads
+    """A token with the read scope is an integration and reads every lead; a person logged in
+    reads the leads leads.access lets them see, as on the pages."""
+    leads = Lead.objects.all() if isinstance(request.auth, ApiToken) else access.visible_leads(request.user)
+    return leads.with_company().order_by("id")
 
 
 class LeadPagination(PageNumberPagination):

@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions, permissions, throttling
 
-from integrations.models import ApiToken, seconds_left_in_minute
 from common.roles import Role, has_role
+from integrations.models import ApiToken, seconds_left_in_minute
 
 
 class TokenAuthentication(authentication.BaseAuthentication):

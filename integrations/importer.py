@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
+from common.bulk import TableWriter
 from integrations.history import (
     MappingError,
     ParsedRow,
@@ -33,7 +34,6 @@ from integrations.history import (
     stage_path,
 )
 from integrations.ingest import business_domain, normalise_domain
-from common.bulk import TableWriter
 from leads.models import Company, Lead, StageChange
 
 CHUNK = 1000

@@ -10,6 +10,7 @@ UTM parameters of the landing page.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 

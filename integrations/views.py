@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.views import SpectacularSwaggerView
 
+from common.roles import Role, has_role
 from integrations.forms import HistoryImportForm
 from integrations.importer import HistoryImport
-from common.roles import Role, has_role
 
 
 class ApiDocsView(SpectacularSwaggerView):

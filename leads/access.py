@@ -1,36 +1,72 @@
-"""Who may see and act on which lead.
+"""Who may see and act on which lead: the one rule, used by every page, action, export, the
+handoff and qualification pages and the JSON API.
 
 A sales rep: the leads they own. A sales manager: the leads of the teams they manage (the
 lead's team, or its owner being a member), besides their own. Marketing: sees every lead,
 changes none. A RevOps admin: everything. Anyone else: nothing.
+
+Shared pages (the weekly review, the dashboard) show everyone's figures to everyone with a
+role, but a lead's name and company only to those who may see that lead (`shows_lead`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from leads.models import Lead, Team
 from common.roles import Role, has_role
+from leads.models import Lead, Team
 
 
-def _acting_scope(user) -> Q | None:
-    """The leads `user` may act on as a filter; None when that is every lead."""
+@dataclass(frozen=True)
+class _Scope:
+    """The leads someone may act on: owned by one of `owner_ids`, or in one of `team_ids`.
+    None for both means every lead."""
+
+    owner_ids: frozenset[int] | None
+    team_ids: frozenset[int] | None
+
+    @property
+    def everything(self) -> bool:
+        return self.owner_ids is None
+
+    def as_q(self) -> Q:
+        return Q(owner_id__in=self.owner_ids) | Q(team_id__in=self.team_ids)
+
+    def holds(self, lead: Lead) -> bool:
+        return self.everything or lead.owner_id in self.owner_ids or lead.team_id in self.team_ids
+
+
+def _acting_scope(user) -> _Scope:
     if has_role(user, Role.REVOPS_ADMIN):
-        return None
-    scope = Q(pk__in=[])
+        return _Scope(None, None)
+    owners: set[int] = set()
+    teams: set[int] = set()
     if has_role(user, Role.SALES_REP, Role.SALES_MANAGER):
-        scope |= Q(owner=user)
+        owners.add(user.pk)
     if has_role(user, Role.SALES_MANAGER):
-        managed = Team.objects.filter(manager=user)
-        scope |= Q(team__in=managed) | Q(owner__in=get_user_model().objects.filter(teams__in=managed))
-    return scope
+        teams = set(Team.objects.filter(manager=user).values_list("pk", flat=True))
+        owners |= set(get_user_model().objects.filter(teams__in=teams).values_list("pk", flat=True))
+    return _Scope(frozenset(owners), frozenset(teams))
+
+
+def _seeing_scope(user) -> _Scope:
+    return _Scope(None, None) if has_role(user, Role.MARKETING) else _acting_scope(user)
 
 
 def may_see_any(user) -> bool:
     return has_role(user, *Role.values)
+
+
+def may_read_shared_pages(user) -> bool:
+    """The dashboard and the weekly review: the meeting where sales and marketing hold each
+    other to the agreement, read by everyone with a role (and staff)."""
+    return user.is_staff or may_see_any(user)
 
 
 def reads_only(user) -> bool:
@@ -40,27 +76,44 @@ def reads_only(user) -> bool:
     )
 
 
+def may_reassign(user) -> bool:
+    """Managers and RevOps admins hand a lead to someone else (on the leads they act on)."""
+    return has_role(user, Role.SALES_MANAGER, Role.REVOPS_ADMIN)
+
+
+def _leads_in(scope: _Scope) -> QuerySet[Lead]:
+    return Lead.objects.all() if scope.everything else Lead.objects.filter(scope.as_q())
+
+
 def visible_leads(user) -> QuerySet[Lead]:
-    if has_role(user, Role.MARKETING):
-        return Lead.objects.all()
-    scope = _acting_scope(user)
-    return Lead.objects.all() if scope is None else Lead.objects.filter(scope)
+    return _leads_in(_seeing_scope(user)) if may_see_any(user) else Lead.objects.none()
 
 
 def actionable_leads(user) -> QuerySet[Lead]:
-    scope = _acting_scope(user)
-    return Lead.objects.all() if scope is None else Lead.objects.filter(scope)
+    return _leads_in(_acting_scope(user)) if may_see_any(user) else Lead.objects.none()
+
+
+def may_see(user, lead: Lead) -> bool:
+    return may_see_any(user) and _seeing_scope(user).holds(lead)
 
 
 def may_act_on(user, lead: Lead) -> bool:
-    return actionable_leads(user).filter(pk=lead.pk).exists()
+    return may_see_any(user) and _acting_scope(user).holds(lead)
+
+
+def shows_lead(user) -> Callable[[Lead], bool]:
+    """For pages listing many leads: whether `user` may read each one's name. The scope is
+    read once, so a list of any length costs no more queries."""
+    if not may_see_any(user):
+        return lambda lead: False
+    return _seeing_scope(user).holds
 
 
 def lead_to_see(user, pk: int) -> Lead:
     """The lead, if `user` may see it: 404 when there is no such lead, 403 when it is not
     theirs to see."""
     lead = get_object_or_404(Lead.objects.with_company(), pk=pk)
-    if not visible_leads(user).filter(pk=pk).exists():
+    if not may_see(user, lead):
         raise PermissionDenied
     return lead
 
@@ -73,8 +126,18 @@ def lead_to_act_on(user, pk: int) -> Lead:
     return lead
 
 
+def lead_to_reassign(user, pk: int) -> Lead:
+    """The lead, if `user` may give it to someone else: a manager's team's lead, any for an
+    admin."""
+    lead = lead_to_act_on(user, pk)
+    if not may_reassign(user):
+        raise PermissionDenied
+    return lead
+
+
 def reps_visible_to(user) -> QuerySet:
-    """The people whose leads `user` may filter the queue by."""
+    """The people whose leads `user` may filter the queue by, and a manager may hand leads
+    to."""
     users = get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
     if has_role(user, Role.MARKETING, Role.REVOPS_ADMIN):
         return users.filter(groups__name__in=[Role.SALES_REP, Role.SALES_MANAGER]).distinct()

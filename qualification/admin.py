@@ -5,8 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from leads.admin import ActivityAdmin, LeadAdmin
 from leads.models import Activity, Lead
 from qualification import decisions
-from qualification.models import Disqualifier, EngagementRule, FitRule, QualificationPolicy
-from qualification.models import SignOff
+from qualification.models import Disqualifier, EngagementRule, FitRule, QualificationPolicy, SignOff
 
 
 class DraftOnlyInline(admin.TabularInline):

@@ -25,8 +25,17 @@ from common.bulk import TableWriter, server_bound_cursor
 from leads.models import Activity, Lead, StageChange
 from qualification import decisions
 from qualification.models import QualificationPolicy
-from qualification.scoring import ActivitySummary, Decision, LeadFacts, PolicySnapshot
-from qualification.scoring import SALES_STAMPS, ScoreResult, decide, recycled_at, score
+from qualification.scoring import (
+    SALES_STAMPS,
+    ActivitySummary,
+    Decision,
+    LeadFacts,
+    PolicySnapshot,
+    ScoreResult,
+    decide,
+    recycled_at,
+    score,
+)
 
 FACT_FIELDS = (
     "id",

@@ -17,8 +17,17 @@ from django.utils.translation import gettext as _
 from handoff import handover
 from leads.models import Activity, Lead, StageChange
 from qualification.models import QualificationPolicy
-from qualification.scoring import Decision, LeadFacts, PolicySnapshot, ScoreResult
-from qualification.scoring import SALES_STAMPS, decide, recycled_at, score, summarize
+from qualification.scoring import (
+    SALES_STAMPS,
+    Decision,
+    LeadFacts,
+    PolicySnapshot,
+    ScoreResult,
+    decide,
+    recycled_at,
+    score,
+    summarize,
+)
 
 ACTIVITY_FIELDS = ("kind", "occurred_at", "url", "title")
 

@@ -2,10 +2,9 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from leads.models import ConversionAction, IntentTier
 from common.roles import has_role
-from qualification.models import Disqualifier, EngagementRule, FitRule, QualificationPolicy
-from qualification.models import SignOff
+from leads.models import ConversionAction, IntentTier
+from qualification.models import Disqualifier, EngagementRule, FitRule, QualificationPolicy, SignOff
 
 
 class PolicyForm(forms.ModelForm):

@@ -18,9 +18,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from leads.models import Activity, ConversionAction, IntentTier, Sector
 from common.roles import Role as HandoffRole
 from common.roles import has_role
+from leads.models import Activity, ConversionAction, IntentTier, Sector
 from qualification import scoring
 from qualification.scoring import Attribute, DisqualifierKind, Operator
 

@@ -15,16 +15,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.email_domains import PERSONAL_EMAIL_DOMAINS
-from leads.models import Activity, Channel, ConversionAction, IntentTier
-from leads.models import Lead, Sector
+from leads.models import Activity, Channel, ConversionAction, IntentTier, Lead, Sector
 
 # The agreement most B2B teams start from; each policy stores its own copy.
 DEFAULT_INTENT_TIERS = {

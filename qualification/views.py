@@ -8,11 +8,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from leads.models import ConversionAction, IntentTier, Lead
 from common.roles import Role, has_role
+from leads import access
+from leads.models import ConversionAction, IntentTier
 from qualification import analysis, bulk
-from qualification.forms import DisqualifierFormSet, EngagementRuleFormSet, FitRuleFormSet
-from qualification.forms import PeriodForm, PolicyForm, SignForm
+from qualification.forms import (
+    DisqualifierFormSet,
+    EngagementRuleFormSet,
+    FitRuleFormSet,
+    PeriodForm,
+    PolicyForm,
+    SignForm,
+)
 from qualification.models import QualificationPolicy, SignOff, next_version
 
 READERS = tuple(Role.values)
@@ -222,10 +229,7 @@ def calibration(request):
 
 def lead_score(request, pk: int):
     """Why this lead has its score and stage ("why is this an MQL?")."""
-    lead = get_object_or_404(Lead.objects.with_company(), pk=pk)
-    user = request.user
-    if not (has_role(user, *ANALYSTS) or (has_role(user, Role.SALES_REP) and lead.owner_id == user.pk)):
-        raise PermissionDenied
+    lead = access.lead_to_see(request.user, pk)
     decision = (
         lead.stage_changes.filter(rule__startswith="qualification policy").order_by("-changed_at", "-id").first()
     )

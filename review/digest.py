@@ -18,13 +18,12 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from common.roles import Role
 from dashboard import formatting
 from dashboard.filters import business_time_zone
+from handoff.models import HandoffSettings, Notification, current_agreement
 from handoff.outbox import queue_many
-from handoff.models import HandoffSettings, Notification
-from common.roles import Role
 from review import metrics
-from handoff.models import current_agreement
 from review.models import WeeklyDigest
 from review.weeks import IsoWeek
 

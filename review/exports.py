@@ -10,7 +10,6 @@ from review.metrics import Line, Review, judge_line
 from review.targets import Judged
 
 
-
 def _value(kind: str, value) -> str:
     if value is None:
         return ""

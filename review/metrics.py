@@ -19,14 +19,13 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Windo
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils.translation import gettext as _
 
+from common.business_time import BusinessCalendar
+from common.people import person_name
 from dashboard.filters import business_time_zone
 from dashboard.metrics import FUNNEL, ratio, reached
 from dashboard.sql import Percentiles
-from common.people import person_name
-from handoff.models import SlaBreach
+from handoff.models import Agreement, SlaBreach
 from leads.models import Channel, ContactAttempt, Feedback, Lead, StageChange, Team
-from common.business_time import BusinessCalendar
-from handoff.models import Agreement
 from review.targets import Judged
 from review.weeks import IsoWeek
 

@@ -6,11 +6,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from dashboard.views import allow_plotly_styles
-from handoff.models import HandoffSettings
+from handoff.models import HandoffSettings, current_agreement
+from leads import access
 from review import charts, exports, metrics
-from review.access import default_team_id, may_read_review
 from review.forms import ReviewForm
-from handoff.models import current_agreement
+from review.teams import default_team_id
 from review.weeks import IsoWeek
 
 
@@ -52,7 +52,7 @@ def table_rows(data: metrics.Review) -> list[dict]:
 
 @allow_plotly_styles
 def weekly_review(request):
-    if not may_read_review(request.user):
+    if not access.may_read_shared_pages(request.user):
         raise PermissionDenied
     now = timezone.now()
     form = _read(request, now)
@@ -71,12 +71,21 @@ def weekly_review(request):
         "is_complete": week.is_complete(now),
         "figures": {f"figure-{name}": figure for name, figure in charts.figures(data).items()},
         "rows": table_rows(data),
+        "hidden_lead_ids": hidden_leads(request.user, data),
     }
     return render(request, "review/review.html", context)
 
 
+def hidden_leads(user, data: metrics.Review) -> set[int]:
+    """The listed leads whose name, company and notes this reader may not see: everyone reads
+    the review's figures, but a rep only their own leads' details (leads.access)."""
+    shown = access.shows_lead(user)
+    listed = [row.lead for row in data.breaches] + list(data.no_feedback)
+    return {lead.pk for lead in listed if not shown(lead)}
+
+
 def review_export(request):
-    if not may_read_review(request.user):
+    if not access.may_read_shared_pages(request.user):
         raise PermissionDenied
     now = timezone.now()
     form = _read(request, now)

@@ -18,13 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from leads import access
-from handoff.card import build_card, qualifying_change
-from sales.forms import AcceptForm, ContactAttemptForm, FeedbackForm, QueueFilterForm, RejectForm
-from leads.models import IllegalTransition, Lead, LeadChange, StageChange
-from sales.actions import ActionRefused, LeadChanged
 from handoff import clocks
+from handoff.card import build_card, qualifying_change
+from leads import access
+from leads.models import IllegalTransition, Lead, LeadChange, StageChange
 from sales import actions
+from sales.actions import ActionRefused, LeadChanged
+from sales.forms import AcceptForm, ContactAttemptForm, FeedbackForm, QueueFilterForm, RejectForm
 
 QUEUE_PAGE_SIZE = 25
 

@@ -3,7 +3,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from common.business_time import BusinessCalendar, NoWorkingTimeError, WorkingHours, parse_closed_days, parse_intervals
+from common.business_time import (
+    BusinessCalendar,
+    NoWorkingTimeError,
+    WorkingHours,
+    parse_closed_days,
+    parse_intervals,
+)
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 OFFICE_HOURS = WorkingHours.weekdays(time(8, 30), time(17, 0))

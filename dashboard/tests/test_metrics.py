@@ -69,7 +69,8 @@ from datetime import date  # noqa: E402
 from django.utils.translation import gettext  # noqa: E402
 
 from dashboard.filters import Customer, Filters, Mode  # noqa: E402
-from dashboard.tests.world import HOUR, NOW as WORLD_NOW, make_lead, period  # noqa: E402
+from dashboard.tests.world import HOUR, make_lead, period  # noqa: E402
+from dashboard.tests.world import NOW as WORLD_NOW
 from dashboard.tests.world import hours as world_hours  # noqa: E402
 
 

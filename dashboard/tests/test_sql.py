@@ -7,8 +7,15 @@ import pytest
 from django.db import connection
 from django.db.models import F, Q, Value
 
-from dashboard.sql import EarliestOf, Percentiles, SecondsBetween, WidthBucket, percentile_cont
-from dashboard.sql import seconds_between, width_bucket
+from dashboard.sql import (
+    EarliestOf,
+    Percentiles,
+    SecondsBetween,
+    WidthBucket,
+    percentile_cont,
+    seconds_between,
+    width_bucket,
+)
 from leads.models import Lead
 
 

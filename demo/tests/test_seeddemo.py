@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db.models import Count
 
-from demo import story as demo
+from demo import world
 from leads.models import Activity, Company, ContactAttempt, Feedback, Lead, StageChange
 
 UNTIL = "2026-11-20"
@@ -126,9 +126,9 @@ def test_attempt_counts_match_the_attempts():
 
 
 def test_companies_are_distinct_by_domain():
-    companies = demo.build_companies(2000, seed=7)
+    companies = world.build_companies(2000, seed=7)
     assert len({c.domain for c in companies}) == 2000
-    assert companies == demo.build_companies(2000, seed=7)
+    assert companies == world.build_companies(2000, seed=7)
 
 
 @pytest.mark.django_db

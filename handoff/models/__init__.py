@@ -6,7 +6,12 @@ sent by `manage.py runworker`). One module per part; import from here."""
 from handoff.models.agreement import Agreement, current_agreement, next_version
 from handoff.models.notifications import Notification, NotificationChannel
 from handoff.models.routing import Assignment, RoutingRule
-from handoff.models.settings import WEEKDAY_FIELDS, HandoffSettings, UserAvailability, validate_active_user
+from handoff.models.settings import (
+    WEEKDAY_FIELDS,
+    HandoffSettings,
+    UserAvailability,
+    validate_active_user,
+)
 from handoff.models.sla import SlaBreach, SlaClock, SlaPolicy
 
 __all__ = [

@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from common import business_time
 from common.people import person_name
 
-
 WEEKDAY_FIELDS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 

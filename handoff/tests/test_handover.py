@@ -5,9 +5,10 @@ import pytest
 from django.db import transaction
 from django.utils import translation
 
+from common.roles import Role
 from conftest import make_user
-from handoff import clocks, handover
 from demo import clocks as demo_clocks
+from handoff import clocks, handover
 from handoff.models import (
     Agreement,
     Assignment,
@@ -20,7 +21,6 @@ from handoff.models import (
     SlaPolicy,
 )
 from leads.models import Company, ContactAttempt, Feedback, Lead
-from common.roles import Role
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 

@@ -2,10 +2,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handoff import notify
-from revops.management.commands.runworker import Command
-from handoff.models import Notification, NotificationChannel
 from common.webhook_receiver import WebhookReceiver, signature_is_valid
+from handoff import notify
+from handoff.models import Notification, NotificationChannel
+from revops.management.commands.runworker import Command
 
 NOW = datetime(2026, 1, 13, 9, 0, tzinfo=UTC)
 SECRET = "a-long-shared-secret-for-hmac"

@@ -4,11 +4,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
+from common.roles import Role
 from conftest import make_user
 from handoff.models import Assignment, HandoffSettings, RoutingRule, UserAvailability
-from leads.models import Company, Lead
-from common.roles import Role
 from handoff.routing import LeadFacts, pick_round_robin, route, rule_verdict
+from leads.models import Company, Lead
 
 NOW = datetime(2026, 1, 13, 10, 0, tzinfo=UTC)
 

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from common.webhook_receiver import WebhookReceiver
 from conftest import make_user
 from handoff import handover
 from handoff.models import (
@@ -14,7 +15,6 @@ from handoff.models import (
     RoutingRule,
 )
 from leads.models import Lead
-from common.webhook_receiver import WebhookReceiver
 
 NOW = datetime(2026, 1, 13, 9, 0, tzinfo=UTC)
 

@@ -2,10 +2,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from common.roles import Role
 from conftest import make_user
 from leads import access
 from leads.models import Lead, Team
-from common.roles import Role
 
 
 @pytest.fixture

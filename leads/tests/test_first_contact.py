@@ -2,7 +2,7 @@
 the first handoff) and the business time to the first attempt (stored when it is logged), and
 the backfill for leads from before."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -55,9 +55,9 @@ def sign_both(policy, marketer, manager):
 def fallback_owner(db):
     """Qualifying hands the lead to sales, which needs someone to own it: as in any
     installation, a sales manager is the fallback owner."""
+    from common.roles import Role
     from conftest import make_user
     from handoff.models import HandoffSettings
-    from common.roles import Role
 
     owner = make_user("fallback", Role.SALES_MANAGER)
     settings_row = HandoffSettings.load()

@@ -1,8 +1,6 @@
 import pytest
 from django.contrib.auth.models import User
 
-from qualification.tests.conftest import NOW, sign_both
-
 pytestmark = pytest.mark.django_db
 
 

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from leads.models import Activity, Company, Feedback, Lead
+from leads.models import Activity, Feedback, Lead
 from qualification import analysis
 from qualification.models import QualificationPolicy
 from qualification.tests.conftest import NOW

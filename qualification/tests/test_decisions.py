@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from leads.models import Activity, Company, Lead
+from leads.models import Activity, Lead
 from qualification import decisions
 from qualification.models import Disqualifier
 from qualification.scoring import DisqualifierKind

@@ -8,9 +8,21 @@ import pytest
 
 from leads.models import Activity, ConversionAction, IntentTier, Lead
 from qualification.scoring import (
-    ActivitySummary, Attribute, Decision, DisqualifierKind, DisqualifierSpec, EngagementRuleSpec,
-    FitRuleSpec, LeadFacts, Operator, PolicySnapshot, decide, fit_rule_fires, rule_value_errors,
-    score, summarize,
+    ActivitySummary,
+    Attribute,
+    Decision,
+    DisqualifierKind,
+    DisqualifierSpec,
+    EngagementRuleSpec,
+    FitRuleSpec,
+    LeadFacts,
+    Operator,
+    PolicySnapshot,
+    decide,
+    fit_rule_fires,
+    rule_value_errors,
+    score,
+    summarize,
 )
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)

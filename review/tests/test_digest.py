@@ -6,13 +6,13 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from revops.management.commands.runworker import Command as Worker
-from handoff.models import Notification, NotificationChannel
 from common.webhook_receiver import WebhookReceiver
+from handoff.models import Notification, NotificationChannel
 from review import digest
 from review.models import WeeklyDigest
 from review.tests.world import NOW, WEEK
 from review.weeks import IsoWeek
+from revops.management.commands.runworker import Command as Worker
 
 AMS = ZoneInfo("Europe/Amsterdam")
 pytestmark = pytest.mark.django_db

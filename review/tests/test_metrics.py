@@ -2,10 +2,9 @@ from datetime import timedelta
 
 import pytest
 
-from handoff.models import HandoffSettings
+from handoff.models import HandoffSettings, current_agreement
 from leads.models import Lead
 from review import metrics
-from handoff.models import current_agreement
 from review.tests.world import NOW, WEEK, local
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 import csv
-import re
 import io
+import re
 
 import pytest
 from django.urls import reverse

@@ -34,10 +34,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from common.roles import Role
 from conftest import make_user
 from handoff.models import SlaBreach, SlaClock
 from leads.models import Company, ContactAttempt, Feedback, Lead, Team
-from common.roles import Role
 from review.weeks import IsoWeek
 from sales import actions
 

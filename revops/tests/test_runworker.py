@@ -6,12 +6,12 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
+from common.webhook_receiver import WebhookReceiver
 from handoff import clocks, handover, outbox
-from revops.management.commands import runworker
-from revops.management.commands.runworker import Command
 from handoff.models import Notification, NotificationChannel, RoutingRule, SlaBreach, SlaClock
 from leads.models import Lead
-from common.webhook_receiver import WebhookReceiver
+from revops.management.commands import runworker
+from revops.management.commands.runworker import Command
 
 MONDAY_NOON = datetime(2026, 1, 12, 11, 0, tzinfo=UTC)  # 12:00 in Amsterdam
 

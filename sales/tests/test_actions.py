@@ -10,8 +10,8 @@ from django.utils import translation
 
 from handoff.models import Agreement
 from leads.models import ContactAttempt, Feedback, Lead, LeadChange
-from sales.actions import ActionRefused, LeadChanged
 from sales import actions
+from sales.actions import ActionRefused, LeadChanged
 
 S = Lead.Stage
 D = Feedback.Disposition

@@ -1,6 +1,7 @@
 """python manage.py seeddemo [--leads 5000] [--until 2026-11-22]: the demo data set."""
 
-from datetime import datetime, time, timezone as dt_timezone
+from datetime import datetime, time
+from datetime import timezone as dt_timezone
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -10,13 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from demo import story as demo
 from common.bulk import TableWriter, next_id, reset_sequences
+from common.business_time import business_time_zone
+from demo import story, world
 from demo.clocks import start_demo_clocks
+from demo.qualification import score_demo
 from handoff.clocks import backfill_first_contact
 from handoff.models import HandoffSettings, RoutingRule
-from leads.models import Activity, Company, ContactAttempt, Feedback, Lead
-from leads.models import StageChange, Team
+from leads.models import Activity, Company, ContactAttempt, Feedback, Lead, StageChange, Team
 
 
 class Command(BaseCommand):
@@ -42,11 +44,11 @@ class Command(BaseCommand):
             until = timezone.now().replace(microsecond=0)
         else:
             local_end = datetime.combine(until.date(), time(23, 59, 59))
-            until = local_end.replace(tzinfo=demo.business_time_zone()).astimezone(dt_timezone.utc)
+            until = local_end.replace(tzinfo=business_time_zone()).astimezone(dt_timezone.utc)
 
         user_ids, team_ids = self.ensure_people()
         self.ensure_routing(user_ids, team_ids)
-        present = Lead.objects.filter(source_system=demo.SOURCE).count()
+        present = Lead.objects.filter(source_system=world.SOURCE).count()
         if present == leads:
             self.stdout.write(f"The demo data set is already here ({present} leads); nothing to do.")
             self.score_leads(until, show_progress=verbosity > 0)
@@ -55,20 +57,20 @@ class Command(BaseCommand):
             return
         if present:
             self.stdout.write(f"Replacing the demo data set of {present} leads.")
-            Lead.objects.filter(source_system=demo.SOURCE).delete()
+            Lead.objects.filter(source_system=world.SOURCE).delete()
 
-        companies = demo.build_companies(max(40, min(60_000, leads // 6)), seed=seed)
+        companies = world.build_companies(max(40, min(60_000, leads // 6)), seed=seed)
         company_ids = self.ensure_companies(companies, user_ids)
-        world = demo.World(
+        demo_world = story.World(
             seed=seed,
             until=until,
             companies=companies,
             company_ids=company_ids,
             user_ids=user_ids,
             team_ids=team_ids,
-            time_zone=demo.business_time_zone(),
+            time_zone=business_time_zone(),
         )
-        self.write_leads(world, leads, chunk, show_progress=verbosity > 0)
+        self.write_leads(demo_world, leads, chunk, show_progress=verbosity > 0)
         self.score_leads(until, show_progress=verbosity > 0)
         self.stdout.write(self.style.SUCCESS(f"Demo data set ready: {leads} leads."))
         self.start_clocks(until)
@@ -76,9 +78,9 @@ class Command(BaseCommand):
 
     def ensure_people(self) -> tuple[dict[str, int], dict[str, int]]:
         User = get_user_model()
-        password = make_password(demo.PASSWORD)
+        password = make_password(world.PASSWORD)
         users = {}
-        for person in demo.USERS:
+        for person in world.USERS:
             user, created = User.objects.get_or_create(
                 username=person.username,
                 defaults={
@@ -93,18 +95,18 @@ class Command(BaseCommand):
             user.groups.add(Group.objects.get(name=person.role))
             users[person.username] = user
         teams = {}
-        for name, kind, manager in demo.TEAMS:
+        for name, kind, manager in world.TEAMS:
             team, _ = Team.objects.get_or_create(
                 name=name, defaults={"kind": kind, "manager": users[manager]}
             )
-            team.members.add(*[users[u.username] for u in demo.USERS if u.team == name])
+            team.members.add(*[users[u.username] for u in world.USERS if u.team == name])
             teams[name] = team.pk
         return {name: user.pk for name, user in users.items()}, teams
 
-    def ensure_companies(self, companies: list[demo.DemoCompany], user_ids) -> list[int]:
+    def ensure_companies(self, companies: list[world.DemoCompany], user_ids) -> list[int]:
         """Companies are kept by web domain: a second run finds them instead of adding more."""
         known = dict(Company.objects.exclude(domain="").values_list("domain", "id"))
-        account_managers = [user_ids[u.username] for u in demo.USERS if u.team == demo.TEAM_ACCOUNTS and u.role == "Sales rep"]
+        account_managers = [user_ids[u.username] for u in world.USERS if u.team == world.TEAM_ACCOUNTS and u.role == "Sales rep"]
         missing = [
             Company(
                 name=c.name,
@@ -125,7 +127,7 @@ class Command(BaseCommand):
             known[company.domain] = company.pk
         return [known[c.domain] for c in companies]
 
-    def write_leads(self, world: demo.World, count: int, chunk: int, *, show_progress: bool):
+    def write_leads(self, world: story.World, count: int, chunk: int, *, show_progress: bool):
         tables = {
             "lead": (Lead, TableWriter(Lead)),
             "activity": (Activity, TableWriter(Activity)),
@@ -133,8 +135,8 @@ class Command(BaseCommand):
             "attempt": (ContactAttempt, TableWriter(ContactAttempt)),
             "feedback": (Feedback, TableWriter(Feedback)),
         }
-        ids = demo.IdBlock({name: next_id(model) for name, (model, _) in tables.items()})
-        teller = demo.StoryTeller(world)
+        ids = story.IdBlock({name: next_id(model) for name, (model, _) in tables.items()})
+        teller = story.StoryTeller(world)
         with tqdm(total=count, unit="leads", disable=not show_progress, file=self.stderr) as bar:
             for start in range(0, count, chunk):
                 stories = [teller.story(n, ids=ids) for n in range(start, min(count, start + chunk))]
@@ -150,8 +152,8 @@ class Command(BaseCommand):
     def ensure_routing(self, user_ids: dict[str, int], team_ids: dict[str, int]):
         """The demo's sales territories as routing rules, after the default rule that sends
         existing customers to their account manager; the North manager is the fallback."""
-        for position, team in ((100, demo.TEAM_NORTH), (110, demo.TEAM_SOUTH)):
-            regions = [region for region, _, _, territory, _ in demo.REGIONS if territory == team]
+        for position, team in ((100, world.TEAM_NORTH), (110, world.TEAM_SOUTH)):
+            regions = [region for region, _, _, territory, _ in world.REGIONS if territory == team]
             RoutingRule.objects.get_or_create(
                 name=team, defaults={"position": position, "regions": regions, "target": "team", "team_id": team_ids[team]}
             )
@@ -172,15 +174,13 @@ class Command(BaseCommand):
         """The active qualification policy and every demo lead's score as of `until`; scores
         only, so the generated stage history keeps its own times. Leads without a score
         (a data set from before the policy existed) get one on the next run."""
-        from demo.qualification import score_demo  # qualification builds on leads, not back
-
-        unscored = Lead.objects.filter(source_system=demo.SOURCE, scored_at__isnull=True)
+        unscored = Lead.objects.filter(source_system=world.SOURCE, scored_at__isnull=True)
         if unscored.exists():
             with tqdm(total=unscored.count(), unit="scores", disable=not show_progress, file=self.stderr) as bar:
                 score_demo(now=until, progress=bar.update)
 
     def print_logins(self):
-        self.stdout.write(f"\nDemo logins (password for all: {demo.PASSWORD}):")
-        for person in demo.USERS:
+        self.stdout.write(f"\nDemo logins (password for all: {world.PASSWORD}):")
+        for person in world.USERS:
             team = f", {person.team}" if person.team else ""
             self.stdout.write(f"  {person.username:<8} {person.first_name} {person.last_name} — {person.role}{team}")

@@ -1,16 +1,8 @@
-"""Who may read the weekly review, and which team they see first.
+"""Which team the weekly review opens on: a sales manager's the team they manage, a rep's
+their own team; marketing and RevOps start on all teams. (Who may read it: leads.access.)"""
 
-Everyone with a Handoff role reads the whole page: the review is the meeting where sales and
-marketing hold each other to the agreement, and reps take part in it. The lists link to
-leads; opening one still needs the right to see that lead. A sales manager starts on the
-team they manage, a rep on their own team; marketing and RevOps on all teams."""
-
-from leads.models import Team
 from common.roles import Role, has_role
-
-
-def may_read_review(user) -> bool:
-    return user.is_staff or has_role(user, *Role.values)
+from leads.models import Team
 
 
 def default_team_id(user) -> int | None:
