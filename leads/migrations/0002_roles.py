@@ -1,38 +1,27 @@
-"""The four roles as groups. Permissions inside Handoff's own pages are checked by role
-(leads/roles.py); the Django model permissions below decide what each role may do in the
-admin."""
+"""The four roles as groups, with the leads app's model permissions each role has in the
+admin. Permissions inside Handoff's own pages are checked by role (common/roles.py and
+leads/access.py); every app grants its own models' permissions in a migration of its own,
+naming each one."""
 
 from django.db import migrations
 
-ROLE_PERMISSIONS = {
+from common.roles import grant_permissions, model_permissions
+
+LEADS_MODELS = ["company", "team", "lead", "activity", "stagechange", "contactattempt", "feedback"]
+GRANTS = {
     "Sales rep": [],
-    "Sales manager": ["view_lead", "view_team", "view_company"],
-    "Marketing": ["view_lead", "view_company", "view_activity"],
-    "RevOps admin": None,  # every permission of the leads app
+    "Sales manager": ["leads.view_lead", "leads.view_team", "leads.view_company"],
+    "Marketing": ["leads.view_lead", "leads.view_company", "leads.view_activity"],
+    "RevOps admin": model_permissions("leads", LEADS_MODELS),
 }
 
 
 def create_roles(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    # Permissions are normally created after all migrations ran; make sure they exist now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0)
-        app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        permissions = Permission.objects.filter(content_type__app_label="leads")
-        if codenames is not None:
-            permissions = permissions.filter(codename__in=codenames)
-        group.permissions.set(permissions)
+    grant_permissions(apps, GRANTS)
 
 
 def remove_roles(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=ROLE_PERMISSIONS).delete()
+    apps.get_model("auth", "Group").objects.filter(name__in=GRANTS).delete()
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,110 @@
+"""Moving the handoff's models out of the leads (and review) app keeps every table and row, and
+the permissions and admin history attached to them."""
+
+import io
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+# Where the database stood before the handoff app existed.
+BEFORE = [("leads", "0010_dashboard_speed_reached_index"), ("review", "0002_first_agreement"), ("handoff", None)]
+MOVES = [("handoff", "0001_moved_from_leads_and_review"), ("leads", "0011_handoff_models_moved_out"),
+         ("review", "0003_agreement_moved_out")]
+AT = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    return executor.loader.project_state([target for target in targets if target[1]]).apps
+
+
+def fill_every_moved_table(apps) -> dict:
+    """One row (at least) in every table that moves, through the models as they were."""
+    model = apps.get_model
+    user = model("auth", "User").objects.create(username="move-rep")
+    team = model("leads", "Team").objects.create(name="Move team", kind="new_business")
+    lead = model("leads", "Lead").objects.create(email="move@firma.nl", owner=user, team=team, stage="mql")
+    model("leads", "HandoffSettings").objects.create(pk=1, time_zone="Europe/Amsterdam", friday_hours="08:00-15:00")
+    model("leads", "UserAvailability").objects.create(user=user, is_away=True)
+    rule = model("leads", "RoutingRule").objects.create(name="Move rule", target="team", team=team)
+    model("leads", "Assignment").objects.create(
+        lead=lead, kind="rule", owner=user, team=team, rule=rule, rule_name=rule.name, reason="why", assigned_at=AT
+    )
+    policy = model("leads", "SlaPolicy").objects.create(
+        name="High intent: first contact within 15 business minutes", intent_tier="high",
+        first_contact_within=timedelta(minutes=20), max_attempts=3,
+    )
+    model("leads", "SlaClock").objects.create(
+        lead=lead, kind="first_contact", policy=policy, policy_name=policy.name,
+        handed_over_at=AT, started_at=AT, due_by=AT + timedelta(minutes=20),
+    )
+    model("leads", "SlaBreach").objects.create(
+        lead=lead, clock="first_contact", policy_name=policy.name, due_by=AT, recorded_at=AT, owner=user
+    )
+    channel = model("leads", "NotificationChannel").objects.create(user=user, kind="email", email="rep@firma.nl")
+    model("leads", "Notification").objects.create(kind="assigned", recipient=user, channel=channel, lead=lead)
+    agreement = model("review", "Agreement").objects.get(status="active")
+    # A grant and an admin history entry on a moving model's content type.
+    ContentType = model("contenttypes", "ContentType")
+    rule_type, _ = ContentType.objects.get_or_create(app_label="leads", model="routingrule")
+    permission, _ = model("auth", "Permission").objects.get_or_create(
+        content_type=rule_type, codename="change_routingrule", defaults={"name": "Can change routing rule"}
+    )
+    group = model("auth", "Group").objects.create(name="Move group")
+    group.permissions.add(permission)
+    LogEntry.objects.create(
+        user_id=user.pk, content_type_id=rule_type.pk, object_id=str(rule.pk), object_repr=rule.name, action_flag=2, action_time=AT
+    )
+    return {"lead": lead.pk, "rule": rule.pk, "agreement": agreement.pk, "rule_type": rule_type.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_moving_the_models_keeps_every_row_grant_and_history():
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    try:
+        old = migrate(BEFORE)
+        ids = fill_every_moved_table(old)
+        counts = {
+            name: old.get_model(app, name).objects.count()
+            for app, name in [("leads", m) for m in ["HandoffSettings", "UserAvailability", "RoutingRule", "Assignment",
+                                                      "SlaPolicy", "SlaClock", "SlaBreach", "NotificationChannel",
+                                                      "Notification"]] + [("review", "Agreement")]
+        }
+        new = migrate(latest)
+
+        for name, count in counts.items():
+            assert new.get_model("handoff", name).objects.count() == count, name
+        rule = new.get_model("handoff", "RoutingRule").objects.get(pk=ids["rule"])
+        assert rule.name == "Move rule"
+        assert new.get_model("handoff", "SlaClock").objects.get(lead_id=ids["lead"]).policy.intent_tier == "high"
+        assert new.get_model("handoff", "HandoffSettings").objects.get().friday_hours == "08:00-15:00"
+        # The content type moved: the grant and the admin history point at the same row.
+        rule_type = new.get_model("contenttypes", "ContentType").objects.get(pk=ids["rule_type"])
+        assert (rule_type.app_label, rule_type.model) == ("handoff", "routingrule")
+        group = new.get_model("auth", "Group").objects.get(name="Move group")
+        assert list(group.permissions.values_list("content_type__app_label", "codename")) == [
+            ("handoff", "change_routingrule")
+        ]
+        assert LogEntry.objects.get().content_type_id == ids["rule_type"]
+        # The policy's high-intent time is the agreement's now (one agreement).
+        agreement = new.get_model("handoff", "Agreement").objects.get(pk=ids["agreement"])
+        assert agreement.first_contact_high_intent == timedelta(minutes=20)
+        assert set(new.get_model("handoff", "SlaPolicy").objects.values_list("name", flat=True)) == {
+            "High intent", "Existing customer", "MQL"
+        }
+    finally:
+        migrate(latest)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("app_label, name", MOVES)
+def test_the_move_touches_no_table(app_label, name):
+    out = io.StringIO()
+    call_command("sqlmigrate", app_label, name, stdout=out)
+    statements = [line for line in out.getvalue().splitlines() if line.strip() and not line.startswith("--")]
+    assert statements in ([], ["BEGIN;", "COMMIT;"])
