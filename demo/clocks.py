@@ -20,8 +20,8 @@ def start_demo_clocks(*, now: datetime) -> int:
     run late, as in real teams, so the queue and the SLA pages show live data. Leads that
     already have a clock keep it."""
     calendar = HandoffSettings.load().calendar()
-    team_rules = {rule.team_id: rule for rule in RoutingRule.objects.filter(target="team", team__isnull=False)}
-    customer_rule = RoutingRule.objects.filter(target="account_manager").first()
+    team_rules = {rule.team_id: rule for rule in RoutingRule.objects.filter(target=RoutingRule.Target.TEAM, team__isnull=False)}
+    customer_rule = RoutingRule.objects.filter(target=RoutingRule.Target.ACCOUNT_MANAGER).first()
     leads = (
         Lead.objects.filter(stage__in=[Lead.Stage.MQL, Lead.Stage.SAL])
         .filter(sla_clock__isnull=True, owner__isnull=False)

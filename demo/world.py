@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
+from common.roles import Role
 from leads.models import (
     Channel,
     ConversionAction,
@@ -46,20 +47,20 @@ TEAMS = [
 ]
 
 USERS = [
-    DemoUser("sanne", "Sanne", "de Jong", "Sales rep", TEAM_NORTH),
-    DemoUser("daan", "Daan", "Visser", "Sales rep", TEAM_NORTH),
-    DemoUser("lotte", "Lotte", "Bakker", "Sales rep", TEAM_NORTH),
-    DemoUser("bram", "Bram", "Hendriks", "Sales rep", TEAM_SOUTH),
-    DemoUser("eva", "Eva", "Smit", "Sales rep", TEAM_SOUTH),
-    DemoUser("thijs", "Thijs", "van den Berg", "Sales rep", TEAM_SOUTH),
-    DemoUser("fleur", "Fleur", "Mulder", "Sales rep", TEAM_ACCOUNTS),
-    DemoUser("ruben", "Ruben", "de Groot", "Sales rep", TEAM_ACCOUNTS),
-    DemoUser("mark", "Mark", "Jansen", "Sales manager", TEAM_NORTH),
-    DemoUser("inge", "Inge", "Peters", "Sales manager", TEAM_SOUTH),
-    DemoUser("karin", "Karin", "Vos", "Sales manager", TEAM_ACCOUNTS),
-    DemoUser("noor", "Noor", "Willems", "Marketing"),
-    DemoUser("joris", "Joris", "Kok", "Marketing"),
-    DemoUser("admin", "Anouk", "Dekker", "RevOps admin"),
+    DemoUser("sanne", "Sanne", "de Jong", Role.SALES_REP, TEAM_NORTH),
+    DemoUser("daan", "Daan", "Visser", Role.SALES_REP, TEAM_NORTH),
+    DemoUser("lotte", "Lotte", "Bakker", Role.SALES_REP, TEAM_NORTH),
+    DemoUser("bram", "Bram", "Hendriks", Role.SALES_REP, TEAM_SOUTH),
+    DemoUser("eva", "Eva", "Smit", Role.SALES_REP, TEAM_SOUTH),
+    DemoUser("thijs", "Thijs", "van den Berg", Role.SALES_REP, TEAM_SOUTH),
+    DemoUser("fleur", "Fleur", "Mulder", Role.SALES_REP, TEAM_ACCOUNTS),
+    DemoUser("ruben", "Ruben", "de Groot", Role.SALES_REP, TEAM_ACCOUNTS),
+    DemoUser("mark", "Mark", "Jansen", Role.SALES_MANAGER, TEAM_NORTH),
+    DemoUser("inge", "Inge", "Peters", Role.SALES_MANAGER, TEAM_SOUTH),
+    DemoUser("karin", "Karin", "Vos", Role.SALES_MANAGER, TEAM_ACCOUNTS),
+    DemoUser("noor", "Noor", "Willems", Role.MARKETING),
+    DemoUser("joris", "Joris", "Kok", Role.MARKETING),
+    DemoUser("admin", "Anouk", "Dekker", Role.REVOPS_ADMIN),
 ]
 
 # Provinces (and two neighbours) with a postcode prefix, a town, and the sales territory.

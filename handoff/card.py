@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from leads.models import Activity, ConversionAction, Lead, StageChange
+from leads.models import Activity, ContactAttempt, ConversionAction, Lead, StageChange
 
 RECENT_ACTIVITIES = 6
 HIGH_INTENT_ACTIONS = {
@@ -26,10 +24,8 @@ HIGH_INTENT_ACTIONS = {
 }
 
 
-class NextStep(models.TextChoices):
-    CALL = "call", gettext_lazy("Call")
-    EMAIL = "email", gettext_lazy("E-mail")
-    LINKEDIN = "linkedin", gettext_lazy("LinkedIn")
+# The next step is a contact attempt, on one of the channels attempts are logged on.
+NextStep = ContactAttempt.Channel
 
 
 @dataclass(frozen=True)

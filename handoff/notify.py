@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -54,12 +54,7 @@ class Message:
 
 
 def lead_url(lead: Lead) -> str:
-    """The lead page once the sales workspace provides it; the handoff page until then."""
-    try:
-        path = reverse("leads:detail", args=[lead.pk])
-    except NoReverseMatch:
-        path = reverse("handoff:lead", args=[lead.pk])
-    return settings.SITE_URL.rstrip("/") + path
+    return settings.SITE_URL.rstrip("/") + reverse("leads:detail", args=[lead.pk])
 
 
 def _when(value: str) -> str:

@@ -2,7 +2,8 @@
 
 Variables (all optional for local development):
   SECRET_KEY, DEBUG, ALLOWED_HOSTS, DATABASE_URL, BUSINESS_TIME_ZONE, LANGUAGE_CODE,
-  CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT, EMAIL_URL-style settings (EMAIL_HOST, ...).
+  CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT, SITE_URL and the mail settings (EMAIL_HOST, ...);
+  the README's configuration table lists them all.
 """
 
 from pathlib import Path
@@ -101,8 +102,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Language and time. Timestamps are stored in UTC; business rules (working hours, the
-# weekly review) use the business time zone.
+# Language and time. Timestamps are stored in UTC. BUSINESS_TIME_ZONE is the one zone that
+# working hours, deadlines, review weeks, the dashboard's periods, e-mails and imports are
+# counted in (common/business_time.py); Django's TIME_ZONE is the same, so localdate() agrees.
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", default="nl")
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -173,9 +175,7 @@ else:
     }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="Handoff <handoff@localhost>")
 
-# The funnel dashboard. The MQL→SQL conversion the teams agreed on (the target line); a later
-# version makes it part of the admin-editable service level agreement.
-MQL_TO_SQL_TARGET = 0.30
+# The funnel dashboard. (Its targets are the service level agreement's, edited in the admin.)
 # Days in which most leads that get to a stage get there. A cohort mostly younger than that is
 # marked "too early to judge" for the stage.
 FUNNEL_MATURITY_DAYS = {"mql": 7, "sal": 7, "sql": 14, "opportunity": 30, "won": 90}

@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from leads.models import IntentTier
+
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
 
@@ -120,7 +122,7 @@ class Agreement(models.Model):
 
     def first_contact_for(self, *, intent_tier: str, existing_customer: bool) -> timedelta:
         """The agreed time to first contact for a lead: high intent first, then customers."""
-        if intent_tier == "high":
+        if intent_tier == IntentTier.HIGH:
             return self.first_contact_high_intent
         if existing_customer:
             return self.first_contact_customer
@@ -165,6 +167,4 @@ def next_version() -> int:
 
 def current_agreement() -> Agreement:
     """The active agreement, or (before anyone activated one) the published defaults."""
-    return Agreement.objects.active() or Agreement(
-        version=0, mql_to_sql_percent=round(settings.MQL_TO_SQL_TARGET * 100)
-    )
+    return Agreement.objects.active() or Agreement(version=0)

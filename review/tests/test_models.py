@@ -42,11 +42,10 @@ def test_two_active_versions_are_refused_by_the_database():
         Agreement.objects.create(version=9, status=Agreement.Status.ACTIVE)
 
 
-def test_without_an_active_agreement_the_defaults_apply(settings):
+def test_without_an_active_agreement_the_defaults_apply():
     Agreement.objects.all().delete()
-    settings.MQL_TO_SQL_TARGET = 0.25
     assert current_agreement().pk is None
-    assert current_agreement().mql_to_sql_target == 0.25
+    assert (current_agreement().mql_to_sql_target, current_agreement().min_attempts) == (0.30, 5)
 
 
 def test_the_funnel_dashboard_reads_its_target_from_the_agreement(revops_admin):

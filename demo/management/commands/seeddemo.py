@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from common.bulk import TableWriter, next_id, reset_sequences
 from common.business_time import business_time_zone
+from common.roles import Role
 from demo import story, world
 from demo.clocks import start_demo_clocks
 from demo.qualification import score_demo
@@ -88,8 +89,8 @@ class Command(BaseCommand):
                     "last_name": person.last_name,
                     "email": f"{person.username}@handoff-demo.example",
                     "password": password,
-                    "is_staff": person.role == "RevOps admin",
-                    "is_superuser": person.role == "RevOps admin",
+                    "is_staff": person.role == Role.REVOPS_ADMIN,
+                    "is_superuser": person.role == Role.REVOPS_ADMIN,
                 },
             )
             user.groups.add(Group.objects.get(name=person.role))
@@ -106,7 +107,7 @@ class Command(BaseCommand):
     def ensure_companies(self, companies: list[world.DemoCompany], user_ids) -> list[int]:
         """Companies are kept by web domain: a second run finds them instead of adding more."""
         known = dict(Company.objects.exclude(domain="").values_list("domain", "id"))
-        account_managers = [user_ids[u.username] for u in world.USERS if u.team == world.TEAM_ACCOUNTS and u.role == "Sales rep"]
+        account_managers = [user_ids[u.username] for u in world.USERS if u.team == world.TEAM_ACCOUNTS and u.role == Role.SALES_REP]
         missing = [
             Company(
                 name=c.name,

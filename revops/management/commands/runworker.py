@@ -5,13 +5,15 @@ claimed with a conditional UPDATE (`filter(..., still unclaimed).update(claimed)
 several workers can run side by side on PostgreSQL and none sends a message twice. Due SLA
 clocks are claimed a batch at a time (row locks with SKIP LOCKED, then the due moment cleared),
 so a sweep over a million running clocks reads only the few that are due. `--once` does one
-pass and stops, for cron.
+pass and stops, for cron. Ctrl-C and SIGTERM (a deploy, `systemctl stop`) both let the message
+being sent finish, then stop the loop.
 """
 
 from __future__ import annotations
 
 import logging
-import time
+import signal
+import threading
 from datetime import datetime, timedelta
 
 from django.core.management.base import BaseCommand
@@ -21,6 +23,7 @@ from django.utils import timezone
 
 from handoff import clocks, notify
 from handoff.models import Notification, NotificationChannel, SlaClock
+from review import digest
 
 logger = logging.getLogger(__name__)
 
@@ -52,29 +55,35 @@ class Command(BaseCommand):
 
     _review_checked_at: datetime | None = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Set by Ctrl-C or SIGTERM: the unit of work under way finishes, then the loop ends.
+        self.stopping = threading.Event()
+
     def handle(self, *args, once: bool, interval: float, **options):
-        try:
-            self.loop(once=once, interval=interval, verbosity=options["verbosity"])
-        except KeyboardInterrupt:
-            # Ctrl-C. Clocks are claimed and handled in one transaction; a message cut off
-            # mid-send is released after STALE_CLAIM and sent again.
-            pass
+        if threading.current_thread() is threading.main_thread():
+            for stop_signal in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(stop_signal, self.stop)
+        self.loop(once=once, interval=interval, verbosity=options["verbosity"])
+
+    def stop(self, signum=None, frame=None) -> None:
+        self.stopping.set()
 
     def loop(self, *, once: bool, interval: float, verbosity: int) -> None:
-        while True:
+        while not self.stopping.is_set():
             done = self.run_pass()
             if once:
                 if verbosity > 0:
                     self.stdout.write(f"Done: {done} unit(s) of work.")
                 return
             if not done:
-                time.sleep(interval)
+                self.stopping.wait(interval)
 
     def run_pass(self) -> int:
         done = 0
         self.release_stale_claims(timezone.now())
         for _ in range(BATCH):
-            if not self.send_one(timezone.now()):
+            if self.stopping.is_set() or not self.send_one(timezone.now()):
                 break
             done += 1
         for step in (self.remind_batch, self.run_out_batch):
@@ -89,8 +98,6 @@ class Command(BaseCommand):
         if self._review_checked_at and now - self._review_checked_at < timedelta(minutes=1):
             return 0
         self._review_checked_at = now
-        from review import digest  # the review app builds on leads, not the other way round
-
         return int(digest.send_if_due(now))
 
     # --- notifications ---------------------------------------------------------------------
