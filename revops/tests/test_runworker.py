@@ -1,3 +1,5 @@
+import os
+import signal
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -179,3 +181,24 @@ def test_two_workers_racing_on_postgresql_escalate_each_breach_once(team, rep, m
 
     assert SlaBreach.objects.count() == 20
     assert Notification.objects.filter(kind=Notification.Kind.ESCALATION, recipient=manager).count() == 20
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_and_ctrl_c_stop_the_worker_cleanly(stop_signal):
+    """A deploy sends SIGTERM: the worker ends its loop and returns, like after Ctrl-C,
+    instead of dying wherever it was."""
+    previous = signal.getsignal(stop_signal)
+    timer = threading.Timer(0.3, os.kill, args=(os.getpid(), stop_signal))
+    timer.start()
+    try:
+        call_command("runworker", interval=0.05, verbosity=0)  # returns only once stopped
+    finally:
+        timer.cancel()
+        signal.signal(stop_signal, previous)
+
+
+def test_a_stop_request_ends_the_loop_before_the_next_pass():
+    worker = Command()
+    worker.stop()
+    worker.loop(once=False, interval=10, verbosity=0)  # would wait forever if it ignored the stop
