@@ -7,16 +7,15 @@ validates it for the page, the CSV downloads and the JSON API alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.business_time import start_of_day
 from common.roles import Role, roles_of
 from leads.models import Channel, Sector, Team
 
@@ -32,16 +31,6 @@ class Mode(models.TextChoices):
 class Customer(models.TextChoices):
     NEW_BUSINESS = "new", _("New business")
     EXISTING = "existing", _("Existing customers")
-
-
-def business_time_zone() -> ZoneInfo:
-    return ZoneInfo(settings.BUSINESS_TIME_ZONE)
-
-
-def start_of_day(day: date) -> datetime:
-    """Midnight at the start of `day` in the business time zone, in UTC (DST-proof)."""
-    local = datetime.combine(day, time()).replace(tzinfo=business_time_zone())
-    return local.astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)

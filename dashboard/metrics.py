@@ -19,7 +19,8 @@ from django.db.models.functions import TruncWeek
 from django.db.models.lookups import GreaterThanOrEqual, IsNull, LessThan
 from django.utils.translation import gettext_lazy as _
 
-from dashboard.filters import Filters, business_time_zone
+from common.business_time import business_time_zone
+from dashboard.filters import Filters
 from dashboard.sql import EarliestOf, Percentiles, SecondsBetween, WidthBucket
 from leads.models import Channel, Feedback, Lead, StageChange
 

@@ -18,7 +18,6 @@ import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -28,6 +27,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from common.business_time import business_time_zone
 from handoff.card import NextStep, build_card
 from handoff.models import Notification, NotificationChannel, SlaClock
 from leads.models import Lead
@@ -58,7 +58,7 @@ def lead_url(lead: Lead) -> str:
 
 
 def _when(value: str) -> str:
-    moment = datetime.fromisoformat(value).astimezone(ZoneInfo(settings.BUSINESS_TIME_ZONE))
+    moment = datetime.fromisoformat(value).astimezone(business_time_zone())
     return date_format(moment, "D j M, H:i")
 
 

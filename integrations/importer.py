@@ -15,15 +15,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TextIO
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from common.bulk import TableWriter
+from common.business_time import business_time_zone
 from integrations.history import (
     MappingError,
     ParsedRow,
@@ -104,7 +103,7 @@ class HistoryImport:
             message = str(error) if isinstance(error, MappingError) else _("The file is empty.")
             self.report.add_error(RowError(1, "", message))
             return self.report
-        parser = RowParser(columns, value_map=self.value_map, users=user_ids(), time_zone=ZoneInfo(settings.BUSINESS_TIME_ZONE))
+        parser = RowParser(columns, value_map=self.value_map, users=user_ids(), time_zone=business_time_zone())
         with transaction.atomic():
             chunk: list[ParsedRow] = []
             for cells in reader:

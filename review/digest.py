@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from common.business_time import business_time_zone
 from common.roles import Role
 from dashboard import formatting
-from dashboard.filters import business_time_zone
 from handoff.models import HandoffSettings, Notification, current_agreement
 from handoff.outbox import queue_many
 from review import metrics

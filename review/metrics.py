@@ -19,9 +19,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Windo
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils.translation import gettext as _
 
-from common.business_time import BusinessCalendar
+from common.business_time import BusinessCalendar, business_time_zone
 from common.people import person_name
-from dashboard.filters import business_time_zone
 from dashboard.metrics import FUNNEL, ratio, reached
 from dashboard.sql import Percentiles
 from handoff.models import Agreement, SlaBreach

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dashboard.filters import business_time_zone, start_of_day
+from common.business_time import business_time_zone, start_of_day
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
 
