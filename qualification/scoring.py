@@ -7,7 +7,12 @@ gets the same verdict whichever way it was scored. The bulk path counts activiti
 hands over an `ActivitySummary`; `summarize()` builds the same summary from activity objects.
 
 The explanation is a list of `{"kind", "label", "points"}` entries (see
-`Lead.score_explanation`), in the order the rules were applied.
+`Lead.score_explanation`), in the order the rules were applied. A disqualifier's entry also
+holds what it matched, as data (`"match": {"on": "job_title", "word": "Stagiaire", "keyword":
+"stagiair*"}`), which `describe_match()` puts into words in the reader's language.
+
+Keyword rules (job titles, students, competitors) match whole words or explicit prefixes and
+suffixes: see `qualification.keywords`.
 """
 
 from __future__ import annotations
@@ -20,10 +25,11 @@ from datetime import datetime, timedelta
 
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from leads.models import PERSONAL_EMAIL_DOMAINS, Activity, Channel, ConversionAction, IntentTier
 from leads.models import Lead, Sector
+from qualification.keywords import Keywords, keyword_pattern
 
 # The agreement most B2B teams start from; each policy stores its own copy.
 DEFAULT_INTENT_TIERS = {
@@ -41,8 +47,14 @@ DEFAULT_INTENT_TIERS = {
 TIER_RANK = {IntentTier.LOW: 0, IntentTier.MID: 1, IntentTier.HIGH: 2}
 
 # Job titles and organisations that say "student or academic", whatever the policy adds.
-STUDENT_WORDS = ("student", "stagiair", "intern", "promovendus", "phd")
-ACADEMIC_WORDS = ("universiteit", "university", "hogeschool", "academie", "college")
+# Whole words: "intern" is a student, "International Sales Director" and "Hoofd Interne
+# Logistiek" are not; Dutch writes compounds as one word, hence the stars.
+STUDENT_WORDS = (
+    "*student*", "stagiair*", "intern", "interns", "internship*", "afstudeer*", "promovend*", "phd",
+)
+ACADEMIC_WORDS = ("*universiteit*", "universit*", "*hogeschool*", "*academie", "college")
+STUDENT_TITLES = Keywords(STUDENT_WORDS)
+ACADEMIC_ORGANISATIONS = Keywords(ACADEMIC_WORDS)
 
 
 class Attribute(models.TextChoices):
@@ -82,6 +94,18 @@ class DisqualifierKind(models.TextChoices):
     STUDENT = "student", gettext_lazy("Student or academic institution")
     TOO_SMALL = "too_small", gettext_lazy("Fewer employees than")
     SECTOR_OUTSIDE = "sector_outside", gettext_lazy("Sector outside the list")
+
+
+class MatchedOn(models.TextChoices):
+    """Where a disqualifier found what it matched (`"match": {"on": …}` in the explanation)."""
+
+    JOB_TITLE = "job_title", gettext_lazy("job title")
+    COMPANY_NAME = "company_name", gettext_lazy("company name")
+    COMPANY_DOMAIN = "company_domain", gettext_lazy("company domain")
+    EMAIL_DOMAIN = "email_domain", gettext_lazy("e-mail domain")
+    COMPETITOR_FLAG = "competitor_flag", gettext_lazy("competitor flag")
+    SECTOR = "sector", gettext_lazy("sector")
+    EMPLOYEES = "employees", gettext_lazy("employees")
 
 
 class Decision(models.TextChoices):
@@ -142,6 +166,10 @@ def rule_value_errors(attribute: str, operator: str, value: str) -> dict[str, st
         except ValueError:
             return {"value": _("“%(value)s” is not a whole number.") % {"value": value}}
         return {}
+    if operator == Operator.CONTAINS_ANY:
+        empty = [item for item in split_list(value) if not keyword_pattern(item)]
+        if empty:
+            return {"value": _("“%(value)s” is not a word.") % {"value": empty[0]}}
     allowed = ALLOWED_VALUES.get(attribute)
     if allowed and operator != Operator.CONTAINS_ANY:
         unknown = [item for item in split_list(value) if item not in allowed]
@@ -167,6 +195,10 @@ class FitRuleSpec:
     @cached_property
     def words(self) -> tuple[str, ...]:
         return tuple(split_list(self.value))
+
+    @cached_property
+    def keywords(self) -> Keywords:
+        return Keywords(self.words)
 
 
 @dataclass(frozen=True)
@@ -210,6 +242,14 @@ class DisqualifierSpec:
     @cached_property
     def words(self) -> tuple[str, ...]:
         return tuple(split_list(self.value))
+
+    @cached_property
+    def keywords(self) -> Keywords:
+        return Keywords(self.words)
+
+    @cached_property
+    def student_titles(self) -> Keywords:
+        return Keywords((*STUDENT_WORDS, *self.words))
 
 
 @dataclass(frozen=True)
@@ -344,6 +384,8 @@ def fit_rule_fires(rule: FitRuleSpec, facts: LeadFacts) -> bool:
             return False  # an unknown size neither earns nor costs points
         limit = int(rule.value)
         return actual >= limit if op == Operator.AT_LEAST else actual <= limit
+    if op == Operator.CONTAINS_ANY and rule.attribute == Attribute.JOB_TITLE:
+        return rule.keywords.find(actual) is not None
     text = str(actual or "").strip().lower()
     if op == Operator.CONTAINS_ANY:
         return bool(text) and any(word in text for word in rule.words)
@@ -359,28 +401,81 @@ def fit_rule_fires(rule: FitRuleSpec, facts: LeadFacts) -> bool:
     raise ValueError(f"Unknown operator {op!r}")
 
 
-def disqualifier_fires(rule: DisqualifierSpec, facts: LeadFacts) -> bool:
+@dataclass(frozen=True)
+class Evidence:
+    """What a disqualifier matched: the word as the lead wrote it, where, and the keyword."""
+
+    on: str  # a MatchedOn
+    word: str
+    keyword: str = ""
+
+    def as_data(self) -> dict[str, str]:
+        return {"on": str(self.on), "word": self.word, "keyword": self.keyword}
+
+
+def keyword_evidence(keywords: Keywords, on: str, text: str) -> Evidence | None:
+    found = keywords.find(text)
+    return Evidence(on, found.word, found.keyword) if found else None
+
+
+def disqualifier_match(rule: DisqualifierSpec, facts: LeadFacts) -> Evidence | None:
+    """What makes `rule` disqualify the lead; None when it does not."""
     listed = rule.words
     if rule.kind == DisqualifierKind.PERSONAL_EMAIL:
         domains = set(listed) or PERSONAL_EMAIL_DOMAINS
-        return facts.email_domain in domains
+        return Evidence(MatchedOn.EMAIL_DOMAIN, facts.email_domain) if facts.email_domain in domains else None
     if rule.kind == DisqualifierKind.COMPETITOR:
-        names = {facts.company_name.lower(), facts.company_domain.lower(), facts.email_domain}
-        return facts.is_competitor or bool(names & set(listed))
-    if rule.kind == DisqualifierKind.STUDENT:
-        title = facts.job_title.lower()
-        organisation = facts.company_name.lower()
+        if facts.is_competitor:
+            return Evidence(MatchedOn.COMPETITOR_FLAG, facts.company_name)
         return (
-            any(word in title for word in (*STUDENT_WORDS, *listed))
-            or facts.sector == "education"
-            or any(word in organisation for word in ACADEMIC_WORDS)
-            or facts.email_domain.endswith((".edu", ".ac.uk"))
+            keyword_evidence(rule.keywords, MatchedOn.COMPANY_NAME, facts.company_name)
+            or keyword_evidence(rule.keywords, MatchedOn.COMPANY_DOMAIN, facts.company_domain)
+            or keyword_evidence(rule.keywords, MatchedOn.EMAIL_DOMAIN, facts.email_domain)
+        )
+    if rule.kind == DisqualifierKind.STUDENT:
+        if facts.sector == Sector.EDUCATION:
+            return Evidence(MatchedOn.SECTOR, facts.sector)
+        if facts.email_domain.endswith((".edu", ".ac.uk")):
+            return Evidence(MatchedOn.EMAIL_DOMAIN, facts.email_domain)
+        return keyword_evidence(rule.student_titles, MatchedOn.JOB_TITLE, facts.job_title) or keyword_evidence(
+            ACADEMIC_ORGANISATIONS, MatchedOn.COMPANY_NAME, facts.company_name
         )
     if rule.kind == DisqualifierKind.TOO_SMALL:
-        return facts.employees is not None and facts.employees < int(rule.value)
+        if facts.employees is not None and facts.employees < int(rule.value):
+            return Evidence(MatchedOn.EMPLOYEES, str(facts.employees))
+        return None
     if rule.kind == DisqualifierKind.SECTOR_OUTSIDE:
-        return bool(facts.sector) and facts.sector not in listed
+        return Evidence(MatchedOn.SECTOR, facts.sector) if facts.sector and facts.sector not in listed else None
     raise ValueError(f"Unknown disqualifier {rule.kind!r}")
+
+
+def disqualifier_fires(rule: DisqualifierSpec, facts: LeadFacts) -> bool:
+    return disqualifier_match(rule, facts) is not None
+
+
+def describe_match(match: Mapping | None) -> str:
+    """A disqualifier's match in words, in the active language: "“Stagiaire” in the job
+    title". Empty for an explanation stored before matches were."""
+    if not match:
+        return ""
+    on, word = match.get("on"), match.get("word", "")
+    if on == MatchedOn.SECTOR:
+        label = Sector(word).label if word in Sector.values else word
+        return _("sector %(sector)s") % {"sector": label}
+    if on == MatchedOn.EMPLOYEES:
+        count = int(word) if word.isdigit() else 0
+        return ngettext("%(count)s employee", "%(count)s employees", count) % {"count": word}
+    if on == MatchedOn.COMPETITOR_FLAG:
+        return _("the company is marked as a competitor")
+    if on == MatchedOn.EMAIL_DOMAIN:
+        return _("e-mail domain %(domain)s") % {"domain": word}
+    if on == MatchedOn.JOB_TITLE:
+        return _("“%(word)s” in the job title") % {"word": word}
+    if on == MatchedOn.COMPANY_NAME:
+        return _("“%(word)s” in the company name") % {"word": word}
+    if on == MatchedOn.COMPANY_DOMAIN:
+        return _("“%(word)s” in the company's domain") % {"word": word}
+    return word
 
 
 def summarize(policy: PolicySnapshot, activities: Iterable, *, now: datetime) -> ActivitySummary:
@@ -418,8 +513,11 @@ def score(policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySummary, *,
     tier_line = {"kind": "tier", "label": texts[tier], "points": 0}
 
     for rule in policy.disqualifiers:
-        if disqualifier_fires(rule, facts):
-            explanation.append({"kind": "disqualifier", "label": rule.reason, "points": 0})
+        evidence = disqualifier_match(rule, facts)
+        if evidence is not None:
+            explanation.append(
+                {"kind": "disqualifier", "label": rule.reason, "points": 0, "match": evidence.as_data()}
+            )
             explanation.append(tier_line)
             return ScoreResult(
                 0, 0, tier, rule.reason, False, facts.is_customer, explanation, "",

@@ -9,8 +9,8 @@ import pytest
 from leads.models import Activity, ConversionAction, IntentTier, Lead
 from qualification.scoring import (
     ActivitySummary, Attribute, Decision, DisqualifierKind, DisqualifierSpec, EngagementRuleSpec,
-    FitRuleSpec, LeadFacts, Operator, PolicySnapshot, decide, fit_rule_fires, rule_value_errors,
-    score, summarize,
+    FitRuleSpec, LeadFacts, Operator, PolicySnapshot, decide, describe_match, disqualifier_match,
+    fit_rule_fires, rule_value_errors, score, summarize,
 )
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
@@ -86,6 +86,16 @@ def points(result, kind):
 def test_every_fit_rule_kind(attribute, operator, value, facts, fires):
     rule = FitRuleSpec(attribute, operator, value, 10, "rule")
     assert fit_rule_fires(rule, LeadFacts(**facts)) is fires
+
+
+def test_job_title_keywords_match_words_but_product_interest_and_domains_match_fragments():
+    title = FitRuleSpec(Attribute.JOB_TITLE, Operator.CONTAINS_ANY, "intern, *manager", 10, "rule")
+    assert fit_rule_fires(title, LeadFacts(job_title="Intern"))
+    assert fit_rule_fires(title, LeadFacts(job_title="Inkoopmanager"))
+    assert not fit_rule_fires(title, LeadFacts(job_title="International Sales"))
+    assert not fit_rule_fires(title, LeadFacts(job_title=""))
+    interest = FitRuleSpec(Attribute.PRODUCT_INTEREST, Operator.CONTAINS_ANY, "robot", 10, "rule")
+    assert fit_rule_fires(interest, LeadFacts(product_interest="Robotcellen"))
 
 
 def test_fit_adds_the_points_of_the_rules_that_fire_negative_ones_too():
@@ -196,11 +206,69 @@ def test_every_disqualifier(disqualifier, facts, fires):
     assert (result.disqualifier == disqualifier.reason) is fires
 
 
+@pytest.mark.parametrize(
+    "disqualifier, facts, on, word",
+    [
+        (DisqualifierSpec(DisqualifierKind.PERSONAL_EMAIL, "", "P"), {"email": "a@gmail.com"}, "email_domain", "gmail.com"),
+        (DisqualifierSpec(DisqualifierKind.COMPETITOR, "", "C"), {"is_competitor": True, "company_name": "Konings"}, "competitor_flag", "Konings"),
+        (DisqualifierSpec(DisqualifierKind.COMPETITOR, "konings", "C"), {"company_name": "Konings Automation B.V."}, "company_name", "Konings"),
+        (DisqualifierSpec(DisqualifierKind.COMPETITOR, "konings-automation.nl", "C"), {"company_domain": "www.konings-automation.nl"}, "company_domain", "konings-automation.nl"),
+        (DisqualifierSpec(DisqualifierKind.COMPETITOR, "konings.nl", "C"), {"email": "a@konings.nl"}, "email_domain", "konings.nl"),
+        (DisqualifierSpec(DisqualifierKind.STUDENT, "", "S"), {"job_title": "Werkstudent logistiek"}, "job_title", "Werkstudent"),
+        (DisqualifierSpec(DisqualifierKind.STUDENT, "trainee", "S"), {"job_title": "Trainee"}, "job_title", "Trainee"),
+        (DisqualifierSpec(DisqualifierKind.STUDENT, "", "S"), {"company_name": "Rijksuniversiteit Groningen"}, "company_name", "Rijksuniversiteit"),
+        (DisqualifierSpec(DisqualifierKind.STUDENT, "", "S"), {"sector": "education"}, "sector", "education"),
+        (DisqualifierSpec(DisqualifierKind.STUDENT, "", "S"), {"email": "j@cs.ox.ac.uk"}, "email_domain", "cs.ox.ac.uk"),
+        (DisqualifierSpec(DisqualifierKind.TOO_SMALL, "200", "T"), {"employees": 120}, "employees", "120"),
+        (DisqualifierSpec(DisqualifierKind.SECTOR_OUTSIDE, "food", "O"), {"sector": "machinery"}, "sector", "machinery"),
+    ],
+)
+def test_a_disqualifier_says_what_it_matched(disqualifier, facts, on, word):
+    evidence = disqualifier_match(disqualifier, LeadFacts(**{**GOOD_FIT.__dict__, **facts}))
+    assert (evidence.on, evidence.word) == (on, word)
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        {"company_name": "Koningsberg Metaal"},  # a word that starts with the competitor's name
+        {"company_domain": "notkonings.nl"},
+        {"job_title": "International Sales Director"},
+        {"company_name": "Collegeville Foods"},
+        {"job_title": "Hoofd Interne Logistiek"},
+        {"job_title": "Studieadviseur"},
+    ],
+)
+def test_a_disqualifier_does_not_fire_on_part_of_a_word(facts):
+    competitor = DisqualifierSpec(DisqualifierKind.COMPETITOR, "konings, konings.nl", "C")
+    student = DisqualifierSpec(DisqualifierKind.STUDENT, "", "S")
+    lead = LeadFacts(**{**GOOD_FIT.__dict__, **facts})
+    assert disqualifier_match(competitor, lead) is None
+    assert disqualifier_match(student, lead) is None
+
+
+def test_what_a_disqualifier_matched_is_put_into_words_in_the_readers_language():
+    from django.utils import translation
+
+    title = {"on": "job_title", "word": "Stagiaire", "keyword": "stagiair*"}
+    assert describe_match(title) == "“Stagiaire” in the job title"
+    assert describe_match({"on": "sector", "word": "education"}) == "sector Education & research"
+    assert describe_match({"on": "employees", "word": "12"}) == "12 employees"
+    assert describe_match(None) == ""  # explanations stored before matches were
+    with translation.override("nl"):
+        assert describe_match(title) == "“Stagiaire” in de functietitel"
+        assert describe_match({"on": "email_domain", "word": "gmail.com"}) == "e-maildomein gmail.com"
+        assert describe_match({"on": "competitor_flag", "word": "Konings"}) == "het bedrijf staat gemarkeerd als concurrent"
+
+
 def test_a_disqualifier_ends_the_decision_and_explains_itself():
     student = LeadFacts(**{**GOOD_FIT.__dict__, "job_title": "Stagiair"})
     result = result_for(student, [act(K.DEMO_REQUEST)])
     assert (result.fit_score, result.engagement_score, result.qualifies) == (0, 0, False)
-    assert result.explanation[0] == {"kind": "disqualifier", "label": "Student", "points": 0}
+    assert result.explanation[0] == {
+        "kind": "disqualifier", "label": "Student", "points": 0,
+        "match": {"on": "job_title", "word": "Stagiair", "keyword": "stagiair*"},
+    }
 
 
 def test_the_explanation_lists_every_fired_rule_with_its_points_in_order():
@@ -254,6 +322,7 @@ def test_summary_from_counts_gives_the_same_score_as_from_activities():
         (Attribute.EMPLOYEES, Operator.CONTAINS_ANY, "5", "operator", "“contains one of the words” does not work with Employees."),
         (Attribute.SECTOR, Operator.IN, "food, bakery", "value", "Unknown value(s): bakery."),
         (Attribute.SECTOR, Operator.IN, " ", "value", "Give a value for this rule."),
+        (Attribute.JOB_TITLE, Operator.CONTAINS_ANY, "ceo, *", "value", "“*” is not a word."),
     ],
 )
 def test_bad_rules_are_refused_naming_the_field(attribute, operator, value, field, message):

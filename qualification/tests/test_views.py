@@ -162,3 +162,21 @@ def test_a_draft_can_be_discarded_but_not_an_active_policy(client, policy, draft
     assert client.post(reverse("qualification:delete", args=[1])).status_code == 403
     assert client.post(reverse("qualification:delete", args=[2])).status_code == 302
     assert list(QualificationPolicy.objects.values_list("version", flat=True)) == [1]
+
+
+def test_the_explanation_of_a_disqualification_shows_the_word_that_matched_in_the_readers_language(
+    client, policy, lead, marketer
+):
+    from qualification import decisions
+    from qualification.models import Disqualifier
+    from qualification.scoring import DisqualifierKind
+    from qualification.tests.conftest import NOW
+
+    Disqualifier.objects.create(policy=policy, kind=DisqualifierKind.STUDENT, reason="Student")
+    Lead.objects.filter(pk=lead.pk).update(job_title="Stagiaire inkoop")
+    lead.refresh_from_db()
+    decisions.rescore(lead, now=NOW)
+    client.force_login(marketer)
+    url = reverse("qualification:lead_score", args=[lead.pk])
+    assert "“Stagiaire” in the job title" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "“Stagiaire” in de functietitel" in client.get(url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
