@@ -12,7 +12,8 @@ holds what it matched, as data (`"match": {"on": "job_title", "word": "Stagiaire
 "stagiair*"}`), which `describe_match()` puts into words in the reader's language.
 
 Keyword rules (job titles, students, competitors) match whole words or explicit prefixes and
-suffixes: see `qualification.keywords`.
+suffixes: see `qualification.keywords`. `temperature()` reads a result at a glance (cold,
+warm, hot) from its score and how recently the lead was active.
 """
 
 from __future__ import annotations
@@ -578,6 +579,41 @@ def thresholds_met(
     if tier == IntentTier.HIGH:
         return fit_ok and engagement_ok, both, policy.texts["gone_quiet"]
     return fit_ok and engagement_ok, both, policy.texts["both"]
+
+
+class Temperature(models.TextChoices):
+    COLD = "cold", gettext_lazy("Cold")
+    WARM = "warm", gettext_lazy("Warm")
+    HOT = "hot", gettext_lazy("Hot")
+
+
+HOT_WITHIN = timedelta(days=7)
+WARM_WITHIN = timedelta(days=30)
+
+
+def temperature(
+    result: ScoreResult,
+    facts: LeadFacts,
+    *,
+    now: datetime,
+    hot_within: timedelta = HOT_WITHIN,
+    warm_within: timedelta = WARM_WITHIN,
+) -> str:
+    """How a lead reads at a glance, from its score and how recently it did something:
+    hot = MQL-ready and active within `hot_within`; warm = some fit or some engagement and
+    active within `warm_within`; cold otherwise, and always when disqualified. "Active" is
+    the lead's last activity, or its arrival when it has none, as for the decay."""
+    if result.disqualifier:
+        return Temperature.COLD
+    active_at = result.last_activity_at or facts.arrived_at
+    if active_at is None:
+        return Temperature.COLD
+    quiet_for = now - active_at
+    if result.qualifies and quiet_for < hot_within:
+        return Temperature.HOT
+    if (result.fit_score > 0 or result.engagement_score > 0) and quiet_for < warm_within:
+        return Temperature.WARM
+    return Temperature.COLD
 
 
 # Stages in which sales has taken the lead: a score change never moves it back.

@@ -9,8 +9,8 @@ import pytest
 from leads.models import Activity, ConversionAction, IntentTier, Lead
 from qualification.scoring import (
     ActivitySummary, Attribute, Decision, DisqualifierKind, DisqualifierSpec, EngagementRuleSpec,
-    FitRuleSpec, LeadFacts, Operator, PolicySnapshot, decide, describe_match, disqualifier_match,
-    fit_rule_fires, rule_value_errors, score, summarize,
+    FitRuleSpec, LeadFacts, Operator, PolicySnapshot, Temperature, decide, describe_match,
+    disqualifier_match, fit_rule_fires, rule_value_errors, score, summarize, temperature,
 )
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
@@ -344,3 +344,65 @@ def test_a_recycled_lead_requalifies_only_after_something_new():
     sent_back = NOW - timedelta(days=1)
     assert decide(result, Lead.Stage.NURTURE, recycled_at=sent_back) == Decision.KEEP
     assert decide(result, Lead.Stage.NURTURE, recycled_at=NOW - timedelta(days=2, hours=1)) == Decision.QUALIFY
+
+
+HOT, WARM, COLD = Temperature.HOT, Temperature.WARM, Temperature.COLD
+
+
+@pytest.mark.parametrize(
+    "qualifies, fit, engagement, quiet_for, expected",
+    [
+        (True, 60, 40, timedelta(days=1), HOT),
+        (True, 60, 40, timedelta(days=7) - timedelta(seconds=1), HOT),
+        (True, 60, 40, timedelta(days=7), WARM),  # MQL-ready, but quiet for a week
+        (True, 60, 40, timedelta(days=29), WARM),
+        (True, 60, 40, timedelta(days=30), COLD),
+        (False, 25, 0, timedelta(days=3), WARM),  # some fit, no engagement yet
+        (False, 0, 20, timedelta(days=10), WARM),  # engaged, no fit known
+        (False, 60, 20, timedelta(days=45), COLD),
+        (False, 0, 0, timedelta(days=1), COLD),
+        (False, -5, 0, timedelta(days=1), COLD),  # the fit rules' points add up to nothing
+        (True, 60, 40, None, COLD),  # never active, arrival unknown
+    ],
+)
+def test_temperature_reads_fit_engagement_and_recency(qualifies, fit, engagement, quiet_for, expected):
+    result = replace(
+        result_for(), qualifies=qualifies, fit_score=fit, engagement_score=engagement,
+        last_activity_at=None if quiet_for is None else NOW - quiet_for,
+    )
+    assert temperature(result, LeadFacts(), now=NOW) == expected
+
+
+def test_a_disqualified_lead_is_cold_however_active():
+    student = LeadFacts(**{**GOOD_FIT.__dict__, "job_title": "Stagiair"})
+    assert temperature(result_for(student, [act(K.PRICING_PAGE, 0)]), student, now=NOW) == COLD
+
+
+def test_without_activities_the_arrival_counts_as_the_last_moment_the_lead_was_active():
+    quote = LeadFacts(**{**GOOD_FIT.__dict__, "conversion_action": ConversionAction.QUOTE_REQUEST})
+    arrived = lambda days: replace(quote, arrived_at=NOW - timedelta(days=days))
+    assert temperature(result_for(arrived(2)), arrived(2), now=NOW) == HOT  # a fresh request, fit alone
+    assert temperature(result_for(arrived(12)), arrived(12), now=NOW) == WARM
+
+
+def test_temperature_cools_as_time_passes_under_the_same_activities():
+    activities = [act(K.PRICING_PAGE, 2), act(K.PRICING_PAGE, 1)]
+    assert temperature(result_for(GOOD_FIT, activities), GOOD_FIT, now=NOW) == HOT
+    later = NOW + timedelta(days=10)
+    assert temperature(result_for(GOOD_FIT, activities, now=later), GOOD_FIT, now=later) == WARM
+    much_later = NOW + timedelta(days=40)
+    assert temperature(result_for(GOOD_FIT, activities, now=much_later), GOOD_FIT, now=much_later) == COLD
+
+
+def test_the_bands_can_be_given():
+    result = replace(result_for(), qualifies=True, last_activity_at=NOW - timedelta(days=10))
+    assert temperature(result, LeadFacts(), now=NOW, hot_within=timedelta(days=14)) == HOT
+    assert temperature(result, LeadFacts(), now=NOW, warm_within=timedelta(days=5)) == COLD
+
+
+def test_the_temperature_has_a_label_in_dutch_and_english():
+    from django.utils import translation
+
+    assert [str(t.label) for t in Temperature] == ["Cold", "Warm", "Hot"]
+    with translation.override("nl"):
+        assert [str(t.label) for t in Temperature] == ["Koud", "Warm", "Heet"]
