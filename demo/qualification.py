@@ -20,14 +20,18 @@ from qualification.models import (
     SignOff,
     months_later,
 )
-from qualification.scoring import Attribute, DisqualifierKind, Operator
+from qualification.vocabulary import Attribute, DisqualifierKind, Operator
 
 TARGET_SECTORS = ", ".join(
     [Sector.FOOD, Sector.PHARMA, Sector.AUTOMOTIVE, Sector.ELECTRONICS, Sector.MACHINERY,
      Sector.METAL, Sector.PLASTICS, Sector.PACKAGING]
 )
+# Keywords match whole words; the stars keep the Dutch compounds ("Inkoopmanager",
+# "Afdelingshoofd", "Hoofdinkoper", "Fabrieksdirecteur") that are one word.
+DECISION_MAKER_WORDS = "*directeur, ceo, *eigenaar, *manager, *hoofd*, *director, owner, head"
+STUDENT_WORDS = "*student*, stagiair*, afstudeer*"
 FIT_RULES = [
-    (Attribute.JOB_TITLE, Operator.CONTAINS_ANY, "directeur, ceo, eigenaar, manager, hoofd, director, owner, head", 25, "Decision-maker title"),
+    (Attribute.JOB_TITLE, Operator.CONTAINS_ANY, DECISION_MAKER_WORDS, 25, "Decision-maker title"),
     (Attribute.SECTOR, Operator.IN, TARGET_SECTORS, 20, "Target sector"),
     (Attribute.EMPLOYEES, Operator.AT_LEAST, "50", 15, "Right size (50+ employees)"),
     (Attribute.EMAIL_DOMAIN_TYPE, Operator.EQUALS, "personal", -30, "Personal e-mail address"),
@@ -77,7 +81,7 @@ def ensure_demo_policy(*, now: datetime) -> QualificationPolicy:
         for kind, url, points, cap, min_count, days, label in ENGAGEMENT_RULES
     )
     Disqualifier.objects.create(
-        policy=policy, kind=DisqualifierKind.STUDENT, value="student, stagiair",
+        policy=policy, kind=DisqualifierKind.STUDENT, value=STUDENT_WORDS,
         reason="Student or academic institution",
     )
     for role, username in ((Role.MARKETING, "noor"), (Role.SALES_MANAGER, "mark")):

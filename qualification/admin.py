@@ -52,6 +52,11 @@ class QualificationPolicyAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (obj is None or obj.is_draft)
 
+    def save_model(self, request, obj, form, change):
+        if "review_by" in form.changed_data:
+            obj.review_by_chosen = True
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         if change and (form.has_changed() or any(f.has_changed() for f in formsets)):

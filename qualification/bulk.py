@@ -28,7 +28,6 @@ from qualification.models import QualificationPolicy
 from qualification.scoring import (
     SALES_STAMPS,
     ActivitySummary,
-    Decision,
     LeadFacts,
     PolicySnapshot,
     ScoreResult,
@@ -36,6 +35,7 @@ from qualification.scoring import (
     recycled_at,
     score,
 )
+from qualification.vocabulary import Decision
 
 FACT_FIELDS = (
     "id",

@@ -19,7 +19,6 @@ from leads.models import Activity, Lead, StageChange
 from qualification.models import QualificationPolicy
 from qualification.scoring import (
     SALES_STAMPS,
-    Decision,
     LeadFacts,
     PolicySnapshot,
     ScoreResult,
@@ -28,6 +27,7 @@ from qualification.scoring import (
     score,
     summarize,
 )
+from qualification.vocabulary import Decision
 
 ACTIVITY_FIELDS = ("kind", "occurred_at", "url", "title")
 

@@ -28,6 +28,13 @@ class PolicyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Compare with the draft's stored date, not with a hidden copy of the callable
+        # default: only a date the person changed counts as chosen.
+        self.fields["review_by"].show_hidden_initial = False
+        if not self.instance.review_by_chosen:
+            self.fields["review_by"].help_text = _(
+                "Three months after the version takes effect, unless you choose a date."
+            )
         tiers = self.instance.intent_tiers or {}
         for action in ConversionAction:
             self.fields[self.tier_field(action)] = forms.ChoiceField(
@@ -43,6 +50,8 @@ class PolicyForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if "review_by" in self.changed_data:
+            self.instance.review_by_chosen = True
         self.instance.intent_tiers = {
             action.value: cleaned[self.tier_field(action)]
             for action in ConversionAction

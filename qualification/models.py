@@ -22,7 +22,17 @@ from common.roles import Role as HandoffRole
 from common.roles import has_role
 from leads.models import Activity, ConversionAction, IntentTier, Sector
 from qualification import scoring
-from qualification.scoring import Attribute, DisqualifierKind, Operator
+from qualification.vocabulary import (
+    BOOL_OPERATORS,
+    Attribute,
+    DisqualifierKind,
+    Operator,
+    rule_value_errors,
+    split_list,
+)
+
+# A version is looked at again this long after it takes effect, unless someone chose a date.
+REVIEW_AFTER_MONTHS = 3
 
 
 def months_later(day: date, months: int) -> date:
@@ -32,7 +42,7 @@ def months_later(day: date, months: int) -> date:
 
 
 def three_months_from_today() -> date:
-    return months_later(timezone.localdate(), 3)
+    return months_later(timezone.localdate(), REVIEW_AFTER_MONTHS)
 
 
 def default_intent_tiers() -> dict[str, str]:
@@ -63,6 +73,9 @@ class QualificationPolicy(models.Model):
         default=three_months_from_today,
         help_text=_("When marketing and sales look at the definition again."),
     )
+    # False while the review date is the automatic one: activation then moves it to three
+    # months after the version takes effect, however long the draft took.
+    review_by_chosen = models.BooleanField(_("review date chosen"), default=False, editable=False)
     fit_threshold = models.IntegerField(
         _("fit threshold"), default=40, help_text=_("An MQL needs at least this fit score.")
     )
@@ -125,6 +138,10 @@ class QualificationPolicy(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    def review_due(self, *, today: date) -> bool:
+        """The active version's review date has come: marketing and sales look at it again."""
+        return self.status == self.Status.ACTIVE and self.review_by <= today
 
     def clean(self):
         errors = {}
@@ -192,7 +209,9 @@ class QualificationPolicy(models.Model):
                 previous.save(update_fields=["status", "retired_at"])
             self.status = self.Status.ACTIVE
             self.effective_at = now
-            self.save(update_fields=["status", "effective_at"])
+            if not self.review_by_chosen:
+                self.review_by = months_later(timezone.localdate(now), REVIEW_AFTER_MONTHS)
+            self.save(update_fields=["status", "effective_at", "review_by"])
         return previous
 
     def draft_changed(self) -> None:
@@ -214,10 +233,12 @@ class QualificationPolicy(models.Model):
 
     @transaction.atomic
     def copy_as_draft(self, *, by) -> "QualificationPolicy":
-        """A new draft with the next version number and the same rules, to edit."""
+        """A new draft with the next version number and the same rules, to edit. Its review
+        date is not the old version's: three months on, until someone chooses one."""
         draft = QualificationPolicy.objects.create(
             version=next_version(),
             notes="",
+            review_by=three_months_from_today(),
             fit_threshold=self.fit_threshold,
             engagement_threshold=self.engagement_threshold,
             customer_engagement_threshold=self.customer_engagement_threshold,
@@ -265,13 +286,13 @@ class FitRule(models.Model):
         return self.label or self.describe()
 
     def describe(self) -> str:
-        value = "" if self.operator in scoring.BOOL_OPERATORS else f" {self.value}"
+        value = "" if self.operator in BOOL_OPERATORS else f" {self.value}"
         return f"{Attribute(self.attribute).label} {Operator(self.operator).label}{value}"
 
     def clean(self):
         if self.attribute not in Attribute.values or self.operator not in Operator.values:
             return  # the field's own choice validation names the problem
-        errors = scoring.rule_value_errors(self.attribute, self.operator, self.value)
+        errors = rule_value_errors(self.attribute, self.operator, self.value)
         if errors:
             raise ValidationError(errors)
 
@@ -371,7 +392,7 @@ class Disqualifier(models.Model):
         return str(DisqualifierKind(self.kind).label)
 
     def clean(self):
-        listed = scoring.split_list(self.value)
+        listed = split_list(self.value)
         if self.kind == DisqualifierKind.TOO_SMALL:
             try:
                 if int(self.value.strip()) < 1:

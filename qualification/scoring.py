@@ -7,12 +7,17 @@ gets the same verdict whichever way it was scored. The bulk path counts activiti
 hands over an `ActivitySummary`; `summarize()` builds the same summary from activity objects.
 
 The explanation is a list of `{"kind", "label", "points"}` entries (see
-`Lead.score_explanation`), in the order the rules were applied.
+`Lead.score_explanation`), in the order the rules were applied. A disqualifier's entry also
+holds what it matched, as data (`"match": {"on": "job_title", "word": "Stagiaire", "keyword":
+"stagiair*"}`), which `describe_match()` puts into words in the reader's language.
+
+Keyword rules (job titles, students, competitors) match whole words or explicit prefixes and
+suffixes: see `qualification.keywords`. `temperature()` reads a result at a glance (cold,
+warm, hot) from its score and how recently the lead was active.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,10 +25,21 @@ from functools import cached_property
 
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from common.email_domains import PERSONAL_EMAIL_DOMAINS
-from leads.models import Activity, Channel, ConversionAction, IntentTier, Lead, Sector
+from leads.models import Activity, ConversionAction, IntentTier, Lead, Sector
+from qualification.keywords import Keywords
+from qualification.vocabulary import (
+    NUMBER_OPERATORS,
+    Attribute,
+    Decision,
+    DisqualifierKind,
+    EmailDomainType,
+    MatchedOn,
+    Operator,
+    split_list,
+)
 
 # The agreement most B2B teams start from; each policy stores its own copy.
 DEFAULT_INTENT_TIERS = {
@@ -41,116 +57,14 @@ DEFAULT_INTENT_TIERS = {
 TIER_RANK = {IntentTier.LOW: 0, IntentTier.MID: 1, IntentTier.HIGH: 2}
 
 # Job titles and organisations that say "student or academic", whatever the policy adds.
-STUDENT_WORDS = ("student", "stagiair", "intern", "promovendus", "phd")
-ACADEMIC_WORDS = ("universiteit", "university", "hogeschool", "academie", "college")
-
-
-class Attribute(models.TextChoices):
-    SECTOR = "sector", gettext_lazy("Sector")
-    EMPLOYEES = "employees", gettext_lazy("Employees")
-    JOB_TITLE = "job_title", gettext_lazy("Job title")
-    COUNTRY = "country", gettext_lazy("Country")
-    REGION = "region", gettext_lazy("Region")
-    EMAIL_DOMAIN_TYPE = "email_domain_type", gettext_lazy("E-mail domain type")
-    EMAIL_DOMAIN = "email_domain", gettext_lazy("E-mail domain")
-    EXISTING_CUSTOMER = "existing_customer", gettext_lazy("Existing customer")
-    COMPETITOR = "competitor", gettext_lazy("Competitor")
-    CHANNEL = "channel", gettext_lazy("Source channel")
-    PRODUCT_INTEREST = "product_interest", gettext_lazy("Product interest")
-
-
-class Operator(models.TextChoices):
-    EQUALS = "equals", gettext_lazy("is")
-    NOT_EQUALS = "not_equals", gettext_lazy("is not")
-    IN = "in", gettext_lazy("is one of")
-    NOT_IN = "not_in", gettext_lazy("is none of")
-    CONTAINS_ANY = "contains_any", gettext_lazy("contains one of the words")
-    AT_LEAST = "at_least", gettext_lazy("is at least")
-    AT_MOST = "at_most", gettext_lazy("is at most")
-    IS_TRUE = "is_true", gettext_lazy("is yes")
-    IS_FALSE = "is_false", gettext_lazy("is no")
-
-
-class EmailDomainType(models.TextChoices):
-    PERSONAL = "personal", gettext_lazy("Personal (gmail, hotmail, …)")
-    BUSINESS = "business", gettext_lazy("Business")
-
-
-class DisqualifierKind(models.TextChoices):
-    PERSONAL_EMAIL = "personal_email", gettext_lazy("Personal e-mail domain")
-    COMPETITOR = "competitor", gettext_lazy("Competitor")
-    STUDENT = "student", gettext_lazy("Student or academic institution")
-    TOO_SMALL = "too_small", gettext_lazy("Fewer employees than")
-    SECTOR_OUTSIDE = "sector_outside", gettext_lazy("Sector outside the list")
-
-
-class Decision(models.TextChoices):
-    QUALIFY = "qualify", gettext_lazy("Qualify as MQL")
-    DISQUALIFY = "disqualify", gettext_lazy("Disqualify")
-    NURTURE = "nurture", gettext_lazy("Nurture")
-    KEEP = "keep", gettext_lazy("Keep the stage")
-
-
-TEXT_OPERATORS = (Operator.EQUALS, Operator.NOT_EQUALS, Operator.IN, Operator.NOT_IN)
-NUMBER_OPERATORS = (Operator.AT_LEAST, Operator.AT_MOST)
-BOOL_OPERATORS = (Operator.IS_TRUE, Operator.IS_FALSE)
-# Which operators make sense for which attribute; anything else is refused.
-OPERATORS_FOR = {
-    Attribute.SECTOR: TEXT_OPERATORS,
-    Attribute.EMPLOYEES: NUMBER_OPERATORS,
-    Attribute.JOB_TITLE: (Operator.CONTAINS_ANY, *TEXT_OPERATORS),
-    Attribute.COUNTRY: TEXT_OPERATORS,
-    Attribute.REGION: TEXT_OPERATORS,
-    Attribute.EMAIL_DOMAIN_TYPE: (Operator.EQUALS, Operator.NOT_EQUALS),
-    Attribute.EMAIL_DOMAIN: (Operator.CONTAINS_ANY, *TEXT_OPERATORS),
-    Attribute.EXISTING_CUSTOMER: BOOL_OPERATORS,
-    Attribute.COMPETITOR: BOOL_OPERATORS,
-    Attribute.CHANNEL: TEXT_OPERATORS,
-    Attribute.PRODUCT_INTEREST: (Operator.CONTAINS_ANY, *TEXT_OPERATORS),
-}
-# Attributes whose values must come from a fixed list.
-ALLOWED_VALUES = {
-    Attribute.SECTOR: Sector.values,
-    Attribute.CHANNEL: Channel.values,
-    Attribute.EMAIL_DOMAIN_TYPE: EmailDomainType.values,
-}
-
-
-def split_list(value: str) -> list[str]:
-    """'food, pharma ,metal' → ['food', 'pharma', 'metal'] (lower case, empties dropped)."""
-    return [item.strip().lower() for item in re.split(r"[,\n;]", value or "") if item.strip()]
-
-
-def rule_value_errors(attribute: str, operator: str, value: str) -> dict[str, str]:
-    """What is wrong with a fit rule, by field name; empty when it is fine."""
-    if attribute not in Attribute.values:
-        return {"attribute": _("Unknown attribute “%(value)s”.") % {"value": attribute}}
-    if operator not in Operator.values:
-        return {"operator": _("Unknown operator “%(value)s”.") % {"value": operator}}
-    if operator not in OPERATORS_FOR[attribute]:
-        return {
-            "operator": _("“%(operator)s” does not work with %(attribute)s.")
-            % {"operator": Operator(operator).label, "attribute": Attribute(attribute).label}
-        }
-    if operator in BOOL_OPERATORS:
-        return {}
-    if not (value or "").strip():
-        return {"value": _("Give a value for this rule.")}
-    if operator in NUMBER_OPERATORS:
-        try:
-            int(value.strip())
-        except ValueError:
-            return {"value": _("“%(value)s” is not a whole number.") % {"value": value}}
-        return {}
-    allowed = ALLOWED_VALUES.get(attribute)
-    if allowed and operator != Operator.CONTAINS_ANY:
-        unknown = [item for item in split_list(value) if item not in allowed]
-        if unknown:
-            return {
-                "value": _("Unknown value(s): %(values)s. Choose from: %(choices)s.")
-                % {"values": ", ".join(unknown), "choices": ", ".join(allowed)}
-            }
-    return {}
+# Whole words: "intern" is a student, "International Sales Director" and "Hoofd Interne
+# Logistiek" are not; Dutch writes compounds as one word, hence the stars.
+STUDENT_WORDS = (
+    "*student*", "stagiair*", "intern", "interns", "internship*", "afstudeer*", "promovend*", "phd",
+)
+ACADEMIC_WORDS = ("*universiteit*", "universit*", "*hogeschool*", "*academie", "college")
+STUDENT_TITLES = Keywords(STUDENT_WORDS)
+ACADEMIC_ORGANISATIONS = Keywords(ACADEMIC_WORDS)
 
 
 # --- the snapshot: plain data, frozen ------------------------------------------------------
@@ -167,6 +81,10 @@ class FitRuleSpec:
     @cached_property
     def words(self) -> tuple[str, ...]:
         return tuple(split_list(self.value))
+
+    @cached_property
+    def keywords(self) -> Keywords:
+        return Keywords(self.words)
 
 
 @dataclass(frozen=True)
@@ -210,6 +128,14 @@ class DisqualifierSpec:
     @cached_property
     def words(self) -> tuple[str, ...]:
         return tuple(split_list(self.value))
+
+    @cached_property
+    def keywords(self) -> Keywords:
+        return Keywords(self.words)
+
+    @cached_property
+    def student_titles(self) -> Keywords:
+        return Keywords((*STUDENT_WORDS, *self.words))
 
 
 @dataclass(frozen=True)
@@ -344,6 +270,8 @@ def fit_rule_fires(rule: FitRuleSpec, facts: LeadFacts) -> bool:
             return False  # an unknown size neither earns nor costs points
         limit = int(rule.value)
         return actual >= limit if op == Operator.AT_LEAST else actual <= limit
+    if op == Operator.CONTAINS_ANY and rule.attribute == Attribute.JOB_TITLE:
+        return rule.keywords.find(actual) is not None
     text = str(actual or "").strip().lower()
     if op == Operator.CONTAINS_ANY:
         return bool(text) and any(word in text for word in rule.words)
@@ -359,28 +287,81 @@ def fit_rule_fires(rule: FitRuleSpec, facts: LeadFacts) -> bool:
     raise ValueError(f"Unknown operator {op!r}")
 
 
-def disqualifier_fires(rule: DisqualifierSpec, facts: LeadFacts) -> bool:
+@dataclass(frozen=True)
+class Evidence:
+    """What a disqualifier matched: the word as the lead wrote it, where, and the keyword."""
+
+    on: str  # a MatchedOn
+    word: str
+    keyword: str = ""
+
+    def as_data(self) -> dict[str, str]:
+        return {"on": str(self.on), "word": self.word, "keyword": self.keyword}
+
+
+def keyword_evidence(keywords: Keywords, on: str, text: str) -> Evidence | None:
+    found = keywords.find(text)
+    return Evidence(on, found.word, found.keyword) if found else None
+
+
+def disqualifier_match(rule: DisqualifierSpec, facts: LeadFacts) -> Evidence | None:
+    """What makes `rule` disqualify the lead; None when it does not."""
     listed = rule.words
     if rule.kind == DisqualifierKind.PERSONAL_EMAIL:
         domains = set(listed) or PERSONAL_EMAIL_DOMAINS
-        return facts.email_domain in domains
+        return Evidence(MatchedOn.EMAIL_DOMAIN, facts.email_domain) if facts.email_domain in domains else None
     if rule.kind == DisqualifierKind.COMPETITOR:
-        names = {facts.company_name.lower(), facts.company_domain.lower(), facts.email_domain}
-        return facts.is_competitor or bool(names & set(listed))
-    if rule.kind == DisqualifierKind.STUDENT:
-        title = facts.job_title.lower()
-        organisation = facts.company_name.lower()
+        if facts.is_competitor:
+            return Evidence(MatchedOn.COMPETITOR_FLAG, facts.company_name)
         return (
-            any(word in title for word in (*STUDENT_WORDS, *listed))
-            or facts.sector == "education"
-            or any(word in organisation for word in ACADEMIC_WORDS)
-            or facts.email_domain.endswith((".edu", ".ac.uk"))
+            keyword_evidence(rule.keywords, MatchedOn.COMPANY_NAME, facts.company_name)
+            or keyword_evidence(rule.keywords, MatchedOn.COMPANY_DOMAIN, facts.company_domain)
+            or keyword_evidence(rule.keywords, MatchedOn.EMAIL_DOMAIN, facts.email_domain)
+        )
+    if rule.kind == DisqualifierKind.STUDENT:
+        if facts.sector == Sector.EDUCATION:
+            return Evidence(MatchedOn.SECTOR, facts.sector)
+        if facts.email_domain.endswith((".edu", ".ac.uk")):
+            return Evidence(MatchedOn.EMAIL_DOMAIN, facts.email_domain)
+        return keyword_evidence(rule.student_titles, MatchedOn.JOB_TITLE, facts.job_title) or keyword_evidence(
+            ACADEMIC_ORGANISATIONS, MatchedOn.COMPANY_NAME, facts.company_name
         )
     if rule.kind == DisqualifierKind.TOO_SMALL:
-        return facts.employees is not None and facts.employees < int(rule.value)
+        if facts.employees is not None and facts.employees < int(rule.value):
+            return Evidence(MatchedOn.EMPLOYEES, str(facts.employees))
+        return None
     if rule.kind == DisqualifierKind.SECTOR_OUTSIDE:
-        return bool(facts.sector) and facts.sector not in listed
+        return Evidence(MatchedOn.SECTOR, facts.sector) if facts.sector and facts.sector not in listed else None
     raise ValueError(f"Unknown disqualifier {rule.kind!r}")
+
+
+def disqualifier_fires(rule: DisqualifierSpec, facts: LeadFacts) -> bool:
+    return disqualifier_match(rule, facts) is not None
+
+
+def describe_match(match: Mapping | None) -> str:
+    """A disqualifier's match in words, in the active language: "“Stagiaire” in the job
+    title". Empty for an explanation stored before matches were."""
+    if not match:
+        return ""
+    on, word = match.get("on"), match.get("word", "")
+    if on == MatchedOn.SECTOR:
+        label = Sector(word).label if word in Sector.values else word
+        return _("sector %(sector)s") % {"sector": label}
+    if on == MatchedOn.EMPLOYEES:
+        count = int(word) if word.isdigit() else 0
+        return ngettext("%(count)s employee", "%(count)s employees", count) % {"count": word}
+    if on == MatchedOn.COMPETITOR_FLAG:
+        return _("the company is marked as a competitor")
+    if on == MatchedOn.EMAIL_DOMAIN:
+        return _("e-mail domain %(domain)s") % {"domain": word}
+    if on == MatchedOn.JOB_TITLE:
+        return _("“%(word)s” in the job title") % {"word": word}
+    if on == MatchedOn.COMPANY_NAME:
+        return _("“%(word)s” in the company name") % {"word": word}
+    if on == MatchedOn.COMPANY_DOMAIN:
+        return _("“%(word)s” in the company's domain") % {"word": word}
+    return word
 
 
 def summarize(policy: PolicySnapshot, activities: Iterable, *, now: datetime) -> ActivitySummary:
@@ -418,8 +399,11 @@ def score(policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySummary, *,
     tier_line = {"kind": "tier", "label": texts[tier], "points": 0}
 
     for rule in policy.disqualifiers:
-        if disqualifier_fires(rule, facts):
-            explanation.append({"kind": "disqualifier", "label": rule.reason, "points": 0})
+        evidence = disqualifier_match(rule, facts)
+        if evidence is not None:
+            explanation.append(
+                {"kind": "disqualifier", "label": rule.reason, "points": 0, "match": evidence.as_data()}
+            )
             explanation.append(tier_line)
             return ScoreResult(
                 0, 0, tier, rule.reason, False, facts.is_customer, explanation, "",
@@ -480,6 +464,41 @@ def thresholds_met(
     if tier == IntentTier.HIGH:
         return fit_ok and engagement_ok, both, policy.texts["gone_quiet"]
     return fit_ok and engagement_ok, both, policy.texts["both"]
+
+
+class Temperature(models.TextChoices):
+    COLD = "cold", gettext_lazy("Cold")
+    WARM = "warm", gettext_lazy("Warm")
+    HOT = "hot", gettext_lazy("Hot")
+
+
+HOT_WITHIN = timedelta(days=7)
+WARM_WITHIN = timedelta(days=30)
+
+
+def temperature(
+    result: ScoreResult,
+    facts: LeadFacts,
+    *,
+    now: datetime,
+    hot_within: timedelta = HOT_WITHIN,
+    warm_within: timedelta = WARM_WITHIN,
+) -> str:
+    """How a lead reads at a glance, from its score and how recently it did something:
+    hot = MQL-ready and active within `hot_within`; warm = some fit or some engagement and
+    active within `warm_within`; cold otherwise, and always when disqualified. "Active" is
+    the lead's last activity, or its arrival when it has none, as for the decay."""
+    if result.disqualifier:
+        return Temperature.COLD
+    active_at = result.last_activity_at or facts.arrived_at
+    if active_at is None:
+        return Temperature.COLD
+    quiet_for = now - active_at
+    if result.qualifies and quiet_for < hot_within:
+        return Temperature.HOT
+    if (result.fit_score > 0 or result.engagement_score > 0) and quiet_for < warm_within:
+        return Temperature.WARM
+    return Temperature.COLD
 
 
 # Stages in which sales has taken the lead: a score change never moves it back.

@@ -66,6 +66,7 @@ def policy_detail(request, version: int):
         "qualification/policy_detail.html",
         {
             "policy": policy,
+            "review_due": policy.review_due(today=timezone.localdate()),
             "versions": QualificationPolicy.objects.all(),
             "tier_rows": [
                 (ConversionAction(action).label, IntentTier(tier))

@@ -5,7 +5,7 @@ from django.utils import translation
 
 from leads.models import Activity
 from qualification.models import EngagementRule, FitRule, QualificationPolicy, SignOff
-from qualification.scoring import Attribute, Operator
+from qualification.vocabulary import Attribute, Operator
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 

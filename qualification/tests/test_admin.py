@@ -25,3 +25,19 @@ def test_the_admin_action_rescores_leads(client, superuser, policy, lead):
     assert response.status_code == 302
     lead.refresh_from_db()
     assert lead.fit_score == 60 and lead.stage == "mql"
+
+
+def test_a_review_date_changed_in_the_admin_counts_as_chosen(draft):
+    from types import SimpleNamespace
+
+    from django.contrib import admin
+
+    from qualification.models import QualificationPolicy
+
+    policy_admin = admin.site._registry[QualificationPolicy]
+    policy_admin.save_model(None, draft, SimpleNamespace(changed_data=["notes"]), True)
+    draft.refresh_from_db()
+    assert not draft.review_by_chosen
+    policy_admin.save_model(None, draft, SimpleNamespace(changed_data=["review_by"]), True)
+    draft.refresh_from_db()
+    assert draft.review_by_chosen

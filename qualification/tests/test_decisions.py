@@ -5,8 +5,8 @@ import pytest
 from leads.models import Activity, Lead
 from qualification import decisions
 from qualification.models import Disqualifier
-from qualification.scoring import DisqualifierKind
 from qualification.tests.conftest import NOW
+from qualification.vocabulary import DisqualifierKind
 
 pytestmark = pytest.mark.django_db
 K = Activity.Kind
@@ -64,7 +64,10 @@ def test_a_disqualifier_moves_the_lead_to_disqualified_with_its_reason(policy, m
     assert result.disqualifier == "Fewer than 500 employees"
     assert mid_lead.stage == Lead.Stage.DISQUALIFIED
     assert mid_lead.stage_changes.last().reason == "Fewer than 500 employees"
-    assert mid_lead.score_explanation[0] == {"kind": "disqualifier", "label": "Fewer than 500 employees", "points": 0}
+    assert mid_lead.score_explanation[0] == {
+        "kind": "disqualifier", "label": "Fewer than 500 employees", "points": 0,
+        "match": {"on": "employees", "word": "120", "keyword": ""},
+    }
 
 
 def test_a_lead_sales_accepted_is_never_moved_by_a_score(policy, mid_lead, rep):

@@ -3,10 +3,11 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from qualification.models import Disqualifier, FitRule, QualificationPolicy, SignOff, months_later
-from qualification.scoring import DisqualifierKind
 from qualification.tests.conftest import NOW, make_policy, sign_both
+from qualification.vocabulary import DisqualifierKind
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,42 @@ def test_the_next_review_is_three_months_on_by_default():
     assert months_later(date(2026, 11, 30), 3) == date(2027, 2, 28)
     policy = QualificationPolicy(version=9)
     assert policy.review_by == months_later(date.today(), 3) or policy.review_by > date.today()
+
+
+def test_a_new_draft_reviews_three_months_on_not_on_the_old_versions_date(policy):
+    policy.review_by = date(2025, 1, 31)
+    policy.save()
+    draft = policy.copy_as_draft(by=None)
+    assert draft.review_by == months_later(timezone.localdate(), 3)
+    assert not draft.review_by_chosen
+
+
+def test_activation_moves_an_automatic_review_date_to_three_months_after_it_takes_effect(draft, marketer, manager):
+    draft.review_by = date(2026, 9, 1)  # the draft took longer than its first three months
+    draft.save()
+    sign_both(draft, marketer, manager)
+    draft.activate(now=NOW)
+    draft.refresh_from_db()
+    assert draft.review_by == date(2027, 2, 20)
+
+
+def test_activation_keeps_a_review_date_someone_chose(draft, marketer, manager):
+    draft.review_by, draft.review_by_chosen = date(2027, 6, 1), True
+    draft.save()
+    sign_both(draft, marketer, manager)
+    draft.activate(now=NOW)
+    draft.refresh_from_db()
+    assert draft.review_by == date(2027, 6, 1)
+
+
+def test_the_review_is_due_from_the_active_versions_review_date_on(policy, draft):
+    policy.review_by = draft.review_by = date(2027, 2, 20)
+    assert not policy.review_due(today=date(2027, 2, 19))
+    assert policy.review_due(today=date(2027, 2, 20))
+    assert policy.review_due(today=date(2027, 3, 1))
+    assert not draft.review_due(today=date(2027, 3, 1))  # a draft is reviewed before it is signed
+    policy.status = QualificationPolicy.Status.RETIRED
+    assert not policy.review_due(today=date(2027, 3, 1))
 
 
 def test_only_one_policy_can_be_active(policy):

@@ -9,20 +9,26 @@ import pytest
 from leads.models import Activity, ConversionAction, IntentTier, Lead
 from qualification.scoring import (
     ActivitySummary,
-    Attribute,
-    Decision,
-    DisqualifierKind,
     DisqualifierSpec,
     EngagementRuleSpec,
     FitRuleSpec,
     LeadFacts,
-    Operator,
     PolicySnapshot,
+    Temperature,
     decide,
+    describe_match,
+    disqualifier_match,
     fit_rule_fires,
-    rule_value_errors,
     score,
     summarize,
+    temperature,
+)
+from qualification.vocabulary import (
+    Attribute,
+    Decision,
+    DisqualifierKind,
+    Operator,
+    rule_value_errors,
 )
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
@@ -98,6 +104,16 @@ def points(result, kind):
 def test_every_fit_rule_kind(attribute, operator, value, facts, fires):
     rule = FitRuleSpec(attribute, operator, value, 10, "rule")
     assert fit_rule_fires(rule, LeadFacts(**facts)) is fires
+
+
+def test_job_title_keywords_match_words_but_product_interest_and_domains_match_fragments():
+    title = FitRuleSpec(Attribute.JOB_TITLE, Operator.CONTAINS_ANY, "intern, *manager", 10, "rule")
+    assert fit_rule_fires(title, LeadFacts(job_title="Intern"))
+    assert fit_rule_fires(title, LeadFacts(job_title="Inkoopmanager"))
+    assert not fit_rule_fires(title, LeadFacts(job_title="International Sales"))
+    assert not fit_rule_fires(title, LeadFacts(job_title=""))
+    interest = FitRuleSpec(Attribute.PRODUCT_INTEREST, Operator.CONTAINS_ANY, "robot", 10, "rule")
+    assert fit_rule_fires(interest, LeadFacts(product_interest="Robotcellen"))
 
 
 def test_fit_adds_the_points_of_the_rules_that_fire_negative_ones_too():
@@ -208,11 +224,69 @@ def test_every_disqualifier(disqualifier, facts, fires):
     assert (result.disqualifier == disqualifier.reason) is fires
 
 
+@pytest.mark.parametrize(
+    "disqualifier, facts, on, word",
+    [
+        (DisqualifierSpec(DisqualifierKind.PERSONAL_EMAIL, "", "P"), {"email": "a@gmail.com"}, "email_domain", "gmail.com"),
+        (DisqualifierSpec(DisqualifierKind.COMPETITOR, "", "C"), {"is_competitor": True, "company_name": "Konings"}, "competitor_flag", "Konings"),
+        (DisqualifierSpec(DisqualifierKind.COMPETITOR, "konings", "C"), {"company_name": "Konings Automation B.V."}, "company_name", "Konings"),
+        (DisqualifierSpec(DisqualifierKind.COMPETITOR, "konings-automation.nl", "C"), {"company_domain": "www.konings-automation.nl"}, "company_domain", "konings-automation.nl"),
+        (DisqualifierSpec(DisqualifierKind.COMPETITOR, "konings.nl", "C"), {"email": "a@konings.nl"}, "email_domain", "konings.nl"),
+        (DisqualifierSpec(DisqualifierKind.STUDENT, "", "S"), {"job_title": "Werkstudent logistiek"}, "job_title", "Werkstudent"),
+        (DisqualifierSpec(DisqualifierKind.STUDENT, "trainee", "S"), {"job_title": "Trainee"}, "job_title", "Trainee"),
+        (DisqualifierSpec(DisqualifierKind.STUDENT, "", "S"), {"company_name": "Rijksuniversiteit Groningen"}, "company_name", "Rijksuniversiteit"),
+        (DisqualifierSpec(DisqualifierKind.STUDENT, "", "S"), {"sector": "education"}, "sector", "education"),
+        (DisqualifierSpec(DisqualifierKind.STUDENT, "", "S"), {"email": "j@cs.ox.ac.uk"}, "email_domain", "cs.ox.ac.uk"),
+        (DisqualifierSpec(DisqualifierKind.TOO_SMALL, "200", "T"), {"employees": 120}, "employees", "120"),
+        (DisqualifierSpec(DisqualifierKind.SECTOR_OUTSIDE, "food", "O"), {"sector": "machinery"}, "sector", "machinery"),
+    ],
+)
+def test_a_disqualifier_says_what_it_matched(disqualifier, facts, on, word):
+    evidence = disqualifier_match(disqualifier, LeadFacts(**{**GOOD_FIT.__dict__, **facts}))
+    assert (evidence.on, evidence.word) == (on, word)
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        {"company_name": "Koningsberg Metaal"},  # a word that starts with the competitor's name
+        {"company_domain": "notkonings.nl"},
+        {"job_title": "International Sales Director"},
+        {"company_name": "Collegeville Foods"},
+        {"job_title": "Hoofd Interne Logistiek"},
+        {"job_title": "Studieadviseur"},
+    ],
+)
+def test_a_disqualifier_does_not_fire_on_part_of_a_word(facts):
+    competitor = DisqualifierSpec(DisqualifierKind.COMPETITOR, "konings, konings.nl", "C")
+    student = DisqualifierSpec(DisqualifierKind.STUDENT, "", "S")
+    lead = LeadFacts(**{**GOOD_FIT.__dict__, **facts})
+    assert disqualifier_match(competitor, lead) is None
+    assert disqualifier_match(student, lead) is None
+
+
+def test_what_a_disqualifier_matched_is_put_into_words_in_the_readers_language():
+    from django.utils import translation
+
+    title = {"on": "job_title", "word": "Stagiaire", "keyword": "stagiair*"}
+    assert describe_match(title) == "“Stagiaire” in the job title"
+    assert describe_match({"on": "sector", "word": "education"}) == "sector Education & research"
+    assert describe_match({"on": "employees", "word": "12"}) == "12 employees"
+    assert describe_match(None) == ""  # explanations stored before matches were
+    with translation.override("nl"):
+        assert describe_match(title) == "“Stagiaire” in de functietitel"
+        assert describe_match({"on": "email_domain", "word": "gmail.com"}) == "e-maildomein gmail.com"
+        assert describe_match({"on": "competitor_flag", "word": "Konings"}) == "het bedrijf staat gemarkeerd als concurrent"
+
+
 def test_a_disqualifier_ends_the_decision_and_explains_itself():
     student = LeadFacts(**{**GOOD_FIT.__dict__, "job_title": "Stagiair"})
     result = result_for(student, [act(K.DEMO_REQUEST)])
     assert (result.fit_score, result.engagement_score, result.qualifies) == (0, 0, False)
-    assert result.explanation[0] == {"kind": "disqualifier", "label": "Student", "points": 0}
+    assert result.explanation[0] == {
+        "kind": "disqualifier", "label": "Student", "points": 0,
+        "match": {"on": "job_title", "word": "Stagiair", "keyword": "stagiair*"},
+    }
 
 
 def test_the_explanation_lists_every_fired_rule_with_its_points_in_order():
@@ -266,6 +340,7 @@ def test_summary_from_counts_gives_the_same_score_as_from_activities():
         (Attribute.EMPLOYEES, Operator.CONTAINS_ANY, "5", "operator", "“contains one of the words” does not work with Employees."),
         (Attribute.SECTOR, Operator.IN, "food, bakery", "value", "Unknown value(s): bakery."),
         (Attribute.SECTOR, Operator.IN, " ", "value", "Give a value for this rule."),
+        (Attribute.JOB_TITLE, Operator.CONTAINS_ANY, "ceo, *", "value", "“*” is not a word."),
     ],
 )
 def test_bad_rules_are_refused_naming_the_field(attribute, operator, value, field, message):
@@ -287,3 +362,65 @@ def test_a_recycled_lead_requalifies_only_after_something_new():
     sent_back = NOW - timedelta(days=1)
     assert decide(result, Lead.Stage.NURTURE, recycled_at=sent_back) == Decision.KEEP
     assert decide(result, Lead.Stage.NURTURE, recycled_at=NOW - timedelta(days=2, hours=1)) == Decision.QUALIFY
+
+
+HOT, WARM, COLD = Temperature.HOT, Temperature.WARM, Temperature.COLD
+
+
+@pytest.mark.parametrize(
+    "qualifies, fit, engagement, quiet_for, expected",
+    [
+        (True, 60, 40, timedelta(days=1), HOT),
+        (True, 60, 40, timedelta(days=7) - timedelta(seconds=1), HOT),
+        (True, 60, 40, timedelta(days=7), WARM),  # MQL-ready, but quiet for a week
+        (True, 60, 40, timedelta(days=29), WARM),
+        (True, 60, 40, timedelta(days=30), COLD),
+        (False, 25, 0, timedelta(days=3), WARM),  # some fit, no engagement yet
+        (False, 0, 20, timedelta(days=10), WARM),  # engaged, no fit known
+        (False, 60, 20, timedelta(days=45), COLD),
+        (False, 0, 0, timedelta(days=1), COLD),
+        (False, -5, 0, timedelta(days=1), COLD),  # the fit rules' points add up to nothing
+        (True, 60, 40, None, COLD),  # never active, arrival unknown
+    ],
+)
+def test_temperature_reads_fit_engagement_and_recency(qualifies, fit, engagement, quiet_for, expected):
+    result = replace(
+        result_for(), qualifies=qualifies, fit_score=fit, engagement_score=engagement,
+        last_activity_at=None if quiet_for is None else NOW - quiet_for,
+    )
+    assert temperature(result, LeadFacts(), now=NOW) == expected
+
+
+def test_a_disqualified_lead_is_cold_however_active():
+    student = LeadFacts(**{**GOOD_FIT.__dict__, "job_title": "Stagiair"})
+    assert temperature(result_for(student, [act(K.PRICING_PAGE, 0)]), student, now=NOW) == COLD
+
+
+def test_without_activities_the_arrival_counts_as_the_last_moment_the_lead_was_active():
+    quote = LeadFacts(**{**GOOD_FIT.__dict__, "conversion_action": ConversionAction.QUOTE_REQUEST})
+    arrived = lambda days: replace(quote, arrived_at=NOW - timedelta(days=days))
+    assert temperature(result_for(arrived(2)), arrived(2), now=NOW) == HOT  # a fresh request, fit alone
+    assert temperature(result_for(arrived(12)), arrived(12), now=NOW) == WARM
+
+
+def test_temperature_cools_as_time_passes_under_the_same_activities():
+    activities = [act(K.PRICING_PAGE, 2), act(K.PRICING_PAGE, 1)]
+    assert temperature(result_for(GOOD_FIT, activities), GOOD_FIT, now=NOW) == HOT
+    later = NOW + timedelta(days=10)
+    assert temperature(result_for(GOOD_FIT, activities, now=later), GOOD_FIT, now=later) == WARM
+    much_later = NOW + timedelta(days=40)
+    assert temperature(result_for(GOOD_FIT, activities, now=much_later), GOOD_FIT, now=much_later) == COLD
+
+
+def test_the_bands_can_be_given():
+    result = replace(result_for(), qualifies=True, last_activity_at=NOW - timedelta(days=10))
+    assert temperature(result, LeadFacts(), now=NOW, hot_within=timedelta(days=14)) == HOT
+    assert temperature(result, LeadFacts(), now=NOW, warm_within=timedelta(days=5)) == COLD
+
+
+def test_the_temperature_has_a_label_in_dutch_and_english():
+    from django.utils import translation
+
+    assert [str(t.label) for t in Temperature] == ["Cold", "Warm", "Hot"]
+    with translation.override("nl"):
+        assert [str(t.label) for t in Temperature] == ["Koud", "Warm", "Heet"]

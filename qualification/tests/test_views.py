@@ -162,3 +162,49 @@ def test_a_draft_can_be_discarded_but_not_an_active_policy(client, policy, draft
     assert client.post(reverse("qualification:delete", args=[1])).status_code == 403
     assert client.post(reverse("qualification:delete", args=[2])).status_code == 302
     assert list(QualificationPolicy.objects.values_list("version", flat=True)) == [1]
+
+
+def test_the_explanation_of_a_disqualification_shows_the_word_that_matched_in_the_readers_language(
+    client, policy, lead, marketer
+):
+    from qualification import decisions
+    from qualification.models import Disqualifier
+    from qualification.tests.conftest import NOW
+    from qualification.vocabulary import DisqualifierKind
+
+    Disqualifier.objects.create(policy=policy, kind=DisqualifierKind.STUDENT, reason="Student")
+    Lead.objects.filter(pk=lead.pk).update(job_title="Stagiaire inkoop")
+    lead.refresh_from_db()
+    decisions.rescore(lead, now=NOW)
+    client.force_login(marketer)
+    url = reverse("qualification:lead_score", args=[lead.pk])
+    assert "“Stagiaire” in the job title" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "“Stagiaire” in de functietitel" in client.get(url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+
+
+def test_saving_a_draft_without_touching_its_review_date_keeps_it_automatic(client, policy, draft, marketer):
+    client.force_login(marketer)
+    url = reverse("qualification:edit", args=[2])
+    assert "unless you choose a date" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    unchanged = edit_data(draft, review_by=draft.review_by.isoformat())
+    assert client.post(url, unchanged).status_code == 302
+    draft.refresh_from_db()
+    assert not draft.review_by_chosen
+    assert client.post(url, edit_data(draft, review_by="2027-06-01")).status_code == 302
+    draft.refresh_from_db()
+    assert (draft.review_by.isoformat(), draft.review_by_chosen) == ("2027-06-01", True)
+
+
+def test_the_policy_page_says_when_the_review_is_due(client, policy, rep):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client.force_login(rep)
+    policy.review_by = timezone.localdate() + timedelta(days=1)
+    policy.save()
+    assert "Review due" not in client.get(detail(1), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    policy.review_by = timezone.localdate() - timedelta(days=1)
+    policy.save()
+    assert "Review due" in client.get(detail(1), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Evaluatie nodig" in client.get(detail(1), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
