@@ -18,9 +18,10 @@ Table = tuple[list[str], list[list]]
 
 def funnel_table(filters: Filters, *, now: datetime) -> Table:
     header = [
-        _("Stage"), _("Count"), _("Conversion from previous step (%)"),
+        _("Stage"), _("Reached"), _("Step conversion (%)"),
         _("Conversion from the top (%)"), _("Median time from previous step (hours)"),
         _("90th percentile time from previous step (hours)"), _("Too early to judge"),
+        _("Passed through the previous step"), _("Skipped"),
     ]
     rows = []
     for step in metrics.funnel(filters, now=now).steps:
@@ -30,7 +31,32 @@ def funnel_table(filters: Filters, *, now: datetime) -> Table:
             csv_hours(time.median_seconds if time else None),
             csv_hours(time.p90_seconds if time else None),
             _("yes") if step.too_young else "",
+            "" if step.passed is None else step.passed, step.skipped,
         ])
+    return header, rows
+
+
+def outcomes_table(filters: Filters, *, now: datetime) -> Table:
+    """One row; the header keys are the JSON API's, in English whatever the page's language."""
+    outcomes = metrics.funnel(filters, now=now).outcomes
+    header = [
+        "won", "lost", "open", "win_rate_pct", "revenue", "revenue_per_lead", "revenue_per_mql",
+        "revenue_per_won",
+    ]
+    rows = [[
+        outcomes.won, outcomes.lost, outcomes.open, csv_percent(outcomes.win_rate),
+        csv_number(outcomes.revenue, 2), csv_number(outcomes.revenue_per_lead, 2),
+        csv_number(outcomes.revenue_per_mql, 2), csv_number(outcomes.revenue_per_won, 2),
+    ]]
+    return header, rows
+
+
+def lead_times_table(filters: Filters, *, now: datetime) -> Table:
+    header = ["from_stage", "to_stage", "count", "median_hours", "p90_hours"]
+    rows = [
+        [t.from_stage, t.to_stage, t.count, csv_hours(t.median_seconds), csv_hours(t.p90_seconds)]
+        for t in metrics.funnel(filters, now=now).lead_times
+    ]
     return header, rows
 
 
@@ -100,6 +126,8 @@ def weekly_table(filters: Filters, *, now: datetime) -> Table:
 
 TABLES: dict[str, Callable[..., Table]] = {
     "funnel": funnel_table,
+    "outcomes": outcomes_table,
+    "lead-times": lead_times_table,
     "weekly": weekly_table,
     "sources": sources_table,
     "feedback": feedback_table,

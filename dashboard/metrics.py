@@ -1,9 +1,13 @@
 """Aggregate figures, computed in the database with a fixed number of queries. Views turn
 them into pages; charts.py turns them into figures. Nothing here knows about HTML.
 
-The funnel counts a lead as having reached a stage when it has that stage's stamp or any later
-one: a quote request that went straight to SQL has passed MQL and SAL too, at the moment it
-became SQL. Stamps are first arrivals, so a recycled lead counts once.
+Two ways of counting a stage. A lead has *reached* a stage when it has that stage's stamp or
+any later one: a quote request that went straight to SQL has reached MQL and SAL too (the
+funnel's shape, "how far did it get"). A lead has *passed through* a step from one stage to the
+next only when its own stamps of both stages are set, in that order; a lead that skipped a
+stage is "skipped" there. Conversions and lead times per step, and the end-to-end lead times,
+use only the leads that passed through. Stamps are first arrivals, so a recycled lead counts
+once.
 """
 
 from __future__ import annotations
@@ -78,6 +82,7 @@ S = Lead.Stage
 FUNNEL = list(Lead.FUNNEL)  # MQL, SAL, SQL, opportunity, won
 LEADS = "leads"  # the top of the funnel: every lead that arrived
 PERCENTILES = (0.5, 0.9)
+CENTS = Decimal("0.01")
 
 # Lead-time buckets for the distributions: where each starts (seconds), and its label.
 HOUR, DAY = 3600, 86400
@@ -103,30 +108,6 @@ def reached(stage: str):
     return EarliestOf(*[F(f"{s}_at") for s in later])
 
 
-def counted(filters: Filters, stage: str) -> Q:
-    """Which leads of the base query count for `stage`: in cohort mode every lead of the
-    cohort that got there (until today), in activity mode those that got there in the period."""
-    moment = F("created_at") if stage == LEADS else reached(stage)
-    if filters.is_cohort:
-        return Q() if stage == LEADS else Q(IsNull(moment, False))
-    return Q(GreaterThanOrEqual(moment, filters.start_at), LessThan(moment, filters.end_at))
-
-
-def base_leads(filters: Filters):
-    """The leads a view looks at. In cohort
-    mode, the leads that arrived in the period; in activity mode every lead that arrived or
-    reached a funnel stage in the period (each figure then picks its own)."""
-    start, end = filters.start_at, filters.end_at
-    leads = Lead.objects.order_by().filter(filters.leads_q())
-    if filters.is_cohort:
-        return leads.filter(created_at__gte=start, created_at__lt=end)
-    # One range per stamp, so PostgreSQL can combine the stamps' indexes.
-    in_period = Q(created_at__gte=start, created_at__lt=end)
-    for stage in FUNNEL:
-        in_period |= Q(**{f"{stage}_at__gte": start, f"{stage}_at__lt": end})
-    return leads.filter(in_period)
-
-
 @dataclass(frozen=True)
 class LeadTime:
     median_seconds: float | None
@@ -143,18 +124,59 @@ class LeadTime:
 class FunnelStep:
     stage: str
     label: str
-    count: int
-    from_previous: float | None
-    from_top: float | None
-    lead_time: LeadTime | None  # from the previous step; None for the top
+    count: int  # reached this stage or a later one
+    from_previous: float | None  # passed / the previous stage's own count
+    from_top: float | None  # count / leads
+    lead_time: LeadTime | None  # of the leads that passed through; None for the top
     # Cohort mode: more than half of the cohort arrived less than `maturity_days` ago, the
     # time in which most leads that get to this stage get there. Too early to judge.
     young_share: float | None = None
     maturity_days: int | None = None
+    own: int = 0  # have this stage's own stamp (were at this stage)
+    passed: int | None = None  # have the previous stage's and this stage's own stamps, in order
+    skipped: int = 0  # reached a later stage without being at this one
 
     @property
     def too_young(self) -> bool:
         return self.young_share is not None and self.young_share > 0.5
+
+
+@dataclass(frozen=True)
+class StageLeadTime:
+    """The time from one stage to another for the leads that were at both (own stamps)."""
+
+    from_stage: str  # "leads" for arrival
+    to_stage: str
+    label: str
+    count: int
+    median_seconds: float | None
+    p90_seconds: float | None
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    won: int
+    lost: int  # lost and not won later
+    open: int  # at SQL or opportunity today
+    revenue: Decimal
+    leads: int
+    mqls: int
+
+    @property
+    def win_rate(self) -> float | None:
+        return ratio(self.won, self.won + self.lost)
+
+    @property
+    def revenue_per_lead(self) -> float | None:
+        return ratio(self.revenue, self.leads)
+
+    @property
+    def revenue_per_mql(self) -> float | None:
+        return ratio(self.revenue, self.mqls)
+
+    @property
+    def revenue_per_won(self) -> float | None:
+        return ratio(self.revenue, self.won)
 
 
 @dataclass(frozen=True)
@@ -186,6 +208,74 @@ class FollowUp:
 class Funnel:
     steps: list[FunnelStep]
     follow_up: FollowUp
+    lead_times: list[StageLeadTime]
+    outcomes: Outcomes
+    opportunities: int
+
+    def lead_time(self, from_stage: str, to_stage: str) -> StageLeadTime:
+        return next(t for t in self.lead_times if (t.from_stage, t.to_stage) == (from_stage, to_stage))
+
+
+# The end-to-end lead times: from arrival or MQL to the stages that matter.
+END_TO_END = [(LEADS, S.MQL), (LEADS, S.SQL), (S.MQL, S.SQL), (S.MQL, S.WON), (LEADS, S.WON)]
+PIPELINE = [S.SQL, S.OPPORTUNITY]
+
+
+def own_moment(stage: str) -> F:
+    """When the lead itself was at `stage` first (arrival for the top): no later stage counts."""
+    return F("created_at") if stage == LEADS else F(f"{stage}_at")
+
+
+def in_period(filters: Filters, moment) -> Q:
+    return Q(GreaterThanOrEqual(moment, filters.start_at), LessThan(moment, filters.end_at))
+
+
+def counted(filters: Filters, stage: str) -> Q:
+    """Which leads of the base query count for `stage`: in cohort mode every lead of the
+    cohort that got there (until today), in activity mode those that got there in the period."""
+    moment = F("created_at") if stage == LEADS else reached(stage)
+    if filters.is_cohort:
+        return Q() if stage == LEADS else Q(IsNull(moment, False))
+    return in_period(filters, moment)
+
+
+def counted_own(filters: Filters, stage: str) -> Q:
+    """As counted(), by the stage's own stamp: the leads that were at the stage itself."""
+    if stage == LEADS:
+        return counted(filters, LEADS)
+    if filters.is_cohort:
+        return Q(IsNull(own_moment(stage), False))
+    return in_period(filters, own_moment(stage))
+
+
+def passed_through(filters: Filters, earlier: str, later: str) -> Q:
+    """The leads that were at `earlier` and then at `later` (both own stamps, in that order; a
+    lead recycled to MQL after its SQL did not pass MQL → SQL). Activity mode counts them when
+    they got to `later`."""
+    q = Q(GreaterThanOrEqual(own_moment(later), own_moment(earlier)))  # NULL: not passed
+    if not filters.is_cohort:
+        q &= in_period(filters, own_moment(later))
+    return q
+
+
+def lost_q(filters: Filters) -> Q:
+    """Lost, and not won after being recycled: a lead is won, lost or neither."""
+    return counted_own(filters, S.LOST) & Q(won_at__isnull=True)
+
+
+def base_leads(filters: Filters):
+    """The leads a view looks at. In cohort
+    mode, the leads that arrived in the period; in activity mode every lead that arrived or
+    reached a funnel stage (or was lost) in the period (each figure then picks its own)."""
+    start, end = filters.start_at, filters.end_at
+    leads = Lead.objects.order_by().filter(filters.leads_q())
+    if filters.is_cohort:
+        return leads.filter(created_at__gte=start, created_at__lt=end)
+    # One range per stamp, so PostgreSQL can combine the stamps' indexes.
+    in_period = Q(created_at__gte=start, created_at__lt=end)
+    for stage in [*FUNNEL, S.LOST]:
+        in_period |= Q(**{f"{stage}_at__gte": start, f"{stage}_at__lt": end})
+    return leads.filter(in_period)
 
 
 def _count(filters: Filters, stage: str) -> Count:
@@ -201,8 +291,13 @@ def _only_in_activity_mode(filters: Filters, stage: str) -> Q | None:
     return None if filters.is_cohort else counted(filters, stage)
 
 
+def stage_label(stage: str) -> str:
+    return str(_("Lead")) if stage == LEADS else str(S(stage).label)
+
+
 def funnel(filters: Filters, *, now: datetime) -> Funnel:
-    """Counts, conversions and lead times per step and the follow-up totals: one query."""
+    """Counts, conversions and lead times per step, the end-to-end lead times, the outcomes
+    and the follow-up totals: one query."""
     leads = base_leads(filters)
     contacted = counted(filters, S.MQL) & Q(first_attempt_at__isnull=False)
     aggregates = {
@@ -214,16 +309,21 @@ def funnel(filters: Filters, *, now: datetime) -> Funnel:
             PERCENTILES,
             filter=_only_in_activity_mode(filters, S.MQL),
         ),
+        "lost": Count("pk", filter=lost_q(filters)),
+        "open": Count("pk", filter=counted(filters, S.SQL) & Q(stage__in=PIPELINE)),
+        "revenue": Sum("deal_value", filter=counted(filters, S.WON)),
     }
-    previous = F("created_at")
+    pairs = list(zip([LEADS, *FUNNEL], FUNNEL))
+    pairs += [pair for pair in END_TO_END if pair not in pairs]
+    for earlier, later in pairs:
+        passed = passed_through(filters, earlier, later)
+        aggregates[f"n_{earlier}_{later}"] = Count("pk", filter=passed)
+        aggregates[f"time_{earlier}_{later}"] = Percentiles(
+            SecondsBetween(own_moment(later), own_moment(earlier)), PERCENTILES, filter=passed
+        )
     for stage in FUNNEL:
         aggregates[stage] = _count(filters, stage)
-        aggregates[f"{stage}_time"] = Percentiles(
-            SecondsBetween(reached(stage), previous),
-            PERCENTILES,
-            filter=_only_in_activity_mode(filters, stage),
-        )
-        previous = reached(stage)
+        aggregates[f"own_{stage}"] = Count("pk", filter=counted_own(filters, stage))
     maturity = settings.FUNNEL_MATURITY_DAYS
     if filters.is_cohort:
         for days in sorted(set(maturity.values())):
@@ -231,23 +331,41 @@ def funnel(filters: Filters, *, now: datetime) -> Funnel:
                 "pk", filter=Q(created_at__gt=now - timedelta(days=days))
             )
     row = leads.aggregate(**aggregates)
+    row[f"own_{LEADS}"] = row[LEADS]
 
     top = row[LEADS]
-    steps = [FunnelStep(LEADS, str(_("Leads")), top, None, None, None)]
-    for stage in FUNNEL:
+    steps = [FunnelStep(LEADS, str(_("Leads")), top, None, None, None, own=top)]
+    for previous, stage in zip([LEADS, *FUNNEL], FUNNEL):
         young_share = None
         if filters.is_cohort:
             young_share = ratio(row[f"younger_than_{maturity[stage]}"], top)
+        passed = row[f"n_{previous}_{stage}"]
         steps.append(
             FunnelStep(
                 stage=stage,
                 label=str(S(stage).label),
                 count=row[stage],
-                from_previous=ratio(row[stage], steps[-1].count),
+                from_previous=ratio(passed, row[f"own_{previous}"]),
                 from_top=ratio(row[stage], top),
-                lead_time=LeadTime.of(row[f"{stage}_time"]),
+                lead_time=LeadTime.of(row[f"time_{previous}_{stage}"]),
                 young_share=young_share,
                 maturity_days=maturity[stage] if filters.is_cohort else None,
+                own=row[f"own_{stage}"],
+                passed=passed,
+                skipped=row[stage] - row[f"own_{stage}"],
+            )
+        )
+    lead_times = []
+    for earlier, later in END_TO_END:
+        time = LeadTime.of(row[f"time_{earlier}_{later}"])
+        lead_times.append(
+            StageLeadTime(
+                from_stage=earlier,
+                to_stage=later,
+                label=f"{stage_label(earlier)} → {stage_label(later)}",
+                count=row[f"n_{earlier}_{later}"],
+                median_seconds=time.median_seconds,
+                p90_seconds=time.p90_seconds,
             )
         )
     return Funnel(
@@ -259,6 +377,16 @@ def funnel(filters: Filters, *, now: datetime) -> Funnel:
             attempts=row["attempts"] or 0,
             median_first_attempt_seconds=LeadTime.of(row["first_attempt_time"]).median_seconds,
         ),
+        lead_times=lead_times,
+        outcomes=Outcomes(
+            won=row[S.WON],
+            lost=row["lost"],
+            open=row["open"],
+            revenue=(row["revenue"] or Decimal(0)).quantize(CENTS),
+            leads=top,
+            mqls=row[S.MQL],
+        ),
+        opportunities=row[S.OPPORTUNITY],
     )
 
 
@@ -351,7 +479,6 @@ def weekly_mql_to_sql(filters: Filters, *, now: datetime) -> list[Week]:
 
 
 NO_CAMPAIGN = _("(no campaign)")
-CENTS = Decimal("0.01")
 
 
 def source_label(filters: Filters, key: str) -> str:
@@ -489,15 +616,15 @@ def follow_up_per_person_or_team(filters: Filters) -> list[FollowUp]:
     # Grouped by the id alone, the names taken along with Max (one per id): PostgreSQL then
     # sorts the MQLs for the median by a number instead of by the number and the names.
     group, names = (
-        ("owner_id", {f: Max(f"owner__{f}") for f in ("first_name", "last_name", "username")})
+        ({"key": F("owner_id")}, {f: Max(f"owner__{f}") for f in ("first_name", "last_name", "username")})
         if by_owner
-        else ("team_id", {"team_name": Max("team__name")})
+        else ({"key": F("team_id")}, {"team_name": Max("team__name")})
     )
     contacted = Q(first_attempt_at__isnull=False)
     rows = (
         base_leads(filters)
         .filter(counted(filters, S.MQL))
-        .values(group)
+        .values(**group)
         .annotate(
             **names,
             n_mqls=Count("pk"),
@@ -542,13 +669,22 @@ class Dashboard:
     feedback: list[FeedbackRow]
     follow_up: list[FollowUp]
 
+    @property
+    def outcomes(self) -> Outcomes:
+        return self.funnel.outcomes
+
+    @property
+    def lead_times(self) -> list[StageLeadTime]:
+        return self.funnel.lead_times
+
 
 def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
     """Every figure of the funnel dashboard: six queries, whatever the amount of data."""
     lead_times = lead_time_distributions(filters)
+    funnel_figures = funnel(filters, now=now)
     return Dashboard(
         filters=filters,
-        funnel=funnel(filters, now=now),
+        funnel=funnel_figures,
         first_attempt_times=lead_times.first_attempt,
         mql_to_sql_times=lead_times.mql_to_sql,
         weeks=weekly_mql_to_sql(filters, now=now),

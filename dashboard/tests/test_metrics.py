@@ -89,29 +89,124 @@ def test_cohort_funnel_counts_skipped_stages_and_recycled_leads_once(world, djan
 
     # Nine arrivals (H at 00:30 local on the first day, I at 23:59 local on the last; G and
     # J just outside). B and F skipped stages, C was recycled, F's MQL stamp is later than
-    # its SQL stamp: each still counts once for every stage it passed.
+    # its SQL stamp: each still counts once for every stage it reached.
     assert [step.stage for step in result.steps] == ["leads", "mql", "sal", "sql", "opportunity", "won"]
     assert counts(result) == [9, 6, 5, 4, 2, 1]
-    assert [step.from_previous for step in result.steps] == [None, 6 / 9, 5 / 6, 4 / 5, 2 / 4, 1 / 2]
     assert [step.from_top for step in result.steps] == [None, 6 / 9, 5 / 9, 4 / 9, 2 / 9, 1 / 9]
 
 
 @pytest.mark.django_db
-def test_cohort_lead_times_are_continuous_percentiles_with_skipped_stages_taking_no_time(world):
+def test_skipped_stages_are_skipped_not_passed(world):
+    steps = metrics.funnel(period(), now=WORLD_NOW).steps
+
+    # At the stage itself (own stamp): MQL A, C, D, F, L; SAL A, C, L; SQL A, B, F, L;
+    # opportunity A, L; won A. B (quote request) skipped MQL and SAL, F skipped SAL.
+    assert [step.own for step in steps] == [9, 5, 3, 4, 2, 1]
+    assert [step.skipped for step in steps] == [0, 1, 2, 0, 0, 0]
+    # Passed through the previous step and this one, in that order: SAL → SQL only A and L
+    # (C stopped at SAL); F's MQL came after its SQL, so F never passed MQL → SAL or → SQL.
+    assert [step.passed for step in steps] == [None, 5, 3, 2, 2, 1]
+    # Definition changed (issue 15): step conversion is passed through / at the previous
+    # stage, no longer reached / reached (which counted skippers as passing).
+    assert [step.from_previous for step in steps] == [None, 5 / 9, 3 / 5, 2 / 3, 2 / 4, 1 / 2]
+
+
+@pytest.mark.django_db
+def test_lead_times_per_step_use_only_the_leads_that_passed_both_stages(world):
     steps = metrics.funnel(period(), now=WORLD_NOW).steps
     times = {step.stage: step.lead_time for step in steps[1:]}
 
-    # arrival → MQL: A 1, B 2 (its SQL), C 1, D 1, F 1 (its SQL at 73), L 1 hours.
-    assert times["mql"] == hours(1, 1.5)
-    # MQL → SAL: 0, 0 (B, F skipped), 1 (L), 2 (A), 24 (C): p90 = 2 + 0.6 × 22.
-    assert times["sal"] == hours(1, 2 + 0.6 * 22)
-    # SAL → SQL: 0, 0, 1, 24: median halfway 0 and 1, p90 = 1 + 0.7 × 23.
-    assert times["sql"] == hours(0.5, 1 + 0.7 * 23)
-    # SQL → opportunity: 1 (L), 24 (A).
+    # Definition changed (issue 15): a skipped stage no longer takes "no time", and a lead
+    # only counts for a step it really passed through.
+    # arrival → MQL: A 1, C 1, D 1, L 1, F 28 (72 → 100) hours; B never was MQL.
+    assert times["mql"] == hours(1, 1 + 0.6 * 27)
+    # MQL → SAL: L 1, A 2, C 24 (its first MQL at 25, SAL at 49).
+    assert times["sal"] == hours(2, 2 + 0.8 * 22)
+    # SAL → SQL: L 1, A 24.
+    assert times["sql"] == hours(12.5, 1 + 0.9 * 23)
+    # SQL → opportunity: L 1, A 24.
     assert times["opportunity"] == hours(12.5, 1 + 0.9 * 23)
     # opportunity → won: A only, 72 hours.
     assert times["won"] == hours(72, 72)
     assert steps[0].lead_time is None
+
+
+@pytest.mark.django_db
+def test_end_to_end_lead_times(world):
+    result = metrics.funnel(period(), now=WORLD_NOW)
+
+    found = {(t.from_stage, t.to_stage): (t.count, t.median_seconds, t.p90_seconds) for t in result.lead_times}
+    approx = pytest.approx
+    assert list(found) == [("leads", "mql"), ("leads", "sql"), ("mql", "sql"), ("mql", "won"), ("leads", "won")]
+    assert found[("leads", "mql")] == (5, approx(1 * HOUR), approx((1 + 0.6 * 27) * HOUR))
+    # arrival → SQL: F 1, B 2, L 3, A 27 hours.
+    assert found[("leads", "sql")] == (4, approx(2.5 * HOUR), approx((3 + 0.7 * 24) * HOUR))
+    # MQL → SQL: L 2, A 26 (B and F were not MQL before SQL).
+    assert found[("mql", "sql")] == (2, approx(14 * HOUR), approx((2 + 0.9 * 24) * HOUR))
+    # MQL → won, arrival → won: A only, 122 and 123 hours.
+    assert found[("mql", "won")] == (1, 122 * HOUR, 122 * HOUR)
+    assert found[("leads", "won")] == (1, 123 * HOUR, 123 * HOUR)
+
+
+@pytest.mark.django_db
+def test_a_lead_straight_from_mql_to_won_counts_end_to_end_only(world):
+    # The Olist shape: MQL → won, no SAL, SQL or opportunity in between.
+    make_lead(
+        world_hours(0), [(S.MQL, world_hours(10)), (S.WON, world_hours(10 + 240))],
+        channel="direct", deal_value=Decimal("2000"),
+    )
+
+    result = metrics.funnel(period(), now=WORLD_NOW)
+
+    won = result.steps[-1]
+    assert (won.count, won.own, won.passed, won.skipped) == (2, 2, 1, 0)  # passed: A only
+    assert [step.skipped for step in result.steps] == [0, 1, 3, 1, 1, 0]
+    assert result.steps[2].passed == 3 and result.steps[2].lead_time == hours(2, 2 + 0.8 * 22)
+    assert result.lead_time("mql", "won").count == 2
+    assert result.lead_time("mql", "won").median_seconds == pytest.approx((122 + 240) / 2 * HOUR)
+
+
+@pytest.mark.django_db
+def test_outcomes_win_rate_is_won_over_won_and_lost(world, django_assert_num_queries):
+    # An open deal (opportunity today) and a lead lost, recycled and then won.
+    make_lead(world_hours(0), [(S.SQL, world_hours(5)), (S.OPPORTUNITY, world_hours(6))], channel="direct")
+    make_lead(
+        world_hours(0),
+        [(S.SQL, world_hours(1)), (S.LOST, world_hours(2)), (S.NURTURE, world_hours(3)),
+         (S.MQL, world_hours(4)), (S.SQL, world_hours(5)), (S.OPPORTUNITY, world_hours(6)),
+         (S.WON, world_hours(7))],
+        channel="direct", deal_value=Decimal("2000"),
+    )
+    with django_assert_num_queries(1):
+        outcomes = metrics.funnel(period(), now=WORLD_NOW).outcomes
+
+    # Won A and the recycled one; lost B and L (the recycled one is won, not lost); open: one.
+    assert (outcomes.won, outcomes.lost, outcomes.open) == (2, 2, 1)
+    assert outcomes.win_rate == 2 / 4
+    assert outcomes.revenue == Decimal("12000.00")
+    # 11 leads, 8 reached MQL (A, B, C, D, F, L and both new ones).
+    assert (outcomes.leads, outcomes.mqls) == (11, 8)
+    assert outcomes.revenue_per_lead == 12000 / 11
+    assert outcomes.revenue_per_mql == 12000 / 8
+    assert outcomes.revenue_per_won == 6000
+
+
+@pytest.mark.django_db
+def test_outcomes_in_activity_mode_are_the_deals_closed_in_the_period(world):
+    outcomes = metrics.funnel(period(mode=Mode.ACTIVITY), now=WORLD_NOW).outcomes
+
+    # Won A and K (arrived in September), lost B and L.
+    assert (outcomes.won, outcomes.lost, outcomes.open, outcomes.revenue) == (2, 2, 0, Decimal("15000.00"))
+    assert outcomes.win_rate == 0.5
+
+
+@pytest.mark.django_db
+def test_outcomes_of_nothing_have_no_rates(world):
+    empty = Filters(first_day=date(2025, 1, 1), last_day=date(2025, 1, 31))
+    outcomes = metrics.funnel(empty, now=WORLD_NOW).outcomes
+
+    assert (outcomes.won, outcomes.lost, outcomes.open, outcomes.revenue) == (0, 0, 0, Decimal("0.00"))
+    assert (outcomes.win_rate, outcomes.revenue_per_lead, outcomes.revenue_per_won) == (None, None, None)
 
 
 @pytest.mark.django_db
@@ -160,10 +255,13 @@ def test_activity_funnel_counts_what_reached_each_stage_in_the_period(world, dja
     # G arrived before the period but became MQL in it; K was won in it after a summer-long
     # deal. Rates compare different leads, so won/opportunity can exceed 100 %.
     assert counts(result) == [9, 7, 5, 4, 2, 2]
-    assert [step.from_previous for step in result.steps] == [None, 7 / 9, 5 / 7, 4 / 5, 2 / 4, 2 / 2]
+    # Passed through in the period / at the previous stage in the period (issue 15: own stamps):
+    # MQL A, C, D, F, L, G of 9 arrivals; SAL A, C, L of those 6; SQL A, L of 3; opportunity
+    # A, L of the SQLs A, B, F, L; won A and K (whose opportunity was in October) of 2.
+    assert [step.from_previous for step in result.steps] == [None, 6 / 9, 3 / 6, 2 / 3, 2 / 4, 2 / 2]
     times = {step.stage: step.lead_time for step in result.steps[1:]}
-    # arrival → MQL adds G: 59.5 hours. Values 1, 1, 1, 1, 1, 2, 59.5 hours.
-    assert times["mql"] == hours(1, 2 + 0.4 * 57.5)
+    # arrival → MQL adds G: 59.5 hours. Values 1, 1, 1, 1, 28 (F), 59.5 hours.
+    assert times["mql"] == hours(1, 28 + 0.5 * 31.5)
     # opportunity → won: A 72 hours, K 26 days.
     assert times["won"] == hours(72 + 0.5 * (624 - 72), 72 + 0.9 * (624 - 72))
 

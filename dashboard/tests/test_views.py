@@ -52,13 +52,43 @@ def test_the_page_shows_the_worked_out_figures(client, marketer, world):
 
     funnel_table = page[page.index('id="funnel-table"') : page.index("</table>", page.index('id="funnel-table"'))]
     cells = re.findall(r'<td class="num">([^<]*)</td>', funnel_table)
-    rows = [cells[i : i + 5] for i in range(0, len(cells), 5)]
-    # count, from previous, from the top, median and 90th percentile time
-    assert rows[0] == ["9", "", "", "", ""]
-    assert rows[1] == ["6", "66.7 %", "66.7 %", "1.0 h", "1.5 h"]
-    assert rows[4] == ["2", "50.0 %", "22.2 %", "12.5 h", "21.7 h"]
-    assert rows[5] == ["1", "50.0 %", "11.1 %", "3.0 days", "3.0 days"]
+    rows = [cells[i : i + 7] for i in range(0, len(cells), 7)]
+    # reached, passed through, skipped, step conversion, from the top, median and 90th
+    # percentile time (issue 15: conversion and times only of the leads that passed through)
+    assert rows[0] == ["9", "", "", "", "", "", ""]
+    assert rows[1] == ["6", "5", "1", "55.6 %", "66.7 %", "1.0 h", "17.2 h"]
+    assert rows[2] == ["5", "3", "2", "60.0 %", "55.6 %", "2.0 h", "19.6 h"]
+    assert rows[4] == ["2", "2", "0", "50.0 %", "22.2 %", "12.5 h", "21.7 h"]
+    assert rows[5] == ["1", "1", "0", "50.0 %", "11.1 %", "3.0 days", "3.0 days"]
     assert "Too early to judge Opportunity" in page
+    assert "a lead that skipped a stage is listed as skipped there" in page
+
+
+def test_the_page_shows_outcomes_and_end_to_end_lead_times(client, marketer, world):
+    client.force_login(marketer)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    page = client.get(FUNNEL + WORLD_QUERY).content.decode()
+
+    def table(name):
+        start = page.index(f'id="{name}"')
+        return page[start : page.index("</table>", start)]
+
+    outcomes = re.findall(r'<td class="num">([^<]*)</td>', table("outcomes-table"))
+    # won, lost, open, win rate, revenue, per lead, per MQL, per won deal
+    assert outcomes == ["1", "2", "0", "33.3 %", "€ 10,000", "€ 1,111", "€ 1,667", "€ 10,000"]
+    lead_times = re.findall(r'<th scope="row">([^<]*)</th>\s*<td class="num">([^<]*)</td>\s*<td class="num">([^<]*)</td>', table("lead-times-table"))
+    assert lead_times[3] == ("MQL → Won", "1", "5.1 days")
+
+
+def test_the_funnel_explains_skipped_stages_in_dutch(client, marketer, world):
+    client.force_login(marketer)
+    client.post("/i18n/setlang/", {"language": "nl", "next": "/"})
+
+    page = client.get(FUNNEL + WORLD_QUERY).content.decode()
+
+    assert "overgeslagen" in page
+    assert "Doorlooptijden van begin tot eind" in page
 
 
 def test_empty_denominators_show_a_dash_never_zero_percent(client, marketer, world):
@@ -143,11 +173,12 @@ def test_funnel_csv_has_the_same_numbers(client, marketer, world):
     assert "handoff-funnel-cohort-2026-11-01-2026-11-15.csv" in response["Content-Disposition"]
     rows = csv_rows(response)
     assert [row[1] for row in rows[1:]] == ["9", "6", "5", "4", "2", "1"]
-    assert rows[2][2:6] == ["66.7", "66.7", "1.0", "1.5"]  # MQL: %, %, hours, hours
+    assert rows[2][2:6] == ["55.6", "66.7", "1.0", "17.2"]  # MQL: %, %, hours, hours
+    assert rows[2][7:] == ["5", "1"]  # passed through, skipped
     assert rows[1][2:6] == ["", "", "", ""]  # the top has no conversion and no lead time
 
 
-@pytest.mark.parametrize("table", ["weekly", "sources", "feedback", "follow-up"])
+@pytest.mark.parametrize("table", ["weekly", "sources", "feedback", "follow-up", "outcomes", "lead-times"])
 def test_every_table_downloads(client, marketer, world, table):
     client.force_login(marketer)
     rows = csv_rows(client.get(f"/dashboard/export/{table}.csv" + WORLD_QUERY))
