@@ -68,8 +68,9 @@ from datetime import date  # noqa: E402
 
 from django.utils.translation import gettext  # noqa: E402
 
-from dashboard.filters import Customer, Filters, Mode  # noqa: E402
-from dashboard.tests.world import HOUR, NOW as WORLD_NOW, make_lead, period  # noqa: E402
+from dashboard.filters import Customer, Dimension, Filters, Mode  # noqa: E402
+from dashboard.tests.world import HOUR, LAST_DAY as LAST_DAY_OF_WORLD, NOW as WORLD_NOW, make_lead, period  # noqa: E402
+from leads.models import Company, Team  # noqa: E402
 from dashboard.tests.world import hours as world_hours  # noqa: E402
 
 
@@ -427,6 +428,9 @@ def test_the_whole_dashboard_takes_six_queries(world, django_assert_num_queries)
     with django_assert_num_queries(6):
         data = metrics.dashboard(period(channel="meta", team_id=world.north.pk), now=WORLD_NOW)
     assert data.funnel.steps[0].count == 0
+    with django_assert_num_queries(6):
+        data = metrics.dashboard(period(by=Dimension.TEAM), now=WORLD_NOW)
+    assert data.breakdown.totals.leads == 9
 
 
 # --- time zones: periods and weeks are Amsterdam days, also across DST -----------------------
@@ -492,3 +496,121 @@ def test_the_funnel_index_stores_the_stage_moments_exactly_as_the_queries_write_
         moment = select.removeprefix("SELECT ").split(' AS "moment"')[0].replace('"leads_lead".', "")
         assert moment.startswith("LEAST(")
         assert f"({moment})" in create_index, (moment, create_index)
+
+
+# --- breakdowns ------------------------------------------------------------------------------
+
+
+def figures(row):
+    return (row.leads, row.mqls, row.sqls, row.opportunities, row.won, row.lost, row.revenue)
+
+
+@pytest.mark.django_db
+def test_breakdown_by_channel_has_every_figure_and_a_totals_row(world, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        rows = {row.key: row for row in metrics.breakdown_rows(period())}
+
+    google = rows["google_ads"]  # A won (€10,000), B lost
+    assert figures(google) == (2, 2, 2, 1, 1, 1, Decimal("10000.00"))
+    assert (google.win_rate, google.sql_rate) == (0.5, 1.0)
+    assert (google.revenue_per_lead, google.revenue_per_won) == (5000.0, 10000.0)
+    assert google.median_mql_to_won_seconds == 122 * HOUR
+    assert google.win_rate_small and google.sql_rate_small
+    linkedin = rows["linkedin"]  # L lost
+    assert (linkedin.won, linkedin.lost, linkedin.win_rate, linkedin.revenue_per_won) == (0, 1, 0.0, None)
+    assert rows["meta"].win_rate is None  # nothing won or lost yet: "—"
+
+    with django_assert_num_queries(2):
+        result = metrics.breakdown(period(), now=WORLD_NOW)
+    totals = result.totals
+    assert figures(totals) == (9, 6, 4, 2, 1, 2, Decimal("10000.00"))
+    assert totals.win_rate == 1 / 3
+    assert totals.median_mql_to_won_seconds == 122 * HOUR
+    for field in ("leads", "mqls", "sqls", "opportunities", "won", "lost", "revenue"):
+        assert sum(getattr(row, field) for row in result.rows) == getattr(totals, field), field
+
+
+@pytest.mark.django_db
+def test_breakdown_by_owner_and_by_team_where_a_lead_without_team_counts_for_its_owners(world, rep):
+    # Imported history: an owner, no team. Rep is a member of North.
+    make_lead(world_hours(1), [(S.MQL, world_hours(2))], channel="direct", owner=rep)
+
+    owners = {row.label: figures(row)[:2] for row in metrics.breakdown_rows(period(), "owner")}
+    assert owners == {
+        "Rep": (3, 3), "Otherrep": (1, 1), "Manager": (2, 2), gettext("No owner yet"): (4, 1),
+    }
+    teams = {row.label: row for row in metrics.breakdown_rows(period(), "team")}
+    assert {label: row.leads for label, row in teams.items()} == {
+        world.north.name: 4, "Zuid": 2, gettext("No team yet"): 4,
+    }
+    assert teams[world.north.name].key == str(world.north.pk)
+    # The team filter agrees with the row, and so does the follow-up per team.
+    assert metrics.funnel(period(team_id=world.north.pk), now=WORLD_NOW).steps[0].count == 4
+    follow_up = {row.label: row.mqls for row in metrics.follow_up_per_person_or_team(period())}
+    assert follow_up[world.north.name] == 4
+
+
+@pytest.mark.django_db
+def test_a_lead_without_team_counts_for_one_team_of_an_owner_in_two(world, rep):
+    later_team = Team.objects.create(name="Later", kind=Team.Kind.NEW_BUSINESS)
+    later_team.members.add(rep)
+    make_lead(world_hours(1), channel="direct", owner=rep)
+
+    teams = {row.label: row.leads for row in metrics.breakdown_rows(period(), "team")}
+
+    assert teams[world.north.name] == 4 and "Later" not in teams  # the lowest id: North
+    assert metrics.funnel(period(team_id=later_team.pk), now=WORLD_NOW).steps[0].count == 0
+
+
+@pytest.mark.django_db
+def test_breakdown_by_sector_campaign_and_product(world):
+    make_lead(world_hours(1), channel="direct", product_interest="Vision systems")
+
+    sectors = {row.key: row.leads for row in metrics.breakdown_rows(period(), "sector")}
+    assert sectors == {"": 8, "machinery": 1, "food": 1}
+    campaigns = {row.key: row.leads for row in metrics.breakdown_rows(period(), "campaign")}
+    assert campaigns == {"": 7, "Search": 1, "Brand": 1, "Lookalike": 1}
+    products = {row.key: (row.label, row.leads) for row in metrics.breakdown_rows(period(), "product")}
+    assert products == {"": (gettext("(not given)"), 9), "Vision systems": ("Vision systems", 1)}
+
+
+@pytest.mark.django_db
+def test_breakdown_by_company_size_band_in_band_order(world):
+    for employees in (5, 9, 10, 250, 1200):
+        company = Company.objects.create(name=f"{employees}", employees=employees)
+        make_lead(world_hours(1), channel="direct", company=company)
+
+    rows = metrics.breakdown_rows(period(), "size")
+
+    assert [(row.key, row.leads) for row in rows] == [
+        ("1-9", 2), ("10-49", 1), ("250-999", 1), ("1000+", 1), ("", 9),
+    ]
+
+
+@pytest.mark.django_db
+def test_breakdown_by_month_and_week_of_arrival_in_amsterdam_time(world):
+    months = metrics.breakdown_rows(Filters(first_day=date(2026, 10, 1), last_day=LAST_DAY_OF_WORLD), "month")
+    # G arrived 31 October 22:30 UTC, 23:30 in Amsterdam: October. H 23:30 UTC: November.
+    assert [(row.key, row.leads) for row in months] == [("2026-10", 1), ("2026-11", 9)]
+    weeks = metrics.breakdown_rows(period(), "week")
+    assert [(row.key, row.leads, row.mqls) for row in weeks] == [
+        ("2026-10-26", 1, 0), ("2026-11-02", 7, 6), ("2026-11-09", 1, 0),
+    ]
+
+
+@pytest.mark.django_db
+def test_breakdown_in_activity_mode_counts_deals_closed_in_the_period(world):
+    rows = {row.key: row for row in metrics.breakdown_rows(period(mode=Mode.ACTIVITY))}
+
+    linkedin = rows["linkedin"]  # L lost; K arrived in September, won in the period
+    assert (linkedin.leads, linkedin.won, linkedin.lost, linkedin.revenue) == (1, 1, 1, Decimal("5000.00"))
+    assert linkedin.win_rate == 0.5
+
+
+@pytest.mark.parametrize("dimension", list(Dimension.values))
+@pytest.mark.django_db
+def test_every_breakdown_takes_one_query_and_adds_up_to_the_leads(world, dimension, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        rows = metrics.breakdown_rows(period(), dimension)
+    assert sum(row.leads for row in rows) == 9
+    assert all(row.label for row in rows)

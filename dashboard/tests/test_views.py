@@ -204,3 +204,36 @@ def test_csv_refuses_bad_filters(client, marketer):
     client.force_login(marketer)
     response = client.get("/dashboard/export/funnel.csv?start=yesterday")
     assert response.status_code == 400
+
+
+# --- breakdowns and period presets -------------------------------------------------------------
+
+
+def test_the_breakdown_has_a_totals_row_and_marks_small_samples(client, marketer, world):
+    client.force_login(marketer)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    page = client.get(FUNNEL + WORLD_QUERY + "&by=owner").content.decode()
+
+    table = page[page.index('id="sources-table"') : page.index("</table>", page.index('id="sources-table"'))]
+    footer = table[table.index("<tfoot>") :]
+    cells = re.findall(r'<td class="num">(.*?)</td>', footer)
+    # leads, MQLs, SQLs, opportunities, won, lost, revenue, win rate (n = 3 < 30), SQL rate, per
+    # lead, per won deal, median MQL → won
+    assert cells[:7] == ["9", "6", "4", "2", "1", "2", "€ 10,000"]
+    assert cells[7] == '33.3 %<sup title="n = 3">*</sup>'
+    assert cells[8:] == ['66.7 %<sup title="n = 6">*</sup>', "€ 1,111", "€ 10,000", "5.1 days"]
+    assert "<h2 id=\"sources-title\">Per owner</h2>" in page
+    # An owner's row drills down into that owner's leads.
+    rep_id = Lead.objects.get(pk=world.leads["A"].pk).owner_id
+    assert f'&amp;owner={rep_id}">Rep</a>' in table
+
+
+def test_a_period_preset_redirects_to_its_dates(client, marketer, world):
+    client.force_login(marketer)
+
+    response = client.get(FUNNEL + "?period=last_month&by=team")
+
+    assert response.status_code == 302
+    assert re.fullmatch(r"/dashboard/\?mode=cohort&start=\d{4}-\d\d-01&end=\d{4}-\d\d-\d\d&by=team", response["Location"])
+    assert client.get(response["Location"]).status_code == 200
