@@ -18,19 +18,17 @@ Table = tuple[list[str], list[list]]
 
 def funnel_table(filters: Filters, *, now: datetime) -> Table:
     header = [
-        _("Stage"), _("Reached"), _("Step conversion (%)"),
-        _("Conversion from the top (%)"), _("Median time from previous step (hours)"),
-        _("90th percentile time from previous step (hours)"), _("Too early to judge"),
-        _("Passed through the previous step"), _("Skipped"),
+        "stage", "reached", "step_conversion_pct", "from_top_pct", "median_hours", "p90_hours",
+        "too_early", "passed", "skipped",
     ]
     rows = []
     for step in metrics.funnel(filters, now=now).steps:
         time = step.lead_time
         rows.append([
-            step.label, step.count, csv_percent(step.from_previous), csv_percent(step.from_top),
+            step.stage, step.count, csv_percent(step.from_previous), csv_percent(step.from_top),
             csv_hours(time.median_seconds if time else None),
             csv_hours(time.p90_seconds if time else None),
-            _("yes") if step.too_young else "",
+            "yes" if step.too_young else "",
             "" if step.passed is None else step.passed, step.skipped,
         ])
     return header, rows
@@ -58,6 +56,29 @@ def lead_times_table(filters: Filters, *, now: datetime) -> Table:
         for t in metrics.funnel(filters, now=now).lead_times
     ]
     return header, rows
+
+
+BREAKDOWN_HEADER = [
+    "key", "label", "leads", "mqls", "sqls", "opportunities", "won", "lost", "revenue", "win_rate",
+    "sql_rate", "revenue_per_lead", "revenue_per_won", "median_mql_to_won_seconds", "small_sample",
+]
+
+
+def breakdown_table(filters: Filters, *, now: datetime) -> Table:
+    """The breakdown (?by=…) with the JSON API's keys as header; the last row, key "total",
+    is the totals row. Rates as fractions, like the API."""
+    result = metrics.breakdown(filters, now=now)
+
+    def line(row: metrics.BreakdownRow, key: str) -> list:
+        return [
+            key, row.label, row.leads, row.mqls, row.sqls, row.opportunities, row.won, row.lost,
+            csv_number(row.revenue, 2), csv_number(row.win_rate, 4), csv_number(row.sql_rate, 4),
+            csv_number(row.revenue_per_lead, 2), csv_number(row.revenue_per_won, 2),
+            csv_number(row.median_mql_to_won_seconds, 0),
+            "yes" if row.win_rate_small or row.sql_rate_small else "",
+        ]
+
+    return BREAKDOWN_HEADER, [*[line(row, row.key) for row in result.rows], line(result.totals, "total")]
 
 
 def sources_table(filters: Filters, *, now: datetime) -> Table:
@@ -128,6 +149,7 @@ TABLES: dict[str, Callable[..., Table]] = {
     "funnel": funnel_table,
     "outcomes": outcomes_table,
     "lead-times": lead_times_table,
+    "breakdown": breakdown_table,
     "weekly": weekly_table,
     "sources": sources_table,
     "feedback": feedback_table,

@@ -172,13 +172,15 @@ def test_funnel_csv_has_the_same_numbers(client, marketer, world):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "handoff-funnel-cohort-2026-11-01-2026-11-15.csv" in response["Content-Disposition"]
     rows = csv_rows(response)
+    assert rows[0][:3] == ["stage", "reached", "step_conversion_pct"]  # the same in Dutch
+    assert [row[0] for row in rows[1:]] == ["leads", "mql", "sal", "sql", "opportunity", "won"]
     assert [row[1] for row in rows[1:]] == ["9", "6", "5", "4", "2", "1"]
     assert rows[2][2:6] == ["55.6", "66.7", "1.0", "17.2"]  # MQL: %, %, hours, hours
     assert rows[2][7:] == ["5", "1"]  # passed through, skipped
     assert rows[1][2:6] == ["", "", "", ""]  # the top has no conversion and no lead time
 
 
-@pytest.mark.parametrize("table", ["weekly", "sources", "feedback", "follow-up", "outcomes", "lead-times"])
+@pytest.mark.parametrize("table", ["weekly", "sources", "feedback", "follow-up", "outcomes", "lead-times", "breakdown"])
 def test_every_table_downloads(client, marketer, world, table):
     client.force_login(marketer)
     rows = csv_rows(client.get(f"/dashboard/export/{table}.csv" + WORLD_QUERY))
@@ -237,3 +239,32 @@ def test_a_period_preset_redirects_to_its_dates(client, marketer, world):
     assert response.status_code == 302
     assert re.fullmatch(r"/dashboard/\?mode=cohort&start=\d{4}-\d\d-01&end=\d{4}-\d\d-\d\d&by=team", response["Location"])
     assert client.get(response["Location"]).status_code == 200
+
+
+def test_breakdown_csv_has_the_apis_keys_and_a_totals_row(client, marketer, world):
+    client.force_login(marketer)  # Dutch: the header stays English
+
+    rows = csv_rows(client.get("/dashboard/export/breakdown.csv" + WORLD_QUERY + "&by=owner"))
+
+    assert rows[0] == [
+        "key", "label", "leads", "mqls", "sqls", "opportunities", "won", "lost", "revenue",
+        "win_rate", "sql_rate", "revenue_per_lead", "revenue_per_won", "median_mql_to_won_seconds",
+        "small_sample",
+    ]
+    rep = next(row for row in rows if row[1] == "Rep")
+    assert rep[2:] == ["2", "2", "2", "2", "1", "1", "10000.00", "0.5000", "1.0000", "5000.00", "10000.00", "439200", "yes"]
+    assert rows[-1][:9] == ["total", "Totaal", "9", "6", "4", "2", "1", "2", "10000.00"]
+
+
+def test_outcomes_and_lead_times_csv(client, marketer, world):
+    client.force_login(marketer)
+
+    outcomes = csv_rows(client.get("/dashboard/export/outcomes.csv" + WORLD_QUERY))
+    lead_times = csv_rows(client.get("/dashboard/export/lead-times.csv" + WORLD_QUERY))
+
+    assert dict(zip(*outcomes)) == {
+        "won": "1", "lost": "2", "open": "0", "win_rate_pct": "33.3", "revenue": "10000.00",
+        "revenue_per_lead": "1111.11", "revenue_per_mql": "1666.67", "revenue_per_won": "10000.00",
+    }
+    assert lead_times[0] == ["from_stage", "to_stage", "count", "median_hours", "p90_hours"]
+    assert ["mql", "won", "1", "122.0", "122.0"] in lead_times
