@@ -1,8 +1,10 @@
 """The dashboard's figures as JSON for anyone's own BI tool: the same numbers as the page.
 
 GET /api/dashboard/?mode=…&start=…&end=…&channel=…&campaign=…&sector=…&team=…&owner=…&customer=…
-(every parameter optional; the period defaults to the last 90 days). Session authentication
-for now; a bad parameter gives 400 with a message per field.
+&by=…&period=… (every parameter optional; the period defaults to the last 90 days, `period`
+names one and replaces start and end). Session authentication for now; a bad parameter gives
+400 with a message per field. `by` chooses the breakdown's dimension (channel by default,
+campaign within a channel); `breakdown` holds its rows and `totals` their totals.
 """
 
 from django.utils import timezone
@@ -14,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard import metrics
-from dashboard.filters import Customer, Mode, form_for_query
+from dashboard.filters import Customer, Dimension, Mode, Preset, form_for_query
 from leads import access
 
 
@@ -28,6 +30,7 @@ class FiltersSerializer(serializers.Serializer):
     team_id = serializers.IntegerField(allow_null=True)
     owner_id = serializers.IntegerField(allow_null=True)
     customer = serializers.CharField()
+    by = serializers.CharField()
 
 
 class LeadTimeSerializer(serializers.Serializer):
@@ -45,6 +48,52 @@ class FunnelStepSerializer(serializers.Serializer):
     too_young = serializers.BooleanField()
     young_share = serializers.FloatField(allow_null=True)
     maturity_days = serializers.IntegerField(allow_null=True)
+    own = serializers.IntegerField(help_text="Leads with this stage's own stamp (were at the stage).")
+    passed = serializers.IntegerField(
+        allow_null=True,
+        help_text="Leads that were at the previous stage and then at this one; null for the top.",
+    )
+    skipped = serializers.IntegerField(help_text="Leads that reached a later stage without being at this one.")
+
+
+class StageLeadTimeSerializer(serializers.Serializer):
+    from_stage = serializers.CharField(help_text='"leads" (arrival) or a stage.')
+    to_stage = serializers.CharField()
+    count = serializers.IntegerField(help_text="Leads with both stages' own stamps, in that order.")
+    median_seconds = serializers.FloatField(allow_null=True)
+    p90_seconds = serializers.FloatField(allow_null=True)
+
+
+class OutcomesSerializer(serializers.Serializer):
+    won = serializers.IntegerField()
+    lost = serializers.IntegerField(help_text="Lost and not won later.")
+    open = serializers.IntegerField(help_text="At SQL or opportunity today.")
+    win_rate = serializers.FloatField(allow_null=True, help_text="won / (won + lost).")
+    revenue = serializers.DecimalField(max_digits=16, decimal_places=2)
+    revenue_per_lead = serializers.FloatField(allow_null=True)
+    revenue_per_mql = serializers.FloatField(allow_null=True)
+    revenue_per_won = serializers.FloatField(allow_null=True)
+
+
+class BreakdownRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="Channel code, owner or team id, 2026-11, a Monday's date, …; empty: none.")
+    label = serializers.CharField()
+    leads = serializers.IntegerField()
+    mqls = serializers.IntegerField()
+    sqls = serializers.IntegerField()
+    opportunities = serializers.IntegerField()
+    won = serializers.IntegerField()
+    lost = serializers.IntegerField()
+    revenue = serializers.DecimalField(max_digits=16, decimal_places=2)
+    win_rate = serializers.FloatField(allow_null=True, help_text="won / (won + lost).")
+    sql_rate = serializers.FloatField(allow_null=True)
+    revenue_per_lead = serializers.FloatField(allow_null=True)
+    revenue_per_won = serializers.FloatField(allow_null=True)
+    median_mql_to_won_seconds = serializers.FloatField(allow_null=True)
+    small_sample = serializers.SerializerMethodField(help_text="The win rate's or SQL rate's base is under 30.")
+
+    def get_small_sample(self, row) -> bool:
+        return row.win_rate_small or row.sql_rate_small
 
 
 class BucketSerializer(serializers.Serializer):
@@ -104,10 +153,15 @@ class FeedbackRowSerializer(serializers.Serializer):
 class DashboardSerializer(serializers.Serializer):
     filters = FiltersSerializer()
     funnel = FunnelSerializer()
+    outcomes = OutcomesSerializer()
+    lead_times = StageLeadTimeSerializer(many=True, help_text="End to end, mql → won included.")
+    by = serializers.CharField(source="breakdown.dimension")
+    breakdown = BreakdownRowSerializer(many=True, source="breakdown.rows")
+    totals = BreakdownRowSerializer(source="breakdown.totals")
     first_attempt_times = BucketSerializer(many=True)
     mql_to_sql_times = BucketSerializer(many=True)
     weeks = WeekSerializer(many=True)
-    sources = SourceRowSerializer(many=True)
+    sources = SourceRowSerializer(many=True, help_text="The breakdown's rows, as before `by` existed.")
     feedback = FeedbackRowSerializer(many=True)
     follow_up = FollowUpSerializer(many=True)
 
@@ -127,6 +181,8 @@ FILTER_PARAMETERS = [
     OpenApiParameter("team", OpenApiTypes.INT),
     OpenApiParameter("owner", OpenApiTypes.INT),
     OpenApiParameter("customer", OpenApiTypes.STR, enum=Customer.values),
+    OpenApiParameter("period", OpenApiTypes.STR, enum=Preset.values, description="A named period; replaces start and end."),
+    OpenApiParameter("by", OpenApiTypes.STR, enum=Dimension.values, description="The breakdown's dimension (default: channel, campaign within a channel)."),
 ]
 
 

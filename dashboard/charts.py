@@ -14,7 +14,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from dashboard import formatting
-from dashboard.metrics import Bucket, Dashboard, Funnel, SourceRow, Week
+from dashboard.filters import Dimension
+from dashboard.metrics import SMALL_SAMPLE, Bucket, Dashboard, Funnel, SourceRow, Week
 
 BRAND = "#1f5fbf"
 BRAND_LIGHT = "#8fb0e3"
@@ -119,27 +120,34 @@ def distribution_chart(buckets: list[Bucket]) -> dict:
     return {"data": [trace], "layout": base_layout(height=260, yaxis={"gridcolor": GRID})}
 
 
-def source_chart(sources: list[SourceRow], *, target: float) -> dict:
-    """MQL→SQL per source, best on top, against the target."""
-    ranked = sorted(sources, key=lambda r: (r.sql_rate is None, -(r.sql_rate or 0)))
-    ranked.reverse()  # plotly draws the first bar at the bottom
+def source_chart(sources: list[SourceRow], *, target: float, ranked: bool = True) -> dict:
+    """MQL→SQL per row (source, owner, month, …) against the target, best on top unless the
+    rows have an order of their own (months, size bands). Each bar says its n (the MQLs); a
+    bar on fewer than SMALL_SAMPLE MQLs is drawn pale."""
+    rows = sorted(sources, key=lambda r: (r.sql_rate is None, -(r.sql_rate or 0))) if ranked else list(sources)
+    rows.reverse()  # plotly draws the first bar at the bottom
+    text = [
+        formatting.EMPTY if row.sql_rate is None
+        else f"{formatting.percent(row.sql_rate)} · n = {formatting.decimal(row.mqls, 0)}"
+        for row in rows
+    ]
     trace = {
         "type": "bar",
         "orientation": "h",
-        "y": [row.label for row in ranked],
-        "x": [row.sql_rate for row in ranked],
-        "text": [formatting.percent(row.sql_rate) for row in ranked],
+        "y": [row.label for row in rows],
+        "x": [row.sql_rate for row in rows],
+        "text": text,
         "textposition": "auto",
-        "customdata": [[row.sqls, row.mqls] for row in ranked],
+        "customdata": [[row.sqls, row.mqls] for row in rows],
         "hovertemplate": _("%{y}: %{customdata[0]} SQLs of %{customdata[1]} MQLs") + "<extra></extra>",
-        "marker": {"color": BRAND},
+        "marker": {"color": [BRAND_LIGHT if row.mqls < SMALL_SAMPLE else BRAND for row in rows]},
     }
     target_line = {
         "type": "line", "xref": "x", "yref": "paper", "x0": target, "x1": target, "y0": 0,
         "y1": 1, "line": {"color": TARGET, "width": 1.5, "dash": "dash"},
     }
     layout = base_layout(
-        height=max(220, 34 * len(ranked) + 60),
+        height=max(220, 34 * len(rows) + 60),
         xaxis={"tickformat": ".0%", "rangemode": "tozero", "gridcolor": GRID},
         yaxis={"automargin": True},
         shapes=[target_line],
@@ -153,5 +161,9 @@ def figures(dashboard: Dashboard, *, target: float) -> dict[str, dict]:
         "weekly": weekly_chart(dashboard.weeks, target=target, cohort=dashboard.filters.is_cohort),
         "first-attempt": distribution_chart(dashboard.first_attempt_times),
         "mql-to-sql": distribution_chart(dashboard.mql_to_sql_times),
-        "sources": source_chart(dashboard.sources, target=target),
+        "sources": source_chart(
+            dashboard.sources,
+            target=target,
+            ranked=dashboard.breakdown.dimension not in (Dimension.MONTH, Dimension.WEEK, Dimension.SIZE),
+        ),
     }

@@ -18,20 +18,67 @@ Table = tuple[list[str], list[list]]
 
 def funnel_table(filters: Filters, *, now: datetime) -> Table:
     header = [
-        _("Stage"), _("Count"), _("Conversion from previous step (%)"),
-        _("Conversion from the top (%)"), _("Median time from previous step (hours)"),
-        _("90th percentile time from previous step (hours)"), _("Too early to judge"),
+        "stage", "reached", "step_conversion_pct", "from_top_pct", "median_hours", "p90_hours",
+        "too_early", "passed", "skipped",
     ]
     rows = []
     for step in metrics.funnel(filters, now=now).steps:
         time = step.lead_time
         rows.append([
-            step.label, step.count, csv_percent(step.from_previous), csv_percent(step.from_top),
+            step.stage, step.count, csv_percent(step.from_previous), csv_percent(step.from_top),
             csv_hours(time.median_seconds if time else None),
             csv_hours(time.p90_seconds if time else None),
-            _("yes") if step.too_young else "",
+            "yes" if step.too_young else "",
+            "" if step.passed is None else step.passed, step.skipped,
         ])
     return header, rows
+
+
+def outcomes_table(filters: Filters, *, now: datetime) -> Table:
+    """One row; the header keys are the JSON API's, in English whatever the page's language."""
+    outcomes = metrics.funnel(filters, now=now).outcomes
+    header = [
+        "won", "lost", "open", "win_rate_pct", "revenue", "revenue_per_lead", "revenue_per_mql",
+        "revenue_per_won",
+    ]
+    rows = [[
+        outcomes.won, outcomes.lost, outcomes.open, csv_percent(outcomes.win_rate),
+        csv_number(outcomes.revenue, 2), csv_number(outcomes.revenue_per_lead, 2),
+        csv_number(outcomes.revenue_per_mql, 2), csv_number(outcomes.revenue_per_won, 2),
+    ]]
+    return header, rows
+
+
+def lead_times_table(filters: Filters, *, now: datetime) -> Table:
+    header = ["from_stage", "to_stage", "count", "median_hours", "p90_hours"]
+    rows = [
+        [t.from_stage, t.to_stage, t.count, csv_hours(t.median_seconds), csv_hours(t.p90_seconds)]
+        for t in metrics.funnel(filters, now=now).lead_times
+    ]
+    return header, rows
+
+
+BREAKDOWN_HEADER = [
+    "key", "label", "leads", "mqls", "sqls", "opportunities", "won", "lost", "revenue", "win_rate",
+    "sql_rate", "revenue_per_lead", "revenue_per_won", "median_mql_to_won_seconds", "small_sample",
+]
+
+
+def breakdown_table(filters: Filters, *, now: datetime) -> Table:
+    """The breakdown (?by=…) with the JSON API's keys as header; the last row, key "total",
+    is the totals row. Rates as fractions, like the API."""
+    result = metrics.breakdown(filters, now=now)
+
+    def line(row: metrics.BreakdownRow, key: str) -> list:
+        return [
+            key, row.label, row.leads, row.mqls, row.sqls, row.opportunities, row.won, row.lost,
+            csv_number(row.revenue, 2), csv_number(row.win_rate, 4), csv_number(row.sql_rate, 4),
+            csv_number(row.revenue_per_lead, 2), csv_number(row.revenue_per_won, 2),
+            csv_number(row.median_mql_to_won_seconds, 0),
+            "yes" if row.win_rate_small or row.sql_rate_small else "",
+        ]
+
+    return BREAKDOWN_HEADER, [*[line(row, row.key) for row in result.rows], line(result.totals, "total")]
 
 
 def sources_table(filters: Filters, *, now: datetime) -> Table:
@@ -100,6 +147,9 @@ def weekly_table(filters: Filters, *, now: datetime) -> Table:
 
 TABLES: dict[str, Callable[..., Table]] = {
     "funnel": funnel_table,
+    "outcomes": outcomes_table,
+    "lead-times": lead_times_table,
+    "breakdown": breakdown_table,
     "weekly": weekly_table,
     "sources": sources_table,
     "feedback": feedback_table,

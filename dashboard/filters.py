@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils.translation import gettext_lazy as _
 
 from common.business_time import start_of_day
@@ -33,6 +33,68 @@ class Customer(models.TextChoices):
     EXISTING = "existing", _("Existing customers")
 
 
+class Dimension(models.TextChoices):
+    """What the breakdown table groups the leads by."""
+
+    CHANNEL = "channel", _("Channel")
+    CAMPAIGN = "campaign", _("Campaign")
+    PRODUCT = "product", _("Product interest")
+    OWNER = "owner", _("Owner")
+    TEAM = "team", _("Team")
+    SECTOR = "sector", _("Sector")
+    SIZE = "size", _("Company size")
+    MONTH = "month", _("Month of arrival")
+    WEEK = "week", _("Week of arrival")
+
+
+class Preset(models.TextChoices):
+    """Named periods; "this" ones run up to and including today."""
+
+    THIS_WEEK = "this_week", _("This week")
+    LAST_WEEK = "last_week", _("Last week")
+    THIS_MONTH = "this_month", _("This month")
+    LAST_MONTH = "last_month", _("Last month")
+    THIS_QUARTER = "this_quarter", _("This quarter")
+    LAST_QUARTER = "last_quarter", _("Last quarter")
+    THIS_YEAR = "this_year", _("This year")
+    LAST_YEAR = "last_year", _("Last year")
+
+
+def preset_period(preset: str, *, today: date) -> tuple[date, date]:
+    """The first and last day of a named period, in business-calendar days."""
+    kind = preset.split("_", 1)[1]
+    if kind == "week":
+        first = today - timedelta(days=today.weekday())
+    elif kind == "month":
+        first = today.replace(day=1)
+    elif kind == "quarter":
+        first = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+    else:
+        first = today.replace(month=1, day=1)
+    if preset.startswith("this_"):
+        return first, today
+    last = first - timedelta(days=1)
+    if kind == "week":
+        return first - timedelta(days=7), last
+    if kind == "month":
+        return last.replace(day=1), last
+    if kind == "quarter":
+        return last.replace(month=last.month - 2, day=1), last
+    return last.replace(month=1, day=1), last
+
+
+def owners_whose_team_is(team_id: int):
+    """The users whose team is `team_id`: a user in several teams belongs to the one with the
+    lowest id, so each owner's leads count for one team."""
+    membership = Team.members.through.objects.order_by()
+    return (
+        membership.values("user_id")
+        .annotate(first_team=Min("team_id"))
+        .filter(first_team=team_id)
+        .values("user_id")
+    )
+
+
 @dataclass(frozen=True)
 class Filters:
     first_day: date
@@ -44,6 +106,13 @@ class Filters:
     team_id: int | None = None
     owner_id: int | None = None
     customer: str = ""
+    by: str = ""  # a Dimension; empty: channel, or campaign within a chosen channel
+
+    @property
+    def dimension(self) -> str:
+        if self.by:
+            return self.by
+        return Dimension.CAMPAIGN if self.channel else Dimension.CHANNEL
 
     @property
     def start_at(self) -> datetime:
@@ -68,7 +137,10 @@ class Filters:
         if self.sector:
             q &= Q(**{f"{prefix}company__sector": self.sector})
         if self.team_id:
-            q &= Q(**{f"{prefix}team_id": self.team_id})
+            # The lead's team, else its owner's: imported history often has an owner only.
+            q &= Q(**{f"{prefix}team_id": self.team_id}) | Q(
+                **{f"{prefix}team__isnull": True, f"{prefix}owner_id__in": owners_whose_team_is(self.team_id)}
+            )
         if self.owner_id:
             q &= Q(**{f"{prefix}owner_id": self.owner_id})
         if self.customer == Customer.EXISTING:
@@ -91,6 +163,7 @@ class Filters:
             "team": str(self.team_id or ""),
             "owner": str(self.owner_id or ""),
             "customer": self.customer,
+            "by": self.by,
         }
         return {key: value for key, value in query.items() if value}
 
@@ -113,6 +186,9 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 class FilterForm(forms.Form):
     mode = forms.ChoiceField(label=_("Mode"), choices=Mode.choices, required=False)
+    period = forms.ChoiceField(
+        label=_("Period"), choices=[("", _("From … to …")), *Preset.choices], required=False
+    )
     start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("Up to and including"), widget=forms.DateInput(attrs={"type": "date"}))
     channel = forms.ChoiceField(
@@ -122,7 +198,7 @@ class FilterForm(forms.Form):
         label=_("Campaign"),
         max_length=200,
         required=False,
-        widget=forms.TextInput(attrs={"list": "campaign-options", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"list": "campaign-options", "autocomplete": "off", "size": 16}),
     )
     sector = forms.ChoiceField(
         label=_("Sector"), choices=[("", _("All sectors")), *Sector.choices], required=False
@@ -138,9 +214,23 @@ class FilterForm(forms.Form):
         choices=[("", _("New and existing")), *Customer.choices],
         required=False,
     )
+    by = forms.ChoiceField(
+        label=_("Breakdown by"),
+        choices=[("", _("Channel (campaign within a channel)")), *Dimension.choices],
+        required=False,
+    )
+
+    def __init__(self, *args, today: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("period") and self.today:
+            # A named period replaces the dates.
+            cleaned["start"], cleaned["end"] = preset_period(cleaned["period"], today=self.today)
+            for field in ("start", "end"):
+                self.errors.pop(field, None)
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end:
             if start > end:
@@ -163,6 +253,7 @@ class FilterForm(forms.Form):
             team_id=data["team"].pk if data["team"] else None,
             owner_id=data["owner"].pk if data["owner"] else None,
             customer=data["customer"],
+            by=data["by"],
         )
 
 
@@ -187,4 +278,4 @@ def default_period(today: date) -> tuple[date, date]:
 def form_for_query(query, *, today: date) -> FilterForm:
     """The filters from a URL's query; a missing period means the last 90 days."""
     first_day, last_day = default_period(today)
-    return FilterForm({"start": first_day, "end": last_day, **query.dict()})
+    return FilterForm({"start": first_day, "end": last_day, **query.dict()}, today=today)

@@ -1,9 +1,13 @@
 """Aggregate figures, computed in the database with a fixed number of queries. Views turn
 them into pages; charts.py turns them into figures. Nothing here knows about HTML.
 
-The funnel counts a lead as having reached a stage when it has that stage's stamp or any later
-one: a quote request that went straight to SQL has passed MQL and SAL too, at the moment it
-became SQL. Stamps are first arrivals, so a recycled lead counts once.
+Two ways of counting a stage. A lead has *reached* a stage when it has that stage's stamp or
+any later one: a quote request that went straight to SQL has reached MQL and SAL too (the
+funnel's shape, "how far did it get"). A lead has *passed through* a step from one stage to the
+next only when its own stamps of both stages are set, in that order; a lead that skipped a
+stage is "skipped" there. Conversions and lead times per step, and the end-to-end lead times,
+use only the leads that passed through. Stamps are first arrivals, so a recycled lead counts
+once.
 """
 
 from __future__ import annotations
@@ -14,15 +18,16 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case, Count, F, Max, Q, Sum, When
-from django.db.models.functions import TruncWeek
+from django.db.models import Case, CharField, Count, F, Max, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.db.models.lookups import GreaterThanOrEqual, IsNull, LessThan
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from common.business_time import business_time_zone
-from dashboard.filters import Filters
+from dashboard.filters import Dimension, Filters
 from dashboard.sql import EarliestOf, Percentiles, SecondsBetween, WidthBucket
-from leads.models import Channel, Feedback, Lead, StageChange
+from leads.models import Channel, Feedback, Lead, Sector, StageChange, Team
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ S = Lead.Stage
 FUNNEL = list(Lead.FUNNEL)  # MQL, SAL, SQL, opportunity, won
 LEADS = "leads"  # the top of the funnel: every lead that arrived
 PERCENTILES = (0.5, 0.9)
+CENTS = Decimal("0.01")
 
 # Lead-time buckets for the distributions: where each starts (seconds), and its label.
 HOUR, DAY = 3600, 86400
@@ -104,30 +110,6 @@ def reached(stage: str):
     return EarliestOf(*[F(f"{s}_at") for s in later])
 
 
-def counted(filters: Filters, stage: str) -> Q:
-    """Which leads of the base query count for `stage`: in cohort mode every lead of the
-    cohort that got there (until today), in activity mode those that got there in the period."""
-    moment = F("created_at") if stage == LEADS else reached(stage)
-    if filters.is_cohort:
-        return Q() if stage == LEADS else Q(IsNull(moment, False))
-    return Q(GreaterThanOrEqual(moment, filters.start_at), LessThan(moment, filters.end_at))
-
-
-def base_leads(filters: Filters):
-    """The leads a view looks at. In cohort
-    mode, the leads that arrived in the period; in activity mode every lead that arrived or
-    reached a funnel stage in the period (each figure then picks its own)."""
-    start, end = filters.start_at, filters.end_at
-    leads = Lead.objects.order_by().filter(filters.leads_q())
-    if filters.is_cohort:
-        return leads.filter(created_at__gte=start, created_at__lt=end)
-    # One range per stamp, so PostgreSQL can combine the stamps' indexes.
-    in_period = Q(created_at__gte=start, created_at__lt=end)
-    for stage in FUNNEL:
-        in_period |= Q(**{f"{stage}_at__gte": start, f"{stage}_at__lt": end})
-    return leads.filter(in_period)
-
-
 @dataclass(frozen=True)
 class LeadTime:
     median_seconds: float | None
@@ -144,18 +126,59 @@ class LeadTime:
 class FunnelStep:
     stage: str
     label: str
-    count: int
-    from_previous: float | None
-    from_top: float | None
-    lead_time: LeadTime | None  # from the previous step; None for the top
+    count: int  # reached this stage or a later one
+    from_previous: float | None  # passed / the previous stage's own count
+    from_top: float | None  # count / leads
+    lead_time: LeadTime | None  # of the leads that passed through; None for the top
     # Cohort mode: more than half of the cohort arrived less than `maturity_days` ago, the
     # time in which most leads that get to this stage get there. Too early to judge.
     young_share: float | None = None
     maturity_days: int | None = None
+    own: int = 0  # have this stage's own stamp (were at this stage)
+    passed: int | None = None  # have the previous stage's and this stage's own stamps, in order
+    skipped: int = 0  # reached a later stage without being at this one
 
     @property
     def too_young(self) -> bool:
         return self.young_share is not None and self.young_share > 0.5
+
+
+@dataclass(frozen=True)
+class StageLeadTime:
+    """The time from one stage to another for the leads that were at both (own stamps)."""
+
+    from_stage: str  # "leads" for arrival
+    to_stage: str
+    label: str
+    count: int
+    median_seconds: float | None
+    p90_seconds: float | None
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    won: int
+    lost: int  # lost and not won later
+    open: int  # at SQL or opportunity today
+    revenue: Decimal
+    leads: int
+    mqls: int
+
+    @property
+    def win_rate(self) -> float | None:
+        return ratio(self.won, self.won + self.lost)
+
+    @property
+    def revenue_per_lead(self) -> float | None:
+        return ratio(self.revenue, self.leads)
+
+    @property
+    def revenue_per_mql(self) -> float | None:
+        return ratio(self.revenue, self.mqls)
+
+    @property
+    def revenue_per_won(self) -> float | None:
+        return ratio(self.revenue, self.won)
 
 
 @dataclass(frozen=True)
@@ -187,6 +210,74 @@ class FollowUp:
 class Funnel:
     steps: list[FunnelStep]
     follow_up: FollowUp
+    lead_times: list[StageLeadTime]
+    outcomes: Outcomes
+    opportunities: int
+
+    def lead_time(self, from_stage: str, to_stage: str) -> StageLeadTime:
+        return next(t for t in self.lead_times if (t.from_stage, t.to_stage) == (from_stage, to_stage))
+
+
+# The end-to-end lead times: from arrival or MQL to the stages that matter.
+END_TO_END = [(LEADS, S.MQL), (LEADS, S.SQL), (S.MQL, S.SQL), (S.MQL, S.WON), (LEADS, S.WON)]
+PIPELINE = [S.SQL, S.OPPORTUNITY]
+
+
+def own_moment(stage: str) -> F:
+    """When the lead itself was at `stage` first (arrival for the top): no later stage counts."""
+    return F("created_at") if stage == LEADS else F(f"{stage}_at")
+
+
+def in_period(filters: Filters, moment) -> Q:
+    return Q(GreaterThanOrEqual(moment, filters.start_at), LessThan(moment, filters.end_at))
+
+
+def counted(filters: Filters, stage: str) -> Q:
+    """Which leads of the base query count for `stage`: in cohort mode every lead of the
+    cohort that got there (until today), in activity mode those that got there in the period."""
+    moment = F("created_at") if stage == LEADS else reached(stage)
+    if filters.is_cohort:
+        return Q() if stage == LEADS else Q(IsNull(moment, False))
+    return in_period(filters, moment)
+
+
+def counted_own(filters: Filters, stage: str) -> Q:
+    """As counted(), by the stage's own stamp: the leads that were at the stage itself."""
+    if stage == LEADS:
+        return counted(filters, LEADS)
+    if filters.is_cohort:
+        return Q(IsNull(own_moment(stage), False))
+    return in_period(filters, own_moment(stage))
+
+
+def passed_through(filters: Filters, earlier: str, later: str) -> Q:
+    """The leads that were at `earlier` and then at `later` (both own stamps, in that order; a
+    lead recycled to MQL after its SQL did not pass MQL → SQL). Activity mode counts them when
+    they got to `later`."""
+    q = Q(GreaterThanOrEqual(own_moment(later), own_moment(earlier)))  # NULL: not passed
+    if not filters.is_cohort:
+        q &= in_period(filters, own_moment(later))
+    return q
+
+
+def lost_q(filters: Filters) -> Q:
+    """Lost, and not won after being recycled: a lead is won, lost or neither."""
+    return counted_own(filters, S.LOST) & Q(won_at__isnull=True)
+
+
+def base_leads(filters: Filters):
+    """The leads a view looks at. In cohort
+    mode, the leads that arrived in the period; in activity mode every lead that arrived or
+    reached a funnel stage (or was lost) in the period (each figure then picks its own)."""
+    start, end = filters.start_at, filters.end_at
+    leads = Lead.objects.order_by().filter(filters.leads_q())
+    if filters.is_cohort:
+        return leads.filter(created_at__gte=start, created_at__lt=end)
+    # One range per stamp, so PostgreSQL can combine the stamps' indexes.
+    in_period = Q(created_at__gte=start, created_at__lt=end)
+    for stage in [*FUNNEL, S.LOST]:
+        in_period |= Q(**{f"{stage}_at__gte": start, f"{stage}_at__lt": end})
+    return leads.filter(in_period)
 
 
 def _count(filters: Filters, stage: str) -> Count:
@@ -202,8 +293,13 @@ def _only_in_activity_mode(filters: Filters, stage: str) -> Q | None:
     return None if filters.is_cohort else counted(filters, stage)
 
 
+def stage_label(stage: str) -> str:
+    return str(_("Lead")) if stage == LEADS else str(S(stage).label)
+
+
 def funnel(filters: Filters, *, now: datetime) -> Funnel:
-    """Counts, conversions and lead times per step and the follow-up totals: one query."""
+    """Counts, conversions and lead times per step, the end-to-end lead times, the outcomes
+    and the follow-up totals: one query."""
     leads = base_leads(filters)
     contacted = counted(filters, S.MQL) & Q(first_attempt_at__isnull=False)
     aggregates = {
@@ -215,16 +311,21 @@ def funnel(filters: Filters, *, now: datetime) -> Funnel:
             PERCENTILES,
             filter=_only_in_activity_mode(filters, S.MQL),
         ),
+        "lost": Count("pk", filter=lost_q(filters)),
+        "open": Count("pk", filter=counted(filters, S.SQL) & Q(stage__in=PIPELINE)),
+        "revenue": Sum("deal_value", filter=counted(filters, S.WON)),
     }
-    previous = F("created_at")
+    pairs = list(zip([LEADS, *FUNNEL], FUNNEL))
+    pairs += [pair for pair in END_TO_END if pair not in pairs]
+    for earlier, later in pairs:
+        passed = passed_through(filters, earlier, later)
+        aggregates[f"n_{earlier}_{later}"] = Count("pk", filter=passed)
+        aggregates[f"time_{earlier}_{later}"] = Percentiles(
+            SecondsBetween(own_moment(later), own_moment(earlier)), PERCENTILES, filter=passed
+        )
     for stage in FUNNEL:
         aggregates[stage] = _count(filters, stage)
-        aggregates[f"{stage}_time"] = Percentiles(
-            SecondsBetween(reached(stage), previous),
-            PERCENTILES,
-            filter=_only_in_activity_mode(filters, stage),
-        )
-        previous = reached(stage)
+        aggregates[f"own_{stage}"] = Count("pk", filter=counted_own(filters, stage))
     maturity = settings.FUNNEL_MATURITY_DAYS
     if filters.is_cohort:
         for days in sorted(set(maturity.values())):
@@ -232,23 +333,41 @@ def funnel(filters: Filters, *, now: datetime) -> Funnel:
                 "pk", filter=Q(created_at__gt=now - timedelta(days=days))
             )
     row = leads.aggregate(**aggregates)
+    row[f"own_{LEADS}"] = row[LEADS]
 
     top = row[LEADS]
-    steps = [FunnelStep(LEADS, str(_("Leads")), top, None, None, None)]
-    for stage in FUNNEL:
+    steps = [FunnelStep(LEADS, str(_("Leads")), top, None, None, None, own=top)]
+    for previous, stage in zip([LEADS, *FUNNEL], FUNNEL):
         young_share = None
         if filters.is_cohort:
             young_share = ratio(row[f"younger_than_{maturity[stage]}"], top)
+        passed = row[f"n_{previous}_{stage}"]
         steps.append(
             FunnelStep(
                 stage=stage,
                 label=str(S(stage).label),
                 count=row[stage],
-                from_previous=ratio(row[stage], steps[-1].count),
+                from_previous=ratio(passed, row[f"own_{previous}"]),
                 from_top=ratio(row[stage], top),
-                lead_time=LeadTime.of(row[f"{stage}_time"]),
+                lead_time=LeadTime.of(row[f"time_{previous}_{stage}"]),
                 young_share=young_share,
                 maturity_days=maturity[stage] if filters.is_cohort else None,
+                own=row[f"own_{stage}"],
+                passed=passed,
+                skipped=row[stage] - row[f"own_{stage}"],
+            )
+        )
+    lead_times = []
+    for earlier, later in END_TO_END:
+        time = LeadTime.of(row[f"time_{earlier}_{later}"])
+        lead_times.append(
+            StageLeadTime(
+                from_stage=earlier,
+                to_stage=later,
+                label=f"{stage_label(earlier)} → {stage_label(later)}",
+                count=row[f"n_{earlier}_{later}"],
+                median_seconds=time.median_seconds,
+                p90_seconds=time.p90_seconds,
             )
         )
     return Funnel(
@@ -260,6 +379,16 @@ def funnel(filters: Filters, *, now: datetime) -> Funnel:
             attempts=row["attempts"] or 0,
             median_first_attempt_seconds=LeadTime.of(row["first_attempt_time"]).median_seconds,
         ),
+        lead_times=lead_times,
+        outcomes=Outcomes(
+            won=row[S.WON],
+            lost=row["lost"],
+            open=row["open"],
+            revenue=(row["revenue"] or Decimal(0)).quantize(CENTS),
+            leads=top,
+            mqls=row[S.MQL],
+        ),
+        opportunities=row[S.OPPORTUNITY],
     )
 
 
@@ -352,7 +481,6 @@ def weekly_mql_to_sql(filters: Filters, *, now: datetime) -> list[Week]:
 
 
 NO_CAMPAIGN = _("(no campaign)")
-CENTS = Decimal("0.01")
 
 
 def source_label(filters: Filters, key: str) -> str:
@@ -418,6 +546,219 @@ def per_source(filters: Filters) -> list[SourceRow]:
     # Activity mode also finds leads that only moved between stages not shown here.
     result = [r for r in result if r.leads or r.mqls or r.sqls or r.won]
     return sorted(result, key=lambda r: (-r.leads, -r.mqls, r.label))
+
+
+# --- breakdowns: every figure per channel, campaign, owner, team, month, … -------------------
+
+
+SMALL_SAMPLE = 30  # a rate whose base is smaller is marked: read it as an indication
+NOT_GIVEN = _("(not given)")
+SIZE_BANDS = [  # (key, fewest employees): the band runs up to the next one's fewest
+    ("1-9", 1), ("10-49", 10), ("50-249", 50), ("250-999", 250), ("1000+", 1000),
+]
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: str  # what the row groups by: a channel code, an owner's id, "2026-11", … ("" for none)
+    label: str
+    leads: int
+    mqls: int  # reached MQL or later, as the funnel counts
+    sqls: int
+    opportunities: int
+    won: int
+    lost: int
+    revenue: Decimal
+    median_mql_to_won_seconds: float | None  # the leads that were MQL and then won
+
+    @property
+    def win_rate(self) -> float | None:
+        return ratio(self.won, self.won + self.lost)
+
+    @property
+    def sql_rate(self) -> float | None:
+        return ratio(self.sqls, self.mqls)
+
+    @property
+    def revenue_per_lead(self) -> float | None:
+        return ratio(self.revenue, self.leads)
+
+    @property
+    def revenue_per_won(self) -> float | None:
+        return ratio(self.revenue, self.won)
+
+    @property
+    def sql_rate_small(self) -> bool:
+        return self.mqls < SMALL_SAMPLE
+
+    @property
+    def win_rate_small(self) -> bool:
+        return self.won + self.lost < SMALL_SAMPLE
+
+    # From before the win rate: won per SQL, open deals included.
+    @property
+    def close_rate(self) -> float | None:
+        return ratio(self.won, self.sqls)
+
+    @property
+    def revenue_per_sql(self) -> float | None:
+        return ratio(self.revenue, self.sqls)
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    dimension: str
+    label: str
+    rows: list[BreakdownRow]
+    totals: BreakdownRow
+
+
+def owner_team(field: str):
+    """The team of the lead's owner: the one with the lowest id they are a member of."""
+    teams = Team.objects.filter(members=OuterRef("owner_id")).order_by("pk")
+    return Subquery(teams.values(field)[:1])
+
+
+def lead_team(field: str):
+    """The lead's team, else its owner's (imported history often has an owner only)."""
+    return Coalesce(F(f"team__{field}"), owner_team(field))
+
+
+def size_band():
+    bands = list(reversed(SIZE_BANDS))
+    return Case(
+        *[When(company__employees__gte=fewest, then=Value(key)) for key, fewest in bands],
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def _grouping(dimension: str) -> tuple[dict, dict]:
+    """What the rows group by ({"key": expression}) and what they carry along (names)."""
+    D = Dimension
+    tz = business_time_zone()
+    if dimension == D.OWNER:
+        names = {f: Max(f"owner__{f}") for f in ("first_name", "last_name", "username")}
+        return {"key": F("owner_id")}, names
+    if dimension == D.TEAM:
+        # Grouped by the id, the name carried along (one per id).
+        return {"key": lead_team("id")}, {"team_name": Max(lead_team("name"))}
+    expressions = {
+        D.CHANNEL: F("channel"),
+        D.CAMPAIGN: F("campaign"),
+        D.PRODUCT: F("product_interest"),
+        D.SECTOR: F("company__sector"),
+        D.SIZE: size_band(),
+        D.MONTH: TruncMonth("created_at", tzinfo=tz),
+        D.WEEK: TruncWeek("created_at", tzinfo=tz),
+    }
+    return {"key": expressions[dimension]}, {}
+
+
+def _key_and_label(dimension: str, row: dict) -> tuple[str, str]:
+    D, key = Dimension, row["key"]
+    if dimension == D.OWNER:
+        name = f"{row['first_name'] or ''} {row['last_name'] or ''}".strip()
+        return str(key or ""), name or row["username"] or str(_("No owner yet"))
+    if dimension == D.TEAM:
+        return str(key or ""), row["team_name"] or str(_("No team yet"))
+    if dimension in (D.MONTH, D.WEEK):
+        day = key.astimezone(business_time_zone()).date() if isinstance(key, datetime) else key
+        if dimension == D.MONTH:
+            return day.strftime("%Y-%m"), date_format(day, "F Y")
+        year, week, _weekday = day.isocalendar()
+        return day.isoformat(), _("week %(week)s, %(monday)s") % {
+            "week": week, "monday": date_format(day, "j M Y"),
+        }
+    key = key or ""
+    if dimension == D.CHANNEL:
+        return key, str(Channel(key).label) if key in Channel.values else key or str(NOT_GIVEN)
+    if dimension == D.CAMPAIGN:
+        return key, key or str(NO_CAMPAIGN)
+    if dimension == D.SECTOR:
+        return key, str(Sector(key).label) if key in Sector.values else key or str(NOT_GIVEN)
+    if dimension == D.SIZE:
+        return key, _("%(band)s employees") % {"band": key} if key else str(NOT_GIVEN)
+    return key, key or str(NOT_GIVEN)
+
+
+def _figures(filters: Filters) -> dict:
+    return {
+        "n_leads": _count(filters, LEADS),
+        "n_mqls": _count(filters, S.MQL),
+        "n_sqls": _count(filters, S.SQL),
+        "n_opportunities": _count(filters, S.OPPORTUNITY),
+        "n_won": _count(filters, S.WON),
+        "n_lost": Count("pk", filter=lost_q(filters)),
+        "revenue": Sum("deal_value", filter=counted(filters, S.WON)),
+        "mql_to_won": Percentiles(
+            SecondsBetween(own_moment(S.WON), own_moment(S.MQL)),
+            (0.5,),
+            filter=passed_through(filters, S.MQL, S.WON),
+        ),
+    }
+
+
+def breakdown_rows(filters: Filters, dimension: str | None = None) -> list[BreakdownRow]:
+    """Every figure of the breakdown per value of the dimension: one query. Busiest first;
+    months and weeks in order, size bands from small to large."""
+    dimension = dimension or filters.dimension
+    group, carried = _grouping(dimension)
+    rows = base_leads(filters).values(**group).annotate(**carried, **_figures(filters))
+    result = []
+    for row in rows:
+        key, label = _key_and_label(dimension, row)
+        result.append(
+            BreakdownRow(
+                key=key,
+                label=str(label),
+                leads=row["n_leads"],
+                mqls=row["n_mqls"],
+                sqls=row["n_sqls"],
+                opportunities=row["n_opportunities"],
+                won=row["n_won"],
+                lost=row["n_lost"],
+                revenue=(row["revenue"] or Decimal(0)).quantize(CENTS),
+                median_mql_to_won_seconds=row["mql_to_won"][0] if row["mql_to_won"] else None,
+            )
+        )
+    # Activity mode also finds leads that only moved between stages not shown here.
+    result = [r for r in result if r.leads or r.mqls or r.sqls or r.won or r.lost]
+    if dimension in (Dimension.MONTH, Dimension.WEEK):
+        return sorted(result, key=lambda r: r.key)
+    if dimension == Dimension.SIZE:
+        order = {key: i for i, (key, _fewest) in enumerate(SIZE_BANDS)}
+        return sorted(result, key=lambda r: order.get(r.key, len(order)))
+    return sorted(result, key=lambda r: (-r.leads, -r.mqls, r.label))
+
+
+def totals_of(funnel: Funnel) -> BreakdownRow:
+    """The breakdown's totals row, from the funnel's own figures (no query of its own)."""
+    outcomes = funnel.outcomes
+    counts = {step.stage: step.count for step in funnel.steps}
+    return BreakdownRow(
+        key="",
+        label=str(_("Total")),
+        leads=counts[LEADS],
+        mqls=counts[S.MQL],
+        sqls=counts[S.SQL],
+        opportunities=counts[S.OPPORTUNITY],
+        won=outcomes.won,
+        lost=outcomes.lost,
+        revenue=outcomes.revenue,
+        median_mql_to_won_seconds=funnel.lead_time(S.MQL, S.WON).median_seconds,
+    )
+
+
+def breakdown(filters: Filters, *, now: datetime, funnel_figures: Funnel | None = None) -> Breakdown:
+    """The breakdown with its totals: two queries, one when the funnel is already known."""
+    figures = funnel_figures or funnel(filters, now=now)
+    return Breakdown(
+        dimension=filters.dimension,
+        label=str(Dimension(filters.dimension).label),
+        rows=breakdown_rows(filters),
+        totals=totals_of(figures),
+    )
 
 
 # --- sales' feedback per source ------------------------------------------------------------
@@ -489,16 +830,17 @@ def follow_up_per_person_or_team(filters: Filters) -> list[FollowUp]:
     by_owner = bool(filters.team_id or filters.owner_id)
     # Grouped by the id alone, the names taken along with Max (one per id): PostgreSQL then
     # sorts the MQLs for the median by a number instead of by the number and the names.
+    # A lead without a team counts for its owner's team.
     group, names = (
-        ("owner_id", {f: Max(f"owner__{f}") for f in ("first_name", "last_name", "username")})
+        ({"key": F("owner_id")}, {f: Max(f"owner__{f}") for f in ("first_name", "last_name", "username")})
         if by_owner
-        else ("team_id", {"team_name": Max("team__name")})
+        else ({"key": lead_team("id")}, {"team_name": Max(lead_team("name"))})
     )
     contacted = Q(first_attempt_at__isnull=False)
     rows = (
         base_leads(filters)
         .filter(counted(filters, S.MQL))
-        .values(group)
+        .values(**group)
         .annotate(
             **names,
             n_mqls=Count("pk"),
@@ -539,21 +881,36 @@ class Dashboard:
     first_attempt_times: list[Bucket]
     mql_to_sql_times: list[Bucket]
     weeks: list[Week]
-    sources: list[SourceRow]
+    breakdown: Breakdown
     feedback: list[FeedbackRow]
     follow_up: list[FollowUp]
+
+    @property
+    def sources(self) -> list[BreakdownRow]:
+        """The breakdown's rows (per channel, or per campaign within one, unless `by` says
+        otherwise): what the page called "per source" before it had other dimensions."""
+        return self.breakdown.rows
+
+    @property
+    def outcomes(self) -> Outcomes:
+        return self.funnel.outcomes
+
+    @property
+    def lead_times(self) -> list[StageLeadTime]:
+        return self.funnel.lead_times
 
 
 def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
     """Every figure of the funnel dashboard: six queries, whatever the amount of data."""
     lead_times = lead_time_distributions(filters)
+    funnel_figures = funnel(filters, now=now)
     return Dashboard(
         filters=filters,
-        funnel=funnel(filters, now=now),
+        funnel=funnel_figures,
         first_attempt_times=lead_times.first_attempt,
         mql_to_sql_times=lead_times.mql_to_sql,
         weeks=weekly_mql_to_sql(filters, now=now),
-        sources=per_source(filters),
+        breakdown=breakdown(filters, now=now, funnel_figures=funnel_figures),
         feedback=feedback_per_source(filters),
         follow_up=follow_up_per_person_or_team(filters),
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.csp import csp_override
 
 from dashboard import charts, exports, metrics
-from dashboard.filters import default_filters, form_for_query
+from dashboard.filters import Dimension, default_filters, form_for_query
 from handoff.models import current_agreement
 from leads import access
 from leads.models import Channel, Feedback
@@ -22,6 +22,16 @@ PLOTLY_STYLE_HASHES = [
     "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # "" (the empty element)
     "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",
 ]
+
+
+# A breakdown row links to the same view filtered on that row (the URL parameter to set).
+DRILL_DOWN = {
+    Dimension.CHANNEL: "channel",
+    Dimension.CAMPAIGN: "campaign",
+    Dimension.TEAM: "team",
+    Dimension.OWNER: "owner",
+    Dimension.SECTOR: "sector",
+}
 
 
 def home(request):
@@ -66,18 +76,32 @@ def funnel(request):
     if not form.is_valid():
         return render(request, "dashboard/funnel.html", context, status=400)
     filters = form.filters()
+    if form.cleaned_data["period"]:
+        # A named period becomes its dates, so the address keeps showing the same view.
+        return redirect(f"{reverse('dashboard:funnel')}?{urlencode(filters.as_query())}")
     data = metrics.dashboard(filters, now=now)
     all_channels = {k: v for k, v in filters.as_query().items() if k not in ("channel", "campaign")}
     figures = charts.figures(data, target=target)
+    drill_parameter = DRILL_DOWN.get(filters.dimension)
+    drill_query = {
+        k: v for k, v in filters.as_query().items() if k not in (drill_parameter, "by", "campaign" if drill_parameter == "channel" else "")
+    }
     context.update(
         data=data,
         filters=filters,
         query=urlencode(filters.as_query()),
         all_channels_query=urlencode(all_channels),
+        drill_query=urlencode(drill_query),
+        drill_parameter=drill_parameter,
+        small_sample=metrics.SMALL_SAMPLE,
         channel_label=Channel(filters.channel).label if filters.channel else "",
         figures={f"figure-{name}": figure for name, figure in figures.items()},
         # Suggestions for the campaign filter: the chosen channel's campaigns in this view.
-        campaigns=[row.key for row in data.sources if row.key] if filters.channel else [],
+        campaigns=(
+            [row.key for row in data.sources if row.key]
+            if filters.channel and filters.dimension == Dimension.CAMPAIGN
+            else []
+        ),
         dispositions=Feedback.Disposition.choices,
         no_fit_reasons=Feedback.NoFitReason.choices,
     )

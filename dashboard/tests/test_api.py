@@ -55,3 +55,40 @@ def test_bad_parameters_get_400_with_a_message_per_field(client, marketer):
 @pytest.mark.django_db
 def test_anonymous_callers_are_refused(client):
     assert client.get("/api/dashboard/").status_code == 403
+
+
+def test_json_has_outcomes_lead_times_and_the_breakdown_with_totals(client, marketer, world):
+    client.force_login(marketer)
+
+    data = client.get("/api/dashboard/" + WORLD_QUERY + "&by=team").json()
+
+    assert data["outcomes"] == {
+        "won": 1, "lost": 2, "open": 0, "win_rate": 1 / 3, "revenue": "10000.00",
+        "revenue_per_lead": 10000 / 9, "revenue_per_mql": 10000 / 6, "revenue_per_won": 10000.0,
+    }
+    mql_to_won = next(t for t in data["lead_times"] if (t["from_stage"], t["to_stage"]) == ("mql", "won"))
+    assert mql_to_won == {"from_stage": "mql", "to_stage": "won", "count": 1, "median_seconds": 122 * HOUR, "p90_seconds": 122 * HOUR}
+    assert [(s["own"], s["passed"], s["skipped"]) for s in data["funnel"]["steps"]][:3] == [(9, None, 0), (5, 5, 1), (3, 3, 2)]
+    assert data["by"] == "team" and data["filters"]["by"] == "team"
+    north = next(row for row in data["breakdown"] if row["key"] == str(world.north.pk))
+    assert (north["leads"], north["won"], north["lost"], north["win_rate"], north["small_sample"]) == (3, 1, 2, 1 / 3, True)
+    assert set(north) == {
+        "key", "label", "leads", "mqls", "sqls", "opportunities", "won", "lost", "revenue", "win_rate",
+        "sql_rate", "revenue_per_lead", "revenue_per_won", "median_mql_to_won_seconds", "small_sample",
+    }
+    totals = data["totals"]
+    assert (totals["leads"], totals["won"], totals["lost"], totals["median_mql_to_won_seconds"]) == (9, 1, 2, 122 * HOUR)
+    assert sum(row["leads"] for row in data["breakdown"]) == totals["leads"]
+
+
+def test_the_schema_documents_the_contract(client, marketer):
+    client.force_login(marketer)
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    assert set(components["Outcomes"]["properties"]) >= {"won", "lost", "open", "win_rate"}
+    assert set(components["StageLeadTime"]["properties"]) == {"from_stage", "to_stage", "count", "median_seconds", "p90_seconds"}
+    assert {"breakdown", "totals", "lead_times", "outcomes"} <= set(components["Dashboard"]["properties"])
+    parameters = {p["name"] for p in schema["paths"]["/api/dashboard/"]["get"]["parameters"]}
+    assert {"by", "period"} <= parameters

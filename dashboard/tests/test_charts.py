@@ -50,3 +50,24 @@ def test_charts_of_nothing_are_still_valid():
     assert valid(charts.source_chart([], target=0.3))
     empty = SourceRow("meta", "Meta", 0, 0, 0, 0, 0)
     assert valid(charts.source_chart([empty], target=0.3))["data"][0]["text"] == ["—"]
+
+
+@pytest.mark.django_db
+def test_every_bar_of_the_breakdown_says_its_n_and_small_ones_are_pale(world):
+    data = metrics.dashboard(period(), now=NOW)
+
+    trace = charts.figures(data, target=0.3)["sources"]["data"][0]
+
+    bars = dict(zip(trace["y"], trace["text"]))
+    assert bars["Google Ads"].endswith("· n = 2")
+    assert set(trace["marker"]["color"]) == {charts.BRAND_LIGHT}  # every row has < 30 MQLs
+    assert bars["Direct"] == "—"  # no MQLs: no rate, no n
+
+
+@pytest.mark.django_db
+def test_months_keep_their_order_in_the_chart(world):
+    data = metrics.dashboard(period(by="week"), now=NOW)
+
+    trace = charts.figures(data, target=0.3)["sources"]["data"][0]
+
+    assert trace["y"] == [row.label for row in reversed(data.breakdown.rows)]

@@ -68,10 +68,12 @@ from datetime import date  # noqa: E402
 
 from django.utils.translation import gettext  # noqa: E402
 
-from dashboard.filters import Customer, Filters, Mode  # noqa: E402
+from dashboard.filters import Customer, Dimension, Filters, Mode  # noqa: E402
 from dashboard.tests.world import HOUR, make_lead, period  # noqa: E402
+from dashboard.tests.world import LAST_DAY as LAST_DAY_OF_WORLD
 from dashboard.tests.world import NOW as WORLD_NOW
 from dashboard.tests.world import hours as world_hours  # noqa: E402
+from leads.models import Company, Team  # noqa: E402
 
 
 def hours(median, p90):
@@ -90,29 +92,124 @@ def test_cohort_funnel_counts_skipped_stages_and_recycled_leads_once(world, djan
 
     # Nine arrivals (H at 00:30 local on the first day, I at 23:59 local on the last; G and
     # J just outside). B and F skipped stages, C was recycled, F's MQL stamp is later than
-    # its SQL stamp: each still counts once for every stage it passed.
+    # its SQL stamp: each still counts once for every stage it reached.
     assert [step.stage for step in result.steps] == ["leads", "mql", "sal", "sql", "opportunity", "won"]
     assert counts(result) == [9, 6, 5, 4, 2, 1]
-    assert [step.from_previous for step in result.steps] == [None, 6 / 9, 5 / 6, 4 / 5, 2 / 4, 1 / 2]
     assert [step.from_top for step in result.steps] == [None, 6 / 9, 5 / 9, 4 / 9, 2 / 9, 1 / 9]
 
 
 @pytest.mark.django_db
-def test_cohort_lead_times_are_continuous_percentiles_with_skipped_stages_taking_no_time(world):
+def test_skipped_stages_are_skipped_not_passed(world):
+    steps = metrics.funnel(period(), now=WORLD_NOW).steps
+
+    # At the stage itself (own stamp): MQL A, C, D, F, L; SAL A, C, L; SQL A, B, F, L;
+    # opportunity A, L; won A. B (quote request) skipped MQL and SAL, F skipped SAL.
+    assert [step.own for step in steps] == [9, 5, 3, 4, 2, 1]
+    assert [step.skipped for step in steps] == [0, 1, 2, 0, 0, 0]
+    # Passed through the previous step and this one, in that order: SAL → SQL only A and L
+    # (C stopped at SAL); F's MQL came after its SQL, so F never passed MQL → SAL or → SQL.
+    assert [step.passed for step in steps] == [None, 5, 3, 2, 2, 1]
+    # Definition changed (issue 15): step conversion is passed through / at the previous
+    # stage, no longer reached / reached (which counted skippers as passing).
+    assert [step.from_previous for step in steps] == [None, 5 / 9, 3 / 5, 2 / 3, 2 / 4, 1 / 2]
+
+
+@pytest.mark.django_db
+def test_lead_times_per_step_use_only_the_leads_that_passed_both_stages(world):
     steps = metrics.funnel(period(), now=WORLD_NOW).steps
     times = {step.stage: step.lead_time for step in steps[1:]}
 
-    # arrival → MQL: A 1, B 2 (its SQL), C 1, D 1, F 1 (its SQL at 73), L 1 hours.
-    assert times["mql"] == hours(1, 1.5)
-    # MQL → SAL: 0, 0 (B, F skipped), 1 (L), 2 (A), 24 (C): p90 = 2 + 0.6 × 22.
-    assert times["sal"] == hours(1, 2 + 0.6 * 22)
-    # SAL → SQL: 0, 0, 1, 24: median halfway 0 and 1, p90 = 1 + 0.7 × 23.
-    assert times["sql"] == hours(0.5, 1 + 0.7 * 23)
-    # SQL → opportunity: 1 (L), 24 (A).
+    # Definition changed (issue 15): a skipped stage no longer takes "no time", and a lead
+    # only counts for a step it really passed through.
+    # arrival → MQL: A 1, C 1, D 1, L 1, F 28 (72 → 100) hours; B never was MQL.
+    assert times["mql"] == hours(1, 1 + 0.6 * 27)
+    # MQL → SAL: L 1, A 2, C 24 (its first MQL at 25, SAL at 49).
+    assert times["sal"] == hours(2, 2 + 0.8 * 22)
+    # SAL → SQL: L 1, A 24.
+    assert times["sql"] == hours(12.5, 1 + 0.9 * 23)
+    # SQL → opportunity: L 1, A 24.
     assert times["opportunity"] == hours(12.5, 1 + 0.9 * 23)
     # opportunity → won: A only, 72 hours.
     assert times["won"] == hours(72, 72)
     assert steps[0].lead_time is None
+
+
+@pytest.mark.django_db
+def test_end_to_end_lead_times(world):
+    result = metrics.funnel(period(), now=WORLD_NOW)
+
+    found = {(t.from_stage, t.to_stage): (t.count, t.median_seconds, t.p90_seconds) for t in result.lead_times}
+    approx = pytest.approx
+    assert list(found) == [("leads", "mql"), ("leads", "sql"), ("mql", "sql"), ("mql", "won"), ("leads", "won")]
+    assert found[("leads", "mql")] == (5, approx(1 * HOUR), approx((1 + 0.6 * 27) * HOUR))
+    # arrival → SQL: F 1, B 2, L 3, A 27 hours.
+    assert found[("leads", "sql")] == (4, approx(2.5 * HOUR), approx((3 + 0.7 * 24) * HOUR))
+    # MQL → SQL: L 2, A 26 (B and F were not MQL before SQL).
+    assert found[("mql", "sql")] == (2, approx(14 * HOUR), approx((2 + 0.9 * 24) * HOUR))
+    # MQL → won, arrival → won: A only, 122 and 123 hours.
+    assert found[("mql", "won")] == (1, 122 * HOUR, 122 * HOUR)
+    assert found[("leads", "won")] == (1, 123 * HOUR, 123 * HOUR)
+
+
+@pytest.mark.django_db
+def test_a_lead_straight_from_mql_to_won_counts_end_to_end_only(world):
+    # The Olist shape: MQL → won, no SAL, SQL or opportunity in between.
+    make_lead(
+        world_hours(0), [(S.MQL, world_hours(10)), (S.WON, world_hours(10 + 240))],
+        channel="direct", deal_value=Decimal("2000"),
+    )
+
+    result = metrics.funnel(period(), now=WORLD_NOW)
+
+    won = result.steps[-1]
+    assert (won.count, won.own, won.passed, won.skipped) == (2, 2, 1, 0)  # passed: A only
+    assert [step.skipped for step in result.steps] == [0, 1, 3, 1, 1, 0]
+    assert result.steps[2].passed == 3 and result.steps[2].lead_time == hours(2, 2 + 0.8 * 22)
+    assert result.lead_time("mql", "won").count == 2
+    assert result.lead_time("mql", "won").median_seconds == pytest.approx((122 + 240) / 2 * HOUR)
+
+
+@pytest.mark.django_db
+def test_outcomes_win_rate_is_won_over_won_and_lost(world, django_assert_num_queries):
+    # An open deal (opportunity today) and a lead lost, recycled and then won.
+    make_lead(world_hours(0), [(S.SQL, world_hours(5)), (S.OPPORTUNITY, world_hours(6))], channel="direct")
+    make_lead(
+        world_hours(0),
+        [(S.SQL, world_hours(1)), (S.LOST, world_hours(2)), (S.NURTURE, world_hours(3)),
+         (S.MQL, world_hours(4)), (S.SQL, world_hours(5)), (S.OPPORTUNITY, world_hours(6)),
+         (S.WON, world_hours(7))],
+        channel="direct", deal_value=Decimal("2000"),
+    )
+    with django_assert_num_queries(1):
+        outcomes = metrics.funnel(period(), now=WORLD_NOW).outcomes
+
+    # Won A and the recycled one; lost B and L (the recycled one is won, not lost); open: one.
+    assert (outcomes.won, outcomes.lost, outcomes.open) == (2, 2, 1)
+    assert outcomes.win_rate == 2 / 4
+    assert outcomes.revenue == Decimal("12000.00")
+    # 11 leads, 8 reached MQL (A, B, C, D, F, L and both new ones).
+    assert (outcomes.leads, outcomes.mqls) == (11, 8)
+    assert outcomes.revenue_per_lead == 12000 / 11
+    assert outcomes.revenue_per_mql == 12000 / 8
+    assert outcomes.revenue_per_won == 6000
+
+
+@pytest.mark.django_db
+def test_outcomes_in_activity_mode_are_the_deals_closed_in_the_period(world):
+    outcomes = metrics.funnel(period(mode=Mode.ACTIVITY), now=WORLD_NOW).outcomes
+
+    # Won A and K (arrived in September), lost B and L.
+    assert (outcomes.won, outcomes.lost, outcomes.open, outcomes.revenue) == (2, 2, 0, Decimal("15000.00"))
+    assert outcomes.win_rate == 0.5
+
+
+@pytest.mark.django_db
+def test_outcomes_of_nothing_have_no_rates(world):
+    empty = Filters(first_day=date(2025, 1, 1), last_day=date(2025, 1, 31))
+    outcomes = metrics.funnel(empty, now=WORLD_NOW).outcomes
+
+    assert (outcomes.won, outcomes.lost, outcomes.open, outcomes.revenue) == (0, 0, 0, Decimal("0.00"))
+    assert (outcomes.win_rate, outcomes.revenue_per_lead, outcomes.revenue_per_won) == (None, None, None)
 
 
 @pytest.mark.django_db
@@ -161,10 +258,13 @@ def test_activity_funnel_counts_what_reached_each_stage_in_the_period(world, dja
     # G arrived before the period but became MQL in it; K was won in it after a summer-long
     # deal. Rates compare different leads, so won/opportunity can exceed 100 %.
     assert counts(result) == [9, 7, 5, 4, 2, 2]
-    assert [step.from_previous for step in result.steps] == [None, 7 / 9, 5 / 7, 4 / 5, 2 / 4, 2 / 2]
+    # Passed through in the period / at the previous stage in the period (issue 15: own stamps):
+    # MQL A, C, D, F, L, G of 9 arrivals; SAL A, C, L of those 6; SQL A, L of 3; opportunity
+    # A, L of the SQLs A, B, F, L; won A and K (whose opportunity was in October) of 2.
+    assert [step.from_previous for step in result.steps] == [None, 6 / 9, 3 / 6, 2 / 3, 2 / 4, 2 / 2]
     times = {step.stage: step.lead_time for step in result.steps[1:]}
-    # arrival → MQL adds G: 59.5 hours. Values 1, 1, 1, 1, 1, 2, 59.5 hours.
-    assert times["mql"] == hours(1, 2 + 0.4 * 57.5)
+    # arrival → MQL adds G: 59.5 hours. Values 1, 1, 1, 1, 28 (F), 59.5 hours.
+    assert times["mql"] == hours(1, 28 + 0.5 * 31.5)
     # opportunity → won: A 72 hours, K 26 days.
     assert times["won"] == hours(72 + 0.5 * (624 - 72), 72 + 0.9 * (624 - 72))
 
@@ -330,6 +430,9 @@ def test_the_whole_dashboard_takes_six_queries(world, django_assert_num_queries)
     with django_assert_num_queries(6):
         data = metrics.dashboard(period(channel="meta", team_id=world.north.pk), now=WORLD_NOW)
     assert data.funnel.steps[0].count == 0
+    with django_assert_num_queries(6):
+        data = metrics.dashboard(period(by=Dimension.TEAM), now=WORLD_NOW)
+    assert data.breakdown.totals.leads == 9
 
 
 # --- time zones: periods and weeks are Amsterdam days, also across DST -----------------------
@@ -395,3 +498,121 @@ def test_the_funnel_index_stores_the_stage_moments_exactly_as_the_queries_write_
         moment = select.removeprefix("SELECT ").split(' AS "moment"')[0].replace('"leads_lead".', "")
         assert moment.startswith("LEAST(")
         assert f"({moment})" in create_index, (moment, create_index)
+
+
+# --- breakdowns ------------------------------------------------------------------------------
+
+
+def figures(row):
+    return (row.leads, row.mqls, row.sqls, row.opportunities, row.won, row.lost, row.revenue)
+
+
+@pytest.mark.django_db
+def test_breakdown_by_channel_has_every_figure_and_a_totals_row(world, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        rows = {row.key: row for row in metrics.breakdown_rows(period())}
+
+    google = rows["google_ads"]  # A won (€10,000), B lost
+    assert figures(google) == (2, 2, 2, 1, 1, 1, Decimal("10000.00"))
+    assert (google.win_rate, google.sql_rate) == (0.5, 1.0)
+    assert (google.revenue_per_lead, google.revenue_per_won) == (5000.0, 10000.0)
+    assert google.median_mql_to_won_seconds == 122 * HOUR
+    assert google.win_rate_small and google.sql_rate_small
+    linkedin = rows["linkedin"]  # L lost
+    assert (linkedin.won, linkedin.lost, linkedin.win_rate, linkedin.revenue_per_won) == (0, 1, 0.0, None)
+    assert rows["meta"].win_rate is None  # nothing won or lost yet: "—"
+
+    with django_assert_num_queries(2):
+        result = metrics.breakdown(period(), now=WORLD_NOW)
+    totals = result.totals
+    assert figures(totals) == (9, 6, 4, 2, 1, 2, Decimal("10000.00"))
+    assert totals.win_rate == 1 / 3
+    assert totals.median_mql_to_won_seconds == 122 * HOUR
+    for field in ("leads", "mqls", "sqls", "opportunities", "won", "lost", "revenue"):
+        assert sum(getattr(row, field) for row in result.rows) == getattr(totals, field), field
+
+
+@pytest.mark.django_db
+def test_breakdown_by_owner_and_by_team_where_a_lead_without_team_counts_for_its_owners(world, rep):
+    # Imported history: an owner, no team. Rep is a member of North.
+    make_lead(world_hours(1), [(S.MQL, world_hours(2))], channel="direct", owner=rep)
+
+    owners = {row.label: figures(row)[:2] for row in metrics.breakdown_rows(period(), "owner")}
+    assert owners == {
+        "Rep": (3, 3), "Otherrep": (1, 1), "Manager": (2, 2), gettext("No owner yet"): (4, 1),
+    }
+    teams = {row.label: row for row in metrics.breakdown_rows(period(), "team")}
+    assert {label: row.leads for label, row in teams.items()} == {
+        world.north.name: 4, "Zuid": 2, gettext("No team yet"): 4,
+    }
+    assert teams[world.north.name].key == str(world.north.pk)
+    # The team filter agrees with the row, and so does the follow-up per team.
+    assert metrics.funnel(period(team_id=world.north.pk), now=WORLD_NOW).steps[0].count == 4
+    follow_up = {row.label: row.mqls for row in metrics.follow_up_per_person_or_team(period())}
+    assert follow_up[world.north.name] == 4
+
+
+@pytest.mark.django_db
+def test_a_lead_without_team_counts_for_one_team_of_an_owner_in_two(world, rep):
+    later_team = Team.objects.create(name="Later", kind=Team.Kind.NEW_BUSINESS)
+    later_team.members.add(rep)
+    make_lead(world_hours(1), channel="direct", owner=rep)
+
+    teams = {row.label: row.leads for row in metrics.breakdown_rows(period(), "team")}
+
+    assert teams[world.north.name] == 4 and "Later" not in teams  # the lowest id: North
+    assert metrics.funnel(period(team_id=later_team.pk), now=WORLD_NOW).steps[0].count == 0
+
+
+@pytest.mark.django_db
+def test_breakdown_by_sector_campaign_and_product(world):
+    make_lead(world_hours(1), channel="direct", product_interest="Vision systems")
+
+    sectors = {row.key: row.leads for row in metrics.breakdown_rows(period(), "sector")}
+    assert sectors == {"": 8, "machinery": 1, "food": 1}
+    campaigns = {row.key: row.leads for row in metrics.breakdown_rows(period(), "campaign")}
+    assert campaigns == {"": 7, "Search": 1, "Brand": 1, "Lookalike": 1}
+    products = {row.key: (row.label, row.leads) for row in metrics.breakdown_rows(period(), "product")}
+    assert products == {"": (gettext("(not given)"), 9), "Vision systems": ("Vision systems", 1)}
+
+
+@pytest.mark.django_db
+def test_breakdown_by_company_size_band_in_band_order(world):
+    for employees in (5, 9, 10, 250, 1200):
+        company = Company.objects.create(name=f"{employees}", employees=employees)
+        make_lead(world_hours(1), channel="direct", company=company)
+
+    rows = metrics.breakdown_rows(period(), "size")
+
+    assert [(row.key, row.leads) for row in rows] == [
+        ("1-9", 2), ("10-49", 1), ("250-999", 1), ("1000+", 1), ("", 9),
+    ]
+
+
+@pytest.mark.django_db
+def test_breakdown_by_month_and_week_of_arrival_in_amsterdam_time(world):
+    months = metrics.breakdown_rows(Filters(first_day=date(2026, 10, 1), last_day=LAST_DAY_OF_WORLD), "month")
+    # G arrived 31 October 22:30 UTC, 23:30 in Amsterdam: October. H 23:30 UTC: November.
+    assert [(row.key, row.leads) for row in months] == [("2026-10", 1), ("2026-11", 9)]
+    weeks = metrics.breakdown_rows(period(), "week")
+    assert [(row.key, row.leads, row.mqls) for row in weeks] == [
+        ("2026-10-26", 1, 0), ("2026-11-02", 7, 6), ("2026-11-09", 1, 0),
+    ]
+
+
+@pytest.mark.django_db
+def test_breakdown_in_activity_mode_counts_deals_closed_in_the_period(world):
+    rows = {row.key: row for row in metrics.breakdown_rows(period(mode=Mode.ACTIVITY))}
+
+    linkedin = rows["linkedin"]  # L lost; K arrived in September, won in the period
+    assert (linkedin.leads, linkedin.won, linkedin.lost, linkedin.revenue) == (1, 1, 1, Decimal("5000.00"))
+    assert linkedin.win_rate == 0.5
+
+
+@pytest.mark.parametrize("dimension", list(Dimension.values))
+@pytest.mark.django_db
+def test_every_breakdown_takes_one_query_and_adds_up_to_the_leads(world, dimension, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        rows = metrics.breakdown_rows(period(), dimension)
+    assert sum(row.leads for row in rows) == 9
+    assert all(row.label for row in rows)

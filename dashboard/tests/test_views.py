@@ -52,13 +52,43 @@ def test_the_page_shows_the_worked_out_figures(client, marketer, world):
 
     funnel_table = page[page.index('id="funnel-table"') : page.index("</table>", page.index('id="funnel-table"'))]
     cells = re.findall(r'<td class="num">([^<]*)</td>', funnel_table)
-    rows = [cells[i : i + 5] for i in range(0, len(cells), 5)]
-    # count, from previous, from the top, median and 90th percentile time
-    assert rows[0] == ["9", "", "", "", ""]
-    assert rows[1] == ["6", "66.7 %", "66.7 %", "1.0 h", "1.5 h"]
-    assert rows[4] == ["2", "50.0 %", "22.2 %", "12.5 h", "21.7 h"]
-    assert rows[5] == ["1", "50.0 %", "11.1 %", "3.0 days", "3.0 days"]
+    rows = [cells[i : i + 7] for i in range(0, len(cells), 7)]
+    # reached, passed through, skipped, step conversion, from the top, median and 90th
+    # percentile time (issue 15: conversion and times only of the leads that passed through)
+    assert rows[0] == ["9", "", "", "", "", "", ""]
+    assert rows[1] == ["6", "5", "1", "55.6 %", "66.7 %", "1.0 h", "17.2 h"]
+    assert rows[2] == ["5", "3", "2", "60.0 %", "55.6 %", "2.0 h", "19.6 h"]
+    assert rows[4] == ["2", "2", "0", "50.0 %", "22.2 %", "12.5 h", "21.7 h"]
+    assert rows[5] == ["1", "1", "0", "50.0 %", "11.1 %", "3.0 days", "3.0 days"]
     assert "Too early to judge Opportunity" in page
+    assert "a lead that skipped a stage is listed as skipped there" in page
+
+
+def test_the_page_shows_outcomes_and_end_to_end_lead_times(client, marketer, world):
+    client.force_login(marketer)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    page = client.get(FUNNEL + WORLD_QUERY).content.decode()
+
+    def table(name):
+        start = page.index(f'id="{name}"')
+        return page[start : page.index("</table>", start)]
+
+    outcomes = re.findall(r'<td class="num">([^<]*)</td>', table("outcomes-table"))
+    # won, lost, open, win rate, revenue, per lead, per MQL, per won deal
+    assert outcomes == ["1", "2", "0", "33.3 %", "€ 10,000", "€ 1,111", "€ 1,667", "€ 10,000"]
+    lead_times = re.findall(r'<th scope="row">([^<]*)</th>\s*<td class="num">([^<]*)</td>\s*<td class="num">([^<]*)</td>', table("lead-times-table"))
+    assert lead_times[3] == ("MQL → Won", "1", "5.1 days")
+
+
+def test_the_funnel_explains_skipped_stages_in_dutch(client, marketer, world):
+    client.force_login(marketer)
+    client.post("/i18n/setlang/", {"language": "nl", "next": "/"})
+
+    page = client.get(FUNNEL + WORLD_QUERY).content.decode()
+
+    assert "overgeslagen" in page
+    assert "Doorlooptijden van begin tot eind" in page
 
 
 def test_empty_denominators_show_a_dash_never_zero_percent(client, marketer, world):
@@ -142,12 +172,15 @@ def test_funnel_csv_has_the_same_numbers(client, marketer, world):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "handoff-funnel-cohort-2026-11-01-2026-11-15.csv" in response["Content-Disposition"]
     rows = csv_rows(response)
+    assert rows[0][:3] == ["stage", "reached", "step_conversion_pct"]  # the same in Dutch
+    assert [row[0] for row in rows[1:]] == ["leads", "mql", "sal", "sql", "opportunity", "won"]
     assert [row[1] for row in rows[1:]] == ["9", "6", "5", "4", "2", "1"]
-    assert rows[2][2:6] == ["66.7", "66.7", "1.0", "1.5"]  # MQL: %, %, hours, hours
+    assert rows[2][2:6] == ["55.6", "66.7", "1.0", "17.2"]  # MQL: %, %, hours, hours
+    assert rows[2][7:] == ["5", "1"]  # passed through, skipped
     assert rows[1][2:6] == ["", "", "", ""]  # the top has no conversion and no lead time
 
 
-@pytest.mark.parametrize("table", ["weekly", "sources", "feedback", "follow-up"])
+@pytest.mark.parametrize("table", ["weekly", "sources", "feedback", "follow-up", "outcomes", "lead-times", "breakdown"])
 def test_every_table_downloads(client, marketer, world, table):
     client.force_login(marketer)
     rows = csv_rows(client.get(f"/dashboard/export/{table}.csv" + WORLD_QUERY))
@@ -173,3 +206,65 @@ def test_csv_refuses_bad_filters(client, marketer):
     client.force_login(marketer)
     response = client.get("/dashboard/export/funnel.csv?start=yesterday")
     assert response.status_code == 400
+
+
+# --- breakdowns and period presets -------------------------------------------------------------
+
+
+def test_the_breakdown_has_a_totals_row_and_marks_small_samples(client, marketer, world):
+    client.force_login(marketer)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    page = client.get(FUNNEL + WORLD_QUERY + "&by=owner").content.decode()
+
+    table = page[page.index('id="sources-table"') : page.index("</table>", page.index('id="sources-table"'))]
+    footer = table[table.index("<tfoot>") :]
+    cells = re.findall(r'<td class="num">(.*?)</td>', footer)
+    # leads, MQLs, SQLs, opportunities, won, lost, revenue, win rate (n = 3 < 30), SQL rate, per
+    # lead, per won deal, median MQL → won
+    assert cells[:7] == ["9", "6", "4", "2", "1", "2", "€ 10,000"]
+    assert cells[7] == '33.3 %<sup title="n = 3">*</sup>'
+    assert cells[8:] == ['66.7 %<sup title="n = 6">*</sup>', "€ 1,111", "€ 10,000", "5.1 days"]
+    assert "<h2 id=\"sources-title\">Per owner</h2>" in page
+    # An owner's row drills down into that owner's leads.
+    rep_id = Lead.objects.get(pk=world.leads["A"].pk).owner_id
+    assert f'&amp;owner={rep_id}">Rep</a>' in table
+
+
+def test_a_period_preset_redirects_to_its_dates(client, marketer, world):
+    client.force_login(marketer)
+
+    response = client.get(FUNNEL + "?period=last_month&by=team")
+
+    assert response.status_code == 302
+    assert re.fullmatch(r"/dashboard/\?mode=cohort&start=\d{4}-\d\d-01&end=\d{4}-\d\d-\d\d&by=team", response["Location"])
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_breakdown_csv_has_the_apis_keys_and_a_totals_row(client, marketer, world):
+    client.force_login(marketer)  # Dutch: the header stays English
+
+    rows = csv_rows(client.get("/dashboard/export/breakdown.csv" + WORLD_QUERY + "&by=owner"))
+
+    assert rows[0] == [
+        "key", "label", "leads", "mqls", "sqls", "opportunities", "won", "lost", "revenue",
+        "win_rate", "sql_rate", "revenue_per_lead", "revenue_per_won", "median_mql_to_won_seconds",
+        "small_sample",
+    ]
+    rep = next(row for row in rows if row[1] == "Rep")
+    assert rep[2:] == ["2", "2", "2", "2", "1", "1", "10000.00", "0.5000", "1.0000", "5000.00", "10000.00", "439200", "yes"]
+    assert rows[-1][:9] == ["total", "Totaal", "9", "6", "4", "2", "1", "2", "10000.00"]
+
+
+def test_outcomes_and_lead_times_csv(client, marketer, world):
+    client.force_login(marketer)
+
+    outcomes = csv_rows(client.get("/dashboard/export/outcomes.csv" + WORLD_QUERY))
+    lead_times = csv_rows(client.get("/dashboard/export/lead-times.csv" + WORLD_QUERY))
+
+    assert dict(zip(*outcomes)) == {
+        "won": "1", "lost": "2", "open": "0", "win_rate_pct": "33.3", "revenue": "10000.00",
+        "revenue_per_lead": "1111.11", "revenue_per_mql": "1666.67", "revenue_per_won": "10000.00",
+    }
+    assert lead_times[0] == ["from_stage", "to_stage", "count", "median_hours", "p90_hours"]
+    assert ["mql", "won", "1", "122.0", "122.0"] in lead_times
