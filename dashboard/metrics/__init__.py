@@ -1,0 +1,184 @@
+"""Aggregate figures, computed in the database with a fixed number of queries. Views turn
+them into pages; charts.py turns them into figures. Nothing here knows about HTML.
+
+Two ways of counting a stage. A lead has *reached* a stage when it has that stage's stamp or
+any later one: a quote request that went straight to SQL has reached MQL and SAL too (the
+funnel's shape, "how far did it get"). A lead has *passed through* a step from one stage to the
+next only when its own stamps of both stages are set, in that order; a lead that skipped a
+stage is "skipped" there. Conversions and lead times per step, and the end-to-end lead times,
+use only the leads that passed through. Stamps are first arrivals, so a recycled lead counts
+once.
+
+The figures live in funnel.py (the funnel, outcomes, lead times, the weekly series),
+breakdowns.py (every figure per dimension) and sources.py (per source, feedback, follow-up);
+`dashboard()` gathers a page's worth. Import them from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from dashboard.filters import Filters
+from dashboard.metrics.breakdowns import (
+    NOT_GIVEN,
+    SIZE_BANDS,
+    SMALL_SAMPLE,
+    Breakdown,
+    BreakdownRow,
+    breakdown,
+    breakdown_rows,
+    size_band,
+    totals_of,
+)
+from dashboard.metrics.funnel import (
+    BUCKET_EDGES,
+    BUCKET_LABELS,
+    CENTS,
+    END_TO_END,
+    FUNNEL,
+    LEADS,
+    NO_CAMPAIGN,
+    PERCENTILES,
+    PIPELINE,
+    Bucket,
+    FollowUp,
+    Funnel,
+    FunnelStep,
+    LeadTime,
+    LeadTimeDistributions,
+    Outcomes,
+    Overview,
+    S,
+    StageCount,
+    StageLeadTime,
+    Week,
+    base_leads,
+    counted,
+    counted_own,
+    funnel,
+    in_period,
+    lead_team,
+    lead_time_distributions,
+    lost_q,
+    overview,
+    own_moment,
+    owner_team,
+    passed_through,
+    ratio,
+    reached,
+    recent_stage_changes,
+    stage_label,
+    weekly_mql_to_sql,
+    weeks_of,
+)
+from dashboard.metrics.sources import (
+    FeedbackRow,
+    SourceRow,
+    feedback_per_source,
+    follow_up_per_person_or_team,
+    per_source,
+    source_label,
+)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    filters: Filters
+    funnel: Funnel
+    first_attempt_times: list[Bucket]
+    mql_to_sql_times: list[Bucket]
+    weeks: list[Week]
+    breakdown: Breakdown
+    feedback: list[FeedbackRow]
+    follow_up: list[FollowUp]
+
+    @property
+    def sources(self) -> list[BreakdownRow]:
+        """The breakdown's rows (per channel, or per campaign within one, unless `by` says
+        otherwise): what the page called "per source" before it had other dimensions."""
+        return self.breakdown.rows
+
+    @property
+    def outcomes(self) -> Outcomes:
+        return self.funnel.outcomes
+
+    @property
+    def lead_times(self) -> list[StageLeadTime]:
+        return self.funnel.lead_times
+
+
+def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
+    """Every figure of the funnel dashboard: six queries, whatever the amount of data."""
+    lead_times = lead_time_distributions(filters)
+    funnel_figures = funnel(filters, now=now)
+    return Dashboard(
+        filters=filters,
+        funnel=funnel_figures,
+        first_attempt_times=lead_times.first_attempt,
+        mql_to_sql_times=lead_times.mql_to_sql,
+        weeks=weekly_mql_to_sql(filters, now=now),
+        breakdown=breakdown(filters, now=now, funnel_figures=funnel_figures),
+        feedback=feedback_per_source(filters),
+        follow_up=follow_up_per_person_or_team(filters),
+    )
+
+
+__all__ = [
+    "BUCKET_EDGES",
+    "BUCKET_LABELS",
+    "Breakdown",
+    "BreakdownRow",
+    "Bucket",
+    "CENTS",
+    "Dashboard",
+    "END_TO_END",
+    "FUNNEL",
+    "FeedbackRow",
+    "FollowUp",
+    "Funnel",
+    "FunnelStep",
+    "LEADS",
+    "LeadTime",
+    "LeadTimeDistributions",
+    "NOT_GIVEN",
+    "NO_CAMPAIGN",
+    "Outcomes",
+    "Overview",
+    "PERCENTILES",
+    "PIPELINE",
+    "S",
+    "SIZE_BANDS",
+    "SMALL_SAMPLE",
+    "SourceRow",
+    "StageCount",
+    "StageLeadTime",
+    "Week",
+    "base_leads",
+    "breakdown",
+    "breakdown_rows",
+    "counted",
+    "counted_own",
+    "dashboard",
+    "feedback_per_source",
+    "follow_up_per_person_or_team",
+    "funnel",
+    "in_period",
+    "lead_team",
+    "lead_time_distributions",
+    "lost_q",
+    "overview",
+    "own_moment",
+    "owner_team",
+    "passed_through",
+    "per_source",
+    "ratio",
+    "reached",
+    "recent_stage_changes",
+    "size_band",
+    "source_label",
+    "stage_label",
+    "totals_of",
+    "weekly_mql_to_sql",
+    "weeks_of",
+]
