@@ -2,9 +2,11 @@
 
 Variables (all optional for local development):
   SECRET_KEY, DEBUG, ALLOWED_HOSTS, DATABASE_URL, BUSINESS_TIME_ZONE, LANGUAGE_CODE,
-  CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT, EMAIL_URL-style settings (EMAIL_HOST, ...).
+  CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT, EMAIL_URL-style settings (EMAIL_HOST, ...),
+  LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.utils.csp import CSP
@@ -35,6 +37,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "revops",
     "leads",
     "dashboard",
@@ -55,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "revops.urls"
@@ -92,6 +97,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes checks every login (ours, the admin's) before the password is even compared.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -147,8 +157,20 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
-if env_bool("BEHIND_TLS_PROXY", default=False):
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Failed logins are counted per account and per address, separately: guessing one person's
+# password from many addresses is stopped, and so is trying many accounts from one address.
+# A lockout ends by itself after LOGIN_LOCKOUT_MINUTES, or when an admin deletes the
+# attempts (admin → Axes → Access attempts). A successful login clears the count.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "revops.login.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "revops.login.client_ip"
 
 # Mail: SMTP in production (EMAIL_HOST etc.), printed to the console while developing.
 if env_bool("EMAIL_TO_CONSOLE", default=DEBUG):
