@@ -1,7 +1,8 @@
-"""Login protection around Django's own login views: which address a login comes from (for
-django-axes' per-address count) and the page a locked-out login gets."""
+"""Around Django's own login views: which address a login comes from (for django-axes'
+per-address count), the page a locked-out login gets, and the password reset e-mail's link."""
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -21,3 +22,12 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     """429 with our own page, in the reader's language, instead of django-axes' plain text."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset view, with the e-mail's link starting with SITE_URL rather than with
+    whatever Host header the request came with."""
+
+    def form_valid(self, form):
+        self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
+        return super().form_valid(form)
