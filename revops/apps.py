@@ -10,5 +10,7 @@ class RevopsConfig(AppConfig):
 
         from revops import checks  # noqa: F401  (registers the system checks)
         from revops.sessions import stamp_login
+        from revops.twofactor import ask_at_login
 
         user_logged_in.connect(stamp_login, dispatch_uid="revops.sessions.stamp_login")
+        user_logged_in.connect(ask_at_login, dispatch_uid="revops.twofactor.ask_at_login")

@@ -3,7 +3,8 @@
 Variables (all optional for local development):
   SECRET_KEY, DEBUG, ALLOWED_HOSTS, DATABASE_URL, BUSINESS_TIME_ZONE, LANGUAGE_CODE,
   CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT, EMAIL_URL-style settings (EMAIL_HOST, ...),
-  LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, SESSION_IDLE_MINUTES.
+  LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, SESSION_IDLE_MINUTES,
+  REQUIRE_2FA_FOR_ADMINS.
 """
 
 from datetime import timedelta
@@ -38,6 +39,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "revops",
     "leads",
     "dashboard",
@@ -58,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "revops.sessions.IdleTimeoutMiddleware",
+    "revops.twofactor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -174,6 +178,11 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "revops.login.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "revops.login.client_ip"
+
+# The second factor (revops.twofactor): anyone may set up a code from an authenticator app;
+# with REQUIRE_2FA_FOR_ADMINS on, RevOps admins must.
+REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", default=False)
+OTP_TOTP_ISSUER = "Handoff"
 
 # Mail: SMTP in production (EMAIL_HOST etc.), printed to the console while developing.
 if env_bool("EMAIL_TO_CONSOLE", default=DEBUG):

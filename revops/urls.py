@@ -6,7 +6,7 @@ from django.views.i18n import set_language
 
 from dashboard import api as dashboard_api
 from dashboard import views as dashboard_views
-from revops import login
+from revops import login, twofactor
 
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
@@ -42,6 +42,8 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("accounts/two-factor/", twofactor.two_factor, name="two_factor"),
+    path("accounts/two-factor/verify/", twofactor.two_factor_verify, name="two_factor_verify"),
     # The language can be chosen on the login page already.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("handoff/", include("leads.urls_handoff")),
