@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "revops.sessions.IdleTimeoutMiddleware",
     "revops.twofactor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "revops.faults.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -170,6 +171,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 # decides that itself (SECURE_HSTS_PRELOAD=true), so the check that nags about it is off.
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 SILENCED_SYSTEM_CHECKS.append("security.W021")
+# Load balancers probe the health check over plain http, inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", default=False)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -6,10 +6,11 @@ from django.views.i18n import set_language
 
 from dashboard import api as dashboard_api
 from dashboard import views as dashboard_views
-from revops import login, twofactor
+from revops import health, login, twofactor
 
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("leads/", include("leads.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("api/dashboard/", dashboard_api.DashboardFigures.as_view(), name="api-dashboard"),
@@ -53,6 +54,8 @@ urlpatterns = [
     path("api/", include("revops.api")),
     path("import/", include("integrations.urls")),
 ]
+
+handler500 = "revops.faults.server_error"
 
 admin.site.site_header = "Handoff"
 admin.site.site_title = "Handoff"
