@@ -68,6 +68,15 @@ def plain_static_files(settings):
     }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def plain_http():
+    """Production redirects http to https; the test client and the live server speak http.
+    Session-wide, because the live server builds its middleware once, at its start."""
+    from django.conf import settings
+
+    settings.SECURE_SSL_REDIRECT = False
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """The personas get real passwords; hashing them the production way costs over a second

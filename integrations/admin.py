@@ -13,7 +13,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ["can_ingest", "can_read", "revoked_at"]
     search_fields = ["name", "source_system", "key_id"]
     actions = ["revoke"]
-    fields = ["name", "source_system", "can_ingest", "can_read", "requests_per_minute", "key_id", "created_at", "created_by", "last_used_at", "revoked_at"]
+    fields = ["name", "source_system", "can_ingest", "can_read", "requests_per_minute", "typeform_signing_secret", "key_id", "created_at", "created_by", "last_used_at", "revoked_at"]
     readonly_fields = ["key_id", "created_at", "created_by", "last_used_at", "revoked_at"]
 
     @admin.display(description=_("scopes"))

@@ -14,7 +14,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.exceptions import AuthenticationFailed, Throttled, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -28,7 +28,7 @@ from integrations.authentication import (
 )
 from integrations.models import ApiToken
 from integrations.parsers import RequestTooLarge, SafeJSONParser
-from integrations.typeform import TypeformWebhookSerializer
+from integrations.typeform import TypeformWebhookSerializer, signature_matches
 from leads import access
 from leads.models import Channel, Lead
 
@@ -246,6 +246,12 @@ class TypeformWebhookViewSet(IntegrationViewSet):
         summary=_("Receive a Typeform form submission"),
     )
     def create(self, request):
+        # Checked on the raw bytes, before anything is parsed or stored.
+        secret = request.auth.typeform_signing_secret if isinstance(request.auth, ApiToken) else ""
+        if secret and not signature_matches(
+            secret=secret, body=request.body, header=request.headers.get("Typeform-Signature", "")
+        ):
+            raise AuthenticationFailed(_("Typeform-Signature is missing or does not match this token's signing secret."))
         incoming = TypeformWebhookSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         _lead, result = ingest.ingest_form_submission(

@@ -49,6 +49,15 @@ class ApiToken(models.Model):
         default=600,
         help_text=_("Requests above this number get 429 Too Many Requests until the minute is over."),
     )
+    typeform_signing_secret = models.CharField(
+        _("Typeform signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The secret set on the Typeform webhook. When given, a delivery without a valid "
+            "Typeform-Signature header is refused (401) and nothing is stored."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

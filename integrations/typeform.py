@@ -9,6 +9,9 @@ UTM parameters of the landing page.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
@@ -89,6 +92,14 @@ class TypeformWebhookSerializer(serializers.Serializer):
             serializers.EmailField().run_validation(email)
         attrs["submission"] = submission
         return attrs
+
+
+def signature_matches(*, secret: str, body: bytes, header: str) -> bool:
+    """Typeform's `Typeform-Signature`: "sha256=" + base64 of the HMAC-SHA256 of the raw body
+    under the webhook's secret."""
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    expected = "sha256=" + base64.b64encode(digest).decode()
+    return hmac.compare_digest(expected.encode(), header.encode())
 
 
 def answer_value(raw) -> str:

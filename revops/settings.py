@@ -2,10 +2,12 @@
 
 Variables (all optional for local development):
   SECRET_KEY, DEBUG, ALLOWED_HOSTS, DATABASE_URL, BUSINESS_TIME_ZONE, LANGUAGE_CODE,
-  CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT, SITE_URL and the mail settings (EMAIL_HOST, ...);
+  CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT, SITE_URL, the mail settings (EMAIL_HOST, ...),
+  LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, SESSION_IDLE_MINUTES, REQUIRE_2FA_FOR_ADMINS;
   the README's configuration table lists them all.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.utils.csp import CSP
@@ -36,6 +38,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Handoff's apps, each depending only on those above it (common/ is a plain package).
     "leads",
     "handoff",
@@ -59,7 +64,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "revops.sessions.IdleTimeoutMiddleware",
+    "revops.twofactor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "revops.faults.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "revops.urls"
@@ -98,6 +108,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes checks every login (ours, the admin's) before the password is even compared.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# A session ends after this long without a request (revops.sessions).
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", default=8 * 60) * 60
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -147,14 +164,39 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+# HTTPS only, unless DEBUG or an intranet that serves plain http says so (PLAIN_HTTP=true).
+PLAIN_HTTP = env_bool("PLAIN_HTTP", default=False)
+HTTPS_ONLY = not DEBUG and not PLAIN_HTTP
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=HTTPS_ONLY)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=HTTPS_ONLY)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=HTTPS_ONLY)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if HTTPS_ONLY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS_ONLY)
+# Preloading commits the whole domain to HTTPS in every browser for months; an installation
+# decides that itself (SECURE_HSTS_PRELOAD=true), so the check that nags about it is off.
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
-if env_bool("BEHIND_TLS_PROXY", default=False):
+SILENCED_SYSTEM_CHECKS.append("security.W021")
+# Load balancers probe the health check over plain http, inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Failed logins are counted per account and per address, separately: guessing one person's
+# password from many addresses is stopped, and so is trying many accounts from one address.
+# A lockout ends by itself after LOGIN_LOCKOUT_MINUTES, or when an admin deletes the
+# attempts (admin → Axes → Access attempts). A successful login clears the count.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "revops.login.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "revops.login.client_ip"
+
+# The second factor (revops.twofactor): anyone may set up a code from an authenticator app;
+# with REQUIRE_2FA_FOR_ADMINS on, RevOps admins must.
+REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", default=False)
+OTP_TOTP_ISSUER = "Handoff"
 
 # Mail: SMTP in production (EMAIL_HOST etc.), printed to the console while developing.
 if env_bool("EMAIL_TO_CONSOLE", default=DEBUG):
@@ -215,9 +257,34 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"StageEnum": "leads.models.Lead.Stage"},
 }
 
+# Every line goes to stderr through a filter that blanks `token=` in URLs (revops.logfilters):
+# the Typeform webhook's token travels in its query string. Django's own handlers for
+# "django" and "django.server" are replaced so that no line bypasses the filter; gunicorn's
+# access and error logs are routed here too (its workers load these settings).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_tokens": {"()": "revops.logfilters.RedactTokens"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

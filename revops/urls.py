@@ -6,9 +6,11 @@ from django.views.i18n import set_language
 
 from dashboard import api as dashboard_api
 from dashboard import views as dashboard_views
+from revops import health, login, twofactor
 
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("leads/", include("sales.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("api/dashboard/", dashboard_api.DashboardFigures.as_view(), name="api-dashboard"),
@@ -24,6 +26,25 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    # Password reset by e-mail: Django's own views, our templates.
+    path("accounts/password/reset/", login.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("accounts/two-factor/", twofactor.two_factor, name="two_factor"),
+    path("accounts/two-factor/verify/", twofactor.two_factor_verify, name="two_factor_verify"),
     # The language can be chosen on the login page already.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("handoff/", include("handoff.urls")),
@@ -33,6 +54,8 @@ urlpatterns = [
     path("api/", include("revops.api")),
     path("import/", include("integrations.urls")),
 ]
+
+handler500 = "revops.faults.server_error"
 
 admin.site.site_header = "Handoff"
 admin.site.site_title = "Handoff"

@@ -119,3 +119,62 @@ def test_the_webhook_without_a_token_gets_401(db):
 )
 def test_the_channel_comes_from_the_utm_parameters(source, medium, channel):
     assert channel_from_utm(source, medium) == channel
+
+
+# Signed deliveries: Typeform signs the raw body with the form's secret (Typeform-Signature).
+
+SECRET = "typeform-signing-secret-2026"
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    import base64
+    import hashlib
+    import hmac
+
+    return "sha256=" + base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+@pytest.fixture
+def signed_typeform(revops_admin):
+    _token, plain = issue_token(
+        revops_admin, name="Typeform", source_system="typeform", typeform_signing_secret=SECRET
+    )
+    client = english_client()
+
+    def post(body: bytes, **headers):
+        return client.post(f"{URL}?token={plain}", body, content_type="application/json", headers=headers)
+
+    return post
+
+
+def test_a_correctly_signed_delivery_is_stored(signed_typeform):
+    body = json.dumps(SAMPLE).encode()
+    response = signed_typeform(body, **{"Typeform-Signature": sign(body)})
+    assert response.status_code == 201
+    assert Lead.objects.count() == 1
+
+
+def test_an_unsigned_delivery_is_refused_and_nothing_stored(signed_typeform):
+    response = signed_typeform(json.dumps(SAMPLE).encode())
+    assert response.status_code == 401
+    assert "Typeform-Signature" in response.json()["detail"]
+    assert (Lead.objects.count(), Activity.objects.count()) == (0, 0)
+
+
+def test_a_delivery_signed_with_another_secret_is_refused(signed_typeform):
+    body = json.dumps(SAMPLE).encode()
+    response = signed_typeform(body, **{"Typeform-Signature": sign(body, "someone-elses-secret")})
+    assert response.status_code == 401
+    assert Lead.objects.count() == 0
+
+
+def test_a_changed_body_under_a_valid_signature_is_refused(signed_typeform):
+    body = json.dumps(SAMPLE).encode()
+    tampered = body.replace(b"Pieter", b"Mallory")
+    response = signed_typeform(tampered, **{"Typeform-Signature": sign(body)})
+    assert response.status_code == 401
+    assert Lead.objects.count() == 0
+
+
+def test_a_token_without_a_signing_secret_accepts_unsigned_deliveries(typeform):
+    assert typeform(SAMPLE).status_code == 201

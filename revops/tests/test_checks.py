@@ -37,24 +37,43 @@ def run_manage(*args, env):
     )
 
 
-def test_check_deploy_passes_with_production_settings(tmp_path):
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        env={
-            "SECRET_KEY": "a-long-random-production-secret-" + "x" * 40,
-            "ALLOWED_HOSTS": "handoff.example.nl",
-            "DATABASE_URL": f"sqlite:///{tmp_path}/prod.sqlite3",
-            "SECURE_SSL_REDIRECT": "true",
-            "SECURE_HSTS_SECONDS": "31536000",
-            "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
-            "SECURE_HSTS_PRELOAD": "true",
-        },
-    )
+PRODUCTION = {
+    "SECRET_KEY": "a-long-random-production-secret-" + "x" * 40,
+    "ALLOWED_HOSTS": "handoff.example.nl",
+}
+
+
+def test_check_deploy_passes_with_only_a_secret_key_and_allowed_hosts():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def print_settings(*names, env):
+    code = "from django.conf import settings; print(" + ", ".join(f"settings.{n}" for n in names) + ")"
+    result = run_manage("shell", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_production_is_https_only_by_default():
+    assert print_settings(
+        "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", env=PRODUCTION
+    ) == "True True True 31536000"
+
+
+def test_plain_http_is_an_explicit_switch_for_intranets():
+    result = print_settings(
+        "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS",
+        env={**PRODUCTION, "PLAIN_HTTP": "true"},
+    )
+    assert result == "False False False 0"
+
+
+def test_check_deploy_warns_about_plain_http():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION, "PLAIN_HTTP": "true"})
+    assert result.returncode != 0
+    assert "security.W008" in result.stderr + result.stdout
 
 
 def test_start_up_fails_loudly_without_a_secret_key(tmp_path):

@@ -1,0 +1,70 @@
+"""/healthz for load balancers and monitoring: is the database reachable, are the migrations
+applied, and how long ago did the worker last say it was alive.
+
+The worker's heartbeat is a model of the `handoff` app, `handoff.WorkerHeartbeat`, with a
+`beat_at` datetime (one row per worker). Until that app is installed the heartbeat is unknown
+(null), which is not a failure: a web server stays in the load balancer when the worker is
+down, and the age tells monitoring that it is.
+"""
+
+from datetime import datetime
+
+from django.apps import apps
+from django.contrib.auth.decorators import login_not_required
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.db.models import Max
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+# Once this process has seen every migration applied, it does not read them from disk again.
+_migrations_applied = False
+
+
+def database_reachable() -> bool:
+    try:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except DatabaseError:
+        return False
+
+
+def migrations_applied() -> bool:
+    global _migrations_applied
+    if not _migrations_applied:
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+        _migrations_applied = not executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return _migrations_applied
+
+
+def worker_heartbeat_age_seconds(*, now: datetime) -> float | None:
+    """Seconds since the most recent worker heartbeat, or None when unknown (no handoff app,
+    or no heartbeat yet)."""
+    if not apps.is_installed("handoff"):
+        return None
+    try:
+        heartbeat = apps.get_model("handoff", "WorkerHeartbeat")
+    except LookupError:
+        return None
+    latest = heartbeat.objects.aggregate(latest=Max("beat_at"))["latest"]
+    if latest is None:
+        return None
+    return round((now - latest).total_seconds(), 1)
+
+
+@login_not_required
+@never_cache
+def healthz(request):
+    now = timezone.now()
+    if not database_reachable():
+        report = {"database": "unreachable", "migrations": "unknown", "worker_heartbeat_age_seconds": None}
+        return JsonResponse(report, status=503)
+    applied = migrations_applied()
+    report = {
+        "database": "ok",
+        "migrations": "applied" if applied else "pending",
+        "worker_heartbeat_age_seconds": worker_heartbeat_age_seconds(now=now),
+    }
+    return JsonResponse(report, status=200 if applied else 503)
