@@ -136,3 +136,21 @@ def test_navigation_has_the_weekly_review_for_every_role(client, rep, outsider):
     client.force_login(outsider)
     response = client.get(reverse("leads:queue"), HTTP_ACCEPT_LANGUAGE="en")
     assert "Weekly review" not in response.content.decode()
+
+
+def test_a_rep_reads_every_figure_but_only_their_own_leads_names(client, rep, week_world):
+    html = get(client, rep, week=str(WEEK), team="").content.decode()
+    leads = week_world.leads
+    assert reverse("leads:detail", args=[leads["B"].pk]) in html  # their own, without feedback
+    assert reverse("leads:detail", args=[leads["E"].pk]) in html  # their own breach, with its note
+    assert "Was in a customer meeting" in html
+    for colleagues in ("C", "D"):
+        assert reverse("leads:detail", args=[leads[colleagues].pk]) not in html
+    assert html.count("A colleague&#x27;s lead") + html.count("A colleague's lead") == 2
+    assert get(client, rep, week=str(WEEK), team="").context["data"].total.mqls == 6  # figures: all
+
+
+def test_the_rep_s_colleague_leads_are_named_for_their_manager(client, manager, week_world):
+    html = get(client, manager, week=str(WEEK), team="").content.decode()
+    assert reverse("leads:detail", args=[week_world.leads["C"].pk]) in html
+    assert "A colleague" not in html
