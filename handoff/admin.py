@@ -23,6 +23,7 @@ from handoff.models import (
     SlaClock,
     SlaPolicy,
     UserAvailability,
+    WorkerHeartbeat,
     next_version,
 )
 from leads.models import Channel, IntentTier, Sector
@@ -331,3 +332,10 @@ class AgreementAdmin(admin.ModelAdmin):
         for agreement in queryset:
             agreement.copy_as_draft(by=request.user)
         self.message_user(request, _("Draft created."), messages.SUCCESS)
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(ReadOnlyAdmin):
+    """Which workers run, and when each last did a pass: a silent one has stopped."""
+
+    list_display = ["worker", "started_at", "beat_at"]

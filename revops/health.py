@@ -1,15 +1,13 @@
 """/healthz for load balancers and monitoring: is the database reachable, are the migrations
 applied, and how long ago did the worker last say it was alive.
 
-The worker's heartbeat is a model of the `handoff` app, `handoff.WorkerHeartbeat`, with a
-`beat_at` datetime (one row per worker). Until that app is installed the heartbeat is unknown
-(null), which is not a failure: a web server stays in the load balancer when the worker is
-down, and the age tells monitoring that it is.
+Each worker stamps its `handoff.WorkerHeartbeat` row on every pass. Before any worker ran the
+age is unknown (null). A silent worker is not a failure of this web server: it stays in the
+load balancer, and the age tells monitoring that the worker stopped.
 """
 
 from datetime import datetime
 
-from django.apps import apps
 from django.contrib.auth.decorators import login_not_required
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
@@ -17,6 +15,8 @@ from django.db.models import Max
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+
+from handoff.models import WorkerHeartbeat
 
 # Once this process has seen every migration applied, it does not read them from disk again.
 _migrations_applied = False
@@ -42,13 +42,7 @@ def migrations_applied() -> bool:
 def worker_heartbeat_age_seconds(*, now: datetime) -> float | None:
     """Seconds since the most recent worker heartbeat, or None when unknown (no handoff app,
     or no heartbeat yet)."""
-    if not apps.is_installed("handoff"):
-        return None
-    try:
-        heartbeat = apps.get_model("handoff", "WorkerHeartbeat")
-    except LookupError:
-        return None
-    latest = heartbeat.objects.aggregate(latest=Max("beat_at"))["latest"]
+    latest = WorkerHeartbeat.objects.aggregate(latest=Max("beat_at"))["latest"]
     if latest is None:
         return None
     return round((now - latest).total_seconds(), 1)

@@ -13,9 +13,10 @@ from handoff.models.settings import (
     validate_active_user,
 )
 from handoff.models.sla import SlaBreach, SlaClock, SlaPolicy
+from handoff.models.worker import WorkerHeartbeat
 
 __all__ = [
     "WEEKDAY_FIELDS", "Agreement", "Assignment", "HandoffSettings", "Notification",
-    "NotificationChannel", "RoutingRule", "SlaBreach", "SlaClock", "SlaPolicy", "UserAvailability",
+    "NotificationChannel", "RoutingRule", "SlaBreach", "SlaClock", "SlaPolicy", "UserAvailability", "WorkerHeartbeat",
     "current_agreement", "next_version", "validate_active_user",
 ]

@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 from django.db import OperationalError, connection
 
+from handoff.models import WorkerHeartbeat
 from revops import health
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=dt_timezone.utc)
@@ -50,29 +51,13 @@ def test_an_unreachable_database_makes_healthz_fail(client, db):
     assert response.json()["database"] == "unreachable"
 
 
-def test_the_heartbeat_is_unknown_without_the_handoff_app():
-    assert health.worker_heartbeat_age_seconds(now=NOW) is None
-
-
-class FakeHeartbeats:
-    def __init__(self, latest):
-        self.latest = latest
-
-    def aggregate(self, **kwargs):
-        return {"latest": self.latest}
-
-
-def with_heartbeat_model(monkeypatch, latest):
-    model = type("WorkerHeartbeat", (), {"objects": FakeHeartbeats(latest)})
-    monkeypatch.setattr(health.apps, "is_installed", lambda label: label == "handoff")
-    monkeypatch.setattr(health.apps, "get_model", lambda app, name: model)
-
-
-def test_the_heartbeat_age_is_counted_from_the_latest_beat(monkeypatch):
-    with_heartbeat_model(monkeypatch, latest=NOW - timedelta(seconds=42.5))
+@pytest.mark.django_db
+def test_the_heartbeat_age_is_counted_from_the_latest_beat_of_any_worker():
+    WorkerHeartbeat.objects.create(worker="a:1", started_at=NOW, beat_at=NOW - timedelta(seconds=300))
+    WorkerHeartbeat.objects.create(worker="b:2", started_at=NOW, beat_at=NOW - timedelta(seconds=42.5))
     assert health.worker_heartbeat_age_seconds(now=NOW) == 42.5
 
 
-def test_a_worker_that_never_beat_is_unknown(monkeypatch):
-    with_heartbeat_model(monkeypatch, latest=None)
+@pytest.mark.django_db
+def test_before_any_worker_ran_the_heartbeat_is_unknown():
     assert health.worker_heartbeat_age_seconds(now=NOW) is None

@@ -202,3 +202,17 @@ def test_a_stop_request_ends_the_loop_before_the_next_pass():
     worker = Command()
     worker.stop()
     worker.loop(once=False, interval=10, verbosity=0)  # would wait forever if it ignored the stop
+
+
+@pytest.mark.django_db
+def test_every_pass_stamps_the_workers_heartbeat_and_healthz_reads_it(client):
+    from handoff.models import WorkerHeartbeat
+
+    worker = Command()
+    worker.run_pass()
+    first = WorkerHeartbeat.objects.get()
+    worker.run_pass()
+    assert WorkerHeartbeat.objects.get().beat_at >= first.beat_at  # one row per worker, moved on
+    assert first.worker == worker.name
+    age = client.get("/healthz").json()["worker_heartbeat_age_seconds"]
+    assert age is not None and 0 <= age < 60

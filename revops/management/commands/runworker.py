@@ -12,7 +12,9 @@ being sent finish, then stop the loop.
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import threading
 from datetime import datetime, timedelta
 
@@ -22,7 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from handoff import clocks, notify
-from handoff.models import Notification, NotificationChannel, SlaClock
+from handoff.models import Notification, NotificationChannel, SlaClock, WorkerHeartbeat
 from review import digest
 
 logger = logging.getLogger(__name__)
@@ -59,6 +61,8 @@ class Command(BaseCommand):
         super().__init__(*args, **kwargs)
         # Set by Ctrl-C or SIGTERM: the unit of work under way finishes, then the loop ends.
         self.stopping = threading.Event()
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.started_at = timezone.now()
 
     def handle(self, *args, once: bool, interval: float, **options):
         if threading.current_thread() is threading.main_thread():
@@ -81,6 +85,7 @@ class Command(BaseCommand):
 
     def run_pass(self) -> int:
         done = 0
+        self.beat(timezone.now())
         self.release_stale_claims(timezone.now())
         for _ in range(BATCH):
             if self.stopping.is_set() or not self.send_one(timezone.now()):
@@ -91,6 +96,12 @@ class Command(BaseCommand):
             done += step(timezone.now())
         done += self.weekly_review(timezone.now())
         return done
+
+    def beat(self, now: datetime) -> None:
+        """This worker's sign of life, once a pass (/healthz reads the newest)."""
+        WorkerHeartbeat.objects.update_or_create(
+            worker=self.name, defaults={"beat_at": now}, create_defaults={"beat_at": now, "started_at": self.started_at}
+        )
 
     def weekly_review(self, now: datetime) -> int:
         """Monday morning: queue last week's review digest, once (its week row is the claim).
