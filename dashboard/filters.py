@@ -16,6 +16,7 @@ from django.db.models import Min, Q
 from django.utils.translation import gettext_lazy as _
 
 from common.business_time import start_of_day
+from common.people import person_name
 from common.roles import Role, roles_of
 from leads.models import Channel, Sector, Team
 
@@ -181,7 +182,7 @@ def sales_people():
 
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
-        return user.get_full_name() or user.get_username()
+        return person_name(user)
 
 
 class FilterForm(forms.Form):

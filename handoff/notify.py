@@ -62,10 +62,6 @@ def _when(value: str) -> str:
     return date_format(moment, "D j M, H:i")
 
 
-def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def _who(lead: Lead) -> str:
     card_who = [lead.full_name or lead.email]
     if lead.job_title:

@@ -21,6 +21,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.people import person_name
 from common.roles import Role
 from handoff.models import Assignment, HandoffSettings, RoutingRule, UserAvailability
 from leads.models import Channel, IntentTier, Lead, Sector, Team
@@ -216,10 +217,6 @@ def fallback_owner(settings_row: HandoffSettings):
     return manager, _("no rule placed the lead and no active fallback owner is set; the first sales manager takes it")
 
 
-def _display(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def _team_pick(rule: RoutingRule, *, now: datetime, lock: bool):
     """(member or None, explanation) for a team rule."""
     team = rule.team
@@ -253,7 +250,7 @@ def _team_pick(rule: RoutingRule, *, now: datetime, lock: bool):
     )
     notes = [
         (_("%(name)s is away") if why == "away" else _("%(name)s is at the cap of %(cap)s open leads"))
-        % {"name": _display(by_id[member]), "cap": rule.max_open_leads}
+        % {"name": person_name(by_id[member]), "cap": rule.max_open_leads}
         for why, member in skipped
     ]
     if chosen is None:
@@ -262,7 +259,7 @@ def _team_pick(rule: RoutingRule, *, now: datetime, lock: bool):
         return None, _("nobody in team %(team)s can take it: %(notes)s") % {"team": team, "notes": "; ".join(notes)}
     explanation = _("round robin in team %(team)s: %(name)s has waited longest for a lead") % {
         "team": team,
-        "name": _display(by_id[chosen]),
+        "name": person_name(by_id[chosen]),
     }
     if notes:
         explanation += " (" + "; ".join(notes) + ")"
@@ -290,11 +287,11 @@ def route(facts: LeadFacts, *, now: datetime, lock: bool = False, current_owner=
             user = rule.user
             availability = UserAvailability.objects.filter(user=user).first()
             if not user.is_active:
-                note = _("%(name)s is no longer active") % {"name": _display(user)}
+                note = _("%(name)s is no longer active") % {"name": person_name(user)}
             elif availability and availability.is_away_on(today):
-                note = _("%(name)s is away") % {"name": _display(user)}
+                note = _("%(name)s is away") % {"name": person_name(user)}
             else:
-                owner, note = user, _("assigned to %(name)s by name") % {"name": _display(user)}
+                owner, note = user, _("assigned to %(name)s by name") % {"name": person_name(user)}
         else:
             manager = (
                 get_user_model().objects.filter(pk=facts.account_manager_id, is_active=True).first()
@@ -304,7 +301,7 @@ def route(facts: LeadFacts, *, now: datetime, lock: bool = False, current_owner=
             if manager is None:
                 note = _("the company has no active account manager")
             else:
-                owner, note = manager, _("account manager %(name)s") % {"name": _display(manager)}
+                owner, note = manager, _("account manager %(name)s") % {"name": person_name(manager)}
         if owner is None:
             trace.append(RuleTrace(rule, False, f"{why}; {_('but')} {note}"))
             continue
@@ -319,7 +316,7 @@ def route(facts: LeadFacts, *, now: datetime, lock: bool = False, current_owner=
             rule=None,
             kind=Assignment.Kind.FALLBACK,
             reason=_("No rule placed the lead; it stays with %(name)s, who already owns it.")
-            % {"name": _display(current_owner)},
+            % {"name": person_name(current_owner)},
             trace=trace,
         )
     owner, note = fallback_owner(HandoffSettings.load())

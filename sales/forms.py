@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from common.people import person_name
 from leads.models import Channel, ContactAttempt, Feedback, Lead
 
 WAITING_FOR_SALES = ""
@@ -43,7 +44,7 @@ class QueueFilterForm(forms.Form):
         )
         self.fields["campaign"].choices = [("", _("All campaigns"))] + [(c, c) for c in campaigns]
         self.fields["rep"].queryset = reps
-        self.fields["rep"].label_from_instance = lambda user: user.get_full_name() or user.username
+        self.fields["rep"].label_from_instance = person_name
         if not reps.exists():
             del self.fields["rep"]
 
