@@ -3,6 +3,7 @@ publishes these lives in revops/api.py."""
 
 from __future__ import annotations
 
+import re
 from datetime import timezone as dt_timezone
 
 import django_filters
@@ -10,11 +11,12 @@ from django import forms
 from django.core.exceptions import RequestDataTooBig
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, Throttled, ValidationError
+from rest_framework.exceptions import AuthenticationFailed, NotFound, Throttled, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -109,9 +111,12 @@ class LeadPagination(PageNumberPagination):
     max_page_size = 1000
 
 
+LEAD_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("The lead's id in Handoff."))
+
+
 @extend_schema_view(
     list=extend_schema(summary=_("List leads, filtered and paginated")),
-    retrieve=extend_schema(summary=_("One lead")),
+    retrieve=extend_schema(summary=_("One lead"), parameters=[LEAD_ID]),
 )
 class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IntegrationViewSet):
     """Leads: send them (create or update by external id), list them, read their history."""
@@ -119,11 +124,17 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IntegrationV
     serializer_class = serializers.LeadSerializer
     filterset_class = LeadFilter
     pagination_class = LeadPagination
-    # Ids beyond a bigint are no lead; refusing them at the URL keeps them out of the query.
-    lookup_value_regex = r"[0-9]{1,18}"
+    lookup_value_regex = r"[^/]+"
 
     def get_queryset(self):
         return visible_leads(self.request)
+
+    def get_object(self):
+        # Ids that are no number, or beyond a bigint, are no lead: a JSON 404 like any unknown
+        # id (not the site's HTML page for an unknown URL), and kept out of the query.
+        if not re.fullmatch(r"[0-9]{1,18}", self.kwargs[self.lookup_field]):
+            raise NotFound()
+        return super().get_object()
 
     def get_permissions(self):
         return [CanIngest()] if self.action == "create" else [CanRead()]
@@ -156,7 +167,9 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IntegrationV
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
-    @extend_schema(responses=serializers.LeadHistorySerializer, summary=_("A lead's stage history and activities"))
+    @extend_schema(
+        responses=serializers.LeadHistorySerializer, parameters=[LEAD_ID], summary=_("A lead's stage history and activities")
+    )
     @action(detail=True)
     def history(self, request, pk=None):
         lead = self.get_object()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from datetime import timezone as dt_timezone
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from integrations.ingest import MAX_BATCH
-from leads.models import Activity, Channel, Company, ConversionAction, Lead, Sector, StageChange
+from leads.models import Activity, Channel, Company, ConversionAction, IntentTier, Lead, Sector, StageChange
 
 
 class CompanyInSerializer(serializers.Serializer):
@@ -45,15 +48,51 @@ class LeadInSerializer(serializers.Serializer):
     )
 
 
-class CompanyOutSerializer(serializers.ModelSerializer):
+class UtcDateTimeField(serializers.DateTimeField):
+    """Moments go out in UTC (`…Z`): in the business time zone, dates before 1937 would carry
+    Amsterdam's old +00:19:32 offset, which is no RFC 3339 date-time."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=dt_timezone.utc, **kwargs)
+
+
+def formatted_or_empty(format: str) -> dict:
+    """The schema of a stored value that is either well formed or empty (blank=True)."""
+    return {"anyOf": [{"type": "string", "format": format}, {"type": "string", "maxLength": 0}]}
+
+
+@extend_schema_field(formatted_or_empty("email"))
+class OptionalEmailField(serializers.CharField):
+    """A lead's stored address: an e-mail address, or empty when unknown (or erased)."""
+
+
+@extend_schema_field(formatted_or_empty("uri"))
+class OptionalURLField(serializers.CharField):
+    """An activity's stored URL, or empty."""
+
+
+class OutSerializer(serializers.ModelSerializer):
+    """What the API returns about a stored row: moments in UTC."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: UtcDateTimeField,
+    }
+
+
+class CompanyOutSerializer(OutSerializer):
     class Meta:
         model = Company
         fields = ["id", "name", "domain", "sector", "employees", "country", "region"]
 
 
-class LeadSerializer(serializers.ModelSerializer):
-    company = CompanyOutSerializer(read_only=True)
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+class LeadSerializer(OutSerializer):
+    company = CompanyOutSerializer(read_only=True, allow_null=True)
+    owner = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text=_("Null while no one owns the lead.")
+    )
+    email = OptionalEmailField(read_only=True)
+    intent_tier = serializers.ChoiceField(choices=IntentTier.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Lead
@@ -162,19 +201,27 @@ class ItemErrorSerializer(serializers.Serializer):
 
 
 class BatchErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    items = ItemErrorSerializer(many=True)
+    """Bad items (`detail` and `items`), a body that is no list or too long
+    (`non_field_errors`), or one that is no JSON (`detail` alone)."""
+
+    detail = serializers.CharField(required=False)
+    items = ItemErrorSerializer(many=True, required=False)
+    non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)
 
 
-class ActivityOutSerializer(serializers.ModelSerializer):
+class ActivityOutSerializer(OutSerializer):
+    url = OptionalURLField(read_only=True)
+
     class Meta:
         model = Activity
         fields = ["id", "kind", "occurred_at", "url", "title", "data", "source_system", "external_id"]
         read_only_fields = fields
 
 
-class StageChangeOutSerializer(serializers.ModelSerializer):
-    changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+class StageChangeOutSerializer(OutSerializer):
+    changed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text=_("Null when a rule or the system moved the lead.")
+    )
 
     class Meta:
         model = StageChange
