@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from integrations.models import ApiToken
+from integrations.models import ApiToken, Erasure, Suppression
 
 
 @admin.register(ApiToken)
@@ -56,3 +56,32 @@ class ApiTokenAdmin(admin.ModelAdmin):
             ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count) % {"count": count},
             messages.SUCCESS,
         )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record, not for editing: erasures are made on the personal-data page."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Erasure)
+class ErasureAdmin(ReadOnlyAdmin):
+    list_display = ["erased_at", "reason", "erased_by", "reference", "lead_count"]
+    list_filter = ["reason"]
+    search_fields = ["reference"]
+    fields = ["reason", "erased_at", "erased_by", "reference", "untouched_since", "lead_count", "counts"]
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(ReadOnlyAdmin):
+    list_display = ["digest", "kind", "created_at", "erasure"]
+    list_filter = ["kind"]
+    search_fields = ["digest"]
+    fields = ["kind", "digest", "created_at", "erasure"]

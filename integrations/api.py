@@ -20,7 +20,7 @@ from rest_framework.exceptions import AuthenticationFailed, NotFound, Throttled,
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from integrations import ingest, serializers
+from integrations import ingest, privacy, serializers
 from integrations.authentication import (
     CanIngest,
     CanRead,
@@ -144,6 +144,14 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IntegrationV
         responses={
             201: serializers.LeadSerializer,
             200: OpenApiResponse(serializers.LeadSerializer, _("An existing lead was updated.")),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                _(
+                    "Invalid fields, each with its messages. Also for a person who was erased at "
+                    "their request: `email` (or `external_id`) says so, and nothing is stored; "
+                    "do not send them again."
+                ),
+            ),
         },
         summary=_("Create or update a lead by its external id"),
     )
@@ -154,14 +162,17 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IntegrationV
         external_id = fields.pop("external_id")
         company = fields.pop("company", None)
         create_only = {"created_at": fields.pop("created_at")} if "created_at" in fields else {}
-        lead, created = ingest.upsert_lead(
-            source_system=self.source_system(),
-            external_id=external_id,
-            fields=fields,
-            create_only=create_only,
-            company=company,
-            rescore_at=timezone.now(),
-        )
+        try:
+            lead, created = ingest.upsert_lead(
+                source_system=self.source_system(),
+                external_id=external_id,
+                fields=fields,
+                create_only=create_only,
+                company=company,
+                rescore_at=timezone.now(),
+            )
+        except privacy.Suppressed as refused:
+            raise ValidationError({refused.field: [str(refused)]})
         return Response(
             serializers.LeadSerializer(lead).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -192,10 +203,10 @@ def batch_rejected(errors: dict[int, dict]) -> Response:
 
 
 def ingested(result: ingest.IngestResult) -> Response:
-    return Response(
-        {"received": result.received, "created": result.created, "duplicates": result.duplicates},
-        status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
-    )
+    body = {"received": result.received, "created": result.created, "duplicates": result.duplicates}
+    if result.suppressed:
+        body["suppressed"] = result.suppressed
+    return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
 class ActivityViewSet(IntegrationViewSet):

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from integrations.history import COLUMNS, MappingError, parse_column_map, parse_value_map
+from integrations.privacy import normalise_email
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
@@ -50,3 +51,32 @@ class HistoryImportForm(forms.Form):
             return parse_value_map(lines(self.cleaned_data["value_map"]))
         except MappingError as error:
             raise forms.ValidationError(str(error))
+
+
+class PersonForm(forms.Form):
+    """One person, by e-mail address (sent by POST, so the address stays out of URLs and the
+    server's logs)."""
+
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+
+    def clean_email(self):
+        return normalise_email(self.cleaned_data["email"])
+
+
+class ErasureForm(PersonForm):
+    email = forms.EmailField(widget=forms.HiddenInput, max_length=254)
+    confirm_email = forms.EmailField(
+        label=_("Type the address again to confirm"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    reference = forms.CharField(
+        label=_("Reference of the request"),
+        max_length=200,
+        help_text=_("The ticket, letter or e-mail in which the person asked; kept with the record of the erasure."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        email, confirmed = cleaned.get("email"), cleaned.get("confirm_email")
+        if email and confirmed and normalise_email(confirmed) != email:
+            self.add_error("confirm_email", _("This is not the address being erased."))
+        return cleaned

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from common.bulk import TableWriter
 from common.business_time import business_time_zone
+from integrations import privacy
 from integrations.history import (
     MappingError,
     ParsedRow,
@@ -145,8 +146,12 @@ class HistoryImport:
                 self.source_system, [row.external_id for row in rows]
             )
         }
+        refused = privacy.suppressed_rows(self.source_system, [(row.external_id, row.fields.get("email", "")) for row in rows])
         planned: list[tuple[ParsedRow, Lead | None, list[tuple[str, datetime]]]] = []
         for row in rows:
+            if row.external_id in refused:
+                self.reject([RowError(row.line, refused[row.external_id], str(privacy.Suppressed(refused[row.external_id])))])
+                continue
             lead = existing.get(row.external_id)
             if lead is None and row.created_at is None:
                 self.reject([RowError(row.line, "created_at", _("A new lead needs the date it arrived."))])

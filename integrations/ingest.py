@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from common.bulk import server_bound_cursor
 from common.email_domains import business_domain, normalise_domain
+from integrations import privacy
 from leads.models import Activity, Company, Lead
 from qualification import bulk as qualification_bulk
 from qualification.decisions import active_policy
@@ -40,10 +41,11 @@ class IngestResult:
     received: int
     created: int
     lead_ids: frozenset[int]  # leads that got at least one new activity
+    suppressed: int = 0  # refused: of a person who asked to be erased
 
     @property
     def duplicates(self) -> int:
-        return self.received - self.created
+        return self.received - self.created - self.suppressed
 
 
 def resolve_company(company: dict | None, *, email: str = "") -> Company | None:
@@ -77,7 +79,11 @@ def upsert_lead(
     """Create or update the lead this system knows as `external_id`. `company` ({name, domain,
     …}) is matched by web domain; without one the e-mail's domain links a known company. With
     `rescore_at`, the changed lead is re-scored in the same transaction (a form submission
-    leaves that to its activity, which then is the trigger)."""
+    leaves that to its activity, which then is the trigger).
+
+    Raises `privacy.Suppressed`, storing nothing, when the person was erased at their request
+    (their e-mail address, or this system's id of their lead)."""
+    privacy.refuse_suppressed(source_system=source_system, external_id=external_id, email=fields.get("email", ""))
     with transaction.atomic():
         linked = resolve_company(company, email=fields.get("email", ""))
         if linked is not None:
@@ -173,17 +179,22 @@ def rescore(lead_ids: frozenset[int], *, now: datetime) -> None:
     qualification_bulk.rescore_leads(policy, now=now, lead_ids=lead_ids, triggers_received_at=now)
 
 
-def ingest_form_submission(*, source_system: str, submission, now: datetime) -> tuple[Lead, IngestResult]:
+def ingest_form_submission(*, source_system: str, submission, now: datetime) -> tuple[Lead | None, IngestResult]:
     """A form submission (see integrations.typeform.FormSubmission): the lead it creates or
-    updates and the submission as its activity, together or not at all."""
+    updates and the submission as its activity, together or not at all. A submission of a
+    person who was erased at their request is received and not stored (lead None): the form's
+    sender would only retry a refusal."""
     with transaction.atomic():
-        lead, _created = upsert_lead(
-            source_system=source_system,
-            external_id=submission.external_id,
-            fields=submission.lead_fields,
-            create_only=submission.create_only,
-            company=submission.company,
-        )
+        try:
+            lead, _created = upsert_lead(
+                source_system=source_system,
+                external_id=submission.external_id,
+                fields=submission.lead_fields,
+                create_only=submission.create_only,
+                company=submission.company,
+            )
+        except privacy.Suppressed:
+            return None, IngestResult(received=1, created=0, lead_ids=frozenset(), suppressed=1)
         result = ingest_activities(source_system=source_system, items=[submission.activity], now=now)
     return lead, result
 

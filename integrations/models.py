@@ -1,4 +1,5 @@
-"""API tokens: how another system (a marketing automation tool, a CRM) proves who it is.
+"""API tokens: how another system (a marketing automation tool, a CRM) proves who it is. And
+the record of erasures of personal data, with the suppressed addresses (integrations.privacy).
 
 A token is shown once, when an admin creates it; only a hash of its secret is stored. Each
 token belongs to one integration, which is also the `source_system` of everything it sends, so
@@ -152,3 +153,60 @@ def minute_number(moment: datetime) -> int:
 
 def seconds_left_in_minute(moment: datetime) -> int:
     return 60 - int(moment.timestamp() % 60)
+
+
+class Erasure(models.Model):
+    """One erasure of personal data: a person's own request (who carried it out, under which
+    reference) or the retention period. Holds counts, never the person's data."""
+
+    class Reason(models.TextChoices):
+        REQUEST = "request", _("The person's request")
+        RETENTION = "retention", _("Retention period")
+
+    reason = models.CharField(_("why"), max_length=20, choices=Reason.choices)
+    erased_at = models.DateTimeField(_("at"))
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reference = models.CharField(
+        _("reference"), max_length=200, blank=True, help_text=_("The request's ticket or letter, for the record.")
+    )
+    untouched_since = models.DateTimeField(
+        _("untouched since"), null=True, blank=True, help_text=_("The retention period: leads untouched since then went.")
+    )
+    lead_count = models.PositiveIntegerField(_("leads"), default=0)
+    # {"activities": n, "contact_attempts": n, …}: what was anonymised (a request) or deleted
+    # (the retention period).
+    counts = models.JSONField(_("rows"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-erased_at", "-id"]
+        verbose_name = _("erasure")
+        verbose_name_plural = _("erasures")
+
+    def __str__(self):
+        return f"{self.get_reason_display()} {self.erased_at:%Y-%m-%d %H:%M}"
+
+
+class Suppression(models.Model):
+    """An e-mail address, or a source system's id of a lead, erased at the person's request:
+    refused when it is sent again. Only its SHA-256 is stored, not the address itself."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("E-mail address")
+        EXTERNAL_ID = "external_id", _("Id in a source system")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    digest = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    erasure = models.ForeignKey(
+        Erasure, verbose_name=_("erasure"), null=True, blank=True, on_delete=models.SET_NULL, related_name="suppressions"
+    )
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppressed addresses")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.digest[:12]}…"

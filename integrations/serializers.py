@@ -193,6 +193,10 @@ class IngestResultSerializer(serializers.Serializer):
     received = serializers.IntegerField()
     created = serializers.IntegerField()
     duplicates = serializers.IntegerField(help_text=_("Events already received, skipped."))
+    suppressed = serializers.IntegerField(
+        required=False,
+        help_text=_("Only when not 0: submissions of a person erased at their request, received and not stored."),
+    )
 
 
 class ItemErrorSerializer(serializers.Serializer):

@@ -1,16 +1,24 @@
-"""Pages for people: the interactive API documentation and the history import."""
+"""Pages for people: the interactive API documentation, the history import and the
+personal-data page (one person's data: find, export, erase)."""
 
 import io
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 from drf_spectacular.views import SpectacularSwaggerView
 
 from common.roles import Role, has_role
-from integrations.forms import HistoryImportForm
+from integrations import privacy
+from integrations.forms import ErasureForm, HistoryImportForm, PersonForm
 from integrations.importer import HistoryImport
+from integrations.models import Erasure
+from leads import access
 
 
 class ApiDocsView(SpectacularSwaggerView):
@@ -51,3 +59,63 @@ def history_import(request):
         except UnicodeDecodeError:
             form.add_error("file", _("This file is not UTF-8 text. Save it as “CSV UTF-8” and try again."))
     return render(request, "integrations/history_import.html", {"form": form, "report": report})
+
+
+def _personal_data_page(request, *, form: PersonForm, erase_form: ErasureForm | None = None, status: int = 200):
+    context = {"form": form, "erasures": Erasure.objects.select_related("erased_by")[:10]}
+    if form.is_bound and form.is_valid():
+        email = form.cleaned_data["email"]
+        context.update(
+            email=email,
+            leads=list(privacy.leads_of(email)),
+            suppressed=privacy.is_address_suppressed(email),
+            erase_form=erase_form or ErasureForm(initial={"email": email}),
+        )
+    return render(request, "integrations/personal_data.html", context, status=status)
+
+
+def _check_personal_data_access(user) -> None:
+    if not access.may_handle_personal_data(user):
+        raise PermissionDenied
+
+
+def person_find(request):
+    _check_personal_data_access(request.user)
+    form = PersonForm(request.POST if request.method == "POST" else None)
+    return _personal_data_page(request, form=form)
+
+
+@require_POST
+def person_export(request):
+    _check_personal_data_access(request.user)
+    form = PersonForm(request.POST)
+    if not form.is_valid():
+        return _personal_data_page(request, form=form, status=400)
+    response = HttpResponse(
+        privacy.export_json(form.cleaned_data["email"], now=timezone.now()), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="handoff-personal-data.json"'
+    return response
+
+
+@require_POST
+def person_erase(request):
+    _check_personal_data_access(request.user)
+    erase_form = ErasureForm(request.POST)
+    if not erase_form.is_valid():
+        return _personal_data_page(
+            request, form=PersonForm({"email": request.POST.get("email", "")}), erase_form=erase_form, status=400
+        )
+    erasure = privacy.erase_person(
+        erase_form.cleaned_data["email"], by=request.user, reference=erase_form.cleaned_data["reference"], now=timezone.now()
+    )
+    messages.success(
+        request,
+        ngettext(
+            "Erased: %(count)d lead anonymised, and the address is suppressed.",
+            "Erased: %(count)d leads anonymised, and the address is suppressed.",
+            erasure.lead_count,
+        )
+        % {"count": erasure.lead_count},
+    )
+    return redirect("privacy:person")

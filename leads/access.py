@@ -76,6 +76,12 @@ def reads_only(user) -> bool:
     )
 
 
+def may_handle_personal_data(user) -> bool:
+    """Finding one person's data, exporting it and erasing it (a GDPR request): RevOps admins
+    only, not staff as such."""
+    return has_role(user, Role.REVOPS_ADMIN)
+
+
 def may_reassign(user) -> bool:
     """Managers and RevOps admins hand a lead to someone else (on the leads they act on)."""
     return has_role(user, Role.SALES_MANAGER, Role.REVOPS_ADMIN)

@@ -48,3 +48,16 @@ def check_database_engine(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def check_retention_months(app_configs, **kwargs):
+    if settings.RETENTION_MONTHS < 0:
+        return [
+            Error(
+                f"RETENTION_MONTHS is {settings.RETENTION_MONTHS}; it counts months and cannot be negative.",
+                hint="Use 0 to keep every lead, or the number of months after which untouched leads are deleted.",
+                id="revops.E004",
+            )
+        ]
+    return []

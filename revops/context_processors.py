@@ -18,6 +18,7 @@ NAVIGATION = [
     ("handoff:me", _("My notifications"), (Role.SALES_REP, Role.SALES_MANAGER)),
     ("integrations:import", _("Import"), (Role.REVOPS_ADMIN,)),
     ("api:docs", _("API"), (Role.REVOPS_ADMIN,)),
+    ("privacy:person", _("Personal data"), (Role.REVOPS_ADMIN,)),
 ]
 
 

@@ -3,7 +3,8 @@
 Variables (all optional for local development):
   SECRET_KEY, DEBUG, ALLOWED_HOSTS, DATABASE_URL, BUSINESS_TIME_ZONE, LANGUAGE_CODE,
   CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT, SITE_URL, the mail settings (EMAIL_HOST, ...),
-  LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, SESSION_IDLE_MINUTES, REQUIRE_2FA_FOR_ADMINS;
+  LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, SESSION_IDLE_MINUTES, REQUIRE_2FA_FOR_ADMINS,
+  RETENTION_MONTHS;
   the README's configuration table lists them all.
 """
 
@@ -113,6 +114,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Personal data: the worker deletes leads nobody touched for this many months
+# (integrations.privacy.apply_retention); 0, the default, keeps them.
+RETENTION_MONTHS = env_int("RETENTION_MONTHS", default=0)
 # A session ends after this long without a request (revops.sessions).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", default=8 * 60) * 60
 LOGIN_URL = "login"

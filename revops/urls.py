@@ -53,6 +53,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("revops.api")),
     path("import/", include("integrations.urls")),
+    path("personal-data/", include("integrations.privacy_urls")),
 ]
 
 handler500 = "revops.faults.server_error"

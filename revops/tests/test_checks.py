@@ -26,6 +26,16 @@ def test_unknown_business_time_zone_is_an_error():
     assert "Europe/Amsterdm" in errors[0].msg
 
 
+@override_settings(RETENTION_MONTHS=-3)
+def test_negative_retention_months_is_an_error():
+    assert [e.id for e in checks.check_retention_months(None)] == ["revops.E004"]
+
+
+@override_settings(RETENTION_MONTHS=0)
+def test_no_retention_period_is_fine():
+    assert checks.check_retention_months(None) == []
+
+
 def run_manage(*args, env):
     return subprocess.run(
         [sys.executable, "manage.py", *args],

@@ -1,4 +1,5 @@
-"""python manage.py runworker [--once] [--interval 0.5]: send notifications, watch deadlines.
+"""python manage.py runworker [--once] [--interval 0.5]: send notifications, watch deadlines,
+queue the weekly review, apply the retention period.
 
 A loop of small steps, each doing one unit of work and saying whether it did any. Work is
 claimed with a conditional UPDATE (`filter(..., still unclaimed).update(claimed) == 1`), so
@@ -18,6 +19,7 @@ import socket
 import threading
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import F
@@ -25,6 +27,7 @@ from django.utils import timezone
 
 from handoff import clocks, notify
 from handoff.models import Notification, NotificationChannel, SlaClock, WorkerHeartbeat
+from integrations import privacy
 from review import digest
 
 logger = logging.getLogger(__name__)
@@ -56,6 +59,7 @@ class Command(BaseCommand):
         )
 
     _review_checked_at: datetime | None = None
+    _retention_checked_at: datetime | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -95,6 +99,7 @@ class Command(BaseCommand):
             # Deadlines come in batches of BATCH; a backlog is worked off a batch per pass.
             done += step(timezone.now())
         done += self.weekly_review(timezone.now())
+        done += self.retention(timezone.now())
         return done
 
     def beat(self, now: datetime) -> None:
@@ -110,6 +115,16 @@ class Command(BaseCommand):
             return 0
         self._review_checked_at = now
         return int(digest.send_if_due(now))
+
+    def retention(self, now: datetime) -> int:
+        """Leads untouched for RETENTION_MONTHS months are deleted, a batch per pass while
+        more are waiting; otherwise looked for once an hour."""
+        if self._retention_checked_at and now - self._retention_checked_at < timedelta(hours=1):
+            return 0
+        deleted, more = privacy.apply_retention(months=settings.RETENTION_MONTHS, now=now)
+        if not more:
+            self._retention_checked_at = now
+        return deleted
 
     # --- notifications ---------------------------------------------------------------------
 
