@@ -242,12 +242,13 @@ def untouched_since(cutoff: datetime) -> QuerySet[Lead]:
     )
 
 
-def apply_retention(*, months: int, now: datetime, batch: int = RETENTION_BATCH) -> tuple[int, bool]:
-    """Delete up to `batch` leads untouched for `months` months, with everything about them,
+def apply_retention(*, months: int, now: datetime, batch: int | None = None) -> tuple[int, bool]:
+    """Delete up to `batch` (RETENTION_BATCH) leads untouched for `months` months, with everything about them,
     and record it. Returns (leads deleted, whether more are waiting). `months` 0 is off.
     Unlike an erasure, this removes the rows: old leads leave the figures of their period."""
     if months <= 0:
         return 0, False
+    batch = batch or RETENTION_BATCH
     cutoff = months_before(now, months)
     with transaction.atomic():
         ids = list(untouched_since(cutoff).order_by("updated_at", "id").values_list("pk", flat=True)[: batch + 1])

@@ -2,6 +2,7 @@
 retention period."""
 
 import hashlib
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -11,8 +12,11 @@ from dashboard import metrics
 from dashboard.tests.world import NOW, build_world, period
 from handoff.models import Assignment, Notification
 from integrations import ingest, privacy
+from integrations.importer import HistoryImport
 from integrations.models import Erasure, Suppression
 from leads.models import Activity, ContactAttempt, Feedback, Lead, LeadChange, StageChange
+
+from .conftest import english_client, issue_token
 
 ADDRESS = "pieter.devries@vandermeer-machinebouw.nl"
 MOMENT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -220,3 +224,42 @@ def test_no_retention_period_deletes_nothing(db):
     aged(4000)
     assert privacy.apply_retention(months=0, now=MOMENT) == (0, False)
     assert Lead.objects.count() == 1 and Erasure.objects.count() == 0
+
+
+# --- every way in refuses an erased person -------------------------------------------------
+
+
+@pytest.fixture
+def erased(db, revops_admin):
+    return privacy.erase_person(ADDRESS, by=revops_admin, reference="", now=MOMENT)
+
+
+def test_the_api_refuses_an_erased_address_with_a_400_that_says_why(erased, api, in_english):
+    response = api.post("/api/leads/", {"external_id": "crm-1", "email": ADDRESS.upper()}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "email": ["This person's data was erased at their request; Handoff does not take it in again."]
+    }
+    assert not Lead.objects.exists()
+
+
+def test_the_form_webhook_receives_an_erased_persons_submission_and_stores_nothing(erased, revops_admin):
+    from .test_typeform import SAMPLE, URL
+
+    _token, plain = issue_token(revops_admin, name="Typeform", source_system="typeform")
+    response = english_client().post(f"{URL}?token={plain}", SAMPLE, format="json")
+    assert response.status_code == 200
+    assert response.json() == {"received": 1, "created": 0, "duplicates": 0, "suppressed": 1}
+    assert (Lead.objects.count(), Activity.objects.count()) == (0, 0)
+
+
+def test_the_csv_import_refuses_an_erased_persons_row(erased, in_english):
+    header = "external_id,first_name,email,created_at\n"
+    rows = f"A1,Pieter,{ADDRESS},2025-01-06\nA2,Anne,anne@acme.nl,2025-01-06\n"
+    importer = HistoryImport(
+        source_system="crm", column_map={}, value_map={}, skip_bad_rows=True, dry_run=False, now=MOMENT
+    )
+    report = importer.run(io.StringIO(header + rows))
+    assert [(e.line, e.column) for e in report.errors] == [(2, "email")]
+    assert "erased at their request" in report.errors[0].message
+    assert list(Lead.objects.values_list("external_id", flat=True)) == ["A2"]

@@ -216,3 +216,33 @@ def test_every_pass_stamps_the_workers_heartbeat_and_healthz_reads_it(client):
     assert first.worker == worker.name
     age = client.get("/healthz").json()["worker_heartbeat_age_seconds"]
     assert age is not None and 0 <= age < 60
+
+
+@pytest.mark.django_db
+def test_the_worker_applies_the_retention_period_in_batches_then_hourly(settings, monkeypatch):
+    from integrations.models import Erasure
+    from integrations.privacy import months_before
+
+    settings.RETENTION_MONTHS = 12
+    monkeypatch.setattr("integrations.privacy.RETENTION_BATCH", 2)
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    kept = Lead.objects.create(first_name="Recent")
+    old = [Lead.objects.create(first_name=f"Old {n}") for n in range(3)]
+    Lead.objects.filter(pk__in=[lead.pk for lead in old]).update(updated_at=months_before(now, 13))
+    worker = Command()
+
+    assert worker.retention(now) == 2  # a full batch: more may wait, so the next pass looks again
+    assert worker.retention(now + timedelta(seconds=1)) == 1
+    Lead.objects.filter(pk=kept.pk).update(updated_at=months_before(now, 13))
+    assert worker.retention(now + timedelta(minutes=30)) == 0  # checked within the hour
+    assert worker.retention(now + timedelta(hours=2)) == 1
+    assert list(Erasure.objects.order_by("id").values_list("lead_count", flat=True)) == [2, 1, 1]
+
+
+@pytest.mark.django_db
+def test_without_a_retention_period_the_worker_deletes_no_lead(settings):
+    settings.RETENTION_MONTHS = 0
+    lead = Lead.objects.create(first_name="Oud")
+    Lead.objects.filter(pk=lead.pk).update(updated_at=datetime(2000, 1, 1, tzinfo=UTC))
+    Command().run_pass()
+    assert Lead.objects.filter(pk=lead.pk).exists()
