@@ -18,6 +18,8 @@ from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.people import person_name
+
 TOKEN_PREFIX = "hf"
 
 
@@ -186,6 +188,10 @@ class Erasure(models.Model):
 
     def __str__(self):
         return f"{self.get_reason_display()} {self.erased_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def actor(self) -> str:
+        return person_name(self.erased_by) if self.erased_by else "—"
 
 
 class Suppression(models.Model):

@@ -95,6 +95,7 @@ def test_erasing_anonymises_suppresses_and_records(client, revops_admin, lead):
 
     page = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Erased: 1 lead anonymised, and the address is suppressed." in page
-    assert "Ticket 4711" in page
+    assert "Ticket 4711" in page and "Revops" in page  # the admin's name
     again = post(client, "", email=ADDRESS).content.decode()
     assert "This address is suppressed" in again and "No lead has this address." in again
+    assert 'action="/personal-data/erase/"' not in again  # nothing left to erase
