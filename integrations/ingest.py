@@ -120,15 +120,18 @@ def unknown_lead_errors(
     """Errors for the items (index → validated activity) whose lead this system never sent."""
     if known is None:
         known = lead_ids_by_external_id(source_system, (i["lead"] for i in items.values()))
+    unknown = {index: item for index, item in items.items() if item["lead"] not in known}
+    erased = privacy.suppressed_rows(source_system, [(item["lead"], "") for item in unknown.values()]) if unknown else {}
     return {
         index: {
             "lead": [
-                _("No lead with external id %(id)s from %(system)s; send the lead first.")
+                str(privacy.Suppressed("external_id"))
+                if item["lead"] in erased
+                else _("No lead with external id %(id)s from %(system)s; send the lead first.")
                 % {"id": item["lead"], "system": source_system}
             ]
         }
-        for index, item in items.items()
-        if item["lead"] not in known
+        for index, item in unknown.items()
     }
 
 

@@ -263,3 +263,13 @@ def test_the_csv_import_refuses_an_erased_persons_row(erased, in_english):
     assert [(e.line, e.column) for e in report.errors] == [(2, "email")]
     assert "erased at their request" in report.errors[0].message
     assert list(Lead.objects.values_list("external_id", flat=True)) == ["A2"]
+
+
+def test_activities_of_an_erased_lead_are_refused_and_say_why(person, revops_admin, api, in_english):
+    privacy.erase_person(ADDRESS, by=revops_admin, reference="", now=MOMENT)
+    event = {"lead": "hs-1", "external_id": "evt-1", "kind": "page_visit", "occurred_at": "2026-11-21T10:00:00Z"}
+    response = api.post("/api/activities/", event, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"lead": ["This person's data was erased at their request; Handoff does not take it in again."]}
+    unknown = api.post("/api/activities/", {**event, "lead": "hs-404"}, format="json")
+    assert unknown.json() == {"lead": ["No lead with external id hs-404 from hubspot; send the lead first."]}

@@ -29,7 +29,7 @@ from leads.models import Activity, IntentTier, Lead
 
 from .conftest import issue_token
 
-EXAMPLES_PER_OPERATION = 25
+EXAMPLES_PER_OPERATION = 20
 
 
 def test_the_schema_validates_without_warnings(tmp_path, db):
