@@ -195,3 +195,27 @@ def test_error_answers_are_documented_for_every_operation(db):
     assert "429" not in document["paths"]["/api/dashboard/"]["get"]["responses"]
     owner = document["components"]["schemas"]["Lead"]["properties"]["owner"]
     assert owner["nullable"] is True
+
+
+def test_refusals_match_the_schema(schema_and_token, revops_admin):
+    """The answers the generated requests never get: no token (401), a token without the
+    scope (403), over the rate limit (429), an erased person (400)."""
+    from integrations import privacy
+
+    schema, headers = schema_and_token
+    _token, ingest_only = issue_token(revops_admin, name="Forms", source_system="forms", can_ingest=True, can_read=False)
+    _token, limited = issue_token(revops_admin, name="BI", source_system="bi", can_read=True, requests_per_minute=1)
+    listing = schema["/api/leads/"]["GET"]
+    sending = schema["/api/leads/"]["POST"]
+    privacy.erase_person("erased@acme.nl", by=revops_admin, reference="", now=timezone.now())
+    cases = [
+        (listing.Case(headers={"Authorization": "Bearer hf_unknown_secret"}), 401),
+        (listing.Case(headers={"Authorization": f"Bearer {ingest_only}"}), 403),
+        (listing.Case(headers={"Authorization": f"Bearer {limited}"}), 200),
+        (listing.Case(headers={"Authorization": f"Bearer {limited}"}), 429),
+        (sending.Case(headers=headers, body={"external_id": "x-1", "email": "erased@acme.nl"}, media_type="application/json"), 400),
+    ]
+    for case, expected in cases:
+        response = case.call()
+        assert response.status_code == expected
+        case.validate_response(response, checks=CONTRACT)
