@@ -11,7 +11,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from integrations.ingest import MAX_BATCH
-from leads.models import Activity, Channel, Company, ConversionAction, IntentTier, Lead, Sector, StageChange
+from leads.models import (
+    Activity,
+    Channel,
+    Company,
+    ConversionAction,
+    IntentTier,
+    Lead,
+    Sector,
+    StageChange,
+)
 
 
 class CompanyInSerializer(serializers.Serializer):

@@ -14,8 +14,8 @@ from django.db import close_old_connections
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, given
-from hypothesis.strategies import one_of
 from hypothesis import settings as hypothesis_settings
+from hypothesis.strategies import one_of
 from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,

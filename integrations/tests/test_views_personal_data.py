@@ -4,9 +4,11 @@ erase it after confirming."""
 import json
 
 import pytest
+from django.utils import timezone
 
 from conftest import make_user
 from integrations.models import Erasure, Suppression
+from integrations.privacy import erase_person
 from leads.models import Lead
 
 URL = "/personal-data/"
@@ -99,3 +101,12 @@ def test_erasing_anonymises_suppresses_and_records(client, revops_admin, lead):
     again = post(client, "", email=ADDRESS).content.decode()
     assert "This address is suppressed" in again and "No lead has this address." in again
     assert 'action="/personal-data/erase/"' not in again  # nothing left to erase
+
+
+def test_revops_admins_read_the_record_in_the_admin_and_cannot_change_it(client, revops_admin, lead):
+    erasure = erase_person(ADDRESS, by=revops_admin, reference="Ticket 4711", now=timezone.now())
+    client.force_login(revops_admin)
+    assert "Ticket 4711" in client.get("/admin/integrations/erasure/").content.decode()
+    assert client.get("/admin/integrations/suppression/").status_code == 200
+    assert client.post(f"/admin/integrations/erasure/{erasure.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Erasure.objects.filter(pk=erasure.pk).exists()

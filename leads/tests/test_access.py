@@ -69,3 +69,10 @@ def test_reps_to_filter_by(manager, rep, other_rep, marketer, foreign_lead):
     assert list(access.reps_visible_to(manager)) == [other_rep, rep]  # by first name
     assert not access.reps_visible_to(rep).exists()
     assert set(access.reps_visible_to(marketer)) == {rep, other_rep, foreign_lead.owner, manager}
+
+
+def test_only_revops_admins_handle_personal_data(rep, manager, marketer, revops_admin, outsider):
+    staff = make_user("staff", is_staff=True)
+    assert [access.may_handle_personal_data(u) for u in (rep, manager, marketer, outsider, staff, revops_admin)] == [
+        False, False, False, False, False, True,
+    ]
