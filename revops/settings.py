@@ -135,7 +135,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "dashboard.staticfiles.PlotlyFinder",  # plotly.js from the installed plotly package
+    "dashboard.staticfiles.PlotlyFinder",  # plotly.js, a partial bundle from npm (node_modules/)
 ]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
