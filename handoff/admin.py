@@ -237,7 +237,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
             lines.append(
                 ngettext(
                     "Feedback after a conversation: by closing time of the next working day.",
-                    "Feedback after a conversation: by closing time of the %(n)sth working day after it.",
+                    "Feedback after a conversation: by closing time, %(n)s working days after it.",
                     policy.feedback_within_working_days,
                 )
                 % {"n": policy.feedback_within_working_days}
