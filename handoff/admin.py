@@ -7,7 +7,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
@@ -337,12 +336,10 @@ class FailedFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        failed = queryset.filter(status=Notification.Status.FAILED)
-        delivered = Notification.objects.filter(rerouted_from=OuterRef("pk"), status=Notification.Status.SENT)
         if self.value() == "lost":
-            return failed.exclude(Exists(delivered))
+            return queryset.undelivered()
         if self.value() == "rerouted":
-            return failed.filter(Exists(delivered))
+            return queryset.delivered_another_way()
         return queryset
 
 
@@ -384,8 +381,8 @@ class SlaClockAdmin(ReadOnlyAdmin):
 
 @admin.register(SlaBreach)
 class SlaBreachAdmin(ReadOnlyAdmin):
-    list_display = ["lead", "clock", "policy_name", "due_by", "recorded_at", "owner", "escalated_to"]
-    list_filter = ["clock"]
+    list_display = ["lead", "clock", "policy_name", "due_by", "recorded_at", "owner", "escalated_to", "outcome", "passed_to"]
+    list_filter = ["clock", "outcome"]
     raw_id_fields = ["lead"]
     date_hierarchy = "recorded_at"
 

@@ -129,6 +129,8 @@ def run_out(due: list[SlaClock], *, now: datetime, calendar: BusinessCalendar | 
     """The clocks' time is up: a breach, or the end of trying. A lead that left sales' hands
     in the meantime just loses its clock; a breach that comes due while the business is
     closed waits for the next opening."""
+    if not due:
+        return []
     gone = [c.lead_id for c in due if c.lead.stage not in clocks.CLOCKED_STAGES]
     if gone:
         SlaClock.objects.filter(lead_id__in=gone).delete()

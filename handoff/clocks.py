@@ -175,6 +175,8 @@ def clock_context(clock: SlaClock) -> dict:
 def remind_owners(clocks: list[SlaClock], *, now: datetime, calendar: BusinessCalendar | None = None) -> int:
     """The "at risk" reminders: each owner still has a quarter of the time. Only in business
     hours; outside them the reminder waits for the next opening."""
+    if not clocks:
+        return 0
     calendar = calendar or HandoffSettings.load().calendar()
     clocks = postpone_to_opening(clocks, field="remind_at", now=now, calendar=calendar)
     messages = [

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -91,6 +91,16 @@ class NotificationChannel(models.Model):
 class NotificationQuerySet(models.QuerySet):
     def ready(self, now: datetime):
         return self.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)
+
+    def _delivered_another_way(self):
+        return Exists(Notification.objects.filter(rerouted_from=OuterRef("pk"), status=Notification.Status.SENT))
+
+    def undelivered(self):
+        """Failed, and no copy (to the person's e-mail, or to the RevOps admins) got through."""
+        return self.filter(status=Notification.Status.FAILED).exclude(self._delivered_another_way())
+
+    def delivered_another_way(self):
+        return self.filter(self._delivered_another_way(), status=Notification.Status.FAILED)
 
 
 class Notification(models.Model):
