@@ -102,7 +102,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notification',
             name='kind',
-            field=models.CharField(choices=[('assigned', 'New lead'), ('reassigned', 'Lead reassigned to you'), ('at_risk', 'Deadline at risk'), ('escalation', 'Deadline missed'), ('missed', 'Your deadline missed'), ('test', 'Test message'), ('weekly_review', 'Weekly review'), ('undelivered', 'Message not delivered')], max_length=20, verbose_name='kind'),
+            field=models.CharField(choices=[('assigned', 'New lead'), ('reassigned', 'Lead reassigned to you'), ('at_risk', 'Deadline at risk'), ('escalation', 'Deadline missed'), ('missed', 'You missed a deadline'), ('test', 'Test message'), ('weekly_review', 'Weekly review'), ('undelivered', 'Message not delivered')], max_length=20, verbose_name='kind'),
         ),
         migrations.AlterField(
             model_name='slapolicy',

@@ -112,7 +112,7 @@ class Notification(models.Model):
         REASSIGNED = "reassigned", _("Lead reassigned to you")
         AT_RISK = "at_risk", _("Deadline at risk")
         ESCALATION = "escalation", _("Deadline missed")
-        MISSED = "missed", _("Your deadline missed")
+        MISSED = "missed", _("You missed a deadline")
         TEST = "test", _("Test message")
         WEEKLY_REVIEW = "weekly_review", _("Weekly review")
         UNDELIVERED = "undelivered", _("Message not delivered")
