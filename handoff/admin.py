@@ -1,9 +1,9 @@
 """Admin for the handoff: routing rules, the business calendar, the agreement and SLA policies,
 notification channels (with a "send test" button) and the records the worker keeps."""
 
-from django import forms
 from datetime import timedelta
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError

@@ -8,7 +8,14 @@ from django.db import transaction
 
 from common.business_time import BusinessCalendar, WorkingHours, parse_intervals
 from handoff import breaches, clocks, handover
-from handoff.models import HandoffSettings, Notification, RoutingRule, SlaBreach, SlaClock, SlaPolicy
+from handoff.models import (
+    HandoffSettings,
+    Notification,
+    RoutingRule,
+    SlaBreach,
+    SlaClock,
+    SlaPolicy,
+)
 from leads.models import ContactAttempt, Lead
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

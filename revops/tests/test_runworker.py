@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from common.webhook_receiver import WebhookReceiver
-from handoff import breaches, clocks, handover, outbox
+from handoff import breaches, handover, outbox
 from handoff.models import Notification, NotificationChannel, RoutingRule, SlaBreach, SlaClock
 from leads.models import Lead
 from revops.management.commands import runworker
