@@ -47,13 +47,18 @@ def _log_owner_change(lead: Lead, *, before: dict, now: datetime) -> None:
         lead.changes.create(changed_at=now, changed_by=None, changes=changes)
 
 
-def _back_to_queue(lead: Lead, *, now: datetime) -> None:
-    before = {"owner": lead.owner_id, "team": lead.team_id}
+def _back_to_queue(lead: Lead, *, now: datetime) -> bool:
+    """The lead loses its owner and waits in its team's queue, where the team's manager sees
+    it. Without a team there is no queue to wait in: then it stays (False)."""
     team = lead.team or (lead.owner.teams.first() if lead.owner_id else None)
+    if team is None:
+        return False
+    before = {"owner": lead.owner_id, "team": lead.team_id}
     Lead.objects.filter(pk=lead.pk).update(owner=None, team=team, version=F("version") + 1)
     lead.owner, lead.team = None, team
     lead.version += 1
     _log_owner_change(lead, before=before, now=now)
+    return True
 
 
 def _pass_on(lead: Lead, clock: SlaClock, policy: SlaPolicy, *, now: datetime, calendar: BusinessCalendar):
@@ -62,8 +67,7 @@ def _pass_on(lead: Lead, clock: SlaClock, policy: SlaPolicy, *, now: datetime, c
     if policy.after_breach == SlaPolicy.AfterBreach.KEEP:
         return Outcome.KEPT, None
     if policy.after_breach == SlaPolicy.AfterBreach.QUEUE:
-        _back_to_queue(lead, now=now)
-        return Outcome.QUEUED, None
+        return (Outcome.QUEUED if _back_to_queue(lead, now=now) else Outcome.KEPT), None
     try:
         # Routing's own rotation and presence rules pick who is next.
         owner = route(LeadFacts.of(lead), now=now, lock=True).owner

@@ -128,6 +128,18 @@ def test_queue_puts_the_lead_back_in_the_team_queue(handed_over, rep, team, mana
     assert dict(compose(escalation).facts)["What happened"] == "The lead is back in the team queue."
 
 
+def test_a_lead_without_a_team_has_no_queue_to_go_back_to_and_stays(handed_over, rep, team):
+    with_policy(handed_over, SlaPolicy.AfterBreach.QUEUE)
+    team.members.remove(rep)
+    Lead.objects.filter(pk=handed_over.pk).update(team=None)
+    handed_over.refresh_from_db()
+
+    (breach,) = run_out(handed_over)
+
+    handed_over.refresh_from_db()
+    assert (handed_over.owner, handed_over.team, breach.outcome) == (rep, None, SlaBreach.Outcome.KEPT)
+
+
 def test_the_same_breach_twice_does_its_policy_once(handed_over, rep, other_rep):
     with_policy(handed_over, SlaPolicy.AfterBreach.REASSIGN)
     clock = SlaClock.objects.select_related("lead__owner", "lead__team__manager", "policy").get(lead=handed_over)
