@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from common.webhook_receiver import WebhookReceiver
-from handoff import clocks, handover, outbox
+from handoff import breaches, handover, outbox
 from handoff.models import Notification, NotificationChannel, RoutingRule, SlaBreach, SlaClock
 from leads.models import Lead
 from revops.management.commands import runworker
@@ -68,8 +68,8 @@ def test_recording_the_same_breach_twice_escalates_once(handed_over):
     clock = handed_over.sla_clock
     at = MONDAY_NOON + timedelta(minutes=20)
 
-    assert clocks.record_breach(clock, now=at) is not None
-    assert clocks.record_breach(clock, now=at) is None
+    assert breaches.record_breach(clock, now=at) is not None
+    assert breaches.record_breach(clock, now=at) is None
 
     assert SlaBreach.objects.count() == 1
     assert Notification.objects.filter(kind=Notification.Kind.ESCALATION).count() == 1

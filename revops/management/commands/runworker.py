@@ -23,8 +23,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from handoff import clocks, notify
-from handoff.models import Notification, NotificationChannel, SlaClock, WorkerHeartbeat
+from handoff import breaches, clocks, notify, outbox
+from handoff.models import Notification, SlaClock, WorkerHeartbeat
 from review import digest
 
 logger = logging.getLogger(__name__)
@@ -150,18 +150,20 @@ class Command(BaseCommand):
         if permanent or attempts >= MAX_SEND_ATTEMPTS:
             if not permanent:
                 error = f"{error} (gave up after {attempts} attempts)"
-            fields = {"status": Notification.Status.FAILED, "next_attempt_at": None}
-            if permanent and notification.channel_id:
-                # A revoked hook or refused address will not get better: switch the channel off
-                # so later messages go to the person's other channels or their e-mail.
-                NotificationChannel.objects.filter(pk=notification.channel_id).update(
-                    is_active=False, disabled_reason=error
+            with transaction.atomic():
+                failed = Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
+                    status=Notification.Status.FAILED, next_attempt_at=None, last_error=error
                 )
+                if failed:
+                    if permanent and notification.channel:
+                        # A revoked hook or refused address will not get better: switch it off so
+                        # later messages go to the person's other channels or their e-mail.
+                        notification.channel.switch_off(error, now=now)
+                    outbox.reroute(notification, error=error, now=now)
         else:
-            fields = {"status": Notification.Status.PENDING, "next_attempt_at": now + RETRY_DELAYS[attempts - 1]}
-        Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
-            last_error=error, **fields
-        )
+            Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
+                status=Notification.Status.PENDING, next_attempt_at=now + RETRY_DELAYS[attempts - 1], last_error=error
+            )
         logger.warning("Notification %s attempt %s failed: %s", notification.pk, attempts, error)
 
     # --- SLA deadlines ---------------------------------------------------------------------
@@ -170,7 +172,7 @@ class Command(BaseCommand):
         """Lock up to BATCH due clocks, skipping the ones another worker holds, and clear the
         moment that made them due: in the transaction the caller's work commits with."""
         claimed = list(
-            due.select_related("lead__owner", "lead__team__manager")
+            due.select_related("lead__owner", "lead__team__manager", "policy")
             .select_for_update(skip_locked=True, of=("self",))
             .order_by(moment_field)[:BATCH]
         )
@@ -187,5 +189,5 @@ class Command(BaseCommand):
     def run_out_batch(self, now: datetime) -> int:
         with transaction.atomic():
             due = self._claim_clocks(SlaClock.objects.run_out(now), "runs_out_at", remind_at=None)
-            clocks.run_out(due, now=now)
+            breaches.run_out(due, now=now)
         return len(due)
