@@ -88,7 +88,7 @@ def test_row_errors_name_line_column_and_problem(tmp_path, db, capsys):
         call_command("importleads", str(path), verbosity=0, stdout=StringIO(), stderr=err)
     assert err.getvalue().splitlines() == [
         "line 3, sql_at: sql_at (2025-01-20) is before mql_at (2025-02-05): the dates go backwards.",
-        'line 4, channel: "tv" is not one of: google_ads, meta, linkedin, organic, direct, referral, email, event, other. Map it with --map-value.',
+        'line 4, channel: "tv" is not one of: google_ads, meta, linkedin, organic, direct, referral, email, event, other, unknown. Map it with a value mapping (the report suggests one).',
     ]
     assert Lead.objects.count() == 0 and StageChange.objects.count() == 0
 
