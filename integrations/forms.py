@@ -35,7 +35,7 @@ class HistoryImportForm(forms.Form):
         label=_("Decimal separator in deal_value"),
         required=False,
         choices=[
-            ("", _("Not given: refuse amounts such as 12,500 or 1.250, which could be either")),
+            ("", _("Not given: refuse 12,500 or 1.250 (either could be meant)")),
             (",", _("Comma (12.500,50)")),
             (".", _("Point (12,500.50)")),
         ],
