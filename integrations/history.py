@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import difflib
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -81,13 +80,15 @@ def decoded_lines(binary):
         yield text
 
 
+# Control characters (Unicode category Cc) but tab and line breaks, which a quoted cell may hold.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def control_character(value: str) -> str | None:
-    """The first control character in a cell (tab excepted), as U+XXXX; PostgreSQL cannot
-    store NUL and the others are never meant as text."""
-    for char in value:
-        if char != "\t" and unicodedata.category(char) == "Cc":
-            return f"U+{ord(char):04X}"
-    return None
+    """The first control character in a cell, as U+XXXX: PostgreSQL cannot store NUL, and
+    the others are never meant as text."""
+    found = CONTROL_CHARACTER.search(value)
+    return f"U+{ord(found.group()):04X}" if found else None
 
 
 class MappingError(ValueError):

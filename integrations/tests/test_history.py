@@ -203,6 +203,12 @@ def test_a_control_character_is_a_row_error_naming_the_column(char):
     assert errors == [RowError(5, "email", f"The cell contains a control character (U+{ord(char):04X}); remove it.")]
 
 
+def test_tabs_and_line_breaks_in_a_quoted_cell_are_text():
+    columns, _ignored = resolve_columns(["external_id", "job_title"], {})
+    row, errors = RowParser(columns, value_map={}, users={}, time_zone=AMSTERDAM).parse(2, ["A", "Hoofd\tinkoop\r\nNoord"])
+    assert errors == [] and row.fields["job_title"] == "Hoofd\tinkoop\r\nNoord"
+
+
 def test_unknown_values_are_counted_with_a_suggested_mapping():
     row_parser = parser()
     for channel, owner in [("paid search", "piet"), ("Paid search", ""), ("paid search", "piet"), ("tv", "")]:
