@@ -216,3 +216,19 @@ def test_every_pass_stamps_the_workers_heartbeat_and_healthz_reads_it(client):
     assert first.worker == worker.name
     age = client.get("/healthz").json()["worker_heartbeat_age_seconds"]
     assert age is not None and 0 <= age < 60
+
+
+def test_a_pass_runs_a_queued_import_job(db, revops_admin):
+    from integrations import jobs
+    from integrations.models import ImportJob
+
+    content = b"external_id,first_name,created_at\nW1,Wim,2025-01-06\nW2,Wil,2025-01-07\n"
+    options = {"source_system": "crm", "column_map": {}, "value_map": {}, "skip_bad_rows": False, "dry_run": False,
+               "decimal_separator": "", "open_leads": "history"}
+    job = jobs.queue_import(content=content, file_name="w.csv", options=options, user=revops_admin, language="en", now=MONDAY_NOON)
+
+    Command().run_pass()
+
+    job.refresh_from_db()
+    assert (job.status, job.rows_done, job.worker.endswith(f":{os.getpid()}")) == (ImportJob.Status.DONE, 2, True)
+    assert sorted(Lead.objects.values_list("external_id", flat=True)) == ["W1", "W2"]

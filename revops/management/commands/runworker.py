@@ -1,11 +1,14 @@
-"""python manage.py runworker [--once] [--interval 0.5]: send notifications, watch deadlines.
+"""python manage.py runworker [--once] [--interval 0.5]: send notifications, watch deadlines,
+run queued CSV imports.
 
 A loop of small steps, each doing one unit of work and saying whether it did any. Work is
 claimed with a conditional UPDATE (`filter(..., still unclaimed).update(claimed) == 1`), so
 several workers can run side by side on PostgreSQL and none sends a message twice. Due SLA
 clocks are claimed a batch at a time (row locks with SKIP LOCKED, then the due moment cleared),
 so a sweep over a million running clocks reads only the few that are due. `--once` does one
-pass and stops, for cron. Ctrl-C and SIGTERM (a deploy, `systemctl stop`) both let the message
+pass and stops, for cron. A queued import (integrations.jobs) runs last in a pass, one per pass;
+it occupies this worker until it ends, so a second worker keeps notifications going meanwhile.
+Ctrl-C and SIGTERM (a deploy, `systemctl stop`) both let the message
 being sent finish, then stop the loop.
 """
 
@@ -25,6 +28,7 @@ from django.utils import timezone
 
 from handoff import breaches, clocks, notify, outbox
 from handoff.models import Notification, SlaClock, WorkerHeartbeat
+from integrations import jobs
 from review import digest
 
 logger = logging.getLogger(__name__)
@@ -47,7 +51,7 @@ BATCH = 200
 
 
 class Command(BaseCommand):
-    help = "Send queued notifications and check SLA deadlines; runs until stopped, or once with --once."
+    help = "Send queued notifications, check SLA deadlines and run queued imports; runs until stopped, or once with --once."
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="One pass, then stop (for cron).")
@@ -95,6 +99,8 @@ class Command(BaseCommand):
             # Deadlines come in batches of BATCH; a backlog is worked off a batch per pass.
             done += step(timezone.now())
         done += self.weekly_review(timezone.now())
+        if not self.stopping.is_set():
+            done += int(jobs.run_next(worker=self.name, now=timezone.now()))
         return done
 
     def beat(self, now: datetime) -> None:
