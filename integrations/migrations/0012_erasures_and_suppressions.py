@@ -16,7 +16,7 @@ def grant(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0010_typeform_signing_secret'),
+        ('integrations', '0011_import_jobs'),
         ('leads', '0002_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
