@@ -28,7 +28,7 @@ def pages_of(role_user: str, lead: Lead, version: int) -> list[str]:
         "mark": ["/", "/leads/", "/review/", f"/handoff/leads/{lead.pk}/reassign/", "/dashboard/?mode=activity"],
         "noor": ["/", "/dashboard/", "/qualification/", f"/qualification/v{version}/",
                  f"/qualification/v{version}/simulate/", "/qualification/calibration/"],
-        "admin": ["/", "/handoff/routing/", "/import/", "/accounts/password/change/"],
+        "admin": ["/", "/handoff/routing/", "/import/", "/personal-data/", "/accounts/password/change/"],
     }[role_user]
 
 
