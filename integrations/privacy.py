@@ -32,8 +32,9 @@ from leads.models import Activity, ContactAttempt, Feedback, Lead, LeadChange, S
 # Emptied on the lead itself. The source system's id goes too: it names the person in the
 # sender's system, and a later sync under it then finds no lead to update.
 PERSON_FIELDS = ["first_name", "last_name", "email", "phone", "job_title", "external_id"]
-# A notification's details that name no one: the deadline, which clock, the SLA policy.
-NOTIFICATION_KEEPS = {"due_by", "clock", "policy", "owner"}
+# The notification details people wrote about the lead (why it was routed or passed on). The
+# others are deadlines, codes and staff names, which the messages need to be composed.
+NOTIFICATION_FORGETS = {"reason"}
 RETENTION_BATCH = 500
 
 
@@ -210,7 +211,7 @@ def _forget_field_changes(lead_ids: list[int]) -> int:
 def _forget_notification_details(lead_ids: list[int]) -> int:
     changed = []
     for notification in Notification.objects.filter(lead_id__in=lead_ids).only("pk", "context"):
-        kept = {key: value for key, value in (notification.context or {}).items() if key in NOTIFICATION_KEEPS}
+        kept = {key: value for key, value in (notification.context or {}).items() if key not in NOTIFICATION_FORGETS}
         if kept != notification.context:
             notification.context = kept
             changed.append(notification)

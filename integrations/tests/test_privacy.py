@@ -91,7 +91,7 @@ def test_erasure_empties_the_person_and_what_people_wrote(person, revops_admin):
     assert (feedback.right_contact_name, feedback.quality_comment, feedback.quality) == ("", "", "bad")
     assert list(LeadChange.objects.filter(lead=lead).values_list("changes", flat=True)) == [{"deal_value": [None, "100.00"]}]
     assert sorted(Assignment.objects.filter(lead=lead).values_list("reason", flat=True)) == ["", "Regio Noord"]
-    assert Notification.objects.get(lead=lead).context == {"due_by": MOMENT.isoformat()}
+    assert Notification.objects.get(lead=lead).context == {"by": "Manager", "due_by": MOMENT.isoformat()}
 
     assert (erasure.reason, erasure.erased_by, erasure.reference, erasure.lead_count) == (
         Erasure.Reason.REQUEST, revops_admin, "Ticket 4711", 2
@@ -273,3 +273,14 @@ def test_activities_of_an_erased_lead_are_refused_and_say_why(person, revops_adm
     assert response.json() == {"lead": ["This person's data was erased at their request; Handoff does not take it in again."]}
     unknown = api.post("/api/activities/", {**event, "lead": "hs-404"}, format="json")
     assert unknown.json() == {"lead": ["No lead with external id hs-404 from hubspot; send the lead first."]}
+
+
+def test_a_waiting_notification_about_an_erased_lead_still_composes_and_names_no_one(person, revops_admin, in_english):
+    from handoff import notify
+
+    lead, _other = person
+    privacy.erase_person(ADDRESS, by=revops_admin, reference="", now=MOMENT)
+    message = notify.compose(Notification.objects.select_related("lead__company").get(lead=lead))
+    text = " ".join([message.subject, *(f"{label} {value}" for label, value in message.facts)])
+    assert f"Lead {lead.pk}" in message.subject
+    assert "Pieter" not in text and "1234" not in text and ADDRESS not in text
