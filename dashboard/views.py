@@ -1,4 +1,3 @@
-import csv
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -9,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csp import csp_override
 
+from common.escaping import write_csv
 from dashboard import charts, exports, metrics
 from dashboard.filters import Dimension, default_filters, form_for_query
 from handoff.models import current_agreement
@@ -122,7 +122,5 @@ def export(request, table: str):
     name = f"handoff-{table}-{filters.mode}-{filters.first_day}-{filters.last_day}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
+    write_csv(response, header, rows)  # cells that start like a formula are made text
     return response
