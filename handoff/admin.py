@@ -26,6 +26,7 @@ from handoff.models import (
     WorkerHeartbeat,
     next_version,
 )
+from handoff.models.worker import silent_after
 from leads.models import Channel, IntentTier, Sector
 
 
@@ -338,4 +339,24 @@ class AgreementAdmin(admin.ModelAdmin):
 class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     """Which workers run, and when each last did a pass: a silent one has stopped."""
 
-    list_display = ["worker", "started_at", "beat_at"]
+    list_display = ["worker", "started_at", "beat_at", "state"]
+
+    @admin.display(description=_("state"))
+    def state(self, heartbeat: WorkerHeartbeat) -> str:
+        now = timezone.now()
+        if not heartbeat.is_silent(now=now):
+            return _("running")
+        return _("silent for %(minutes)d min") % {"minutes": (now - heartbeat.beat_at).total_seconds() // 60}
+
+    def changelist_view(self, request, extra_context=None):
+        newest = WorkerHeartbeat.newest()
+        if newest is None or newest.is_silent(now=timezone.now()):
+            self.message_user(
+                request,
+                _(
+                    "No worker has given a sign of life in the last %(minutes)d minutes: notifications, "
+                    "reminders and escalations are not going out. Start one with “manage.py runworker”."
+                ) % {"minutes": silent_after().total_seconds() // 60},
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
