@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.people import person_name
 from handoff import clocks
 from handoff.card import build_card, qualifying_change
 from leads import access
@@ -161,17 +162,34 @@ def _explain(problem: Exception, lead: Lead) -> str:
 
 
 @dataclass(frozen=True)
+class OwnerChange:
+    before: str
+    after: str
+    how: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     at: datetime
     actor: str
     stage_change: StageChange | None = None
     lead_change: LeadChange | None = None
+    owner_change: OwnerChange | None = None
 
 
-def _history(stage_changes, lead_changes) -> list[HistoryEntry]:
-    """Stage changes and other changes to the lead in one list, newest first."""
+def _history(stage_changes, lead_changes, assignments) -> list[HistoryEntry]:
+    """Stage changes, owner changes (routing and reassignments) and other changes to the lead
+    in one list, newest first."""
     entries = [HistoryEntry(c.changed_at, c.actor, stage_change=c) for c in stage_changes]
     entries += [HistoryEntry(c.changed_at, c.actor, lead_change=c) for c in lead_changes]
+    previous = ""
+    for assignment in assignments:  # oldest first: each one's "before" is the one before it
+        owner = person_name(assignment.owner)
+        actor = person_name(assignment.assigned_by) if assignment.assigned_by else assignment.rule_name or _("system")
+        change = OwnerChange(previous, owner, assignment.get_kind_display(), assignment.reason)
+        entries.append(HistoryEntry(assignment.assigned_at, actor, owner_change=change))
+        previous = owner
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
 
 
@@ -197,7 +215,11 @@ def _lead_page(request: HttpRequest, lead: Lead, forms: dict | None = None, stat
         "lead": lead,
         "card": card,
         "activities": activities[::-1],
-        "history": _history(stage_changes, lead.changes.select_related("changed_by")),
+        "history": _history(
+            stage_changes,
+            lead.changes.select_related("changed_by"),
+            lead.assignments.select_related("owner", "assigned_by").order_by("assigned_at", "id"),
+        ),
         "attempts": lead.contact_attempts.select_related("made_by").order_by("-made_at", "-id"),
         "feedback_given": lead.feedback.select_related("given_by").order_by("-given_at", "-id"),
         "may_act": may_act,

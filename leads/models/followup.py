@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from common.people import person_name
 from leads.models.lead import Lead, RecordedChange
 
 
@@ -181,13 +183,26 @@ class LeadChange(RecordedChange):
         return f"{self.lead}: {', '.join(self.changes)}"
 
     def described(self) -> list[tuple[str, object, object]]:
-        """(field label, before, after) for each change, datetimes as aware datetimes."""
+        """(field label, before, after) for each change, as a person reads them: datetimes as
+        aware datetimes, choices by their label, an owner or team by name (the log keeps ids,
+        so a renamed team reads as it is called now)."""
         rows = []
         for name, (before, after) in self.changes.items():
             field = Lead._meta.get_field(name)
-            if isinstance(field, models.DateTimeField):
-                before, after = (
-                    datetime.fromisoformat(value) if value else None for value in (before, after)
-                )
-            rows.append((str(field.verbose_name), before, after))
+            rows.append((str(field.verbose_name), *(_readable(field, value) for value in (before, after))))
         return rows
+
+
+def _readable(field: models.Field, value):
+    if value is None or value == "":
+        return None
+    if isinstance(field, models.DateTimeField):
+        return datetime.fromisoformat(value)
+    if isinstance(field, models.ForeignKey):
+        related = field.related_model._default_manager.filter(pk=value).first()
+        if related is None:
+            return f"#{value}"
+        return person_name(related) if field.related_model is get_user_model() else str(related)
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    return value

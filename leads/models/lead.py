@@ -8,7 +8,8 @@ transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models, transaction
@@ -315,6 +316,25 @@ class Lead(models.Model):
         """When the lead first reached MQL, or a later funnel stage it skipped to."""
         return min(filter(None, [getattr(self, f"{stage}_at") for stage in self.FUNNEL]), default=None)
 
+    def save_logged(self, fields: Iterable[str], *, by, at: datetime):
+        """Save `fields` as they are on this instance, with a new version and the change-log
+        row (who, when, each field before → after) in one transaction: how an edit by hand in
+        the admin is recorded like the sales actions' changes. Returns the LeadChange, or
+        None when nothing differed from the stored lead."""
+        with transaction.atomic():
+            stored = Lead.objects.select_for_update().get(pk=self.pk)
+            changes = {}
+            for name in fields:
+                attname = self._meta.get_field(name).attname
+                before, after = loggable(getattr(stored, attname)), loggable(getattr(self, attname))
+                if before != after:
+                    changes[name] = [before, after]
+            if not changes:
+                return None
+            self.version = stored.version + 1
+            self.save(update_fields=[*changes, "version", "updated_at"])
+            return self.changes.create(changed_at=at, changed_by=by, changes=changes)
+
     @classmethod
     def allowed_next_stages(cls, stage: str) -> list[str]:
         """The stages a lead in `stage` may move to."""
@@ -407,6 +427,16 @@ class Lead(models.Model):
             defaults={"lead": self, **fields},
         )
         return activity, created
+
+
+def loggable(value):
+    """A field's value as the change log stores it (JSON): datetimes as ISO 8601, amounts as
+    text, related rows by id."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 class RecordedChange(models.Model):
