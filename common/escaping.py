@@ -34,11 +34,12 @@ def slack_link(url: str, label: object) -> str:
 # --- Microsoft Teams -----------------------------------------------------------------------
 # Adaptive Cards read Markdown in TextBlock text and in FactSet titles and values: **bold**,
 # _italic_, [text](url) links, lists. A backslash before a character Markdown could read makes
-# it literal (CommonMark's rule, which Teams follows): inline marks anywhere, list and heading
-# marks only where they count, at the start of a line. "<" and "&" too, so no HTML or entity
-# forms where a client falls back to rendering HTML.
-_TEAMS_INLINE = re.compile(r"([\\`*_\[\]()<>&~|])")
-_TEAMS_LINE_START = re.compile(r"^(\s*)([-+#]|\d+(?=[.)]))", re.MULTILINE)
+# it literal (CommonMark's rule, which Teams follows): the inline marks anywhere (with "[" and
+# "]" escaped no link can form, so parentheses stay as they are), and list and heading marks
+# where they count, at the start of a line before a space. "<" and "&" too, so no HTML or
+# entity forms where a client falls back to rendering HTML.
+_TEAMS_INLINE = re.compile(r"([\\`*_\[\]<>&~])")
+_TEAMS_LINE_START = re.compile(r"^([ \t]*)([-+#]|\d{1,9}(?=[.)]))(?=[.)]?(?:\s|$))", re.MULTILINE)
 
 
 def teams_text(text: object) -> str:

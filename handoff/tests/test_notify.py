@@ -269,7 +269,7 @@ def test_teams_card_neutralises_markdown_from_form_input(hostile, rep):
 
     card = receiver.delivered[0].json()["attachments"][0]["content"]
     who = card["body"][1]["facts"][0]["value"]
-    assert who.startswith(r"\<!channel\> \[Klik hier\]\(https://evil.example\), \*boss\* \& \<https://evil.example\|Open in Handoff\>")
+    assert who.startswith(r"\<!channel\> \[Klik hier\](https://evil.example), \*boss\* \& \<https://evil.example|Open in Handoff\>")
     assert "[Klik hier](" not in json.dumps(card)
     assert card["body"][0]["text"].startswith(r"New lead for you: \<!channel\> \[Klik hier\]")
     assert card["body"][-1]["text"] == f"Handoff message {notification.pk}"
