@@ -2,10 +2,13 @@
 lead's fields, contact attempts, feedback) is read here, never written: a lead edited here is
 saved through `Lead.save_logged`, so the change log says who changed what, from what to what."""
 
+from datetime import datetime
+
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from leads.models import Activity, Company, ContactAttempt, Feedback, Lead, LeadChange, StageChange, Team
@@ -44,9 +47,22 @@ class StageChangeInline(ReadOnlyInline):
     fields = ["changed_at", "from_stage", "to_stage", "changed_by", "rule", "reason"]
 
 
+@admin.display(description=_("changes"))
+def described_changes(change: LeadChange) -> str:
+    """"owner: Thijs van den Berg → Lotte Bakker; deal value: — → 18500" rather than ids."""
+
+    def shown(value) -> str:
+        if value is None:
+            return "—"
+        return date_format(timezone.localtime(value), "DATETIME_FORMAT") if isinstance(value, datetime) else str(value)
+
+    return "; ".join(f"{label}: {shown(before)} → {shown(after)}" for label, before, after in change.described())
+
+
 class LeadChangeInline(ReadOnlyInline):
     model = LeadChange
-    fields = ["changed_at", "changed_by", "changes"]
+    fields = ["changed_at", "changed_by", described_changes]
+    readonly_fields = [described_changes]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -153,7 +169,9 @@ class ActivityAdmin(admin.ModelAdmin):
 
 @admin.register(LeadChange)
 class LeadChangeAdmin(ReadOnlyAdmin):
-    list_display = ["lead", "changed_at", "changed_by", "__str__"]
+    list_display = ["lead", "changed_at", "changed_by", described_changes]
+    fields = ["lead", "changed_at", "changed_by", described_changes]
+    readonly_fields = [described_changes]
     raw_id_fields = ["lead", "changed_by"]
     date_hierarchy = "changed_at"
 

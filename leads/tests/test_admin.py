@@ -127,3 +127,11 @@ def test_deleting_a_lead_takes_its_history_along(admin_client, history, lead):
 
     assert response.status_code == 302
     assert not StageChange.objects.exists() and not Feedback.objects.exists()
+
+
+def test_the_admin_shows_a_lead_change_by_name_not_by_id(admin_client, lead, rep, other_rep):
+    LeadChange.objects.create(lead=lead, changed_by=rep, changes={"owner": [rep.pk, other_rep.pk], "deal_value": [None, "900.00"]})
+
+    page = admin_client.get(reverse("admin:leads_lead_change", args=[lead.pk])).content.decode()
+
+    assert "owner: Rep → Otherrep; deal value: — → 900.00" in page
