@@ -331,3 +331,21 @@ def test_worker_survives_its_postgresql_backend_being_terminated(rep, mailoutbox
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         assert cursor.fetchone()[0] != backend  # a new connection
+
+
+@pytest.mark.django_db
+def test_a_long_batch_of_sends_keeps_the_heartbeat_going(rep, mailoutbox, monkeypatch):
+    monkeypatch.setattr(runworker, "BEAT_EVERY", timedelta(0))
+    rep.email = "rep@example.nl"
+    rep.save()
+    for _ in range(3):
+        outbox.queue_notifications(rep, Notification.Kind.TEST, now=datetime.now(UTC))
+    worker = Command()
+    beats = []
+    beat = worker.beat
+    monkeypatch.setattr(worker, "beat", lambda now: (beats.append(now), beat(now)))
+
+    worker.run_pass()
+
+    assert len(mailoutbox) == 3
+    assert len(beats) == 1 + 3  # the pass's own, then after each slow send

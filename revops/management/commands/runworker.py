@@ -54,6 +54,9 @@ BATCH = 200
 # Waits after a database error: doubling from the first to the cap while errors continue.
 DB_RETRY_FIRST = 1.0
 DB_RETRY_MAX = 60.0
+# Within a pass the heartbeat is stamped again after this long (WORKER_SILENT_AFTER_SECONDS is
+# minutes), so a batch of slow sends does not look like a stopped worker.
+BEAT_EVERY = timedelta(seconds=30)
 
 
 class Command(BaseCommand):
@@ -122,6 +125,8 @@ class Command(BaseCommand):
             if self.stopping.is_set() or not self.send_one(timezone.now()):
                 break
             done += 1
+            if timezone.now() - self.beat_at > BEAT_EVERY:
+                self.beat(timezone.now())  # a long batch of slow sends is not a silent worker
         for step in (self.remind_batch, self.run_out_batch):
             # Deadlines come in batches of BATCH; a backlog is worked off a batch per pass.
             done += step(timezone.now())
@@ -130,6 +135,7 @@ class Command(BaseCommand):
 
     def beat(self, now: datetime) -> None:
         """This worker's sign of life, once a pass (/healthz reads the newest)."""
+        self.beat_at = now
         WorkerHeartbeat.objects.update_or_create(
             worker=self.name, defaults={"beat_at": now}, create_defaults={"beat_at": now, "started_at": self.started_at}
         )
