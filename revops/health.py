@@ -1,5 +1,5 @@
 """/healthz for load balancers and monitoring: is the database reachable, are the migrations
-applied, and is the worker alive.
+applied, is the worker alive, and how many messages reached nobody.
 
 Each worker stamps its `handoff.WorkerHeartbeat` row on every pass; one silent for longer than
 WORKER_SILENT_AFTER_SECONDS counts as stopped. A silent worker is not a failure of this web
@@ -7,7 +7,7 @@ server: the answer stays 200 with status "degraded", so the load balancer keeps 
 that should page on a stopped worker asks `/healthz?require=worker`, which answers 503 then.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -18,7 +18,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from handoff.models import WorkerHeartbeat
+from handoff.models import Notification, NotificationChannel, WorkerHeartbeat
 from handoff.models.worker import silent_after
 
 # Once this process has seen every migration applied, it does not read them from disk again.
@@ -58,6 +58,17 @@ def worker_state(age_seconds: float | None) -> str:
     return "silent" if age_seconds > silent_after().total_seconds() else "ok"
 
 
+def messages_at_risk(*, now: datetime) -> dict:
+    """For monitoring: messages of the last day that reached nobody, and channels a failure
+    switched off (the RevOps admin lists both in the admin)."""
+    return {
+        "notifications_undelivered_24h": Notification.objects.undelivered()
+        .filter(created_at__gte=now - timedelta(hours=24))
+        .count(),
+        "channels_switched_off": NotificationChannel.objects.filter(is_active=False).count(),
+    }
+
+
 @login_not_required
 @never_cache
 def healthz(request):
@@ -67,6 +78,7 @@ def healthz(request):
         report = {
             "status": "down", "database": "unreachable", "migrations": "unknown", "worker": "unknown",
             "worker_heartbeat_age_seconds": None, "worker_silent_after_seconds": limit,
+            "notifications_undelivered_24h": None, "channels_switched_off": None,
         }
         return JsonResponse(report, status=503)
     applied = migrations_applied()
@@ -80,6 +92,7 @@ def healthz(request):
         "worker": worker,
         "worker_heartbeat_age_seconds": age,
         "worker_silent_after_seconds": limit,
+        **messages_at_risk(now=now),
     }
     worker_required = request.GET.get("require") == "worker"
     failed = status == "down" or (worker_required and worker != "ok")

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from common.people import person_name
 from handoff import clocks
 from handoff.card import build_card, qualifying_change
+from handoff.models import SlaBreach
 from leads import access
 from leads.models import IllegalTransition, Lead, LeadChange, StageChange
 from sales import actions
@@ -176,13 +177,15 @@ class HistoryEntry:
     stage_change: StageChange | None = None
     lead_change: LeadChange | None = None
     owner_change: OwnerChange | None = None
+    breach: SlaBreach | None = None
 
 
-def _history(stage_changes, lead_changes, assignments) -> list[HistoryEntry]:
-    """Stage changes, owner changes (routing and reassignments) and other changes to the lead
-    in one list, newest first."""
+def _history(stage_changes, lead_changes, breaches=(), assignments=()) -> list[HistoryEntry]:
+    """Stage changes, owner changes (routing and reassignments), other changes to the lead and
+    missed deadlines in one list, newest first."""
     entries = [HistoryEntry(c.changed_at, c.actor, stage_change=c) for c in stage_changes]
     entries += [HistoryEntry(c.changed_at, c.actor, lead_change=c) for c in lead_changes]
+    entries += [HistoryEntry(b.recorded_at, _("SLA policy"), breach=b) for b in breaches]
     previous = ""
     for assignment in assignments:  # oldest first: each one's "before" is the one before it
         owner = person_name(assignment.owner)
@@ -218,6 +221,7 @@ def _lead_page(request: HttpRequest, lead: Lead, forms: dict | None = None, stat
         "history": _history(
             stage_changes,
             lead.changes.select_related("changed_by"),
+            lead.sla_breaches.select_related("owner", "escalated_to", "passed_to"),
             lead.assignments.select_related("owner", "assigned_by").order_by("assigned_at", "id"),
         ),
         "attempts": lead.contact_attempts.select_related("made_by").order_by("-made_at", "-id"),

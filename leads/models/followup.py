@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone, translation
@@ -165,6 +165,10 @@ class Feedback(models.Model):
         return ": ".join(parts[:2]) + "".join(f" — {part}" for part in parts[2:])
 
 
+def _named(obj) -> str:
+    return person_name(obj) if isinstance(obj, AbstractBaseUser) else str(obj)
+
+
 class LeadChange(RecordedChange):
     """A change to a lead's own fields other than its stage (the stage has `StageChange`):
     who, when, and each field's value before and after."""
@@ -200,9 +204,7 @@ def _readable(field: models.Field, value):
         return datetime.fromisoformat(value)
     if isinstance(field, models.ForeignKey):
         related = field.related_model._default_manager.filter(pk=value).first()
-        if related is None:
-            return f"#{value}"
-        return person_name(related) if field.related_model is get_user_model() else str(related)
+        return f"#{value}" if related is None else _named(related)
     if field.choices:
         return dict(field.flatchoices).get(value, value)
     return value

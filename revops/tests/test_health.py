@@ -25,6 +25,7 @@ def test_healthz_reports_database_and_migrations_without_logging_in(client, db):
     assert response.json() == {
         "status": "degraded", "database": "ok", "migrations": "applied", "worker": "unknown",
         "worker_heartbeat_age_seconds": None, "worker_silent_after_seconds": 300,
+        "notifications_undelivered_24h": 0, "channels_switched_off": 0,
     }
     assert "no-cache" in response["Cache-Control"]
 
@@ -99,3 +100,23 @@ def test_an_unreachable_database_reports_down(client, db):
     with mock.patch.object(connection, "cursor", side_effect=OperationalError("server closed the connection")):
         report = client.get("/healthz").json()
     assert (report["status"], report["worker"]) == ("down", "unknown")
+
+
+def test_healthz_counts_messages_that_reached_nobody_and_switched_off_channels(client, rep, lead):
+    from django.utils import timezone
+
+    from handoff.models import Notification, NotificationChannel
+
+    now = timezone.now()
+    failed = {"kind": "assigned", "recipient": rep, "lead": lead, "status": Notification.Status.FAILED}
+    Notification.objects.create(**failed, created_at=now - timedelta(hours=1))  # reached nobody
+    Notification.objects.create(**failed, created_at=now - timedelta(hours=30))  # over a day ago
+    rerouted = Notification.objects.create(**failed, created_at=now - timedelta(hours=1))
+    Notification.objects.create(
+        kind="assigned", recipient=rep, lead=lead, status=Notification.Status.SENT, rerouted_from=rerouted
+    )
+    NotificationChannel.objects.create(user=rep, kind="slack", url="https://hooks.example/x", is_active=False)
+
+    report = client.get("/healthz").json()
+
+    assert (report["notifications_undelivered_24h"], report["channels_switched_off"]) == (1, 1)
