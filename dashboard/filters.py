@@ -40,6 +40,7 @@ class Dimension(models.TextChoices):
     CHANNEL = "channel", _("Channel")
     CAMPAIGN = "campaign", _("Campaign")
     PRODUCT = "product", _("Product interest")
+    SOURCE = "source", _("Original source")
     OWNER = "owner", _("Owner")
     TEAM = "team", _("Team")
     SECTOR = "sector", _("Sector")
