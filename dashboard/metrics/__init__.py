@@ -76,6 +76,7 @@ from dashboard.metrics.funnel import (
 from dashboard.metrics.drilldown import NO_REASON_KEY, STAGES, counted_leads, stage_title
 from dashboard.metrics.outcomes import LostReasonRow, lost_reason_label, lost_reasons
 from dashboard.metrics.sources import (
+    COMMENTS_SHOWN,
     CommentsOfSource,
     FeedbackComment,
     FeedbackRow,
@@ -142,6 +143,7 @@ __all__ = [
     "BreakdownRow",
     "Bucket",
     "CENTS",
+    "COMMENTS_SHOWN",
     "CommentsOfSource",
     "Dashboard",
     "END_TO_END",

@@ -9,14 +9,13 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from common.business_time import start_of_day
-from dashboard.filters import Dimension, Filters
+from dashboard.filters import DRILL_STAGES, Dimension, Filters
 from dashboard.metrics.breakdowns import size_band
 from dashboard.metrics.funnel import LEADS, PIPELINE, S, base_leads, counted, lead_team, lost_q
 from leads.models import Lead, LostReason
 
 LOST, OPEN = "lost", "open"
-# What a count counts: every lead, a funnel stage reached, lost, or open pipeline.
-STAGES = [LEADS, *Lead.FUNNEL, LOST, OPEN]
+STAGES = DRILL_STAGES  # every lead ("leads"), a funnel stage reached, lost, open pipeline
 NO_REASON_KEY = "none"  # the lost leads without a reason (a reason's key cannot be empty in a URL)
 
 
