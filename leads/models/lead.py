@@ -179,7 +179,7 @@ class Lead(models.Model):
     product_interest = models.CharField(_("product interest"), max_length=100, blank=True)
     # The sending system's own words for where the lead came from ("google / cpc", a CRM's
     # "Lead Source"), kept as given: the channel above is our reading of it.
-    source = models.CharField(_("original source"), max_length=200, blank=True)
+    source = models.CharField(_("original source"), max_length=200, blank=True, default="")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -247,7 +247,7 @@ class Lead(models.Model):
         _("deal value"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     lost_reason = models.CharField(
-        _("lost reason"), max_length=20, choices=LostReason.choices, blank=True
+        _("lost reason"), max_length=20, choices=LostReason.choices, blank=True, default=""
     )
 
     objects = LeadQuerySet.as_manager()
