@@ -419,8 +419,8 @@ class StoryTeller:
             if not at:
                 return
             if not accepted:
+                # Sent back with the reject button, as sales.actions.reject does: no feedback row.
                 move(S.NURTURE, at, by=owner, reason=REJECTION_REASONS[lead["id"] % len(REJECTION_REASONS)])
-                feedback(Feedback.Disposition.NO_URGENCY, at, quality=Feedback.Quality.BAD)
                 return
             clock = at
             move(S.SAL, at, by=owner, reason="accepted")
@@ -482,6 +482,8 @@ class StoryTeller:
         else:
             reason = rng.choice(["chose a competitor", "price", "no decision", "timing"])
             lead["lost_reason"] = LOST_REASONS[reason]
+            # The proposal's value, from the lead's id rather than the generator (see above).
+            lead["deal_value"] = Decimal((lead["id"] * 7919 % 60 + 8) * 1000)
             move(S.LOST, at, by=owner, reason=reason)
 
 

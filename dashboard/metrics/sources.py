@@ -190,7 +190,8 @@ def feedback_per_source(filters: Filters) -> list[FeedbackRow]:
 
 # --- reps' comments for marketing ------------------------------------------------------------
 
-COMMENTS_SHOWN = 40
+COMMENTS_SHOWN = 40  # read at most this many, the newest
+PER_SOURCE = 5  # and show each source's newest five
 
 
 @dataclass(frozen=True)
@@ -208,8 +209,8 @@ class CommentsOfSource:
 
 def feedback_comments(filters: Filters, *, limit: int = COMMENTS_SHOWN) -> list[CommentsOfSource]:
     """What reps wrote for marketing (the feedback's comment on quality), newest first, per
-    source (channel, or campaign within one): one query for the newest `limit` comments. The
-    source with the newest comment comes first."""
+    source (channel, or campaign within one), at most five a source: one query for the newest
+    `limit` comments. The source with the newest comment comes first."""
     group = "campaign" if filters.channel else "channel"
     newest = (
         _in_view(filters, Feedback.objects, "given_at")
@@ -219,8 +220,9 @@ def feedback_comments(filters: Filters, *, limit: int = COMMENTS_SHOWN) -> list[
     )
     per_source: dict[str, list[FeedbackComment]] = {}
     for feedback in newest:
-        key = getattr(feedback.lead, group)
-        per_source.setdefault(key, []).append(FeedbackComment(feedback, feedback.quality_comment.strip()))
+        comments = per_source.setdefault(getattr(feedback.lead, group), [])
+        if len(comments) < PER_SOURCE:
+            comments.append(FeedbackComment(feedback, feedback.quality_comment.strip()))
     return [
         CommentsOfSource(key, source_label(filters, key), comments) for key, comments in per_source.items()
     ]
