@@ -83,6 +83,7 @@ def funnel(request):
         return redirect(f"{reverse('dashboard:funnel')}?{urlencode(filters.as_query())}")
     data = metrics.dashboard(filters, now=now)
     shows = access.shows_lead(request.user)
+    follow_up_by = Dimension.OWNER if (filters.team_id or filters.owner_id) else Dimension.TEAM
     all_channels = {k: v for k, v in filters.as_query().items() if k not in ("channel", "campaign")}
     figures = charts.figures(data, target=target)
     drill_parameter = DRILL_DOWN.get(filters.dimension)
@@ -108,6 +109,8 @@ def funnel(request):
         dispositions=Feedback.Disposition.choices,
         no_fit_reasons=Feedback.NoFitReason.choices,
         leads_url=f"{reverse('dashboard:leads')}?{urlencode(filters.as_query())}",
+        # The follow-up's rows are teams, or owners once a team or owner is chosen.
+        follow_up_url=f"{reverse('dashboard:leads')}?{urlencode({**filters.as_query(), 'by': follow_up_by})}",
         no_reason_key=metrics.NO_REASON_KEY,
         comments_shown=metrics.COMMENTS_SHOWN,
         # A comment names its lead only for those who may see that lead.

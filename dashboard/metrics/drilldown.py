@@ -26,6 +26,8 @@ def stage_title(stage: str) -> str:
         return str(_("Open pipeline"))
     if stage == LOST:
         return str(_("Lost"))
+    if stage == S.WON:
+        return str(_("Won"))
     return str(_("Reached %(stage)s") % {"stage": S(stage).label})
 
 

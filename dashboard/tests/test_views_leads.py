@@ -52,6 +52,7 @@ def test_the_page_links_every_count_to_its_list(client, marketer, world):
 
 def test_a_rep_sees_only_their_own_leads_and_how_many_the_figure_counts(client, rep, world):
     client.force_login(rep)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     response = client.get(f"{LIST}?{urlencode({**WORLD, 'stage': 'mql'})}")
     assert sorted(lead.pk for lead in response.context["page"].object_list) == pks(world, "AL")
     assert response.context["all_counted"] == 6
@@ -85,3 +86,12 @@ def test_the_list_takes_a_fixed_number_of_queries(client, marketer, world, djang
     with django_assert_num_queries(7):
         response = client.get(query)
     assert response.context["all_counted"] == metrics.counted_leads(period(by="team"), stage="leads", key=str(world.north.pk)).count() == 6
+
+
+def test_the_follow_up_counts_link_to_their_teams_mqls(client, marketer, world):
+    client.force_login(marketer)
+    page = client.get("/dashboard/?" + urlencode(WORLD)).content.decode()
+    table = page[page.index('id="follow-up-table"') : page.index("</table>", page.index('id="follow-up-table"'))]
+    link = f"mode=cohort&amp;start=2026-11-01&amp;end=2026-11-15&amp;by=team&amp;stage=mql&amp;key={world.south.pk}"
+    assert link in table
+    assert listed(client, stage="mql", by="team", key=str(world.south.pk)) == pks(world, "CD")
