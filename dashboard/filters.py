@@ -291,6 +291,8 @@ class DrillDownForm(forms.Form):
     """The lead list's parameters beside the filters: what the count counted."""
 
     stage = forms.ChoiceField(choices=[(stage, stage) for stage in DRILL_STAGES])
+    # Of a funnel step: the leads that passed through it, or skipped it.
+    step = forms.ChoiceField(choices=[("", "reached"), ("passed", "passed"), ("skipped", "skipped")], required=False)
     key = forms.CharField(required=False, max_length=200)
     lost_reason = forms.CharField(required=False, max_length=30)
 

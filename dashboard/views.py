@@ -162,7 +162,11 @@ def lead_list(request):
     wanted = drill.cleaned_data
     try:
         counted = metrics.counted_leads(
-            filters, stage=wanted["stage"], key=wanted["key"], lost_reason=wanted["lost_reason"]
+            filters,
+            stage=wanted["stage"],
+            step=wanted["step"],
+            key=wanted["key"],
+            lost_reason=wanted["lost_reason"],
         )
     except ValueError:
         drill.add_error(None, _("This row or reason does not exist in this view."))
@@ -176,7 +180,7 @@ def lead_list(request):
         page=page,
         now=now,
         all_counted=counted.count(),
-        title=metrics.stage_title(wanted["stage"]),
+        title=metrics.stage_title(wanted["stage"], wanted["step"]),
         row_label=_row_label(filters, wanted),
         query=query.urlencode(),
         dashboard_query=urlencode(filters.as_query()),

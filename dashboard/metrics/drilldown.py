@@ -11,15 +11,30 @@ from django.utils.translation import gettext_lazy as _
 from common.business_time import start_of_day
 from dashboard.filters import DRILL_STAGES, Dimension, Filters
 from dashboard.metrics.breakdowns import size_band
-from dashboard.metrics.funnel import LEADS, PIPELINE, S, base_leads, counted, lead_team, lost_q
+from dashboard.metrics.funnel import (
+    FUNNEL,
+    LEADS,
+    PIPELINE,
+    S,
+    base_leads,
+    counted,
+    lead_team,
+    lost_q,
+    passed_through,
+)
 from leads.models import Lead, LostReason
 
 LOST, OPEN = "lost", "open"
 STAGES = DRILL_STAGES  # every lead ("leads"), a funnel stage reached, lost, open pipeline
+PASSED, SKIPPED = "passed", "skipped"
 NO_REASON_KEY = "none"  # the lost leads without a reason (a reason's key cannot be empty in a URL)
 
 
-def stage_title(stage: str) -> str:
+def stage_title(stage: str, step: str = "") -> str:
+    if step == PASSED:
+        return str(_("Passed through to %(stage)s") % {"stage": S(stage).label})
+    if step == SKIPPED:
+        return str(_("Skipped %(stage)s") % {"stage": S(stage).label})
     if stage == LEADS:
         return str(_("All leads"))
     if stage == OPEN:
@@ -31,7 +46,18 @@ def stage_title(stage: str) -> str:
     return str(_("Reached %(stage)s") % {"stage": S(stage).label})
 
 
-def _stage_q(filters: Filters, stage: str) -> Q:
+def _stage_q(filters: Filters, stage: str, step: str) -> Q:
+    if step and stage not in FUNNEL:
+        raise ValueError("Only a funnel stage is passed through or skipped.")
+    if step == PASSED:
+        previous = ([LEADS, *FUNNEL])[FUNNEL.index(stage)]
+        return passed_through(filters, previous, stage)
+    if step == SKIPPED:
+        # In activity mode "skipped" is a difference of two counts (reached in the period, at
+        # the stage itself in the period) that need not be the same leads: no list to show.
+        if not filters.is_cohort:
+            raise ValueError("Skipped leads are listed in cohort mode only.")
+        return counted(filters, stage) & Q(**{f"{stage}_at__isnull": True})
     if stage == LOST:
         return lost_q(filters)
     if stage == OPEN:
@@ -75,14 +101,17 @@ def _in_row(leads: QuerySet[Lead], dimension: str, key: str) -> QuerySet[Lead]:
 
 
 def counted_leads(
-    filters: Filters, *, stage: str, key: str | None = None, lost_reason: str = ""
+    filters: Filters, *, stage: str, step: str = "", key: str | None = None, lost_reason: str = ""
 ) -> QuerySet[Lead]:
-    """The leads behind a count: those `stage` counts in the view, within the breakdown row
-    `key` of the view's dimension when given, with the lost reason when given. Raises
-    ValueError for a stage, key or reason the dashboard never shows."""
+    """The leads behind a count: those `stage` counts in the view (or, with `step`, those that
+    passed through to it or skipped it), within the breakdown row `key` of the view's
+    dimension when given, with the lost reason when given. Raises ValueError for a stage,
+    key or reason the dashboard never shows."""
     if stage not in STAGES:
         raise ValueError(f"Unknown stage {stage!r}.")
-    leads = base_leads(filters).filter(_stage_q(filters, stage))
+    if step not in ("", PASSED, SKIPPED):
+        raise ValueError(f"Unknown step {step!r}.")
+    leads = base_leads(filters).filter(_stage_q(filters, stage, step))
     if key is not None:
         leads = _in_row(leads, filters.dimension, key)
     if lost_reason:

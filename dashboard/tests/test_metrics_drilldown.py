@@ -31,6 +31,11 @@ def test_every_funnel_count_and_outcome_links_to_as_many_leads(world, mode):
     figures = metrics.funnel(filters, now=NOW)
     for step in figures.steps:
         assert metrics.counted_leads(filters, stage=step.stage).count() == step.count, step.stage
+    for step in figures.steps[1:]:
+        passed = metrics.counted_leads(filters, stage=step.stage, step="passed").count()
+        assert passed == step.passed, step.stage
+        if filters.is_cohort:
+            assert metrics.counted_leads(filters, stage=step.stage, step="skipped").count() == step.skipped
     assert metrics.counted_leads(filters, stage="lost").count() == figures.outcomes.lost
     assert metrics.counted_leads(filters, stage="open").count() == figures.outcomes.open
 
@@ -63,3 +68,13 @@ def test_a_key_the_dimension_cannot_have_is_refused(dimension, key):
 def test_an_unknown_lost_reason_is_refused():
     with pytest.raises(ValueError):
         metrics.counted_leads(period(), stage="lost", lost_reason="cheap")
+
+
+@pytest.mark.django_db
+def test_the_leads_that_passed_through_or_skipped_a_step(world):
+    assert names(world, metrics.counted_leads(period(), stage="sal", step="passed")) == "ACL"
+    assert names(world, metrics.counted_leads(period(), stage="sal", step="skipped")) == "BF"
+    with pytest.raises(ValueError):  # a difference of two counts in activity mode, not a list
+        metrics.counted_leads(period(mode=Mode.ACTIVITY), stage="sal", step="skipped")
+    with pytest.raises(ValueError):
+        metrics.counted_leads(period(), stage="lost", step="passed")

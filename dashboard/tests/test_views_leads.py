@@ -29,6 +29,7 @@ def test_a_funnel_count_lists_its_leads(client, marketer, world):
     assert listed(client, stage="mql") == pks(world, "ABCDFL")
     assert listed(client, stage="lost", lost_reason="price") == pks(world, "B")
     assert listed(client, stage="won", mode="activity") == pks(world, "AK")
+    assert listed(client, stage="sal", step="passed") == pks(world, "ACL")
 
 
 def test_a_breakdown_row_lists_its_leads_also_the_row_without_a_value(client, marketer, world):
@@ -44,6 +45,7 @@ def test_the_page_links_every_count_to_its_list(client, marketer, world):
     links = set(re.findall(r'href="/dashboard/leads/\?([^"]+)"', page))
     base = "mode=cohort&amp;start=2026-11-01&amp;end=2026-11-15&amp;by=source"
     assert f"{base}&amp;stage=mql" in links  # the funnel
+    assert f"{base}&amp;stage=sal&amp;step=skipped" in links
     assert f"{base}&amp;stage=open" in links  # the outcomes
     assert f"{base}&amp;stage=lost&amp;lost_reason=none" in links  # L: no reason given
     assert f"{base}&amp;stage=won&amp;key=google+%2F+cpc" in links  # a breakdown row
