@@ -71,7 +71,7 @@ def plotly_text(text: object) -> str:
 # (=HYPERLINK(…), +cmd|…, @SUM(…)); a tab or carriage return in front hides it from the eye
 # but not from the parser. OWASP's advice: prefix a quote, which makes the cell text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_NUMBER = re.compile(r"-?\d+([.,]\d+)?")  # "-12.5", or "-12,5" where a comma is the decimal sign
 
 
 def csv_cell(value: object) -> object:

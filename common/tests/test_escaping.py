@@ -63,7 +63,7 @@ def test_csv_cell_makes_formulas_text(value):
     assert csv_cell(value) == "'" + value
 
 
-@pytest.mark.parametrize("value", ["-12.5", "-3", "Kees", "", "3-2", "a=b"])
+@pytest.mark.parametrize("value", ["-12.5", "-12,5", "-3", "Kees", "", "3-2", "a=b"])
 def test_csv_cell_leaves_numbers_and_ordinary_text(value):
     assert csv_cell(value) == value
 
