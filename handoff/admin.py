@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.business_time import public_holiday_names
 from handoff import notify
+from handoff.forms import RoutingRuleForm
 from handoff.models import (
     Agreement,
     Assignment,
@@ -37,45 +38,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-class CommaSeparatedField(forms.CharField):
-    """A list typed as "NL, BE"."""
-
-    def prepare_value(self, value):
-        return ", ".join(value) if isinstance(value, list) else value
-
-    def to_python(self, value):
-        return [part.strip() for part in (value or "").split(",") if part.strip()]
-
-
-class RoutingRuleForm(forms.ModelForm):
-    countries = CommaSeparatedField(label=_("countries"), required=False, help_text=_("For example NL, BE"))
-    regions = CommaSeparatedField(label=_("regions"), required=False, help_text=_("For example Noord-Brabant, Limburg"))
-    postcode_prefixes = CommaSeparatedField(
-        label=_("postcode starts with"), required=False, help_text=_("For example 56, 57, 58")
-    )
-    product_interests = CommaSeparatedField(label=_("product interest contains"), required=False)
-    sectors = forms.MultipleChoiceField(
-        label=_("sectors"), required=False, choices=Sector.choices, widget=forms.CheckboxSelectMultiple
-    )
-    channels = forms.MultipleChoiceField(
-        label=_("channels"), required=False, choices=Channel.choices, widget=forms.CheckboxSelectMultiple
-    )
-    intent_tiers = forms.MultipleChoiceField(
-        label=_("intent tiers"), required=False, choices=IntentTier.choices, widget=forms.CheckboxSelectMultiple
-    )
-
-    class Meta:
-        model = RoutingRule
-        fields = "__all__"
-
-    def clean_countries(self):
-        countries = [c.upper() for c in self.cleaned_data["countries"]]
-        wrong = [c for c in countries if len(c) != 2 or not c.isalpha()]
-        if wrong:
-            raise forms.ValidationError(_("Use two-letter country codes, not %(wrong)s.") % {"wrong": ", ".join(wrong)})
-        return countries
 
 
 @admin.register(RoutingRule)

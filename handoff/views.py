@@ -1,6 +1,8 @@
 """The handoff pages: a lead's assignment and deadline, a manager's reassignment, the routing
 dry run, and each person's own notification channels and availability."""
 
+from collections import Counter
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,13 +12,14 @@ from django.utils.translation import gettext as _
 from common.people import person_name
 from common.roles import Role, has_role, roles_of
 from handoff import handover
-from handoff.forms import AvailabilityForm, ChannelForm, DryRunForm, ReassignForm
-from handoff.models import Notification, NotificationChannel, SlaClock, UserAvailability
-from handoff.routing import NoOwnerAvailable, route
+from handoff.forms import AvailabilityForm, ChannelForm, DryRunForm, ReassignForm, RuleTrialForm
+from handoff.models import Notification, NotificationChannel, RoutingRule, SlaClock, UserAvailability
+from handoff.routing import route, try_rule
 from leads import access
 from leads.models import Lead
 
 SEE_ROUTING = (Role.SALES_MANAGER, Role.REVOPS_ADMIN, Role.MARKETING)
+TRIAL_LEADS = 50  # "what would this rule do to the last 50 MQLs?"
 
 
 def handoff_context(lead: Lead) -> dict:
@@ -55,19 +58,43 @@ def lead_reassign(request, pk: int):
 
 
 def routing_dry_run(request):
+    """Who would get one lead (a real one or one described), and what a rule, saved or not,
+    active or not, would do to the last MQLs. Nothing is assigned, nobody is notified."""
     if not has_role(request.user, *SEE_ROUTING):
         raise PermissionDenied
     visible = access.visible_leads(request.user).with_company()
-    form = DryRunForm(request.GET or None, leads=visible)
-    context = {"form": form, "recent_leads": visible.filter(stage=Lead.Stage.MQL)[:8]}
+    now = timezone.now()
+    trying = "try" in request.GET or "trial-target" in request.GET
+    lead_data = None if trying else request.GET
+    form = DryRunForm(lead_data or None, leads=visible)
+    context = {"form": form, "recent_leads": visible.filter(stage=Lead.Stage.MQL)[:8], "rules": RoutingRule.objects.all()}
     if form.is_bound and form.is_valid():
         facts, lead = form.facts()
-        try:
-            context["decision"] = route(facts, now=timezone.now(), lock=False)
-        except NoOwnerAvailable as error:
-            context["no_owner"] = str(error)
-        context |= {"facts": facts, "picked_lead": lead}
-    return render(request, "handoff/dry_run.html", context, status=400 if form.errors else 200)
+        context |= {"decision": route(facts, now=now, lock=False), "facts": facts, "picked_lead": lead}
+    based_on = RoutingRule.objects.filter(pk=request.GET.get("try")).first() if request.GET.get("try", "").isdigit() else None
+    trial_form = RuleTrialForm(
+        request.GET if "trial-target" in request.GET else None, instance=based_on or RoutingRule(target=RoutingRule.Target.TEAM)
+    )
+    context |= {"trial_form": trial_form, "based_on": based_on}
+    if trial_form.is_bound and trial_form.is_valid():
+        context |= _trial(trial_form.instance, visible, now=now)
+    errors = form.errors or trial_form.errors
+    return render(request, "handoff/dry_run.html", context, status=400 if errors else 200)
+
+
+def _trial(rule: RoutingRule, visible, *, now) -> dict:
+    recent = list(visible.filter(mql_at__isnull=False).order_by("-mql_at", "-id")[:TRIAL_LEADS])
+    rows = try_rule(rule, recent, now=now)
+    taken = [decision for _lead, decision in rows if decision.rule is rule]
+    return {
+        "trial_rows": [
+            {"lead": lead, "decision": decision, "by_trial": decision.rule is rule, "changes": decision.owner != lead.owner}
+            for lead, decision in rows
+        ],
+        "trial_taken": len(taken),
+        "trial_owners": Counter(person_name(d.owner) if d.owner else "—" for d in taken).most_common(),
+        "trial_changed": sum(1 for lead, decision in rows if decision.owner != lead.owner),
+    }
 
 
 def _my_page(request, *, availability_form=None, channel_form=None, status=200):

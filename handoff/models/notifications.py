@@ -69,6 +69,7 @@ class NotificationChannel(models.Model):
             K.REASSIGNED: self.for_assignments,
             K.AT_RISK: self.for_reminders,
             K.ESCALATION: self.for_escalations,
+            K.UNASSIGNED: self.for_escalations,
             K.TEST: True,
             K.WEEKLY_REVIEW: True,
         }[kind]
@@ -90,6 +91,7 @@ class Notification(models.Model):
         ESCALATION = "escalation", _("Deadline missed")
         TEST = "test", _("Test message")
         WEEKLY_REVIEW = "weekly_review", _("Weekly review")
+        UNASSIGNED = "unassigned", _("Lead without an owner")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from common.roles import Role
 from conftest import make_user
 from handoff.models import Assignment, HandoffSettings, RoutingRule, UserAvailability
-from handoff.routing import LeadFacts, pick_round_robin, route, rule_verdict
+from handoff.routing import LeadFacts, route, rule_verdict
 from leads.models import Company, Lead
 
 NOW = datetime(2026, 1, 13, 10, 0, tzinfo=UTC)
@@ -62,32 +62,6 @@ def test_rule_verdict(criteria, matches, said):
 def test_unknown_size_does_not_match_a_size_rule():
     matched, _ = rule_verdict(RoutingRule(name="r", min_employees=10), LeadFacts(employees=None))
     assert not matched
-
-
-def test_round_robin_takes_turns_fairly():
-    members = [11, 12, 13]
-    last_assigned: dict[int, datetime] = {}
-    picks = []
-    for n in range(30):
-        chosen, _ = pick_round_robin(members, last_assigned=last_assigned, away=set(), open_counts={}, cap=None)
-        picks.append(chosen)
-        last_assigned[chosen] = NOW + timedelta(minutes=n)
-
-    assert picks[:3] == [11, 12, 13]
-    assert Counter(picks) == {11: 10, 12: 10, 13: 10}
-
-
-def test_round_robin_skips_who_is_away_or_at_the_cap():
-    chosen, skipped = pick_round_robin(
-        [11, 12, 13], last_assigned={}, away={11}, open_counts={12: 5, 13: 4}, cap=5
-    )
-    assert chosen == 13
-    assert skipped == [("away", 11), ("cap", 12)]
-
-
-def test_round_robin_without_anyone_available_returns_none():
-    chosen, _ = pick_round_robin([11], last_assigned={}, away={11}, open_counts={}, cap=None)
-    assert chosen is None
 
 
 # --- routing against the database ----------------------------------------------------------
