@@ -1,13 +1,16 @@
-"""Admin for the handoff: routing rules, the business calendar, the agreement and SLA policies,
+"""Admin for the handoff: routing rules, each team's rotation (who takes leads, with which
+weight), the business calendar, availability and deputies, the agreement and SLA policies,
 notification channels (with a "send test" button) and the records the worker keeps."""
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.business_time import public_holiday_names
@@ -19,6 +22,7 @@ from handoff.models import (
     HandoffSettings,
     Notification,
     NotificationChannel,
+    RotationSeat,
     RoutingRule,
     SlaBreach,
     SlaClock,
@@ -27,7 +31,8 @@ from handoff.models import (
     WorkerHeartbeat,
     next_version,
 )
-from leads.models import Channel, IntentTier, Sector
+from leads.admin import TeamAdmin
+from leads.models import Team
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -43,7 +48,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
     form = RoutingRuleForm
-    list_display = ["name", "position", "is_active", "target", "team", "user", "max_open_leads", "problem"]
+    list_display = ["name", "position", "is_active", "target", "team", "user", "max_open_leads", "problem", "trial"]
     list_editable = ["position", "is_active"]
     list_select_related = ["team", "user"]
     list_filter = ["is_active", "target"]
@@ -62,6 +67,12 @@ class RoutingRuleAdmin(admin.ModelAdmin):
         ),
         (_("Assign to"), {"fields": ["target", "team", "user", "max_open_leads"]}),
     ]
+
+    @admin.display(description=_("dry run"))
+    def trial(self, rule):
+        """Try the rule (or a change to it) on the last MQLs before saving or activating it."""
+        url = reverse("handoff:dry_run") + f"?try={rule.pk}#trial-title"
+        return format_html('<a href="{}">{}</a>', url, _("Try on the last 50 MQLs"))
 
     @admin.display(description=_("problem"))
     def problem(self, rule):
@@ -135,9 +146,35 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(UserAvailability)
 class UserAvailabilityAdmin(admin.ModelAdmin):
-    list_display = ["user", "is_away", "back_on"]
+    list_display = ["user", "is_away", "back_on", "deputy"]
     list_editable = ["is_away", "back_on"]
-    raw_id_fields = ["user"]
+    raw_id_fields = ["user", "deputy"]
+
+
+class RotationSeatInline(admin.TabularInline):
+    """Who of the team's members takes its leads, and how many: a member without a line
+    takes them with weight 1."""
+
+    model = RotationSeat
+    extra = 0
+    fields = ["user", "takes_leads", "weight"]
+    verbose_name = _("member's place in the rotation")
+    verbose_name_plural = _("rotation: who takes the team's leads (members without a line take them, weight 1)")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            team_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = get_user_model().objects.filter(teams__pk=team_id) if team_id else get_user_model().objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# The team's page in the admin is where its rotation is set, beside its members.
+admin.site.unregister(Team)
+
+
+@admin.register(Team)
+class TeamWithRotationAdmin(TeamAdmin):
+    inlines = [RotationSeatInline]
 
 
 def send_test(channel: NotificationChannel) -> Notification:
