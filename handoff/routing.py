@@ -342,6 +342,7 @@ def route(
     if rules is None:
         rules = RoutingRule.objects.filter(is_active=True).select_related("team", "user")
     waiting_team = None  # the first team that should have taken the lead, had anyone been present
+    passed_over: list[str] = []  # why each rule that matched could not place it
     for rule in rules:
         matched, said = rule_verdict(rule, facts)
         why = ", ".join(said)
@@ -358,6 +359,7 @@ def route(
             owner, team, note = _account_manager_pick(rule, facts, presence=presence, rotations=rotations)
         if owner is None:
             waiting_team = waiting_team or team
+            passed_over.append(_("rule “%(rule)s”: %(note)s") % {"rule": rule.name, "note": note})
             trace.append(RuleTrace(rule, False, f"{why}; {_('but')} {note}"))
             continue
         reason = _("Rule “%(rule)s”: %(why)s; %(note)s.") % {"rule": rule.name, "why": why, "note": note}
@@ -384,7 +386,8 @@ def route(
         team=waiting_team,
         rule=None,
         kind=Assignment.Kind.UNASSIGNED,
-        reason=_("Nobody who could take it is present (%(note)s): the lead waits in the unassigned queue.") % {"note": note},
+        reason=_("Nobody who could take it is present (%(why)s): the lead waits in the unassigned queue.")
+        % {"why": "; ".join([*passed_over, note])},
         trace=trace,
         tell=managers_to_tell(waiting_team),
     )
