@@ -313,3 +313,110 @@ def test_rep_removes_their_channel(client, rep):
 
     assert client.post(f"/handoff/me/channels/{channel.pk}/delete/").status_code == 302
     assert not NotificationChannel.objects.exists()
+
+
+# --- trying a rule before it is saved, deputies, rotation seats -----------------------------
+
+
+def trial_fields(**fields):
+    return {"try": "new", "trial-position": "10", "trial-target": "team", **{f"trial-{k}": v for k, v in fields.items()}}
+
+
+def test_dry_run_tries_an_unsaved_rule_on_the_last_mqls(client, manager, mql, team, rep, other_rep):
+    rules = RoutingRule.objects.count()
+    client.force_login(manager)
+
+    response = client.get("/handoff/routing/", trial_fields(name="Brabant first", regions="Noord-Brabant", team=team.pk, position="1"))
+
+    assert response.status_code == 200
+    [row] = response.context["trial_rows"]
+    assert row["lead"] == mql and row["by_trial"]
+    assert response.context["trial_taken"] == 1
+    page = response.content.decode()
+    assert "Of the last 1 MQLs, the rule would take 1" in page or "Of the last MQL, the rule would take 1" in page
+    assert "Brabant first" in page
+    assert RoutingRule.objects.count() == rules  # nothing saved
+    assert Assignment.objects.count() == 1
+
+
+def test_dry_run_opens_an_inactive_rule_to_try_as_it_is_or_changed(client, manager, team):
+    rule = RoutingRule.objects.create(name="Not yet on", countries=["BE"], target="team", team=team, is_active=False)
+    client.force_login(manager)
+
+    response = client.get("/handoff/routing/", {"try": rule.pk})
+
+    assert response.status_code == 200
+    assert response.context["based_on"] == rule
+    assert response.context["trial_form"].initial["countries"] == ["BE"]
+    assert "decision" not in response.context  # opening a rule is no dry run of a lead
+
+
+def test_dry_run_refuses_an_incomplete_rule_with_the_reason(client, manager):
+    client.force_login(manager)
+
+    response = client.get("/handoff/routing/", trial_fields(countries="Nederland"))
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Use two-letter country codes, not NEDERLAND." in page
+    assert "Choose the team whose members take turns." in page
+    assert "trial_rows" not in response.context
+
+
+def test_dry_run_shows_a_lead_nobody_present_can_take(client, manager, team, rep):
+    from handoff.models import UserAvailability
+
+    RoutingRule.objects.create(name="Team", target="team", team=team)
+    HandoffSettings.objects.create(fallback_owner=manager)
+    UserAvailability.objects.create(user=rep, is_away=True)
+    UserAvailability.objects.create(user=manager, is_away=True)
+    client.force_login(manager)
+
+    response = client.get("/handoff/routing/", {"country": "NL"})
+
+    assert response.context["decision"].owner is None
+    page = response.content.decode()
+    assert "It would wait in the unassigned queue" in page
+    assert "Told" in page
+
+
+def test_rep_names_a_deputy_who_gets_their_accounts_while_they_are_away(client, rep, other_rep):
+    from leads.models import Company
+
+    from handoff.routing import LeadFacts, route
+
+    client.force_login(rep)
+    response = client.post("/handoff/me/", {"is_away": "on", "deputy": other_rep.pk})
+    assert response.status_code == 302
+
+    company = Company.objects.create(name="Klant", is_customer=True, account_manager=rep)
+    assert route(LeadFacts.of(Lead(company=company)), now=NOW).owner == other_rep
+
+
+def test_a_deputy_cannot_be_oneself(client, rep):
+    client.force_login(rep)
+
+    response = client.post("/handoff/me/", {"deputy": rep.pk})
+
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_admin_sets_who_of_a_team_takes_leads_and_with_which_weight(client, superuser, team, rep, manager):
+    from handoff.models import RotationSeat
+
+    team.members.add(manager)
+    client.force_login(superuser)
+    url = f"/admin/leads/team/{team.pk}/change/"
+    page = client.get(url).content.decode()
+    assert "who takes the team" in page
+
+    response = client.post(url, {
+        "name": team.name, "kind": team.kind, "manager": manager.pk, "members": [rep.pk, manager.pk],
+        "rotation_seats-TOTAL_FORMS": "1", "rotation_seats-INITIAL_FORMS": "0",
+        "rotation_seats-0-user": manager.pk, "rotation_seats-0-weight": "1",
+    })
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    seat = RotationSeat.objects.get()
+    assert (seat.user, seat.takes_leads, seat.weight) == (manager, False, 1)
