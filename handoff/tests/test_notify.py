@@ -221,3 +221,15 @@ def test_bad_channel_settings_are_refused(rep, settings, kind, fields, debug, er
 def test_plain_http_webhook_is_allowed_while_developing(rep, settings):
     settings.DEBUG = True
     NotificationChannel(user=rep, kind="slack", url="http://127.0.0.1:9000/hook").full_clean()
+
+
+def test_unassigned_message_tells_the_manager_why_and_what_to_do(assigned, rep):
+    channel = NotificationChannel.objects.create(user=rep, kind="slack", url="https://hooks.slack.com/x", for_escalations=False)
+
+    message = notify.compose(assigned(kind=Notification.Kind.UNASSIGNED))
+
+    assert message.subject.startswith("Lead without an owner: ")
+    assert "respond by" in message.subject
+    assert ("Why", "Rule “Brabant”: region Noord-Brabant") in message.facts
+    assert ("What to do", "Give the lead to someone who is in.") in message.facts
+    assert not channel.wants(Notification.Kind.UNASSIGNED)  # heard with the escalations
