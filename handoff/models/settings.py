@@ -64,7 +64,7 @@ class HandoffSettings(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         validators=[validate_active_user],
-        help_text=_("Gets every lead no routing rule places, so no lead is ever without an owner."),
+        help_text=_("Gets every lead no routing rule places (their deputy, while they are away)."),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
