@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.people import person_name
 from common.roles import Role
-from handoff.models import NotificationChannel, RoutingRule, UserAvailability
+from handoff.models import NotificationChannel, RotationSeat, RoutingRule, UserAvailability
 from handoff.routing import LeadFacts
 from leads.models import Channel, IntentTier, Lead, Sector
 
@@ -150,6 +150,20 @@ class ReassignForm(forms.Form):
         if owner.pk == self.lead.owner_id:
             raise forms.ValidationError(_("This person already owns the lead."))
         return owner
+
+
+class SeatForm(forms.Form):
+    """One member's line on the team's rotation page."""
+
+    takes_leads = forms.BooleanField(label=_("Takes leads"), required=False)
+    weight = forms.IntegerField(
+        label=_("Weight"), min_value=1, max_value=10, widget=forms.NumberInput(attrs={"class": "narrow"})
+    )
+
+    def __init__(self, *args, member, seat: RotationSeat | None, **kwargs):
+        super().__init__(*args, prefix=f"seat-{member.pk}", **kwargs)
+        self.member = member
+        self.initial = {"takes_leads": seat.takes_leads if seat else True, "weight": seat.weight if seat else 1}
 
 
 class AvailabilityForm(forms.ModelForm):

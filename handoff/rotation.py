@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
+from django.db import transaction
+
 from handoff.models import RotationSeat, TeamRotation
 from leads.models import Team
 
@@ -70,6 +72,22 @@ def seats(team: Team, member_ids: Sequence[int]) -> list[tuple[int, int]]:
         elif seat.takes_leads:
             weighted.append((member, seat.weight))
     return weighted
+
+
+def set_seats(team: Team, settings: Sequence[tuple[object, bool, int]]) -> None:
+    """Save (member, takes leads, weight) for members of `team`, all or none."""
+    with transaction.atomic():
+        for member, takes_leads, weight in settings:
+            RotationSeat.objects.update_or_create(
+                team=team, user=member, defaults={"takes_leads": takes_leads, "weight": weight}
+            )
+
+
+def up_next(team: Team, *, can_take: Callable[[int], bool]) -> int | None:
+    """Who the team's next lead would go to, as things stand."""
+    member_ids = list(team.members.filter(is_active=True).order_by("id").values_list("id", flat=True))
+    position = TeamRotation.objects.filter(pk=team.pk).values_list("next_turn", flat=True).first() or 0
+    return next_turn(turn_order(seats(team, member_ids)), start=position, can_take=can_take)[0]
 
 
 class Rotations:

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from common.people import person_name
 from common.roles import Role, has_role, roles_of
 from handoff import handover
-from handoff.forms import AvailabilityForm, ChannelForm, DryRunForm, ReassignForm, RuleTrialForm
-from handoff.models import Notification, NotificationChannel, RoutingRule, SlaClock, UserAvailability
-from handoff.routing import route, try_rule
+from handoff.forms import AvailabilityForm, ChannelForm, DryRunForm, ReassignForm, RuleTrialForm, SeatForm
+from handoff.models import Notification, NotificationChannel, RotationSeat, RoutingRule, SlaClock, UserAvailability
+from handoff.rotation import set_seats, up_next
+from handoff.routing import Presence, route, try_rule
 from leads import access
 from leads.models import Lead
 
@@ -67,7 +68,12 @@ def routing_dry_run(request):
     trying = "try" in request.GET or "trial-target" in request.GET
     lead_data = None if trying else request.GET
     form = DryRunForm(lead_data or None, leads=visible)
-    context = {"form": form, "recent_leads": visible.filter(stage=Lead.Stage.MQL)[:8], "rules": RoutingRule.objects.all()}
+    context = {
+        "form": form,
+        "recent_leads": visible.filter(stage=Lead.Stage.MQL)[:8],
+        "rules": RoutingRule.objects.all(),
+        "teams": access.teams_to_manage(request.user),
+    }
     if form.is_bound and form.is_valid():
         facts, lead = form.facts()
         context |= {"decision": route(facts, now=now, lock=False), "facts": facts, "picked_lead": lead}
@@ -95,6 +101,31 @@ def _trial(rule: RoutingRule, visible, *, now) -> dict:
         "trial_owners": Counter(person_name(d.owner) if d.owner else "—" for d in taken).most_common(),
         "trial_changed": sum(1 for lead, decision in rows if decision.owner != lead.owner),
     }
+
+
+def team_rotation(request, pk: int):
+    """Who of a team's members takes its leads, and how many: for the team's manager and
+    RevOps. Saved for every member at once, or not at all."""
+    teams = access.teams_to_manage(request.user)
+    if not teams.exists():
+        raise PermissionDenied
+    team = get_object_or_404(teams, pk=pk)
+    members = list(team.members.filter(is_active=True).order_by("first_name", "username"))
+    saved = {seat.user_id: seat for seat in RotationSeat.objects.filter(team=team)}
+    forms = [SeatForm(request.POST or None, member=member, seat=saved.get(member.pk)) for member in members]
+    if request.method == "POST" and all([form.is_valid() for form in forms]):
+        set_seats(team, [(f.member, f.cleaned_data["takes_leads"], f.cleaned_data["weight"]) for f in forms])
+        messages.success(request, _("Saved: the rotation of %(team)s.") % {"team": team})
+        return redirect("handoff:team_rotation", pk=team.pk)
+    presence = Presence(timezone.localdate())
+    by_id = {member.pk: member for member in members}
+    next_id = up_next(team, can_take=lambda pk: pk in by_id and not presence.is_away(by_id[pk]))
+    context = {
+        "team": team,
+        "rows": [(form, presence.is_away(form.member)) for form in forms],
+        "up_next": by_id.get(next_id),
+    }
+    return render(request, "handoff/team_rotation.html", context, status=400 if request.method == "POST" else 200)
 
 
 def _my_page(request, *, availability_form=None, channel_form=None, status=200):

@@ -93,6 +93,16 @@ def sees_unassigned_queue(user) -> bool:
     return has_role(user, Role.SALES_MANAGER, Role.REVOPS_ADMIN)
 
 
+def teams_to_manage(user) -> QuerySet[Team]:
+    """The teams whose rotation `user` sets (who takes leads, with which weight): a manager's
+    own teams, every team for a RevOps admin."""
+    if has_role(user, Role.REVOPS_ADMIN):
+        return Team.objects.all()
+    if has_role(user, Role.SALES_MANAGER):
+        return Team.objects.filter(manager=user)
+    return Team.objects.none()
+
+
 def may_reassign(user) -> bool:
     """Managers and RevOps admins hand a lead to someone else (on the leads they act on)."""
     return has_role(user, Role.SALES_MANAGER, Role.REVOPS_ADMIN)

@@ -420,3 +420,69 @@ def test_admin_sets_who_of_a_team_takes_leads_and_with_which_weight(client, supe
     assert response.status_code == 302, response.content.decode()[:2000]
     seat = RotationSeat.objects.get()
     assert (seat.user, seat.takes_leads, seat.weight) == (manager, False, 1)
+
+
+# --- the team's rotation page --------------------------------------------------------------
+
+
+def seat_data(**members):
+    data = {}
+    for user, (takes, weight) in members.items():
+        if takes:
+            data[f"seat-{user}-takes_leads"] = "on"
+        data[f"seat-{user}-weight"] = str(weight)
+    return data
+
+
+def test_the_teams_manager_says_who_takes_leads_and_how_many(client, manager, team, rep, other_rep):
+    from handoff.models import RotationSeat
+    from handoff.routing import LeadFacts, route
+
+    team.members.add(manager)
+    RoutingRule.objects.create(name="Team", target="team", team=team)
+    client.force_login(manager)
+
+    page = client.get(f"/handoff/teams/{team.pk}/rotation/")
+    assert page.status_code == 200
+    assert "next in turn" in page.content.decode()
+
+    response = client.post(
+        f"/handoff/teams/{team.pk}/rotation/",
+        seat_data(**{str(rep.pk): (True, 2), str(other_rep.pk): (True, 1), str(manager.pk): (False, 1)}),
+    )
+
+    assert response.status_code == 302
+    assert {(s.user, s.takes_leads, s.weight) for s in RotationSeat.objects.all()} == {
+        (rep, True, 2), (other_rep, True, 1), (manager, False, 1)
+    }
+    owners = [route(LeadFacts(), now=NOW, lock=True).owner for _lead in range(6)]
+    assert owners.count(rep) == 4 and owners.count(other_rep) == 2 and manager not in owners
+
+
+def test_a_wrong_weight_saves_nobodys_line(client, manager, team, rep, other_rep):
+    from handoff.models import RotationSeat
+
+    client.force_login(manager)
+
+    response = client.post(
+        f"/handoff/teams/{team.pk}/rotation/", seat_data(**{str(rep.pk): (True, 2), str(other_rep.pk): (True, 0)})
+    )
+
+    assert response.status_code == 400
+    assert "greater than or equal to 1" in response.content.decode()
+    assert not RotationSeat.objects.exists()
+
+
+def test_only_the_teams_manager_and_revops_set_its_rotation(client, team, rep, revops_admin):
+    from leads.models import Team
+
+    other_manager = make_user("othermanager", "Sales manager")
+    Team.objects.create(name="Zuid", kind=Team.Kind.NEW_BUSINESS, manager=other_manager)
+    url = f"/handoff/teams/{team.pk}/rotation/"
+
+    client.force_login(rep)
+    assert client.get(url).status_code == 403
+    client.force_login(other_manager)
+    assert client.get(url).status_code == 404
+    client.force_login(revops_admin)
+    assert client.get(url).status_code == 200
