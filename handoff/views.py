@@ -12,8 +12,22 @@ from django.utils.translation import gettext as _
 from common.people import person_name
 from common.roles import Role, has_role, roles_of
 from handoff import handover
-from handoff.forms import AvailabilityForm, ChannelForm, DryRunForm, ReassignForm, RuleTrialForm, SeatForm
-from handoff.models import Notification, NotificationChannel, RotationSeat, RoutingRule, SlaClock, UserAvailability
+from handoff.forms import (
+    AvailabilityForm,
+    ChannelForm,
+    DryRunForm,
+    ReassignForm,
+    RuleTrialForm,
+    SeatForm,
+)
+from handoff.models import (
+    Notification,
+    NotificationChannel,
+    RotationSeat,
+    RoutingRule,
+    SlaClock,
+    UserAvailability,
+)
 from handoff.rotation import set_seats, up_next
 from handoff.routing import Presence, route, try_rule
 from leads import access
@@ -113,7 +127,8 @@ def team_rotation(request, pk: int):
     members = list(team.members.filter(is_active=True).order_by("first_name", "username"))
     saved = {seat.user_id: seat for seat in RotationSeat.objects.filter(team=team)}
     forms = [SeatForm(request.POST or None, member=member, seat=saved.get(member.pk)) for member in members]
-    if request.method == "POST" and all([form.is_valid() for form in forms]):
+    # A list, not a generator: every line is validated, so every mistake shows at once.
+    if request.method == "POST" and all([form.is_valid() for form in forms]):  # noqa: C419
         set_seats(team, [(f.member, f.cleaned_data["takes_leads"], f.cleaned_data["weight"]) for f in forms])
         messages.success(request, _("Saved: the rotation of %(team)s.") % {"team": team})
         return redirect("handoff:team_rotation", pk=team.pk)

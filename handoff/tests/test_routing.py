@@ -307,7 +307,7 @@ def customer_of(account_manager):
 
 
 def test_an_away_account_managers_customer_goes_to_their_deputy(account_team, fallback):
-    _team, fleur, ruben = account_team
+    _team, fleur, _ruben = account_team
     deputy = make_user("deputy", Role.SALES_REP)
     away(fleur, deputy=deputy)
 

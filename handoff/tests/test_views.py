@@ -381,9 +381,8 @@ def test_dry_run_shows_a_lead_nobody_present_can_take(client, manager, team, rep
 
 
 def test_rep_names_a_deputy_who_gets_their_accounts_while_they_are_away(client, rep, other_rep):
-    from leads.models import Company
-
     from handoff.routing import LeadFacts, route
+    from leads.models import Company
 
     client.force_login(rep)
     response = client.post("/handoff/me/", {"is_away": "on", "deputy": other_rep.pk})

@@ -85,9 +85,8 @@ def test_without_an_active_policy_ingestion_stores_but_does_not_score(api, compa
 def test_twelve_demo_requests_in_one_batch_take_turns_in_a_four_person_team(api, company, policy, team, rep, other_rep):
     from collections import Counter
 
-    from conftest import make_user
-
     from common.roles import Role
+    from conftest import make_user
 
     for name in ("third", "fourth"):
         team.members.add(make_user(name, Role.SALES_REP))
