@@ -20,9 +20,9 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.business_time import business_time_zone
 from common.people import person_name
 from common.roles import Role
 from handoff.models import Assignment, HandoffSettings, RoutingRule, UserAvailability
@@ -337,7 +337,7 @@ def route(
     owner is asked; when nobody present can take it, the decision has no owner and names the
     managers to tell."""
     trace: list[RuleTrace] = []
-    presence = Presence(timezone.localdate(now))
+    presence = Presence(now.astimezone(business_time_zone()).date())  # "back on" is a business day
     rotations = rotations or Rotations(lock=lock)
     if rules is None:
         rules = RoutingRule.objects.filter(is_active=True).select_related("team", "user")

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.business_time import business_time_zone
 from common.people import person_name
 from common.roles import Role, has_role, roles_of
 from handoff import handover
@@ -132,7 +133,7 @@ def team_rotation(request, pk: int):
         set_seats(team, [(f.member, f.cleaned_data["takes_leads"], f.cleaned_data["weight"]) for f in forms])
         messages.success(request, _("Saved: the rotation of %(team)s.") % {"team": team})
         return redirect("handoff:team_rotation", pk=team.pk)
-    presence = Presence(timezone.localdate())
+    presence = Presence(timezone.now().astimezone(business_time_zone()).date())
     by_id = {member.pk: member for member in members}
     next_id = up_next(team, can_take=lambda pk: pk in by_id and not presence.is_away(by_id[pk]))
     context = {

@@ -435,3 +435,11 @@ def test_an_inactive_rule_as_edited_replaces_its_saved_version_in_the_trial(team
     assert decision.owner == rep and decision.rule is saved
     saved.refresh_from_db()
     assert saved.countries == ["DE"] and not saved.is_active
+
+
+def test_presence_counts_in_business_days(team, rep, other_rep, fallback):
+    RoutingRule.objects.create(name="All to team", position=1, target="team", team=team)
+    UserAvailability.objects.create(user=rep, is_away=True, back_on=date(2026, 1, 20))
+    just_after_midnight_in_amsterdam = datetime(2026, 1, 19, 23, 30, tzinfo=UTC)
+
+    assert route(BRABANT_MACHINE_BUILDER, now=just_after_midnight_in_amsterdam).owner == rep
