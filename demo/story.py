@@ -15,7 +15,6 @@ from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from common.roles import Role
 from demo.world import (
     ACTION_WEIGHTS,
     CAMPAIGNS,
@@ -85,7 +84,7 @@ class World:
     time_zone: ZoneInfo
 
     def reps_of(self, team: str) -> list[str]:
-        return [u.username for u in USERS if u.team == team and u.role == Role.SALES_REP]
+        return [u.username for u in USERS if u.team == team and u.takes_leads]
 
 
 class StoryTeller:

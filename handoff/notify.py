@@ -208,6 +208,14 @@ def _compose_for_recipient(notification: Notification) -> Message:
         if context.get("due_by"):
             subject += " — " + _("respond by %(when)s") % {"when": _when(context["due_by"])}
         return Message(kind, subject, subject, facts, opening, lead_url(lead), _("Open the lead"))
+    if kind == K.UNASSIGNED:
+        subject = _("Lead without an owner: %(lead)s%(company)s") % {"lead": name, "company": company}
+        if context.get("due_by"):
+            subject += " — " + _("respond by %(when)s") % {"when": _when(context["due_by"])}
+        facts, opening = _lead_facts(lead, context)
+        facts.append((_("Why"), context.get("reason", "")))
+        facts.append((_("What to do"), _("Give the lead to someone who is in.")))
+        return Message(kind, subject, subject, facts, opening, lead_url(lead), _("Open the lead"))
     clock = SlaClock.Kind(context.get("clock", SlaClock.Kind.FIRST_CONTACT)).label
     due = _when(context["due_by"])
     if kind == K.AT_RISK:

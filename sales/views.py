@@ -43,7 +43,10 @@ def lead_queue(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     now = timezone.now()
     visible = access.visible_leads(request.user)
-    form = QueueFilterForm(request.GET, leads=visible, reps=access.reps_visible_to(request.user))
+    unassigned_queue = access.sees_unassigned_queue(request.user)
+    form = QueueFilterForm(
+        request.GET, leads=visible, reps=access.reps_visible_to(request.user), unassigned_queue=unassigned_queue
+    )
     if form.is_valid():
         leads, status = form.apply(visible, now=now), 200
     else:
@@ -60,6 +63,9 @@ def lead_queue(request: HttpRequest) -> HttpResponse:
             "now": now,
             "filters": filters.urlencode(),
             "read_only": access.reads_only(request.user),
+            # Leads that wait for a manager to give them an owner, shown above any filter.
+            "waiting_stages": Lead.SALES_STAGES,
+            "unassigned_count": access.actionable_leads(request.user).unassigned().count() if unassigned_queue else 0,
         },
         status=status,
     )

@@ -289,3 +289,15 @@ def test_every_channel_carries_the_same_message_id_on_every_attempt(assigned, re
     (email,) = mailoutbox
     assert email.extra_headers["Message-ID"] == f"<notification-{notification.pk}@handoff.example.nl>"
     assert email.message()["Message-ID"] == f"<notification-{notification.pk}@handoff.example.nl>"
+
+
+def test_unassigned_message_tells_the_manager_why_and_what_to_do(assigned, rep):
+    channel = NotificationChannel.objects.create(user=rep, kind="slack", url="https://hooks.slack.com/x", for_escalations=False)
+
+    message = notify.compose(assigned(kind=Notification.Kind.UNASSIGNED))
+
+    assert message.subject.startswith("Lead without an owner: ")
+    assert "respond by" in message.subject
+    assert ("Why", "Rule “Brabant”: region Noord-Brabant") in message.facts
+    assert ("What to do", "Give the lead to someone who is in.") in message.facts
+    assert not channel.wants(Notification.Kind.UNASSIGNED)  # heard with the escalations

@@ -88,6 +88,11 @@ class LeadQuerySet(models.QuerySet):
         """Leads waiting for sales to act: handed over, not yet an opportunity."""
         return self.filter(stage__in=Lead.SALES_STAGES)
 
+    def unassigned(self):
+        """Handed to sales while nobody who could take them was present: the unassigned queue,
+        until a manager gives each one an owner."""
+        return self.with_sales().filter(owner__isnull=True)
+
     def overdue(self, now: datetime):
         return self.filter(respond_by__lt=now)
 
