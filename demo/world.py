@@ -34,6 +34,12 @@ class DemoUser:
     last_name: str
     role: str
     team: str = ""
+    deputy: str = ""  # takes over their accounts while they are away
+
+    @property
+    def takes_leads(self) -> bool:
+        """The demo's managers are members of their team to see its leads, not to get them."""
+        return self.role == Role.SALES_REP
 
 
 TEAM_NORTH = "Nieuwe klanten Noord"
@@ -53,8 +59,8 @@ USERS = [
     DemoUser("bram", "Bram", "Hendriks", Role.SALES_REP, TEAM_SOUTH),
     DemoUser("eva", "Eva", "Smit", Role.SALES_REP, TEAM_SOUTH),
     DemoUser("thijs", "Thijs", "van den Berg", Role.SALES_REP, TEAM_SOUTH),
-    DemoUser("fleur", "Fleur", "Mulder", Role.SALES_REP, TEAM_ACCOUNTS),
-    DemoUser("ruben", "Ruben", "de Groot", Role.SALES_REP, TEAM_ACCOUNTS),
+    DemoUser("fleur", "Fleur", "Mulder", Role.SALES_REP, TEAM_ACCOUNTS, deputy="ruben"),
+    DemoUser("ruben", "Ruben", "de Groot", Role.SALES_REP, TEAM_ACCOUNTS, deputy="fleur"),
     DemoUser("mark", "Mark", "Jansen", Role.SALES_MANAGER, TEAM_NORTH),
     DemoUser("inge", "Inge", "Peters", Role.SALES_MANAGER, TEAM_SOUTH),
     DemoUser("karin", "Karin", "Vos", Role.SALES_MANAGER, TEAM_ACCOUNTS),
@@ -168,6 +174,30 @@ CAMPAIGNS = {
     Channel.EMAIL: ["Nieuwsbrief maand", "Webinar-uitnodiging", "Klantenmailing service"],
     Channel.REFERRAL: ["Partnerprogramma", ""],
     Channel.EVENT: ["Technische Beurs Utrecht", "Empack Gorinchem", "Vision & Robotics"],
+}
+# The sending systems' own words for where leads came from (UTM source / medium, a CRM's lead
+# source): more kinds than channels, so the dashboard's breakdown by original source has rows.
+ORIGINAL_SOURCES = {
+    Channel.GOOGLE_ADS: ["google / cpc", "bing / cpc"],
+    Channel.META: ["facebook / paid_social", "instagram / paid_social"],
+    Channel.LINKEDIN: ["linkedin / paid_social", "linkedin / organic_social"],
+    Channel.ORGANIC: ["google / organic", "bing / organic", "duckduckgo / organic"],
+    Channel.DIRECT: [""],
+    Channel.EMAIL: ["nieuwsbrief / email", "klantenmailing / email"],
+    Channel.REFERRAL: ["partnerportaal / referral", "metaalnieuws.nl / referral", "Aanbeveling klant"],
+    Channel.EVENT: ["Technische Beurs Utrecht", "Empack Gorinchem", "Vision & Robotics"],
+}
+# What reps write for marketing with their verdict on a lead's quality.
+QUALITY_COMMENTS = {
+    "good": ["Precies ons profiel, meer van deze graag.", "Had al een concreet project en budget.",
+             "Snel te bereiken, wist wat hij wilde."],
+    "bad": ["Zocht alleen prijsinformatie voor een scriptie.", "Bedrijf te klein voor onze lijnen.",
+            "Formulier ingevuld met een privéadres, geen functie bekend.", "Geen plannen voor volgend jaar."],
+}
+# What the demo's sales people say when a deal is lost, as a lost reason.
+LOST_REASONS = {
+    "chose a competitor": "competitor", "price": "price", "no decision": "no_decision",
+    "timing": "timing",
 }
 A = ConversionAction
 ACTION_WEIGHTS = {

@@ -18,6 +18,7 @@ from leads.models import (
     ConversionAction,
     IntentTier,
     Lead,
+    LostReason,
     Sector,
     StageChange,
 )
@@ -52,6 +53,19 @@ class LeadInSerializer(serializers.Serializer):
     campaign = serializers.CharField(max_length=200, required=False, allow_blank=True)
     conversion_action = serializers.ChoiceField(choices=ConversionAction.choices, required=False)
     product_interest = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    source = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text=_("Where the lead came from in the sending system's own words (source / medium, "
+                    "a CRM's lead source); kept as given, beside the channel."),
+    )
+    lost_reason = serializers.ChoiceField(
+        choices=LostReason.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("Why the deal was lost, for a lead the sending system closed as lost."),
+    )
     created_at = serializers.DateTimeField(
         required=False, help_text=_("When the lead arrived; only used for a new lead.")
     )
@@ -108,10 +122,10 @@ class LeadSerializer(OutSerializer):
         fields = [
             "id", "source_system", "external_id", "first_name", "last_name", "email", "phone",
             "job_title", "company", "channel", "campaign", "conversion_action",
-            "product_interest", "owner", "stage", "stage_changed_at", "created_at",
+            "product_interest", "source", "owner", "stage", "stage_changed_at", "created_at",
             "updated_at", "mql_at", "sal_at", "sql_at", "opportunity_at", "won_at", "lost_at",
             "disqualified_at", "fit_score", "engagement_score", "intent_tier", "respond_by",
-            "deal_value",
+            "deal_value", "lost_reason",
         ]
         read_only_fields = fields
 

@@ -119,6 +119,8 @@ AUTHENTICATION_BACKENDS = [
 RETENTION_MONTHS = env_int("RETENTION_MONTHS", default=0)
 # A session ends after this long without a request (revops.sessions).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", default=8 * 60) * 60
+# A worker without a heartbeat for this long counts as stopped (/healthz, the admin).
+WORKER_SILENT_AFTER_SECONDS = env_int("WORKER_SILENT_AFTER_SECONDS", default=300)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -133,6 +135,8 @@ USE_I18N = True
 USE_TZ = True
 BUSINESS_TIME_ZONE = env_str("BUSINESS_TIME_ZONE", default="Europe/Amsterdam")
 TIME_ZONE = BUSINESS_TIME_ZONE
+# The currency deal values are in (an ISO 4217 code): every amount shown or exported is in it.
+CURRENCY = env_str("CURRENCY", default="EUR")
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

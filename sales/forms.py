@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from common.people import person_name
-from leads.models import Channel, ContactAttempt, Feedback, Lead
+from leads.models import Channel, ContactAttempt, Feedback, Lead, LostReason
 
 WAITING_FOR_SALES = ""
 ALL_OPEN = "open"
@@ -30,9 +30,14 @@ class QueueFilterForm(forms.Form):
         label=_("Rep"), required=False, queryset=None, empty_label=_("Everyone")
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    unassigned = forms.BooleanField(label=_("Without an owner only"), required=False)
 
-    def __init__(self, data, *, leads: QuerySet[Lead], reps: QuerySet):
+    def __init__(self, data, *, leads: QuerySet[Lead], reps: QuerySet, unassigned_queue: bool = False):
+        """`unassigned_queue`: whether the person gives leads without an owner to someone
+        (leads.access), and so filters on them."""
         super().__init__(data)
+        if not unassigned_queue:
+            del self.fields["unassigned"]
         self.fields["stage"].choices = [
             (WAITING_FOR_SALES, _("Waiting for sales (MQL, SAL, SQL)")),
             (ALL_OPEN, _("All open stages")),
@@ -65,6 +70,8 @@ class QueueFilterForm(forms.Form):
             leads = leads.owned_by(data["rep"])
         if data["overdue"]:
             leads = leads.overdue(now)
+        if data.get("unassigned"):
+            leads = leads.unassigned()
         return leads.by_urgency()
 
 
@@ -102,6 +109,18 @@ class RejectForm(VersionedForm):
             label = str(dict(self.REASONS)[self.cleaned_data["reason"]])
         note = self.cleaned_data["note"].strip()
         return f"{label}: {note}" if note else label
+
+
+class LostForm(VersionedForm):
+    prefix = "lost"
+    reason = forms.ChoiceField(label=_("Why was the deal lost?"), choices=[("", "—"), *LostReason.choices])
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == LostReason.OTHER and not data.get("note", "").strip():
+            self.add_error("note", _("Explain the other reason."))
+        return data
 
 
 # Which outcomes make sense on which channel: nobody leaves a voicemail on LinkedIn.

@@ -82,6 +82,7 @@ class NotificationChannel(models.Model):
             K.AT_RISK: self.for_reminders,
             K.ESCALATION: self.for_escalations,
             K.MISSED: self.for_escalations,
+            K.UNASSIGNED: self.for_escalations,
             K.TEST: True,
             K.WEEKLY_REVIEW: True,
             K.UNDELIVERED: True,
@@ -116,6 +117,7 @@ class Notification(models.Model):
         TEST = "test", _("Test message")
         WEEKLY_REVIEW = "weekly_review", _("Weekly review")
         UNDELIVERED = "undelivered", _("Message not delivered")
+        UNASSIGNED = "unassigned", _("Lead without an owner")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from integrations.typeform import channel_from_utm
+from integrations.typeform import channel_from_utm, utm_source_text
 from leads.models import Activity, Company, Lead
 
 from .conftest import english_client, issue_token
@@ -32,6 +32,7 @@ def test_the_sample_submission_becomes_a_lead_and_an_activity(typeform, company)
     assert lead.company == company  # matched by the e-mail's domain, not renamed
     assert (lead.channel, lead.campaign, lead.conversion_action) == ("google_ads", "verpakkingslijnen-voorjaar", "quote_request")
     assert lead.product_interest == "Verpakkingslijn"
+    assert lead.source == "google / cpc"  # the UTM text as sent, beside the channel read from it
     assert lead.created_at == datetime(2026, 3, 2, 9, 12, 44, tzinfo=timezone.utc)
     activity = Activity.objects.get()
     assert (activity.kind, activity.title, activity.external_id) == ("form_submission", "Offerte aanvragen", "a3a12ec67a1365927098a606107fac15")
@@ -178,3 +179,12 @@ def test_a_changed_body_under_a_valid_signature_is_refused(signed_typeform):
 
 def test_a_token_without_a_signing_secret_accepts_unsigned_deliveries(typeform):
     assert typeform(SAMPLE).status_code == 201
+
+
+@pytest.mark.parametrize("source, medium, text", [
+    ("Beurs-Utrecht", "offline", "Beurs-Utrecht / offline"),
+    (" partner-x ", "", "partner-x"),
+    ("", "", ""),
+])
+def test_the_original_source_keeps_the_utm_words_the_channel_collapses(source, medium, text):
+    assert utm_source_text(source, medium) == text

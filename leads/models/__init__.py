@@ -11,12 +11,13 @@ from leads.models.lead import (
     IntentTier,
     Lead,
     LeadQuerySet,
+    LostReason,
     RecordedChange,
     StageChange,
 )
 
 __all__ = [
     "Activity", "Channel", "Company", "ContactAttempt", "ConversionAction", "Feedback",
-    "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "RecordedChange",
+    "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "LostReason", "RecordedChange",
     "Sector", "StageChange", "Team",
 ]

@@ -8,7 +8,8 @@ transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models, transaction
@@ -55,6 +56,18 @@ class IntentTier(models.TextChoices):
     LOW = "low", _("Low intent")
 
 
+class LostReason(models.TextChoices):
+    """Why a deal was lost (the stage LOST): what sales says, and the dashboard counts."""
+
+    PRICE = "price", _("Price")
+    COMPETITOR = "competitor", _("Chose a competitor")
+    NO_DECISION = "no_decision", _("No decision")
+    TIMING = "timing", _("Timing")
+    NO_BUDGET = "no_budget", _("No budget")
+    REQUIREMENTS = "requirements", _("Requirements not met")
+    OTHER = "other", _("Other")
+
+
 class IllegalTransition(Exception):
     """A stage change that the lead's life cycle does not allow."""
 
@@ -74,6 +87,11 @@ class LeadQuerySet(models.QuerySet):
     def with_sales(self):
         """Leads waiting for sales to act: handed over, not yet an opportunity."""
         return self.filter(stage__in=Lead.SALES_STAGES)
+
+    def unassigned(self):
+        """Handed to sales while nobody who could take them was present: the unassigned queue,
+        until a manager gives each one an owner."""
+        return self.with_sales().filter(owner__isnull=True)
 
     def overdue(self, now: datetime):
         return self.filter(respond_by__lt=now)
@@ -167,6 +185,9 @@ class Lead(models.Model):
         default=ConversionAction.OTHER,
     )
     product_interest = models.CharField(_("product interest"), max_length=100, blank=True)
+    # The sending system's own words for where the lead came from ("google / cpc", a CRM's
+    # "Lead Source"), kept as given: the channel above is our reading of it.
+    source = models.CharField(_("original source"), max_length=200, blank=True, default="")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -232,6 +253,9 @@ class Lead(models.Model):
 
     deal_value = models.DecimalField(
         _("deal value"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    lost_reason = models.CharField(
+        _("lost reason"), max_length=20, choices=LostReason.choices, blank=True, default=""
     )
 
     objects = LeadQuerySet.as_manager()
@@ -316,6 +340,25 @@ class Lead(models.Model):
     def handed_over_at(self) -> datetime | None:
         """When the lead first reached MQL, or a later funnel stage it skipped to."""
         return min(filter(None, [getattr(self, f"{stage}_at") for stage in self.FUNNEL]), default=None)
+
+    def save_logged(self, fields: Iterable[str], *, by, at: datetime):
+        """Save `fields` as they are on this instance, with a new version and the change-log
+        row (who, when, each field before → after) in one transaction: how an edit by hand in
+        the admin is recorded like the sales actions' changes. Returns the LeadChange, or
+        None when nothing differed from the stored lead."""
+        with transaction.atomic():
+            stored = Lead.objects.select_for_update().get(pk=self.pk)
+            changes = {}
+            for name in fields:
+                attname = self._meta.get_field(name).attname
+                before, after = loggable(getattr(stored, attname)), loggable(getattr(self, attname))
+                if before != after:
+                    changes[name] = [before, after]
+            if not changes:
+                return None
+            self.version = stored.version + 1
+            self.save(update_fields=[*changes, "version", "updated_at"])
+            return self.changes.create(changed_at=at, changed_by=by, changes=changes)
 
     @classmethod
     def allowed_next_stages(cls, stage: str) -> list[str]:
@@ -409,6 +452,16 @@ class Lead(models.Model):
             defaults={"lead": self, **fields},
         )
         return activity, created
+
+
+def loggable(value):
+    """A field's value as the change log stores it (JSON): datetimes as ISO 8601, amounts as
+    text, related rows by id."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 class RecordedChange(models.Model):

@@ -76,3 +76,18 @@ def test_only_revops_admins_handle_personal_data(rep, manager, marketer, revops_
     assert [access.may_handle_personal_data(u) for u in (rep, manager, marketer, outsider, staff, revops_admin)] == [
         False, False, False, False, False, True,
     ]
+def test_the_unassigned_queue_belongs_to_the_teams_manager_every_manager_for_no_team_and_admins(
+    manager, rep, revops_admin, company, team
+):
+    south = Team.objects.create(name="Zuid", kind=Team.Kind.NEW_BUSINESS)
+    ours = Lead.objects.create(first_name="Ours", company=company, team=team, stage=Lead.Stage.MQL)
+    theirs = Lead.objects.create(first_name="Theirs", company=company, team=south, stage=Lead.Stage.MQL)
+    nobodys = Lead.objects.create(first_name="Nobodys", company=company, stage=Lead.Stage.MQL)
+    nurtured = Lead.objects.create(first_name="Nurtured", company=company, stage=Lead.Stage.NURTURE)
+
+    assert set(access.actionable_leads(manager).unassigned()) == {ours, nobodys}
+    assert [access.may_act_on(manager, lead) for lead in (ours, theirs, nobodys, nurtured)] == [True, False, True, False]
+    assert set(access.actionable_leads(revops_admin).unassigned()) == {ours, theirs, nobodys}
+    assert not access.actionable_leads(rep).unassigned().exists()
+    assert access.sees_unassigned_queue(manager) and access.sees_unassigned_queue(revops_admin)
+    assert not access.sees_unassigned_queue(rep)

@@ -130,3 +130,25 @@ def test_bulk_moves_write_the_same_history_as_move_to(policy, company, rep):
     sent_back.refresh_from_db()
     assert sent_back.stage == "nurture"  # sales judged this score already; nothing new since
     assert (stats.nurtured, stats.qualified) == (1, 0)
+
+
+def test_an_activation_that_qualifies_many_leads_shares_them_fairly(policy, draft, company, team, rep, other_rep, manager, marketer):
+    from collections import Counter
+
+    from handoff.models import RotationSeat, RoutingRule
+
+    team.members.add(manager)  # a member to see the team's leads, not to get them
+    RotationSeat.objects.create(team=team, user=manager, takes_leads=False)
+    RoutingRule.objects.create(name="Everyone to the team", position=50, target="team", team=team)
+    for n in range(81):
+        lead = Lead.objects.create(
+            email=f"h{n}@firma.nl", job_title="Hoofd productie", company=company, conversion_action="demo_request"
+        )
+        for kind in (K.PRICING_PAGE, K.CASE_STUDY):
+            Activity.objects.create(lead=lead, kind=kind, occurred_at=NOW - timedelta(days=1))
+    sign_both(draft, marketer, manager)
+
+    stats = bulk.activate(draft, now=NOW)
+
+    assert stats.qualified == 81
+    assert Counter(Lead.objects.values_list("owner__username", flat=True)) == {"rep": 41, "otherrep": 40}

@@ -2,6 +2,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.test import override_settings
 
 from revops import checks
@@ -34,6 +35,15 @@ def test_negative_retention_months_is_an_error():
 @override_settings(RETENTION_MONTHS=0)
 def test_no_retention_period_is_fine():
     assert checks.check_retention_months(None) == []
+@pytest.mark.parametrize("code", ["eur", "EURO", "€", ""])
+def test_a_currency_that_is_no_iso_code_is_an_error(code):
+    with override_settings(CURRENCY=code):
+        assert [e.id for e in checks.check_currency(None)] == ["revops.E009"]
+
+
+@override_settings(CURRENCY="CHF")
+def test_an_iso_currency_code_passes():
+    assert checks.check_currency(None) == []
 
 
 def run_manage(*args, env):

@@ -1,3 +1,4 @@
+import logging
 import os
 import signal
 import threading
@@ -6,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from common.webhook_receiver import WebhookReceiver
 from handoff import breaches, handover, outbox
@@ -246,6 +247,136 @@ def test_without_a_retention_period_the_worker_deletes_no_lead(settings):
     Lead.objects.filter(pk=lead.pk).update(updated_at=datetime(2000, 1, 1, tzinfo=UTC))
     Command().run_pass()
     assert Lead.objects.filter(pk=lead.pk).exists()
+# --- database errors ---------------------------------------------------------------------
+
+
+def stop_once_sent(worker: Command) -> None:
+    """Let `worker` loop until a notification has gone out."""
+    run_pass = worker.run_pass
+
+    def run_pass_then_check():
+        done = run_pass()
+        if Notification.objects.filter(status=Notification.Status.SENT).exists():
+            worker.stop()
+        return done
+
+    worker.run_pass = run_pass_then_check
+    # A safety net: a worker that never delivers fails the test instead of hanging it.
+    timer = threading.Timer(20, worker.stop)
+    timer.start()
+    return timer
+
+
+def test_the_retry_wait_doubles_up_to_its_cap():
+    assert [runworker.db_retry_delay(n) for n in (1, 2, 3, 4, 6, 7, 20)] == [1, 2, 4, 8, 32, 60, 60]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_survives_a_cut_database_connection_and_delivers_afterwards(rep, mailoutbox, monkeypatch, caplog):
+    monkeypatch.setattr(runworker, "DB_RETRY_FIRST", 0.01, raising=False)
+    rep.email = "rep@example.nl"
+    rep.save()
+    (notification,) = outbox.queue_notifications(rep, Notification.Kind.TEST, now=datetime.now(UTC))
+    failures = []
+
+    def connection_lost(execute, sql, params, many, context):
+        if len(failures) < 3:
+            failures.append(sql)
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    worker = Command()
+    timer = stop_once_sent(worker)
+    caplog.set_level(logging.WARNING, logger=runworker.__name__)
+    try:
+        with connection.execute_wrapper(connection_lost):
+            worker.loop(once=False, interval=0.01, verbosity=0)
+    finally:
+        timer.cancel()
+
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.SENT
+    assert len(mailoutbox) == 1
+    errors = [r for r in caplog.records if r.message.startswith("Database error in the worker's pass")]
+    assert [r.message.split("(")[1].split(" ")[0] for r in errors] == ["1", "2", "3"]
+    assert any("reached the database again after 3" in r.message for r in caplog.records)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_once_reports_a_database_error_instead_of_hiding_it():
+    def broken(execute, sql, params, many, context):
+        raise OperationalError("the database is restarting")
+
+    with connection.execute_wrapper(broken), pytest.raises(OperationalError):
+        call_command("runworker", "--once", verbosity=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sigterm_while_waiting_to_reconnect_stops_at_once(monkeypatch):
+    monkeypatch.setattr(runworker, "DB_RETRY_FIRST", 30.0)
+    worker = Command()
+
+    def broken(execute, sql, params, many, context):
+        worker.stop()  # the deploy's SIGTERM arrives while the database is away
+        raise OperationalError("the database is restarting")
+
+    started = datetime.now(UTC)
+    with connection.execute_wrapper(broken):
+        worker.loop(once=False, interval=0.01, verbosity=0)
+    assert datetime.now(UTC) - started < timedelta(seconds=5)  # not the 30 s wait
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_worker_survives_its_postgresql_backend_being_terminated(rep, mailoutbox, monkeypatch, caplog):
+    """What a failover or `pg_terminate_backend` does to a running worker."""
+    monkeypatch.setattr(runworker, "DB_RETRY_FIRST", 0.01, raising=False)
+    rep.email = "rep@example.nl"
+    rep.save()
+    (notification,) = outbox.queue_notifications(rep, Notification.Kind.TEST, now=datetime.now(UTC))
+    worker = Command()  # shares this thread's connection, which the server now cuts
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    killer = connection.get_new_connection(connection.get_connection_params())
+    try:
+        killer.autocommit = True
+        assert killer.execute("SELECT pg_terminate_backend(%s)", [backend]).fetchone() == (True,)
+    finally:
+        killer.close()
+    caplog.set_level(logging.WARNING, logger=runworker.__name__)
+
+    timer = stop_once_sent(worker)
+    try:
+        worker.loop(once=False, interval=0.01, verbosity=0)
+    finally:
+        timer.cancel()
+
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.SENT
+    assert len(mailoutbox) == 1
+    assert any(r.message.startswith("Database error in the worker's pass (1 in a row)") for r in caplog.records)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != backend  # a new connection
+
+
+@pytest.mark.django_db
+def test_a_long_batch_of_sends_keeps_the_heartbeat_going(rep, mailoutbox, monkeypatch):
+    monkeypatch.setattr(runworker, "BEAT_EVERY", timedelta(0))
+    rep.email = "rep@example.nl"
+    rep.save()
+    for _ in range(3):
+        outbox.queue_notifications(rep, Notification.Kind.TEST, now=datetime.now(UTC))
+    worker = Command()
+    beats = []
+    beat = worker.beat
+    monkeypatch.setattr(worker, "beat", lambda now: (beats.append(now), beat(now)))
+
+    worker.run_pass()
+
+    assert len(mailoutbox) == 3
+    assert len(beats) == 1 + 3  # the pass's own, then after each slow send
 
 
 def test_a_pass_runs_a_queued_import_job(db, revops_admin):

@@ -165,3 +165,28 @@ def test_queue_queries_do_not_grow_with_the_page(client, rep, make_lead, django_
     client.force_login(rep)
     with django_assert_max_num_queries(12):
         client.get(URL)
+
+
+def test_a_manager_sees_the_unassigned_queue_and_filters_on_it(client, manager, make_lead, team):
+    make_lead("Owned")
+    waiting = make_lead("Waiting")
+    Lead.objects.filter(pk=waiting.pk).update(owner=None)
+    client.force_login(manager)
+
+    everything = client.get(URL)
+    only_waiting = client.get(URL, {"unassigned": "on"})
+
+    assert everything.context["unassigned_count"] == 1
+    page = everything.content.decode()
+    assert "1 lead waits without an owner" in page and "No owner" in page
+    assert names(only_waiting) == ["Waiting"]
+
+
+def test_a_rep_has_no_unassigned_filter(client, rep, make_lead):
+    client.force_login(rep)
+
+    response = client.get(URL, {"unassigned": "on"})
+
+    assert "unassigned" not in response.context["form"].fields
+    assert response.context["unassigned_count"] == 0
+    assert "without an owner" not in response.content.decode()
