@@ -95,12 +95,24 @@ class OptionalURLField(serializers.CharField):
 
 
 class OutSerializer(serializers.ModelSerializer):
-    """What the API returns about a stored row: moments in UTC."""
+    """What the API returns about a stored row: moments in UTC, and a choice that may be left
+    empty (blank=True) documented as one that may be empty."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: UtcDateTimeField,
     }
+
+    def get_fields(self):
+        fields = super().get_fields()
+        model_fields = {field.name: field for field in self.Meta.model._meta.concrete_fields}
+        for name, field in fields.items():
+            model_field = model_fields.get(field.source or name)
+            if isinstance(field, serializers.ChoiceField) and model_field is not None and model_field.blank:
+                # DRF drops allow_blank from read-only fields, and the schema would then promise
+                # one of the choices where the answer holds "".
+                field.allow_blank = True
+        return fields
 
 
 class CompanyOutSerializer(OutSerializer):

@@ -4,6 +4,7 @@ retention period."""
 import hashlib
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -158,11 +159,19 @@ def test_the_dashboards_figures_are_the_same_after_an_erasure(team, rep, other_r
     filters = [period(), period(mode="activity"), period(by="owner"), period(channel="google_ads")]
     before = [metrics.dashboard(f, now=NOW) for f in filters]
     assert before[0].funnel.outcomes.revenue > 0 and before[0].funnel.outcomes.won > 0  # A is won, with a deal
+    assert {won.pk, lost.pk} < commented_leads(before[0])  # reps wrote about them, and others
 
     erasure = privacy.erase_person("a@machinebouw.nl", by=revops_admin, reference="", now=NOW)
 
     assert erasure.lead_count == 2
-    assert [metrics.dashboard(f, now=NOW) for f in filters] == before
+    after = [metrics.dashboard(f, now=NOW) for f in filters]
+    # Every figure is the same; only what reps wrote about the erased leads is gone.
+    assert [replace(d, comments=[]) for d in after] == [replace(d, comments=[]) for d in before]
+    assert commented_leads(after[0]) == commented_leads(before[0]) - {won.pk, lost.pk}
+
+
+def commented_leads(dashboard) -> set[int]:
+    return {c.feedback.lead_id for source in dashboard.comments for c in source.comments}
 
 
 def test_suppressed_rows_are_found_in_one_query(db, revops_admin, django_assert_num_queries):
