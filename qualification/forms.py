@@ -20,6 +20,8 @@ class PolicyForm(forms.ModelForm):
             "customer_engagement_threshold",
             "decay_points",
             "decay_after_days",
+            "hot_within_days",
+            "warm_within_days",
         ]
         widgets = {
             "review_by": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

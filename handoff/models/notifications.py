@@ -71,6 +71,7 @@ class NotificationChannel(models.Model):
             K.ESCALATION: self.for_escalations,
             K.TEST: True,
             K.WEEKLY_REVIEW: True,
+            K.POLICY_REVIEW: True,
         }[kind]
 
 
@@ -90,6 +91,7 @@ class Notification(models.Model):
         ESCALATION = "escalation", _("Deadline missed")
         TEST = "test", _("Test message")
         WEEKLY_REVIEW = "weekly_review", _("Weekly review")
+        POLICY_REVIEW = "policy_review", _("Definition due for review")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
