@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from handoff import clocks, notify
 from handoff.models import Notification, NotificationChannel, SlaClock, WorkerHeartbeat
+from qualification import activation, bulk, reviews
 from review import digest
 
 logger = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ class Command(BaseCommand):
             # Deadlines come in batches of BATCH; a backlog is worked off a batch per pass.
             done += step(timezone.now())
         done += self.weekly_review(timezone.now())
+        done += self.definition(timezone.now())
         return done
 
     def beat(self, now: datetime) -> None:
@@ -110,6 +112,13 @@ class Command(BaseCommand):
             return 0
         self._review_checked_at = now
         return int(digest.send_if_due(now))
+
+    def definition(self, now: datetime) -> int:
+        """The definition of a good lead over time: a queued activation, a batch of leads whose
+        moment to be re-scored by time alone has passed, a review date that arrived."""
+        done = int(activation.run_next(now=now))
+        done += bulk.rescore_due(now=now, limit=BATCH)
+        return done + reviews.announce_due_review(now=now)
 
     # --- notifications ---------------------------------------------------------------------
 
