@@ -46,6 +46,7 @@ class Dimension(models.TextChoices):
     SIZE = "size", _("Company size")
     MONTH = "month", _("Month of arrival")
     WEEK = "week", _("Week of arrival")
+    TEMPERATURE = "temperature", _("Temperature")
 
 
 class Preset(models.TextChoices):

@@ -4,7 +4,7 @@ The policy page shows "review due" and the admin's start page the overdue review
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from common.roles import Role, has_role
 from handoff.models import Notification
 from handoff.outbox import queue_many
 from qualification.models import QualificationPolicy
@@ -36,3 +37,11 @@ def announce_due_review(*, now: datetime) -> int:
         signers = {user.pk: user for user in policy.signers() if user.is_active}
         messages = [(user, Notification.Kind.POLICY_REVIEW, None, context) for user in signers.values()]
         return len(queue_many(messages, now=now)) if messages else 0
+
+
+def review_to_flag(user, *, today: date) -> QualificationPolicy | None:
+    """For the RevOps admin's start page: the active version when its review is due."""
+    if not has_role(user, Role.REVOPS_ADMIN):
+        return None
+    policy = QualificationPolicy.objects.active()
+    return policy if policy and policy.review_due(today=today) else None
