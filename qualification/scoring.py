@@ -502,7 +502,8 @@ def rescore_after(
         moments += [quiet_since + timedelta(days=policy.hot_within_days), quiet_since + timedelta(days=policy.warm_within_days)]
     for rule, oldest in zip(policy.engagement_rules, summary.oldest_counted):
         if rule.window_days and oldest is not None:
-            moments.append(oldest + timedelta(days=rule.window_days))
+            # Still counted at exactly window_days old (see EngagementRuleSpec.matches).
+            moments.append(oldest + timedelta(days=rule.window_days, microseconds=1))
     return min((moment for moment in moments if moment > now), default=None)
 
 
