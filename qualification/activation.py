@@ -87,7 +87,8 @@ def group_by_team(result: Preview, tiers: dict[int, str]) -> None:
     names = {team.pk: team.name for team in Team.objects.all()}
     result.team_names[NO_TEAM] = _("No team: a named person, the account manager or the fallback owner")
     for start in range(0, len(result.qualify), CHUNK):
-        for lead in Lead.objects.select_related("company").filter(id__in=result.qualify[start : start + CHUNK]):
+        chunk = result.qualify[start : start + CHUNK]
+        for lead in Lead.objects.select_related("company").filter(id__in=chunk).order_by("id"):
             facts = replace(RoutingFacts.of(lead), intent_tier=tiers[lead.pk])
             rule = next((rule for rule in rules if rule_verdict(rule, facts)[0]), None)
             team = rule.team_id if rule and rule.target == RoutingRule.Target.TEAM and rule.team_id else NO_TEAM
