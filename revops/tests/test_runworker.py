@@ -216,3 +216,36 @@ def test_every_pass_stamps_the_workers_heartbeat_and_healthz_reads_it(client):
     assert first.worker == worker.name
     age = client.get("/healthz").json()["worker_heartbeat_age_seconds"]
     assert age is not None and 0 <= age < 60
+
+
+def test_a_pass_rescores_the_leads_whose_moment_has_passed(company):
+    from qualification.tests.conftest import make_policy
+
+    make_policy()
+    lead = Lead.objects.create(company=company, job_title="Hoofd inkoop", rescore_at=datetime.now(UTC) - timedelta(minutes=1))
+    assert Command().run_pass() >= 1
+    lead.refresh_from_db()
+    assert lead.scored_at is not None and lead.fit_score == 60
+    assert lead.rescore_at is not None and lead.rescore_at > datetime.now(UTC)  # its next moment
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_racing_on_postgresql_rescore_each_due_lead_once(company, monkeypatch):
+    from qualification.tests.conftest import make_policy
+
+    make_policy()
+    due = datetime.now(UTC) - timedelta(minutes=1)
+    Lead.objects.bulk_create(Lead(company=company, email=f"l{n}@firma.nl", rescore_at=due) for n in range(40))
+    monkeypatch.setattr(runworker, "BATCH", 5)
+    counts = []
+
+    def drain():
+        worker = Command()
+        while done := worker.definition(datetime.now(UTC)):
+            counts.append(done)
+
+    race(2, drain)
+
+    assert sum(counts) == 40  # each due lead claimed by one worker, once
+    assert not Lead.objects.filter(scored_at=None).exists()
