@@ -224,7 +224,9 @@ class Lead(models.Model):
     )
     score_explanation = models.JSONField(_("score explanation"), default=list, blank=True)
     scored_at = models.DateTimeField(_("scored"), null=True, blank=True)
-    temperature = models.CharField(_("temperature"), max_length=4, choices=Temperature.choices, blank=True)
+    temperature = models.CharField(
+        _("temperature"), max_length=4, choices=Temperature.choices, blank=True, default=""
+    )
     # When time alone next changes the score or the temperature (a decay, a rule's window, a
     # band running out): the worker re-scores the lead then. Empty: time changes nothing.
     rescore_at = models.DateTimeField(_("re-score at"), null=True, blank=True, editable=False)
