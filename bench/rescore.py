@@ -153,12 +153,14 @@ def decay_day(*, now) -> None:
     """The worker's decay step over the day after `now`: every lead whose moment came."""
     from datetime import timedelta
 
-    from leads.models import Lead
+    from handoff.models import Assignment
+    from leads.models import Lead, StageChange
     from qualification.bulk import rescore_due
     from revops.management.commands.runworker import BATCH
 
     day_later = now + timedelta(days=1)
     due = Lead.objects.filter(rescore_at__lte=day_later).count()
+    changes, handovers = StageChange.objects.count(), Assignment.objects.count()
     print(f"\nOne day's decays: {due:,} leads due by {day_later:%Y-%m-%d %H:%M} UTC, batches of {BATCH}", flush=True)
     started = time.perf_counter()
     done = batches = 0
@@ -167,7 +169,11 @@ def decay_day(*, now) -> None:
         batches += 1
     elapsed = time.perf_counter() - started
     rate = done / elapsed if elapsed else 0
-    print(f"  re-scored {done:,} due leads in {batches:,} batches, {elapsed:.2f} s = {rate:,.0f} leads/s")
+    print(
+        f"  re-scored {done:,} due leads in {batches:,} batches, {elapsed:.2f} s = {rate:,.0f} leads/s; "
+        f"{StageChange.objects.count() - changes:,} stage changes, "
+        f"{Assignment.objects.count() - handovers:,} of them hand-overs to sales"
+    )
 
 
 if __name__ == "__main__":
