@@ -102,9 +102,9 @@ def upsert_lead(
         if rescore_at is not None:
             rescore(frozenset({lead.pk}), now=rescore_at)
             lead.refresh_from_db()
-        if facts_before is not None and disqualified.facts_changed(facts_before, LeadFacts.from_lead(lead)):
-            if disqualified.redecide(lead, now=rescore_at or timezone.now()):
-                lead.refresh_from_db()
+        changed = facts_before is not None and disqualified.facts_changed(facts_before, LeadFacts.from_lead(lead))
+        if changed and disqualified.redecide(lead, now=rescore_at or timezone.now()):
+            lead.refresh_from_db()
         return lead, created
 
 

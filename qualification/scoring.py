@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 

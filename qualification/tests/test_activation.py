@@ -9,7 +9,7 @@ from django.db import connections
 
 from conftest import make_user
 from handoff.models import RoutingRule
-from leads.models import Activity, Company, Lead, Team
+from leads.models import Activity, Company, Lead
 from qualification import activation
 from qualification.models import Activation, Disqualifier, QualificationPolicy
 from qualification.tests.conftest import NOW, sign_both

@@ -1,7 +1,7 @@
 """Review dates that work: the signers hear when the date arrives; the admin's start page
 shows a review that is due."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -12,7 +12,7 @@ from qualification import reviews
 from qualification.tests.conftest import sign_both
 
 pytestmark = pytest.mark.django_db
-ON_THE_DAY = datetime(2027, 2, 20, 8, 0, tzinfo=timezone.utc)
+ON_THE_DAY = datetime(2027, 2, 20, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_a_new_review_date_is_announced_again(signed):
     reviews.announce_due_review(now=ON_THE_DAY)
     signed.review_by = date(2027, 5, 20)
     signed.save()
-    assert reviews.announce_due_review(now=datetime(2027, 5, 20, 9, tzinfo=timezone.utc)) == 2
+    assert reviews.announce_due_review(now=datetime(2027, 5, 20, 9, tzinfo=UTC)) == 2
 
 
 def test_the_message_names_the_version_and_the_date(signed, settings):
