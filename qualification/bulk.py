@@ -286,9 +286,14 @@ def rescore_due(*, now: datetime, limit: int = 1000, policy: PolicySnapshot | No
         )
         if not due:
             return 0
-        Lead.objects.filter(id__in=due).update(rescore_at=None)
-        if policy is not None:
-            rescore_leads(policy, now=now, lead_ids=due, chunk_size=limit)
+        if policy is None:
+            Lead.objects.filter(id__in=due).update(rescore_at=None)  # nothing to score them by
+            return len(due)
+        # An open lead's re-score writes its next moment (always a new one: later than now, or
+        # none), so only the closed leads, which are not re-scored, are cleared here: one row
+        # write per lead rather than two.
+        Lead.objects.filter(id__in=due).exclude(stage__in=Lead.OPEN_STAGES).update(rescore_at=None)
+        rescore_leads(policy, now=now, lead_ids=due, chunk_size=limit)
     return len(due)
 
 

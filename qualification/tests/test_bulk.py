@@ -221,3 +221,9 @@ def test_a_spread_out_rescore_hands_over_in_waves(policy, company, fallback_owne
     assert not Lead.objects.filter(stage=Lead.Stage.MQL).exists()
     assert bulk.rescore_due(now=NOW + timedelta(hours=3), policy=snapshot) == 2
     assert Lead.objects.filter(stage=Lead.Stage.MQL).count() == 2
+
+
+def test_without_an_active_policy_the_due_leads_are_let_go(company):
+    Lead.objects.create(email="z@firma.nl", company=company, rescore_at=NOW - timedelta(hours=1))
+    assert bulk.rescore_due(now=NOW) == 1
+    assert bulk.rescore_due(now=NOW) == 0  # not due for ever
