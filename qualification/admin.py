@@ -5,7 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from leads.admin import ActivityAdmin, LeadAdmin
 from leads.models import Activity, Lead
 from qualification import decisions
-from qualification.models import Disqualifier, EngagementRule, FitRule, QualificationPolicy, SignOff
+from qualification.models import (
+    Activation,
+    Disqualifier,
+    EngagementRule,
+    FitRule,
+    QualificationPolicy,
+    SignOff,
+)
 
 
 class DraftOnlyInline(admin.TabularInline):
@@ -61,6 +68,22 @@ class QualificationPolicyAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         if change and (form.has_changed() or any(f.has_changed() for f in formsets)):
             form.instance.draft_changed()
+
+
+@admin.register(Activation)
+class ActivationAdmin(admin.ModelAdmin):
+    """The worker's activations, read-only but for the status: a run whose worker died stays
+    "running" and blocks the next activation until an admin marks it failed."""
+
+    list_display = ["policy", "status", "requested_at", "requested_by", "scored", "total", "finished_at"]
+    list_filter = ["status"]
+    readonly_fields = [
+        "policy", "requested_by", "requested_at", "spread_hours", "started_at", "finished_at", "total",
+        "scored", "qualified", "scheduled", "disqualified", "nurtured", "error",
+    ]
+
+    def has_add_permission(self, request):
+        return False
 
 
 admin.site.unregister(Lead)

@@ -41,3 +41,19 @@ def test_a_review_date_changed_in_the_admin_counts_as_chosen(draft):
     policy_admin.save_model(None, draft, SimpleNamespace(changed_data=["review_by"]), True)
     draft.refresh_from_db()
     assert draft.review_by_chosen
+
+
+def test_in_the_admin_only_an_activations_status_can_change(draft, revops_admin, marketer, manager):
+    from django.contrib import admin as django_admin
+
+    from qualification import activation
+    from qualification.models import Activation
+    from qualification.tests.conftest import NOW, sign_both
+
+    sign_both(draft, marketer, manager)
+    stuck = activation.request(draft, by=marketer, now=NOW)
+    Activation.objects.filter(pk=stuck.pk).update(status=Activation.Status.RUNNING)
+    model_admin = django_admin.site._registry[Activation]
+    assert "status" not in model_admin.get_readonly_fields(None, stuck)
+    assert {"scored", "qualified", "policy"} <= set(model_admin.get_readonly_fields(None, stuck))
+    assert not model_admin.has_add_permission(None)
