@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -102,11 +103,15 @@ def request(policy: QualificationPolicy, *, by, now: datetime, spread_hours: int
     problems = policy.activation_problems()
     if Activation.objects.filter(status__in=[Activation.Status.QUEUED, Activation.Status.RUNNING]).exists():
         problems.append(_("Another activation is still under way."))
-    if Activation.objects.filter(policy=policy).exists():
+    earlier = Activation.objects.filter(policy=policy).first()
+    if earlier and earlier.status != Activation.Status.FAILED:
         problems.append(_("This version's activation was asked for already."))
     if problems:
         raise ValidationError(problems)
-    return Activation.objects.create(policy=policy, requested_by=by, requested_at=now, spread_hours=spread_hours)
+    with transaction.atomic():
+        if earlier:
+            earlier.delete()  # a failed attempt makes way for the next one
+        return Activation.objects.create(policy=policy, requested_by=by, requested_at=now, spread_hours=spread_hours)
 
 
 def run_next(*, now: datetime) -> bool:

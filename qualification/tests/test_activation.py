@@ -114,6 +114,12 @@ def test_a_failed_activation_says_why(draft, marketer, manager):
     assert failed.status == Activation.Status.FAILED
     assert "Marketing has not signed yet." in failed.error
 
+    sign_both(draft, marketer, manager)
+    again = activation.request(draft, by=marketer, now=NOW)  # a failed attempt makes way
+    assert activation.run_next(now=NOW)
+    again.refresh_from_db()
+    assert again.status == Activation.Status.DONE
+
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
