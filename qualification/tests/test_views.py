@@ -220,3 +220,21 @@ def test_the_policy_page_says_when_the_review_is_due(client, policy, rep):
     policy.save()
     assert "Review due" in client.get(detail(1), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Evaluatie nodig" in client.get(detail(1), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+
+
+def test_the_preview_is_for_analysts_and_drafts_only(client, policy, draft, rep, manager):
+    url = reverse("qualification:preview", args=[2])
+    client.force_login(rep)
+    assert client.get(url).status_code == 403
+    client.force_login(manager)
+    assert client.get(url).status_code == 200
+    assert client.get(reverse("qualification:preview", args=[1])).status_code == 403  # active already
+    assert client.get(url, {"show": "maybe"}).status_code == 400
+
+
+def test_a_bad_spread_is_refused_and_nothing_is_queued(client, draft, marketer, manager):
+    sign_both(draft, marketer, manager)
+    client.force_login(marketer)
+    response = client.post(reverse("qualification:activate", args=[2]), {"spread_hours": "100"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert [str(m) for m in response.context["messages"]] == ["Ensure this value is less than or equal to 72."]
+    assert not Activation.objects.exists()
