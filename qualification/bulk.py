@@ -274,8 +274,9 @@ def schedule_handovers(lead_ids: list[int], *, over: timedelta, now: datetime) -
 def rescore_due(*, now: datetime, limit: int = 1000, policy: PolicySnapshot | None = None) -> int:
     """Re-score up to `limit` leads whose `rescore_at` has passed (a decay starting, a band
     running out, a spread-out hand-over), as any re-score: scores, explanation, history,
-    hand-over. Safe with several workers: the due leads are locked with SKIP LOCKED and their
-    moment cleared in the transaction that re-scores them. Returns how many were due."""
+    hand-over. Safe with several workers: the due leads are locked with SKIP LOCKED, and the
+    transaction that re-scores them replaces their moment with the next. Returns how many
+    were due."""
     policy = policy or decisions.active_policy()
     with transaction.atomic():
         due = list(
