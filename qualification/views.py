@@ -22,7 +22,7 @@ from qualification.forms import (
     PreviewListForm,
     SignForm,
 )
-from qualification.models import QualificationPolicy, SignOff, next_version
+from qualification.models import Activation, QualificationPolicy, SignOff, next_version
 
 READERS = tuple(Role.values)
 EDITORS = (Role.MARKETING, Role.REVOPS_ADMIN)
@@ -48,6 +48,8 @@ def get_draft(user, version: int) -> QualificationPolicy:
     policy = get_policy(version)
     if not policy.is_draft:
         raise PermissionDenied  # active and retired versions are history: copy, don't edit
+    if Activation.objects.filter(policy=policy, status__in=[Activation.Status.QUEUED, Activation.Status.RUNNING]).exists():
+        raise PermissionDenied  # the worker is activating it as it stands
     return policy
 
 
@@ -65,6 +67,7 @@ def policy_detail(request, version: int):
     policy = get_policy(version)
     user = request.user
     can_edit = has_role(user, *EDITORS)
+    run = Activation.objects.filter(policy=policy).first()
     return render(
         request,
         "qualification/policy_detail.html",
@@ -78,12 +81,12 @@ def policy_detail(request, version: int):
             ],
             "marketing_signoff": policy.signoff_for(SignOff.Role.MARKETING),
             "sales_signoff": policy.signoff_for(SignOff.Role.SALES_MANAGER),
-            "can_edit": can_edit and policy.is_draft,
+            "can_edit": can_edit and policy.is_draft and not (run and run.in_progress),
             "can_copy": can_edit,
             "can_analyse": has_role(user, *ANALYSTS),
             "sign_form": SignForm(user=user) if policy.is_draft else None,
             "activation_problems": policy.activation_problems() if policy.is_draft else [],
-            "activation": getattr(policy, "activation", None),
+            "activation": run,
         },
     )
 

@@ -124,6 +124,8 @@ def test_signing_and_activating_through_the_pages(client, policy, draft, markete
         "Activation of v2 is queued: the worker re-scores the open leads now."
     )
     assert response.context["activation"].status == Activation.Status.QUEUED
+    assert not response.context["can_edit"]  # the worker activates the draft as it stands
+    assert client.get(reverse("qualification:edit", args=[2])).status_code == 403
     draft.refresh_from_db()
     assert draft.status == "draft"  # the worker activates it
     assert activation.run_next(now=timezone.now())
