@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leads.admin import ActivityAdmin, LeadAdmin
 from leads.models import Activity, Lead
-from qualification import decisions
+from qualification import decisions, disqualified
 from qualification.models import (
     Activation,
     Disqualifier,
@@ -97,7 +97,10 @@ class ScoredLeadAdmin(LeadAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        decisions.rescore(obj, now=timezone.now())
+        now = timezone.now()
+        decisions.rescore(obj, now=now)
+        if change and {"job_title", "email", "company"} & set(form.changed_data):
+            disqualified.redecide(obj, now=now)  # only a lead the policy disqualified
 
     @admin.action(description=_("Re-score under the active policy"))
     def rescore_selected(self, request, queryset):

@@ -57,3 +57,28 @@ def test_in_the_admin_only_an_activations_status_can_change(draft, revops_admin,
     assert "status" not in model_admin.get_readonly_fields(None, stuck)
     assert {"scored", "qualified", "policy"} <= set(model_admin.get_readonly_fields(None, stuck))
     assert not model_admin.has_add_permission(None)
+
+
+def test_a_disqualified_lead_whose_title_is_corrected_in_the_admin_is_decided_again(policy, lead, fallback_owner):
+    from types import SimpleNamespace
+
+    from django.contrib import admin as django_admin
+    from django.utils import timezone
+
+    from leads.models import Lead
+    from qualification.models import Disqualifier
+    from qualification.vocabulary import DisqualifierKind
+
+    Disqualifier.objects.create(policy=policy, kind=DisqualifierKind.STUDENT, reason="Student")
+    Lead.objects.filter(pk=lead.pk).update(job_title="Stagiair")
+    lead.refresh_from_db()
+    lead.move_to(Lead.Stage.DISQUALIFIED, rule="qualification policy v1", reason="Student", at=timezone.now())
+    lead_admin = django_admin.site._registry[Lead]
+    lead.phone = "+31 6 1234 5678"
+    lead_admin.save_model(None, lead, SimpleNamespace(changed_data=["phone"]), True)
+    lead.refresh_from_db()
+    assert lead.stage == Lead.Stage.DISQUALIFIED  # a phone number is not what disqualified it
+    lead.job_title = "Hoofd engineering"
+    lead_admin.save_model(None, lead, SimpleNamespace(changed_data=["job_title"]), True)
+    lead.refresh_from_db()
+    assert lead.stage == Lead.Stage.MQL  # a quote request with a good fit, once no longer a student
