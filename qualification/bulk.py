@@ -173,12 +173,9 @@ def score_rows(policy: PolicySnapshot, rows: list[tuple], activities, *, now: da
         facts = facts_from_row(row[:facts_end])
         summary = summaries.get(row[0], no_activities)
         result = score(policy, facts, summary, now=now)
-        scored.append(
-            (
-                row, result, policy_temperature(policy, result, facts, now=now),
-                rescore_after(policy, facts, summary, result, now=now),
-            )
-        )
+        # A closed lead is not re-scored by time: it gets no moment.
+        due = rescore_after(policy, facts, summary, result, now=now) if row[1] in Lead.OPEN_STAGES else None
+        scored.append((row, result, policy_temperature(policy, result, facts, now=now), due))
     return scored
 
 

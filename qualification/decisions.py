@@ -63,7 +63,7 @@ def rescore(
         store(
             lead, result, now=now,
             temperature=policy_temperature(policy, result, facts, now=now),
-            rescore_at=rescore_after(policy, facts, summary, result, now=now),
+            rescore_at=rescore_after(policy, facts, summary, result, now=now) if lead.stage in Lead.OPEN_STAGES else None,
         )
         act_on(lead, result, policy=policy, now=now, trigger=trigger)
     return result

@@ -55,7 +55,7 @@ def test_bulk_scores_equal_single_lead_scores(policy, company):
         )
         assert (lead.temperature, lead.rescore_at) == (
             policy_temperature(snapshot, expected, facts, now=NOW),
-            rescore_after(snapshot, facts, summary, expected, now=NOW),
+            rescore_after(snapshot, facts, summary, expected, now=NOW) if lead.stage in Lead.OPEN_STAGES else None,
         )
         assert lead.scored_at == NOW
         assert lead.stage == Lead.Stage.NEW  # move=False
@@ -227,3 +227,15 @@ def test_without_an_active_policy_the_due_leads_are_let_go(company):
     Lead.objects.create(email="z@firma.nl", company=company, rescore_at=NOW - timedelta(hours=1))
     assert bulk.rescore_due(now=NOW) == 1
     assert bulk.rescore_due(now=NOW) == 0  # not due for ever
+
+
+def test_a_closed_lead_gets_no_moment_to_be_rescored(policy, lead):
+    Activity.objects.create(lead=lead, kind=K.PRICING_PAGE, occurred_at=NOW - timedelta(days=2))
+    Lead.objects.filter(pk=lead.pk).update(stage=Lead.Stage.WON)
+    snapshot = QualificationPolicy.objects.with_rules().get(pk=policy.pk).snapshot()
+    bulk.rescore_leads(snapshot, now=NOW, open_only=False, move=False)
+    lead.refresh_from_db()
+    assert (lead.temperature, lead.rescore_at) == ("hot", None)
+    decisions.rescore(lead, now=NOW)
+    lead.refresh_from_db()
+    assert lead.rescore_at is None
