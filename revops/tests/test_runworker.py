@@ -219,6 +219,7 @@ def test_every_pass_stamps_the_workers_heartbeat_and_healthz_reads_it(client):
     assert age is not None and 0 <= age < 60
 
 
+<<<<<<< HEAD
 # --- database errors ---------------------------------------------------------------------
 
 
@@ -296,10 +297,22 @@ def test_sigterm_while_waiting_to_reconnect_stops_at_once(monkeypatch):
     with connection.execute_wrapper(broken):
         worker.loop(once=False, interval=0.01, verbosity=0)
     assert datetime.now(UTC) - started < timedelta(seconds=5)  # not the 30 s wait
+=======
+def test_a_pass_rescores_the_leads_whose_moment_has_passed(company):
+    from qualification.tests.conftest import make_policy
+
+    make_policy()
+    lead = Lead.objects.create(company=company, job_title="Hoofd inkoop", rescore_at=datetime.now(UTC) - timedelta(minutes=1))
+    assert Command().run_pass() >= 1
+    lead.refresh_from_db()
+    assert lead.scored_at is not None and lead.fit_score == 60
+    assert lead.rescore_at is not None and lead.rescore_at > datetime.now(UTC)  # its next moment
+>>>>>>> h17-definition
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+<<<<<<< HEAD
 def test_worker_survives_its_postgresql_backend_being_terminated(rep, mailoutbox, monkeypatch, caplog):
     """What a failover or `pg_terminate_backend` does to a running worker."""
     monkeypatch.setattr(runworker, "DB_RETRY_FIRST", 0.01, raising=False)
@@ -365,3 +378,23 @@ def test_a_pass_runs_a_queued_import_job(db, revops_admin):
     job.refresh_from_db()
     assert (job.status, job.rows_done, job.worker.endswith(f":{os.getpid()}")) == (ImportJob.Status.DONE, 2, True)
     assert sorted(Lead.objects.values_list("external_id", flat=True)) == ["W1", "W2"]
+=======
+def test_two_workers_racing_on_postgresql_rescore_each_due_lead_once(company, monkeypatch):
+    from qualification.tests.conftest import make_policy
+
+    make_policy()
+    due = datetime.now(UTC) - timedelta(minutes=1)
+    Lead.objects.bulk_create(Lead(company=company, email=f"l{n}@firma.nl", rescore_at=due) for n in range(40))
+    monkeypatch.setattr(runworker, "BATCH", 5)
+    counts = []
+
+    def drain():
+        worker = Command()
+        while done := worker.definition(datetime.now(UTC)):
+            counts.append(done)
+
+    race(2, drain)
+
+    assert sum(counts) == 40  # each due lead claimed by one worker, once
+    assert not Lead.objects.filter(scored_at=None).exists()
+>>>>>>> h17-definition
