@@ -167,6 +167,6 @@ def figures(dashboard: Dashboard, *, target: float) -> dict[str, dict]:
         "sources": source_chart(
             dashboard.sources,
             target=target,
-            ranked=dashboard.breakdown.dimension not in (Dimension.MONTH, Dimension.WEEK, Dimension.SIZE),
+            ranked=dashboard.breakdown.dimension not in (Dimension.MONTH, Dimension.WEEK, Dimension.SIZE, Dimension.TEMPERATURE),
         ),
     }

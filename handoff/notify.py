@@ -25,7 +25,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -190,6 +190,13 @@ def _compose_for_recipient(notification: Notification) -> Message:
         # as they were on Monday morning, not as they are when a retry goes out.
         facts = [tuple(fact) for fact in context["facts"]]
         return Message(kind, context["subject"], context["subject"], facts, "", context["url"], _("Open the weekly review"))
+    if kind == K.POLICY_REVIEW:
+        subject = _("The definition of a good lead (v%(version)s) is due for review") % {"version": context["version"]}
+        facts = [
+            (_("Review date"), date_format(date.fromisoformat(context["review_by"]), "j F Y")),
+            (_("What to do"), _("Look at the definition with marketing and sales: keep it, or make a new draft.")),
+        ]
+        return Message(kind, subject, subject, facts, "", context["url"], _("Open the definition"))
     name = str(lead)
     company = f" ({lead.company})" if lead.company else ""
     if kind in (K.ASSIGNED, K.REASSIGNED):

@@ -177,10 +177,12 @@ def rule_verdict(rule: RoutingRule, facts: LeadFacts) -> tuple[bool, list[str]]:
 
 
 class Presence:
-    """Who is away on `today` and whom they named as deputy, read once per person."""
+    """Who is away on `today` and whom they named as deputy, read once per person. Those in
+    `passed_over` (an owner who let a deadline pass) count as away for this decision."""
 
-    def __init__(self, today):
+    def __init__(self, today, passed_over: frozenset[int] = frozenset()):
         self.today = today
+        self.passed_over = passed_over
         self._rows: dict[int, UserAvailability | None] = {}
 
     def load(self, user_ids) -> None:
@@ -191,6 +193,8 @@ class Presence:
             self._rows |= {pk: found.get(pk) for pk in missing}
 
     def is_away(self, user) -> bool:
+        if user.pk in self.passed_over:
+            return True
         self.load([user.pk])
         row = self._rows[user.pk]
         return row is not None and row.is_away_on(self.today)
@@ -329,15 +333,20 @@ def route(
     current_owner=None,
     rules: Sequence[RoutingRule] | None = None,
     rotations: Rotations | None = None,
+    passing_over=None,
 ) -> Decision:
     """Decide who gets a lead with these facts. `lock=True` (inside the assigning
     transaction) locks and moves each team's rotation; the dry run reads without locking, and
     may pass its own `rules` and `rotations`. When no rule places the lead, an active and
     present `current_owner` (a recycled lead's earlier owner) keeps it before the fallback
     owner is asked; when nobody present can take it, the decision has no owner and names the
-    managers to tell."""
+    managers to tell. `passing_over` (a user) is skipped as if away: the owner a missed
+    deadline takes the lead from."""
     trace: list[RuleTrace] = []
-    presence = Presence(now.astimezone(business_time_zone()).date())  # "back on" is a business day
+    presence = Presence(  # "back on" is a business day
+        now.astimezone(business_time_zone()).date(),
+        passed_over=frozenset([passing_over.pk]) if passing_over is not None else frozenset(),
+    )
     rotations = rotations or Rotations(lock=lock)
     if rules is None:
         rules = RoutingRule.objects.filter(is_active=True).select_related("team", "user")

@@ -136,8 +136,8 @@ class LeadSerializer(OutSerializer):
             "job_title", "company", "channel", "campaign", "conversion_action",
             "product_interest", "source", "owner", "stage", "stage_changed_at", "created_at",
             "updated_at", "mql_at", "sal_at", "sql_at", "opportunity_at", "won_at", "lost_at",
-            "disqualified_at", "fit_score", "engagement_score", "intent_tier", "respond_by",
-            "deal_value", "lost_reason",
+            "disqualified_at", "fit_score", "engagement_score", "intent_tier", "temperature",
+            "respond_by", "deal_value", "lost_reason",
         ]
         read_only_fields = fields
 

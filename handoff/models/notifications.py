@@ -86,6 +86,7 @@ class NotificationChannel(models.Model):
             K.TEST: True,
             K.WEEKLY_REVIEW: True,
             K.UNDELIVERED: True,
+            K.POLICY_REVIEW: True,
         }[kind]
 
 
@@ -118,6 +119,7 @@ class Notification(models.Model):
         WEEKLY_REVIEW = "weekly_review", _("Weekly review")
         UNDELIVERED = "undelivered", _("Message not delivered")
         UNASSIGNED = "unassigned", _("Lead without an owner")
+        POLICY_REVIEW = "policy_review", _("Definition due for review")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

@@ -14,10 +14,11 @@ from leads.models.lead import (
     LostReason,
     RecordedChange,
     StageChange,
+    Temperature,
 )
 
 __all__ = [
     "Activity", "Channel", "Company", "ContactAttempt", "ConversionAction", "Feedback",
     "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "LostReason", "RecordedChange",
-    "Sector", "StageChange", "Team",
+    "Sector", "StageChange", "Team", "Temperature",
 ]

@@ -68,6 +68,14 @@ class LostReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class Temperature(models.TextChoices):
+    """How a lead reads at a glance; the qualification policy's bands decide."""
+
+    COLD = "cold", _("Cold")
+    WARM = "warm", _("Warm")
+    HOT = "hot", _("Hot")
+
+
 class IllegalTransition(Exception):
     """A stage change that the lead's life cycle does not allow."""
 
@@ -239,6 +247,15 @@ class Lead(models.Model):
     )
     score_explanation = models.JSONField(_("score explanation"), default=list, blank=True)
     scored_at = models.DateTimeField(_("scored"), null=True, blank=True)
+    temperature = models.CharField(
+        _("temperature"), max_length=4, choices=Temperature.choices, blank=True, default=""
+    )
+    # When time alone next changes the score or the temperature (a decay, a rule's window, a
+    # band running out): the worker re-scores the lead then. Empty: time changes nothing.
+    rescore_at = models.DateTimeField(_("re-score at"), null=True, blank=True, editable=False)
+    # A disqualified lead that asked for contact since (a demo or contact request): marketing
+    # and the manager find it on the "disqualified but asking" list.
+    asking_at = models.DateTimeField(_("asked while disqualified"), null=True, blank=True, editable=False)
 
     # Follow-up by sales.
     respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
@@ -282,6 +299,8 @@ class Lead(models.Model):
                 name="lead_respond_by_due",
             ),
             models.Index(fields=["owner", "stage"], name="lead_owner_stage"),
+            models.Index(fields=["rescore_at"], condition=Q(rescore_at__isnull=False), name="lead_rescore_due"),
+            models.Index(fields=["asking_at"], condition=Q(asking_at__isnull=False), name="lead_disqualified_asking"),
             # The funnel dashboard. Cohort mode reads the leads that arrived in a period: this
             # index holds every column it needs, so PostgreSQL never visits the table itself.
             # It also stores when each lead reached MQL, SAL, SQL and opportunity (the earliest

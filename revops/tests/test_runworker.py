@@ -219,34 +219,6 @@ def test_every_pass_stamps_the_workers_heartbeat_and_healthz_reads_it(client):
     assert age is not None and 0 <= age < 60
 
 
-@pytest.mark.django_db
-def test_the_worker_applies_the_retention_period_in_batches_then_hourly(settings, monkeypatch):
-    from integrations.models import Erasure
-    from integrations.privacy import months_before
-
-    settings.RETENTION_MONTHS = 12
-    monkeypatch.setattr("integrations.privacy.RETENTION_BATCH", 2)
-    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    kept = Lead.objects.create(first_name="Recent")
-    old = [Lead.objects.create(first_name=f"Old {n}") for n in range(3)]
-    Lead.objects.filter(pk__in=[lead.pk for lead in old]).update(updated_at=months_before(now, 13))
-    worker = Command()
-
-    assert worker.retention(now) == 2  # a full batch: more may wait, so the next pass looks again
-    assert worker.retention(now + timedelta(seconds=1)) == 1
-    Lead.objects.filter(pk=kept.pk).update(updated_at=months_before(now, 13))
-    assert worker.retention(now + timedelta(minutes=30)) == 0  # checked within the hour
-    assert worker.retention(now + timedelta(hours=2)) == 1
-    assert list(Erasure.objects.order_by("id").values_list("lead_count", flat=True)) == [2, 1, 1]
-
-
-@pytest.mark.django_db
-def test_without_a_retention_period_the_worker_deletes_no_lead(settings):
-    settings.RETENTION_MONTHS = 0
-    lead = Lead.objects.create(first_name="Oud")
-    Lead.objects.filter(pk=lead.pk).update(updated_at=datetime(2000, 1, 1, tzinfo=UTC))
-    Command().run_pass()
-    assert Lead.objects.filter(pk=lead.pk).exists()
 # --- database errors ---------------------------------------------------------------------
 
 
@@ -326,6 +298,17 @@ def test_sigterm_while_waiting_to_reconnect_stops_at_once(monkeypatch):
     assert datetime.now(UTC) - started < timedelta(seconds=5)  # not the 30 s wait
 
 
+def test_a_pass_rescores_the_leads_whose_moment_has_passed(company):
+    from qualification.tests.conftest import make_policy
+
+    make_policy()
+    lead = Lead.objects.create(company=company, job_title="Hoofd inkoop", rescore_at=datetime.now(UTC) - timedelta(minutes=1))
+    assert Command().run_pass() >= 1
+    lead.refresh_from_db()
+    assert lead.scored_at is not None and lead.fit_score == 60
+    assert lead.rescore_at is not None and lead.rescore_at > datetime.now(UTC)  # its next moment
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_worker_survives_its_postgresql_backend_being_terminated(rep, mailoutbox, monkeypatch, caplog):
@@ -393,3 +376,55 @@ def test_a_pass_runs_a_queued_import_job(db, revops_admin):
     job.refresh_from_db()
     assert (job.status, job.rows_done, job.worker.endswith(f":{os.getpid()}")) == (ImportJob.Status.DONE, 2, True)
     assert sorted(Lead.objects.values_list("external_id", flat=True)) == ["W1", "W2"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_racing_on_postgresql_rescore_each_due_lead_once(company, monkeypatch):
+    from qualification.tests.conftest import make_policy
+
+    make_policy()
+    due = datetime.now(UTC) - timedelta(minutes=1)
+    Lead.objects.bulk_create(Lead(company=company, email=f"l{n}@firma.nl", rescore_at=due) for n in range(40))
+    monkeypatch.setattr(runworker, "BATCH", 5)
+    counts = []
+
+    def drain():
+        worker = Command()
+        while done := worker.definition(datetime.now(UTC)):
+            counts.append(done)
+
+    race(2, drain)
+
+    assert sum(counts) == 40  # each due lead claimed by one worker, once
+    assert not Lead.objects.filter(scored_at=None).exists()
+
+
+@pytest.mark.django_db
+def test_the_worker_applies_the_retention_period_in_batches_then_hourly(settings, monkeypatch):
+    from integrations.models import Erasure
+    from integrations.privacy import months_before
+
+    settings.RETENTION_MONTHS = 12
+    monkeypatch.setattr("integrations.privacy.RETENTION_BATCH", 2)
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    kept = Lead.objects.create(first_name="Recent")
+    old = [Lead.objects.create(first_name=f"Old {n}") for n in range(3)]
+    Lead.objects.filter(pk__in=[lead.pk for lead in old]).update(updated_at=months_before(now, 13))
+    worker = Command()
+
+    assert worker.retention(now) == 2  # a full batch: more may wait, so the next pass looks again
+    assert worker.retention(now + timedelta(seconds=1)) == 1
+    Lead.objects.filter(pk=kept.pk).update(updated_at=months_before(now, 13))
+    assert worker.retention(now + timedelta(minutes=30)) == 0  # checked within the hour
+    assert worker.retention(now + timedelta(hours=2)) == 1
+    assert list(Erasure.objects.order_by("id").values_list("lead_count", flat=True)) == [2, 1, 1]
+
+
+@pytest.mark.django_db
+def test_without_a_retention_period_the_worker_deletes_no_lead(settings):
+    settings.RETENTION_MONTHS = 0
+    lead = Lead.objects.create(first_name="Oud")
+    Lead.objects.filter(pk=lead.pk).update(updated_at=datetime(2000, 1, 1, tzinfo=UTC))
+    Command().run_pass()
+    assert Lead.objects.filter(pk=lead.pk).exists()

@@ -51,6 +51,15 @@ def test_rep_sees_own_leads_waiting_for_sales_most_urgent_first(client, rep, oth
     assert names(response) == ["DueSoon", "DueLater", "Old", "New"]
 
 
+def test_the_queue_shows_each_leads_temperature(client, rep, make_lead):
+    make_lead("Heet", temperature="hot")
+    make_lead("Unscored")
+    client.force_login(rep)
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert page.count('class="badge temperature-') == 1
+    assert '<span class="badge temperature-hot">Hot</span>' in page
+
+
 def test_overdue_leads_are_marked_and_can_be_filtered(client, rep, make_lead):
     now = timezone.now()
     make_lead("Late", respond_by=now - timedelta(minutes=5))

@@ -37,6 +37,7 @@ from django.utils import timezone
 from handoff import breaches, clocks, notify, outbox
 from handoff.models import Notification, SlaClock, WorkerHeartbeat
 from integrations import jobs, privacy
+from qualification import activation, bulk, reviews
 from review import digest
 
 logger = logging.getLogger(__name__)
@@ -139,6 +140,7 @@ class Command(BaseCommand):
         done += self.weekly_review(timezone.now())
         if not self.stopping.is_set():
             done += int(jobs.run_next(worker=self.name, now=timezone.now()))
+        done += self.definition(timezone.now())
         done += self.retention(timezone.now())
         return done
 
@@ -156,6 +158,13 @@ class Command(BaseCommand):
             return 0
         self._review_checked_at = now
         return int(digest.send_if_due(now))
+
+    def definition(self, now: datetime) -> int:
+        """The definition of a good lead over time: a queued activation, a batch of leads whose
+        moment to be re-scored by time alone has passed, a review date that arrived."""
+        done = int(activation.run_next(now=now))
+        done += bulk.rescore_due(now=now, limit=BATCH)
+        return done + reviews.announce_due_review(now=now)
 
     def retention(self, now: datetime) -> int:
         """Leads untouched for RETENTION_MONTHS months are deleted, a batch per pass while
