@@ -128,6 +128,7 @@ def test_saving_a_lead_in_the_admin_rescores_it(policy, client, revops_admin, mi
             "owner": "", "team": "", "respond_by_0": "", "respond_by_1": "", "deal_value": "",
             "stage_changes-TOTAL_FORMS": 0, "stage_changes-INITIAL_FORMS": 0,
             "activities-TOTAL_FORMS": 0, "activities-INITIAL_FORMS": 0,
+            "changes-TOTAL_FORMS": 0, "changes-INITIAL_FORMS": 0,
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
