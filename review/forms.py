@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from leads.models import Team
+from review.metrics import NO_ONE
 from review.weeks import IsoWeek
 
 
@@ -27,3 +28,46 @@ class ReviewForm(forms.Form):
             return IsoWeek.parse(text)
         except ValueError:
             raise forms.ValidationError(_("Choose a week, written like 2026-W46.")) from None
+
+
+class ReviewLeadsForm(ReviewForm):
+    """The leads behind one count of the review: its week, team and owner, and the figure."""
+
+    FIGURES = {
+        "mqls": _("MQLs delivered"),
+        "due": _("Contacted or past their deadline"),
+        "within_sla": _("Contacted within the SLA"),
+        "never_contacted": _("Never contacted"),
+        "waiting": _("Still within their deadline"),
+        "returned": _("Back to nurture"),
+        "written_off_early": _("Written off too early"),
+        "with_feedback": _("With feedback"),
+        "open_breaches": _("Open breaches"),
+        "accepted": _("Accepted by sales"),
+        "rejected": _("Sent back by sales"),
+        "complete": _("Complete data"),
+        "sqls": _("Became SQL"),
+    }
+
+    figure = forms.ChoiceField(label=_("Figure"), choices=list(FIGURES.items()))
+    team = forms.CharField(label=_("Team"), required=False)
+    owner = forms.CharField(label=_("Owner"), required=False)
+
+    def _id_or_no_one(self, name: str):
+        text = self.cleaned_data[name].strip()
+        if not text:
+            return None
+        if text == NO_ONE:
+            return NO_ONE
+        if not text.isdigit() or len(text) > 18:
+            raise forms.ValidationError(_("Not a team or person of the review."))
+        return int(text)
+
+    def clean_team(self):
+        team = self._id_or_no_one("team")
+        if isinstance(team, int) and not Team.objects.filter(pk=team).exists():
+            raise forms.ValidationError(_("Not a team or person of the review."))
+        return team
+
+    def clean_owner(self):
+        return self._id_or_no_one("owner")

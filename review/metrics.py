@@ -52,8 +52,9 @@ def _rejections():
     )
 
 
-def _facts(*, now: datetime, agreement: Agreement) -> dict:
-    """Every count and percentile a line of the review needs, as aggregates over its leads."""
+def figure_filters(*, now: datetime, agreement: Agreement) -> dict[str, Q]:
+    """Which of a week's MQLs each count of the review counts. The counts (`_facts`) and the
+    lists behind them (`leads_behind`) both read these, so a list always holds its count."""
     contacted = Q(first_attempt_at__isnull=False)
     due = contacted | Q(first_contact_by__lte=now)
     has_feedback = Exists(Feedback.objects.filter(lead=OuterRef("pk")))
@@ -64,23 +65,52 @@ def _facts(*, now: datetime, agreement: Agreement) -> dict:
     rejected = Exists(_rejections().filter(lead=OuterRef("pk")))
     accepted = Q(sal_at__isnull=False) | Q(sql_at__isnull=False) | Q(opportunity_at__isnull=False) | Q(won_at__isnull=False)
     return {
-        "mqls": Count("pk"),
-        "due": Count("pk", filter=due),
-        "within_sla": Count("pk", filter=Q(first_attempt_at__lte=F("first_contact_by"))),
-        "never_contacted": Count("pk", filter=Q(first_attempt_at__isnull=True, first_contact_by__lte=now)),
-        "waiting": Count("pk", filter=~due),
-        "attempts": Sum("attempt_count"),
-        "returned": Count("pk", filter=Q(returned)),
-        "written_off_early": Count("pk", filter=Q(not_reached, attempt_count__lt=agreement.min_attempts)),
-        "with_feedback": Count("pk", filter=Q(has_feedback)),
-        "open_breaches": Count("pk", filter=Q(respond_by__lte=now, stage__in=Lead.SALES_STAGES)),
-        "response": Percentiles(F("first_contact_business_seconds"), PERCENTILES),
-        "accepted": Count("pk", filter=accepted),
+        "mqls": Q(),
+        "due": due,
+        "within_sla": Q(first_attempt_at__lte=F("first_contact_by")),
+        "never_contacted": Q(first_attempt_at__isnull=True, first_contact_by__lte=now),
+        "waiting": ~due,
+        "returned": Q(returned),
+        "written_off_early": Q(not_reached, attempt_count__lt=agreement.min_attempts),
+        "with_feedback": Q(has_feedback),
+        "open_breaches": Q(respond_by__lte=now, stage__in=Lead.SALES_STAGES),
+        "accepted": accepted,
         # A lead sent back and later accepted after all counts as accepted.
-        "rejected": Count("pk", filter=Q(rejected) & ~accepted),
-        "complete": Count("pk", filter=Q(company__isnull=False) & ~Q(job_title="") & ~Q(conversion_action="")),
-        "sqls": Count("pk", filter=Q(sql_at__isnull=False) | Q(opportunity_at__isnull=False) | Q(won_at__isnull=False)),
+        "rejected": Q(rejected) & ~accepted,
+        "complete": Q(company__isnull=False) & ~Q(job_title="") & ~Q(conversion_action=""),
+        "sqls": Q(sql_at__isnull=False) | Q(opportunity_at__isnull=False) | Q(won_at__isnull=False),
     }
+
+
+def _facts(*, now: datetime, agreement: Agreement) -> dict:
+    """Every count and percentile a line of the review needs, as aggregates over its leads."""
+    counts = {
+        name: Count("pk", filter=condition) if condition else Count("pk")
+        for name, condition in figure_filters(now=now, agreement=agreement).items()
+    }
+    return counts | {
+        "attempts": Sum("attempt_count"),
+        "response": Percentiles(F("first_contact_business_seconds"), PERCENTILES),
+    }
+
+
+NO_ONE = "none"  # a team or owner parameter for "no team yet" / "no owner yet"
+
+
+def leads_behind(
+    figure: str, *, week: IsoWeek, team: int | str | None, owner: int | str | None, now: datetime, agreement: Agreement
+):
+    """The leads one count of the review counts: `figure` of `week`'s MQLs, of a team (an
+    id, NO_ONE, or None for all teams) and an owner (an id, NO_ONE, or None for all)."""
+    leads = handed_over_between(week.start_at, week.end_at, team_id=team if team not in (None, NO_ONE) else None)
+    if team == NO_ONE:
+        leads = leads.filter(team__isnull=True)
+    if owner == NO_ONE:
+        leads = leads.filter(owner__isnull=True)
+    elif owner is not None:
+        leads = leads.filter(owner_id=owner)
+    condition = figure_filters(now=now, agreement=agreement)[figure]
+    return leads.filter(condition) if condition else leads
 
 
 @dataclass(frozen=True)

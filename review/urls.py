@@ -6,4 +6,5 @@ app_name = "review"
 urlpatterns = [
     path("", views.weekly_review, name="weekly"),
     path("export.csv", views.review_export, name="export"),
+    path("leads/", views.review_leads, name="leads"),
 ]

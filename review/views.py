@@ -1,14 +1,20 @@
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from common.escaping import write_csv
+from common.people import person_name
 from dashboard.views import allow_plotly_styles
 from handoff.models import HandoffSettings, current_agreement
 from leads import access
+from leads.models import Team
 from review import charts, exports, metrics
-from review.forms import ReviewForm
+from review.forms import ReviewForm, ReviewLeadsForm
 from review.teams import default_team_id
 from review.weeks import IsoWeek
 
@@ -35,16 +41,21 @@ def _review(form: ReviewForm, now) -> metrics.Review:
 
 
 def table_rows(data: metrics.Review) -> list[dict]:
-    """The per-team table: each team's line, then its reps', each judged on its own."""
+    """The per-team table: each team's line, then its reps', each judged on its own, with the
+    query of the lead list behind its counts."""
     rows = []
     for block in data.teams:
         lines = [(block.team, True), *[(rep, False) for rep in block.reps]]
         for position, (line, is_team) in enumerate(lines, start=1):
+            scope = {"week": str(data.week), "team": line.team_id or metrics.NO_ONE}
+            if not is_team:
+                scope["owner"] = line.owner_id or metrics.NO_ONE
             rows.append({
                 "line": line,
                 "is_team": is_team,
                 "closes_team": position == len(lines),
                 "judged": metrics.judge_line(line, data.agreement, whole_company=False),
+                "leads_query": urlencode(scope),
             })
     return rows
 
@@ -65,6 +76,7 @@ def weekly_review(request):
         "data": data,
         "team": team,
         "query": f"week={week}{team_query}",
+        "total_query": urlencode({"week": str(week), "team": team.pk if team else ""}),
         "previous_query": f"week={week.shifted(-1)}{team_query}",
         "next_query": f"week={week.shifted(1)}{team_query}" if week.shifted(1).start_at < now else "",
         "is_complete": week.is_complete(now),
@@ -98,3 +110,57 @@ def review_export(request):
     response["Content-Disposition"] = f'attachment; filename="handoff-review-{data.week}-{slug}.csv"'
     write_csv(response, header, rows)  # cells that start like a formula are made text
     return response
+
+
+LEAD_LIST_PAGE_SIZE = 50
+
+
+def review_leads(request):
+    """The leads behind a count of the review: the same week, team and owner, and the figure's
+    own condition (metrics.figure_filters). Only the leads the person may open are listed; the
+    page says how many the count holds in all."""
+    if not access.may_read_shared_pages(request.user):
+        raise PermissionDenied
+    now = timezone.now()
+    form = ReviewLeadsForm(request.GET, default_week=IsoWeek.last_complete(now))
+    if not form.is_valid():
+        return render(request, "review/leads.html", {"form": form}, status=400)
+    wanted = form.cleaned_data
+    counted = metrics.leads_behind(
+        wanted["figure"], week=wanted["week"], team=wanted["team"], owner=wanted["owner"], now=now,
+        agreement=current_agreement(),
+    )
+    visible = (counted & access.visible_leads(request.user)).with_company().order_by("-created_at", "-id")
+    page = Paginator(visible, LEAD_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    team = wanted["team"]
+    context = {
+        "form": form,
+        "page": page,
+        "now": now,
+        "all_counted": counted.count(),
+        "title": ReviewLeadsForm.FIGURES[wanted["figure"]],
+        "week": wanted["week"],
+        "scope": _scope_label(team, wanted["owner"]),
+        "query": query.urlencode(),
+        "review_query": urlencode({"week": str(wanted["week"]), "team": team if isinstance(team, int) else ""}),
+    }
+    return render(request, "review/leads.html", context)
+
+
+def _scope_label(team, owner) -> str:
+    """Whose leads the list holds, as the review's table names them."""
+    parts = []
+    if team == metrics.NO_ONE:
+        parts.append(_("No team yet"))
+    elif team is not None:
+        parts.append(str(Team.objects.get(pk=team)))
+    else:
+        parts.append(_("All teams"))
+    if owner == metrics.NO_ONE:
+        parts.append(_("No owner yet"))
+    elif owner is not None:
+        user = get_user_model().objects.filter(pk=owner).first()
+        parts.append(person_name(user) if user else _("Former member"))
+    return " · ".join(parts)
