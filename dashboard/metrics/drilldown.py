@@ -96,6 +96,7 @@ def _in_row(leads: QuerySet[Lead], dimension: str, key: str) -> QuerySet[Lead]:
         return leads.filter(company__sector=key)
     field = {
         D.CHANNEL: "channel", D.CAMPAIGN: "campaign", D.PRODUCT: "product_interest", D.SOURCE: "source",
+        D.TEMPERATURE: "temperature",
     }[dimension]
     return leads.filter(**{field: key})
 

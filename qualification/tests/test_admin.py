@@ -75,10 +75,10 @@ def test_a_disqualified_lead_whose_title_is_corrected_in_the_admin_is_decided_ag
     lead.move_to(Lead.Stage.DISQUALIFIED, rule="qualification policy v1", reason="Student", at=timezone.now())
     lead_admin = django_admin.site._registry[Lead]
     lead.phone = "+31 6 1234 5678"
-    lead_admin.save_model(None, lead, SimpleNamespace(changed_data=["phone"]), True)
+    lead_admin.save_model(SimpleNamespace(user=None), lead, SimpleNamespace(changed_data=["phone"]), True)
     lead.refresh_from_db()
     assert lead.stage == Lead.Stage.DISQUALIFIED  # a phone number is not what disqualified it
     lead.job_title = "Hoofd engineering"
-    lead_admin.save_model(None, lead, SimpleNamespace(changed_data=["job_title"]), True)
+    lead_admin.save_model(SimpleNamespace(user=None), lead, SimpleNamespace(changed_data=["job_title"]), True)
     lead.refresh_from_db()
     assert lead.stage == Lead.Stage.MQL  # a quote request with a good fit, once no longer a student
