@@ -22,7 +22,8 @@ from django.db.models import Count, F, Max, Q, Value
 from django.db.models.functions import Coalesce
 
 from common.bulk import TableWriter, server_bound_cursor
-from leads.models import Activity, Lead, StageChange
+from handoff import clocks
+from leads.models import Activity, ConversionAction, IntentTier, Lead, StageChange
 from qualification import decisions
 from qualification.models import QualificationPolicy
 from qualification.scoring import (
@@ -34,6 +35,7 @@ from qualification.scoring import (
     decide,
     recycled_at,
     score,
+    tier_of,
 )
 from qualification.vocabulary import Decision
 
@@ -110,23 +112,37 @@ def activity_summaries(policy: PolicySnapshot, activities, *, now: datetime) -> 
         f"rule_{index}": Count("id", filter=rule_filter(rule, now=now))
         for index, rule in enumerate(policy.engagement_rules)
     }
+    # Low intent never lifts a tier, so only the higher tiers' conversions are counted.
+    tiers = [IntentTier.HIGH, IntentTier.MID]
+    conversions = {f"tier_{tier}": Count("id", filter=conversion_filter(policy, tier)) for tier in tiers}
     rows = (
         activities.filter(occurred_at__lte=now)
         .order_by()
         .values("lead_id")
-        .annotate(
-            last_at=Max("occurred_at"),
-            demo_requests=Count("id", filter=Q(kind=Activity.Kind.DEMO_REQUEST)),
-            **counts,
-        )
+        .annotate(last_at=Max("occurred_at"), **conversions, **counts)
     )
     names = list(counts)
     return {
         row["lead_id"]: ActivitySummary(
-            tuple(row[name] for name in names), row["last_at"], row["demo_requests"] > 0
+            tuple(row[name] for name in names),
+            row["last_at"],
+            next((tier for tier in tiers if row[f"tier_{tier}"]), ""),
         )
         for row in rows
     }
+
+
+def conversion_filter(policy: PolicySnapshot, tier: str) -> Q:
+    """The SQL twin of `scoring.conversion_of()`: the activities that are conversions the
+    policy puts in `tier`."""
+    actions = [action for action in ConversionAction.values if tier_of(policy, action) == tier]
+    condition = Q(kind=Activity.Kind.FORM_SUBMISSION) & (
+        Q(data__conversion_action__in=actions)
+        | (~Q(data__has_key="conversion_action") & Q(data__hidden__conversion_action__in=actions))
+    )
+    if ConversionAction.DEMO_REQUEST in actions:
+        condition |= Q(kind=Activity.Kind.DEMO_REQUEST)
+    return condition
 
 
 def rescore_leads(
@@ -148,7 +164,7 @@ def rescore_leads(
     if lead_ids is not None:
         lead_ids = sorted(set(lead_ids))
         leads = leads.filter(id__in=lead_ids)
-    no_activities = ActivitySummary((0,) * len(policy.engagement_rules), None, False)
+    no_activities = ActivitySummary((0,) * len(policy.engagement_rules), None)
     stats = RescoreStats()
     last_id = 0
     facts_end = len(FACT_FIELDS)
@@ -257,6 +273,8 @@ def move_many(moves: list[tuple[int, str, ScoreResult]], to_stage: str, *, polic
         updated_at=now,
         **{stamp: Coalesce(F(stamp), Value(now))},
     )
+    if to_stage == Lead.Stage.DISQUALIFIED:
+        clocks.stop_clocks(movable)  # the MQLs among them leave sales' hands
     TableWriter(StageChange, HISTORY_FIELDS).write(
         [
             {

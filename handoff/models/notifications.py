@@ -69,6 +69,9 @@ class NotificationChannel(models.Model):
             K.REASSIGNED: self.for_assignments,
             K.AT_RISK: self.for_reminders,
             K.ESCALATION: self.for_escalations,
+            # News about a lead they own, like the lead itself.
+            K.INTENT_ROSE: self.for_assignments,
+            K.STRONG_SIGNAL: self.for_assignments,
             K.TEST: True,
             K.WEEKLY_REVIEW: True,
         }[kind]
@@ -88,6 +91,8 @@ class Notification(models.Model):
         REASSIGNED = "reassigned", _("Lead reassigned to you")
         AT_RISK = "at_risk", _("Deadline at risk")
         ESCALATION = "escalation", _("Deadline missed")
+        INTENT_ROSE = "intent_rose", _("Lead asked for contact")
+        STRONG_SIGNAL = "strong_signal", _("Strong buying signal")
         TEST = "test", _("Test message")
         WEEKLY_REVIEW = "weekly_review", _("Weekly review")
 

@@ -13,10 +13,11 @@ from leads.models.lead import (
     LeadQuerySet,
     RecordedChange,
     StageChange,
+    conversion_of,
 )
 
 __all__ = [
     "Activity", "Channel", "Company", "ContactAttempt", "ConversionAction", "Feedback",
     "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "RecordedChange",
-    "Sector", "StageChange", "Team",
+    "Sector", "StageChange", "Team", "conversion_of",
 ]

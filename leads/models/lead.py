@@ -53,6 +53,22 @@ class IntentTier(models.TextChoices):
     LOW = "low", _("Low intent")
 
 
+def conversion_of(kind: str, data) -> str:
+    """The conversion action an activity is, "" when it is none: a demo request, or a form
+    submission that names its action in `data.conversion_action` (or, from Typeform, in the
+    hidden field of that name). Another request from a lead we know says its intent rose."""
+    if kind == Activity.Kind.DEMO_REQUEST:
+        return ConversionAction.DEMO_REQUEST
+    if kind != Activity.Kind.FORM_SUBMISSION or not isinstance(data, dict):
+        return ""
+    if "conversion_action" in data:
+        action = data["conversion_action"]
+    else:
+        hidden = data.get("hidden")
+        action = hidden.get("conversion_action") if isinstance(hidden, dict) else ""
+    return action if isinstance(action, str) and action in ConversionAction.values else ""
+
+
 class IllegalTransition(Exception):
     """A stage change that the lead's life cycle does not allow."""
 
@@ -506,3 +522,7 @@ class Activity(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.title or self.url}".strip()
+
+    @property
+    def conversion_action(self) -> str:
+        return conversion_of(self.kind, self.data)
