@@ -60,6 +60,7 @@ def react(activities: Sequence[Activity], *, now: datetime, policy: PolicySnapsh
         .exclude(stage_changed_at=now)
         .select_related("company", "owner")
         .annotate(forms=Count("activities", filter=Q(activities__kind__in=FORMS)))
+        .order_by("pk")  # rows are locked in this order, whichever request comes first
     )
     told = 0
     for lead in leads:
