@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from handoff import clocks
 from leads.models import ContactAttempt, Feedback, Lead, StageChange
 
-
 # Verdicts only a conversation gives: saved without a logged attempt, they are the first contact.
 CONVERSATION_DISPOSITIONS = (
     Feedback.Disposition.BECAME_SQL,
