@@ -202,8 +202,12 @@ class StoryTeller:
         tipped_at = max(lead["stage_changed_at"], final.last_activity_at or lead["stage_changed_at"])
         at = min(until, tipped_at + timedelta(minutes=1))
         if lead["owner_id"] is None:
-            self._assign(rng, story, company)
+            owner = self._assign(rng, story, company)
+        else:
+            owner = next(name for name, pk in self.world.user_ids.items() if pk == lead["owner_id"])
         self._move(story, ids, S.MQL, at, rule=self.world.policy.rule_name, reason=why_now(final, None))
+        tier = IntentTier(final.intent_tier)
+        self._with_sales(rng, story, ids, company, tier, lead["channel"], final.fit_score >= 60, owner=owner, since=at)
         self._recycle_if_stalled(story, ids)
 
     def _assign(self, rng, story, company) -> str:
@@ -383,14 +387,29 @@ class StoryTeller:
             at = scored_at
         if at > scored_at and not first.qualifies:
             move(S.NURTURE, scored_at, rule=rule, reason=nurture_reason(first))
-        clock = at
         owner = self._assign(rng, story, company)
-        team = TEAM_ACCOUNTS if company.is_customer else company.territory
         straight_to_sql = tier == IntentTier.HIGH and good_fit and rng.random() < 0.2
         if straight_to_sql:
             move(S.SQL, at, rule="high intent: straight to sales", reason=why_now(qualified, None))
         else:
             move(S.MQL, at, rule=rule, reason=why_now(qualified, None))
+        self._with_sales(rng, story, ids, company, tier, channel, good_fit, owner=owner, since=at)
+
+    def _with_sales(self, rng, story, ids, company, tier, channel, good_fit, *, owner, since):
+        """What sales does with the lead `owner` got at `since`: calls, a verdict, a deal."""
+        world = self.world
+        lead = story.lead
+        team = TEAM_ACCOUNTS if company.is_customer else company.territory
+        straight_to_sql = lead["stage"] == S.SQL
+        clock = since
+        earlier_attempts = len(story.attempts)  # a recycled lead's earlier round
+
+        def happens(after: timedelta) -> datetime | None:
+            at = clock + after
+            return at if at <= world.until else None
+
+        def move(to, at, *, by=None, rule="", reason=""):
+            self._move(story, ids, to, at, by=by, rule=rule, reason=reason)
 
         # Contact attempts: most leads get called, some after too long, some never.
         responsiveness = {TEAM_NORTH: 1.0, TEAM_SOUTH: 1.6, TEAM_ACCOUNTS: 0.8}[team]
@@ -431,7 +450,8 @@ class StoryTeller:
                 if reached:
                     break
                 attempt_at += timedelta(hours=rng.lognormvariate(3.0, 0.8))
-        if never_contacted or not story.attempts:
+        attempts = len(story.attempts) - earlier_attempts
+        if never_contacted or not attempts:
             return
         clock = max(clock, min(attempt_at, world.until))
 
@@ -469,7 +489,7 @@ class StoryTeller:
             move(S.SAL, at, by=owner, reason="accepted")
 
             if not reached:
-                if lead["attempt_count"] >= 3:
+                if attempts >= 3:
                     at = happens(timedelta(hours=rng.randint(1, 48)))
                     if at:
                         feedback(Feedback.Disposition.NOT_REACHED, at)
