@@ -178,8 +178,8 @@ def opening_line(lead: Lead, activities: Sequence[Activity]) -> str:
     if request == ConversionAction.DEMO_REQUEST:
         of_product = (" " + _("of %(product)s") % {"product": product}) if product else ""
         if by_email:
-            return _("Hello %(name)s, thank you for your demo request%(of_product)s. I would like to plan it with you: would [day, time] or [day, time] suit you, and which problem should the demo solve for you?") % {
-                "name": name, "of_product": of_product,
+            return _("Hello %(name)s, thank you for your demo request%(for_product)s. I would like to plan it with you: would [day, time] or [day, time] suit you, and which problem should the demo solve for you?") % {
+                "name": name, "for_product": (" " + _("for %(product)s") % {"product": product}) if product else "",
             }
         return _("Hello %(name)s, you asked for a demo%(of_product)s. When would suit you, and which problem should it solve for you?") % {
             "name": name, "of_product": of_product,

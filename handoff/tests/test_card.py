@@ -133,7 +133,7 @@ def test_a_demo_request_without_a_number_is_answered_by_email_proposing_times(co
     assert step == NextStep.EMAIL
     assert reason == "They asked for a demo and left no number: e-mail them today, proposing times for the demo."
     assert line == (
-        "Hello Anne, thank you for your demo request of Robotcellen. I would like to plan it with you: "
+        "Hello Anne, thank you for your demo request for Robotcellen. I would like to plan it with you: "
         "would [day, time] or [day, time] suit you, and which problem should the demo solve for you?"
     )
 
