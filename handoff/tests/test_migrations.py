@@ -107,3 +107,24 @@ def test_the_move_touches_no_table(app_label, name):
     call_command("sqlmigrate", app_label, name, stdout=out)
     statements = [line for line in out.getvalue().splitlines() if line.strip() and not line.startswith("--")]
     assert statements in ([], ["BEGIN;", "COMMIT;"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closed_leads_lose_the_clock_they_kept_and_open_ones_keep_theirs():
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    try:
+        old = migrate([("handoff", "0004_worker_heartbeat")])
+        Lead, SlaClock = old.get_model("leads", "Lead"), old.get_model("handoff", "SlaClock")
+        due = AT + timedelta(hours=24)
+        leads = {stage: Lead.objects.create(email=f"{stage}@firma.nl", stage=stage, respond_by=due) for stage in ("won", "lost", "disqualified", "sal")}
+        for lead in leads.values():
+            SlaClock.objects.create(lead=lead, kind="first_contact", policy_name="MQL", handed_over_at=AT, started_at=AT, due_by=due)
+
+        new = migrate(latest)
+
+        clocks = new.get_model("handoff", "SlaClock").objects
+        assert list(clocks.values_list("lead_id", flat=True)) == [leads["sal"].pk]
+        respond_by = dict(new.get_model("leads", "Lead").objects.values_list("stage", "respond_by"))
+        assert respond_by == {"won": None, "lost": None, "disqualified": None, "sal": due}
+    finally:
+        migrate(latest)

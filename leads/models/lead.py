@@ -53,6 +53,10 @@ class IntentTier(models.TextChoices):
     LOW = "low", _("Low intent")
 
 
+# Read for every activity scored: `ConversionAction.values` builds its list on every call.
+CONVERSION_ACTIONS = frozenset(ConversionAction.values)
+
+
 def conversion_of(kind: str, data) -> str:
     """The conversion action an activity is, "" when it is none: a demo request, or a form
     submission that names its action in `data.conversion_action` (or, from Typeform, in the
@@ -66,7 +70,7 @@ def conversion_of(kind: str, data) -> str:
     else:
         hidden = data.get("hidden")
         action = hidden.get("conversion_action") if isinstance(hidden, dict) else ""
-    return action if isinstance(action, str) and action in ConversionAction.values else ""
+    return action if isinstance(action, str) and action in CONVERSION_ACTIONS else ""
 
 
 class IllegalTransition(Exception):
