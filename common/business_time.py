@@ -251,6 +251,16 @@ class BusinessCalendar:
                     return periods[-1][1]
         raise NoWorkingTimeError(f"No working day within {MAX_LOOKAHEAD_DAYS} days after {start}")
 
+    def working_day_length(self) -> timedelta:
+        """The usual length of a working day in the week's hours (the most common one), for
+        saying "24 business hours" as working days."""
+        lengths = [
+            sum((datetime.combine(date.min, end) - datetime.combine(date.min, start) for start, end in day), timedelta())
+            for day in self.hours.days
+            if day
+        ]
+        return max(sorted(set(lengths)), key=lengths.count)
+
     # -- Internals ----------------------------------------------------------
 
     def _closed_dates(self, year: int) -> frozenset[date]:

@@ -1,6 +1,8 @@
 """Admin for the handoff: routing rules, the business calendar, the agreement and SLA policies,
 notification channels (with a "send test" button) and the records the worker keeps."""
 
+from datetime import timedelta
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -8,10 +10,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from common.business_time import public_holiday_names
-from handoff import notify
+from common.business_time import business_time_zone, public_holiday_names
+from handoff import clocks, notify
 from handoff.models import (
     Agreement,
     Assignment,
@@ -24,6 +29,7 @@ from handoff.models import (
     SlaPolicy,
     UserAvailability,
     WorkerHeartbeat,
+    current_agreement,
     next_version,
 )
 from leads.models import Channel, IntentTier, Sector
@@ -161,14 +167,81 @@ class HandoffSettingsAdmin(admin.ModelAdmin):
         return redirect("admin:handoff_handoffsettings_change", settings_row.pk)
 
 
+def _moment(at) -> str:
+    return date_format(at.astimezone(business_time_zone()), "l j F H:i")
+
+
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
     list_display = [
         "name", "position", "is_active", "intent_tier", "existing_customer", "routing_rule",
-        "next_attempt_within", "feedback_within_working_days", "at_risk_percent",
+        "next_attempt", "feedback_within_working_days", "at_risk_percent", "after_breach",
     ]
     list_editable = ["position", "is_active"]
-    list_filter = ["is_active", "intent_tier"]
+    list_filter = ["is_active", "intent_tier", "after_breach"]
+    readonly_fields = ["in_plain_words"]
+    fieldsets = [
+        (None, {"fields": ["name", "position", "is_active"]}),
+        (_("Applies to leads with (empty: any)"), {"fields": ["intent_tier", "existing_customer", "routing_rule"]}),
+        (
+            _("Deadlines"),
+            {
+                "fields": [
+                    "next_attempt_by", "next_attempt_within", "feedback_within_working_days", "at_risk_percent",
+                    "in_plain_words",
+                ],
+                "description": _(
+                    "Every deadline counts business time on the calendar of the handoff settings: nights, "
+                    "weekends and days off do not count, and a deadline that ends at closing time is "
+                    "escalated at the next opening."
+                ),
+            },
+        ),
+        (_("After a missed deadline"), {"fields": ["after_breach"]}),
+    ]
+
+    @admin.display(description=_("next attempt"))
+    def next_attempt(self, policy):
+        if policy.next_attempt_by == SlaPolicy.NextAttemptBy.NEXT_WORKING_DAY:
+            return policy.get_next_attempt_by_display()
+        return clocks.in_plain_words(policy.next_attempt_within, HandoffSettings.load().calendar())
+
+    @admin.display(description=_("in plain words"))
+    def in_plain_words(self, policy):
+        """The policy's deadlines as people count them, with an example that crosses a weekend."""
+        calendar = HandoffSettings.load().calendar()
+        agreement = current_agreement()
+        now = timezone.now()
+        lines = []
+        for label, within in (
+            (_("First contact with high intent (the agreement's)"), agreement.first_contact_high_intent),
+            (_("First contact with existing customers (the agreement's)"), agreement.first_contact_customer),
+            (_("First contact with other MQLs (the agreement's)"), agreement.first_contact_within),
+        ):
+            lines.append(_("%(label)s: %(words)s.") % {"label": label, "words": clocks.in_plain_words(within, calendar)})
+        if policy.next_attempt_by == SlaPolicy.NextAttemptBy.NEXT_WORKING_DAY:
+            start = clocks.example_deadline(timedelta(0), calendar, now=now)[0]
+            due = calendar.end_of_working_day_after(start, 1)
+            words = str(policy.get_next_attempt_by_display()).lower()
+        elif policy.next_attempt_within:
+            start, due = clocks.example_deadline(policy.next_attempt_within, calendar, now=now)
+            words = clocks.in_plain_words(policy.next_attempt_within, calendar)
+        else:
+            return format_html_join("", "<p>{}</p>", [(line,) for line in lines])
+        lines.append(
+            _("Next attempt after one that did not reach them: %(words)s. A failed call on %(start)s is due %(due)s.")
+            % {"words": words, "start": _moment(start), "due": _moment(due)}
+        )
+        if policy.feedback_within_working_days:
+            lines.append(
+                ngettext(
+                    "Feedback after a conversation: by closing time of the next working day.",
+                    "Feedback after a conversation: by closing time, %(n)s working days after it.",
+                    policy.feedback_within_working_days,
+                )
+                % {"n": policy.feedback_within_working_days}
+            )
+        return format_html_join("", "<p>{}</p>", [(line,) for line in lines])
 
 
 @admin.register(UserAvailability)
@@ -197,12 +270,15 @@ def send_test(channel: NotificationChannel) -> Notification:
 
 @admin.register(NotificationChannel)
 class NotificationChannelAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "user", "kind", "is_active", "for_assignments", "for_reminders", "for_escalations"]
-    list_filter = ["kind", "is_active"]
+    list_display = [
+        "__str__", "user", "kind", "is_active", "disabled_at", "disabled_reason",
+        "for_assignments", "for_reminders", "for_escalations",
+    ]
+    list_filter = ["is_active", "kind"]
     search_fields = ["user__username", "email", "url"]
     raw_id_fields = ["user"]
-    readonly_fields = ["disabled_reason", "created_at"]
-    actions = ["send_test_messages"]
+    readonly_fields = ["disabled_at", "disabled_reason", "created_at"]
+    actions = ["send_test_messages", "switch_on_and_test"]
     change_form_template = "admin/handoff/notificationchannel/change_form.html"
 
     def get_urls(self):
@@ -237,11 +313,44 @@ class NotificationChannelAdmin(admin.ModelAdmin):
         for channel in queryset:
             self.report(request, send_test(channel))
 
+    @admin.action(description=_("Test and switch on again"))
+    def switch_on_and_test(self, request, queryset):
+        """On again only when the test gets through; a failing channel stays off."""
+        for channel in queryset:
+            notification = send_test(channel)
+            if notification.status == Notification.Status.SENT:
+                channel.switch_on()
+            self.report(request, notification)
+
+
+class FailedFilter(admin.SimpleListFilter):
+    """The failed messages an admin must look at: those no copy reached the person by."""
+
+    title = _("failed")
+    parameter_name = "failed"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("lost", _("Failed, not delivered another way")),
+            ("rerouted", _("Failed, sent another way")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "lost":
+            return queryset.undelivered()
+        if self.value() == "rerouted":
+            return queryset.delivered_another_way()
+        return queryset
+
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["kind", "recipient", "channel", "lead", "status", "attempts", "created_at", "sent_at"]
-    list_filter = ["status", "kind"]
+    list_display = [
+        "kind", "recipient", "channel", "lead", "status", "attempts", "created_at", "sent_at", "last_error",
+        "rerouted_from",
+    ]
+    list_filter = [FailedFilter, "status", "kind"]
+    list_select_related = ["recipient", "channel", "lead", "rerouted_from"]
     search_fields = ["recipient__username", "last_error"]
     raw_id_fields = ["lead"]
     date_hierarchy = "created_at"
@@ -272,8 +381,8 @@ class SlaClockAdmin(ReadOnlyAdmin):
 
 @admin.register(SlaBreach)
 class SlaBreachAdmin(ReadOnlyAdmin):
-    list_display = ["lead", "clock", "policy_name", "due_by", "recorded_at", "owner", "escalated_to"]
-    list_filter = ["clock"]
+    list_display = ["lead", "clock", "policy_name", "due_by", "recorded_at", "owner", "escalated_to", "outcome", "passed_to"]
+    list_filter = ["clock", "outcome"]
     raw_id_fields = ["lead"]
     date_hierarchy = "recorded_at"
 

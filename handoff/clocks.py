@@ -5,27 +5,27 @@ A lead with sales has at most one running clock (`SlaClock`, its deadline mirror
 `Lead.respond_by`): first contact after the handoff, the next attempt after one that did not
 reach them, feedback after a conversation. `contact_attempt_logged()` and `feedback_given()`
 move it on; the worker claims clocks whose reminder or deadline has come and calls
-`remind_owners()` and `run_out()`. Deadlines are counted on the one business calendar.
+`remind_owners()` and `breaches.run_out()`. Deadlines, reminders and escalations are all
+counted on the one business calendar, and only happen while the business is open.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from common.business_time import BusinessCalendar
-from common.people import person_name
 from handoff.models import (
     Agreement,
     HandoffSettings,
     Notification,
     RoutingRule,
-    SlaBreach,
     SlaClock,
     SlaPolicy,
     current_agreement,
@@ -61,9 +61,9 @@ def first_contact_within(lead: Lead, agreement: Agreement | None = None) -> time
     return agreement.first_contact_for(intent_tier=lead.intent_tier, existing_customer=lead.is_existing_customer)
 
 
-def _reminder(calendar: BusinessCalendar, start: datetime, within: timedelta, percent: int, *, business: bool):
-    share = within * percent / 100
-    return calendar.add_business_time(start, share) if business else start + share
+def _reminder(calendar: BusinessCalendar, start: datetime, due_by: datetime, percent: int) -> datetime:
+    """`percent` of the working time between start and deadline, on the business calendar."""
+    return calendar.add_business_time(start, calendar.business_time_between(start, due_by) * percent / 100)
 
 
 def set_clock(
@@ -77,23 +77,31 @@ def set_clock(
     agreement: Agreement | None = None,
     within: timedelta | None = None,
 ) -> SlaClock:
-    """Start (or restart) the lead's one clock and mirror its deadline on the lead. `within`
-    (business time) replaces the agreement's or policy's time for a first contact or next
-    attempt."""
+    """Start (or restart) the lead's one clock and mirror its deadline on the lead. Every
+    deadline and reminder is counted in business time, and a deadline that falls at closing
+    time is acted on at the next opening, so nobody is escalated at night or on Sunday.
+    `within` replaces the agreement's or policy's time for a first contact or next attempt."""
     remind_at = None
     if kind == SlaClock.Kind.FIRST_CONTACT:
-        within = within or first_contact_within(lead, agreement)
-        due_by = calendar.add_business_time(start, within)
-        remind_at = _reminder(calendar, start, within, policy.at_risk_percent, business=True)
+        due_by = calendar.add_business_time(start, within or first_contact_within(lead, agreement))
+        remind_at = _reminder(calendar, start, due_by, policy.at_risk_percent)
     elif kind == SlaClock.Kind.NEXT_ATTEMPT:
-        business = within is not None or policy.next_attempt_in_business_time
-        within = within or policy.next_attempt_within
-        due_by = calendar.add_business_time(start, within) if business else start + within
-        remind_at = _reminder(calendar, start, within, policy.at_risk_percent, business=business)
+        if within is not None:
+            due_by = calendar.add_business_time(start, within)
+        elif policy.next_attempt_by == SlaPolicy.NextAttemptBy.NEXT_WORKING_DAY:
+            due_by = calendar.end_of_working_day_after(start, 1)
+        else:
+            due_by = calendar.add_business_time(start, policy.next_attempt_within)
+        remind_at = _reminder(calendar, start, due_by, policy.at_risk_percent)
     elif kind == SlaClock.Kind.FEEDBACK:
         due_by = calendar.end_of_working_day_after(start, policy.feedback_within_working_days)
     else:  # NOT_REACHED: nothing left to wait for; the worker returns the lead to nurture
         due_by = start
+    runs_out_at = due_by if kind == SlaClock.Kind.NOT_REACHED else calendar.next_opening(due_by)
+    if remind_at is not None:
+        remind_at = calendar.next_opening(remind_at)
+        if remind_at >= runs_out_at:
+            remind_at = None  # no working time left to warn in: the breach follows
     clock, _created = SlaClock.objects.update_or_create(
         lead=lead,
         defaults={
@@ -104,12 +112,23 @@ def set_clock(
             "started_at": start,
             "due_by": due_by,
             "remind_at": remind_at,
-            "runs_out_at": due_by,
+            "runs_out_at": runs_out_at,
         },
     )
     Lead.objects.filter(pk=lead.pk).update(respond_by=due_by)
     lead.respond_by = due_by
     return clock
+
+
+def postpone_to_opening(clocks: list[SlaClock], *, field: str, now: datetime, calendar: BusinessCalendar) -> list[SlaClock]:
+    """The clocks whose moment may be acted on now. While the business is closed (a clock set
+    before deadlines were counted in business time, or a calendar changed since) the moment
+    moves to the next opening instead."""
+    if calendar.is_open(now):
+        return clocks
+    if clocks:
+        SlaClock.objects.filter(pk__in=[c.pk for c in clocks]).update(**{field: calendar.next_opening(now)})
+    return []
 
 
 def contact_attempt_logged(lead: Lead, attempt: ContactAttempt, *, now: datetime) -> SlaClock | None:
@@ -183,67 +202,25 @@ def respond_sooner(lead: Lead, *, now: datetime) -> SlaClock | None:
     )
 
 
-def manager_of(lead: Lead):
-    """Who hears about a missed deadline: the manager of the lead's team, else of a team the
-    owner belongs to."""
-    if lead.team_id and lead.team.manager_id:
-        return lead.team.manager
-    if lead.owner_id:
-        team = lead.owner.teams.filter(manager__isnull=False, manager__is_active=True).select_related("manager").first()
-        if team:
-            return team.manager
-    return None
-
-
-def _clock_context(clock: SlaClock) -> dict:
+def clock_context(clock: SlaClock) -> dict:
     return {"clock": clock.kind, "due_by": clock.due_by.isoformat(), "policy": clock.policy_name}
 
 
-def remind_owners(clocks: list[SlaClock], *, now: datetime) -> int:
-    """The "at risk" reminders: each owner still has a quarter of the time."""
+def remind_owners(clocks: list[SlaClock], *, now: datetime, calendar: BusinessCalendar | None = None) -> int:
+    """The "at risk" reminders: each owner still has a quarter of the time. Only in business
+    hours; outside them the reminder waits for the next opening."""
+    if not clocks:
+        return 0
+    calendar = calendar or HandoffSettings.load().calendar()
+    clocks = postpone_to_opening(clocks, field="remind_at", now=now, calendar=calendar)
     messages = [
-        (clock.lead.owner, Notification.Kind.AT_RISK, clock.lead, _clock_context(clock))
+        (clock.lead.owner, Notification.Kind.AT_RISK, clock.lead, clock_context(clock))
         for clock in clocks
         # Past the deadline a reminder is too late: the breach follows.
         if clock.lead.stage in CLOCKED_STAGES and clock.lead.owner_id and now < clock.due_by
     ]
     queue_many(messages, now=now)
     return len(messages)
-
-
-def record_breaches(clocks: list[SlaClock], *, now: datetime) -> list[SlaBreach]:
-    """Record each missed deadline and tell the owner's manager, both exactly once: a deadline
-    already recorded is skipped, and the unique (lead, clock, due_by) row refuses a second."""
-    recorded = set(
-        SlaBreach.objects.filter(lead_id__in=[c.lead_id for c in clocks]).values_list("lead_id", "clock", "due_by")
-    )
-    managers: dict[tuple, object] = {}
-    breaches, messages = [], []
-    for clock in clocks:
-        if (clock.lead_id, clock.kind, clock.due_by) in recorded:
-            continue
-        lead = clock.lead
-        key = (lead.team_id, lead.owner_id)
-        if key not in managers:
-            managers[key] = manager_of(lead)
-        manager = managers[key]
-        breaches.append(
-            SlaBreach(
-                lead=lead, clock=clock.kind, due_by=clock.due_by, policy_name=clock.policy_name,
-                recorded_at=now, owner=lead.owner, escalated_to=manager,
-            )
-        )
-        if manager is not None:
-            context = _clock_context(clock) | {"owner": person_name(lead.owner)}
-            messages.append((manager, Notification.Kind.ESCALATION, lead, context))
-    SlaBreach.objects.bulk_create(breaches)
-    queue_many(messages, now=now)
-    return breaches
-
-
-def record_breach(clock: SlaClock, *, now: datetime) -> SlaBreach | None:
-    breaches = record_breaches([clock], now=now)
-    return breaches[0] if breaches else None
 
 
 def return_unreached(lead: Lead, *, now: datetime) -> None:
@@ -264,18 +241,40 @@ def return_unreached(lead: Lead, *, now: datetime) -> None:
     stop_clock(lead)
 
 
-def run_out(clocks: list[SlaClock], *, now: datetime) -> None:
-    """The clocks' time is up: a breach, or the end of trying. A lead that left sales' hands
-    in the meantime just loses its clock."""
-    gone = [c.lead_id for c in clocks if c.lead.stage not in CLOCKED_STAGES]
-    if gone:
-        SlaClock.objects.filter(lead_id__in=gone).delete()
-        Lead.objects.filter(pk__in=gone).update(respond_by=None)
-    running = [c for c in clocks if c.lead.stage in CLOCKED_STAGES]
-    for clock in running:
-        if clock.kind == SlaClock.Kind.NOT_REACHED:
-            return_unreached(clock.lead, now=now)
-    record_breaches([c for c in running if c.kind != SlaClock.Kind.NOT_REACHED], now=now)
+# --- saying a deadline in plain words (the SLA policy page) ---------------------------------
+
+
+def _hours_and_minutes(duration: timedelta) -> str:
+    minutes = int(duration.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours})
+    if minutes or not hours:
+        parts.append(ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes})
+    return " ".join(parts)
+
+
+def in_plain_words(duration: timedelta, calendar: BusinessCalendar) -> str:
+    """ "24 business hours" as a person counts it: "2 working days and 7 hours (a working day
+    here has 8 hours 30 minutes)"."""
+    day = calendar.working_day_length()
+    days, rest = divmod(duration, day)
+    if not days:
+        return _("%(time)s of working time") % {"time": _hours_and_minutes(duration)}
+    said = ngettext("%(n)s working day", "%(n)s working days", days) % {"n": days}
+    if rest:
+        said = _("%(days)s and %(time)s") % {"days": said, "time": _hours_and_minutes(rest)}
+    return _("%(said)s (a working day here has %(day)s)") % {"said": said, "day": _hours_and_minutes(day)}
+
+
+def example_deadline(duration: timedelta, calendar: BusinessCalendar, *, now: datetime) -> tuple[datetime, datetime]:
+    """(start, deadline) for a start on the coming Friday at 16:00, business time: the case
+    that shows best that nights and weekends do not count."""
+    today = now.astimezone(calendar.time_zone).date()
+    friday = today + timedelta(days=(4 - today.weekday()) % 7)
+    start = datetime.combine(friday, time(16, 0), tzinfo=calendar.time_zone)
+    return start, calendar.add_business_time(start, duration)
 
 
 # --- the weekly review's response-time figures ---------------------------------------------

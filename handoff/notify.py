@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from common.business_time import business_time_zone
 from handoff.card import NextStep, build_card
-from handoff.models import Notification, NotificationChannel, SlaClock
+from handoff.models import Notification, NotificationChannel, SlaBreach, SlaClock
 from leads.models import Activity, ConversionAction, Lead
 
 HTTP_TIMEOUT_SECONDS = 10.0
@@ -113,7 +113,6 @@ def compose(notification: Notification) -> Message:
 def _compose(notification: Notification) -> Message:
     kind = notification.kind
     context = notification.context or {}
-    lead = notification.lead
     K = Notification.Kind
     if kind == K.TEST:
         return Message(
@@ -125,6 +124,56 @@ def _compose(notification: Notification) -> Message:
             url=settings.SITE_URL,
             link_label=_("Open Handoff"),
         )
+    if kind == K.UNDELIVERED:
+        return _undelivered(notification)
+    message = _compose_for_recipient(notification)
+    if context.get("rerouted_from"):
+        # Sent by e-mail because the person's own channel failed: say so, and how to mend it.
+        fact = _("Your channel %(channel)s failed (%(error)s) and is switched off. Test it and switch it on again on your notifications page.") % {
+            "channel": context["rerouted_from"], "error": context.get("rerouted_because", ""),
+        }
+        message = Message(**{**asdict(message), "facts": [*message.facts, (_("Sent by e-mail"), fact)]})
+    return message
+
+
+def _undelivered(notification: Notification) -> Message:
+    """To a RevOps admin: a message nobody received, and why."""
+    context = notification.context
+    original = Notification.objects.select_related("recipient", "channel", "lead__company").filter(
+        pk=context.get("notification")
+    ).first()
+    subject = _("Not delivered to %(person)s") % {"person": context.get("for", "—")}
+    facts = [
+        (_("Meant for"), context.get("for", "—")),
+        (_("Channel"), context.get("channel") or _("E-mail")),
+        (_("Error"), context.get("error", "")),
+    ]
+    url, label = settings.SITE_URL, _("Open Handoff")
+    if original is not None:
+        inner = _compose_for_recipient(original)
+        subject += ": " + inner.subject
+        facts += inner.facts
+        url, label = inner.url, inner.link_label
+    return Message(notification.kind, subject, subject, facts, "", url, label)
+
+
+def _outcome(context: dict) -> str:
+    """What the SLA policy did after a missed deadline, in words."""
+    outcome = context.get("outcome", SlaBreach.Outcome.KEPT)
+    if outcome == SlaBreach.Outcome.REASSIGNED:
+        return _("The lead was passed to %(name)s, the next present member.") % {"name": context.get("passed_to", "—")}
+    if outcome == SlaBreach.Outcome.QUEUED:
+        return _("The lead is back in the team queue.")
+    if outcome == SlaBreach.Outcome.NOBODY_ELSE:
+        return _("Nobody else was present to take it: it stays with %(owner)s.") % {"owner": context.get("owner", "—")}
+    return _("It stays with %(owner)s.") % {"owner": context.get("owner", "—")}
+
+
+def _compose_for_recipient(notification: Notification) -> Message:
+    kind = notification.kind
+    context = notification.context or {}
+    lead = notification.lead
+    K = Notification.Kind
     if kind == K.WEEKLY_REVIEW:
         # Written in the business's language when queued (review.digest): the week's figures
         # as they were on Monday morning, not as they are when a retry goes out.
@@ -137,6 +186,8 @@ def _compose(notification: Notification) -> Message:
         facts.append((_("Why you"), context.get("reason", "")))
         if kind == K.ASSIGNED:
             subject = _("New lead for you: %(lead)s%(company)s") % {"lead": name, "company": company}
+        elif not context.get("by"):  # passed on by the SLA policy, not by a person
+            subject = _("A lead passed to you: %(lead)s%(company)s") % {"lead": name, "company": company}
         else:
             subject = _("%(by)s passed a lead to you: %(lead)s%(company)s") % {
                 "by": context.get("by", ""),
@@ -156,6 +207,16 @@ def _compose(notification: Notification) -> Message:
         }
         facts, opening = _lead_facts(lead, context)
         return Message(kind, subject, subject, facts, opening, lead_url(lead), _("Open the lead"))
+    if kind == K.MISSED:
+        subject = _("You missed a deadline: %(lead)s%(company)s, %(clock)s due %(when)s") % {
+            "lead": name, "company": company, "clock": str(clock).lower(), "when": due,
+        }
+        facts = [
+            (_("Who"), _who(lead)),
+            (_("Missed"), _("%(clock)s, due %(when)s (%(policy)s)") % {"clock": clock, "when": due, "policy": context.get("policy", "")}),
+            (_("What happens now"), _outcome(context)),
+        ]
+        return Message(kind, subject, subject, facts, "", lead_url(lead), _("Open the lead"))
     subject = _("Deadline missed: %(lead)s%(company)s, owner %(owner)s") % {
         "lead": name, "company": company, "owner": context.get("owner", "—"),
     }
@@ -163,6 +224,7 @@ def _compose(notification: Notification) -> Message:
         (_("Who"), _who(lead)),
         (_("Owner"), context.get("owner", "—")),
         (_("Missed"), _("%(clock)s, due %(when)s (%(policy)s)") % {"clock": clock, "when": due, "policy": context.get("policy", "")}),
+        (_("What happened"), _outcome(context)),
         (_("What to do"), _("Check with the owner, or reassign the lead.")),
     ]
     return Message(kind, subject, subject, facts, "", lead_url(lead), _("Open the lead"))

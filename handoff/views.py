@@ -125,13 +125,18 @@ def my_channel_delete(request, pk: int):
 
 
 def my_channel_test(request, pk: int):
-    """Queues a test message on this channel (switching it back on if a failure had switched
-    it off): the worker sends it, like every other message."""
+    """Queues a test message on this channel, switching it back on if a failure had switched
+    it off: the worker sends it, like every other message, and switches it off again if it
+    still fails."""
     channel = _my_channel(request, pk)
     now = timezone.now()
-    NotificationChannel.objects.filter(pk=channel.pk).update(is_active=True, disabled_reason="")
+    was_off = not channel.is_active
+    channel.switch_on()
     Notification.objects.create(
         kind=Notification.Kind.TEST, recipient=request.user, channel=channel, next_attempt_at=now, created_at=now
     )
-    messages.success(request, _("A test message is on its way; its result shows below."))
+    if was_off:
+        messages.success(request, _("The channel is on again and a test message is on its way; its result shows below."))
+    else:
+        messages.success(request, _("A test message is on its way; its result shows below."))
     return redirect("handoff:me")

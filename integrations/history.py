@@ -6,14 +6,18 @@ nothing here touches the database (integrations.importer does).
 from __future__ import annotations
 
 import csv
+import difflib
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from leads.models import Channel, ConversionAction, Lead
@@ -41,9 +45,50 @@ TEXT_COLUMNS = {
 CHOICE_COLUMNS = {"channel": Channel, "conversion_action": ConversionAction}
 COLUMNS = [
     "external_id", "first_name", "last_name", "email", "phone", "job_title", "company",
-    "company_domain", "channel", "campaign", "conversion_action", "product_interest", "owner",
-    "created_at", *STAGE_COLUMNS, "deal_value",
+    "company_domain", "country", "channel", "campaign", "conversion_action", "product_interest",
+    "owner", "team", "created_at", *STAGE_COLUMNS, "deal_value",
 ]
+# The columns whose unknown values the report lists, with how often each occurs.
+SUMMARISED_COLUMNS = ["channel", "conversion_action", "owner", "team"]
+DECIMAL_SEPARATORS = (",", ".")
+
+
+class AmountError(ValueError):
+    """An amount that cannot be read, or whose meaning the file does not settle."""
+
+
+class NotText(ValueError):
+    """A line of the file is not UTF-8 text."""
+
+    def __init__(self, line: int, reason: str):
+        self.line = line
+        self.reason = reason
+        super().__init__(
+            _("Line %(line)d is not UTF-8 text (%(reason)s). Save the file as “CSV UTF-8” and try again.")
+            % {"line": line, "reason": reason}
+        )
+
+
+def decoded_lines(binary):
+    """The lines of a binary file as text: UTF-8, a byte order mark at the start skipped.
+    Raises NotText naming the first line that is not UTF-8."""
+    for number, raw in enumerate(binary, start=1):
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as error:
+            raise NotText(number, error.reason) from None
+        yield text
+
+
+# Control characters (Unicode category Cc) but tab and line breaks, which a quoted cell may hold.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def control_character(value: str) -> str | None:
+    """The first control character in a cell, as U+XXXX: PostgreSQL cannot store NUL, and
+    the others are never meant as text."""
+    found = CONTROL_CHARACTER.search(value)
+    return f"U+{ord(found.group()):04X}" if found else None
 
 
 class MappingError(ValueError):
@@ -63,7 +108,6 @@ class ParsedRow:
     external_id: str
     fields: dict = field(default_factory=dict)  # lead fields given in the row
     company: dict = field(default_factory=dict)  # {"name", "domain"} when given
-    owner: str = ""
     created_at: datetime | None = None
     stages: list[tuple[str, datetime, str]] = field(default_factory=list)  # (stage, at, column)
 
@@ -143,11 +187,24 @@ def sniff_dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
 
 
 class RowParser:
-    def __init__(self, columns: dict[str, int], *, value_map: dict[str, dict[str, str]], users: dict[str, int], time_zone: ZoneInfo):
+    def __init__(
+        self,
+        columns: dict[str, int],
+        *,
+        value_map: dict[str, dict[str, str]],
+        users: dict[str, int | None],
+        time_zone: ZoneInfo,
+        teams: dict[str, int] | None = None,
+        decimal_separator: str = "",
+    ):
         self.columns = columns
         self.value_map = value_map
-        self.users = users  # username and e-mail (lower case) → user id
+        self.users = users  # username, e-mail and full name (lower case) → user id; None: several
+        self.teams = teams or {}  # team name (lower case) → team id
         self.time_zone = time_zone
+        self.decimal_separator = decimal_separator
+        self.choices = {name: choice_lookup(choices) for name, choices in CHOICE_COLUMNS.items()}
+        self.unknown: dict[str, Counter] = {name: Counter() for name in SUMMARISED_COLUMNS}
 
     def parse(self, line: int, cells: list[str]) -> tuple[ParsedRow | None, list[RowError]]:
         errors: list[RowError] = []
@@ -159,6 +216,12 @@ class RowParser:
         def fail(name: str, message: str) -> None:
             errors.append(RowError(line, name, message))
 
+        for name, index in self.columns.items():
+            found = control_character(cells[index]) if index < len(cells) else None
+            if found:
+                fail(name, _("The cell contains a control character (%(char)s); remove it.") % {"char": found})
+        if errors:
+            return None, errors
         row = ParsedRow(line=line, external_id=cell("external_id"))
         if not row.external_id:
             fail("external_id", _("Every row needs an external id."))
@@ -183,28 +246,44 @@ class RowParser:
                 row.fields["email"] = email
             except ValidationError:
                 fail("email", _('"%(value)s" is not an e-mail address.') % {"value": email})
+        country = cell("country").upper()
+        if country:
+            if re.fullmatch(r"[A-Z]{2}", country):
+                row.company["country"] = country
+            else:
+                fail("country", _('"%(value)s" is not a country code; write two letters, e.g. NL or BE.') % {"value": cell("country")})
         for name, choices in CHOICE_COLUMNS.items():
             value = cell(name)
             if value:
-                chosen = self.choice(name, choices, value)
+                chosen = self.choice(name, value)
                 if chosen:
                     row.fields[name] = chosen
                 else:
-                    fail(name, _('"%(value)s" is not one of: %(values)s. Map it with --map-value.')
+                    self.unknown[name][value] += 1
+                    fail(name, _('"%(value)s" is not one of: %(values)s. Map it with a value mapping (the report suggests one).')
                          % {"value": value, "values": ", ".join(choices.values)})
         owner = cell("owner")
         if owner:
-            if owner.lower() in self.users:
+            if self.users.get(owner.lower()):
                 row.fields["owner_id"] = self.users[owner.lower()]
+            elif owner.lower() in self.users:
+                fail("owner", _('Several users are called "%(value)s"; give the username or e-mail instead.') % {"value": owner})
             else:
-                fail("owner", _('No user with username or e-mail "%(value)s".') % {"value": owner})
+                self.unknown["owner"][owner] += 1
+                fail("owner", _('No user with username, e-mail or name "%(value)s".') % {"value": owner})
+        team = cell("team")
+        if team:
+            if team.lower() in self.teams:
+                row.fields["team_id"] = self.teams[team.lower()]
+            else:
+                self.unknown["team"][team] += 1
+                fail("team", _('No team called "%(value)s".') % {"value": team})
         deal_value = cell("deal_value")
         if deal_value:
-            amount = parse_amount(deal_value)
-            if amount is None:
-                fail("deal_value", _('"%(value)s" is not an amount (write 1234.50 or 1234,50).') % {"value": deal_value})
-            else:
-                row.fields["deal_value"] = amount
+            try:
+                row.fields["deal_value"] = parse_amount(deal_value, decimal_separator=self.decimal_separator)
+            except AmountError as error:
+                fail("deal_value", str(error))
         dates = {}
         for name in ["created_at", *STAGE_COLUMNS]:
             value = cell(name)
@@ -228,14 +307,21 @@ class RowParser:
             row.stages.append((stage, dates[name], name))
         return (None if errors else row), errors
 
-    def choice(self, name: str, choices, value: str) -> str:
+    def choice(self, name: str, value: str) -> str:
         lowered = value.lower()
         if lowered in self.value_map.get(name, {}):
             return self.value_map[name][lowered]
-        for option, label in choices.choices:
-            if lowered in (option, str(label).lower()):
-                return option
-        return ""
+        return self.choices[name].get(lowered, "")
+
+    def unknown_values(self) -> list[UnknownValue]:
+        """The values no user, team or choice matched, most frequent first, with the value
+        they most resemble for the choice columns."""
+        found = []
+        for name, counts in self.unknown.items():
+            for value, count in sorted(counts.items(), key=lambda item: (-item[1], item[0].lower())):
+                suggestion = suggest_choice(self.choices[name], value) if name in self.choices else ""
+                found.append(UnknownValue(name, value, count, suggestion))
+        return found
 
     def moment(self, value: str) -> datetime | None:
         """ISO 8601 date (the start of that day) or date and time; without an offset it is
@@ -249,21 +335,91 @@ class RowParser:
         return parsed
 
 
+@dataclass(frozen=True)
+class UnknownValue:
+    column: str
+    value: str
+    count: int
+    suggestion: str  # our code it most resembles ("" for owners and teams)
+
+
+def choice_lookup(choices) -> dict[str, str]:
+    """Code and label in every interface language (lower case) → code, so a file exported
+    by a Dutch or an English user reads the same."""
+    lookup: dict[str, str] = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for option, label in choices.choices:
+                lookup.setdefault(str(label).lower(), option)
+    lookup.update({option: option for option in choices.values})
+    return lookup
+
+
+def suggest_choice(lookup: dict[str, str], value: str) -> str:
+    """The code whose code or label `value` contains as whole words or closely resembles,
+    else "other"."""
+
+    def words(text: str) -> str:
+        return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+    wanted = f" {words(value)} "
+    keys = {words(key): option for key, option in lookup.items()}
+    for key, option in keys.items():
+        if key and f" {key} " in wanted:
+            return option
+    close = difflib.get_close_matches(wanted.strip(), list(keys), n=1, cutoff=0.75)
+    return keys[close[0]] if close else "other"
+
+
+def suggested_value_map(unknown: list[UnknownValue]) -> list[str]:
+    """The suggestions as value-mapping lines ("channel: paid_search=google_ads, …")."""
+    lines: dict[str, list[str]] = {}
+    for item in unknown:
+        if item.suggestion and "," not in item.value and "=" not in item.value:
+            lines.setdefault(item.column, []).append(f"{item.value}={item.suggestion}")
+    return [f"{column}: {', '.join(pairs)}" for column, pairs in lines.items()]
+
+
 def local_date(moment: datetime):
     """The day in business time, for messages."""
     return timezone.localtime(moment).date()
 
 
-def parse_amount(value: str) -> Decimal | None:
-    text = value.replace(" ", "").replace("€", "")
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")
+def parse_amount(value: str, *, decimal_separator: str = "") -> Decimal:
+    """An amount in euros. With `decimal_separator` ("," or ".") the other one groups
+    thousands. Without it, "12,500" and "1.250" could be either and are refused rather than
+    guessed: a wrong guess is a 1,000× error. Raises AmountError."""
+    text = re.sub(r"[\s€\u00a0]", "", value)
+    separators = [char for char in text if char in DECIMAL_SEPARATORS]
+    if decimal_separator:
+        thousands = "." if decimal_separator == "," else ","
+    elif len(set(separators)) == 2:
+        decimal_separator = separators[-1]  # 12.500,50 and 12,500.50 say it themselves
+        thousands = "." if decimal_separator == "," else ","
+    elif len(separators) > 1:
+        thousands, decimal_separator = separators[0], ""  # 1.250.000: grouping only
+    elif separators and re.fullmatch(r"[1-9]\d{0,2}[.,]\d{3}", text):
+        small = Decimal(text.replace(",", ".")).quantize(Decimal("0.01"))
+        raise AmountError(
+            _('"%(value)s" could mean %(small)s or %(large)s: write amounts without a thousands separator '
+              '(%(large)s or %(small)s), or choose the file\'s decimal separator.')
+            % {"value": value, "small": small, "large": text.replace(",", "").replace(".", "")}
+        )
+    else:
+        thousands, decimal_separator = "", separators[0] if separators else "."
+    whole, _sep, fraction = text.partition(decimal_separator) if decimal_separator else (text, "", "")
+    if not fraction.isdigit() and fraction:
+        raise AmountError(_('"%(value)s" is not an amount (write 1234.50 or 1234,50).') % {"value": value})
+    if thousands and thousands in whole:
+        if not re.fullmatch(r"-?\d{1,3}(\%s\d{3})+" % thousands, whole):
+            raise AmountError(_('"%(value)s" is not an amount (write 1234.50 or 1234,50).') % {"value": value})
+        whole = whole.replace(thousands, "")
     try:
-        amount = Decimal(text)
+        amount = Decimal(f"{whole}.{fraction}" if fraction else whole)
     except InvalidOperation:
-        return None
-    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
-        return None
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
+        raise AmountError(_('"%(value)s" is not an amount (write 1234.50 or 1234,50).') % {"value": value})
     return amount.quantize(Decimal("0.01"))
 
 

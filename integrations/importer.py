@@ -5,6 +5,10 @@ The whole file is one transaction, read in chunks of 1,000 rows (bounded memory)
 is bad and the user did not ask to skip bad rows, writing stops, the rest of the file is still
 checked so every error is reported, and the transaction is rolled back: nothing is written. A
 dry run does all the work and rolls back too, so it reports exactly what a real run would do.
+
+Open leads (MQL or SAL in the file) are either kept as history only, or — `OpenLeads.HAND_OVER`
+— scored by the active policy the way the API scores what it receives, and the ones at MQL or
+SAL that nobody was handed yet get an owner, a deadline and a notification (`hand_over()`).
 """
 
 from __future__ import annotations
@@ -12,33 +16,45 @@ from __future__ import annotations
 import csv
 import itertools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import TextIO
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common.bulk import TableWriter
 from common.business_time import business_time_zone
+from common.people import person_name
+from handoff.handover import hand_over
+from integrations import ingest
 from integrations.history import (
     MappingError,
     ParsedRow,
     RowError,
     RowParser,
+    UnknownValue,
     resolve_columns,
     sniff_dialect,
     stage_path,
+    suggested_value_map,
 )
 from integrations.ingest import business_domain, normalise_domain
-from leads.models import Company, Lead, StageChange
+from leads.models import Channel, Company, Lead, StageChange, Team
 
 CHUNK = 1000
 MAX_REPORTED_ERRORS = 500
 IMPORT_RULE = "history import"
 STAGE_CHANGE_FIELDS = ["lead_id", "from_stage", "to_stage", "changed_at", "changed_by_id", "rule", "reason"]
+# The open stages at which a lead is sales' to follow up: "hand over now" gives them an owner.
+HANDED_OVER_STAGES = [Lead.Stage.MQL, Lead.Stage.SAL]
+
+
+class OpenLeads(models.TextChoices):
+    HISTORY = "history", gettext_lazy("History only: no score, owner or deadline")
+    HAND_OVER = "hand_over", gettext_lazy("Hand over now: score them; MQL and SAL leads get an owner, a deadline and a notification")
 
 
 @dataclass
@@ -53,6 +69,10 @@ class ImportReport:
     error_count: int = 0
     errors: list[RowError] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    unknown_values: list[UnknownValue] = field(default_factory=list)
+    open_leads: str = OpenLeads.HISTORY
+    scored: int = 0
+    handed_over: int = 0
     written: bool = False
 
     def add_error(self, error: RowError) -> None:
@@ -63,6 +83,20 @@ class ImportReport:
     @property
     def more_errors(self) -> int:
         return self.error_count - len(self.errors)
+
+    @property
+    def suggested_value_map(self) -> list[str]:
+        return suggested_value_map(self.unknown_values)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> ImportReport:
+        data = dict(data)
+        data["errors"] = [RowError(**error) for error in data.get("errors", [])]
+        data["unknown_values"] = [UnknownValue(**value) for value in data.get("unknown_values", [])]
+        return cls(**data)
 
 
 class HistoryImport:
@@ -77,6 +111,8 @@ class HistoryImport:
         now: datetime,
         user=None,
         file_name: str = "",
+        decimal_separator: str = "",
+        open_leads: str = OpenLeads.HISTORY,
     ):
         self.source_system = source_system
         self.column_map = column_map
@@ -85,7 +121,9 @@ class HistoryImport:
         self.now = now
         self.user = user
         self.file_name = file_name
-        self.report = ImportReport(dry_run=dry_run)
+        self.decimal_separator = decimal_separator
+        self.report = ImportReport(dry_run=dry_run, open_leads=open_leads)
+        self.imported_ids: list[int] = []  # leads created or changed, for the hand-over
         self.seen: dict[str, int] = {}  # external id → line, to catch a lead twice in one file
         self.stage_writer = TableWriter(StageChange, STAGE_CHANGE_FIELDS)
 
@@ -93,9 +131,12 @@ class HistoryImport:
     def writing(self) -> bool:
         return self.skip_bad_rows or self.report.error_count == 0
 
-    def run(self, stream: TextIO, *, progress: Callable[[int], None] | None = None) -> ImportReport:
-        first_line = stream.readline()
-        reader = csv.reader(itertools.chain([first_line], stream), sniff_dialect(first_line))
+    def run(self, lines: Iterable[str], *, progress: Callable[[int], None] | None = None) -> ImportReport:
+        """Import the CSV text in `lines` (a text file, or `history.decoded_lines()` of a binary
+        one)."""
+        lines = iter(lines)
+        first_line = next(lines, "")
+        reader = csv.reader(itertools.chain([first_line], lines), sniff_dialect(first_line))
         try:
             header = next(reader)
             columns, self.report.ignored_columns = resolve_columns(header, self.column_map)
@@ -103,10 +144,25 @@ class HistoryImport:
             message = str(error) if isinstance(error, MappingError) else _("The file is empty.")
             self.report.add_error(RowError(1, "", message))
             return self.report
-        parser = RowParser(columns, value_map=self.value_map, users=user_ids(), time_zone=business_time_zone())
+        parser = RowParser(
+            columns,
+            value_map=self.value_map,
+            users=user_ids(),
+            teams=team_ids(),
+            time_zone=business_time_zone(),
+            decimal_separator=self.decimal_separator,
+        )
         with transaction.atomic():
             chunk: list[ParsedRow] = []
-            for cells in reader:
+            while True:
+                try:
+                    cells = next(reader, None)
+                except csv.Error as error:
+                    self.report.rows += 1
+                    self.reject([RowError(reader.line_num, "", _("The line cannot be read as CSV (%(error)s).") % {"error": error})])
+                    continue
+                if cells is None:
+                    break
                 if not any(cell.strip() for cell in cells):
                     continue
                 self.report.rows += 1
@@ -126,6 +182,9 @@ class HistoryImport:
             self.import_chunk(chunk)
             if progress:
                 progress(self.report.rows)
+            self.report.unknown_values = parser.unknown_values()
+            if self.writing and self.report.open_leads == OpenLeads.HAND_OVER:
+                self.hand_over_open_leads()
             self.report.written = self.writing and not self.report.dry_run
             if not self.report.written:
                 transaction.set_rollback(True)
@@ -171,6 +230,8 @@ class HistoryImport:
             if row.line in companies:
                 fields["company_id"] = companies[row.line]
             if lead is None:
+                # A new lead whose file did not say where it came from: "unknown", not "other".
+                fields.setdefault("channel", Channel.UNKNOWN)
                 lead = Lead(source_system=self.source_system, external_id=row.external_id, created_at=row.created_at, **fields)
                 new_leads.append(lead)
             else:
@@ -190,9 +251,28 @@ class HistoryImport:
         for change in stage_changes:
             change["lead_id"] = change.pop("lead").pk
         self.stage_writer.write(stage_changes)
+        self.imported_ids.extend(lead.pk for lead in [*new_leads, *changed_leads])
         self.report.created += len(new_leads)
         self.report.updated += len(changed_leads)
         self.report.stage_changes += len(stage_changes)
+
+    def hand_over_open_leads(self) -> None:
+        """Score the open leads this file created or changed, as the API scores what it
+        receives (a lead the policy qualifies is handed over by it), then hand over the ones at
+        MQL or SAL that nobody was handed yet."""
+        for start in range(0, len(self.imported_ids), CHUNK):
+            ids = self.imported_ids[start : start + CHUNK]
+            self.report.scored += Lead.objects.open().filter(id__in=ids).count()
+            ingest.rescore(frozenset(ids), now=self.now)
+            waiting = (
+                Lead.objects.select_for_update(of=("self",))
+                .select_related("company", "owner", "team")
+                .filter(id__in=ids, stage__in=HANDED_OVER_STAGES, assignments__isnull=True)
+                .order_by("id")
+            )
+            for lead in waiting:
+                hand_over(lead, now=self.now, by=self.user)
+                self.report.handed_over += 1
 
     def move(self, lead: Lead, moves: list[tuple[str, datetime]], *, line: int) -> list[dict]:
         """What Lead.move_to() does for each move — the history row, the stage, the
@@ -219,14 +299,22 @@ class HistoryImport:
         return changes
 
 
-def user_ids() -> dict[str, int]:
-    """Username and e-mail address (lower case) → user id, for the owner column."""
-    users: dict[str, int] = {}
-    for pk, username, email in get_user_model().objects.values_list("pk", "username", "email"):
-        if email:
-            users.setdefault(email.lower(), pk)
-        users[username.lower()] = pk
-    return users
+def user_ids() -> dict[str, int | None]:
+    """Username, e-mail address and full name (lower case) → user id, for the owner column;
+    None for a name or address two users share."""
+    users: dict[str, int | None] = {}
+    by_name: dict[str, int | None] = {}
+    for user in get_user_model().objects.only("pk", "username", "email", "first_name", "last_name"):
+        for key, found in ((user.email.lower(), users), (person_name(user).lower(), by_name)):
+            if key:
+                found[key] = None if key in found and found[key] != user.pk else user.pk
+    for user_pk, username in get_user_model().objects.values_list("pk", "username"):
+        users[username.lower()] = user_pk
+    return {**by_name, **users}
+
+
+def team_ids() -> dict[str, int]:
+    return {name.lower(): pk for pk, name in Team.objects.values_list("pk", "name")}
 
 
 def company_ids(rows: Iterable[ParsedRow]) -> dict[int, int]:
@@ -235,6 +323,8 @@ def company_ids(rows: Iterable[ParsedRow]) -> dict[int, int]:
     by_domain: dict[int, str] = {}
     by_name: dict[int, str] = {}
     names: dict[str, str] = {}
+    # A company the file creates has the country the file gives, else none: not a guess.
+    countries: dict[str, str] = {}
     for row in rows:
         domain = normalise_domain(row.company.get("domain", "")) or business_domain(row.fields.get("email", ""))
         name = row.company.get("name", "")
@@ -242,10 +332,12 @@ def company_ids(rows: Iterable[ParsedRow]) -> dict[int, int]:
             by_domain[row.line] = domain
             if name:
                 names.setdefault(domain, name)
+            countries.setdefault(domain, row.company.get("country", ""))
         elif name:
             by_name[row.line] = name
+            countries.setdefault(name.lower(), row.company.get("country", ""))
     known = dict(Company.objects.filter(domain__in=set(by_domain.values())).values_list("domain", "id"))
-    missing = [Company(domain=d, name=names[d]) for d in set(by_domain.values()) - set(known) if d in names]
+    missing = [Company(domain=d, name=names[d], country=countries[d]) for d in set(by_domain.values()) - set(known) if d in names]
     if missing:
         # ignore_conflicts: a company created meanwhile by the API is found by the query below.
         Company.objects.bulk_create(missing, ignore_conflicts=True)
@@ -255,7 +347,7 @@ def company_ids(rows: Iterable[ParsedRow]) -> dict[int, int]:
         Company.objects.filter(domain="").annotate(lowered=Lower("name")).filter(lowered__in=lowered).values_list("lowered", "id")
     )
     new_names = {n.lower(): n for n in by_name.values() if n.lower() not in known_names}
-    for company in Company.objects.bulk_create([Company(name=n) for n in new_names.values()]):
+    for company in Company.objects.bulk_create([Company(name=n, country=countries[n.lower()]) for n in new_names.values()]):
         known_names[company.name.lower()] = company.pk
     result = {line: known[domain] for line, domain in by_domain.items() if domain in known}
     result.update({line: known_names[name.lower()] for line, name in by_name.items()})

@@ -152,3 +152,57 @@ def minute_number(moment: datetime) -> int:
 
 def seconds_left_in_minute(moment: datetime) -> int:
     return 60 - int(moment.timestamp() % 60)
+
+
+class ImportJob(models.Model):
+    """A CSV upload from the import page, run by the worker (`manage.py runworker`) or, when
+    small, at once in the request: the same code either way. The file is kept in the
+    database so any worker can run it, and dropped when the job ends."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    file_name = models.CharField(_("file"), max_length=255)
+    content = models.BinaryField(editable=False)
+    # The form's choices (source system, mappings, decimal separator, open leads, dry run, …).
+    options = models.JSONField(default=dict)
+    # Row errors are written in the uploader's language when the job runs.
+    language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(_("rows in the file"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_failed = models.PositiveIntegerField(_("bad rows"), default=0)
+    report = models.JSONField(_("report"), null=True, blank=True)
+    failure = models.TextField(_("why it failed"), blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        indexes = [
+            models.Index(fields=["created_at"], name="importjob_queued", condition=models.Q(status="queued")),
+        ]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent_done(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, self.rows_done * 100 // self.rows_total) if self.rows_total else 0

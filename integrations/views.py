@@ -1,16 +1,15 @@
-"""Pages for people: the interactive API documentation and the history import."""
-
-import io
+"""Pages for people: the interactive API documentation, the history import and its jobs."""
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language
 from drf_spectacular.views import SpectacularSwaggerView
 
 from common.roles import Role, has_role
+from integrations import jobs
 from integrations.forms import HistoryImportForm
-from integrations.importer import HistoryImport
+from integrations.models import ImportJob
 
 
 class ApiDocsView(SpectacularSwaggerView):
@@ -30,24 +29,34 @@ class ApiDocsView(SpectacularSwaggerView):
 
 
 def history_import(request):
-    if not has_role(request.user, Role.REVOPS_ADMIN):
-        raise PermissionDenied
-    report = None
+    """The upload form and the latest imports. An upload becomes a job: a small one runs at
+    once, a larger one waits for the worker; either way the job's page shows how it went."""
+    require_revops_admin(request.user)
     form = HistoryImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        importer = HistoryImport(
-            source_system=form.cleaned_data["source_system"],
-            column_map=form.cleaned_data["column_map"],
-            value_map=form.cleaned_data["value_map"],
-            skip_bad_rows=form.cleaned_data["skip_bad_rows"],
-            dry_run=form.cleaned_data["dry_run"],
-            now=timezone.now(),
-            user=request.user,
+        now = timezone.now()
+        job = jobs.queue_import(
+            content=upload.read(),
             file_name=upload.name,
+            options=form.import_options(),
+            user=request.user,
+            language=get_language(),
+            now=now,
         )
-        try:
-            report = importer.run(io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline=""))
-        except UnicodeDecodeError:
-            form.add_error("file", _("This file is not UTF-8 text. Save it as “CSV UTF-8” and try again."))
-    return render(request, "integrations/history_import.html", {"form": form, "report": report})
+        if upload.size <= jobs.RUN_AT_ONCE_BYTES:
+            jobs.run_job(job, now=now)
+        return redirect("integrations:job", job.pk)
+    recent = ImportJob.objects.select_related("created_by").defer("content", "report")[:10]
+    return render(request, "integrations/history_import.html", {"form": form, "jobs": recent})
+
+
+def import_job(request, pk: int):
+    require_revops_admin(request.user)
+    job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk)
+    return render(request, "integrations/import_job.html", {"job": job, "report": jobs.report_of(job)})
+
+
+def require_revops_admin(user) -> None:
+    if not has_role(user, Role.REVOPS_ADMIN):
+        raise PermissionDenied

@@ -1,12 +1,13 @@
 """/healthz for load balancers and monitoring: is the database reachable, are the migrations
-applied, and how long ago did the worker last say it was alive.
+applied, how long ago did the worker last say it was alive, and how many messages reached
+nobody.
 
 Each worker stamps its `handoff.WorkerHeartbeat` row on every pass. Before any worker ran the
 age is unknown (null). A silent worker is not a failure of this web server: it stays in the
 load balancer, and the age tells monitoring that the worker stopped.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
@@ -16,7 +17,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from handoff.models import WorkerHeartbeat
+from handoff.models import Notification, NotificationChannel, WorkerHeartbeat
 
 # Once this process has seen every migration applied, it does not read them from disk again.
 _migrations_applied = False
@@ -48,17 +49,32 @@ def worker_heartbeat_age_seconds(*, now: datetime) -> float | None:
     return round((now - latest).total_seconds(), 1)
 
 
+def messages_at_risk(*, now: datetime) -> dict:
+    """For monitoring: messages of the last day that reached nobody, and channels a failure
+    switched off (the RevOps admin lists both in the admin)."""
+    return {
+        "notifications_undelivered_24h": Notification.objects.undelivered()
+        .filter(created_at__gte=now - timedelta(hours=24))
+        .count(),
+        "channels_switched_off": NotificationChannel.objects.filter(is_active=False).count(),
+    }
+
+
 @login_not_required
 @never_cache
 def healthz(request):
     now = timezone.now()
     if not database_reachable():
-        report = {"database": "unreachable", "migrations": "unknown", "worker_heartbeat_age_seconds": None}
+        report = {
+            "database": "unreachable", "migrations": "unknown", "worker_heartbeat_age_seconds": None,
+            "notifications_undelivered_24h": None, "channels_switched_off": None,
+        }
         return JsonResponse(report, status=503)
     applied = migrations_applied()
     report = {
         "database": "ok",
         "migrations": "applied" if applied else "pending",
         "worker_heartbeat_age_seconds": worker_heartbeat_age_seconds(now=now),
+        **messages_at_risk(now=now),
     }
     return JsonResponse(report, status=200 if applied else 503)

@@ -135,7 +135,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "dashboard.staticfiles.PlotlyFinder",  # plotly.js from the installed plotly package
+    "dashboard.staticfiles.PlotlyFinder",  # plotly.js, a partial bundle from npm (node_modules/)
 ]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
@@ -198,8 +198,17 @@ AXES_CLIENT_IP_CALLABLE = "revops.login.client_ip"
 REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", default=False)
 OTP_TOTP_ISSUER = "Handoff"
 
-# Mail: SMTP in production (EMAIL_HOST etc.), printed to the console while developing.
-if env_bool("EMAIL_TO_CONSOLE", default=DEBUG):
+# Mail: SMTP in production (EMAIL_HOST etc.); while developing, one file per message in
+# EMAIL_TO_FOLDER (`./dev serve` uses mail/) or printed to the console.
+EMAIL_TO_FOLDER = env_str("EMAIL_TO_FOLDER", default="")
+if EMAIL_TO_FOLDER:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": EMAIL_TO_FOLDER},
+        }
+    }
+elif env_bool("EMAIL_TO_CONSOLE", default=DEBUG):
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 else:
     MAILERS = {

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from handoff import clocks
 from handoff.card import build_card, qualifying_change
+from handoff.models import SlaBreach
 from leads import access
 from leads.models import IllegalTransition, Lead, LeadChange, StageChange
 from sales import actions
@@ -166,12 +167,14 @@ class HistoryEntry:
     actor: str
     stage_change: StageChange | None = None
     lead_change: LeadChange | None = None
+    breach: SlaBreach | None = None
 
 
-def _history(stage_changes, lead_changes) -> list[HistoryEntry]:
-    """Stage changes and other changes to the lead in one list, newest first."""
+def _history(stage_changes, lead_changes, breaches=()) -> list[HistoryEntry]:
+    """Stage changes, other changes to the lead and missed deadlines in one list, newest first."""
     entries = [HistoryEntry(c.changed_at, c.actor, stage_change=c) for c in stage_changes]
     entries += [HistoryEntry(c.changed_at, c.actor, lead_change=c) for c in lead_changes]
+    entries += [HistoryEntry(b.recorded_at, _("SLA policy"), breach=b) for b in breaches]
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
 
 
@@ -197,7 +200,11 @@ def _lead_page(request: HttpRequest, lead: Lead, forms: dict | None = None, stat
         "lead": lead,
         "card": card,
         "activities": activities[::-1],
-        "history": _history(stage_changes, lead.changes.select_related("changed_by")),
+        "history": _history(
+            stage_changes,
+            lead.changes.select_related("changed_by"),
+            lead.sla_breaches.select_related("owner", "escalated_to", "passed_to"),
+        ),
         "attempts": lead.contact_attempts.select_related("made_by").order_by("-made_at", "-id"),
         "feedback_given": lead.feedback.select_related("given_by").order_by("-given_at", "-id"),
         "may_act": may_act,

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -38,7 +38,9 @@ class NotificationChannel(models.Model):
     for_assignments = models.BooleanField(_("new leads"), default=True)
     for_reminders = models.BooleanField(_("at-risk reminders"), default=True)
     for_escalations = models.BooleanField(_("escalations"), default=True)
+    # What the channel's server answered when it failed for good (its own words, not ours).
     disabled_reason = models.TextField(_("switched off because"), blank=True)
+    disabled_at = models.DateTimeField(_("switched off"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -62,6 +64,16 @@ class NotificationChannel(models.Model):
         if self.kind == self.Kind.WEBHOOK and len(self.secret) < 16:
             raise ValidationError({"secret": _("Give a signing secret of at least 16 characters.")})
 
+    def switch_off(self, reason: str, *, now: datetime) -> None:
+        """Trying again cannot help (a revoked hook, a refused address): stop using it until the
+        person tests it and switches it on again."""
+        NotificationChannel.objects.filter(pk=self.pk).update(is_active=False, disabled_reason=reason, disabled_at=now)
+        self.is_active, self.disabled_reason, self.disabled_at = False, reason, now
+
+    def switch_on(self) -> None:
+        NotificationChannel.objects.filter(pk=self.pk).update(is_active=True, disabled_reason="", disabled_at=None)
+        self.is_active, self.disabled_reason, self.disabled_at = True, "", None
+
     def wants(self, kind: str) -> bool:
         K = Notification.Kind
         return {
@@ -69,17 +81,29 @@ class NotificationChannel(models.Model):
             K.REASSIGNED: self.for_assignments,
             K.AT_RISK: self.for_reminders,
             K.ESCALATION: self.for_escalations,
+            K.MISSED: self.for_escalations,
             # News about a lead they own, like the lead itself.
             K.INTENT_ROSE: self.for_assignments,
             K.STRONG_SIGNAL: self.for_assignments,
             K.TEST: True,
             K.WEEKLY_REVIEW: True,
+            K.UNDELIVERED: True,
         }[kind]
 
 
 class NotificationQuerySet(models.QuerySet):
     def ready(self, now: datetime):
         return self.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)
+
+    def _delivered_another_way(self):
+        return Exists(Notification.objects.filter(rerouted_from=OuterRef("pk"), status=Notification.Status.SENT))
+
+    def undelivered(self):
+        """Failed, and no copy (to the person's e-mail, or to the RevOps admins) got through."""
+        return self.filter(status=Notification.Status.FAILED).exclude(self._delivered_another_way())
+
+    def delivered_another_way(self):
+        return self.filter(self._delivered_another_way(), status=Notification.Status.FAILED)
 
 
 class Notification(models.Model):
@@ -91,10 +115,12 @@ class Notification(models.Model):
         REASSIGNED = "reassigned", _("Lead reassigned to you")
         AT_RISK = "at_risk", _("Deadline at risk")
         ESCALATION = "escalation", _("Deadline missed")
+        MISSED = "missed", _("You missed a deadline")
         INTENT_ROSE = "intent_rose", _("Lead asked for contact")
         STRONG_SIGNAL = "strong_signal", _("Strong buying signal")
         TEST = "test", _("Test message")
         WEEKLY_REVIEW = "weekly_review", _("Weekly review")
+        UNDELIVERED = "undelivered", _("Message not delivered")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -123,6 +149,10 @@ class Notification(models.Model):
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # A copy sent another way (the person's e-mail, or the RevOps admins) after this one failed.
+    rerouted_from = models.ForeignKey(
+        "self", verbose_name=_("instead of"), null=True, blank=True, on_delete=models.SET_NULL, related_name="rerouted_as"
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = NotificationQuerySet.as_manager()

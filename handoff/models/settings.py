@@ -24,6 +24,26 @@ def validate_active_user(user_id):
         )
 
 
+def working_hours_of(row) -> business_time.WorkingHours:
+    return business_time.WorkingHours(
+        days=tuple(business_time.parse_intervals(getattr(row, f"{day}_hours")) for day in WEEKDAY_FIELDS)
+    )
+
+
+def calendar_of(row) -> business_time.BusinessCalendar:
+    """The business calendar of a settings row (also of one a migration reads)."""
+    once, every_year = business_time.parse_closed_days(row.closed_days)
+    return business_time.BusinessCalendar.build(
+        hours=working_hours_of(row),
+        time_zone=settings.BUSINESS_TIME_ZONE,
+        holiday_country=row.holiday_country.upper() or None,
+        holiday_subdivision=row.holiday_subdivision or None,
+        closed_days=once,
+        closed_every_year=every_year,
+        worked_holidays=[n.strip() for n in row.worked_holidays.splitlines() if n.strip()],
+    )
+
+
 class HandoffSettings(models.Model):
     """The one row of handoff settings: the business calendar's working hours and holidays,
     and the fallback owner. The calendar's time zone is the installation's one business time
@@ -86,21 +106,10 @@ class HandoffSettings(models.Model):
         super().save(*args, **kwargs)
 
     def working_hours(self) -> business_time.WorkingHours:
-        return business_time.WorkingHours(
-            days=tuple(business_time.parse_intervals(getattr(self, f"{day}_hours")) for day in WEEKDAY_FIELDS)
-        )
+        return working_hours_of(self)
 
     def calendar(self) -> business_time.BusinessCalendar:
-        once, every_year = business_time.parse_closed_days(self.closed_days)
-        return business_time.BusinessCalendar.build(
-            hours=self.working_hours(),
-            time_zone=settings.BUSINESS_TIME_ZONE,
-            holiday_country=self.holiday_country.upper() or None,
-            holiday_subdivision=self.holiday_subdivision or None,
-            closed_days=once,
-            closed_every_year=every_year,
-            worked_holidays=[n.strip() for n in self.worked_holidays.splitlines() if n.strip()],
-        )
+        return calendar_of(self)
 
     def clean(self):
         """Each mistake on its own field, in the user's language."""

@@ -39,10 +39,29 @@ class SlaPolicy(models.Model):
         related_name="sla_policies",
         help_text=_("Only for leads this rule assigned. Empty: any route."),
     )
-    next_attempt_within = models.DurationField(
-        _("next attempt within"), default=timedelta(hours=24), help_text=_("After an attempt that did not reach them.")
+    class NextAttemptBy(models.TextChoices):
+        WITHIN = "within", _("Within the time below, counted in business hours")
+        NEXT_WORKING_DAY = "next_working_day", _("By the end of the next working day")
+
+    class AfterBreach(models.TextChoices):
+        KEEP = "keep", _("Keep it with the owner")
+        REASSIGN = "reassign", _("Pass it to the next present member of the team")
+        QUEUE = "queue", _("Put it back in the team queue")
+
+    # Every deadline is counted on the business calendar: a call that failed on Friday at
+    # 16:00 is not due on Saturday.
+    next_attempt_by = models.CharField(
+        _("next attempt"), max_length=20, choices=NextAttemptBy.choices, default=NextAttemptBy.WITHIN,
+        help_text=_("After an attempt that did not reach them."),
     )
-    next_attempt_in_business_time = models.BooleanField(_("count the next attempt in business time"), default=False)
+    next_attempt_within = models.DurationField(
+        _("next attempt within (business time)"), default=timedelta(hours=24),
+        help_text=_("For example 24:00:00 for 24 business hours."),
+    )
+    after_breach = models.CharField(
+        _("after a missed deadline"), max_length=20, choices=AfterBreach.choices, default=AfterBreach.KEEP,
+        help_text=_("The owner and their manager are told either way."),
+    )
     feedback_within_working_days = models.PositiveSmallIntegerField(
         _("feedback within (working days)"), default=2, validators=[MinValueValidator(1)]
     )
@@ -116,7 +135,14 @@ class SlaClock(models.Model):
 
 
 class SlaBreach(models.Model):
-    """A deadline that passed without action: recorded once, escalated once."""
+    """A deadline that passed without action: recorded once, escalated once, and what the
+    policy did with the lead then."""
+
+    class Outcome(models.TextChoices):
+        KEPT = "kept", _("Kept by the owner")
+        REASSIGNED = "reassigned", _("Passed to the next present member")
+        NOBODY_ELSE = "nobody_else", _("Kept by the owner: nobody else present")
+        QUEUED = "queued", _("Back in the team queue")
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="sla_breaches")
     clock = models.CharField(_("clock"), max_length=20, choices=SlaClock.Kind.choices)
@@ -129,6 +155,15 @@ class SlaBreach(models.Model):
     escalated_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("escalated to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    outcome = models.CharField(_("then"), max_length=20, choices=Outcome.choices, default=Outcome.KEPT)
+    passed_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("passed to"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

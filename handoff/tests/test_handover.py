@@ -161,7 +161,8 @@ def test_failed_attempt_stops_the_first_contact_clock_and_sets_the_next_attempt(
 
     new_lead.refresh_from_db()
     assert clock.kind == SlaClock.Kind.NEXT_ATTEMPT
-    assert new_lead.respond_by == attempt_at + timedelta(hours=24)  # wall-clock by default
+    # 24 business hours, not a day: from Tuesday 10:05 to Friday 08:35 (08:30-17:00 days).
+    assert new_lead.respond_by == local(2026, 1, 16, 8, 35)
 
 
 def test_reaching_them_starts_the_feedback_clock(new_lead, rep, team_rule):

@@ -113,7 +113,7 @@ def test_the_move_touches_no_table(app_label, name):
 def test_closed_leads_lose_the_clock_they_kept_and_open_ones_keep_theirs():
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
     try:
-        old = migrate([("handoff", "0004_worker_heartbeat")])
+        old = migrate([("handoff", "0005_business_time_breaches_rerouting")])
         Lead, SlaClock = old.get_model("leads", "Lead"), old.get_model("handoff", "SlaClock")
         due = AT + timedelta(hours=24)
         leads = {stage: Lead.objects.create(email=f"{stage}@firma.nl", stage=stage, respond_by=due) for stage in ("won", "lost", "disqualified", "sal")}
@@ -126,5 +126,45 @@ def test_closed_leads_lose_the_clock_they_kept_and_open_ones_keep_theirs():
         assert list(clocks.values_list("lead_id", flat=True)) == [leads["sal"].pk]
         respond_by = dict(new.get_model("leads", "Lead").objects.values_list("stage", "respond_by"))
         assert respond_by == {"won": None, "lost": None, "disqualified": None, "sal": due}
+    finally:
+        migrate(latest)
+
+
+BEFORE_BUSINESS_TIME = [("handoff", "0004_worker_heartbeat")]
+BUSINESS_TIME = [("handoff", "0005_business_time_breaches_rerouting")]
+FRIDAY_4PM = datetime(2026, 1, 16, 15, 0, tzinfo=timezone.utc)  # 16:00 in Amsterdam
+
+
+@pytest.mark.django_db(transaction=True)
+def test_running_next_attempt_clocks_move_to_business_time_and_back():
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    try:
+        old = migrate(BEFORE_BUSINESS_TIME)
+        model = old.get_model
+        lead = model("leads", "Lead").objects.create(email="clock@firma.nl", stage="mql")
+        breached = model("leads", "Lead").objects.create(email="late@firma.nl", stage="mql")
+        policy = model("handoff", "SlaPolicy").objects.create(name="Calendar time", next_attempt_in_business_time=False)
+        Clock = model("handoff", "SlaClock")
+        common = {"kind": "next_attempt", "policy": policy, "policy_name": policy.name, "handed_over_at": FRIDAY_4PM,
+                  "started_at": FRIDAY_4PM, "due_by": FRIDAY_4PM + timedelta(hours=24)}
+        Clock.objects.create(lead=lead, **common, remind_at=FRIDAY_4PM + timedelta(hours=18),
+                             runs_out_at=FRIDAY_4PM + timedelta(hours=24))
+        Clock.objects.create(lead=breached, **common, runs_out_at=None)  # its breach is already recorded
+
+        new = migrate(BUSINESS_TIME)
+
+        clock = new.get_model("handoff", "SlaClock").objects.get(lead_id=lead.pk)
+        wednesday = datetime(2026, 1, 21, 13, 30, tzinfo=timezone.utc)  # 14:30 in Amsterdam
+        assert (clock.due_by, clock.runs_out_at) == (wednesday, wednesday)
+        assert clock.remind_at == datetime(2026, 1, 21, 7, 30, tzinfo=timezone.utc)  # Wednesday's opening
+        assert new.get_model("leads", "Lead").objects.get(pk=lead.pk).respond_by == wednesday
+        untouched = new.get_model("handoff", "SlaClock").objects.get(lead_id=breached.pk)
+        assert untouched.due_by == FRIDAY_4PM + timedelta(hours=24)
+
+        back = migrate(BEFORE_BUSINESS_TIME)
+
+        clock = back.get_model("handoff", "SlaClock").objects.get(lead_id=lead.pk)
+        assert (clock.due_by, clock.runs_out_at) == (FRIDAY_4PM + timedelta(hours=24),) * 2
+        assert clock.remind_at == FRIDAY_4PM + timedelta(hours=18)
     finally:
         migrate(latest)

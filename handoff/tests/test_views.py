@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -313,3 +313,85 @@ def test_rep_removes_their_channel(client, rep):
 
     assert client.post(f"/handoff/me/channels/{channel.pk}/delete/").status_code == 302
     assert not NotificationChannel.objects.exists()
+
+
+def test_rep_sees_why_a_channel_was_switched_off_and_switches_it_on_after_a_test(client, rep):
+    rep.email = "rep@example.nl"
+    rep.save()
+    channel = NotificationChannel.objects.create(user=rep, kind="slack", url="https://hooks.slack.example/x")
+    channel.switch_off("HTTP 404 from https://hooks.slack.example/x", now=NOW)
+    client.force_login(rep)
+
+    page = client.get("/handoff/me/").content.decode()
+
+    assert "Switched off on 13 Jan 2026 10:00: a message to it failed" in page
+    assert "<code>HTTP 404 from https://hooks.slack.example/x</code>" in page
+    assert "go to your e-mail (rep@example.nl)" in page
+    assert "Test and switch on again" in page
+
+    response = client.post(f"/handoff/me/channels/{channel.pk}/test/", follow=True)
+
+    assert "The channel is on again and a test message is on its way" in response.content.decode()
+    channel.refresh_from_db()
+    assert (channel.is_active, channel.disabled_reason, channel.disabled_at) == (True, "", None)
+    assert Notification.objects.get().kind == Notification.Kind.TEST
+    assert "Test and switch on again" not in response.content.decode()
+
+
+def test_admin_switches_a_channel_on_again_only_when_the_test_gets_through(client, superuser, rep):
+    client.force_login(superuser)
+    with WebhookReceiver(["gone"]) as receiver:
+        broken = NotificationChannel.objects.create(user=rep, kind="slack", url=receiver.url, is_active=False)
+        mended = NotificationChannel.objects.create(user=rep, kind="teams", url=receiver.url, is_active=False)
+        for channel in (broken, mended):
+            client.post(
+                "/admin/handoff/notificationchannel/",
+                {"action": "switch_on_and_test", "_selected_action": [channel.pk]},
+            )
+
+    broken.refresh_from_db()
+    mended.refresh_from_db()
+    assert (broken.is_active, mended.is_active) == (False, True)
+
+
+def test_admin_lists_failed_messages_that_reached_nobody(client, superuser, rep, lead):
+    def message(status, **extra):
+        return Notification.objects.create(kind="assigned", recipient=rep, lead=lead, status=status, **extra)
+
+    lost = message(Notification.Status.FAILED, last_error="HTTP 404 lost")
+    rerouted = message(Notification.Status.FAILED, last_error="HTTP 404 rerouted")
+    message(Notification.Status.SENT, rerouted_from=rerouted)
+    message(Notification.Status.SENT, last_error="")
+    client.force_login(superuser)
+
+    lost_page = client.get("/admin/handoff/notification/?failed=lost").content.decode()
+    rerouted_page = client.get("/admin/handoff/notification/?failed=rerouted").content.decode()
+
+    assert "HTTP 404 lost" in lost_page and "HTTP 404 rerouted" not in lost_page
+    assert "HTTP 404 rerouted" in rerouted_page and "HTTP 404 lost" not in rerouted_page
+    assert lost.pk and "Failed, not delivered another way" in lost_page
+
+
+def test_admin_lists_switched_off_channels_with_their_reason(client, superuser, rep):
+    NotificationChannel.objects.create(user=rep, kind="slack", url="https://hooks.slack.example/x").switch_off(
+        "HTTP 410 from https://hooks.slack.example/x", now=NOW
+    )
+    client.force_login(superuser)
+
+    page = client.get("/admin/handoff/notificationchannel/?is_active__exact=0").content.decode()
+
+    assert "HTTP 410 from https://hooks.slack.example/x" in page
+
+
+def test_policy_page_says_business_hours_in_working_days_with_a_weekend_example(client, superuser, settings):
+    from handoff.models import SlaPolicy
+
+    policy = SlaPolicy.objects.create(name="Calls", next_attempt_within=timedelta(hours=24))
+    client.force_login(superuser)
+
+    page = client.get(f"/admin/handoff/slapolicy/{policy.pk}/change/").content.decode()
+
+    assert "First contact with other MQLs (the agreement&#x27;s): 2 working days and 7 hours" in page
+    assert "Next attempt after one that did not reach them: 2 working days and 7 hours" in page
+    assert "A failed call on Friday" in page
+    assert "Feedback after a conversation: by closing time, 2 working days after it." in page

@@ -59,11 +59,14 @@ def test_an_admin_imports_history_after_a_dry_run(page, live_server, log_in, rev
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot("import-row-errors-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
+    page.click("main a[href=\"/import/\"]")
+    assert page.locator("table tbody tr").count() == 1  # the dry run, in the latest imports
     page.set_input_files("#id_file", str(file))
     page.uncheck("#id_dry_run")
     page.check("#id_skip_bad_rows")
     page.click(".import-form button[type=submit]")
     page.locator(".message-success").wait_for()
+    assert page.url.startswith(f"{live_server.url}/import/jobs/")
     screenshot("import-done")
     assert sorted(Lead.objects.values_list("external_id", flat=True)) == ["A1", "A2"]
     assert violations == []

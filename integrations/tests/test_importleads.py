@@ -88,7 +88,7 @@ def test_row_errors_name_line_column_and_problem(tmp_path, db, capsys):
         call_command("importleads", str(path), verbosity=0, stdout=StringIO(), stderr=err)
     assert err.getvalue().splitlines() == [
         "line 3, sql_at: sql_at (2025-01-20) is before mql_at (2025-02-05): the dates go backwards.",
-        'line 4, channel: "tv" is not one of: google_ads, meta, linkedin, organic, direct, referral, email, event, other. Map it with --map-value.',
+        'line 4, channel: "tv" is not one of: google_ads, meta, linkedin, organic, direct, referral, email, event, other, unknown. Map it with a value mapping (the report suggests one).',
     ]
     assert Lead.objects.count() == 0 and StageChange.objects.count() == 0
 
@@ -158,8 +158,43 @@ def test_an_unknown_mapping_field_stops_before_reading(tmp_path, db):
         run(write(tmp_path, *GOOD), "--map", "Lead=lead_number")
 
 
-def test_a_file_that_is_not_utf8_is_refused_clearly(tmp_path, db):
+def test_a_file_that_is_not_utf8_is_refused_naming_the_line(tmp_path, db):
     path = tmp_path / "latin1.csv"
-    path.write_bytes(HEADER.encode() + "A1,Jos\xe9,,,,,,2025-01-01,,,,,,,\n".encode("latin-1"))
-    with pytest.raises(CommandError, match="not UTF-8"):
+    path.write_bytes(HEADER.encode() + GOOD[0].encode() + "A2,Jos\xe9,,,,,,2025-01-01,,,,,,,\n".encode("latin-1"))
+    with pytest.raises(CommandError, match=r"latin1.csv: Line 3 is not UTF-8 text \(invalid continuation byte\)"):
         run(path)
+    assert Lead.objects.count() == 0
+
+
+def test_an_ambiguous_amount_needs_the_decimal_separator_option(tmp_path, db):
+    path = write(tmp_path, GOOD[0].replace(",12500\n", ',"12,500"\n'))
+    with pytest.raises(CommandError, match="^1 error"):
+        run(path)
+    run(path, "--decimal-separator", ",")
+    assert Lead.objects.get(external_id="A1").deal_value == Decimal("12.50")
+
+
+def test_unknown_values_are_summarised_with_a_suggested_mapping(tmp_path, db):
+    path = write(tmp_path, "A4,,,,,Linked-in,,2025-01-01,,,,,,,\n", "A5,,,,,Linked-in,,2025-01-01,,,,,,,\n", "A6,,,,,tv,,2025-01-01,,,,,,,\n")
+    from io import StringIO
+
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("importleads", str(path), verbosity=0, stdout=out, stderr=StringIO())
+    assert out.getvalue().splitlines() == [
+        "Unknown values (column: value × rows):",
+        "  channel: Linked-in × 2",
+        "  channel: tv × 1",
+        'Suggested: --map-value "channel: Linked-in=linkedin, tv=other"',
+    ]
+
+
+def test_open_leads_can_be_handed_over_from_the_command(tmp_path, db, team, rep):
+    from handoff.models import RoutingRule
+    from qualification.tests.conftest import make_policy
+
+    RoutingRule.objects.create(name="Everyone to the team", position=50, target="team", team=team)
+    make_policy()
+    out, _err = run(write(tmp_path, GOOD[1]), "--open-leads", "hand_over")
+    assert "Open leads: 1 scored, 1 handed over to sales." in out
+    assert Lead.objects.get(external_id="A2").owner == rep

@@ -1,6 +1,8 @@
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from integrations.models import ApiToken
+from integrations import jobs
+from integrations.models import ApiToken, ImportJob
 from leads.models import Lead
 
 from .test_importleads import BAD, GOOD, HEADER
@@ -8,9 +10,10 @@ from .test_importleads import BAD, GOOD, HEADER
 URL = "/import/"
 
 
-def upload(client, *rows: str, **options):
-    data = {"file": SimpleUploadedFile("crm.csv", (HEADER + "".join(rows)).encode()), "source_system": "crm", **options}
-    return client.post(URL, data, HTTP_ACCEPT_LANGUAGE="en")
+def upload(client, *rows: str, content: bytes | None = None, language="en", **options):
+    content = content if content is not None else (HEADER + "".join(rows)).encode()
+    data = {"file": SimpleUploadedFile("crm.csv", content), "source_system": "crm", "open_leads": "history", **options}
+    return client.post(URL, data, HTTP_ACCEPT_LANGUAGE=language, follow=True)
 
 
 def test_the_import_page_is_for_revops_admins_only(client, rep, manager, marketer):
@@ -64,14 +67,81 @@ def test_a_column_mapping_error_is_a_form_error(client, revops_admin):
     client.force_login(revops_admin)
     response = upload(client, *GOOD, column_map="Lead ID")
     assert response.context["form"].errors["column_map"] == ['"Lead ID": write a mapping as "CSV column=field".']
-    assert response.context["report"] is None
+    assert ImportJob.objects.count() == 0
 
 
-def test_a_file_that_is_not_utf8_is_a_form_error(client, revops_admin):
+def test_a_file_that_is_not_utf8_fails_naming_the_line(client, revops_admin):
     client.force_login(revops_admin)
-    data = {"file": SimpleUploadedFile("x.csv", HEADER.encode() + b"A1,Jos\xe9,,,,,,2025-01-01,,,,,,,\n"), "source_system": "crm"}
-    response = client.post(URL, data, HTTP_ACCEPT_LANGUAGE="en")
-    assert "not UTF-8" in response.context["form"].errors["file"][0]
+    response = upload(client, content=HEADER.encode() + GOOD[0].encode() + b"A2,Jos\xe9,,,,,,2025-01-01,,,,,,,\n")
+    job = response.context["job"]
+    assert job.status == ImportJob.Status.FAILED
+    assert job.failure.startswith("Line 3 is not UTF-8 text (invalid continuation byte).")
+    assert "The import failed: Line 3 is not UTF-8 text" in response.content.decode()
+    assert Lead.objects.count() == 0
+
+
+def test_a_nul_byte_is_a_row_error_not_a_server_error(client, revops_admin):
+    client.force_login(revops_admin)
+    response = upload(client, GOOD[0].replace("Anne", "An\x00ne"), GOOD[1])
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert [(e.line, e.column) for e in report.errors] == [(2, "first_name")]
+    assert "control character (U+0000)" in report.errors[0].message
+    assert Lead.objects.count() == 0
+
+
+def test_a_large_upload_waits_for_the_worker_on_a_page_that_refreshes_itself(client, revops_admin, monkeypatch):
+    monkeypatch.setattr(jobs, "RUN_AT_ONCE_BYTES", 10)
+    client.force_login(revops_admin)
+    response = upload(client, *GOOD)
+    job = response.context["job"]
+    assert (job.status, job.rows_total, Lead.objects.count()) == (ImportJob.Status.QUEUED, 2, 0)
+    page = response.content.decode()
+    assert 'data-refresh="2"' in page and "/static/js/refresh.js" in page and "<script>" not in page
+    assert "Waiting for the worker" in page
+    assert jobs.run_next(worker="test", now=job.created_at)
+    page = client.get(f"/import/jobs/{job.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Imported." in page and "data-refresh" not in page
+    assert Lead.objects.count() == 2
+
+
+def test_the_job_page_is_for_revops_admins_only(client, revops_admin, rep):
+    client.force_login(revops_admin)
+    job = upload(client, *GOOD).context["job"]
+    client.force_login(rep)
+    assert client.get(f"/import/jobs/{job.pk}/").status_code == 403
+
+
+def test_the_import_page_lists_the_latest_jobs(client, revops_admin):
+    client.force_login(revops_admin)
+    job = upload(client, *GOOD, dry_run="on").context["job"]
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'href="/import/jobs/{job.pk}/">crm.csv</a> <span class="badge">dry run</span>' in page
+
+
+@pytest.mark.parametrize(("language", "text"), [("en", "One per line: the file&#x27;s column name"), ("nl", "Eén per regel: de kolomnaam")])
+def test_the_help_text_is_in_the_readers_language(client, revops_admin, language, text):
+    client.force_login(revops_admin)
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert text in page
+
+
+def test_the_page_says_what_it_will_do_with_open_leads_before_it_runs(client, revops_admin):
+    client.force_login(revops_admin)
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "History only: no score, owner or deadline" in page
+    assert "Hand over now: score them; MQL and SAL leads get an owner, a deadline and a notification" in page
+    response = upload(client, *GOOD, dry_run="on", open_leads="hand_over")
+    assert "Open leads: hand over now" in response.content.decode()
+
+
+def test_an_ambiguous_amount_is_refused_unless_the_decimal_separator_is_chosen(client, revops_admin):
+    client.force_login(revops_admin)
+    row = GOOD[0].replace(",12500\n", ',"12,500"\n')
+    report = upload(client, row).context["report"]
+    assert "could mean 12.50 or 12500" in report.errors[0].message and not report.written
+    report = upload(client, row, decimal_separator=".").context["report"]
+    assert report.written and Lead.objects.get(external_id="A1").deal_value == 12500
 
 
 def test_the_admin_shows_a_new_token_once_and_stores_only_its_hash(client, revops_admin):

@@ -61,7 +61,7 @@ class Company(models.Model):
     )
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
     sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices, blank=True)
-    country = models.CharField(_("country"), max_length=2, default="NL")
+    country = models.CharField(_("country"), max_length=2, default="NL", blank=True)
     region = models.CharField(_("region"), max_length=100, blank=True)
     postcode = models.CharField(_("postcode"), max_length=12, blank=True)
     is_customer = models.BooleanField(

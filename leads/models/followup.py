@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from common.people import person_name
 from leads.models.lead import Lead, RecordedChange
 
 
@@ -165,6 +167,10 @@ class Feedback(models.Model):
         return ": ".join(parts[:2]) + "".join(f" — {part}" for part in parts[2:])
 
 
+def _named(obj) -> str:
+    return person_name(obj) if isinstance(obj, AbstractBaseUser) else str(obj)
+
+
 class LeadChange(RecordedChange):
     """A change to a lead's own fields other than its stage (the stage has `StageChange`):
     who, when, and each field's value before and after."""
@@ -191,5 +197,8 @@ class LeadChange(RecordedChange):
                 before, after = (
                     datetime.fromisoformat(value) if value else None for value in (before, after)
                 )
+            elif isinstance(field, models.ForeignKey):  # stored as ids: show who or what
+                named = {obj.pk: _named(obj) for obj in field.related_model._default_manager.filter(pk__in=[before, after])}
+                before, after = named.get(before), named.get(after)
             rows.append((str(field.verbose_name), before, after))
         return rows

@@ -32,6 +32,8 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     EVENT = "event", _("Event / trade fair")
     OTHER = "other", _("Other")
+    # An import that did not say where the lead came from: not the same as "other".
+    UNKNOWN = "unknown", _("Unknown")
 
 
 class ConversionAction(models.TextChoices):

@@ -22,7 +22,10 @@ def test_healthz_reports_database_and_migrations_without_logging_in(client, db):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "migrations": "applied", "worker_heartbeat_age_seconds": None}
+    assert response.json() == {
+        "database": "ok", "migrations": "applied", "worker_heartbeat_age_seconds": None,
+        "notifications_undelivered_24h": 0, "channels_switched_off": 0,
+    }
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -61,3 +64,23 @@ def test_the_heartbeat_age_is_counted_from_the_latest_beat_of_any_worker():
 @pytest.mark.django_db
 def test_before_any_worker_ran_the_heartbeat_is_unknown():
     assert health.worker_heartbeat_age_seconds(now=NOW) is None
+
+
+def test_healthz_counts_messages_that_reached_nobody_and_switched_off_channels(client, rep, lead):
+    from django.utils import timezone
+
+    from handoff.models import Notification, NotificationChannel
+
+    now = timezone.now()
+    failed = {"kind": "assigned", "recipient": rep, "lead": lead, "status": Notification.Status.FAILED}
+    Notification.objects.create(**failed, created_at=now - timedelta(hours=1))  # reached nobody
+    Notification.objects.create(**failed, created_at=now - timedelta(hours=30))  # over a day ago
+    rerouted = Notification.objects.create(**failed, created_at=now - timedelta(hours=1))
+    Notification.objects.create(
+        kind="assigned", recipient=rep, lead=lead, status=Notification.Status.SENT, rerouted_from=rerouted
+    )
+    NotificationChannel.objects.create(user=rep, kind="slack", url="https://hooks.example/x", is_active=False)
+
+    report = client.get("/healthz").json()
+
+    assert (report["notifications_undelivered_24h"], report["channels_switched_off"]) == (1, 1)

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from common.webhook_receiver import WebhookReceiver
-from handoff import clocks, handover, outbox
+from handoff import breaches, handover, outbox
 from handoff.models import Notification, NotificationChannel, RoutingRule, SlaBreach, SlaClock
 from leads.models import Lead
 from revops.management.commands import runworker
@@ -68,8 +68,8 @@ def test_recording_the_same_breach_twice_escalates_once(handed_over):
     clock = handed_over.sla_clock
     at = MONDAY_NOON + timedelta(minutes=20)
 
-    assert clocks.record_breach(clock, now=at) is not None
-    assert clocks.record_breach(clock, now=at) is None
+    assert breaches.record_breach(clock, now=at) is not None
+    assert breaches.record_breach(clock, now=at) is None
 
     assert SlaBreach.objects.count() == 1
     assert Notification.objects.filter(kind=Notification.Kind.ESCALATION).count() == 1
@@ -216,3 +216,19 @@ def test_every_pass_stamps_the_workers_heartbeat_and_healthz_reads_it(client):
     assert first.worker == worker.name
     age = client.get("/healthz").json()["worker_heartbeat_age_seconds"]
     assert age is not None and 0 <= age < 60
+
+
+def test_a_pass_runs_a_queued_import_job(db, revops_admin):
+    from integrations import jobs
+    from integrations.models import ImportJob
+
+    content = b"external_id,first_name,created_at\nW1,Wim,2025-01-06\nW2,Wil,2025-01-07\n"
+    options = {"source_system": "crm", "column_map": {}, "value_map": {}, "skip_bad_rows": False, "dry_run": False,
+               "decimal_separator": "", "open_leads": "history"}
+    job = jobs.queue_import(content=content, file_name="w.csv", options=options, user=revops_admin, language="en", now=MONDAY_NOON)
+
+    Command().run_pass()
+
+    job.refresh_from_db()
+    assert (job.status, job.rows_done, job.worker.endswith(f":{os.getpid()}")) == (ImportJob.Status.DONE, 2, True)
+    assert sorted(Lead.objects.values_list("external_id", flat=True)) == ["W1", "W2"]

@@ -39,7 +39,8 @@ def test_logging_a_failed_attempt_starts_the_next_attempt_clock(handed_over, rep
     clock = SlaClock.objects.get(lead=handed_over)
     handed_over.refresh_from_db()
     assert clock.kind == SlaClock.Kind.NEXT_ATTEMPT
-    assert handed_over.respond_by == at + timedelta(hours=24)
+    # 24 business hours from Tuesday 10:30 (08:30-17:00 days): Friday 09:00.
+    assert handed_over.respond_by == at.replace(day=16, hour=9, minute=0)
     assert handed_over.respond_by != first_contact_by
 
 
@@ -67,7 +68,8 @@ def test_not_reached_keeps_the_next_attempt_clock_running(handed_over, rep):
     handed_over.refresh_from_db()
     assert handed_over.stage == Lead.Stage.MQL
     assert SlaClock.objects.get(lead=handed_over).kind == SlaClock.Kind.NEXT_ATTEMPT
-    assert handed_over.respond_by == MQL_AT + timedelta(hours=25)
+    # 24 business hours from Tuesday 11:00: Friday 09:30.
+    assert handed_over.respond_by == MQL_AT.replace(day=16, hour=9, minute=30)
 
 
 def test_the_attempt_limit_is_the_agreements(handed_over):

@@ -4,8 +4,11 @@
 (function () {
   "use strict";
 
+  // On a touch screen the toolbar's buttons only get in the way of scrolling.
+  var touch = window.matchMedia("(hover: none)").matches;
   var config = {
     displaylogo: false,
+    displayModeBar: touch ? false : "hover",
     responsive: true,
     modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"],
   };

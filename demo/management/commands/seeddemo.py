@@ -9,10 +9,10 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
-from tqdm import tqdm
 
 from common.bulk import TableWriter, next_id, reset_sequences
 from common.business_time import business_time_zone
+from common.progress import progress_bar
 from common.roles import Role
 from demo import story, world
 from demo.clocks import start_demo_clocks
@@ -139,7 +139,7 @@ class Command(BaseCommand):
         }
         ids = story.IdBlock({name: next_id(model) for name, (model, _) in tables.items()})
         teller = story.StoryTeller(world)
-        with tqdm(total=count, unit="leads", disable=not show_progress, file=self.stderr) as bar:
+        with progress_bar(self.stderr, total=count, unit="leads", disable=not show_progress) as bar:
             for start in range(0, count, chunk):
                 stories = [teller.story(n, ids=ids) for n in range(start, min(count, start + chunk))]
                 with transaction.atomic():
@@ -178,7 +178,7 @@ class Command(BaseCommand):
         (a data set from before the policy existed) get one on the next run."""
         unscored = Lead.objects.filter(source_system=world.SOURCE, scored_at__isnull=True)
         if unscored.exists():
-            with tqdm(total=unscored.count(), unit="scores", disable=not show_progress, file=self.stderr) as bar:
+            with progress_bar(self.stderr, total=unscored.count(), unit="scores", disable=not show_progress) as bar:
                 score_demo(now=until, progress=bar.update)
 
     def print_logins(self):

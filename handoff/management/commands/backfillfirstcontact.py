@@ -3,8 +3,8 @@ handed over before Handoff stored them (the first-contact deadline and the busin
 the first attempt). Safe to run again: it only touches leads that still miss them."""
 
 from django.core.management.base import BaseCommand
-from tqdm import tqdm
 
+from common.progress import progress_bar
 from handoff.clocks import backfill_first_contact
 
 
@@ -15,6 +15,6 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=2000, help="Leads per transaction (default 2000).")
 
     def handle(self, *args, batch: int, verbosity: int, **options):
-        with tqdm(unit="leads", disable=verbosity < 1, file=self.stderr) as bar:
+        with progress_bar(self.stderr, unit="leads", disable=verbosity < 1) as bar:
             updated = backfill_first_contact(batch=batch, progress=bar.update)
         self.stdout.write(f"Updated {updated} leads.")

@@ -1,4 +1,5 @@
-"""python manage.py importleads FILE.csv [--dry-run] [--skip-bad-rows] [--map "Lead ID=external_id"]"""
+"""python manage.py importleads FILE.csv [--dry-run] [--skip-bad-rows] [--map "Lead ID=external_id"]
+[--map-value "channel: theirs=ours"] [--decimal-separator ,] [--open-leads hand_over]"""
 
 import sys
 from pathlib import Path
@@ -7,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 from tqdm import tqdm
 
-from integrations.history import COLUMNS, MappingError, parse_column_map, parse_value_map
-from integrations.importer import HistoryImport
+from integrations.history import COLUMNS, MappingError, NotText, decoded_lines, parse_column_map, parse_value_map
+from integrations.importer import HistoryImport, OpenLeads
 
 
 class Command(BaseCommand):
@@ -31,13 +32,23 @@ class Command(BaseCommand):
             help="Translate the file's values of channel or conversion_action; repeatable.",
         )
         parser.add_argument("--source", default="import", help='The source system the external ids belong to (default "import").')
+        parser.add_argument(
+            "--decimal-separator", choices=[",", "."], default="",
+            help='The decimal separator of deal_value ("," or "."); the other one then groups thousands. '
+            'Without it an amount such as 12,500 or 1.250 is refused as ambiguous.',
+        )
+        parser.add_argument(
+            "--open-leads", choices=OpenLeads.values, default=OpenLeads.HISTORY,
+            help="history (default): open leads are history only, with no score, owner or deadline. "
+            "hand_over: score them now; MQL and SAL leads get an owner, a deadline and a notification.",
+        )
 
     def handle(self, *args, **options):
         # Like the other commands, this one speaks English, row errors included.
         with translation.override("en"):
             self.import_file(**options)
 
-    def import_file(self, *, file, dry_run, skip_bad_rows, map, map_value, source, verbosity, **options):
+    def import_file(self, *, file, dry_run, skip_bad_rows, map, map_value, source, decimal_separator, open_leads, verbosity, **options):
         try:
             column_map, value_map = parse_column_map(map), parse_value_map(map_value)
         except MappingError as error:
@@ -52,14 +63,16 @@ class Command(BaseCommand):
             dry_run=dry_run,
             now=timezone.now(),
             file_name=file.name,
+            decimal_separator=decimal_separator,
+            open_leads=open_leads,
         )
         total = max(0, count_lines(file) - 1)
-        with file.open(encoding="utf-8-sig", newline="") as stream:
+        with file.open("rb") as stream:
             with tqdm(total=total, unit="rows", disable=verbosity == 0, file=sys.stderr) as bar:
                 try:
-                    report = importer.run(stream, progress=lambda done: bar.update(done - bar.n))
-                except UnicodeDecodeError as error:
-                    raise CommandError(f"{file}: not UTF-8 text ({error.reason} at byte {error.start}); save it as UTF-8 CSV.")
+                    report = importer.run(decoded_lines(stream), progress=lambda done: bar.update(done - bar.n))
+                except NotText as error:
+                    raise CommandError(f"{file}: {error}")
         for error in report.errors:
             self.stderr.write(f"line {error.line}" + (f", {error.column}" if error.column else "") + f": {error.message}")
         if report.more_errors:
@@ -72,6 +85,14 @@ class Command(BaseCommand):
         )
         if report.ignored_columns:
             self.stdout.write(f"Columns not imported: {', '.join(report.ignored_columns)}.")
+        if report.unknown_values:
+            self.stdout.write("Unknown values (column: value × rows):")
+            for item in report.unknown_values:
+                self.stdout.write(f"  {item.column}: {item.value} × {item.count}")
+            for line in report.suggested_value_map:
+                self.stdout.write(f'Suggested: --map-value "{line}"')
+        if open_leads == OpenLeads.HAND_OVER:
+            self.stdout.write(f"Open leads: {report.scored} scored, {report.handed_over} handed over to sales.")
         if report.written:
             self.stdout.write(self.style.SUCCESS(summary))
         elif dry_run and (skip_bad_rows or not report.error_count):

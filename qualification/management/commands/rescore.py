@@ -4,8 +4,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-from tqdm import tqdm
 
+from common.progress import progress_bar
 from leads.models import Lead
 from qualification.bulk import rescore_leads
 from qualification.models import QualificationPolicy
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         now = timezone.now()
         leads = Lead.objects.all() if all_leads else Lead.objects.open()
         started = time.monotonic()
-        with tqdm(total=leads.count(), unit="leads", disable=verbosity < 1, file=self.stderr) as bar:
+        with progress_bar(self.stderr, total=leads.count(), unit="leads", disable=verbosity < 1) as bar:
             stats = rescore_leads(
                 policy.snapshot(), now=now, open_only=not all_leads, move=not scores_only,
                 chunk_size=chunk, progress=bar.update,

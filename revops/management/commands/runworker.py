@@ -1,11 +1,14 @@
-"""python manage.py runworker [--once] [--interval 0.5]: send notifications, watch deadlines.
+"""python manage.py runworker [--once] [--interval 0.5]: send notifications, watch deadlines,
+run queued CSV imports.
 
 A loop of small steps, each doing one unit of work and saying whether it did any. Work is
 claimed with a conditional UPDATE (`filter(..., still unclaimed).update(claimed) == 1`), so
 several workers can run side by side on PostgreSQL and none sends a message twice. Due SLA
 clocks are claimed a batch at a time (row locks with SKIP LOCKED, then the due moment cleared),
 so a sweep over a million running clocks reads only the few that are due. `--once` does one
-pass and stops, for cron. Ctrl-C and SIGTERM (a deploy, `systemctl stop`) both let the message
+pass and stops, for cron. A queued import (integrations.jobs) runs last in a pass, one per pass;
+it occupies this worker until it ends, so a second worker keeps notifications going meanwhile.
+Ctrl-C and SIGTERM (a deploy, `systemctl stop`) both let the message
 being sent finish, then stop the loop.
 """
 
@@ -23,8 +26,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from handoff import clocks, notify
-from handoff.models import Notification, NotificationChannel, SlaClock, WorkerHeartbeat
+from handoff import breaches, clocks, notify, outbox
+from handoff.models import Notification, SlaClock, WorkerHeartbeat
+from integrations import jobs
 from review import digest
 
 logger = logging.getLogger(__name__)
@@ -47,7 +51,7 @@ BATCH = 200
 
 
 class Command(BaseCommand):
-    help = "Send queued notifications and check SLA deadlines; runs until stopped, or once with --once."
+    help = "Send queued notifications, check SLA deadlines and run queued imports; runs until stopped, or once with --once."
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="One pass, then stop (for cron).")
@@ -95,6 +99,8 @@ class Command(BaseCommand):
             # Deadlines come in batches of BATCH; a backlog is worked off a batch per pass.
             done += step(timezone.now())
         done += self.weekly_review(timezone.now())
+        if not self.stopping.is_set():
+            done += int(jobs.run_next(worker=self.name, now=timezone.now()))
         return done
 
     def beat(self, now: datetime) -> None:
@@ -150,18 +156,20 @@ class Command(BaseCommand):
         if permanent or attempts >= MAX_SEND_ATTEMPTS:
             if not permanent:
                 error = f"{error} (gave up after {attempts} attempts)"
-            fields = {"status": Notification.Status.FAILED, "next_attempt_at": None}
-            if permanent and notification.channel_id:
-                # A revoked hook or refused address will not get better: switch the channel off
-                # so later messages go to the person's other channels or their e-mail.
-                NotificationChannel.objects.filter(pk=notification.channel_id).update(
-                    is_active=False, disabled_reason=error
+            with transaction.atomic():
+                failed = Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
+                    status=Notification.Status.FAILED, next_attempt_at=None, last_error=error
                 )
+                if failed:
+                    if permanent and notification.channel:
+                        # A revoked hook or refused address will not get better: switch it off so
+                        # later messages go to the person's other channels or their e-mail.
+                        notification.channel.switch_off(error, now=now)
+                    outbox.reroute(notification, error=error, now=now)
         else:
-            fields = {"status": Notification.Status.PENDING, "next_attempt_at": now + RETRY_DELAYS[attempts - 1]}
-        Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
-            last_error=error, **fields
-        )
+            Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
+                status=Notification.Status.PENDING, next_attempt_at=now + RETRY_DELAYS[attempts - 1], last_error=error
+            )
         logger.warning("Notification %s attempt %s failed: %s", notification.pk, attempts, error)
 
     # --- SLA deadlines ---------------------------------------------------------------------
@@ -170,7 +178,7 @@ class Command(BaseCommand):
         """Lock up to BATCH due clocks, skipping the ones another worker holds, and clear the
         moment that made them due: in the transaction the caller's work commits with."""
         claimed = list(
-            due.select_related("lead__owner", "lead__team__manager")
+            due.select_related("lead__owner", "lead__team__manager", "policy")
             .select_for_update(skip_locked=True, of=("self",))
             .order_by(moment_field)[:BATCH]
         )
@@ -187,5 +195,5 @@ class Command(BaseCommand):
     def run_out_batch(self, now: datetime) -> int:
         with transaction.atomic():
             due = self._claim_clocks(SlaClock.objects.run_out(now), "runs_out_at", remind_at=None)
-            clocks.run_out(due, now=now)
+            breaches.run_out(due, now=now)
         return len(due)

@@ -1,0 +1,109 @@
+"""axe-core (from npm, package-lock.json) on every page each role uses, on the demo data: no
+serious or critical violation. The pages keep their Content-Security-Policy; axe is injected
+into a context that bypasses it, the way a browser extension would be."""
+
+from datetime import datetime
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from conftest import ARTIFACTS
+from leads.models import Lead
+from qualification.models import QualificationPolicy
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+PASSWORD = "handoff-demo"
+SERIOUS = {"serious", "critical"}
+
+
+def pages_of(role_user: str, lead: Lead, version: int) -> list[str]:
+    lead_pages = [f"/leads/{lead.pk}/", f"/handoff/leads/{lead.pk}/", f"/qualification/leads/{lead.pk}/"]
+    return {
+        "sanne": ["/", "/leads/", *lead_pages, "/dashboard/", "/review/", "/handoff/me/", "/accounts/two-factor/"],
+        "mark": ["/", "/leads/", "/review/", f"/handoff/leads/{lead.pk}/reassign/", "/dashboard/?mode=activity"],
+        "noor": ["/", "/dashboard/", "/qualification/", f"/qualification/v{version}/",
+                 f"/qualification/v{version}/simulate/", "/qualification/calibration/"],
+        "admin": ["/", "/handoff/routing/", "/import/", "/accounts/password/change/"],
+    }[role_user]
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seeddemo", leads=150, until=datetime.fromisoformat("2026-11-20"), stdout=StringIO(), verbosity=0)
+    lead = Lead.objects.filter(owner__username="sanne").order_by("pk").first()
+    return lead, QualificationPolicy.objects.order_by("-version").first().version
+
+
+def violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{rule['id']} ({rule['impact']}): {node['target']} — {node['failureSummary'].splitlines()[-1].strip()}"
+        for rule in result["violations"]
+        if rule["impact"] in SERIOUS
+        for node in rule["nodes"][:3]
+    ]
+
+
+def test_no_serious_or_critical_accessibility_violation_on_any_page(chromium, live_server, demo):
+    assert AXE.is_file(), "axe-core is missing: run ./dev setup (npm ci)"
+    lead, version = demo
+    found = {}
+    for width in (1280, 390):
+        folder = ARTIFACTS / "screenshots" / f"accessibility-{width}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for username in ("sanne", "mark", "noor", "admin"):
+            context = chromium.new_context(viewport={"width": width, "height": 900}, locale="nl-NL", bypass_csp=True)
+            page = context.new_page()
+            page.goto(f"{live_server.url}/accounts/login/")
+            if username == "sanne":
+                found[f"{width}px /accounts/login/"] = violations(page)
+            page.fill("#id_username", username)
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_load_state()
+            for path in pages_of(username, lead, version):
+                page.goto(f"{live_server.url}{path}")
+                page.wait_for_load_state()
+                if page.locator("[data-figure]").count():
+                    page.wait_for_selector("[data-figure]:not([data-rendered])", state="detached")
+                found[f"{width}px {username} {path}"] = violations(page)
+                page.screenshot(path=str(folder / f"{username}{path.replace('/', '_')}.png"), full_page=True)
+            context.close()
+
+    report = [f"{where}: {problem}" for where, problems in found.items() for problem in problems]
+    assert report == [], "\n".join(report)
+
+
+FOCUS_CONTRAST = """() => {
+  const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 4).map(Number);
+  const luminance = ([r, g, b]) => {
+    const channel = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  };
+  const element = document.activeElement;
+  let around = element.parentElement;
+  while (around && (rgb(getComputedStyle(around).backgroundColor)[3] === 0)) { around = around.parentElement; }
+  const background = around ? rgb(getComputedStyle(around).backgroundColor) : [255, 255, 255];
+  const ring = rgb(getComputedStyle(element).outlineColor);
+  const [light, dark] = [luminance(ring), luminance(background)].sort((a, b) => b - a);
+  return {text: element.textContent.trim().slice(0, 30), style: getComputedStyle(element).outlineStyle,
+          ratio: (light + 0.05) / (dark + 0.05)};
+}"""
+
+
+def test_the_keyboard_focus_ring_stands_out_at_least_3_to_1(page, live_server, log_in, rep, lead):
+    log_in(rep)
+    page.goto(f"{live_server.url}/leads/{lead.pk}/")
+    rings = []
+    for _ in range(12):  # the skip link, the navigation, the user menu, then the page itself
+        page.keyboard.press("Tab")
+        rings.append(page.evaluate(FOCUS_CONTRAST))
+
+    assert all(ring["style"] != "none" for ring in rings), rings
+    assert min(ring["ratio"] for ring in rings) >= 3, rings
