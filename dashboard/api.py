@@ -4,9 +4,12 @@ GET /api/dashboard/?mode=…&start=…&end=…&channel=…&campaign=…&sector=�
 &by=…&period=… (every parameter optional; the period defaults to the last 90 days, `period`
 names one and replaces start and end). Session authentication for now; a bad parameter gives
 400 with a message per field. `by` chooses the breakdown's dimension (channel by default,
-campaign within a channel); `breakdown` holds its rows and `totals` their totals.
+campaign within a channel); `breakdown` holds its rows and `totals` their totals. Amounts
+are in `currency`; `lost_reasons` and `comments` are the lost deals per reason and reps'
+comments for marketing per source.
 """
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -102,6 +105,7 @@ class BucketSerializer(serializers.Serializer):
 
 
 class FollowUpSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The team's or owner's id; empty for none and for the totals.")
     label = serializers.CharField()
     mqls = serializers.IntegerField()
     contacted = serializers.IntegerField()
@@ -146,11 +150,35 @@ class FeedbackRowSerializer(serializers.Serializer):
     no_fit_reasons = serializers.DictField(child=serializers.IntegerField())
     good = serializers.IntegerField()
     bad = serializers.IntegerField()
-    rejected_share = serializers.FloatField(allow_null=True)
+    rejected_at_accept = serializers.IntegerField(help_text="MQLs sales sent back to marketing at the accept step.")
+    judged = serializers.IntegerField(help_text="total + rejected_at_accept: every verdict.")
+    rejected = serializers.IntegerField(help_text="Sent back by sales: no fit + rejected_at_accept.")
+    rejected_share = serializers.FloatField(allow_null=True, help_text="rejected / judged.")
     bad_share = serializers.FloatField(allow_null=True)
 
 
+class LostReasonSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="A lost reason's code; empty: no reason given.")
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    value = serializers.DecimalField(max_digits=16, decimal_places=2, help_text="The lost deals' value, where known.")
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField()
+    given_at = serializers.DateTimeField(source="feedback.given_at")
+    disposition = serializers.CharField(source="feedback.disposition")
+    quality = serializers.CharField(source="feedback.quality")
+
+
+class CommentsOfSourceSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    comments = CommentSerializer(many=True, help_text="Newest first.")
+
+
 class DashboardSerializer(serializers.Serializer):
+    currency = serializers.SerializerMethodField(help_text="ISO 4217 code of every amount.")
     filters = FiltersSerializer()
     funnel = FunnelSerializer()
     outcomes = OutcomesSerializer()
@@ -163,7 +191,12 @@ class DashboardSerializer(serializers.Serializer):
     weeks = WeekSerializer(many=True)
     sources = SourceRowSerializer(many=True, help_text="The breakdown's rows, as before `by` existed.")
     feedback = FeedbackRowSerializer(many=True)
+    comments = CommentsOfSourceSerializer(many=True, help_text="Reps' comments for marketing per source.")
     follow_up = FollowUpSerializer(many=True)
+    lost_reasons = LostReasonSerializer(many=True)
+
+    def get_currency(self, data) -> str:
+        return settings.CURRENCY
 
 
 class ReadsDashboard(BasePermission):

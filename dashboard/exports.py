@@ -1,12 +1,19 @@
 """The dashboard's tables as CSV: the same rows as on the page, numbers rounded the same way
-but written plainly (a dot for decimals, no "%" or "€"), and empty where the page shows "—"."""
+but written plainly (no "%" or currency sign; amounts in settings.CURRENCY, named in a
+"currency" column), and empty where the page shows "—". Every header is a stable English key
+(the JSON API's where it has one) and every row starts with a stable key, in any language.
+
+Two dialects: the plain one (commas, a dot for decimals) and "for Excel" (a UTF-8 byte order
+mark so Excel reads the accents; in Dutch semicolons and decimal commas, as Dutch Excel expects)."""
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 
-from django.utils.translation import gettext as _
+from django.conf import settings
 
 from dashboard import metrics
 from dashboard.filters import Filters
@@ -39,12 +46,13 @@ def outcomes_table(filters: Filters, *, now: datetime) -> Table:
     outcomes = metrics.funnel(filters, now=now).outcomes
     header = [
         "won", "lost", "open", "win_rate_pct", "revenue", "revenue_per_lead", "revenue_per_mql",
-        "revenue_per_won",
+        "revenue_per_won", "currency",
     ]
     rows = [[
         outcomes.won, outcomes.lost, outcomes.open, csv_percent(outcomes.win_rate),
         csv_number(outcomes.revenue, 2), csv_number(outcomes.revenue_per_lead, 2),
         csv_number(outcomes.revenue_per_mql, 2), csv_number(outcomes.revenue_per_won, 2),
+        settings.CURRENCY,
     ]]
     return header, rows
 
@@ -61,6 +69,7 @@ def lead_times_table(filters: Filters, *, now: datetime) -> Table:
 BREAKDOWN_HEADER = [
     "key", "label", "leads", "mqls", "sqls", "opportunities", "won", "lost", "revenue", "win_rate",
     "sql_rate", "revenue_per_lead", "revenue_per_won", "median_mql_to_won_seconds", "small_sample",
+    "currency",
 ]
 
 
@@ -75,7 +84,7 @@ def breakdown_table(filters: Filters, *, now: datetime) -> Table:
             csv_number(row.revenue, 2), csv_number(row.win_rate, 4), csv_number(row.sql_rate, 4),
             csv_number(row.revenue_per_lead, 2), csv_number(row.revenue_per_won, 2),
             csv_number(row.median_mql_to_won_seconds, 0),
-            "yes" if row.win_rate_small or row.sql_rate_small else "",
+            "yes" if row.win_rate_small or row.sql_rate_small else "", settings.CURRENCY,
         ]
 
     return BREAKDOWN_HEADER, [*[line(row, row.key) for row in result.rows], line(result.totals, "total")]
@@ -83,15 +92,15 @@ def breakdown_table(filters: Filters, *, now: datetime) -> Table:
 
 def sources_table(filters: Filters, *, now: datetime) -> Table:
     header = [
-        _("Campaign") if filters.channel else _("Channel"), _("Leads"), _("MQLs"),
-        _("SQLs"), _("Won"), _("SQL rate (%)"), _("Close rate (%)"), _("Revenue (EUR)"),
-        _("Revenue per lead (EUR)"), _("Revenue per SQL (EUR)"),
+        "key", "label", "leads", "mqls", "sqls", "won", "sql_rate_pct", "close_rate_pct",
+        "revenue", "revenue_per_lead", "revenue_per_sql", "currency",
     ]
     rows = [
         [
-            row.label, row.leads, row.mqls, row.sqls, row.won, csv_percent(row.sql_rate),
+            row.key, row.label, row.leads, row.mqls, row.sqls, row.won, csv_percent(row.sql_rate),
             csv_percent(row.close_rate), csv_number(row.revenue, 2),
             csv_number(row.revenue_per_lead, 0), csv_number(row.revenue_per_sql, 0),
+            settings.CURRENCY,
         ]
         for row in metrics.per_source(filters)
     ]
@@ -99,18 +108,19 @@ def sources_table(filters: Filters, *, now: datetime) -> Table:
 
 
 def feedback_table(filters: Filters, *, now: datetime) -> Table:
+    """Per source: the feedback per disposition and no-fit reason (their codes as keys), the
+    rejections at the accept step, and rejected = no fit + those rejections."""
     D, R = Feedback.Disposition, Feedback.NoFitReason
     header = [
-        _("Campaign") if filters.channel else _("Channel"), _("Feedback"),
-        *[str(label) for label in D.labels],
-        *[f"{D.NO_FIT.label}: {label}" for label in R.labels],
-        _("Quality good"), _("Quality bad"), _("Rejected (%)"), _("Bad quality (%)"),
+        "key", "label", "feedback", *D.values, *[f"no_fit_{reason}" for reason in R.values],
+        "rejected_at_accept", "rejected", "quality_good", "quality_bad", "rejected_pct",
+        "bad_quality_pct",
     ]
     rows = [
         [
-            row.label, row.total, *[row.dispositions[d] for d in D.values],
-            *[row.no_fit_reasons[r] for r in R.values], row.good, row.bad,
-            csv_percent(row.rejected_share), csv_percent(row.bad_share),
+            row.key, row.label, row.total, *[row.dispositions[d] for d in D.values],
+            *[row.no_fit_reasons[r] for r in R.values], row.rejected_at_accept, row.rejected,
+            row.good, row.bad, csv_percent(row.rejected_share), csv_percent(row.bad_share),
         ]
         for row in metrics.feedback_per_source(filters)
     ]
@@ -118,29 +128,38 @@ def feedback_table(filters: Filters, *, now: datetime) -> Table:
 
 
 def follow_up_table(filters: Filters, *, now: datetime) -> Table:
+    """Per team (per owner within a team or for one owner); the last row, key "total", is all."""
     header = [
-        _("Owner") if (filters.team_id or filters.owner_id) else _("Team"),
-        _("MQLs"), _("Contacted"), _("Contacted (%)"), _("Attempts"), _("Attempts per MQL"),
-        _("Median time to first attempt (hours)"),
+        "key", "label", "mqls", "contacted", "contacted_pct", "attempts", "attempts_per_mql",
+        "median_first_attempt_hours",
     ]
     rows = [
         [
-            row.label, row.mqls, row.contacted, csv_percent(row.contacted_share), row.attempts,
+            key, row.label, row.mqls, row.contacted, csv_percent(row.contacted_share), row.attempts,
             csv_number(row.attempts_per_lead, 1), csv_hours(row.median_first_attempt_seconds),
         ]
-        for row in [
-            *metrics.follow_up_per_person_or_team(filters),
-            metrics.funnel(filters, now=now).follow_up,
+        for key, row in [
+            *[(row.key, row) for row in metrics.follow_up_per_person_or_team(filters)],
+            ("total", metrics.funnel(filters, now=now).follow_up),
         ]
     ]
     return header, rows
 
 
 def weekly_table(filters: Filters, *, now: datetime) -> Table:
-    header = [_("Week starting"), _("MQLs"), _("SQLs"), _("MQL → SQL (%)"), _("Still maturing")]
+    header = ["week_starting", "mqls", "sqls", "mql_to_sql_pct", "maturing"]
     rows = [
-        [w.starts_on.isoformat(), w.mqls, w.sqls, csv_percent(w.mql_to_sql), _("yes") if w.maturing else ""]
+        [w.starts_on.isoformat(), w.mqls, w.sqls, csv_percent(w.mql_to_sql), "yes" if w.maturing else ""]
         for w in metrics.weekly_mql_to_sql(filters, now=now)
+    ]
+    return header, rows
+
+
+def lost_reasons_table(filters: Filters, *, now: datetime) -> Table:
+    header = ["key", "label", "lost", "value", "currency"]
+    rows = [
+        [row.key or metrics.NO_REASON_KEY, row.label, row.count, csv_number(row.value, 2), settings.CURRENCY]
+        for row in metrics.lost_reasons(filters)
     ]
     return header, rows
 
@@ -154,4 +173,22 @@ TABLES: dict[str, Callable[..., Table]] = {
     "sources": sources_table,
     "feedback": feedback_table,
     "follow-up": follow_up_table,
+    "lost-reasons": lost_reasons_table,
 }
+
+
+def write(out, header: list[str], rows: list[list], *, for_excel: bool, language: str) -> None:
+    """Write a table to `out` (a file or response) in the plain or the "for Excel" dialect."""
+    dutch = for_excel and language.startswith("nl")
+    if for_excel:
+        out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";" if dutch else ",")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(value, decimal_comma=dutch) for value in row])
+
+
+def _cell(value, *, decimal_comma: bool):
+    if decimal_comma and isinstance(value, Decimal):
+        return str(value).replace(".", ",")
+    return value

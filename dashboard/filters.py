@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from common.business_time import start_of_day
 from common.people import person_name
 from common.roles import Role, roles_of
-from leads.models import Channel, Sector, Team
+from leads.models import Channel, Lead, Sector, Team
 
 DEFAULT_PERIOD_DAYS = 90
 LONGEST_PERIOD_DAYS = 3 * 366
@@ -40,6 +40,7 @@ class Dimension(models.TextChoices):
     CHANNEL = "channel", _("Channel")
     CAMPAIGN = "campaign", _("Campaign")
     PRODUCT = "product", _("Product interest")
+    SOURCE = "source", _("Original source")
     OWNER = "owner", _("Owner")
     TEAM = "team", _("Team")
     SECTOR = "sector", _("Sector")
@@ -280,3 +281,21 @@ def form_for_query(query, *, today: date) -> FilterForm:
     """The filters from a URL's query; a missing period means the last 90 days."""
     first_day, last_day = default_period(today)
     return FilterForm({"start": first_day, "end": last_day, **query.dict()}, today=today)
+
+
+# What a count on the dashboard counts: every lead, a funnel stage reached, lost, open pipeline.
+DRILL_STAGES = ["leads", *Lead.FUNNEL, "lost", "open"]
+
+
+class DrillDownForm(forms.Form):
+    """The lead list's parameters beside the filters: what the count counted."""
+
+    stage = forms.ChoiceField(choices=[(stage, stage) for stage in DRILL_STAGES])
+    # Of a funnel step: the leads that passed through it, or skipped it.
+    step = forms.ChoiceField(choices=[("", "reached"), ("passed", "passed"), ("skipped", "skipped")], required=False)
+    key = forms.CharField(required=False, max_length=200)
+    lost_reason = forms.CharField(required=False, max_length=30)
+
+    def clean_key(self) -> str | None:
+        # Present but empty is a row too: the leads without a value ("(not given)").
+        return self.cleaned_data["key"] if "key" in self.data else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -44,10 +45,19 @@ def business_hours(seconds: float | None) -> str:
     return _("%(n)s h") % {"n": number_format(round(seconds / HOUR, 1), 1)}
 
 
+# The sign for the currencies people write with one; any other shows its ISO code ("CHF 1.200").
+CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
+
+
+def currency_sign() -> str:
+    """How the installation's currency (settings.CURRENCY, an ISO code) is written."""
+    return CURRENCY_SIGNS.get(settings.CURRENCY, settings.CURRENCY)
+
+
 def money(value: Decimal | float | None) -> str:
     if value is None:
         return EMPTY
-    return f"€ {number_format(round(value), 0, force_grouping=True)}"
+    return f"{currency_sign()} {number_format(round(value), 0, force_grouping=True)}"
 
 
 def decimal(value: float | None, places: int = 1) -> str:
@@ -57,15 +67,17 @@ def decimal(value: float | None, places: int = 1) -> str:
 
 
 # --- plain numbers for CSV: rounded as on the page, language-independent ----------------
+# Decimals, so a writer can tell a number from text: the plain CSV writes them with a dot, the
+# Dutch "for Excel" one with a decimal comma. Empty where the page shows "—".
 
 
-def csv_percent(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.1f}"
+def csv_percent(value: float | None) -> Decimal | str:
+    return "" if value is None else Decimal(f"{value * 100:.1f}")
 
 
-def csv_hours(seconds: float | None) -> str:
-    return "" if seconds is None else f"{seconds / HOUR:.1f}"
+def csv_hours(seconds: float | None) -> Decimal | str:
+    return "" if seconds is None else Decimal(f"{seconds / HOUR:.1f}")
 
 
-def csv_number(value: float | Decimal | None, places: int = 2) -> str:
-    return "" if value is None else f"{value:.{places}f}"
+def csv_number(value: float | Decimal | None, places: int = 2) -> Decimal | str:
+    return "" if value is None else Decimal(f"{value:.{places}f}")

@@ -1,16 +1,18 @@
-import csv
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.csp import csp_override
 
 from dashboard import charts, exports, metrics
-from dashboard.filters import Dimension, default_filters, form_for_query
+from dashboard.filters import Dimension, DrillDownForm, default_filters, form_for_query
 from handoff.models import current_agreement
 from leads import access
 from leads.models import Channel, Feedback
@@ -80,6 +82,8 @@ def funnel(request):
         # A named period becomes its dates, so the address keeps showing the same view.
         return redirect(f"{reverse('dashboard:funnel')}?{urlencode(filters.as_query())}")
     data = metrics.dashboard(filters, now=now)
+    shows = access.shows_lead(request.user)
+    follow_up_by = Dimension.OWNER if (filters.team_id or filters.owner_id) else Dimension.TEAM
     all_channels = {k: v for k, v in filters.as_query().items() if k not in ("channel", "campaign")}
     figures = charts.figures(data, target=target)
     drill_parameter = DRILL_DOWN.get(filters.dimension)
@@ -104,11 +108,23 @@ def funnel(request):
         ),
         dispositions=Feedback.Disposition.choices,
         no_fit_reasons=Feedback.NoFitReason.choices,
+        leads_url=f"{reverse('dashboard:leads')}?{urlencode(filters.as_query())}",
+        # The follow-up's rows are teams, or owners once a team or owner is chosen.
+        follow_up_url=f"{reverse('dashboard:leads')}?{urlencode({**filters.as_query(), 'by': follow_up_by})}",
+        no_reason_key=metrics.NO_REASON_KEY,
+        comments_shown=metrics.COMMENTS_SHOWN,
+        # A comment names its lead only for those who may see that lead.
+        visible_lead_ids={
+            comment.feedback.lead_id
+            for source in data.comments
+            for comment in source.comments
+            if shows(comment.feedback.lead)
+        },
     )
     return render(request, "dashboard/funnel.html", context)
 
 
-def export(request, table: str):
+def export(request, table: str, for_excel: bool = False):
     if not access.may_read_shared_pages(request.user):
         raise PermissionDenied
     if table not in exports.TABLES:
@@ -119,10 +135,67 @@ def export(request, table: str):
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8")
     filters = form.filters()
     header, rows = exports.TABLES[table](filters, now=now)
-    name = f"handoff-{table}-{filters.mode}-{filters.first_day}-{filters.last_day}.csv"
+    excel = "-excel" if for_excel else ""
+    name = f"handoff-{table}-{filters.mode}-{filters.first_day}-{filters.last_day}{excel}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
+    exports.write(response, header, rows, for_excel=for_excel, language=get_language())
     return response
+
+
+LEAD_LIST_PAGE_SIZE = 50
+
+
+def lead_list(request):
+    """The leads behind a count on the dashboard: the same filters, plus what the count counts
+    (`stage`), the breakdown row (`key`, of the view's dimension) or the lost reason. Only the
+    leads the person may see are listed; the page says how many the count holds in all."""
+    if not access.may_read_shared_pages(request.user):
+        raise PermissionDenied
+    now = timezone.now()
+    form = form_for_query(request.GET, today=timezone.localdate(now))
+    drill = DrillDownForm(request.GET)
+    context = {"form": form, "drill": drill}
+    if not (form.is_valid() and drill.is_valid()):
+        return render(request, "dashboard/leads.html", context, status=400)
+    filters = form.filters()
+    wanted = drill.cleaned_data
+    try:
+        counted = metrics.counted_leads(
+            filters,
+            stage=wanted["stage"],
+            step=wanted["step"],
+            key=wanted["key"],
+            lost_reason=wanted["lost_reason"],
+        )
+    except ValueError:
+        drill.add_error(None, _("This row or reason does not exist in this view."))
+        return render(request, "dashboard/leads.html", context, status=400)
+    visible = (counted & access.visible_leads(request.user)).with_company().order_by("-created_at", "-id")
+    page = Paginator(visible, LEAD_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context.update(
+        filters=filters,
+        page=page,
+        now=now,
+        all_counted=counted.count(),
+        title=metrics.stage_title(wanted["stage"], wanted["step"]),
+        row_label=_row_label(filters, wanted),
+        query=query.urlencode(),
+        dashboard_query=urlencode(filters.as_query()),
+    )
+    return render(request, "dashboard/leads.html", context)
+
+
+def _row_label(filters, wanted: dict) -> str:
+    """What the list is narrowed to, as the dashboard names it."""
+    parts = []
+    if wanted["key"] is not None:
+        rows = {row.key: row.label for row in metrics.breakdown_rows(filters)}
+        dimension = Dimension(filters.dimension).label
+        parts.append(f"{dimension}: {rows.get(wanted['key'], wanted['key'] or metrics.NOT_GIVEN)}")
+    if wanted["lost_reason"]:
+        reason = "" if wanted["lost_reason"] == metrics.NO_REASON_KEY else wanted["lost_reason"]
+        parts.append(f"{_('Lost reason')}: {metrics.lost_reason_label(reason)}")
+    return " · ".join(parts)

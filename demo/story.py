@@ -28,9 +28,12 @@ from demo.world import (
     FIRST_NAMES,
     JOB_TITLES,
     LAST_NAMES,
+    LOST_REASONS,
+    ORIGINAL_SOURCES,
     PAGES,
     PERSONAL_DOMAINS,
     PRODUCTS,
+    QUALITY_COMMENTS,
     REJECTION_REASONS,
     SITE,
     SOURCE,
@@ -138,6 +141,8 @@ class StoryTeller:
             "company_id": world.company_ids[company_index],
             "channel": channel,
             "campaign": rng.choice(CAMPAIGNS[channel]),
+            # Picked by the lead's number, not the generator: the rest of the story stays as it was.
+            "source": ORIGINAL_SOURCES[channel][n % len(ORIGINAL_SOURCES[channel])],
             "conversion_action": action,
             "product_interest": weighted(rng, dict(PRODUCTS)),
             "owner_id": None,
@@ -456,9 +461,14 @@ class StoryTeller:
         clock = max(clock, min(attempt_at, world.until))
 
         def feedback(disposition, at, **extra):
+            feedback_id = ids.take("feedback")
+            # A third of the verdicts on quality come with a comment, picked by the row's id
+            # so the random story stays the same.
+            comments = QUALITY_COMMENTS.get(extra.get("quality", ""), [])
+            comment = comments[feedback_id % len(comments)] if comments and feedback_id % 3 == 0 else ""
             story.feedback.append(
                 {
-                    "id": ids.take("feedback"),
+                    "id": feedback_id,
                     "lead_id": lead["id"],
                     "given_by_id": world.user_ids[owner],
                     "given_at": at,
@@ -466,7 +476,7 @@ class StoryTeller:
                     "no_fit_reason": extra.get("no_fit_reason", ""),
                     "reason_text": extra.get("reason_text", ""),
                     "quality": extra.get("quality", ""),
-                    "quality_comment": "",
+                    "quality_comment": comment,
                     "confirmed_need": extra.get("facts", 0) >= 1,
                     "confirmed_timing": extra.get("facts", 0) >= 2,
                     "confirmed_budget": extra.get("facts", 0) >= 3,
@@ -482,8 +492,8 @@ class StoryTeller:
             if not at:
                 return
             if not accepted:
+                # Sent back with the reject button, as sales.actions.reject does: no feedback row.
                 move(S.NURTURE, at, by=owner, reason=REJECTION_REASONS[lead["id"] % len(REJECTION_REASONS)])
-                feedback(Feedback.Disposition.NO_URGENCY, at, quality=Feedback.Quality.BAD)
                 return
             clock = at
             move(S.SAL, at, by=owner, reason="accepted")
@@ -530,7 +540,9 @@ class StoryTeller:
             if rng.random() < 0.6:
                 move(S.NURTURE, at, by=owner, reason="project postponed")
             else:
-                move(S.LOST, at, by=owner, reason=rng.choice(["chose a competitor", "price", "no decision"]))
+                reason = rng.choice(["chose a competitor", "price", "no decision"])
+                lead["lost_reason"] = LOST_REASONS[reason]
+                move(S.LOST, at, by=owner, reason=reason)
             return
         move(S.OPPORTUNITY, at, by=owner, reason="proposal sent")
         at = happens(timedelta(days=rng.lognormvariate(3.6, 0.6)))
@@ -541,7 +553,11 @@ class StoryTeller:
             lead["deal_value"] = Decimal(int(value // 100 * 100))
             move(S.WON, at, by=owner, reason="order signed")
         else:
-            move(S.LOST, at, by=owner, reason=rng.choice(["chose a competitor", "price", "no decision", "timing"]))
+            reason = rng.choice(["chose a competitor", "price", "no decision", "timing"])
+            lead["lost_reason"] = LOST_REASONS[reason]
+            # The proposal's value, from the lead's id rather than the generator (see above).
+            lead["deal_value"] = Decimal((lead["id"] * 7919 % 60 + 8) * 1000)
+            move(S.LOST, at, by=owner, reason=reason)
 
 
 class IdBlock:

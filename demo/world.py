@@ -169,6 +169,30 @@ CAMPAIGNS = {
     Channel.REFERRAL: ["Partnerprogramma", ""],
     Channel.EVENT: ["Technische Beurs Utrecht", "Empack Gorinchem", "Vision & Robotics"],
 }
+# The sending systems' own words for where leads came from (UTM source / medium, a CRM's lead
+# source): more kinds than channels, so the dashboard's breakdown by original source has rows.
+ORIGINAL_SOURCES = {
+    Channel.GOOGLE_ADS: ["google / cpc", "bing / cpc"],
+    Channel.META: ["facebook / paid_social", "instagram / paid_social"],
+    Channel.LINKEDIN: ["linkedin / paid_social", "linkedin / organic_social"],
+    Channel.ORGANIC: ["google / organic", "bing / organic", "duckduckgo / organic"],
+    Channel.DIRECT: [""],
+    Channel.EMAIL: ["nieuwsbrief / email", "klantenmailing / email"],
+    Channel.REFERRAL: ["partnerportaal / referral", "metaalnieuws.nl / referral", "Aanbeveling klant"],
+    Channel.EVENT: ["Technische Beurs Utrecht", "Empack Gorinchem", "Vision & Robotics"],
+}
+# What reps write for marketing with their verdict on a lead's quality.
+QUALITY_COMMENTS = {
+    "good": ["Precies ons profiel, meer van deze graag.", "Had al een concreet project en budget.",
+             "Snel te bereiken, wist wat hij wilde."],
+    "bad": ["Zocht alleen prijsinformatie voor een scriptie.", "Bedrijf te klein voor onze lijnen.",
+            "Formulier ingevuld met een privéadres, geen functie bekend.", "Geen plannen voor volgend jaar."],
+}
+# What the demo's sales people say when a deal is lost, as a lost reason.
+LOST_REASONS = {
+    "chose a competitor": "competitor", "price": "price", "no decision": "no_decision",
+    "timing": "timing",
+}
 A = ConversionAction
 ACTION_WEIGHTS = {
     Channel.GOOGLE_ADS: {A.QUOTE_REQUEST: 18, A.DEMO_REQUEST: 14, A.CONTACT_FORM: 14,

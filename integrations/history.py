@@ -20,7 +20,7 @@ from django.core.validators import validate_email
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from leads.models import Channel, ConversionAction, Lead
+from leads.models import Channel, ConversionAction, Lead, LostReason
 
 S = Lead.Stage
 # The stage dates a row may carry, in the order a lead reaches them.
@@ -41,12 +41,13 @@ TEXT_COLUMNS = {
     "company_domain": 200,
     "campaign": 200,
     "product_interest": 100,
+    "source": 200,
 }
-CHOICE_COLUMNS = {"channel": Channel, "conversion_action": ConversionAction}
+CHOICE_COLUMNS = {"channel": Channel, "conversion_action": ConversionAction, "lost_reason": LostReason}
 COLUMNS = [
     "external_id", "first_name", "last_name", "email", "phone", "job_title", "company",
-    "company_domain", "country", "channel", "campaign", "conversion_action", "product_interest",
-    "owner", "team", "created_at", *STAGE_COLUMNS, "deal_value",
+    "company_domain", "country", "channel", "campaign", "source", "conversion_action", "product_interest",
+    "owner", "team", "created_at", *STAGE_COLUMNS, "deal_value", "lost_reason",
 ]
 # The columns whose unknown values the report lists, with how often each occurs.
 SUMMARISED_COLUMNS = ["channel", "conversion_action", "owner", "team"]
@@ -139,7 +140,7 @@ def parse_value_map(entries: list[str]) -> dict[str, dict[str, str]]:
         if not sep or target not in CHOICE_COLUMNS:
             raise MappingError(
                 _('"%(entry)s": write a value mapping as "channel: their value=our value, …" '
-                  '(for channel or conversion_action).') % {"entry": entry}
+                  '(for channel, conversion_action or lost_reason).') % {"entry": entry}
             )
         choices = CHOICE_COLUMNS[target]
         for pair in pairs.split(","):

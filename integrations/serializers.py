@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from integrations.ingest import MAX_BATCH
-from leads.models import Activity, Channel, Company, ConversionAction, Lead, Sector, StageChange
+from leads.models import Activity, Channel, Company, ConversionAction, Lead, LostReason, Sector, StageChange
 
 
 class CompanyInSerializer(serializers.Serializer):
@@ -40,6 +40,19 @@ class LeadInSerializer(serializers.Serializer):
     campaign = serializers.CharField(max_length=200, required=False, allow_blank=True)
     conversion_action = serializers.ChoiceField(choices=ConversionAction.choices, required=False)
     product_interest = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    source = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text=_("Where the lead came from in the sending system's own words (source / medium, "
+                    "a CRM's lead source); kept as given, beside the channel."),
+    )
+    lost_reason = serializers.ChoiceField(
+        choices=LostReason.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("Why the deal was lost, for a lead the sending system closed as lost."),
+    )
     created_at = serializers.DateTimeField(
         required=False, help_text=_("When the lead arrived; only used for a new lead.")
     )
@@ -60,10 +73,10 @@ class LeadSerializer(serializers.ModelSerializer):
         fields = [
             "id", "source_system", "external_id", "first_name", "last_name", "email", "phone",
             "job_title", "company", "channel", "campaign", "conversion_action",
-            "product_interest", "owner", "stage", "stage_changed_at", "created_at",
+            "product_interest", "source", "owner", "stage", "stage_changed_at", "created_at",
             "updated_at", "mql_at", "sal_at", "sql_at", "opportunity_at", "won_at", "lost_at",
             "disqualified_at", "fit_score", "engagement_score", "intent_tier", "respond_by",
-            "deal_value",
+            "deal_value", "lost_reason",
         ]
         read_only_fields = fields
 

@@ -137,6 +137,11 @@ def channel_from_utm(source: str, medium: str) -> str:
     return Channel.OTHER
 
 
+def utm_source_text(source: str, medium: str) -> str:
+    """The landing page's own words, "google / cpc", kept beside the channel we read in them."""
+    return " / ".join(part.strip() for part in (source, medium) if part.strip())[:200]
+
+
 @dataclass
 class FormSubmission:
     external_id: str
@@ -170,6 +175,7 @@ def to_submission(response: dict) -> FormSubmission:
         "created_at": response["submitted_at"],
         "channel": channel_from_utm(hidden.get("utm_source", ""), hidden.get("utm_medium", "")),
         "campaign": hidden.get("utm_campaign", "")[:200],
+        "source": utm_source_text(hidden.get("utm_source", ""), hidden.get("utm_medium", "")),
         "conversion_action": (
             conversion_action if conversion_action in ConversionAction.values else ConversionAction.CONTACT_FORM
         ),

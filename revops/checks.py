@@ -37,6 +37,20 @@ def check_business_time_zone(app_configs, **kwargs):
 
 
 @register()
+def check_currency(app_configs, **kwargs):
+    code = settings.CURRENCY
+    if len(code) == 3 and code.isascii() and code.isalpha() and code.isupper():
+        return []
+    return [
+        Error(
+            f"CURRENCY {code!r} is not an ISO 4217 currency code.",
+            hint="Use three capital letters, such as EUR, USD or GBP.",
+            id="revops.E009",
+        )
+    ]
+
+
+@register()
 def check_database_engine(app_configs, **kwargs):
     engine = settings.DATABASES["default"]["ENGINE"]
     if engine not in SUPPORTED_ENGINES:

@@ -129,6 +129,8 @@ USE_I18N = True
 USE_TZ = True
 BUSINESS_TIME_ZONE = env_str("BUSINESS_TIME_ZONE", default="Europe/Amsterdam")
 TIME_ZONE = BUSINESS_TIME_ZONE
+# The currency deal values are in (an ISO 4217 code): every amount shown or exported is in it.
+CURRENCY = env_str("CURRENCY", default="EUR")
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from handoff import clocks
-from leads.models import ContactAttempt, Feedback, Lead, StageChange
+from leads.models import ContactAttempt, Feedback, Lead, LostReason, StageChange
 
 # Verdicts only a conversation gives: saved without a logged attempt, they are the first contact.
 CONVERSATION_DISPOSITIONS = (
@@ -60,6 +60,35 @@ def reject(
         if lead.stage != Lead.Stage.MQL:
             raise ActionRefused(_refusal(lead, _("Only an MQL can be rejected.")))
         return lead.move_to(Lead.Stage.NURTURE, by=by, reason=reason.strip(), at=at)
+
+def mark_lost(
+    lead: Lead,
+    *,
+    by,
+    reason: str,
+    note: str = "",
+    seen_version: int | None = None,
+    at: datetime | None = None,
+) -> StageChange:
+    """Sales closes the deal as lost (from SQL or opportunity), saying why: the lead's
+    `lost_reason` holds the code the dashboard counts, the stage history the reason in words."""
+    if reason not in LostReason.values:
+        raise ValueError(f"Unknown lost reason {reason!r}.")
+    if reason == LostReason.OTHER and not note.strip():
+        raise ValueError("The other reason needs a note.")
+    at = at or timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):
+        label = str(LostReason(reason).label)
+    text = f"{label}: {note.strip()}" if note.strip() else label
+    with transaction.atomic():
+        _lock(lead, seen_version)
+        if lead.stage not in (Lead.Stage.SQL, Lead.Stage.OPPORTUNITY):
+            raise ActionRefused(_refusal(lead, _("Only an SQL or opportunity can be lost.")))
+        change = lead.move_to(Lead.Stage.LOST, by=by, reason=text, at=at)
+        Lead.objects.filter(pk=lead.pk).update(lost_reason=reason)
+        lead.lost_reason = reason
+        clocks.stop_clock(lead)
+    return change
 
 def log_attempt(
     lead: Lead,

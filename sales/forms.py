@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from common.people import person_name
-from leads.models import Channel, ContactAttempt, Feedback, Lead
+from leads.models import Channel, ContactAttempt, Feedback, Lead, LostReason
 
 WAITING_FOR_SALES = ""
 ALL_OPEN = "open"
@@ -102,6 +102,18 @@ class RejectForm(VersionedForm):
             label = str(dict(self.REASONS)[self.cleaned_data["reason"]])
         note = self.cleaned_data["note"].strip()
         return f"{label}: {note}" if note else label
+
+
+class LostForm(VersionedForm):
+    prefix = "lost"
+    reason = forms.ChoiceField(label=_("Why was the deal lost?"), choices=[("", "—"), *LostReason.choices])
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == LostReason.OTHER and not data.get("note", "").strip():
+            self.add_error("note", _("Explain the other reason."))
+        return data
 
 
 # Which outcomes make sense on which channel: nobody leaves a voicemail on LinkedIn.

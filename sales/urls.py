@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/reject/", views.lead_reject, name="reject"),
     path("<int:pk>/attempts/", views.attempt_create, name="attempt"),
     path("<int:pk>/feedback/", views.feedback_submit, name="feedback"),
+    path("<int:pk>/lost/", views.lead_lost, name="lost"),
 ]

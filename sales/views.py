@@ -25,7 +25,14 @@ from leads import access
 from leads.models import IllegalTransition, Lead, LeadChange, StageChange
 from sales import actions
 from sales.actions import ActionRefused, LeadChanged
-from sales.forms import AcceptForm, ContactAttemptForm, FeedbackForm, QueueFilterForm, RejectForm
+from sales.forms import (
+    AcceptForm,
+    ContactAttemptForm,
+    FeedbackForm,
+    LostForm,
+    QueueFilterForm,
+    RejectForm,
+)
 
 QUEUE_PAGE_SIZE = 25
 
@@ -118,11 +125,27 @@ def feedback_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, FeedbackForm, give)
 
 
+@require_POST
+def lead_lost(request: HttpRequest, pk: int) -> HttpResponse:
+    def lose(lead: Lead, form: LostForm) -> str:
+        actions.mark_lost(
+            lead,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+            seen_version=form.cleaned_data["version"],
+        )
+        return _("Marked as lost: %(reason)s.") % {"reason": lead.get_lost_reason_display()}
+
+    return _act(request, pk, LostForm, lose)
+
+
 ACTION_FORMS = {
     AcceptForm: "accept_form",
     RejectForm: "reject_form",
     ContactAttemptForm: "attempt_form",
     FeedbackForm: "feedback_form",
+    LostForm: "lost_form",
 }
 
 
@@ -231,6 +254,8 @@ def _action_forms(lead: Lead, bound: dict, *, next_step: str) -> dict:
             initial={**version, "channel": next_step}
         )
         forms["feedback_form"] = bound.get("feedback_form") or FeedbackForm(initial=version)
+    if lead.stage in (Lead.Stage.SQL, Lead.Stage.OPPORTUNITY):
+        forms["lost_form"] = bound.get("lost_form") or LostForm(initial=version)
     # A refused action still shows its form with the explanation, whatever the stage now.
     for name, form in bound.items():
         forms.setdefault(name, form)

@@ -10,7 +10,8 @@ use only the leads that passed through. Stamps are first arrivals, so a recycled
 once.
 
 The figures live in funnel.py (the funnel, outcomes, lead times, the weekly series),
-breakdowns.py (every figure per dimension) and sources.py (per source, feedback, follow-up);
+breakdowns.py (every figure per dimension), sources.py (per source, feedback and comments,
+follow-up) and outcomes.py (lost reasons); drilldown.py selects the leads behind a count.
 `dashboard()` gathers a page's worth. Import them from here.
 """
 
@@ -72,12 +73,19 @@ from dashboard.metrics.funnel import (
     weekly_mql_to_sql,
     weeks_of,
 )
+from dashboard.metrics.drilldown import NO_REASON_KEY, STAGES, counted_leads, stage_title
+from dashboard.metrics.outcomes import LostReasonRow, lost_reason_label, lost_reasons
 from dashboard.metrics.sources import (
+    COMMENTS_SHOWN,
+    CommentsOfSource,
+    FeedbackComment,
     FeedbackRow,
     SourceRow,
+    feedback_comments,
     feedback_per_source,
     follow_up_per_person_or_team,
     per_source,
+    rejections_at_accept,
     source_label,
 )
 
@@ -92,6 +100,8 @@ class Dashboard:
     breakdown: Breakdown
     feedback: list[FeedbackRow]
     follow_up: list[FollowUp]
+    lost_reasons: list[LostReasonRow]
+    comments: list[CommentsOfSource]
 
     @property
     def sources(self) -> list[BreakdownRow]:
@@ -109,7 +119,7 @@ class Dashboard:
 
 
 def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
-    """Every figure of the funnel dashboard: six queries, whatever the amount of data."""
+    """Every figure of the funnel dashboard: nine queries, whatever the amount of data."""
     lead_times = lead_time_distributions(filters)
     funnel_figures = funnel(filters, now=now)
     return Dashboard(
@@ -121,6 +131,8 @@ def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
         breakdown=breakdown(filters, now=now, funnel_figures=funnel_figures),
         feedback=feedback_per_source(filters),
         follow_up=follow_up_per_person_or_team(filters),
+        lost_reasons=lost_reasons(filters),
+        comments=feedback_comments(filters),
     )
 
 
@@ -131,9 +143,12 @@ __all__ = [
     "BreakdownRow",
     "Bucket",
     "CENTS",
+    "COMMENTS_SHOWN",
+    "CommentsOfSource",
     "Dashboard",
     "END_TO_END",
     "FUNNEL",
+    "FeedbackComment",
     "FeedbackRow",
     "FollowUp",
     "Funnel",
@@ -141,7 +156,9 @@ __all__ = [
     "LEADS",
     "LeadTime",
     "LeadTimeDistributions",
+    "LostReasonRow",
     "NOT_GIVEN",
+    "NO_REASON_KEY",
     "NO_CAMPAIGN",
     "Outcomes",
     "Overview",
@@ -150,6 +167,7 @@ __all__ = [
     "S",
     "SIZE_BANDS",
     "SMALL_SAMPLE",
+    "STAGES",
     "SourceRow",
     "StageCount",
     "StageLeadTime",
@@ -158,8 +176,10 @@ __all__ = [
     "breakdown",
     "breakdown_rows",
     "counted",
+    "counted_leads",
     "counted_own",
     "dashboard",
+    "feedback_comments",
     "feedback_per_source",
     "follow_up_per_person_or_team",
     "funnel",
@@ -167,6 +187,8 @@ __all__ = [
     "lead_team",
     "lead_time_distributions",
     "lost_q",
+    "lost_reason_label",
+    "lost_reasons",
     "overview",
     "own_moment",
     "owner_team",
@@ -174,10 +196,12 @@ __all__ = [
     "per_source",
     "ratio",
     "reached",
+    "rejections_at_accept",
     "recent_stage_changes",
     "size_band",
     "source_label",
     "stage_label",
+    "stage_title",
     "totals_of",
     "weekly_mql_to_sql",
     "weeks_of",

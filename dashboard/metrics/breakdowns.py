@@ -1,5 +1,5 @@
-"""Breakdowns: every figure per channel, campaign, product interest, owner, team, sector, company
-size, month or week, with a totals row."""
+"""Breakdowns: every figure per channel, campaign, product interest, original source, owner,
+team, sector, company size, month or week, with a totals row."""
 
 from __future__ import annotations
 
@@ -121,6 +121,7 @@ def _grouping(dimension: str) -> tuple[dict, dict]:
         D.CHANNEL: F("channel"),
         D.CAMPAIGN: F("campaign"),
         D.PRODUCT: F("product_interest"),
+        D.SOURCE: F("source"),
         D.SECTOR: F("company__sector"),
         D.SIZE: size_band(),
         D.MONTH: TruncMonth("created_at", tzinfo=tz),

@@ -186,6 +186,7 @@ class FollowUp:
     contacted: int
     attempts: int
     median_first_attempt_seconds: float | None
+    key: str = ""  # the team's or owner's id ("" for none, and for the totals)
 
     @property
     def contacted_share(self) -> float | None:

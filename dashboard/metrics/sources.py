@@ -1,12 +1,12 @@
-"""Figures per source (channel or campaign), sales' feedback per source, and follow-up per
-team or owner."""
+"""Figures per source (channel or campaign), sales' feedback and comments per source, and
+follow-up per team or owner."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.filters import Filters
@@ -24,7 +24,7 @@ from dashboard.metrics.funnel import (
     reached,
 )
 from dashboard.sql import Percentiles, SecondsBetween
-from leads.models import Channel, Feedback
+from leads.models import Channel, Feedback, StageChange
 
 # --- per source: channel or campaign ------------------------------------------------------
 
@@ -103,32 +103,57 @@ def per_source(filters: Filters) -> list[SourceRow]:
 class FeedbackRow:
     key: str
     label: str
-    total: int
+    total: int  # feedback given
     dispositions: dict[str, int]  # Feedback.Disposition value → count
     no_fit_reasons: dict[str, int]  # Feedback.NoFitReason value → count
     good: int
     bad: int
+    rejected_at_accept: int = 0  # MQLs sales sent back at the accept step (no feedback form)
+
+    @property
+    def judged(self) -> int:
+        """Every verdict: the feedback given and the rejections at the accept step."""
+        return self.total + self.rejected_at_accept
+
+    @property
+    def rejected(self) -> int:
+        """Sent back by sales: no fit, or rejected at the accept step. Not reached and no
+        urgency are no verdict on the lead's fit and have their own columns."""
+        return self.dispositions[Feedback.Disposition.NO_FIT] + self.rejected_at_accept
 
     @property
     def rejected_share(self) -> float | None:
-        """Feedback that did not end in an SQL."""
-        return ratio(self.total - self.dispositions[Feedback.Disposition.BECAME_SQL], self.total)
+        return ratio(self.rejected, self.judged)
 
     @property
     def bad_share(self) -> float | None:
         return ratio(self.bad, self.good + self.bad)
 
 
-def feedback_per_source(filters: Filters) -> list[FeedbackRow]:
-    """How sales judged the leads of each channel (campaign when drilled down): one query.
-    Cohort mode takes the feedback on the cohort's leads, activity mode the feedback given in
-    the period. A lead judged twice counts twice."""
-    group = "lead__campaign" if filters.channel else "lead__channel"
-    given = Feedback.objects.order_by().filter(filters.leads_q(prefix="lead__"))
+def _in_view(filters: Filters, given, moment: str):
+    """Cohort mode: the verdicts on the cohort's leads; activity mode: those given in the period."""
+    given = given.order_by().filter(filters.leads_q(prefix="lead__"))
     if filters.is_cohort:
-        given = given.filter(lead__created_at__gte=filters.start_at, lead__created_at__lt=filters.end_at)
-    else:
-        given = given.filter(given_at__gte=filters.start_at, given_at__lt=filters.end_at)
+        return given.filter(lead__created_at__gte=filters.start_at, lead__created_at__lt=filters.end_at)
+    return given.filter(**{f"{moment}__gte": filters.start_at, f"{moment}__lt": filters.end_at})
+
+
+def rejections_at_accept():
+    """Sales sent the MQL back to marketing with the reject button: a person moved it from MQL
+    to nurture, and no feedback was given in that same move (feedback "no urgency" or "not
+    reached" also returns a lead to nurture, stamped with the feedback's own moment)."""
+    feedback_then = Feedback.objects.filter(lead=OuterRef("lead"), given_at=OuterRef("changed_at"))
+    return StageChange.objects.filter(
+        from_stage=S.MQL, to_stage=S.NURTURE, changed_by__isnull=False
+    ).filter(~Exists(feedback_then))
+
+
+def feedback_per_source(filters: Filters) -> list[FeedbackRow]:
+    """How sales judged the leads of each channel (campaign when drilled down): two queries,
+    the feedback and the rejections at the accept step. Cohort mode takes the verdicts on the
+    cohort's leads, activity mode those given in the period. A lead judged twice counts twice."""
+    group = "lead__campaign" if filters.channel else "lead__channel"
+    given = _in_view(filters, Feedback.objects, "given_at")
     D, R, Quality = Feedback.Disposition, Feedback.NoFitReason, Feedback.Quality
     counts = {
         "total": Count("pk"),
@@ -140,20 +165,67 @@ def feedback_per_source(filters: Filters) -> list[FeedbackRow]:
             for r in R.values
         },
     }
-    rows = given.values(group).annotate(**counts)
-    result = [
-        FeedbackRow(
-            key=row[group],
-            label=source_label(filters, row[group]),
-            total=row["total"],
-            dispositions={d: row[f"d_{d}"] for d in D.values},
-            no_fit_reasons={r: row[f"r_{r}"] for r in R.values},
-            good=row["good"],
-            bad=row["bad"],
+    found = {row[group]: row for row in given.values(group).annotate(**counts)}
+    rejected = dict(
+        _in_view(filters, rejections_at_accept(), "changed_at").values_list(group).annotate(n=Count("pk"))
+    )
+    nothing = {name: 0 for name in counts}
+    result = []
+    for key in found.keys() | rejected.keys():
+        row = found.get(key, nothing)
+        result.append(
+            FeedbackRow(
+                key=key,
+                label=source_label(filters, key),
+                total=row["total"],
+                dispositions={d: row[f"d_{d}"] for d in D.values},
+                no_fit_reasons={r: row[f"r_{r}"] for r in R.values},
+                good=row["good"],
+                bad=row["bad"],
+                rejected_at_accept=rejected.get(key, 0),
+            )
         )
-        for row in rows
+    return sorted(result, key=lambda r: (-r.judged, r.label))
+
+
+# --- reps' comments for marketing ------------------------------------------------------------
+
+COMMENTS_SHOWN = 40  # read at most this many, the newest
+PER_SOURCE = 5  # and show each source's newest five
+
+
+@dataclass(frozen=True)
+class FeedbackComment:
+    feedback: Feedback  # with its lead and giver loaded
+    comment: str
+
+
+@dataclass(frozen=True)
+class CommentsOfSource:
+    key: str
+    label: str
+    comments: list[FeedbackComment]  # newest first
+
+
+def feedback_comments(filters: Filters, *, limit: int = COMMENTS_SHOWN) -> list[CommentsOfSource]:
+    """What reps wrote for marketing (the feedback's comment on quality), newest first, per
+    source (channel, or campaign within one), at most five a source: one query for the newest
+    `limit` comments. The source with the newest comment comes first."""
+    group = "campaign" if filters.channel else "channel"
+    newest = (
+        _in_view(filters, Feedback.objects, "given_at")
+        .exclude(quality_comment="")
+        .select_related("lead", "given_by")
+        .order_by("-given_at", "-id")[:limit]
+    )
+    per_source: dict[str, list[FeedbackComment]] = {}
+    for feedback in newest:
+        comments = per_source.setdefault(getattr(feedback.lead, group), [])
+        if len(comments) < PER_SOURCE:
+            comments.append(FeedbackComment(feedback, feedback.quality_comment.strip()))
+    return [
+        CommentsOfSource(key, source_label(filters, key), comments) for key, comments in per_source.items()
     ]
-    return sorted(result, key=lambda r: (-r.total, r.label))
 
 
 # --- follow-up per team (or per owner within a team) ---------------------------------------
@@ -201,6 +273,7 @@ def follow_up_per_person_or_team(filters: Filters) -> list[FollowUp]:
                 contacted=row["n_contacted"],
                 attempts=row["n_attempts"] or 0,
                 median_first_attempt_seconds=time[0] if time else None,
+                key=str(row["key"] or ""),
             )
         )
     return sorted(result, key=lambda r: (-r.mqls, r.label))

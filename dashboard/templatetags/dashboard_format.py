@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django import template
 
 from dashboard import formatting
@@ -13,3 +15,9 @@ register.filter("decimal", formatting.decimal)
 @register.filter
 def get(mapping: dict, key):
     return mapping.get(key)
+
+
+@register.filter
+def key_query(key) -> str:
+    """The lead list's parameter for a breakdown row: "&key=…" (an empty key is a row too)."""
+    return "&" + urlencode({"key": key})

@@ -9,7 +9,7 @@ WORLD_QUERY = "?mode=cohort&start=2026-11-01&end=2026-11-15"
 def test_json_has_the_same_figures_as_the_page(client, marketer, world, django_assert_max_num_queries):
     client.force_login(marketer)
 
-    with django_assert_max_num_queries(11):  # session, user, roles and the 6 figures
+    with django_assert_max_num_queries(14):  # session, user, roles and the 9 figures
         response = client.get("/api/dashboard/" + WORLD_QUERY)
 
     assert response.status_code == 200
@@ -92,3 +92,36 @@ def test_the_schema_documents_the_contract(client, marketer):
     assert {"breakdown", "totals", "lead_times", "outcomes"} <= set(components["Dashboard"]["properties"])
     parameters = {p["name"] for p in schema["paths"]["/api/dashboard/"]["get"]["parameters"]}
     assert {"by", "period"} <= parameters
+
+
+def test_json_has_lost_reasons_rejections_comments_and_the_currency(client, marketer, world, settings):
+    settings.CURRENCY = "USD"
+    client.force_login(marketer)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    data = client.get("/api/dashboard/" + WORLD_QUERY + "&by=source").json()
+
+    assert data["currency"] == "USD"
+    assert data["lost_reasons"] == [
+        {"key": "price", "label": "Price", "count": 1, "value": "2500.00"},
+        {"key": "", "label": "(no reason given)", "count": 1, "value": "0.00"},
+    ]
+    meta = next(row for row in data["feedback"] if row["key"] == "meta")
+    assert (meta["judged"], meta["rejected"], meta["rejected_at_accept"], meta["rejected_share"]) == (3, 1, 0, 1 / 3)
+    assert [(c["key"], [x["comment"] for x in c["comments"]]) for c in data["comments"]] == [
+        ("meta", ["Drie man personeel"]), ("google_ads", ["Prima lead", "Offerte binnen een dag"]),
+    ]
+    assert data["comments"][0]["comments"][0]["disposition"] == "no_fit"
+    assert {row["key"]: row["leads"] for row in data["breakdown"]} == {"google / cpc": 2, "Beurs Hannover": 1, "": 6}
+    assert data["follow_up"][0]["key"]
+
+
+def test_the_schema_documents_the_new_keys():
+    from drf_spectacular.generators import SchemaGenerator
+
+    components = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    assert {"currency", "lost_reasons", "comments"} <= set(components["Dashboard"]["properties"])
+    assert {"rejected", "rejected_at_accept", "judged"} <= set(components["FeedbackRow"]["properties"])
+    assert set(components["LostReason"]["properties"]) == {"key", "label", "count", "value"}
+    by = next(p for p in SchemaGenerator().get_schema(request=None, public=True)["paths"]["/api/dashboard/"]["get"]["parameters"] if p["name"] == "by")
+    assert "source" in by["schema"]["enum"]

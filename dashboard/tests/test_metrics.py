@@ -337,7 +337,7 @@ def test_drilling_into_a_channel_lists_its_campaigns(world):
 
 @pytest.mark.django_db
 def test_feedback_per_source(world, django_assert_num_queries):
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         rows = {row.key: row for row in metrics.feedback_per_source(period())}
 
     # G's feedback belongs to a lead from before the cohort.
@@ -351,7 +351,9 @@ def test_feedback_per_source(world, django_assert_num_queries):
     }
     assert meta.no_fit_reasons["too_small"] == 1
     assert sum(meta.no_fit_reasons.values()) == 1
-    assert (meta.good, meta.bad, meta.rejected_share, meta.bad_share) == (0, 1, 1.0, 1.0)
+    # Rejected: sent back as no fit; not reached and no urgency are no verdict on the fit.
+    assert (meta.good, meta.bad, meta.rejected, meta.bad_share) == (0, 1, 1, 1.0)
+    assert meta.rejected_share == 1 / 3
 
 
 @pytest.mark.django_db
@@ -426,11 +428,11 @@ def test_an_empty_period_has_zero_counts_and_no_rates(world):
 
 
 @pytest.mark.django_db
-def test_the_whole_dashboard_takes_six_queries(world, django_assert_num_queries):
-    with django_assert_num_queries(6):
+def test_the_whole_dashboard_takes_nine_queries(world, django_assert_num_queries):
+    with django_assert_num_queries(9):
         data = metrics.dashboard(period(channel="meta", team_id=world.north.pk), now=WORLD_NOW)
     assert data.funnel.steps[0].count == 0
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(9):
         data = metrics.dashboard(period(by=Dimension.TEAM), now=WORLD_NOW)
     assert data.breakdown.totals.leads == 9
 

@@ -23,6 +23,9 @@ no team. Companies: A's is a machinery maker; C's food company is an existing cu
 First contact attempts: A at 2 (2 attempts), B at 3 (1), C at 29 (3), L at 97:10 (1).
 Feedback: A became SQL (good, at 27), B became SQL (good, at 2), C no fit – too small (bad,
 at 30) and later no urgency (at 50), D not reached (at 60), G wrong contact (3 Nov 12:00 UTC).
+Comments for marketing: A's ("Prima lead") and B's ("Offerte binnen een dag"), C's no fit
+("Drie man personeel"). Lost reasons: B price (deal value €2,500), L none given. Original
+source: A and B "google / cpc", L "Beurs Hannover", the others none.
 """
 
 from dataclasses import dataclass
@@ -80,11 +83,12 @@ def build_world(*, team, rep, other_rep, manager) -> World:
         T,
         [(S.MQL, hours(1)), (S.SAL, hours(3)), (S.SQL, hours(27)), (S.OPPORTUNITY, hours(51)), (S.WON, hours(123))],
         channel="google_ads", campaign="Search", team=north, owner=rep, company=machinery,
-        deal_value=Decimal("10000"),
+        deal_value=Decimal("10000"), source="google / cpc",
     )
     leads["B"] = make_lead(
         T, [(S.SQL, hours(2)), (S.LOST, hours(26))],
         channel="google_ads", campaign="Brand", team=north, owner=other_rep,
+        source="google / cpc", deal_value=Decimal("2500"), lost_reason="price",
     )
     leads["C"] = make_lead(
         hours(24),
@@ -105,7 +109,7 @@ def build_world(*, team, rep, other_rep, manager) -> World:
     leads["L"] = make_lead(
         hours(96),
         [(S.MQL, hours(97)), (S.SAL, hours(98)), (S.SQL, hours(99)), (S.OPPORTUNITY, hours(100)), (S.LOST, hours(200))],
-        channel="linkedin", team=north, owner=rep,
+        channel="linkedin", team=north, owner=rep, source="Beurs Hannover",
     )
     leads["H"] = make_lead(datetime(2026, 10, 31, 23, 30, tzinfo=UTC), channel="direct")
     leads["I"] = make_lead(datetime(2026, 11, 15, 22, 59, tzinfo=UTC), channel="event")
@@ -128,9 +132,10 @@ def build_world(*, team, rep, other_rep, manager) -> World:
     contacted(leads["B"], hours(3), 1)
     contacted(leads["C"], hours(29), 3)
     contacted(leads["L"], hours(97) + timedelta(minutes=10), 1)
-    feedback(leads["A"], hours(27), D.BECAME_SQL, quality="good")
-    feedback(leads["B"], hours(2), D.BECAME_SQL, quality="good")
-    feedback(leads["C"], hours(30), D.NO_FIT, no_fit_reason="too_small", quality="bad")
+    feedback(leads["A"], hours(27), D.BECAME_SQL, quality="good", quality_comment="Prima lead")
+    feedback(leads["B"], hours(2), D.BECAME_SQL, quality="good", quality_comment="Offerte binnen een dag")
+    feedback(leads["C"], hours(30), D.NO_FIT, no_fit_reason="too_small", quality="bad",
+             quality_comment="Drie man personeel")
     feedback(leads["C"], hours(50), D.NO_URGENCY)
     feedback(leads["D"], hours(60), D.NOT_REACHED)
     feedback(leads["G"], datetime(2026, 11, 3, 12, 0, tzinfo=UTC), D.WRONG_CONTACT)

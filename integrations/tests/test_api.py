@@ -28,6 +28,21 @@ def test_posting_a_lead_creates_it_under_the_tokens_source_system(api):
     assert response.json()["id"] == lead.pk
 
 
+def test_a_lead_keeps_its_original_source_and_lost_reason(api):
+    response = send_lead(api, channel="other", source="Partnerportaal / webinar", lost_reason="timing")
+    assert response.status_code == 201
+    lead = Lead.objects.get()
+    assert (lead.channel, lead.source, lead.lost_reason) == ("other", "Partnerportaal / webinar", "timing")
+    assert (response.json()["source"], response.json()["lost_reason"]) == ("Partnerportaal / webinar", "timing")
+
+
+def test_an_unknown_lost_reason_is_refused_and_nothing_stored(api):
+    response = send_lead(api, lost_reason="too expensive")
+    assert response.status_code == 400
+    assert "lost_reason" in response.json()
+    assert not Lead.objects.exists()
+
+
 def test_resending_a_lead_updates_it_and_never_duplicates(api):
     send_lead(api, first_name="Anne", email="anne@acme.nl", created_at="2026-03-01T08:00:00Z")
     response = send_lead(api, job_title="Inkoper", created_at="2026-03-05T08:00:00Z")

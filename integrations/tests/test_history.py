@@ -278,3 +278,16 @@ def test_a_new_stage_dated_before_the_leads_last_move_is_refused():
 def test_a_won_lead_cannot_be_lost_later():
     _moves, errors = stage_path(S.WON, {"won_at": at(3)}, at(3), [(S.LOST, at(9), "lost_at")])
     assert errors == [("lost_at", "A lead cannot move from Won to Lost.")]
+
+
+def test_the_source_and_lost_reason_columns_are_read_as_given():
+    header = ["external_id", "source", "lost_reason", "lost_at", "sql_at"]
+    columns, ignored = resolve_columns(header, {})
+    assert ignored == []
+    parse_row = RowParser(columns, value_map=parse_value_map(["lost_reason: Te duur=price"]), users={}, time_zone=AMSTERDAM).parse
+    row, errors = parse_row(2, ["A1", "Beurs Hannover (stand 12)", "te duur", "2025-02-01", "2025-01-10"])
+    assert errors == []
+    assert row.fields == {"source": "Beurs Hannover (stand 12)", "lost_reason": "price"}
+    row, errors = parse_row(3, ["A2", "x" * 201, "cheap", "", ""])
+    assert row is None
+    assert [e.column for e in errors] == ["source", "lost_reason"]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from integrations.typeform import channel_from_utm
+from integrations.typeform import channel_from_utm, utm_source_text
 from leads.models import Activity, Company, Lead
 
 from .conftest import english_client, issue_token
@@ -32,6 +32,7 @@ def test_the_sample_submission_becomes_a_lead_and_an_activity(typeform, company)
     assert lead.company == company  # matched by the e-mail's domain, not renamed
     assert (lead.channel, lead.campaign, lead.conversion_action) == ("google_ads", "verpakkingslijnen-voorjaar", "quote_request")
     assert lead.product_interest == "Verpakkingslijn"
+    assert lead.source == "google / cpc"  # the UTM text as sent, beside the channel read from it
     assert lead.created_at == datetime(2026, 3, 2, 9, 12, 44, tzinfo=timezone.utc)
     activity = Activity.objects.get()
     assert (activity.kind, activity.title, activity.external_id) == ("form_submission", "Offerte aanvragen", "a3a12ec67a1365927098a606107fac15")
@@ -204,3 +205,12 @@ def test_a_subscribers_later_quote_form_lifts_it_by_the_hidden_field(typeform, c
     lead.refresh_from_db()
     assert lead.conversion_action == "newsletter"  # still its first touch
     assert (lead.intent_tier, lead.stage, lead.owner) == ("high", Lead.Stage.MQL, rep)
+
+
+@pytest.mark.parametrize("source, medium, text", [
+    ("Beurs-Utrecht", "offline", "Beurs-Utrecht / offline"),
+    (" partner-x ", "", "partner-x"),
+    ("", "", ""),
+])
+def test_the_original_source_keeps_the_utm_words_the_channel_collapses(source, medium, text):
+    assert utm_source_text(source, medium) == text

@@ -11,6 +11,7 @@ from leads.models.lead import (
     IntentTier,
     Lead,
     LeadQuerySet,
+    LostReason,
     RecordedChange,
     StageChange,
     conversion_of,
@@ -18,6 +19,6 @@ from leads.models.lead import (
 
 __all__ = [
     "Activity", "Channel", "Company", "ContactAttempt", "ConversionAction", "Feedback",
-    "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "RecordedChange",
+    "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "LostReason", "RecordedChange",
     "Sector", "StageChange", "Team", "conversion_of",
 ]

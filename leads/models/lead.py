@@ -75,6 +75,18 @@ def conversion_of(kind: str, data) -> str:
     return action if isinstance(action, str) and action in CONVERSION_ACTIONS else ""
 
 
+class LostReason(models.TextChoices):
+    """Why a deal was lost (the stage LOST): what sales says, and the dashboard counts."""
+
+    PRICE = "price", _("Price")
+    COMPETITOR = "competitor", _("Chose a competitor")
+    NO_DECISION = "no_decision", _("No decision")
+    TIMING = "timing", _("Timing")
+    NO_BUDGET = "no_budget", _("No budget")
+    REQUIREMENTS = "requirements", _("Requirements not met")
+    OTHER = "other", _("Other")
+
+
 class IllegalTransition(Exception):
     """A stage change that the lead's life cycle does not allow."""
 
@@ -187,6 +199,9 @@ class Lead(models.Model):
         default=ConversionAction.OTHER,
     )
     product_interest = models.CharField(_("product interest"), max_length=100, blank=True)
+    # The sending system's own words for where the lead came from ("google / cpc", a CRM's
+    # "Lead Source"), kept as given: the channel above is our reading of it.
+    source = models.CharField(_("original source"), max_length=200, blank=True, default="")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -252,6 +267,9 @@ class Lead(models.Model):
 
     deal_value = models.DecimalField(
         _("deal value"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    lost_reason = models.CharField(
+        _("lost reason"), max_length=20, choices=LostReason.choices, blank=True, default=""
     )
 
     objects = LeadQuerySet.as_manager()

@@ -118,3 +118,19 @@ def test_a_manager_hands_a_lead_only_to_people_of_their_teams(client, world):
     )
     assert response.status_code == 400
     assert Lead.objects.get(pk=leads["own"].pk).owner == people["rep"]
+
+
+@pytest.mark.parametrize(
+    "person, whose, status",
+    [pytest.param(person, whose, ACT[person][0 if whose == "own" else 1], id=f"{person} {whose}")
+     for person in SEE for whose in ("own", "other")],
+)
+def test_marking_a_deal_lost_obeys_the_one_access_rule(client, world, person, whose, status):
+    people, leads = world
+    lead = leads[whose]
+    lead.move_to(Lead.Stage.SQL, rule="test")
+    client.force_login(people[person])
+    response = client.post(f"/leads/{lead.pk}/lost/", {"lost-version": lead.version, "lost-reason": "price"})
+    assert response.status_code == status
+    reloaded = Lead.objects.get(pk=lead.pk)
+    assert reloaded.stage == (Lead.Stage.LOST if status == GONE else Lead.Stage.SQL)

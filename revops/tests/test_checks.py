@@ -2,6 +2,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.test import override_settings
 
 from revops import checks
@@ -24,6 +25,17 @@ def test_unknown_business_time_zone_is_an_error():
     errors = checks.check_business_time_zone(None)
     assert [e.id for e in errors] == ["revops.E002"]
     assert "Europe/Amsterdm" in errors[0].msg
+
+
+@pytest.mark.parametrize("code", ["eur", "EURO", "€", ""])
+def test_a_currency_that_is_no_iso_code_is_an_error(code):
+    with override_settings(CURRENCY=code):
+        assert [e.id for e in checks.check_currency(None)] == ["revops.E009"]
+
+
+@override_settings(CURRENCY="CHF")
+def test_an_iso_currency_code_passes():
+    assert checks.check_currency(None) == []
 
 
 def run_manage(*args, env):

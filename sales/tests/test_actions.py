@@ -366,3 +366,32 @@ def test_a_verdict_stops_the_running_clock_at_once(sal, rep, disposition, detail
     sal.refresh_from_db()
     assert sal.respond_by is None
     assert not SlaClock.objects.filter(lead=sal).exists()
+
+
+@pytest.fixture
+def sql(lead):
+    lead.move_to(S.SQL, rule="quote request", at=T0)
+    return lead
+
+
+def test_mark_lost_closes_the_deal_with_its_reason_in_code_and_words(sql, rep):
+    change = actions.mark_lost(sql, by=rep, reason="competitor", note="went with the cheaper one", at=T0 + timedelta(days=3))
+    sql.refresh_from_db()
+    assert (sql.stage, sql.lost_reason, sql.lost_at) == (S.LOST, "competitor", T0 + timedelta(days=3))
+    assert change.reason == "Chose a competitor: went with the cheaper one"
+    assert change.changed_by == rep
+
+
+def test_only_an_sql_or_opportunity_can_be_lost(mql, rep):
+    with pytest.raises(ActionRefused):
+        actions.mark_lost(mql, by=rep, reason="price")
+    mql.refresh_from_db()
+    assert (mql.stage, mql.lost_reason) == (S.MQL, "")
+
+
+@pytest.mark.parametrize("reason, note", [("cheap", ""), ("other", "  ")])
+def test_mark_lost_refuses_an_unknown_or_unexplained_reason(sql, rep, reason, note):
+    with pytest.raises(ValueError):
+        actions.mark_lost(sql, by=rep, reason=reason, note=note)
+    sql.refresh_from_db()
+    assert sql.stage == S.SQL

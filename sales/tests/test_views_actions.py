@@ -21,7 +21,7 @@ def mql(lead):
 
 def post(client, user, lead, action, **data):
     client.force_login(user)
-    prefix = {"accept": "accept", "reject": "reject", "attempt": "attempt", "feedback": "feedback"}[action]
+    prefix = {"accept": "accept", "reject": "reject", "attempt": "attempt", "feedback": "feedback", "lost": "lost"}[action]
     data.setdefault("version", Lead.objects.get(pk=lead.pk).version)
     return client.post(
         reverse(f"leads:{action}", args=[lead.pk]),
@@ -201,3 +201,30 @@ def test_acting_on_a_lead_that_left_sales_explains_why(client, rep, mql):
     response = post(client, rep, mql, "accept")
     assert response.status_code == 409
     assert "Only an MQL can be accepted. This lead is Nurture." in response.content.decode()
+
+
+def test_lost_form_shows_on_an_sql_and_stores_the_reason(client, rep, lead):
+    lead.move_to(S.SQL, rule="quote request")
+    client.force_login(rep)
+    page = client.get(reverse("leads:detail", args=[lead.pk]))
+    assert "lost_form" in page.context and "reject_form" not in page.context
+    response = post(client, rep, lead, "lost", reason="price")
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert (lead.stage, lead.lost_reason) == (S.LOST, "price")
+
+
+def test_lost_with_other_and_no_note_is_a_form_error(client, rep, lead):
+    lead.move_to(S.SQL, rule="quote request")
+    response = post(client, rep, lead, "lost", reason="other")
+    assert response.status_code == 400
+    assert response.context["lost_form"].errors["note"]
+    lead.refresh_from_db()
+    assert lead.stage == S.SQL
+
+
+def test_who_may_not_act_cannot_mark_lost(client, marketer, lead):
+    lead.move_to(S.SQL, rule="quote request")
+    assert post(client, marketer, lead, "lost", reason="price").status_code == 403
+    lead.refresh_from_db()
+    assert lead.stage == S.SQL

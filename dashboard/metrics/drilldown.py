@@ -1,0 +1,124 @@
+"""Behind a count: the leads a dashboard figure counted, for the lead list it links to. Built
+from the same expressions as the figures themselves, so the list and the number agree."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from common.business_time import start_of_day
+from dashboard.filters import DRILL_STAGES, Dimension, Filters
+from dashboard.metrics.breakdowns import size_band
+from dashboard.metrics.funnel import (
+    FUNNEL,
+    LEADS,
+    PIPELINE,
+    S,
+    base_leads,
+    counted,
+    lead_team,
+    lost_q,
+    passed_through,
+)
+from leads.models import Lead, LostReason
+
+LOST, OPEN = "lost", "open"
+STAGES = DRILL_STAGES  # every lead ("leads"), a funnel stage reached, lost, open pipeline
+PASSED, SKIPPED = "passed", "skipped"
+NO_REASON_KEY = "none"  # the lost leads without a reason (a reason's key cannot be empty in a URL)
+
+
+def stage_title(stage: str, step: str = "") -> str:
+    if step == PASSED:
+        return str(_("Passed through to %(stage)s") % {"stage": S(stage).label})
+    if step == SKIPPED:
+        return str(_("Skipped %(stage)s") % {"stage": S(stage).label})
+    if stage == LEADS:
+        return str(_("All leads"))
+    if stage == OPEN:
+        return str(_("Open pipeline"))
+    if stage == LOST:
+        return str(_("Lost"))
+    if stage == S.WON:
+        return str(_("Won"))
+    return str(_("Reached %(stage)s") % {"stage": S(stage).label})
+
+
+def _stage_q(filters: Filters, stage: str, step: str) -> Q:
+    if step and stage not in FUNNEL:
+        raise ValueError("Only a funnel stage is passed through or skipped.")
+    if step == PASSED:
+        previous = ([LEADS, *FUNNEL])[FUNNEL.index(stage)]
+        return passed_through(filters, previous, stage)
+    if step == SKIPPED:
+        # In activity mode "skipped" is a difference of two counts (reached in the period, at
+        # the stage itself in the period) that need not be the same leads: no list to show.
+        if not filters.is_cohort:
+            raise ValueError("Skipped leads are listed in cohort mode only.")
+        return counted(filters, stage) & Q(**{f"{stage}_at__isnull": True})
+    if stage == LOST:
+        return lost_q(filters)
+    if stage == OPEN:
+        return counted(filters, S.SQL) & Q(stage__in=PIPELINE)
+    return counted(filters, stage)
+
+
+def _period_of(dimension: str, key: str) -> tuple[date, date]:
+    """The first day of a month or week row's key and the first day after it."""
+    if dimension == Dimension.MONTH:
+        first = date.fromisoformat(f"{key}-01")
+        return first, (first + timedelta(days=32)).replace(day=1)
+    first = date.fromisoformat(key)
+    if first.weekday() != 0:
+        raise ValueError("A week starts on a Monday.")
+    return first, first + timedelta(days=7)
+
+
+def _in_row(leads: QuerySet[Lead], dimension: str, key: str) -> QuerySet[Lead]:
+    """The leads of one breakdown row (its key as the breakdown writes it; "" for none).
+    Raises ValueError for a key the dimension cannot have."""
+    D = Dimension
+    if dimension == D.OWNER:
+        return leads.filter(owner__isnull=True) if not key else leads.filter(owner_id=int(key))
+    if dimension == D.TEAM:
+        leads = leads.annotate(row_team=lead_team("id"))
+        return leads.filter(row_team__isnull=True) if not key else leads.filter(row_team=int(key))
+    if dimension in (D.MONTH, D.WEEK):
+        first, after = _period_of(dimension, key)
+        return leads.filter(created_at__gte=start_of_day(first), created_at__lt=start_of_day(after))
+    if dimension == D.SIZE:
+        return leads.annotate(row_size=size_band()).filter(row_size=key)
+    if dimension == D.SECTOR:
+        if not key:
+            return leads.filter(Q(company__isnull=True) | Q(company__sector=""))
+        return leads.filter(company__sector=key)
+    field = {
+        D.CHANNEL: "channel", D.CAMPAIGN: "campaign", D.PRODUCT: "product_interest", D.SOURCE: "source",
+    }[dimension]
+    return leads.filter(**{field: key})
+
+
+def counted_leads(
+    filters: Filters, *, stage: str, step: str = "", key: str | None = None, lost_reason: str = ""
+) -> QuerySet[Lead]:
+    """The leads behind a count: those `stage` counts in the view (or, with `step`, those that
+    passed through to it or skipped it), within the breakdown row `key` of the view's
+    dimension when given, with the lost reason when given. Raises ValueError for a stage,
+    key or reason the dashboard never shows."""
+    if stage not in STAGES:
+        raise ValueError(f"Unknown stage {stage!r}.")
+    if step not in ("", PASSED, SKIPPED):
+        raise ValueError(f"Unknown step {step!r}.")
+    leads = base_leads(filters).filter(_stage_q(filters, stage, step))
+    if key is not None:
+        leads = _in_row(leads, filters.dimension, key)
+    if lost_reason:
+        if lost_reason == NO_REASON_KEY:
+            leads = leads.filter(lost_reason="")
+        elif lost_reason in LostReason.values:
+            leads = leads.filter(lost_reason=lost_reason)
+        else:
+            raise ValueError(f"Unknown lost reason {lost_reason!r}.")
+    return leads

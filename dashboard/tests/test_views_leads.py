@@ -1,0 +1,99 @@
+"""The lead list behind a dashboard count: the same leads as the figure, only those the person
+may see, a fixed number of queries."""
+
+import re
+
+import pytest
+from django.utils.http import urlencode
+
+from dashboard import metrics
+from dashboard.tests.world import period
+from leads.models import Lead
+
+LIST = "/dashboard/leads/"
+WORLD = {"mode": "cohort", "start": "2026-11-01", "end": "2026-11-15"}
+
+
+def listed(client, **params) -> list[int]:
+    response = client.get(f"{LIST}?{urlencode({**WORLD, **params})}")
+    assert response.status_code == 200
+    return sorted(lead.pk for lead in response.context["page"].object_list)
+
+
+def pks(world, names: str) -> list[int]:
+    return sorted(world.leads[name].pk for name in names)
+
+
+def test_a_funnel_count_lists_its_leads(client, marketer, world):
+    client.force_login(marketer)
+    assert listed(client, stage="mql") == pks(world, "ABCDFL")
+    assert listed(client, stage="lost", lost_reason="price") == pks(world, "B")
+    assert listed(client, stage="won", mode="activity") == pks(world, "AK")
+    assert listed(client, stage="sal", step="passed") == pks(world, "ACL")
+
+
+def test_a_breakdown_row_lists_its_leads_also_the_row_without_a_value(client, marketer, world):
+    client.force_login(marketer)
+    assert listed(client, stage="leads", by="source", key="google / cpc") == pks(world, "AB")
+    assert listed(client, stage="leads", by="source", key="") == pks(world, "CDEFHI")
+    assert listed(client, stage="sql", channel="google_ads", key="Brand") == pks(world, "B")
+
+
+def test_the_page_links_every_count_to_its_list(client, marketer, world):
+    client.force_login(marketer)
+    page = client.get("/dashboard/?" + urlencode({**WORLD, "by": "source"})).content.decode()
+    links = set(re.findall(r'href="/dashboard/leads/\?([^"]+)"', page))
+    base = "mode=cohort&amp;start=2026-11-01&amp;end=2026-11-15&amp;by=source"
+    assert f"{base}&amp;stage=mql" in links  # the funnel
+    assert f"{base}&amp;stage=sal&amp;step=skipped" in links
+    assert f"{base}&amp;stage=open" in links  # the outcomes
+    assert f"{base}&amp;stage=lost&amp;lost_reason=none" in links  # L: no reason given
+    assert f"{base}&amp;stage=won&amp;key=google+%2F+cpc" in links  # a breakdown row
+    assert f"{base}&amp;stage=leads&amp;key=" in links  # the row without a source
+
+
+def test_a_rep_sees_only_their_own_leads_and_how_many_the_figure_counts(client, rep, world):
+    client.force_login(rep)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.get(f"{LIST}?{urlencode({**WORLD, 'stage': 'mql'})}")
+    assert sorted(lead.pk for lead in response.context["page"].object_list) == pks(world, "AL")
+    assert response.context["all_counted"] == 6
+    assert "The figure counts 6 leads; you see the 2 of them you may open." in response.content.decode()
+
+
+def test_someone_without_a_role_may_not(client, outsider):
+    client.force_login(outsider)
+    assert client.get(f"{LIST}?stage=mql").status_code == 403
+
+
+@pytest.mark.parametrize("params", [
+    {"stage": "nurture"}, {}, {"stage": "mql", "by": "owner", "key": "sanne"},
+    {"stage": "lost", "lost_reason": "cheap"}, {"stage": "mql", "start": "yesterday"},
+])
+def test_a_link_that_is_no_figure_gives_400(client, marketer, world, params):
+    client.force_login(marketer)
+    response = client.get(f"{LIST}?{urlencode({**WORLD, **params})}")
+    assert response.status_code == 400
+
+
+def test_the_list_takes_a_fixed_number_of_queries(client, marketer, world, django_assert_num_queries):
+    client.force_login(marketer)
+    query = f"{LIST}?{urlencode({**WORLD, 'stage': 'leads', 'by': 'team', 'key': str(world.north.pk)})}"
+    client.get(query)
+    # session, user, roles, the count, the page's count and rows, the row's label (the breakdown)
+    with django_assert_num_queries(7):
+        client.get(query)
+    for _ in range(3):
+        Lead.objects.create(created_at=world.leads["A"].created_at, channel="meta", team=world.north)
+    with django_assert_num_queries(7):
+        response = client.get(query)
+    assert response.context["all_counted"] == metrics.counted_leads(period(by="team"), stage="leads", key=str(world.north.pk)).count() == 6
+
+
+def test_the_follow_up_counts_link_to_their_teams_mqls(client, marketer, world):
+    client.force_login(marketer)
+    page = client.get("/dashboard/?" + urlencode(WORLD)).content.decode()
+    table = page[page.index('id="follow-up-table"') : page.index("</table>", page.index('id="follow-up-table"'))]
+    link = f"mode=cohort&amp;start=2026-11-01&amp;end=2026-11-15&amp;by=team&amp;stage=mql&amp;key={world.south.pk}"
+    assert link in table
+    assert listed(client, stage="mql", by="team", key=str(world.south.pk)) == pks(world, "CD")
