@@ -9,12 +9,20 @@ from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 
 # Where the database stood before the handoff app existed.
 BEFORE = [("leads", "0010_dashboard_speed_reached_index"), ("review", "0002_first_agreement"), ("handoff", None)]
 MOVES = [("handoff", "0001_moved_from_leads_and_review"), ("leads", "0011_handoff_models_moved_out"),
          ("review", "0003_agreement_moved_out")]
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def with_latest_leads(targets):
+    """`targets` with the leads app at its latest: a handoff migration run back to an earlier
+    state must still see the lead table as it is now (its newer columns are NOT NULL)."""
+    leaf = next(node for node in MigrationLoader(None).graph.leaf_nodes() if node[0] == "leads")
+    return [*targets, leaf]
 
 
 def migrate(targets):
@@ -113,7 +121,7 @@ def test_the_move_touches_no_table(app_label, name):
 def test_closed_leads_lose_the_clock_they_kept_and_open_ones_keep_theirs():
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
     try:
-        old = migrate([("handoff", "0005_business_time_breaches_rerouting")])
+        old = migrate(with_latest_leads([("handoff", "0005_business_time_breaches_rerouting")]))
         Lead, SlaClock = old.get_model("leads", "Lead"), old.get_model("handoff", "SlaClock")
         due = AT + timedelta(hours=24)
         leads = {stage: Lead.objects.create(email=f"{stage}@firma.nl", stage=stage, respond_by=due) for stage in ("won", "lost", "disqualified", "sal")}
@@ -130,8 +138,8 @@ def test_closed_leads_lose_the_clock_they_kept_and_open_ones_keep_theirs():
         migrate(latest)
 
 
-BEFORE_BUSINESS_TIME = [("handoff", "0004_worker_heartbeat")]
-BUSINESS_TIME = [("handoff", "0005_business_time_breaches_rerouting")]
+BEFORE_BUSINESS_TIME = with_latest_leads([("handoff", "0004_worker_heartbeat")])
+BUSINESS_TIME = with_latest_leads([("handoff", "0005_business_time_breaches_rerouting")])
 FRIDAY_4PM = datetime(2026, 1, 16, 15, 0, tzinfo=timezone.utc)  # 16:00 in Amsterdam
 
 
