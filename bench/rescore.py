@@ -16,6 +16,11 @@ little. Three passes over every lead, storing scores (no lead moves):
 With --with-moves a fourth pass re-scores under the active version and moves the leads whose
 stage the score changes; on fresh demo data the first such run hands tens of thousands of
 leads to sales one by one, which is not what the target is about.
+
+With --decays, last: one day's decays. After the passes every lead knows when time alone next
+changes its verdict (`rescore_at`); the worker's step (`qualification.bulk.rescore_due`, in
+batches of the worker's size) then re-scores, a day later, every lead whose moment came in
+that day, moving leads as a re-score does. Target: one day's decays of 1M leads in seconds.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ def main() -> None:
     parser.add_argument("--until", default="2026-11-20", help="Last day of the demo year; re-scoring happens as of its end.")
     parser.add_argument("--chunk", type=int, default=20_000, help="Leads per transaction.")
     parser.add_argument("--with-moves", action="store_true", help="A fourth pass that also moves leads.")
+    parser.add_argument("--decays", action="store_true", help="Then re-score one day's decays, as the worker does.")
     args = parser.parse_args()
 
     import django
@@ -95,6 +101,8 @@ def main() -> None:
             rescore_pass(label, version.snapshot(), now=now, move=move, chunk=args.chunk, leads=leads)
     finally:
         draft.delete()
+    if args.decays:
+        decay_day(now=now)
     print(
         f"\nPeak memory of this process: {peak_rss_mb():.0f} MB "
         f"({before:.0f} MB before re-scoring: Python, Django and the connection); "
@@ -139,6 +147,33 @@ def rescore_pass(label: str, snapshot, *, now, move: bool, chunk: int, leads: in
             f"  stage changes: {stats.qualified:,} to MQL, {stats.disqualified:,} disqualified, "
             f"{stats.nurtured:,} to nurture ({stats.moving_seconds:.1f} s of the pass moving leads)"
         )
+
+
+def decay_day(*, now) -> None:
+    """The worker's decay step over the day after `now`: every lead whose moment came."""
+    from datetime import timedelta
+
+    from handoff.models import Assignment
+    from leads.models import Lead, StageChange
+    from qualification.bulk import rescore_due
+    from revops.management.commands.runworker import BATCH
+
+    day_later = now + timedelta(days=1)
+    due = Lead.objects.filter(rescore_at__lte=day_later).count()
+    changes, handovers = StageChange.objects.count(), Assignment.objects.count()
+    print(f"\nOne day's decays: {due:,} leads due by {day_later:%Y-%m-%d %H:%M} UTC, batches of {BATCH}", flush=True)
+    started = time.perf_counter()
+    done = batches = 0
+    while count := rescore_due(now=day_later, limit=BATCH):
+        done += count
+        batches += 1
+    elapsed = time.perf_counter() - started
+    rate = done / elapsed if elapsed else 0
+    print(
+        f"  re-scored {done:,} due leads in {batches:,} batches, {elapsed:.2f} s = {rate:,.0f} leads/s; "
+        f"{StageChange.objects.count() - changes:,} stage changes, "
+        f"{Assignment.objects.count() - handovers:,} of them hand-overs to sales"
+    )
 
 
 if __name__ == "__main__":

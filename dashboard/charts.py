@@ -5,7 +5,9 @@ plotly.js draws (static/js/dashboard.js) and `plotly.graph_objects.Figure` accep
 the dicts directly: building them through graph_objects validates every property on every
 request, which costs more than the page's own queries; the tests validate each figure with
 graph_objects instead. The texts on the bars come from dashboard.formatting, so a chart and
-its table always agree.
+its table always agree. plotly.js draws labels and hovers as a subset of HTML (links too), so
+every text from data goes through common.escaping.plotly_text: a campaign named
+`<a href=…>` shows as typed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from common.escaping import plotly_text
 from dashboard import formatting
 from dashboard.filters import Dimension
 from dashboard.metrics import SMALL_SAMPLE, Bucket, Dashboard, Funnel, SourceRow, Week
@@ -53,12 +56,12 @@ def funnel_chart(funnel: Funnel) -> dict:
     ]
     trace = {
         "type": "funnel",
-        "y": [step.label for step in steps],
+        "y": [plotly_text(step.label) for step in steps],
         "x": [step.count for step in steps],
         "text": [formatting.decimal(step.count, 0) for step in steps],
         "textinfo": "text",
         "textposition": "auto",
-        "hovertext": hover,
+        "hovertext": [plotly_text(text) for text in hover],
         "hoverinfo": "y+text",
         "marker": {"color": BRAND},
         "connector": {"fillcolor": "#e6eefb"},
@@ -112,7 +115,7 @@ def weekly_chart(weeks: list[Week], *, target: float, cohort: bool) -> dict:
 def distribution_chart(buckets: list[Bucket]) -> dict:
     trace = {
         "type": "bar",
-        "x": [bucket.label for bucket in buckets],
+        "x": [plotly_text(bucket.label) for bucket in buckets],
         "y": [bucket.count for bucket in buckets],
         "marker": {"color": BRAND},
         "hovertemplate": "%{x}: %{y}<extra></extra>",
@@ -134,7 +137,7 @@ def source_chart(sources: list[SourceRow], *, target: float, ranked: bool = True
     trace = {
         "type": "bar",
         "orientation": "h",
-        "y": [row.label for row in rows],
+        "y": [plotly_text(row.label) for row in rows],
         "x": [row.sql_rate for row in rows],
         "text": text,
         "textposition": "auto",
@@ -164,6 +167,6 @@ def figures(dashboard: Dashboard, *, target: float) -> dict[str, dict]:
         "sources": source_chart(
             dashboard.sources,
             target=target,
-            ranked=dashboard.breakdown.dimension not in (Dimension.MONTH, Dimension.WEEK, Dimension.SIZE),
+            ranked=dashboard.breakdown.dimension not in (Dimension.MONTH, Dimension.WEEK, Dimension.SIZE, Dimension.TEMPERATURE),
         ),
     }

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from common.escaping import csv_cell
 from dashboard import metrics
 from dashboard.filters import Filters
 from dashboard.formatting import csv_hours, csv_number, csv_percent
@@ -178,14 +179,16 @@ TABLES: dict[str, Callable[..., Table]] = {
 
 
 def write(out, header: list[str], rows: list[list], *, for_excel: bool, language: str) -> None:
-    """Write a table to `out` (a file or response) in the plain or the "for Excel" dialect."""
+    """Write a table to `out` (a file or response) in the plain or the "for Excel" dialect.
+    Every cell that starts like a formula (a campaign is whatever a visitor's link said) is
+    made text: common.escaping.csv_cell."""
     dutch = for_excel and language.startswith("nl")
     if for_excel:
         out.write("\ufeff")
     writer = csv.writer(out, delimiter=";" if dutch else ",")
-    writer.writerow(header)
+    writer.writerow([csv_cell(value) for value in header])
     for row in rows:
-        writer.writerow([_cell(value, decimal_comma=dutch) for value in row])
+        writer.writerow([_cell(csv_cell(value), decimal_comma=dutch) for value in row])
 
 
 def _cell(value, *, decimal_comma: bool):

@@ -47,6 +47,7 @@ class Dimension(models.TextChoices):
     SIZE = "size", _("Company size")
     MONTH = "month", _("Month of arrival")
     WEEK = "week", _("Week of arrival")
+    TEMPERATURE = "temperature", _("Temperature")
 
 
 class Preset(models.TextChoices):

@@ -16,6 +16,7 @@ from dashboard.filters import Dimension, DrillDownForm, default_filters, form_fo
 from handoff.models import current_agreement
 from leads import access
 from leads.models import Channel, Feedback
+from qualification import reviews
 
 # plotly.js 4.1 adds two <style> elements: an empty one whose sheet it then fills through the
 # CSSOM (toolbar, tooltips), and one with a fixed rule. CSP allows them by the hashes of their
@@ -44,6 +45,8 @@ def home(request):
         {
             "overview": metrics.overview(now=now),
             "recent_changes": metrics.recent_stage_changes(),
+            "policy_review": reviews.review_to_flag(request.user, today=timezone.localdate(now)),
+            "today": timezone.localdate(now),
         },
     )
 

@@ -8,10 +8,12 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
 from common.roles import Role
-from leads.models import Activity, Sector
+from leads.models import Activity, Lead, Sector
 from qualification.bulk import RescoreStats, rescore_leads
+from qualification.disqualified import REQUESTS
 from qualification.models import (
     Disqualifier,
     EngagementRule,
@@ -103,4 +105,21 @@ def score_demo(*, now: datetime, progress=None) -> RescoreStats:
     """Give every demo lead its score and explanation as of the demo's `now`, without moving
     any lead: the demo's stage history is already written and must keep its own times (and was
     written by the same policy, so the stage and the score agree)."""
-    return rescore_leads(demo_policy(now=now), now=now, open_only=False, move=False, progress=progress)
+    stats = rescore_leads(demo_policy(now=now), now=now, open_only=False, move=False, progress=progress)
+    mark_asking(now=now)
+    return stats
+
+
+def mark_asking(*, now: datetime) -> int:
+    """The demo's "disqualified but asking" list: disqualified leads that made a request
+    (demo, form) after they were disqualified, as ingesting that request would have noted."""
+    latest_request = (
+        Activity.objects.filter(
+            lead=OuterRef("pk"), kind__in=list(REQUESTS), occurred_at__gt=OuterRef("disqualified_at"),
+            occurred_at__lte=now,
+        )
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+    asking = Lead.objects.filter(stage=Lead.Stage.DISQUALIFIED).annotate(asked_at=Subquery(latest_request))
+    return asking.exclude(asked_at=None).update(asking_at=Subquery(latest_request))

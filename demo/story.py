@@ -16,7 +16,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from common.roles import Role
 from demo.world import (
     ACTION_WEIGHTS,
     CAMPAIGNS,
@@ -101,7 +100,7 @@ class World:
     policy: PolicySnapshot
 
     def reps_of(self, team: str) -> list[str]:
-        return [u.username for u in USERS if u.team == team and u.role == Role.SALES_REP]
+        return [u.username for u in USERS if u.team == team and u.takes_leads]
 
 
 class StoryTeller:

@@ -34,6 +34,12 @@ class DemoUser:
     last_name: str
     role: str
     team: str = ""
+    deputy: str = ""  # takes over their accounts while they are away
+
+    @property
+    def takes_leads(self) -> bool:
+        """The demo's managers are members of their team to see its leads, not to get them."""
+        return self.role == Role.SALES_REP
 
 
 TEAM_NORTH = "Nieuwe klanten Noord"
@@ -53,8 +59,8 @@ USERS = [
     DemoUser("bram", "Bram", "Hendriks", Role.SALES_REP, TEAM_SOUTH),
     DemoUser("eva", "Eva", "Smit", Role.SALES_REP, TEAM_SOUTH),
     DemoUser("thijs", "Thijs", "van den Berg", Role.SALES_REP, TEAM_SOUTH),
-    DemoUser("fleur", "Fleur", "Mulder", Role.SALES_REP, TEAM_ACCOUNTS),
-    DemoUser("ruben", "Ruben", "de Groot", Role.SALES_REP, TEAM_ACCOUNTS),
+    DemoUser("fleur", "Fleur", "Mulder", Role.SALES_REP, TEAM_ACCOUNTS, deputy="ruben"),
+    DemoUser("ruben", "Ruben", "de Groot", Role.SALES_REP, TEAM_ACCOUNTS, deputy="fleur"),
     DemoUser("mark", "Mark", "Jansen", Role.SALES_MANAGER, TEAM_NORTH),
     DemoUser("inge", "Inge", "Peters", Role.SALES_MANAGER, TEAM_SOUTH),
     DemoUser("karin", "Karin", "Vos", Role.SALES_MANAGER, TEAM_ACCOUNTS),

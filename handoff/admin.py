@@ -1,28 +1,31 @@
-"""Admin for the handoff: routing rules, the business calendar, the agreement and SLA policies,
+"""Admin for the handoff: routing rules, each team's rotation (who takes leads, with which
+weight), the business calendar, availability and deputies, the agreement and SLA policies,
 notification channels (with a "send test" button) and the records the worker keeps."""
 
 from datetime import timedelta
 
-from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from common.business_time import business_time_zone, public_holiday_names
 from handoff import clocks, notify
+from handoff.forms import RoutingRuleForm
 from handoff.models import (
     Agreement,
     Assignment,
     HandoffSettings,
     Notification,
     NotificationChannel,
+    RotationSeat,
     RoutingRule,
     SlaBreach,
     SlaClock,
@@ -32,7 +35,9 @@ from handoff.models import (
     current_agreement,
     next_version,
 )
-from leads.models import Channel, IntentTier, Sector
+from handoff.models.worker import silent_after
+from leads.admin import TeamAdmin
+from leads.models import Team
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -45,49 +50,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class CommaSeparatedField(forms.CharField):
-    """A list typed as "NL, BE"."""
-
-    def prepare_value(self, value):
-        return ", ".join(value) if isinstance(value, list) else value
-
-    def to_python(self, value):
-        return [part.strip() for part in (value or "").split(",") if part.strip()]
-
-
-class RoutingRuleForm(forms.ModelForm):
-    countries = CommaSeparatedField(label=_("countries"), required=False, help_text=_("For example NL, BE"))
-    regions = CommaSeparatedField(label=_("regions"), required=False, help_text=_("For example Noord-Brabant, Limburg"))
-    postcode_prefixes = CommaSeparatedField(
-        label=_("postcode starts with"), required=False, help_text=_("For example 56, 57, 58")
-    )
-    product_interests = CommaSeparatedField(label=_("product interest contains"), required=False)
-    sectors = forms.MultipleChoiceField(
-        label=_("sectors"), required=False, choices=Sector.choices, widget=forms.CheckboxSelectMultiple
-    )
-    channels = forms.MultipleChoiceField(
-        label=_("channels"), required=False, choices=Channel.choices, widget=forms.CheckboxSelectMultiple
-    )
-    intent_tiers = forms.MultipleChoiceField(
-        label=_("intent tiers"), required=False, choices=IntentTier.choices, widget=forms.CheckboxSelectMultiple
-    )
-
-    class Meta:
-        model = RoutingRule
-        fields = "__all__"
-
-    def clean_countries(self):
-        countries = [c.upper() for c in self.cleaned_data["countries"]]
-        wrong = [c for c in countries if len(c) != 2 or not c.isalpha()]
-        if wrong:
-            raise forms.ValidationError(_("Use two-letter country codes, not %(wrong)s.") % {"wrong": ", ".join(wrong)})
-        return countries
-
-
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
     form = RoutingRuleForm
-    list_display = ["name", "position", "is_active", "target", "team", "user", "max_open_leads", "problem"]
+    list_display = ["name", "position", "is_active", "target", "team", "user", "max_open_leads", "problem", "trial"]
     list_editable = ["position", "is_active"]
     list_select_related = ["team", "user"]
     list_filter = ["is_active", "target"]
@@ -106,6 +72,12 @@ class RoutingRuleAdmin(admin.ModelAdmin):
         ),
         (_("Assign to"), {"fields": ["target", "team", "user", "max_open_leads"]}),
     ]
+
+    @admin.display(description=_("dry run"))
+    def trial(self, rule):
+        """Try the rule (or a change to it) on the last MQLs before saving or activating it."""
+        url = reverse("handoff:dry_run") + f"?try={rule.pk}#trial-title"
+        return format_html('<a href="{}">{}</a>', url, _("Try on the last 50 MQLs"))
 
     @admin.display(description=_("problem"))
     def problem(self, rule):
@@ -246,9 +218,35 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(UserAvailability)
 class UserAvailabilityAdmin(admin.ModelAdmin):
-    list_display = ["user", "is_away", "back_on"]
+    list_display = ["user", "is_away", "back_on", "deputy"]
     list_editable = ["is_away", "back_on"]
-    raw_id_fields = ["user"]
+    raw_id_fields = ["user", "deputy"]
+
+
+class RotationSeatInline(admin.TabularInline):
+    """Who of the team's members takes its leads, and how many: a member without a line
+    takes them with weight 1."""
+
+    model = RotationSeat
+    extra = 0
+    fields = ["user", "takes_leads", "weight"]
+    verbose_name = _("member's place in the rotation")
+    verbose_name_plural = _("rotation: who takes the team's leads (members without a line take them, weight 1)")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            team_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = get_user_model().objects.filter(teams__pk=team_id) if team_id else get_user_model().objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# The team's page in the admin is where its rotation is set, beside its members.
+admin.site.unregister(Team)
+
+
+@admin.register(Team)
+class TeamWithRotationAdmin(TeamAdmin):
+    inlines = [RotationSeatInline]
 
 
 def send_test(channel: NotificationChannel) -> Notification:
@@ -447,4 +445,24 @@ class AgreementAdmin(admin.ModelAdmin):
 class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     """Which workers run, and when each last did a pass: a silent one has stopped."""
 
-    list_display = ["worker", "started_at", "beat_at"]
+    list_display = ["worker", "started_at", "beat_at", "state"]
+
+    @admin.display(description=_("state"))
+    def state(self, heartbeat: WorkerHeartbeat) -> str:
+        now = timezone.now()
+        if not heartbeat.is_silent(now=now):
+            return _("running")
+        return _("silent for %(minutes)d min") % {"minutes": (now - heartbeat.beat_at).total_seconds() // 60}
+
+    def changelist_view(self, request, extra_context=None):
+        newest = WorkerHeartbeat.newest()
+        if newest is None or newest.is_silent(now=timezone.now()):
+            self.message_user(
+                request,
+                _(
+                    "No worker has given a sign of life in the last %(minutes)d minutes: notifications, "
+                    "reminders and escalations are not going out. Start one with “manage.py runworker”."
+                ) % {"minutes": silent_after().total_seconds() // 60},
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)

@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from common.business_time import BusinessCalendar
 from common.people import person_name
 from handoff import clocks, handover
-from handoff.models import HandoffSettings, Notification, SlaBreach, SlaClock, SlaPolicy
+from handoff.models import Assignment, HandoffSettings, Notification, SlaBreach, SlaClock, SlaPolicy
 from handoff.outbox import queue_many
-from handoff.routing import LeadFacts, NoOwnerAvailable, route
+from handoff.routing import LeadFacts, route
 from leads.models import Lead
 
 
@@ -68,11 +68,10 @@ def _pass_on(lead: Lead, clock: SlaClock, policy: SlaPolicy, *, now: datetime, c
         return Outcome.KEPT, None
     if policy.after_breach == SlaPolicy.AfterBreach.QUEUE:
         return (Outcome.QUEUED if _back_to_queue(lead, now=now) else Outcome.KEPT), None
-    try:
-        # Routing's own rotation and presence rules pick who is next.
-        owner = route(LeadFacts.of(lead), now=now, lock=True).owner
-    except NoOwnerAvailable:
-        owner = None
+    # Routing's own rules, rotation and presence pick who is next, passing over the owner who
+    # missed the deadline; only a rule's pick is "the next member" (the fallback owner is not).
+    decision = route(LeadFacts.of(lead), now=now, lock=True, passing_over=lead.owner)
+    owner = decision.owner if decision.kind == Assignment.Kind.RULE else None
     if owner is None or owner.pk == lead.owner_id:
         return Outcome.NOBODY_ELSE, None
     before = {"owner": lead.owner_id, "team": lead.team_id}

@@ -48,6 +48,8 @@ class WhyNow:
     fit_score: int | None
     engagement_score: int | None
     intent_tier: str  # label, "" when the policy has not scored the lead
+    temperature: str = ""  # Temperature code, "" when not scored yet
+    temperature_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,8 @@ def why_now(lead: Lead, last_change: StageChange | None) -> WhyNow:
         fit_score=lead.fit_score,
         engagement_score=lead.engagement_score,
         intent_tier=lead.get_intent_tier_display() if lead.intent_tier else "",
+        temperature=lead.temperature,
+        temperature_label=lead.get_temperature_display() if lead.temperature else "",
     )
 
 

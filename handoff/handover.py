@@ -2,7 +2,8 @@
 
 `hand_over()` runs inside the transaction that makes the lead an MQL (or SQL): it routes the
 lead, records which rule assigned it and why, starts the SLA clock (mirrored in
-`Lead.respond_by`) and writes the notification rows the worker sends. Nothing here talks to
+`Lead.respond_by`) and writes the notification rows the worker sends: to the new owner, or,
+when nobody present could take the lead, to the managers, while it waits unassigned. Nothing here talks to
 the outside world; `manage.py runworker` does, after the transaction has committed.
 
 The clock moves on through `contact_attempt_logged()` (the sales workspace calls it when a rep
@@ -23,7 +24,7 @@ from django.utils import translation
 from common.people import person_name
 from handoff import clocks
 from handoff.models import Assignment, HandoffSettings, Notification, SlaClock
-from handoff.outbox import queue_notifications
+from handoff.outbox import queue_many, queue_notifications
 from handoff.routing import LeadFacts, route
 from leads.models import Activity, Lead
 
@@ -72,13 +73,11 @@ def hand_over(lead: Lead, *, now: datetime, by=None) -> Assignment:
         if lead.first_contact_by is None:  # the review measures the first handoff
             Lead.objects.filter(pk=lead.pk).update(first_contact_by=clock.due_by)
             lead.first_contact_by = clock.due_by
-        queue_notifications(
-            decision.owner,
-            Notification.Kind.ASSIGNED,
-            now=now,
-            lead=lead,
-            context={"reason": decision.reason, "due_by": clock.due_by.isoformat(), "policy": policy.name},
-        )
+        context = {"reason": decision.reason, "due_by": clock.due_by.isoformat(), "policy": policy.name}
+        if decision.owner is None:
+            queue_many([(manager, Notification.Kind.UNASSIGNED, lead, context) for manager in decision.tell], now=now)
+        else:
+            queue_notifications(decision.owner, Notification.Kind.ASSIGNED, now=now, lead=lead, context=context)
     return assignment
 
 

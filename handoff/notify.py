@@ -2,7 +2,14 @@
 
 `compose()` turns a notification row into a `Message` (the handoff card's five facts, the
 opening line and a link); a transport delivers it or raises `TransportError`, permanent when
-trying again cannot help (a revoked webhook, a refused address). Only the worker calls
+trying again cannot help (a revoked webhook, a refused address). Each payload escapes every
+text for its channel (common.escaping): names, companies and campaigns come from public forms.
+
+Delivery is at least once: a worker that dies between sending and recording the send sends
+again later. Every message carries its notification's id (`message_id`), the same on every
+attempt, so a receiver can drop a copy it already has: in the webhook's body and
+X-Handoff-Delivery header, the e-mail's Message-ID and X-Handoff-Notification headers, and
+the Slack and Teams messages' footers. Only the worker calls
 `deliver()`; the admin's "send test" button is the one other caller.
 """
 
@@ -15,9 +22,10 @@ import smtplib
 import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -28,6 +36,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common.business_time import business_time_zone
+from common.escaping import slack_link, slack_text, teams_text
 from handoff.card import NextStep, build_card
 from handoff.models import Notification, NotificationChannel, SlaBreach, SlaClock
 from leads.models import Activity, ConversionAction, Lead
@@ -51,6 +60,8 @@ class Message:
     opening_line: str
     url: str
     link_label: str
+    # The notification's id: the same on every attempt to send this message.
+    message_id: str = ""
 
 
 def lead_url(lead: Lead) -> str:
@@ -107,7 +118,7 @@ def _lead_facts(lead: Lead, context: dict) -> tuple[list[tuple[str, str]], str]:
 def compose(notification: Notification) -> Message:
     """The message in the business's language, built from the lead as it is now."""
     with translation.override(settings.LANGUAGE_CODE):
-        return _compose(notification)
+        return replace(_compose(notification), message_id=str(notification.pk))
 
 
 def _compose(notification: Notification) -> Message:
@@ -179,6 +190,13 @@ def _compose_for_recipient(notification: Notification) -> Message:
         # as they were on Monday morning, not as they are when a retry goes out.
         facts = [tuple(fact) for fact in context["facts"]]
         return Message(kind, context["subject"], context["subject"], facts, "", context["url"], _("Open the weekly review"))
+    if kind == K.POLICY_REVIEW:
+        subject = _("The definition of a good lead (v%(version)s) is due for review") % {"version": context["version"]}
+        facts = [
+            (_("Review date"), date_format(date.fromisoformat(context["review_by"]), "j F Y")),
+            (_("What to do"), _("Look at the definition with marketing and sales: keep it, or make a new draft.")),
+        ]
+        return Message(kind, subject, subject, facts, "", context["url"], _("Open the definition"))
     name = str(lead)
     company = f" ({lead.company})" if lead.company else ""
     if kind in (K.ASSIGNED, K.REASSIGNED):
@@ -199,6 +217,14 @@ def _compose_for_recipient(notification: Notification) -> Message:
         return Message(kind, subject, subject, facts, opening, lead_url(lead), _("Open the lead"))
     if kind in (K.INTENT_ROSE, K.STRONG_SIGNAL):
         return _signal_message(notification, lead, context, name=name, company=company)
+    if kind == K.UNASSIGNED:
+        subject = _("Lead without an owner: %(lead)s%(company)s") % {"lead": name, "company": company}
+        if context.get("due_by"):
+            subject += " — " + _("respond by %(when)s") % {"when": _when(context["due_by"])}
+        facts, opening = _lead_facts(lead, context)
+        facts.append((_("Why"), context.get("reason", "")))
+        facts.append((_("What to do"), _("Give the lead to someone who is in.")))
+        return Message(kind, subject, subject, facts, opening, lead_url(lead), _("Open the lead"))
     clock = SlaClock.Kind(context.get("clock", SlaClock.Kind.FIRST_CONTACT)).label
     due = _when(context["due_by"])
     if kind == K.AT_RISK:
@@ -281,7 +307,11 @@ class EmailTransport:
             subject=message.subject,
             body=render_to_string("handoff/email/notification.txt", context),
             to=[address],
-            headers={"X-Handoff-Notification": str(notification.pk)},
+            headers={
+                "X-Handoff-Notification": message.message_id,
+                # The same on every attempt, so a mailbox shows a resent message once.
+                "Message-ID": f"<notification-{message.message_id}@{_mail_domain()}>",
+            },
         )
         email.attach_alternative(render_to_string("handoff/email/notification.html", context), "text/html")
         try:
@@ -290,6 +320,10 @@ class EmailTransport:
             raise TransportError(f"Address refused: {error}", permanent=True) from None
         except (smtplib.SMTPException, OSError) as error:
             raise TransportError(f"Mail server: {error}") from None
+
+
+def _mail_domain() -> str:
+    return urllib.parse.urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
 def post_json(url: str, body: bytes, headers: dict[str, str] | None = None) -> None:
@@ -309,30 +343,46 @@ def post_json(url: str, body: bytes, headers: dict[str, str] | None = None) -> N
         raise TransportError(f"Could not reach {url.split('?')[0]}: {reason}") from None
 
 
+def footer_text(message: Message) -> str:
+    return _("Handoff message %(id)s") % {"id": message.message_id}
+
+
 def slack_payload(message: Message) -> dict:
-    fields = [{"type": "mrkdwn", "text": f"*{label}*\n{value}"[:2000]} for label, value in message.facts[:10]]
+    """Block Kit. Every mrkdwn text is escaped; plain_text (header, button) is never read as
+    markup by Slack. The one link in the text is ours."""
+    fields = [
+        {"type": "mrkdwn", "text": f"*{slack_text(label)}*\n{slack_text(value)}"[:2000]}
+        for label, value in message.facts[:10]
+    ]
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": message.headline[:150]}},
         {"type": "section", "fields": fields},
     ]
     if message.opening_line:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"> {message.opening_line}"}})
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"> {slack_text(message.opening_line)}"}})
     blocks.append(
         {
             "type": "actions",
             "elements": [{"type": "button", "text": {"type": "plain_text", "text": message.link_label}, "url": message.url}],
         }
     )
-    return {"text": message.subject, "blocks": blocks}
+    footer = f"{slack_link(message.url, message.link_label)} · {slack_text(footer_text(message))}"
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
+    return {"text": slack_text(message.subject), "blocks": blocks}
 
 
 def teams_payload(message: Message) -> dict:
+    """An Adaptive Card; TextBlocks and facts read Markdown, so each text is neutralised."""
     body = [
-        {"type": "TextBlock", "text": message.headline, "weight": "Bolder", "size": "Medium", "wrap": True},
-        {"type": "FactSet", "facts": [{"title": label, "value": value} for label, value in message.facts]},
+        {"type": "TextBlock", "text": teams_text(message.headline), "weight": "Bolder", "size": "Medium", "wrap": True},
+        {
+            "type": "FactSet",
+            "facts": [{"title": teams_text(label), "value": teams_text(value)} for label, value in message.facts],
+        },
     ]
     if message.opening_line:
-        body.append({"type": "TextBlock", "text": f"“{message.opening_line}”", "isSubtle": True, "wrap": True})
+        body.append({"type": "TextBlock", "text": f"“{teams_text(message.opening_line)}”", "isSubtle": True, "wrap": True})
+    body.append({"type": "TextBlock", "text": teams_text(footer_text(message)), "isSubtle": True, "size": "Small"})
     card = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",

@@ -2,12 +2,14 @@
 
 A rule matches on the lead's facts (country, region, postcode, sector, size, product interest,
 channel, intent tier, existing customer) and names a target: a team whose members take turns
-(skipping who is away or at the cap), a named person, or the company's account manager. A
-rule whose target cannot take the lead is passed over, and when no rule places the lead the
-fallback owner gets it: no lead is ever without an owner.
+(in their rotation, handoff.rotation), a named person, or the company's account manager
+(their deputy or their account team while they are away). A rule whose target cannot take
+the lead is passed over, and when no rule places the lead the fallback owner gets it. Nobody
+who is away ever gets a lead: when nobody present can take it, it waits in the unassigned
+queue and the managers are told.
 
-`rule_verdict` and `pick_round_robin` are pure; `route` reads the rules and the team's state
-from the database and explains every step, which the dry-run page shows as is.
+`rule_verdict` is pure; `route` reads the rules, presence and the teams' rotations from the
+database and explains every step, which the dry-run page shows as is.
 """
 
 from __future__ import annotations
@@ -17,21 +19,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Max
-from django.utils import timezone
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from common.business_time import business_time_zone
 from common.people import person_name
 from common.roles import Role
 from handoff.models import Assignment, HandoffSettings, RoutingRule, UserAvailability
+from handoff.rotation import Rotations, next_turn, seats, turn_order
 from leads.models import Channel, IntentTier, Lead, Sector, Team
 
 # The leads that count towards a rep's cap: the ones sales is working on.
 WORKLOAD_STAGES = (Lead.Stage.MQL, Lead.Stage.SAL, Lead.Stage.SQL, Lead.Stage.OPPORTUNITY)
-
-
-class NoOwnerAvailable(Exception):
-    """Not one active user could take the lead: the installation has no people yet."""
 
 
 @dataclass(frozen=True)
@@ -75,12 +74,13 @@ class RuleTrace:
 
 @dataclass(frozen=True)
 class Decision:
-    owner: object  # the user who gets the lead
+    owner: object  # the user who gets the lead; None: nobody present could (Kind.UNASSIGNED)
     team: Team | None
     rule: RoutingRule | None
     kind: str  # Assignment.Kind
     reason: str
     trace: list[RuleTrace] = field(default_factory=list)
+    tell: list = field(default_factory=list)  # the managers told about a lead without an owner
 
 
 def _label(choices, value: str) -> str:
@@ -176,140 +176,205 @@ def rule_verdict(rule: RoutingRule, facts: LeadFacts) -> tuple[bool, list[str]]:
     return True, said or [_("matches every lead")]
 
 
-def pick_round_robin(
-    members: Sequence[int],
-    *,
-    last_assigned: dict[int, datetime],
-    away: set[int],
-    open_counts: dict[int, int],
-    cap: int | None,
-) -> tuple[int | None, list[str]]:
-    """The member whose last lead from this team is the longest ago (never beats any date;
-    ties go by the order of `members`), skipping who is away or at the cap. Returns the
-    member (or None) and who was skipped and why."""
-    skipped: list[str] = []
-    eligible = []
-    for position, member in enumerate(members):
-        if member in away:
-            skipped.append(("away", member))
-            continue
-        if cap is not None and open_counts.get(member, 0) >= cap:
-            skipped.append(("cap", member))
-            continue
-        eligible.append((last_assigned.get(member) is not None, last_assigned.get(member), position, member))
-    if not eligible:
-        return None, skipped
-    return min(eligible)[3], skipped
+class Presence:
+    """Who is away on `today` and whom they named as deputy, read once per person. Those in
+    `passed_over` (an owner who let a deadline pass) count as away for this decision."""
+
+    def __init__(self, today, passed_over: frozenset[int] = frozenset()):
+        self.today = today
+        self.passed_over = passed_over
+        self._rows: dict[int, UserAvailability | None] = {}
+
+    def load(self, user_ids) -> None:
+        missing = {pk for pk in user_ids if pk not in self._rows}
+        if missing:
+            rows = UserAvailability.objects.filter(user_id__in=missing).select_related("deputy")
+            found = {row.user_id: row for row in rows}
+            self._rows |= {pk: found.get(pk) for pk in missing}
+
+    def is_away(self, user) -> bool:
+        if user.pk in self.passed_over:
+            return True
+        self.load([user.pk])
+        row = self._rows[user.pk]
+        return row is not None and row.is_away_on(self.today)
+
+    def deputy(self, user):
+        """The deputy `user` named, when active and present themselves."""
+        self.load([user.pk])
+        row = self._rows[user.pk]
+        deputy = row.deputy if row is not None else None
+        if deputy is None or not deputy.is_active or self.is_away(deputy):
+            return None
+        return deputy
 
 
-def fallback_owner(settings_row: HandoffSettings):
-    """The configured fallback owner while they are active; otherwise a sales manager, then an
-    administrator, so the promise "never without an owner" holds on a fresh installation."""
-    User = get_user_model()
-    configured = settings_row.fallback_owner
-    if configured is not None and configured.is_active:
-        return configured, _("no rule placed the lead; the fallback owner takes it")
-    manager = User.objects.filter(is_active=True, groups__name=Role.SALES_MANAGER).order_by("id").first()
-    if manager is None:
-        manager = User.objects.filter(is_active=True, is_superuser=True).order_by("id").first()
-    if manager is None:
-        raise NoOwnerAvailable("No active user can own the lead: create users first.")
-    return manager, _("no rule placed the lead and no active fallback owner is set; the first sales manager takes it")
-
-
-def _team_pick(rule: RoutingRule, *, now: datetime, lock: bool):
-    """(member or None, explanation) for a team rule."""
-    team = rule.team
-    if lock:
-        # One assignment per team at a time, so two leads arriving together do not both go
-        # to the same "least recently assigned" member.
-        Team.objects.select_for_update().filter(pk=team.pk).first()
+def _team_pick(team: Team, *, cap: int | None, presence: Presence, rotations: Rotations):
+    """(member or None, explanation): the next turn in the team's rotation that someone
+    present and under the cap can take."""
+    start = rotations.position(team)  # first, so the lock is held before anything is read
     members = list(team.members.filter(is_active=True).order_by("id"))
-    ids = [m.pk for m in members]
     by_id = {m.pk: m for m in members}
-    today = timezone.localdate(now)
-    away = {
-        a.user_id
-        for a in UserAvailability.objects.filter(user_id__in=ids, is_away=True)
-        if a.is_away_on(today)
-    }
-    last_assigned = dict(
-        Assignment.objects.filter(team=team, owner_id__in=ids)
-        .values_list("owner_id")
-        .annotate(last=Max("assigned_at"))
-    )
+    order = turn_order(seats(team, list(by_id)))
+    presence.load(by_id)
     open_counts = {}
-    if rule.max_open_leads is not None:
+    if cap is not None:
         open_counts = dict(
-            Lead.objects.filter(owner_id__in=ids, stage__in=WORKLOAD_STAGES)
+            Lead.objects.filter(owner_id__in=by_id, stage__in=WORKLOAD_STAGES)
             .values_list("owner_id")
             .annotate(n=Count("id"))
         )
-    chosen, skipped = pick_round_robin(
-        ids, last_assigned=last_assigned, away=away, open_counts=open_counts, cap=rule.max_open_leads
-    )
-    notes = [
-        (_("%(name)s is away") if why == "away" else _("%(name)s is at the cap of %(cap)s open leads"))
-        % {"name": person_name(by_id[member]), "cap": rule.max_open_leads}
-        for why, member in skipped
-    ]
+    notes: dict[int, str] = {}
+
+    def can_take(member: int) -> bool:
+        if presence.is_away(by_id[member]):
+            notes.setdefault(member, _("%(name)s is away") % {"name": person_name(by_id[member])})
+            return False
+        if cap is not None and open_counts.get(member, 0) + rotations.extra_open.get(member, 0) >= cap:
+            notes.setdefault(
+                member,
+                _("%(name)s is at the cap of %(cap)s open leads") % {"name": person_name(by_id[member]), "cap": cap},
+            )
+            return False
+        return True
+
+    chosen, after = next_turn(order, start=start, can_take=can_take)
     if chosen is None:
         if not members:
             return None, _("team %(team)s has no active members") % {"team": team}
-        return None, _("nobody in team %(team)s can take it: %(notes)s") % {"team": team, "notes": "; ".join(notes)}
-    explanation = _("round robin in team %(team)s: %(name)s has waited longest for a lead") % {
+        if not order:
+            return None, _("nobody in team %(team)s takes leads") % {"team": team}
+        return None, _("nobody in team %(team)s can take it: %(notes)s") % {"team": team, "notes": "; ".join(notes.values())}
+    rotations.move(team, to=after, member=chosen)
+    explanation = _("round robin in team %(team)s: it is %(name)s's turn") % {
         "team": team,
         "name": person_name(by_id[chosen]),
     }
     if notes:
-        explanation += " (" + "; ".join(notes) + ")"
+        explanation += " (" + "; ".join(notes.values()) + ")"
     return by_id[chosen], explanation
 
 
-def route(facts: LeadFacts, *, now: datetime, lock: bool = False, current_owner=None) -> Decision:
+def _account_manager_pick(rule: RoutingRule, facts: LeadFacts, *, presence: Presence, rotations: Rotations):
+    """(owner or None, team or None, explanation) for the company's account manager: while
+    they are away their deputy, or else their account team's rotation, takes the lead."""
+    User = get_user_model()
+    manager = User.objects.filter(pk=facts.account_manager_id, is_active=True).first() if facts.account_manager_id else None
+    if manager is None:
+        return None, None, _("the company has no active account manager")
+    name = person_name(manager)
+    if not presence.is_away(manager):
+        return manager, rule.team, _("account manager %(name)s") % {"name": name}
+    deputy = presence.deputy(manager)
+    if deputy is not None:
+        return deputy, rule.team, _("account manager %(name)s is away; their deputy %(deputy)s takes it") % {
+            "name": name, "deputy": person_name(deputy),
+        }
+    team = rule.team or (
+        manager.teams.filter(kind=Team.Kind.ACCOUNT_MANAGEMENT).order_by("id").first() or manager.teams.order_by("id").first()
+    )
+    if team is None:
+        return None, None, _("account manager %(name)s is away, with no deputy present and no team") % {"name": name}
+    owner, note = _team_pick(team, cap=rule.max_open_leads, presence=presence, rotations=rotations)
+    return owner, team, _("account manager %(name)s is away, with no deputy present; %(note)s") % {"name": name, "note": note}
+
+
+def _named_pick(rule: RoutingRule, *, presence: Presence):
+    user = rule.user
+    if not user.is_active:
+        return None, _("%(name)s is no longer active") % {"name": person_name(user)}
+    if presence.is_away(user):
+        return None, _("%(name)s is away") % {"name": person_name(user)}
+    return user, _("assigned to %(name)s by name") % {"name": person_name(user)}
+
+
+def fallback_owner(settings_row: HandoffSettings, presence: Presence):
+    """(owner or None, explanation): the configured fallback owner while active and present,
+    else the deputy they named. Without a configured one, the first present sales manager,
+    then administrator, so a fresh installation places its leads too. Never someone away."""
+    User = get_user_model()
+    configured = settings_row.fallback_owner
+    if configured is not None and configured.is_active:
+        name = person_name(configured)
+        if not presence.is_away(configured):
+            return configured, _("no rule placed the lead; the fallback owner takes it")
+        deputy = presence.deputy(configured)
+        if deputy is not None:
+            return deputy, _("no rule placed the lead; fallback owner %(name)s is away, their deputy %(deputy)s takes it") % {
+                "name": name, "deputy": person_name(deputy),
+            }
+        return None, _("no rule placed the lead and fallback owner %(name)s is away, with no deputy present") % {"name": name}
+    candidates = [
+        *User.objects.filter(is_active=True, groups__name=Role.SALES_MANAGER).order_by("id"),
+        *User.objects.filter(is_active=True, is_superuser=True).order_by("id"),
+    ]
+    presence.load(c.pk for c in candidates)
+    present = next((c for c in candidates if not presence.is_away(c)), None)
+    if present is None:
+        return None, _("no rule placed the lead, no fallback owner is set and no sales manager is present")
+    return present, _("no rule placed the lead and no active fallback owner is set; the first sales manager present takes it")
+
+
+def managers_to_tell(team: Team | None) -> list:
+    """Who hears about a lead that waits without an owner: the team's manager, or (for a lead
+    of no team, or a team without one) every sales manager, or else the administrators."""
+    if team is not None and team.manager_id and team.manager.is_active:
+        return [team.manager]
+    User = get_user_model()
+    managers = list(User.objects.filter(is_active=True, groups__name=Role.SALES_MANAGER).distinct().order_by("id"))
+    return managers or list(User.objects.filter(is_active=True, is_superuser=True).order_by("id"))
+
+
+def route(
+    facts: LeadFacts,
+    *,
+    now: datetime,
+    lock: bool = False,
+    current_owner=None,
+    rules: Sequence[RoutingRule] | None = None,
+    rotations: Rotations | None = None,
+    passing_over=None,
+) -> Decision:
     """Decide who gets a lead with these facts. `lock=True` (inside the assigning
-    transaction) serialises round robin per team; the dry run reads without locking. When no
-    rule places the lead, an active `current_owner` (a recycled lead's earlier owner) keeps it
-    before the fallback owner is asked."""
+    transaction) locks and moves each team's rotation; the dry run reads without locking, and
+    may pass its own `rules` and `rotations`. When no rule places the lead, an active and
+    present `current_owner` (a recycled lead's earlier owner) keeps it before the fallback
+    owner is asked; when nobody present can take it, the decision has no owner and names the
+    managers to tell. `passing_over` (a user) is skipped as if away: the owner a missed
+    deadline takes the lead from."""
     trace: list[RuleTrace] = []
-    today = timezone.localdate(now)
-    rules = RoutingRule.objects.filter(is_active=True).select_related("team", "user")
+    presence = Presence(  # "back on" is a business day
+        now.astimezone(business_time_zone()).date(),
+        passed_over=frozenset([passing_over.pk]) if passing_over is not None else frozenset(),
+    )
+    rotations = rotations or Rotations(lock=lock)
+    if rules is None:
+        rules = RoutingRule.objects.filter(is_active=True).select_related("team", "user")
+    waiting_team = None  # the first team that should have taken the lead, had anyone been present
+    passed_over: list[str] = []  # why each rule that matched could not place it
     for rule in rules:
         matched, said = rule_verdict(rule, facts)
         why = ", ".join(said)
         if not matched:
             trace.append(RuleTrace(rule, False, why))
             continue
-        owner, note = None, ""
         if rule.target == RoutingRule.Target.TEAM:
-            owner, note = _team_pick(rule, now=now, lock=lock)
+            team = rule.team
+            owner, note = _team_pick(team, cap=rule.max_open_leads, presence=presence, rotations=rotations)
         elif rule.target == RoutingRule.Target.USER:
-            user = rule.user
-            availability = UserAvailability.objects.filter(user=user).first()
-            if not user.is_active:
-                note = _("%(name)s is no longer active") % {"name": person_name(user)}
-            elif availability and availability.is_away_on(today):
-                note = _("%(name)s is away") % {"name": person_name(user)}
-            else:
-                owner, note = user, _("assigned to %(name)s by name") % {"name": person_name(user)}
+            team = None
+            owner, note = _named_pick(rule, presence=presence)
         else:
-            manager = (
-                get_user_model().objects.filter(pk=facts.account_manager_id, is_active=True).first()
-                if facts.account_manager_id
-                else None
-            )
-            if manager is None:
-                note = _("the company has no active account manager")
-            else:
-                owner, note = manager, _("account manager %(name)s") % {"name": person_name(manager)}
+            owner, team, note = _account_manager_pick(rule, facts, presence=presence, rotations=rotations)
         if owner is None:
+            waiting_team = waiting_team or team
+            passed_over.append(_("rule “%(rule)s”: %(note)s") % {"rule": rule.name, "note": note})
             trace.append(RuleTrace(rule, False, f"{why}; {_('but')} {note}"))
             continue
         reason = _("Rule “%(rule)s”: %(why)s; %(note)s.") % {"rule": rule.name, "why": why, "note": note}
         trace.append(RuleTrace(rule, True, f"{why}; {note}"))
-        team = rule.team if rule.target != RoutingRule.Target.USER else None
         return Decision(owner=owner, team=team, rule=rule, kind=Assignment.Kind.RULE, reason=reason, trace=trace)
-    if current_owner is not None and current_owner.is_active:
+    if current_owner is not None and current_owner.is_active and not presence.is_away(current_owner):
         return Decision(
             owner=current_owner,
             team=None,
@@ -319,12 +384,31 @@ def route(facts: LeadFacts, *, now: datetime, lock: bool = False, current_owner=
             % {"name": person_name(current_owner)},
             trace=trace,
         )
-    owner, note = fallback_owner(HandoffSettings.load())
+    owner, note = fallback_owner(HandoffSettings.load(), presence)
+    if owner is not None:
+        return Decision(
+            owner=owner, team=None, rule=None, kind=Assignment.Kind.FALLBACK, reason=_("Fallback: %(note)s.") % {"note": note},
+            trace=trace,
+        )
     return Decision(
-        owner=owner,
-        team=None,
+        owner=None,
+        team=waiting_team,
         rule=None,
-        kind=Assignment.Kind.FALLBACK,
-        reason=_("Fallback: %(note)s.") % {"note": note},
+        kind=Assignment.Kind.UNASSIGNED,
+        reason=_("Nobody who could take it is present (%(why)s): the lead waits in the unassigned queue.")
+        % {"why": "; ".join([*passed_over, note])},
         trace=trace,
+        tell=managers_to_tell(waiting_team),
     )
+
+
+def try_rule(rule: RoutingRule, leads: Sequence[Lead], *, now: datetime) -> list[tuple[Lead, Decision]]:
+    """What the routing table would do to `leads`, handed over one after another at `now`,
+    with `rule` in its place: an unsaved rule, or a saved one (active or not) as edited,
+    instead of its saved version. Nothing is written; the rotation moves in memory."""
+    saved = RoutingRule.objects.filter(is_active=True).select_related("team", "user")
+    if rule.pk is not None:
+        saved = saved.exclude(pk=rule.pk)
+    rules = sorted([*saved, rule], key=lambda r: (r.position, r.pk is None, r.pk or 0))
+    rotations = Rotations(lock=False)
+    return [(lead, route(LeadFacts.of(lead), now=now, rules=rules, rotations=rotations)) for lead in leads]

@@ -6,6 +6,7 @@ app_name = "handoff"
 
 urlpatterns = [
     path("routing/", views.routing_dry_run, name="dry_run"),
+    path("teams/<int:pk>/rotation/", views.team_rotation, name="team_rotation"),
     path("leads/<int:pk>/", views.lead_handoff, name="lead"),
     path("leads/<int:pk>/reassign/", views.lead_reassign, name="reassign"),
     path("me/", views.my_notifications, name="me"),

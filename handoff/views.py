@@ -1,22 +1,41 @@
 """The handoff pages: a lead's assignment and deadline, a manager's reassignment, the routing
 dry run, and each person's own notification channels and availability."""
 
+from collections import Counter
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.business_time import business_time_zone
 from common.people import person_name
 from common.roles import Role, has_role, roles_of
 from handoff import handover
-from handoff.forms import AvailabilityForm, ChannelForm, DryRunForm, ReassignForm
-from handoff.models import Notification, NotificationChannel, SlaClock, UserAvailability
-from handoff.routing import NoOwnerAvailable, route
+from handoff.forms import (
+    AvailabilityForm,
+    ChannelForm,
+    DryRunForm,
+    ReassignForm,
+    RuleTrialForm,
+    SeatForm,
+)
+from handoff.models import (
+    Notification,
+    NotificationChannel,
+    RotationSeat,
+    RoutingRule,
+    SlaClock,
+    UserAvailability,
+)
+from handoff.rotation import set_seats, up_next
+from handoff.routing import Presence, route, try_rule
 from leads import access
 from leads.models import Lead
 
 SEE_ROUTING = (Role.SALES_MANAGER, Role.REVOPS_ADMIN, Role.MARKETING)
+TRIAL_LEADS = 50  # "what would this rule do to the last 50 MQLs?"
 
 
 def handoff_context(lead: Lead) -> dict:
@@ -55,19 +74,74 @@ def lead_reassign(request, pk: int):
 
 
 def routing_dry_run(request):
+    """Who would get one lead (a real one or one described), and what a rule, saved or not,
+    active or not, would do to the last MQLs. Nothing is assigned, nobody is notified."""
     if not has_role(request.user, *SEE_ROUTING):
         raise PermissionDenied
     visible = access.visible_leads(request.user).with_company()
-    form = DryRunForm(request.GET or None, leads=visible)
-    context = {"form": form, "recent_leads": visible.filter(stage=Lead.Stage.MQL)[:8]}
+    now = timezone.now()
+    trying = "try" in request.GET or "trial-target" in request.GET
+    lead_data = None if trying else request.GET
+    form = DryRunForm(lead_data or None, leads=visible)
+    context = {
+        "form": form,
+        "recent_leads": visible.filter(stage=Lead.Stage.MQL)[:8],
+        "rules": RoutingRule.objects.all(),
+        "teams": access.teams_to_manage(request.user),
+    }
     if form.is_bound and form.is_valid():
         facts, lead = form.facts()
-        try:
-            context["decision"] = route(facts, now=timezone.now(), lock=False)
-        except NoOwnerAvailable as error:
-            context["no_owner"] = str(error)
-        context |= {"facts": facts, "picked_lead": lead}
-    return render(request, "handoff/dry_run.html", context, status=400 if form.errors else 200)
+        context |= {"decision": route(facts, now=now, lock=False), "facts": facts, "picked_lead": lead}
+    based_on = RoutingRule.objects.filter(pk=request.GET.get("try")).first() if request.GET.get("try", "").isdigit() else None
+    trial_form = RuleTrialForm(
+        request.GET if "trial-target" in request.GET else None, instance=based_on or RoutingRule(target=RoutingRule.Target.TEAM)
+    )
+    context |= {"trial_form": trial_form, "based_on": based_on}
+    if trial_form.is_bound and trial_form.is_valid():
+        context |= _trial(trial_form.instance, visible, now=now)
+    errors = form.errors or trial_form.errors
+    return render(request, "handoff/dry_run.html", context, status=400 if errors else 200)
+
+
+def _trial(rule: RoutingRule, visible, *, now) -> dict:
+    recent = list(visible.filter(mql_at__isnull=False).order_by("-mql_at", "-id")[:TRIAL_LEADS])
+    rows = try_rule(rule, recent, now=now)
+    taken = [decision for _lead, decision in rows if decision.rule is rule]
+    return {
+        "trial_rows": [
+            {"lead": lead, "decision": decision, "by_trial": decision.rule is rule, "changes": decision.owner != lead.owner}
+            for lead, decision in rows
+        ],
+        "trial_taken": len(taken),
+        "trial_owners": Counter(person_name(d.owner) if d.owner else "—" for d in taken).most_common(),
+        "trial_changed": sum(1 for lead, decision in rows if decision.owner != lead.owner),
+    }
+
+
+def team_rotation(request, pk: int):
+    """Who of a team's members takes its leads, and how many: for the team's manager and
+    RevOps. Saved for every member at once, or not at all."""
+    teams = access.teams_to_manage(request.user)
+    if not teams.exists():
+        raise PermissionDenied
+    team = get_object_or_404(teams, pk=pk)
+    members = list(team.members.filter(is_active=True).order_by("first_name", "username"))
+    saved = {seat.user_id: seat for seat in RotationSeat.objects.filter(team=team)}
+    forms = [SeatForm(request.POST or None, member=member, seat=saved.get(member.pk)) for member in members]
+    # A list, not a generator: every line is validated, so every mistake shows at once.
+    if request.method == "POST" and all([form.is_valid() for form in forms]):  # noqa: C419
+        set_seats(team, [(f.member, f.cleaned_data["takes_leads"], f.cleaned_data["weight"]) for f in forms])
+        messages.success(request, _("Saved: the rotation of %(team)s.") % {"team": team})
+        return redirect("handoff:team_rotation", pk=team.pk)
+    presence = Presence(timezone.now().astimezone(business_time_zone()).date())
+    by_id = {member.pk: member for member in members}
+    next_id = up_next(team, can_take=lambda pk: pk in by_id and not presence.is_away(by_id[pk]))
+    context = {
+        "team": team,
+        "rows": [(form, presence.is_away(form.member)) for form in forms],
+        "up_next": by_id.get(next_id),
+    }
+    return render(request, "handoff/team_rotation.html", context, status=400 if request.method == "POST" else 200)
 
 
 def _my_page(request, *, availability_form=None, channel_form=None, status=200):

@@ -50,7 +50,7 @@ COLUMNS = [
     "owner", "team", "created_at", *STAGE_COLUMNS, "deal_value", "lost_reason",
 ]
 # The columns whose unknown values the report lists, with how often each occurs.
-SUMMARISED_COLUMNS = ["channel", "conversion_action", "owner", "team"]
+SUMMARISED_COLUMNS = ["channel", "conversion_action", "lost_reason", "owner", "team"]
 DECIMAL_SEPARATORS = (",", ".")
 
 

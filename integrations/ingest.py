@@ -15,15 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.bulk import server_bound_cursor
 from common.email_domains import business_domain, normalise_domain
 from leads.models import Activity, Company, Lead
 from qualification import bulk as qualification_bulk
-from qualification import intent
+from qualification import disqualified, intent
 from qualification.decisions import active_policy
-from qualification.scoring import PolicySnapshot
+from qualification.scoring import LeadFacts, PolicySnapshot
 
 MAX_BATCH = 1000
 
@@ -79,8 +80,16 @@ def upsert_lead(
     """Create or update the lead this system knows as `external_id`. `company` ({name, domain,
     …}) is matched by web domain; without one the e-mail's domain links a known company. With
     `rescore_at`, the changed lead is re-scored in the same transaction (a form submission
-    leaves that to its activity, which then is the trigger)."""
+    leaves that to its activity, which then is the trigger). A disqualified lead whose facts
+    change is decided again (`qualification.disqualified.redecide`)."""
     with transaction.atomic():
+        known = (
+            Lead.objects.received_from(source_system, [external_id])
+            .filter(stage=Lead.Stage.DISQUALIFIED)
+            .select_related("company")
+            .first()
+        )
+        facts_before = LeadFacts.from_lead(known) if known else None
         linked = resolve_company(company, email=fields.get("email", ""))
         if linked is not None:
             fields = {**fields, "company": linked}
@@ -92,6 +101,9 @@ def upsert_lead(
         )
         if rescore_at is not None:
             rescore(frozenset({lead.pk}), now=rescore_at)
+            lead.refresh_from_db()
+        changed = facts_before is not None and disqualified.facts_changed(facts_before, LeadFacts.from_lead(lead))
+        if changed and disqualified.redecide(lead, now=rescore_at or timezone.now()):
             lead.refresh_from_db()
         return lead, created
 
@@ -164,6 +176,7 @@ def ingest_activities(*, source_system: str, items: list[dict], now: datetime) -
             received=len(items), created=len(created_for), lead_ids=frozenset(created_for)
         )
         policy = rescore(result.lead_ids, now=now)
+        disqualified.note_requests(result.lead_ids, received_at=now)
         if result.lead_ids:
             new = Activity.objects.filter(lead_id__in=result.lead_ids, received_at=now).only(
                 "lead_id", "kind", "occurred_at", "title", "data"

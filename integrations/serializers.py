@@ -8,7 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from integrations.ingest import MAX_BATCH
-from leads.models import Activity, Channel, Company, ConversionAction, Lead, LostReason, Sector, StageChange
+from leads.models import (
+    Activity,
+    Channel,
+    Company,
+    ConversionAction,
+    Lead,
+    LostReason,
+    Sector,
+    StageChange,
+)
 
 
 class CompanyInSerializer(serializers.Serializer):
@@ -75,8 +84,8 @@ class LeadSerializer(serializers.ModelSerializer):
             "job_title", "company", "channel", "campaign", "conversion_action",
             "product_interest", "source", "owner", "stage", "stage_changed_at", "created_at",
             "updated_at", "mql_at", "sal_at", "sql_at", "opportunity_at", "won_at", "lost_at",
-            "disqualified_at", "fit_score", "engagement_score", "intent_tier", "respond_by",
-            "deal_value", "lost_reason",
+            "disqualified_at", "fit_score", "engagement_score", "intent_tier", "temperature",
+            "respond_by", "deal_value", "lost_reason",
         ]
         read_only_fields = fields
 

@@ -2,7 +2,9 @@
 handoff and qualification pages and the JSON API.
 
 A sales rep: the leads they own. A sales manager: the leads of the teams they manage (the
-lead's team, or its owner being a member), besides their own. Marketing: sees every lead,
+lead's team, or its owner being a member), besides their own; the unassigned queue (leads
+handed over while nobody present could take them) of those teams, and the unassigned leads of
+no team, which every sales manager is told about. Marketing: sees every lead,
 changes none. A RevOps admin: everything. Anyone else: nothing.
 
 Shared pages (the weekly review, the dashboard) show everyone's figures to everyone with a
@@ -25,21 +27,30 @@ from leads.models import Lead, Team
 
 @dataclass(frozen=True)
 class _Scope:
-    """The leads someone may act on: owned by one of `owner_ids`, or in one of `team_ids`.
-    None for both means every lead."""
+    """The leads someone may act on: owned by one of `owner_ids`, or in one of `team_ids`,
+    or (`teamless_unassigned`) waiting for an owner in no team. None for both ids means every
+    lead."""
 
     owner_ids: frozenset[int] | None
     team_ids: frozenset[int] | None
+    teamless_unassigned: bool = False
 
     @property
     def everything(self) -> bool:
         return self.owner_ids is None
 
     def as_q(self) -> Q:
-        return Q(owner_id__in=self.owner_ids) | Q(team_id__in=self.team_ids)
+        q = Q(owner_id__in=self.owner_ids) | Q(team_id__in=self.team_ids)
+        if self.teamless_unassigned:
+            q |= Q(owner__isnull=True, team__isnull=True, stage__in=Lead.SALES_STAGES)
+        return q
 
     def holds(self, lead: Lead) -> bool:
-        return self.everything or lead.owner_id in self.owner_ids or lead.team_id in self.team_ids
+        if self.everything or lead.owner_id in self.owner_ids or lead.team_id in self.team_ids:
+            return True
+        return (
+            self.teamless_unassigned and lead.owner_id is None and lead.team_id is None and lead.stage in Lead.SALES_STAGES
+        )
 
 
 def _acting_scope(user) -> _Scope:
@@ -49,10 +60,11 @@ def _acting_scope(user) -> _Scope:
     teams: set[int] = set()
     if has_role(user, Role.SALES_REP, Role.SALES_MANAGER):
         owners.add(user.pk)
-    if has_role(user, Role.SALES_MANAGER):
+    manages = has_role(user, Role.SALES_MANAGER)
+    if manages:
         teams = set(Team.objects.filter(manager=user).values_list("pk", flat=True))
         owners |= set(get_user_model().objects.filter(teams__in=teams).values_list("pk", flat=True))
-    return _Scope(frozenset(owners), frozenset(teams))
+    return _Scope(frozenset(owners), frozenset(teams), teamless_unassigned=manages)
 
 
 def _seeing_scope(user) -> _Scope:
@@ -74,6 +86,21 @@ def reads_only(user) -> bool:
     return has_role(user, Role.MARKETING) and not has_role(
         user, Role.SALES_REP, Role.SALES_MANAGER, Role.REVOPS_ADMIN
     )
+
+
+def sees_unassigned_queue(user) -> bool:
+    """Managers and RevOps admins give the leads waiting without an owner to someone."""
+    return has_role(user, Role.SALES_MANAGER, Role.REVOPS_ADMIN)
+
+
+def teams_to_manage(user) -> QuerySet[Team]:
+    """The teams whose rotation `user` sets (who takes leads, with which weight): a manager's
+    own teams, every team for a RevOps admin."""
+    if has_role(user, Role.REVOPS_ADMIN):
+        return Team.objects.all()
+    if has_role(user, Role.SALES_MANAGER):
+        return Team.objects.filter(manager=user)
+    return Team.objects.none()
 
 
 def may_reassign(user) -> bool:

@@ -1,7 +1,17 @@
+"""Admin for leads, companies and teams. What the history holds (stage changes, changes to a
+lead's fields, contact attempts, feedback) is read here, never written: a lead edited here is
+saved through `Lead.save_logged`, so the change log says who changed what, from what to what."""
+
+from datetime import datetime
+
 from django.contrib import admin
+from django.contrib.admin.options import ActionLocation
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from leads.models import Activity, Company, ContactAttempt, Feedback, Lead, StageChange, Team
+from leads.models import Activity, Company, ContactAttempt, Feedback, Lead, LeadChange, StageChange, Team
 
 
 @admin.register(Team)
@@ -37,6 +47,46 @@ class StageChangeInline(ReadOnlyInline):
     fields = ["changed_at", "from_stage", "to_stage", "changed_by", "rule", "reason"]
 
 
+@admin.display(description=_("changes"))
+def described_changes(change: LeadChange) -> str:
+    """"owner: Thijs van den Berg → Lotte Bakker; deal value: — → 18500" rather than ids."""
+
+    def shown(value) -> str:
+        if value is None:
+            return "—"
+        return date_format(timezone.localtime(value), "DATETIME_FORMAT") if isinstance(value, datetime) else str(value)
+
+    return "; ".join(f"{label}: {shown(before)} → {shown(after)}" for label, before, after in change.described())
+
+
+class LeadChangeInline(ReadOnlyInline):
+    model = LeadChange
+    fields = ["changed_at", "changed_by", described_changes]
+    readonly_fields = [described_changes]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History: written by the app's actions, read here. A record goes only with its lead
+    (deleting a lead takes its history along), never on its own."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "show_delete": False})
+
+
 class ActivityInline(ReadOnlyInline):
     model = Activity
     fields = ["occurred_at", "kind", "title", "url"]
@@ -63,7 +113,7 @@ class LeadAdmin(admin.ModelAdmin):
         "first_attempt_at",
         "attempt_count",
     ]
-    inlines = [StageChangeInline, ActivityInline]
+    inlines = [StageChangeInline, LeadChangeInline, ActivityInline]
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "email", "phone", "job_title", "company"]}),
         (
@@ -92,16 +142,20 @@ class LeadAdmin(admin.ModelAdmin):
         (_("Follow-up"), {"fields": ["first_attempt_at", "attempt_count"]}),
     ]
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # Only the fields this form changed, each logged before → after with who and when.
+        obj.save_logged(form.changed_data, by=request.user, at=timezone.now())
+
 
 @admin.register(StageChange)
-class StageChangeAdmin(admin.ModelAdmin):
+class StageChangeAdmin(ReadOnlyAdmin):
     list_display = ["lead", "from_stage", "to_stage", "changed_at", "changed_by", "rule"]
     list_filter = ["to_stage"]
     raw_id_fields = ["lead", "changed_by"]
     date_hierarchy = "changed_at"
-
-    def has_change_permission(self, request, obj=None):
-        return False  # history is written, never edited
 
 
 @admin.register(Activity)
@@ -113,15 +167,24 @@ class ActivityAdmin(admin.ModelAdmin):
     date_hierarchy = "occurred_at"
 
 
+@admin.register(LeadChange)
+class LeadChangeAdmin(ReadOnlyAdmin):
+    list_display = ["lead", "changed_at", "changed_by", described_changes]
+    fields = ["lead", "changed_at", "changed_by", described_changes]
+    readonly_fields = [described_changes]
+    raw_id_fields = ["lead", "changed_by"]
+    date_hierarchy = "changed_at"
+
+
 @admin.register(ContactAttempt)
-class ContactAttemptAdmin(admin.ModelAdmin):
+class ContactAttemptAdmin(ReadOnlyAdmin):
     list_display = ["lead", "made_by", "made_at", "channel", "outcome"]
     list_filter = ["channel", "outcome"]
     raw_id_fields = ["lead", "made_by"]
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(ReadOnlyAdmin):
     list_display = ["lead", "disposition", "no_fit_reason", "quality", "given_by", "given_at"]
     list_filter = ["disposition", "no_fit_reason", "quality"]
     raw_id_fields = ["lead", "given_by"]

@@ -4,8 +4,15 @@ from django.utils.translation import gettext_lazy as _
 
 from leads.admin import ActivityAdmin, LeadAdmin
 from leads.models import Activity, Lead
-from qualification import decisions
-from qualification.models import Disqualifier, EngagementRule, FitRule, QualificationPolicy, SignOff
+from qualification import decisions, disqualified
+from qualification.models import (
+    Activation,
+    Disqualifier,
+    EngagementRule,
+    FitRule,
+    QualificationPolicy,
+    SignOff,
+)
 
 
 class DraftOnlyInline(admin.TabularInline):
@@ -63,6 +70,22 @@ class QualificationPolicyAdmin(admin.ModelAdmin):
             form.instance.draft_changed()
 
 
+@admin.register(Activation)
+class ActivationAdmin(admin.ModelAdmin):
+    """The worker's activations, read-only but for the status: a run whose worker died stays
+    "running" and blocks the next activation until an admin marks it failed."""
+
+    list_display = ["policy", "status", "requested_at", "requested_by", "scored", "total", "finished_at"]
+    list_filter = ["status"]
+    readonly_fields = [
+        "policy", "requested_by", "requested_at", "spread_hours", "started_at", "finished_at", "total",
+        "scored", "qualified", "scheduled", "disqualified", "nurtured", "error",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
 admin.site.unregister(Lead)
 
 
@@ -74,7 +97,10 @@ class ScoredLeadAdmin(LeadAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        decisions.rescore(obj, now=timezone.now())
+        now = timezone.now()
+        decisions.rescore(obj, now=now)
+        if change and {"job_title", "email", "company"} & set(form.changed_data):
+            disqualified.redecide(obj, now=now)  # only a lead the policy disqualified
 
     @admin.action(description=_("Re-score under the active policy"))
     def rescore_selected(self, request, queryset):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Q, Value
+from django.db.models import Count, F, Max, Min, Q, Value
 from django.db.models.functions import Coalesce
 
 from common.bulk import TableWriter, server_bound_cursor
@@ -33,7 +33,9 @@ from qualification.scoring import (
     PolicySnapshot,
     ScoreResult,
     decide,
+    policy_temperature,
     recycled_at,
+    rescore_after,
     score,
     tier_of,
 )
@@ -69,6 +71,7 @@ class RescoreStats:
     qualified: int = 0
     disqualified: int = 0
     nurtured: int = 0
+    scheduled: int = 0  # qualified, handed over later (an activation spread over hours)
     moving_seconds: float = 0.0  # of the run, the time spent moving leads
 
 
@@ -115,11 +118,18 @@ def activity_summaries(policy: PolicySnapshot, activities, *, now: datetime) -> 
     # Low intent never lifts a tier, so only the higher tiers' conversions are counted.
     tiers = [IntentTier.HIGH, IntentTier.MID]
     conversions = {f"tier_{tier}": Count("id", filter=conversion_filter(policy, tier)) for tier in tiers}
+    # When a windowed rule's oldest counted activity leaves the window, time alone changes
+    # the score: the lead's rescore_at.
+    oldest = {
+        f"oldest_{index}": Min("occurred_at", filter=rule_filter(rule, now=now))
+        for index, rule in enumerate(policy.engagement_rules)
+        if rule.window_days
+    }
     rows = (
         activities.filter(occurred_at__lte=now)
         .order_by()
         .values("lead_id")
-        .annotate(last_at=Max("occurred_at"), **conversions, **counts)
+        .annotate(last_at=Max("occurred_at"), **conversions, **counts, **oldest)
     )
     names = list(counts)
     return {
@@ -127,6 +137,7 @@ def activity_summaries(policy: PolicySnapshot, activities, *, now: datetime) -> 
             tuple(row[name] for name in names),
             row["last_at"],
             next((tier for tier in tiers if row[f"tier_{tier}"]), ""),
+            tuple(row.get(f"oldest_{index}") for index in range(len(names))),
         )
         for row in rows
     }
@@ -145,6 +156,59 @@ def conversion_filter(policy: PolicySnapshot, tier: str) -> Q:
     return condition
 
 
+def chunks(leads, *, chunk_size: int):
+    """The leads' rows (facts, then stage_changed_at and the sales stamps) a chunk at a time,
+    ordered by id. Each chunk is read when the caller asks for it: run the caller's work for
+    a chunk in its own transaction."""
+    last_id = 0
+    while True:
+        rows = list(
+            leads.filter(id__gt=last_id)
+            .order_by("id")
+            .values_list(*FACT_FIELDS, "stage_changed_at", *SALES_STAMPS)[:chunk_size]
+        )
+        if not rows:
+            return
+        last_id = rows[-1][0]
+        yield rows
+        if len(rows) < chunk_size:
+            return
+
+
+def score_rows(policy: PolicySnapshot, rows: list[tuple], activities, *, now: datetime) -> list[tuple]:
+    """(row, result, temperature, rescore_at) for each lead row of a chunk; `activities` holds
+    (at least) the chunk's leads' activities."""
+    no_activities = ActivitySummary((0,) * len(policy.engagement_rules), None)
+    summaries = activity_summaries(policy, activities, now=now)
+    facts_end = len(FACT_FIELDS)
+    scored = []
+    for row in rows:
+        facts = facts_from_row(row[:facts_end])
+        summary = summaries.get(row[0], no_activities)
+        result = score(policy, facts, summary, now=now)
+        # A closed lead is not re-scored by time: it gets no moment.
+        due = rescore_after(policy, facts, summary, result, now=now) if row[1] in Lead.OPEN_STAGES else None
+        scored.append((row, result, policy_temperature(policy, result, facts, now=now), due))
+    return scored
+
+
+def chunk_activities(rows: list[tuple], *, by_ids: bool, open_only: bool):
+    first_id, last_id = rows[0][0], rows[-1][0]
+    activities = Activity.objects.filter(lead_id__gte=first_id, lead_id__lte=last_id)
+    if by_ids:
+        # The chunk's own leads, which are open already: no join to the lead's stage.
+        return activities.filter(lead_id__in=[row[0] for row in rows])
+    if open_only:
+        return activities.filter(lead__stage__in=Lead.OPEN_STAGES)
+    return activities
+
+
+def decision_for(row: tuple, result: ScoreResult) -> str:
+    facts_end = len(FACT_FIELDS)
+    stage, changed_at, stamps = row[1], row[facts_end], row[facts_end + 1 :]
+    return decide(result, stage, recycled_at=recycled_at(stage, changed_at, stamps))
+
+
 def rescore_leads(
     policy: PolicySnapshot,
     *,
@@ -155,63 +219,93 @@ def rescore_leads(
     progress: Callable[[int], None] | None = None,
     lead_ids: Iterable[int] | None = None,
     triggers_received_at: datetime | None = None,
+    spread: timedelta | None = None,
 ) -> RescoreStats:
     """Score every open lead (or every lead, or only `lead_ids`), store the scores, and — with
     `move` — move the leads whose stage the score changes. With `triggers_received_at`, a
     lead's newest activity received at that moment is its trigger: the "why now" of a lead it
-    tips into MQL. Returns what happened."""
+    tips into MQL. With `spread`, the leads that qualify are handed over in waves across that
+    time instead of at once (`schedule_handovers`). Returns what happened."""
     leads = Lead.objects.open() if open_only else Lead.objects.all()
     if lead_ids is not None:
         lead_ids = sorted(set(lead_ids))
         leads = leads.filter(id__in=lead_ids)
-    no_activities = ActivitySummary((0,) * len(policy.engagement_rules), None)
     stats = RescoreStats()
-    last_id = 0
-    facts_end = len(FACT_FIELDS)
-    while True:
+    later: list[int] = []  # with `spread`: the leads that qualify, handed over over time
+    for rows in chunks(leads, chunk_size=chunk_size):
         with transaction.atomic():
-            rows = list(
-                leads.filter(id__gt=last_id)
-                .order_by("id")
-                .values_list(*FACT_FIELDS, "stage_changed_at", *SALES_STAMPS)[:chunk_size]
+            results = score_rows(
+                policy, rows, chunk_activities(rows, by_ids=lead_ids is not None, open_only=open_only), now=now
             )
-            if not rows:
-                break
-            first_id, last_id = rows[0][0], rows[-1][0]
-            activities = Activity.objects.filter(lead_id__gte=first_id, lead_id__lte=last_id)
-            if lead_ids is not None:
-                # The chunk's own leads, which are open already: no join to the lead's stage.
-                activities = activities.filter(lead_id__in=[row[0] for row in rows])
-            elif open_only:
-                activities = activities.filter(lead__stage__in=Lead.OPEN_STAGES)
-            summaries = activity_summaries(policy, activities, now=now)
-            results = [
-                (row, score(policy, facts_from_row(row[:facts_end]), summaries.get(row[0], no_activities), now=now))
-                for row in rows
-            ]
             stats.changed += write_scores(
-                [(row[0], result) for row, result in results], first_id=first_id, last_id=last_id, now=now
+                [(row[0], result, temperature, due) for row, result, temperature, due in results],
+                first_id=rows[0][0], last_id=rows[-1][0], now=now,
             )
             if move:
                 started = time.perf_counter()
                 moves = {Decision.QUALIFY: [], Decision.NURTURE: [], Decision.DISQUALIFY: []}
-                for row, result in results:
-                    stage, changed_at, stamps = row[1], row[facts_end], row[facts_end + 1 :]
-                    decision = decide(result, stage, recycled_at=recycled_at(stage, changed_at, stamps))
+                for row, result, _temperature, _due in results:
+                    decision = decision_for(row, result)
                     if decision != Decision.KEEP:
-                        moves[decision].append((row[0], stage, result))
-                stats.qualified += qualify_each(
-                    moves[Decision.QUALIFY], policy=policy, now=now, triggers_received_at=triggers_received_at
-                )
+                        moves[decision].append((row[0], row[1], result))
+                if spread:
+                    later += [lead_id for lead_id, _stage, _result in moves[Decision.QUALIFY]]
+                else:
+                    stats.qualified += qualify_each(
+                        moves[Decision.QUALIFY], policy=policy, now=now, triggers_received_at=triggers_received_at
+                    )
                 stats.nurtured += move_many(moves[Decision.NURTURE], Lead.Stage.NURTURE, policy=policy, now=now)
                 stats.disqualified += move_many(moves[Decision.DISQUALIFY], Lead.Stage.DISQUALIFIED, policy=policy, now=now)
                 stats.moving_seconds += time.perf_counter() - started
         stats.scored += len(rows)
         if progress:
             progress(len(rows))
-        if len(rows) < chunk_size:
-            break
+    if later:
+        stats.scheduled = schedule_handovers(later, over=spread, now=now)
     return stats
+
+
+# An activation spread over hours hands its leads over in this many waves at most.
+WAVES = 48
+
+
+def schedule_handovers(lead_ids: list[int], *, over: timedelta, now: datetime) -> int:
+    """Leads that qualify, handed over in even waves across `over` rather than all at once:
+    each wave's leads are due for a re-score at their moment, and the worker's re-score
+    (`rescore_due`) hands them over then, as any re-score that finds a lead MQL-ready.
+    In arrival order (by id), the first wave at once."""
+    waves = min(WAVES, len(lead_ids))
+    for wave in range(waves):
+        start, end = len(lead_ids) * wave // waves, len(lead_ids) * (wave + 1) // waves
+        Lead.objects.filter(id__in=lead_ids[start:end]).update(rescore_at=now + over * wave / waves)
+    return len(lead_ids)
+
+
+def rescore_due(*, now: datetime, limit: int = 1000, policy: PolicySnapshot | None = None) -> int:
+    """Re-score up to `limit` leads whose `rescore_at` has passed (a decay starting, a band
+    running out, a spread-out hand-over), as any re-score: scores, explanation, history,
+    hand-over. Safe with several workers: the due leads are locked with SKIP LOCKED, and the
+    transaction that re-scores them replaces their moment with the next. Returns how many
+    were due."""
+    policy = policy or decisions.active_policy()
+    with transaction.atomic():
+        due = list(
+            Lead.objects.filter(rescore_at__lte=now)
+            .order_by("rescore_at")
+            .select_for_update(skip_locked=True)
+            .values_list("id", flat=True)[:limit]
+        )
+        if not due:
+            return 0
+        if policy is None:
+            Lead.objects.filter(id__in=due).update(rescore_at=None)  # nothing to score them by
+            return len(due)
+        # An open lead's re-score writes its next moment (always a new one: later than now, or
+        # none), so only the closed leads, which are not re-scored, are cleared here: one row
+        # write per lead rather than two.
+        Lead.objects.filter(id__in=due).exclude(stage__in=Lead.OPEN_STAGES).update(rescore_at=None)
+        rescore_leads(policy, now=now, lead_ids=due, chunk_size=limit)
+    return len(due)
 
 
 def qualify_each(
@@ -297,16 +391,19 @@ def move_reason(result: ScoreResult, to_stage: str) -> str:
     return decisions.nurture_reason(result)
 
 
-def write_scores(results: list[tuple[int, ScoreResult]], *, first_id: int, last_id: int, now: datetime) -> int:
-    """Store the scores that changed; returns how many. A lead whose score came out the same
-    keeps its row and its `scored_at` untouched: rewriting a lead row updates all of its
-    indexes, and most re-scores (an e-mail opened, a nightly decay run) change nothing."""
+def write_scores(
+    results: list[tuple[int, ScoreResult, str, datetime | None]], *, first_id: int, last_id: int, now: datetime
+) -> int:
+    """Store the (lead id, result, temperature, rescore_at) verdicts that changed; returns how
+    many. A lead whose verdict came out the same keeps its row and its `scored_at` untouched:
+    rewriting a lead row updates all of its indexes, and most re-scores (an e-mail opened, a
+    nightly decay run) change nothing."""
     table = Lead._meta.db_table
     if connection.vendor == "postgresql":
-        ids, fits, engagements, tiers, explanations = zip(
+        ids, fits, engagements, tiers, explanations, temperatures, dues = zip(
             *(
-                (lead_id, r.fit_score, r.engagement_score, r.intent_tier, json.dumps(r.explanation))
-                for lead_id, r in results
+                (lead_id, r.fit_score, r.engagement_score, r.intent_tier, json.dumps(r.explanation), temperature, due)
+                for lead_id, r, temperature, due in results
             )
         )
         with server_bound_cursor() as cursor:
@@ -314,26 +411,34 @@ def write_scores(results: list[tuple[int, ScoreResult]], *, first_id: int, last_
             cursor.execute(
                 f"UPDATE {table} AS lead SET fit_score = new.fit,"
                 " engagement_score = new.engagement, intent_tier = new.tier,"
-                " score_explanation = new.explanation, scored_at = %b"
-                " FROM unnest(%b::bigint[], %b::integer[], %b::integer[], %b::text[], %b::jsonb[])"
-                " AS new (id, fit, engagement, tier, explanation)"
+                " score_explanation = new.explanation, temperature = new.temperature,"
+                " rescore_at = new.due, scored_at = %b"
+                " FROM unnest(%b::bigint[], %b::integer[], %b::integer[], %b::text[], %b::jsonb[],"
+                " %b::text[], %b::timestamptz[])"
+                " AS new (id, fit, engagement, tier, explanation, temperature, due)"
                 " WHERE lead.id = new.id AND lead.id BETWEEN %b AND %b"
-                " AND (lead.fit_score, lead.engagement_score, lead.intent_tier, lead.score_explanation)"
-                " IS DISTINCT FROM (new.fit, new.engagement, new.tier, new.explanation)",
-                [now, list(ids), list(fits), list(engagements), list(tiers), list(explanations), first_id, last_id],
+                " AND (lead.fit_score, lead.engagement_score, lead.intent_tier, lead.score_explanation,"
+                " lead.temperature, lead.rescore_at)"
+                " IS DISTINCT FROM (new.fit, new.engagement, new.tier, new.explanation, new.temperature, new.due)",
+                [
+                    now, list(ids), list(fits), list(engagements), list(tiers), list(explanations),
+                    list(temperatures), list(dues), first_id, last_id,
+                ],
             )
             return cursor.rowcount
-    scored_at = Lead._meta.get_field("scored_at").get_db_prep_save(now, connection)
+    adapt = Lead._meta.get_field("scored_at").get_db_prep_save
+    scored_at = adapt(now, connection)
     params = []
-    for lead_id, r in results:
-        score_values = (r.fit_score, r.engagement_score, r.intent_tier, json.dumps(r.explanation))
-        params.append((*score_values, scored_at, lead_id, *score_values))
+    for lead_id, r, temperature, due in results:
+        score_values = (r.fit_score, r.engagement_score, r.intent_tier, json.dumps(r.explanation), temperature)
+        due_value = adapt(due, connection)
+        params.append((*score_values, due_value, scored_at, lead_id, *score_values, due_value))
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET fit_score = %s, engagement_score = %s, intent_tier = %s,"
-            " score_explanation = %s, scored_at = %s WHERE id = %s"
-            " AND NOT (fit_score = %s AND engagement_score = %s AND intent_tier = %s"
-            " AND score_explanation = %s)",
+            " score_explanation = %s, temperature = %s, rescore_at = %s, scored_at = %s WHERE id = %s"
+            " AND NOT (fit_score IS %s AND engagement_score IS %s AND intent_tier = %s"
+            " AND score_explanation = %s AND temperature = %s AND rescore_at IS %s)",
             params,
         )
         return cursor.rowcount
@@ -344,8 +449,10 @@ def activate(
     *,
     now: datetime,
     progress: Callable[[int], None] | None = None,
+    spread: timedelta | None = None,
 ) -> RescoreStats:
-    """Activate `policy` (retiring the previous one) and re-score every open lead under it."""
+    """Activate `policy` (retiring the previous one) and re-score every open lead under it;
+    with `spread`, the leads it makes MQL are handed over across that time."""
     policy.activate(now=now)
     snapshot = QualificationPolicy.objects.with_rules().get(pk=policy.pk).snapshot()
-    return rescore_leads(snapshot, now=now, progress=progress)
+    return rescore_leads(snapshot, now=now, progress=progress, spread=spread)

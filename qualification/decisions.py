@@ -24,7 +24,9 @@ from qualification.scoring import (
     PolicySnapshot,
     ScoreResult,
     decide,
+    policy_temperature,
     recycled_at,
+    rescore_after,
     score,
     summarize,
 )
@@ -56,9 +58,14 @@ def rescore(
         return None
     activities = lead.activities.only(*ACTIVITY_FIELDS).order_by()
     summary = summarize(policy, activities, now=now)
-    result = score(policy, LeadFacts.from_lead(lead), summary, now=now)
+    facts = LeadFacts.from_lead(lead)
+    result = score(policy, facts, summary, now=now)
     with transaction.atomic():
-        store(lead, result, now=now)
+        store(
+            lead, result, now=now,
+            temperature=policy_temperature(policy, result, facts, now=now),
+            rescore_at=rescore_after(policy, facts, summary, result, now=now) if lead.stage in Lead.OPEN_STAGES else None,
+        )
         act_on(lead, result, policy=policy, now=now, trigger=trigger)
     return result
 
@@ -76,12 +83,16 @@ def record_activity(lead: Lead, *, now: datetime | None = None, **fields) -> tup
     return activity, created
 
 
-def store(lead: Lead, result: ScoreResult, *, now: datetime) -> None:
+def store(
+    lead: Lead, result: ScoreResult, *, now: datetime, temperature: str, rescore_at: datetime | None
+) -> None:
     fields = {
         "fit_score": result.fit_score,
         "engagement_score": result.engagement_score,
         "intent_tier": result.intent_tier,
         "score_explanation": result.explanation,
+        "temperature": temperature,
+        "rescore_at": rescore_at,
         "scored_at": now,
     }
     Lead.objects.filter(pk=lead.pk).update(**fields)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from common.roles import has_role
 from leads.models import ConversionAction, IntentTier
 from qualification.models import Disqualifier, EngagementRule, FitRule, QualificationPolicy, SignOff
+from qualification.vocabulary import Decision
 
 
 class PolicyForm(forms.ModelForm):
@@ -20,6 +21,8 @@ class PolicyForm(forms.ModelForm):
             "customer_engagement_threshold",
             "decay_points",
             "decay_after_days",
+            "hot_within_days",
+            "warm_within_days",
         ]
         widgets = {
             "review_by": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -106,3 +109,24 @@ class PeriodForm(forms.Form):
         choices=[(30, _("30 days")), (90, _("90 days")), (180, _("180 days")), (365, _("365 days"))],
         initial=90,
     )
+
+
+class ActivationForm(forms.Form):
+    spread_hours = forms.IntegerField(
+        label=_("Spread the hand-overs over hours"),
+        required=False,
+        min_value=1,
+        max_value=72,
+        help_text=_("Empty: the new MQLs go to sales at once. 8: in even waves over the next eight hours."),
+        widget=forms.NumberInput(attrs={"class": "narrow"}),
+    )
+
+
+class PreviewListForm(forms.Form):
+    """Which of the preview's leads to list."""
+
+    show = forms.ChoiceField(
+        choices=[(Decision.QUALIFY, _("Become MQL")), (Decision.DISQUALIFY, _("Disqualified")), (Decision.NURTURE, _("To nurture"))],
+        required=False,
+    )
+    team = forms.IntegerField(required=False, min_value=0)

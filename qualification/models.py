@@ -104,6 +104,21 @@ class QualificationPolicy(models.Model):
     intent_tiers = models.JSONField(
         _("intent tier per conversion action"), default=default_intent_tiers
     )
+    hot_within_days = models.PositiveIntegerField(
+        _("hot: active within days"),
+        default=7,
+        validators=[MinValueValidator(1)],
+        help_text=_("Hot = MQL-ready and active within this many days."),
+    )
+    warm_within_days = models.PositiveIntegerField(
+        _("warm: active within days"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_("Warm = some fit or engagement and active within this many days; cold otherwise."),
+    )
+    # The review date whose signers were told it arrived: the worker's claim, so each review
+    # date is announced once.
+    review_announced_for = models.DateField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
@@ -139,6 +154,10 @@ class QualificationPolicy(models.Model):
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
 
+    def signers(self) -> list:
+        """The people who signed this version (marketing, sales manager)."""
+        return [signoff.signed_by for signoff in self.signoffs.all()]
+
     def review_due(self, *, today: date) -> bool:
         """The active version's review date has come: marketing and sales look at it again."""
         return self.status == self.Status.ACTIVE and self.review_by <= today
@@ -147,6 +166,8 @@ class QualificationPolicy(models.Model):
         errors = {}
         if self.decay_points and not self.decay_after_days:
             errors["decay_after_days"] = _("Say after how many quiet days the decay applies.")
+        if self.hot_within_days and self.warm_within_days and self.warm_within_days < self.hot_within_days:
+            errors["warm_within_days"] = _("Warm reaches at least as far back as hot.")
         tiers = self.intent_tiers if isinstance(self.intent_tiers, dict) else None
         if tiers is None or any(
             action not in ConversionAction.values or tier not in IntentTier.values
@@ -169,6 +190,8 @@ class QualificationPolicy(models.Model):
             decay_points=self.decay_points,
             decay_after_days=self.decay_after_days,
             intent_tiers={**default_intent_tiers(), **(self.intent_tiers or {})},
+            hot_within_days=self.hot_within_days,
+            warm_within_days=self.warm_within_days,
         )
 
     def rule_count(self) -> int:
@@ -245,6 +268,8 @@ class QualificationPolicy(models.Model):
             decay_points=self.decay_points,
             decay_after_days=self.decay_after_days,
             intent_tiers=dict(self.intent_tiers),
+            hot_within_days=self.hot_within_days,
+            warm_within_days=self.warm_within_days,
             created_by=by,
         )
         for related in ("fit_rules", "engagement_rules", "disqualifiers"):
@@ -441,3 +466,50 @@ class SignOff(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()}: {self.signed_by}"
+
+
+class Activation(models.Model):
+    """An activation asked for on the policy page and carried out by the worker
+    (`qualification.activation`), with its progress and what it did."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    policy = models.OneToOneField(QualificationPolicy, on_delete=models.CASCADE, related_name="activation")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("asked by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("asked"))
+    spread_hours = models.PositiveSmallIntegerField(
+        _("spread hand-overs over hours"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(72)],
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    total = models.PositiveIntegerField(_("open leads"), default=0)
+    scored = models.PositiveIntegerField(_("re-scored"), default=0)
+    qualified = models.PositiveIntegerField(_("became MQL"), default=0)
+    scheduled = models.PositiveIntegerField(_("MQL, handed over later"), default=0)
+    disqualified = models.PositiveIntegerField(_("disqualified"), default=0)
+    nurtured = models.PositiveIntegerField(_("to nurture"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("activation")
+        verbose_name_plural = _("activations")
+
+    def __str__(self):
+        return f"{self.policy}: {self.get_status_display()}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.scored * 100 // self.total) if self.total else (100 if self.status == self.Status.DONE else 0)

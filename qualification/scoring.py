@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from common.email_domains import PERSONAL_EMAIL_DOMAINS
-from leads.models import ConversionAction, IntentTier, Lead, Sector, conversion_of
+from leads.models import ConversionAction, IntentTier, Lead, Sector, Temperature, conversion_of
 from qualification.keywords import Keywords
 from qualification.vocabulary import (
     NUMBER_OPERATORS,
@@ -150,6 +149,8 @@ class PolicySnapshot:
     decay_points: int = 0
     decay_after_days: int | None = None
     intent_tiers: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_INTENT_TIERS))
+    hot_within_days: int = 7  # the temperature bands: see temperature()
+    warm_within_days: int = 30
 
     @property
     def rule_name(self) -> str:
@@ -241,6 +242,9 @@ class ActivitySummary:
     counts: tuple[int, ...]
     last_activity_at: datetime | None
     conversion_tier: str = ""
+    # Per engagement rule, its oldest counted activity when the rule has a window (it drops
+    # out of the count window_days later), else None. Empty: not known.
+    oldest_counted: tuple[datetime | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -382,6 +386,7 @@ def summarize(policy: PolicySnapshot, activities: Iterable, *, now: datetime) ->
     """Count each engagement rule's matching activities; anything with `kind`, `occurred_at`,
     `url`, `title` and (optionally) `data` will do (Activity rows, or plain tuples in tests)."""
     counts = [0] * len(policy.engagement_rules)
+    oldest: list[datetime | None] = [None] * len(policy.engagement_rules)
     last_at = None
     conversion_tier = ""
     for activity in activities:
@@ -395,7 +400,9 @@ def summarize(policy: PolicySnapshot, activities: Iterable, *, now: datetime) ->
         for index, rule in enumerate(policy.engagement_rules):
             if rule.matches(activity, now=now):
                 counts[index] += 1
-    return ActivitySummary(tuple(counts), last_at, conversion_tier)
+                if rule.window_days and (oldest[index] is None or activity.occurred_at < oldest[index]):
+                    oldest[index] = activity.occurred_at
+    return ActivitySummary(tuple(counts), last_at, conversion_tier, tuple(oldest))
 
 
 def intent_tier(policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySummary) -> str:
@@ -478,14 +485,37 @@ def thresholds_met(
     return fit_ok and engagement_ok, both, policy.texts["both"]
 
 
-class Temperature(models.TextChoices):
-    COLD = "cold", gettext_lazy("Cold")
-    WARM = "warm", gettext_lazy("Warm")
-    HOT = "hot", gettext_lazy("Hot")
-
-
 HOT_WITHIN = timedelta(days=7)
 WARM_WITHIN = timedelta(days=30)
+
+
+def policy_temperature(policy: PolicySnapshot, result: ScoreResult, facts: LeadFacts, *, now: datetime) -> str:
+    """`temperature()` with the policy's own bands."""
+    return temperature(
+        result, facts, now=now,
+        hot_within=timedelta(days=policy.hot_within_days), warm_within=timedelta(days=policy.warm_within_days),
+    )
+
+
+def rescore_after(
+    policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySummary, result: ScoreResult, *, now: datetime
+) -> datetime | None:
+    """The first moment after `now` at which time alone may change this lead's verdict: the
+    decay starting, a counted activity leaving its rule's window, the temperature band running
+    out. None when nothing waits (a disqualified lead: time changes no disqualifier)."""
+    if result.disqualifier:
+        return None
+    moments = []
+    quiet_since = summary.last_activity_at or facts.arrived_at
+    if quiet_since is not None:
+        if policy.decay_points and policy.decay_after_days:
+            moments.append(quiet_since + timedelta(days=policy.decay_after_days))
+        moments += [quiet_since + timedelta(days=policy.hot_within_days), quiet_since + timedelta(days=policy.warm_within_days)]
+    for rule, oldest in zip(policy.engagement_rules, summary.oldest_counted):
+        if rule.window_days and oldest is not None:
+            # Still counted at exactly window_days old (see EngagementRuleSpec.matches).
+            moments.append(oldest + timedelta(days=rule.window_days, microseconds=1))
+    return min((moment for moment in moments if moment > now), default=None)
 
 
 def temperature(

@@ -11,20 +11,24 @@ from django.views.decorators.http import require_POST
 from common.roles import Role, has_role
 from leads import access
 from leads.models import ConversionAction, IntentTier
-from qualification import analysis, bulk
+from qualification import activation, analysis, disqualified
 from qualification.forms import (
+    ActivationForm,
     DisqualifierFormSet,
     EngagementRuleFormSet,
     FitRuleFormSet,
     PeriodForm,
     PolicyForm,
+    PreviewListForm,
     SignForm,
 )
-from qualification.models import QualificationPolicy, SignOff, next_version
+from qualification.models import Activation, QualificationPolicy, SignOff, next_version
 
 READERS = tuple(Role.values)
 EDITORS = (Role.MARKETING, Role.REVOPS_ADMIN)
 ANALYSTS = (Role.MARKETING, Role.REVOPS_ADMIN, Role.SALES_MANAGER)
+PREVIEW_LIST = 500  # leads listed per preview outcome
+ASKING_LIST = 500
 
 
 def require_role(user, roles) -> None:
@@ -44,6 +48,8 @@ def get_draft(user, version: int) -> QualificationPolicy:
     policy = get_policy(version)
     if not policy.is_draft:
         raise PermissionDenied  # active and retired versions are history: copy, don't edit
+    if Activation.objects.filter(policy=policy, status__in=[Activation.Status.QUEUED, Activation.Status.RUNNING]).exists():
+        raise PermissionDenied  # the worker is activating it as it stands
     return policy
 
 
@@ -61,6 +67,7 @@ def policy_detail(request, version: int):
     policy = get_policy(version)
     user = request.user
     can_edit = has_role(user, *EDITORS)
+    run = Activation.objects.filter(policy=policy).first()
     return render(
         request,
         "qualification/policy_detail.html",
@@ -74,11 +81,12 @@ def policy_detail(request, version: int):
             ],
             "marketing_signoff": policy.signoff_for(SignOff.Role.MARKETING),
             "sales_signoff": policy.signoff_for(SignOff.Role.SALES_MANAGER),
-            "can_edit": can_edit and policy.is_draft,
+            "can_edit": can_edit and policy.is_draft and not (run and run.in_progress),
             "can_copy": can_edit,
             "can_analyse": has_role(user, *ANALYSTS),
             "sign_form": SignForm(user=user) if policy.is_draft else None,
             "activation_problems": policy.activation_problems() if policy.is_draft else [],
+            "activation": run,
         },
     )
 
@@ -155,32 +163,62 @@ def policy_sign(request, version: int):
     return redirect("qualification:detail", version=version)
 
 
+def policy_preview(request, version: int):
+    """What activating this draft would do to the open leads now, with the leads one click
+    away (`?show=qualify&team=3`)."""
+    require_role(request.user, ANALYSTS)
+    policy = get_policy(version)
+    if not policy.is_draft:
+        raise PermissionDenied
+    listing = PreviewListForm(request.GET)
+    if not listing.is_valid():
+        return render(request, "qualification/preview.html", {"policy": policy, "listing": listing}, status=400)
+    preview = activation.preview(policy.snapshot(), now=timezone.now())
+    show, team = listing.cleaned_data["show"], listing.cleaned_data["team"]
+    listed = None
+    if show:
+        ids = preview.leads(show, team)
+        listed = access.visible_leads(request.user).filter(id__in=ids).with_company().order_by("id")[:PREVIEW_LIST]
+    return render(
+        request,
+        "qualification/preview.html",
+        {
+            "policy": policy,
+            "preview": preview,
+            "listing": listing,
+            "show": show,
+            "team": team,
+            "listed": listed,
+            "listed_total": len(preview.leads(show, team)) if show else 0,
+            "activation_form": ActivationForm(),
+            "can_activate": has_role(request.user, *EDITORS) and not policy.activation_problems(),
+        },
+    )
+
+
 @require_POST
 def policy_activate(request, version: int):
+    """Queue the activation; the worker carries it out and the policy page shows its progress."""
     require_role(request.user, EDITORS)
     policy = get_policy(version)
+    form = ActivationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["spread_hours"]))
+        return redirect("qualification:preview", version=version)
     try:
-        stats = bulk.activate(policy, now=timezone.now())
+        activation.request(policy, by=request.user, now=timezone.now(), spread_hours=form.cleaned_data["spread_hours"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("qualification:detail", version=version)
-    messages.success(
-        request,
-        _(
-            "Policy v%(version)s is active. %(scored)s open leads re-scored, %(changed)s of them "
-            "with a new score: %(mql)s became MQL, %(disqualified)s disqualified, %(nurture)s to "
-            "nurture."
-        )
-        % {
-            "version": policy.version,
-            "scored": stats.scored,
-            "changed": stats.changed,
-            "mql": stats.qualified,
-            "disqualified": stats.disqualified,
-            "nurture": stats.nurtured,
-        },
-    )
+    messages.success(request, _("Activation of v%(version)s is queued: the worker re-scores the open leads now.") % {"version": policy.version})
     return redirect("qualification:detail", version=version)
+
+
+def asking_list(request):
+    """Disqualified leads that asked for contact since: marketing and the manager decide."""
+    require_role(request.user, ANALYSTS)
+    leads = disqualified.asking(access.visible_leads(request.user))[:ASKING_LIST]
+    return render(request, "qualification/asking.html", {"leads": leads})
 
 
 def policy_simulate(request, version: int):

@@ -1,10 +1,9 @@
-import csv
-
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from common.escaping import write_csv
 from dashboard.views import allow_plotly_styles
 from handoff.models import HandoffSettings, current_agreement
 from leads import access
@@ -97,7 +96,5 @@ def review_export(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     slug = f"team-{team.pk}" if team else "all-teams"
     response["Content-Disposition"] = f'attachment; filename="handoff-review-{data.week}-{slug}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
+    write_csv(response, header, rows)  # cells that start like a formula are made text
     return response

@@ -1,14 +1,15 @@
 """/healthz for load balancers and monitoring: is the database reachable, are the migrations
-applied, how long ago did the worker last say it was alive, and how many messages reached
-nobody.
+applied, is the worker alive, and how many messages reached nobody.
 
-Each worker stamps its `handoff.WorkerHeartbeat` row on every pass. Before any worker ran the
-age is unknown (null). A silent worker is not a failure of this web server: it stays in the
-load balancer, and the age tells monitoring that the worker stopped.
+Each worker stamps its `handoff.WorkerHeartbeat` row on every pass; one silent for longer than
+WORKER_SILENT_AFTER_SECONDS counts as stopped. A silent worker is not a failure of this web
+server: the answer stays 200 with status "degraded", so the load balancer keeps it. Monitoring
+that should page on a stopped worker asks `/healthz?require=worker`, which answers 503 then.
 """
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from handoff.models import Notification, NotificationChannel, WorkerHeartbeat
+from handoff.models.worker import silent_after
 
 # Once this process has seen every migration applied, it does not read them from disk again.
 _migrations_applied = False
@@ -49,6 +51,13 @@ def worker_heartbeat_age_seconds(*, now: datetime) -> float | None:
     return round((now - latest).total_seconds(), 1)
 
 
+def worker_state(age_seconds: float | None) -> str:
+    """"ok", "silent" (no heartbeat for too long) or "unknown" (no worker ever ran)."""
+    if age_seconds is None:
+        return "unknown"
+    return "silent" if age_seconds > silent_after().total_seconds() else "ok"
+
+
 def messages_at_risk(*, now: datetime) -> dict:
     """For monitoring: messages of the last day that reached nobody, and channels a failure
     switched off (the RevOps admin lists both in the admin)."""
@@ -64,17 +73,27 @@ def messages_at_risk(*, now: datetime) -> dict:
 @never_cache
 def healthz(request):
     now = timezone.now()
+    limit = settings.WORKER_SILENT_AFTER_SECONDS
     if not database_reachable():
         report = {
-            "database": "unreachable", "migrations": "unknown", "worker_heartbeat_age_seconds": None,
+            "status": "down", "database": "unreachable", "migrations": "unknown", "worker": "unknown",
+            "worker_heartbeat_age_seconds": None, "worker_silent_after_seconds": limit,
             "notifications_undelivered_24h": None, "channels_switched_off": None,
         }
         return JsonResponse(report, status=503)
     applied = migrations_applied()
+    age = worker_heartbeat_age_seconds(now=now)
+    worker = worker_state(age)
+    status = "down" if not applied else "ok" if worker == "ok" else "degraded"
     report = {
+        "status": status,
         "database": "ok",
         "migrations": "applied" if applied else "pending",
-        "worker_heartbeat_age_seconds": worker_heartbeat_age_seconds(now=now),
+        "worker": worker,
+        "worker_heartbeat_age_seconds": age,
+        "worker_silent_after_seconds": limit,
         **messages_at_risk(now=now),
     }
-    return JsonResponse(report, status=200 if applied else 503)
+    worker_required = request.GET.get("require") == "worker"
+    failed = status == "down" or (worker_required and worker != "ok")
+    return JsonResponse(report, status=503 if failed else 200)

@@ -115,6 +115,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 # A session ends after this long without a request (revops.sessions).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", default=8 * 60) * 60
+# A worker without a heartbeat for this long counts as stopped (/healthz, the admin).
+WORKER_SILENT_AFTER_SECONDS = env_int("WORKER_SILENT_AFTER_SECONDS", default=300)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

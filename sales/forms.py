@@ -30,9 +30,14 @@ class QueueFilterForm(forms.Form):
         label=_("Rep"), required=False, queryset=None, empty_label=_("Everyone")
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    unassigned = forms.BooleanField(label=_("Without an owner only"), required=False)
 
-    def __init__(self, data, *, leads: QuerySet[Lead], reps: QuerySet):
+    def __init__(self, data, *, leads: QuerySet[Lead], reps: QuerySet, unassigned_queue: bool = False):
+        """`unassigned_queue`: whether the person gives leads without an owner to someone
+        (leads.access), and so filters on them."""
         super().__init__(data)
+        if not unassigned_queue:
+            del self.fields["unassigned"]
         self.fields["stage"].choices = [
             (WAITING_FOR_SALES, _("Waiting for sales (MQL, SAL, SQL)")),
             (ALL_OPEN, _("All open stages")),
@@ -65,6 +70,8 @@ class QueueFilterForm(forms.Form):
             leads = leads.owned_by(data["rep"])
         if data["overdue"]:
             leads = leads.overdue(now)
+        if data.get("unassigned"):
+            leads = leads.unassigned()
         return leads.by_urgency()
 
 

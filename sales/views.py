@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.people import person_name
 from handoff import clocks
 from handoff.card import build_card, qualifying_change
 from handoff.models import SlaBreach
@@ -42,7 +43,10 @@ def lead_queue(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     now = timezone.now()
     visible = access.visible_leads(request.user)
-    form = QueueFilterForm(request.GET, leads=visible, reps=access.reps_visible_to(request.user))
+    unassigned_queue = access.sees_unassigned_queue(request.user)
+    form = QueueFilterForm(
+        request.GET, leads=visible, reps=access.reps_visible_to(request.user), unassigned_queue=unassigned_queue
+    )
     if form.is_valid():
         leads, status = form.apply(visible, now=now), 200
     else:
@@ -59,6 +63,9 @@ def lead_queue(request: HttpRequest) -> HttpResponse:
             "now": now,
             "filters": filters.urlencode(),
             "read_only": access.reads_only(request.user),
+            # Leads that wait for a manager to give them an owner, shown above any filter.
+            "waiting_stages": Lead.SALES_STAGES,
+            "unassigned_count": access.actionable_leads(request.user).unassigned().count() if unassigned_queue else 0,
         },
         status=status,
     )
@@ -185,19 +192,36 @@ def _explain(problem: Exception, lead: Lead) -> str:
 
 
 @dataclass(frozen=True)
+class OwnerChange:
+    before: str
+    after: str
+    how: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     at: datetime
     actor: str
     stage_change: StageChange | None = None
     lead_change: LeadChange | None = None
+    owner_change: OwnerChange | None = None
     breach: SlaBreach | None = None
 
 
-def _history(stage_changes, lead_changes, breaches=()) -> list[HistoryEntry]:
-    """Stage changes, other changes to the lead and missed deadlines in one list, newest first."""
+def _history(stage_changes, lead_changes, breaches=(), assignments=()) -> list[HistoryEntry]:
+    """Stage changes, owner changes (routing and reassignments), other changes to the lead and
+    missed deadlines in one list, newest first."""
     entries = [HistoryEntry(c.changed_at, c.actor, stage_change=c) for c in stage_changes]
     entries += [HistoryEntry(c.changed_at, c.actor, lead_change=c) for c in lead_changes]
     entries += [HistoryEntry(b.recorded_at, _("SLA policy"), breach=b) for b in breaches]
+    previous = ""
+    for assignment in assignments:  # oldest first: each one's "before" is the one before it
+        owner = person_name(assignment.owner)
+        actor = person_name(assignment.assigned_by) if assignment.assigned_by else assignment.rule_name or _("system")
+        change = OwnerChange(previous, owner, assignment.get_kind_display(), assignment.reason)
+        entries.append(HistoryEntry(assignment.assigned_at, actor, owner_change=change))
+        previous = owner
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
 
 
@@ -227,6 +251,7 @@ def _lead_page(request: HttpRequest, lead: Lead, forms: dict | None = None, stat
             stage_changes,
             lead.changes.select_related("changed_by"),
             lead.sla_breaches.select_related("owner", "escalated_to", "passed_to"),
+            lead.assignments.select_related("owner", "assigned_by").order_by("assigned_at", "id"),
         ),
         "attempts": lead.contact_attempts.select_related("made_by").order_by("-made_at", "-id"),
         "feedback_given": lead.feedback.select_related("given_by").order_by("-given_at", "-id"),

@@ -31,13 +31,16 @@ from dashboard.metrics.funnel import (
     ratio,
 )
 from dashboard.sql import Percentiles, SecondsBetween
-from leads.models import Channel, Sector
+from leads.models import Channel, Sector, Temperature
 
 # --- breakdowns: every figure per channel, campaign, owner, team, month, … -------------------
 
 
 SMALL_SAMPLE = 30  # a rate whose base is smaller is marked: read it as an indication
 NOT_GIVEN = _("(not given)")
+NOT_SCORED = _("(not scored yet)")
+# Temperatures from hot to cold; a lead not scored yet comes last.
+TEMPERATURE_ORDER = [Temperature.HOT, Temperature.WARM, Temperature.COLD]
 SIZE_BANDS = [  # (key, fewest employees): the band runs up to the next one's fewest
     ("1-9", 1), ("10-49", 10), ("50-249", 50), ("250-999", 250), ("1000+", 1000),
 ]
@@ -124,6 +127,7 @@ def _grouping(dimension: str) -> tuple[dict, dict]:
         D.SOURCE: F("source"),
         D.SECTOR: F("company__sector"),
         D.SIZE: size_band(),
+        D.TEMPERATURE: F("temperature"),
         D.MONTH: TruncMonth("created_at", tzinfo=tz),
         D.WEEK: TruncWeek("created_at", tzinfo=tz),
     }
@@ -154,6 +158,8 @@ def _key_and_label(dimension: str, row: dict) -> tuple[str, str]:
         return key, str(Sector(key).label) if key in Sector.values else key or str(NOT_GIVEN)
     if dimension == D.SIZE:
         return key, _("%(band)s employees") % {"band": key} if key else str(NOT_GIVEN)
+    if dimension == D.TEMPERATURE:
+        return key, str(Temperature(key).label) if key in Temperature.values else str(NOT_SCORED)
     return key, key or str(NOT_GIVEN)
 
 
@@ -201,8 +207,9 @@ def breakdown_rows(filters: Filters, dimension: str | None = None) -> list[Break
     result = [r for r in result if r.leads or r.mqls or r.sqls or r.won or r.lost]
     if dimension in (Dimension.MONTH, Dimension.WEEK):
         return sorted(result, key=lambda r: r.key)
-    if dimension == Dimension.SIZE:
-        order = {key: i for i, (key, _fewest) in enumerate(SIZE_BANDS)}
+    if dimension in (Dimension.SIZE, Dimension.TEMPERATURE):
+        keys = [key for key, _fewest in SIZE_BANDS] if dimension == Dimension.SIZE else TEMPERATURE_ORDER
+        order = {key: i for i, key in enumerate(keys)}
         return sorted(result, key=lambda r: order.get(r.key, len(order)))
     return sorted(result, key=lambda r: (-r.leads, -r.mqls, r.label))
 

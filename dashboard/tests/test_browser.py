@@ -45,3 +45,19 @@ def test_filters_change_the_address_and_the_figures(page, live_server, log_in, m
     assert f"team={world.north.pk}" in page.url
     first_row = page.locator("#funnel-table tbody tr").first.locator("td").first
     assert first_row.inner_text() == "3"  # A, B and L
+
+
+def test_a_campaign_named_like_a_link_is_drawn_as_text(page, live_server, log_in, marketer, world):
+    """utm_campaign comes from a visitor's link; plotly.js would draw <a href> as a link."""
+    from leads.models import Lead
+
+    hostile = '<a href="https://evil.example">Klik</a>'
+    Lead.objects.filter(campaign="Search").update(campaign=hostile)
+    log_in(marketer)
+
+    page.goto(f"{live_server.url}/dashboard/{WORLD_QUERY}&channel=google_ads")
+    page.wait_for_selector('[data-figure="figure-sources"][data-rendered="true"]')
+
+    chart = page.locator('[data-figure="figure-sources"]')
+    assert chart.locator("svg a").count() == 0
+    assert hostile in chart.locator(".ytick text").all_text_contents()

@@ -71,3 +71,17 @@ def test_months_keep_their_order_in_the_chart(world):
     trace = charts.figures(data, target=0.3)["sources"]["data"][0]
 
     assert trace["y"] == [row.label for row in reversed(data.breakdown.rows)]
+
+
+def test_labels_from_data_carry_no_live_markup():
+    """A campaign is whatever a form's utm_campaign said: plotly.js would draw <a href> as a
+    link in the bar's label and its hover."""
+    hostile = '<a href="https://evil.example">Klik</a> & <b>win</b>'
+    row = SourceRow("x", hostile, 4, 2, 1, 0, 0)
+
+    trace = valid(charts.source_chart([row], target=0.3))["data"][0]
+
+    assert trace["y"] == ['&lt;a href="https://evil.example"&gt;Klik&lt;/a&gt; &amp; &lt;b&gt;win&lt;/b&gt;']
+    assert "%{y}" in trace["hovertemplate"]  # the hover shows the escaped label, nothing raw
+    bars = valid(charts.distribution_chart([Bucket("<b>", 1)]))["data"][0]
+    assert bars["x"] == ["&lt;b&gt;"]

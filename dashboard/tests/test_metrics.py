@@ -592,6 +592,19 @@ def test_breakdown_by_company_size_band_in_band_order(world):
 
 
 @pytest.mark.django_db
+def test_breakdown_by_temperature_from_hot_to_cold(world):
+    for temperature in ("cold", "hot", "warm", "hot"):
+        make_lead(world_hours(1), channel="direct", temperature=temperature)
+
+    rows = metrics.breakdown_rows(period(), "temperature")
+
+    assert [(row.key, row.label, row.leads) for row in rows] == [
+        ("hot", gettext("Hot"), 2), ("warm", gettext("Warm"), 1), ("cold", gettext("Cold"), 1),
+        ("", gettext("(not scored yet)"), 9),
+    ]
+
+
+@pytest.mark.django_db
 def test_breakdown_by_month_and_week_of_arrival_in_amsterdam_time(world):
     months = metrics.breakdown_rows(Filters(first_day=date(2026, 10, 1), last_day=LAST_DAY_OF_WORLD), "month")
     # G arrived 31 October 22:30 UTC, 23:30 in Amsterdam: October. H 23:30 UTC: November.

@@ -1,3 +1,5 @@
+import csv
+import io
 import re
 
 import pytest
@@ -202,6 +204,26 @@ def test_sources_csv_matches_the_metric(client, marketer, world):
     google = next(row for row in rows if row[0] == "google_ads")
     assert google[1] == "Google Ads"
     assert google[6:] == ["100.0", "50.0", "10000.00", "5000", "5000", "EUR"]
+
+
+def test_csv_cells_from_form_input_cannot_become_formulas(client, marketer, world):
+    """utm_campaign is whatever a visitor's link said; Excel would run these."""
+    hostile = ['=HYPERLINK("https://evil.example","Klik")', "+cmd|' /C calc'!A0", "@SUM(A1:A9)"]
+    for campaign, lead in zip(hostile, Lead.objects.filter(channel="google_ads").order_by("pk")):
+        Lead.objects.filter(pk=lead.pk).update(campaign=campaign)
+    client.force_login(marketer)
+
+    response = client.get("/dashboard/export/sources.csv" + WORLD_QUERY + "&channel=google_ads")
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    labels = {row[0] for row in rows[1:]}
+    assert "'" + hostile[0] in labels and "'" + hostile[1] in labels
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+    # The download for Excel (semicolons and decimal commas in Dutch) too.
+    excel = client.get("/dashboard/export/excel/sources.csv" + WORLD_QUERY + "&channel=google_ads", HTTP_ACCEPT_LANGUAGE="nl")
+    rows = list(csv.reader(io.StringIO(excel.content.decode("utf-8-sig")), delimiter=";"))
+    assert "'" + hostile[0] in {row[0] for row in rows[1:]}
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
 
 
 def test_unknown_table_is_not_found(client, marketer):

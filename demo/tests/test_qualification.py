@@ -168,3 +168,28 @@ def test_the_demo_policy_scores_an_international_director_instead_of_disqualifyi
     student = score(policy, replace(facts, job_title="Stagiaire inkoop"), ActivitySummary((0, 0, 0, 0), None), now=NOW)
     assert student.disqualifier == "Student or academic institution"
     assert student.explanation[0]["match"] == {"on": "job_title", "word": "Stagiaire", "keyword": "stagiair*"}
+
+
+def test_the_demo_scores_carry_temperature_and_a_disqualified_lead_that_asked_is_listed(company):
+    from datetime import timedelta
+
+    from leads.models import Activity
+    from qualification.tests.conftest import NOW as AT
+
+    ensure_demo_policy(now=AT)
+    asked = Lead.objects.create(email="s@uni.nl", job_title="Student", company=company)
+    asked.move_to(Lead.Stage.DISQUALIFIED, rule="qualification policy v1", at=AT - timedelta(days=9))
+    Activity.objects.create(lead=asked, kind=Activity.Kind.DEMO_REQUEST, occurred_at=AT - timedelta(days=2))
+    earlier = Lead.objects.create(email="t@uni.nl", job_title="Student", company=company)
+    Activity.objects.create(lead=earlier, kind=Activity.Kind.DEMO_REQUEST, occurred_at=AT - timedelta(days=20))
+    earlier.move_to(Lead.Stage.DISQUALIFIED, rule="qualification policy v1", at=AT - timedelta(days=9))
+
+    from demo.qualification import score_demo
+
+    score_demo(now=AT)
+
+    asked.refresh_from_db()
+    earlier.refresh_from_db()
+    assert asked.asking_at == AT - timedelta(days=2)
+    assert earlier.asking_at is None  # it asked before it was disqualified
+    assert set(Lead.objects.values_list("temperature", flat=True)) == {"cold"}  # disqualified: cold

@@ -143,3 +143,18 @@ def test_seeddemo_hands_over_every_open_mql_and_sal_with_a_deadline():
     assert SlaClock.objects.count() == open_with_sales.count()
     assert Assignment.objects.filter(lead__in=open_with_sales).count() == open_with_sales.count()
     assert Lead.objects.exclude(pk__in=open_with_sales).filter(respond_by__isnull=False).count() == 0
+
+
+@pytest.mark.django_db
+def test_demo_managers_are_members_who_take_no_leads_and_account_managers_deputise(in_english):
+    from handoff.models import UserAvailability
+    from handoff.routing import LeadFacts, route
+
+    seed(leads=50)
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+
+    north = [route(LeadFacts(country="NL", region="Groningen"), now=now, lock=True).owner.username for _lead in range(9)]
+    assert sorted(north) == sorted(["sanne", "daan", "lotte"] * 3)  # mark, their manager, takes none
+    fleur = User.objects.get(username="fleur")
+    assert UserAvailability.objects.get(user=fleur).deputy.username == "ruben"
+    assert not any(u.takes_leads for u in world.USERS if u.username in {"mark", "inge", "karin"})

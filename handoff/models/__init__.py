@@ -5,6 +5,7 @@ sent by `manage.py runworker`). One module per part; import from here."""
 
 from handoff.models.agreement import Agreement, current_agreement, next_version
 from handoff.models.notifications import Notification, NotificationChannel
+from handoff.models.rotation import RotationSeat, TeamRotation
 from handoff.models.routing import Assignment, RoutingRule
 from handoff.models.settings import (
     WEEKDAY_FIELDS,
@@ -17,6 +18,7 @@ from handoff.models.worker import WorkerHeartbeat
 
 __all__ = [
     "WEEKDAY_FIELDS", "Agreement", "Assignment", "HandoffSettings", "Notification",
-    "NotificationChannel", "RoutingRule", "SlaBreach", "SlaClock", "SlaPolicy", "UserAvailability", "WorkerHeartbeat",
+    "NotificationChannel", "RotationSeat", "RoutingRule", "SlaBreach", "SlaClock", "SlaPolicy", "TeamRotation",
+    "UserAvailability", "WorkerHeartbeat",
     "current_agreement", "next_version", "validate_active_user",
 ]

@@ -85,9 +85,11 @@ class NotificationChannel(models.Model):
             # News about a lead they own, like the lead itself.
             K.INTENT_ROSE: self.for_assignments,
             K.STRONG_SIGNAL: self.for_assignments,
+            K.UNASSIGNED: self.for_escalations,
             K.TEST: True,
             K.WEEKLY_REVIEW: True,
             K.UNDELIVERED: True,
+            K.POLICY_REVIEW: True,
         }[kind]
 
 
@@ -121,6 +123,8 @@ class Notification(models.Model):
         TEST = "test", _("Test message")
         WEEKLY_REVIEW = "weekly_review", _("Weekly review")
         UNDELIVERED = "undelivered", _("Message not delivered")
+        UNASSIGNED = "unassigned", _("Lead without an owner")
+        POLICY_REVIEW = "policy_review", _("Definition due for review")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

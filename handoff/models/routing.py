@@ -110,11 +110,14 @@ class Assignment(models.Model):
         RULE = "rule", _("Routing rule")
         FALLBACK = "fallback", _("Fallback owner")
         REASSIGNED = "reassigned", _("Reassigned by a manager")
+        UNASSIGNED = "unassigned", _("Unassigned: nobody present")
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="assignments")
     kind = models.CharField(_("how"), max_length=20, choices=Kind.choices)
+    # Empty when nobody who could take the lead was present: it waits in the unassigned queue.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
     )
     team = models.ForeignKey(
         Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -146,4 +149,4 @@ class Assignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.lead} → {self.owner}"
+        return f"{self.lead} → {self.owner or '—'}"

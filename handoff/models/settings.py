@@ -84,7 +84,7 @@ class HandoffSettings(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         validators=[validate_active_user],
-        help_text=_("Gets every lead no routing rule places, so no lead is ever without an owner."),
+        help_text=_("Gets every lead no routing rule places (their deputy, while they are away)."),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -156,7 +156,8 @@ class HandoffSettings(models.Model):
 
 
 class UserAvailability(models.Model):
-    """Whether a rep takes new leads: round robin skips someone who is away."""
+    """Whether someone takes new leads: routing skips who is away (in a team's rotation, as
+    account manager, as fallback owner) and gives their leads to the deputy they named."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability", verbose_name=_("user")
@@ -164,6 +165,16 @@ class UserAvailability(models.Model):
     is_away = models.BooleanField(_("away"), default=False)
     back_on = models.DateField(
         _("back on"), null=True, blank=True, help_text=_("Takes leads again from this day; empty: until unticked.")
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deputy"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deputy_for",
+        validators=[validate_active_user],
+        help_text=_("Gets the leads of your own accounts (and those you get as fallback owner) while you are away."),
     )
 
     class Meta:
@@ -176,3 +187,7 @@ class UserAvailability(models.Model):
 
     def is_away_on(self, day) -> bool:
         return self.is_away and (self.back_on is None or day < self.back_on)
+
+    def clean(self):
+        if self.deputy_id is not None and self.deputy_id == self.user_id:
+            raise ValidationError({"deputy": _("Name someone else: your deputy takes over while you are away.")})

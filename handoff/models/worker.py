@@ -3,8 +3,16 @@ and the admin can tell when notifications, reminders and escalations have stoppe
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def silent_after() -> timedelta:
+    """How long a worker may go without a heartbeat before it counts as stopped."""
+    return timedelta(seconds=settings.WORKER_SILENT_AFTER_SECONDS)
 
 
 class WorkerHeartbeat(models.Model):
@@ -19,3 +27,10 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return self.worker
+
+    def is_silent(self, *, now: datetime) -> bool:
+        return now - self.beat_at > silent_after()
+
+    @classmethod
+    def newest(cls) -> WorkerHeartbeat | None:
+        return cls.objects.order_by("-beat_at").first()

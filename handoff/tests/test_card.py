@@ -82,7 +82,7 @@ def test_linkedin_without_number_and_with_a_personal_address():
 
 def test_card_keeps_the_latest_activities_and_the_policys_explanation(lead):
     lead.score_explanation = [{"kind": "fit", "label": "Decision-maker title", "points": 25}]
-    lead.fit_score = 25
+    lead.fit_score, lead.temperature = 25, "warm"
     lead.save()
     lead.move_to(Lead.Stage.MQL, rule="qualification policy v2", reason="demo request tipped it", at=T0)
     activities = [activity(K.PAGE_VISIT, f"page {i}", i) for i in range(10)]
@@ -95,6 +95,7 @@ def test_card_keeps_the_latest_activities_and_the_policys_explanation(lead):
     # 10:00 UTC is 12:00 in Amsterdam (summer time)
     assert card.why_now.summary == "MQL since 2026-05-04 12:00, by qualification policy v2: demo request tipped it"
     assert card.why_now.score_lines == [{"kind": "fit", "label": "Decision-maker title", "points": 25}]
+    assert (card.why_now.temperature, card.why_now.temperature_label) == ("warm", "Warm")
     assert card.next_step == NextStep.EMAIL  # a quote request, but no phone number
 
 

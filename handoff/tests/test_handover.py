@@ -250,3 +250,61 @@ def test_the_stored_reason_is_in_the_business_language_whoever_triggers_it(new_l
         assignment = become_mql(new_lead, local(2026, 1, 13, 10, 0))
 
     assert assignment.reason.startswith("Regel “Everyone to the team”: geldt voor elke lead; om de beurt in team")
+
+
+# --- fair rotation and nobody present ------------------------------------------------------
+
+
+def test_leads_handed_over_in_one_transaction_at_one_moment_take_turns(company, team, rep, other_rep, team_rule):
+    for name in ("third", "fourth"):
+        team.members.add(make_user(name, Role.SALES_REP))
+    at = local(2026, 1, 13, 10, 0)
+    leads = [Lead.objects.create(first_name=f"L{n}", company=company, conversion_action="demo_request") for n in range(12)]
+
+    with transaction.atomic():
+        for lead in leads:
+            lead.move_to(Lead.Stage.MQL, rule="qualification policy", reason="demo request", at=at)
+            handover.hand_over(lead, now=at)
+
+    counts = {name: Lead.objects.filter(owner__username=name).count() for name in ("rep", "otherrep", "third", "fourth")}
+    assert counts == {"rep": 3, "otherrep": 3, "third": 3, "fourth": 3}
+
+
+def test_a_lead_nobody_present_can_take_waits_unassigned_with_its_deadline_and_the_manager_is_told(
+    new_lead, rep, team, manager, team_rule
+):
+    from handoff.models import UserAvailability
+
+    HandoffSettings.objects.create(fallback_owner=manager)
+    UserAvailability.objects.create(user=rep, is_away=True)
+    UserAvailability.objects.create(user=manager, is_away=True)
+    at = local(2026, 1, 13, 10, 0)
+
+    assignment = become_mql(new_lead, at)
+
+    new_lead.refresh_from_db()
+    assert new_lead.owner is None and new_lead.team == team
+    assert new_lead in Lead.objects.unassigned()
+    assert (assignment.kind, assignment.owner, assignment.team) == (Assignment.Kind.UNASSIGNED, None, team)
+    assert "Rep is away" in assignment.reason and "unassigned queue" in assignment.reason
+    assert new_lead.respond_by is not None  # the customer waits all the same
+    told = Notification.objects.get()
+    assert (told.kind, told.recipient, told.lead) == (Notification.Kind.UNASSIGNED, manager, new_lead)
+    assert told.context["reason"] == assignment.reason
+
+
+def test_the_manager_gives_an_unassigned_lead_an_owner(new_lead, rep, other_rep, team, manager, team_rule):
+    from handoff.models import UserAvailability
+
+    for person in (rep, other_rep, manager):
+        UserAvailability.objects.create(user=person, is_away=True)
+    HandoffSettings.objects.create(fallback_owner=manager)
+    at = local(2026, 1, 13, 10, 0)
+    become_mql(new_lead, at)
+    due = Lead.objects.get(pk=new_lead.pk).respond_by
+
+    handover.reassign(new_lead, to=other_rep, by=manager, reason="Back early, takes it", now=at + timedelta(hours=1))
+
+    new_lead.refresh_from_db()
+    assert new_lead.owner == other_rep and new_lead.respond_by == due
+    assert new_lead not in Lead.objects.unassigned()

@@ -121,7 +121,7 @@ def test_the_move_touches_no_table(app_label, name):
 def test_closed_leads_lose_the_clock_they_kept_and_open_ones_keep_theirs():
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
     try:
-        old = migrate(with_latest_leads([("handoff", "0005_business_time_breaches_rerouting")]))
+        old = migrate(with_latest_leads([("handoff", "0007_notification_policy_review")]))
         Lead, SlaClock = old.get_model("leads", "Lead"), old.get_model("handoff", "SlaClock")
         due = AT + timedelta(hours=24)
         leads = {stage: Lead.objects.create(email=f"{stage}@firma.nl", stage=stage, respond_by=due) for stage in ("won", "lost", "disqualified", "sal")}

@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -168,7 +169,7 @@ def test_slack_gets_block_kit(assigned, rep):
 
     body = receiver.delivered[0].json()
     assert body["text"].startswith("New lead for you")
-    assert [block["type"] for block in body["blocks"]] == ["header", "section", "section", "actions"]
+    assert [block["type"] for block in body["blocks"]] == ["header", "section", "section", "actions", "context"]
     assert body["blocks"][1]["fields"][0]["text"].startswith("*Who*\nPieter de Vries")
     assert body["blocks"][3]["elements"][0]["url"].startswith("https://handoff.example.nl/")
 
@@ -253,3 +254,82 @@ def test_strong_signal_message_names_the_signal(lead, rep):
     message = notify.compose(notification)
     assert message.subject == "Strong signal: Pieter de Vries (Van der Meer Machinebouw B.V.) looked at the prices (Prijzen, Tue 13 Jan, 10:00)"
     assert "Respond by" not in dict(message.facts)
+
+
+@pytest.fixture
+def hostile(assigned, lead):
+    """A lead whose public form answers are written to take over the message."""
+    lead.first_name, lead.last_name = "<!channel>", "[Klik hier](https://evil.example)"
+    lead.job_title = "*boss* & <https://evil.example|Open in Handoff>"
+    lead.save()
+    lead.company.name = "=HYPERLINK(\"https://evil.example\") <b>BV</b>"
+    lead.company.save()
+    return assigned
+
+
+def slack_texts(body: dict) -> list[str]:
+    texts = [body["text"]]
+    for block in body["blocks"]:
+        texts += [field["text"] for field in block.get("fields", [])]
+        texts += [element["text"] for element in block.get("elements", []) if element.get("type") == "mrkdwn"]
+        if block.get("text", {}).get("type") == "mrkdwn":
+            texts.append(block["text"]["text"])
+    return texts
+
+
+def test_slack_message_escapes_mentions_and_links_from_form_input(hostile, rep):
+    with WebhookReceiver() as receiver:
+        notification = hostile(NotificationChannel.objects.create(user=rep, kind="slack", url=receiver.url))
+        Command().send_one(NOW)
+
+    body = receiver.delivered[0].json()
+    texts = slack_texts(body)
+    who = body["blocks"][1]["fields"][0]["text"]
+    assert who.startswith("*Who*\n&lt;!channel&gt; [Klik hier](https://evil.example), *boss* &amp; &lt;https://evil.example|Open in Handoff&gt;")
+    assert body["text"].startswith("New lead for you: &lt;!channel&gt;")
+    for text in texts:
+        assert "<!channel>" not in text and "<https://evil" not in text
+    # The one link in the text is ours, with its label; the footer names the message.
+    lead_url = f"https://handoff.example.nl/leads/{notification.lead_id}/"
+    assert body["blocks"][-1]["elements"][0]["text"] == f"<{lead_url}|Open the lead> · Handoff message {notification.pk}"
+
+
+def test_teams_card_neutralises_markdown_from_form_input(hostile, rep):
+    with WebhookReceiver() as receiver:
+        notification = hostile(NotificationChannel.objects.create(user=rep, kind="teams", url=receiver.url))
+        Command().send_one(NOW)
+
+    card = receiver.delivered[0].json()["attachments"][0]["content"]
+    who = card["body"][1]["facts"][0]["value"]
+    assert who.startswith(r"\<!channel\> \[Klik hier\](https://evil.example), \*boss\* \& \<https://evil.example|Open in Handoff\>")
+    assert "[Klik hier](" not in json.dumps(card)
+    assert card["body"][0]["text"].startswith(r"New lead for you: \<!channel\> \[Klik hier\]")
+    assert card["body"][-1]["text"] == f"Handoff message {notification.pk}"
+    assert card["actions"][0]["url"] == f"https://handoff.example.nl/leads/{notification.lead_id}/"
+
+
+def test_every_channel_carries_the_same_message_id_on_every_attempt(assigned, rep, mailoutbox):
+    rep.email = "rep@example.nl"
+    rep.save()
+    notification = assigned()
+
+    first, again = notify.compose(notification), notify.compose(notification)
+    Command().send_one(NOW)
+
+    assert first.message_id == again.message_id == str(notification.pk)
+    assert notify.webhook_payload(first, notification)["message"]["message_id"] == str(notification.pk)
+    (email,) = mailoutbox
+    assert email.extra_headers["Message-ID"] == f"<notification-{notification.pk}@handoff.example.nl>"
+    assert email.message()["Message-ID"] == f"<notification-{notification.pk}@handoff.example.nl>"
+
+
+def test_unassigned_message_tells_the_manager_why_and_what_to_do(assigned, rep):
+    channel = NotificationChannel.objects.create(user=rep, kind="slack", url="https://hooks.slack.com/x", for_escalations=False)
+
+    message = notify.compose(assigned(kind=Notification.Kind.UNASSIGNED))
+
+    assert message.subject.startswith("Lead without an owner: ")
+    assert "respond by" in message.subject
+    assert ("Why", "Rule “Brabant”: region Noord-Brabant") in message.facts
+    assert ("What to do", "Give the lead to someone who is in.") in message.facts
+    assert not channel.wants(Notification.Kind.UNASSIGNED)  # heard with the escalations

@@ -395,3 +395,175 @@ def test_policy_page_says_business_hours_in_working_days_with_a_weekend_example(
     assert "Next attempt after one that did not reach them: 2 working days and 7 hours" in page
     assert "A failed call on Friday" in page
     assert "Feedback after a conversation: by closing time, 2 working days after it." in page
+
+
+# --- trying a rule before it is saved, deputies, rotation seats -----------------------------
+
+
+def trial_fields(**fields):
+    return {"try": "new", "trial-position": "10", "trial-target": "team", **{f"trial-{k}": v for k, v in fields.items()}}
+
+
+def test_dry_run_tries_an_unsaved_rule_on_the_last_mqls(client, manager, mql, team, rep, other_rep):
+    rules = RoutingRule.objects.count()
+    client.force_login(manager)
+
+    response = client.get("/handoff/routing/", trial_fields(name="Brabant first", regions="Noord-Brabant", team=team.pk, position="1"))
+
+    assert response.status_code == 200
+    [row] = response.context["trial_rows"]
+    assert row["lead"] == mql and row["by_trial"]
+    assert response.context["trial_taken"] == 1
+    page = response.content.decode()
+    assert "Of the last 1 MQLs, the rule would take 1" in page or "Of the last MQL, the rule would take 1" in page
+    assert "Brabant first" in page
+    assert RoutingRule.objects.count() == rules  # nothing saved
+    assert Assignment.objects.count() == 1
+
+
+def test_dry_run_opens_an_inactive_rule_to_try_as_it_is_or_changed(client, manager, team):
+    rule = RoutingRule.objects.create(name="Not yet on", countries=["BE"], target="team", team=team, is_active=False)
+    client.force_login(manager)
+
+    response = client.get("/handoff/routing/", {"try": rule.pk})
+
+    assert response.status_code == 200
+    assert response.context["based_on"] == rule
+    assert response.context["trial_form"].initial["countries"] == ["BE"]
+    assert "decision" not in response.context  # opening a rule is no dry run of a lead
+
+
+def test_dry_run_refuses_an_incomplete_rule_with_the_reason(client, manager):
+    client.force_login(manager)
+
+    response = client.get("/handoff/routing/", trial_fields(countries="Nederland"))
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Use two-letter country codes, not NEDERLAND." in page
+    assert "Choose the team whose members take turns." in page
+    assert "trial_rows" not in response.context
+
+
+def test_dry_run_shows_a_lead_nobody_present_can_take(client, manager, team, rep):
+    from handoff.models import UserAvailability
+
+    RoutingRule.objects.create(name="Team", target="team", team=team)
+    HandoffSettings.objects.create(fallback_owner=manager)
+    UserAvailability.objects.create(user=rep, is_away=True)
+    UserAvailability.objects.create(user=manager, is_away=True)
+    client.force_login(manager)
+
+    response = client.get("/handoff/routing/", {"country": "NL"})
+
+    assert response.context["decision"].owner is None
+    page = response.content.decode()
+    assert "It would wait in the unassigned queue" in page
+    assert "Told" in page
+
+
+def test_rep_names_a_deputy_who_gets_their_accounts_while_they_are_away(client, rep, other_rep):
+    from handoff.routing import LeadFacts, route
+    from leads.models import Company
+
+    client.force_login(rep)
+    response = client.post("/handoff/me/", {"is_away": "on", "deputy": other_rep.pk})
+    assert response.status_code == 302
+
+    company = Company.objects.create(name="Klant", is_customer=True, account_manager=rep)
+    assert route(LeadFacts.of(Lead(company=company)), now=NOW).owner == other_rep
+
+
+def test_a_deputy_cannot_be_oneself(client, rep):
+    client.force_login(rep)
+
+    response = client.post("/handoff/me/", {"deputy": rep.pk})
+
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_admin_sets_who_of_a_team_takes_leads_and_with_which_weight(client, superuser, team, rep, manager):
+    from handoff.models import RotationSeat
+
+    team.members.add(manager)
+    client.force_login(superuser)
+    url = f"/admin/leads/team/{team.pk}/change/"
+    page = client.get(url).content.decode()
+    assert "who takes the team" in page
+
+    response = client.post(url, {
+        "name": team.name, "kind": team.kind, "manager": manager.pk, "members": [rep.pk, manager.pk],
+        "rotation_seats-TOTAL_FORMS": "1", "rotation_seats-INITIAL_FORMS": "0",
+        "rotation_seats-0-user": manager.pk, "rotation_seats-0-weight": "1",
+    })
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    seat = RotationSeat.objects.get()
+    assert (seat.user, seat.takes_leads, seat.weight) == (manager, False, 1)
+
+
+# --- the team's rotation page --------------------------------------------------------------
+
+
+def seat_data(**members):
+    data = {}
+    for user, (takes, weight) in members.items():
+        if takes:
+            data[f"seat-{user}-takes_leads"] = "on"
+        data[f"seat-{user}-weight"] = str(weight)
+    return data
+
+
+def test_the_teams_manager_says_who_takes_leads_and_how_many(client, manager, team, rep, other_rep):
+    from handoff.models import RotationSeat
+    from handoff.routing import LeadFacts, route
+
+    team.members.add(manager)
+    RoutingRule.objects.create(name="Team", target="team", team=team)
+    client.force_login(manager)
+
+    page = client.get(f"/handoff/teams/{team.pk}/rotation/")
+    assert page.status_code == 200
+    assert "next in turn" in page.content.decode()
+
+    response = client.post(
+        f"/handoff/teams/{team.pk}/rotation/",
+        seat_data(**{str(rep.pk): (True, 2), str(other_rep.pk): (True, 1), str(manager.pk): (False, 1)}),
+    )
+
+    assert response.status_code == 302
+    assert {(s.user, s.takes_leads, s.weight) for s in RotationSeat.objects.all()} == {
+        (rep, True, 2), (other_rep, True, 1), (manager, False, 1)
+    }
+    owners = [route(LeadFacts(), now=NOW, lock=True).owner for _lead in range(6)]
+    assert owners.count(rep) == 4 and owners.count(other_rep) == 2 and manager not in owners
+
+
+def test_a_wrong_weight_saves_nobodys_line(client, manager, team, rep, other_rep):
+    from handoff.models import RotationSeat
+
+    client.force_login(manager)
+
+    response = client.post(
+        f"/handoff/teams/{team.pk}/rotation/", seat_data(**{str(rep.pk): (True, 2), str(other_rep.pk): (True, 0)})
+    )
+
+    assert response.status_code == 400
+    assert "greater than or equal to 1" in response.content.decode()
+    assert not RotationSeat.objects.exists()
+
+
+def test_only_the_teams_manager_and_revops_set_its_rotation(client, team, rep, revops_admin):
+    from leads.models import Team
+
+    other_manager = make_user("othermanager", "Sales manager")
+    Team.objects.create(name="Zuid", kind=Team.Kind.NEW_BUSINESS, manager=other_manager)
+    url = f"/handoff/teams/{team.pk}/rotation/"
+
+    client.force_login(rep)
+    assert client.get(url).status_code == 403
+    client.force_login(other_manager)
+    assert client.get(url).status_code == 404
+    client.force_login(revops_admin)
+    assert client.get(url).status_code == 200

@@ -188,6 +188,13 @@ def test_leads_are_listed_with_filters(reader, rep, other_rep):
     assert ids("external_id=c") == ["c"]
 
 
+def test_a_listed_lead_carries_its_temperature(reader):
+    make_lead("hot", temperature="hot", fit_score=60, engagement_score=40)
+    make_lead("unscored")
+    leads = {lead["external_id"]: lead for lead in reader.get("/api/leads/").json()["results"]}
+    assert (leads["hot"]["temperature"], leads["unscored"]["temperature"]) == ("hot", "")
+
+
 def test_leads_updated_since_a_moment(reader):
     old, new = make_lead("old"), make_lead("new")
     Lead.objects.filter(pk=old.pk).update(updated_at=T0)

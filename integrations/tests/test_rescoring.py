@@ -197,3 +197,35 @@ def test_a_second_form_is_a_strong_signal_and_a_page_visit_is_not(api, company, 
 
     api.post("/api/activities/batch/", [form(5, "webinar", title="Webinar")], format="json")
     assert strong.get().context["signal"] == "second_form"
+
+
+def test_twelve_demo_requests_in_one_batch_take_turns_in_a_four_person_team(api, company, policy, team, rep, other_rep):
+    from collections import Counter
+
+    from common.roles import Role
+    from conftest import make_user
+
+    for name in ("third", "fourth"):
+        team.members.add(make_user(name, Role.SALES_REP))
+    for n in range(12):
+        response = api.post(
+            "/api/leads/",
+            {
+                "external_id": f"crm-{n}", "first_name": "Pieter", "email": f"p{n}@vandermeer-machinebouw.nl",
+                "job_title": "Hoofd engineering", "conversion_action": "demo_request",
+                "company": {"name": company.name, "domain": company.domain},
+            },
+            format="json",
+        )
+        assert response.status_code == 201, response.json()
+    items = [
+        {**batch_item(2 * n + k, kind, 5), "lead": f"crm-{n}"}
+        for n in range(12)
+        for k, kind in enumerate([Activity.Kind.PRICING_PAGE, Activity.Kind.CASE_STUDY])
+    ]
+
+    response = api.post("/api/activities/batch/", items, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert Lead.objects.filter(stage=Lead.Stage.MQL).count() == 12
+    assert Counter(Lead.objects.values_list("owner__username", flat=True)) == {"rep": 3, "otherrep": 3, "third": 3, "fourth": 3}

@@ -14,11 +14,12 @@ from leads.models.lead import (
     LostReason,
     RecordedChange,
     StageChange,
+    Temperature,
     conversion_of,
 )
 
 __all__ = [
     "Activity", "Channel", "Company", "ContactAttempt", "ConversionAction", "Feedback",
     "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "LostReason", "RecordedChange",
-    "Sector", "StageChange", "Team", "conversion_of",
+    "Sector", "StageChange", "Team", "Temperature", "conversion_of",
 ]

@@ -189,16 +189,24 @@ class LeadChange(RecordedChange):
         return f"{self.lead}: {', '.join(self.changes)}"
 
     def described(self) -> list[tuple[str, object, object]]:
-        """(field label, before, after) for each change, datetimes as aware datetimes."""
+        """(field label, before, after) for each change, as a person reads them: datetimes as
+        aware datetimes, choices by their label, an owner or team by name (the log keeps ids,
+        so a renamed team reads as it is called now)."""
         rows = []
         for name, (before, after) in self.changes.items():
             field = Lead._meta.get_field(name)
-            if isinstance(field, models.DateTimeField):
-                before, after = (
-                    datetime.fromisoformat(value) if value else None for value in (before, after)
-                )
-            elif isinstance(field, models.ForeignKey):  # stored as ids: show who or what
-                named = {obj.pk: _named(obj) for obj in field.related_model._default_manager.filter(pk__in=[before, after])}
-                before, after = named.get(before), named.get(after)
-            rows.append((str(field.verbose_name), before, after))
+            rows.append((str(field.verbose_name), *(_readable(field, value) for value in (before, after))))
         return rows
+
+
+def _readable(field: models.Field, value):
+    if value is None or value == "":
+        return None
+    if isinstance(field, models.DateTimeField):
+        return datetime.fromisoformat(value)
+    if isinstance(field, models.ForeignKey):
+        related = field.related_model._default_manager.filter(pk=value).first()
+        return f"#{value}" if related is None else _named(related)
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    return value

@@ -8,7 +8,8 @@ transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models, transaction
@@ -55,23 +56,17 @@ class IntentTier(models.TextChoices):
     LOW = "low", _("Low intent")
 
 
-# Read for every activity scored: `ConversionAction.values` builds its list on every call.
-CONVERSION_ACTIONS = frozenset(ConversionAction.values)
+CONVERSION_ACTIONS = frozenset(ConversionAction.values)  # `.values` builds a list on each call
 
 
 def conversion_of(kind: str, data) -> str:
-    """The conversion action an activity is, "" when it is none: a demo request, or a form
-    submission that names its action in `data.conversion_action` (or, from Typeform, in the
-    hidden field of that name). Another request from a lead we know says its intent rose."""
+    """The conversion action an activity is, "" when none: a demo request, or a form naming its
+    action in `data.conversion_action` (from Typeform: the hidden field of that name)."""
     if kind == Activity.Kind.DEMO_REQUEST:
         return ConversionAction.DEMO_REQUEST
-    if kind != Activity.Kind.FORM_SUBMISSION or not isinstance(data, dict):
-        return ""
-    if "conversion_action" in data:
-        action = data["conversion_action"]
-    else:
-        hidden = data.get("hidden")
-        action = hidden.get("conversion_action") if isinstance(hidden, dict) else ""
+    data = data if kind == Activity.Kind.FORM_SUBMISSION and isinstance(data, dict) else {}
+    hidden = data.get("hidden") if isinstance(data.get("hidden"), dict) else {}
+    action = data["conversion_action"] if "conversion_action" in data else hidden.get("conversion_action")
     return action if isinstance(action, str) and action in CONVERSION_ACTIONS else ""
 
 
@@ -85,6 +80,14 @@ class LostReason(models.TextChoices):
     NO_BUDGET = "no_budget", _("No budget")
     REQUIREMENTS = "requirements", _("Requirements not met")
     OTHER = "other", _("Other")
+
+
+class Temperature(models.TextChoices):
+    """How a lead reads at a glance; the qualification policy's bands decide."""
+
+    COLD = "cold", _("Cold")
+    WARM = "warm", _("Warm")
+    HOT = "hot", _("Hot")
 
 
 class IllegalTransition(Exception):
@@ -106,6 +109,11 @@ class LeadQuerySet(models.QuerySet):
     def with_sales(self):
         """Leads waiting for sales to act: handed over, not yet an opportunity."""
         return self.filter(stage__in=Lead.SALES_STAGES)
+
+    def unassigned(self):
+        """Handed to sales while nobody who could take them was present: the unassigned queue,
+        until a manager gives each one an owner."""
+        return self.with_sales().filter(owner__isnull=True)
 
     def overdue(self, now: datetime):
         return self.filter(respond_by__lt=now)
@@ -253,6 +261,15 @@ class Lead(models.Model):
     )
     score_explanation = models.JSONField(_("score explanation"), default=list, blank=True)
     scored_at = models.DateTimeField(_("scored"), null=True, blank=True)
+    temperature = models.CharField(
+        _("temperature"), max_length=4, choices=Temperature.choices, blank=True, default=""
+    )
+    # When time alone next changes the score or the temperature (a decay, a rule's window, a
+    # band running out): the worker re-scores the lead then. Empty: time changes nothing.
+    rescore_at = models.DateTimeField(_("re-score at"), null=True, blank=True, editable=False)
+    # A disqualified lead that asked for contact since (a demo or contact request): marketing
+    # and the manager find it on the "disqualified but asking" list.
+    asking_at = models.DateTimeField(_("asked while disqualified"), null=True, blank=True, editable=False)
 
     # Follow-up by sales.
     respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
@@ -296,6 +313,8 @@ class Lead(models.Model):
                 name="lead_respond_by_due",
             ),
             models.Index(fields=["owner", "stage"], name="lead_owner_stage"),
+            models.Index(fields=["rescore_at"], condition=Q(rescore_at__isnull=False), name="lead_rescore_due"),
+            models.Index(fields=["asking_at"], condition=Q(asking_at__isnull=False), name="lead_disqualified_asking"),
             # The funnel dashboard. Cohort mode reads the leads that arrived in a period: this
             # index holds every column it needs, so PostgreSQL never visits the table itself.
             # It also stores when each lead reached MQL, SAL, SQL and opportunity (the earliest
@@ -354,6 +373,25 @@ class Lead(models.Model):
     def handed_over_at(self) -> datetime | None:
         """When the lead first reached MQL, or a later funnel stage it skipped to."""
         return min(filter(None, [getattr(self, f"{stage}_at") for stage in self.FUNNEL]), default=None)
+
+    def save_logged(self, fields: Iterable[str], *, by, at: datetime):
+        """Save `fields` as they are on this instance, with a new version and the change-log
+        row (who, when, each field before → after) in one transaction: how an edit by hand in
+        the admin is recorded like the sales actions' changes. Returns the LeadChange, or
+        None when nothing differed from the stored lead."""
+        with transaction.atomic():
+            stored = Lead.objects.select_for_update().get(pk=self.pk)
+            changes = {}
+            for name in fields:
+                attname = self._meta.get_field(name).attname
+                before, after = loggable(getattr(stored, attname)), loggable(getattr(self, attname))
+                if before != after:
+                    changes[name] = [before, after]
+            if not changes:
+                return None
+            self.version = stored.version + 1
+            self.save(update_fields=[*changes, "version", "updated_at"])
+            return self.changes.create(changed_at=at, changed_by=by, changes=changes)
 
     @classmethod
     def allowed_next_stages(cls, stage: str) -> list[str]:
@@ -447,6 +485,16 @@ class Lead(models.Model):
             defaults={"lead": self, **fields},
         )
         return activity, created
+
+
+def loggable(value):
+    """A field's value as the change log stores it (JSON): datetimes as ISO 8601, amounts as
+    text, related rows by id."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 class RecordedChange(models.Model):

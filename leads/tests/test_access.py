@@ -69,3 +69,20 @@ def test_reps_to_filter_by(manager, rep, other_rep, marketer, foreign_lead):
     assert list(access.reps_visible_to(manager)) == [other_rep, rep]  # by first name
     assert not access.reps_visible_to(rep).exists()
     assert set(access.reps_visible_to(marketer)) == {rep, other_rep, foreign_lead.owner, manager}
+
+
+def test_the_unassigned_queue_belongs_to_the_teams_manager_every_manager_for_no_team_and_admins(
+    manager, rep, revops_admin, company, team
+):
+    south = Team.objects.create(name="Zuid", kind=Team.Kind.NEW_BUSINESS)
+    ours = Lead.objects.create(first_name="Ours", company=company, team=team, stage=Lead.Stage.MQL)
+    theirs = Lead.objects.create(first_name="Theirs", company=company, team=south, stage=Lead.Stage.MQL)
+    nobodys = Lead.objects.create(first_name="Nobodys", company=company, stage=Lead.Stage.MQL)
+    nurtured = Lead.objects.create(first_name="Nurtured", company=company, stage=Lead.Stage.NURTURE)
+
+    assert set(access.actionable_leads(manager).unassigned()) == {ours, nobodys}
+    assert [access.may_act_on(manager, lead) for lead in (ours, theirs, nobodys, nurtured)] == [True, False, True, False]
+    assert set(access.actionable_leads(revops_admin).unassigned()) == {ours, theirs, nobodys}
+    assert not access.actionable_leads(rep).unassigned().exists()
+    assert access.sees_unassigned_queue(manager) and access.sees_unassigned_queue(revops_admin)
+    assert not access.sees_unassigned_queue(rep)

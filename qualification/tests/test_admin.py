@@ -41,3 +41,44 @@ def test_a_review_date_changed_in_the_admin_counts_as_chosen(draft):
     policy_admin.save_model(None, draft, SimpleNamespace(changed_data=["review_by"]), True)
     draft.refresh_from_db()
     assert draft.review_by_chosen
+
+
+def test_in_the_admin_only_an_activations_status_can_change(draft, revops_admin, marketer, manager):
+    from django.contrib import admin as django_admin
+
+    from qualification import activation
+    from qualification.models import Activation
+    from qualification.tests.conftest import NOW, sign_both
+
+    sign_both(draft, marketer, manager)
+    stuck = activation.request(draft, by=marketer, now=NOW)
+    Activation.objects.filter(pk=stuck.pk).update(status=Activation.Status.RUNNING)
+    model_admin = django_admin.site._registry[Activation]
+    assert "status" not in model_admin.get_readonly_fields(None, stuck)
+    assert {"scored", "qualified", "policy"} <= set(model_admin.get_readonly_fields(None, stuck))
+    assert not model_admin.has_add_permission(None)
+
+
+def test_a_disqualified_lead_whose_title_is_corrected_in_the_admin_is_decided_again(policy, lead, fallback_owner):
+    from types import SimpleNamespace
+
+    from django.contrib import admin as django_admin
+    from django.utils import timezone
+
+    from leads.models import Lead
+    from qualification.models import Disqualifier
+    from qualification.vocabulary import DisqualifierKind
+
+    Disqualifier.objects.create(policy=policy, kind=DisqualifierKind.STUDENT, reason="Student")
+    Lead.objects.filter(pk=lead.pk).update(job_title="Stagiair")
+    lead.refresh_from_db()
+    lead.move_to(Lead.Stage.DISQUALIFIED, rule="qualification policy v1", reason="Student", at=timezone.now())
+    lead_admin = django_admin.site._registry[Lead]
+    lead.phone = "+31 6 1234 5678"
+    lead_admin.save_model(None, lead, SimpleNamespace(changed_data=["phone"]), True)
+    lead.refresh_from_db()
+    assert lead.stage == Lead.Stage.DISQUALIFIED  # a phone number is not what disqualified it
+    lead.job_title = "Hoofd engineering"
+    lead_admin.save_model(None, lead, SimpleNamespace(changed_data=["job_title"]), True)
+    lead.refresh_from_db()
+    assert lead.stage == Lead.Stage.MQL  # a quote request with a good fit, once no longer a student

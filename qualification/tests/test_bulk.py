@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from leads.models import Activity, Company, Lead
 from qualification import bulk, decisions
 from qualification.models import EngagementRule, QualificationPolicy
-from qualification.scoring import LeadFacts, score, summarize
+from qualification.scoring import LeadFacts, policy_temperature, rescore_after, score, summarize
 from qualification.tests.conftest import NOW, sign_both
 
 pytestmark = pytest.mark.django_db
@@ -47,9 +47,15 @@ def test_bulk_scores_equal_single_lead_scores(policy, company):
 
     assert stats.scored == len(leads)
     for lead in Lead.objects.select_related("company"):
-        expected = score(snapshot, LeadFacts.from_lead(lead), summarize(snapshot, lead.activities.all(), now=NOW), now=NOW)
+        facts = LeadFacts.from_lead(lead)
+        summary = summarize(snapshot, lead.activities.all(), now=NOW)
+        expected = score(snapshot, facts, summary, now=NOW)
         assert (lead.fit_score, lead.engagement_score, lead.intent_tier, lead.score_explanation) == (
             expected.fit_score, expected.engagement_score, expected.intent_tier, expected.explanation
+        )
+        assert (lead.temperature, lead.rescore_at) == (
+            policy_temperature(snapshot, expected, facts, now=NOW),
+            rescore_after(snapshot, facts, summary, expected, now=NOW) if lead.stage in Lead.OPEN_STAGES else None,
         )
         assert lead.scored_at == NOW
         assert lead.stage == Lead.Stage.NEW  # move=False
@@ -176,3 +182,128 @@ def test_bulk_disqualifying_an_mql_stops_its_clock(policy, company, team):
     lead.refresh_from_db()
     assert stats.disqualified == 1 and lead.stage == Lead.Stage.DISQUALIFIED
     assert lead.respond_by is None and not SlaClock.objects.filter(lead=lead).exists()
+
+
+def test_an_activation_that_qualifies_many_leads_shares_them_fairly(policy, draft, company, team, rep, other_rep, manager, marketer):
+    from collections import Counter
+
+    from handoff.models import RotationSeat, RoutingRule
+
+    team.members.add(manager)  # a member to see the team's leads, not to get them
+    RotationSeat.objects.create(team=team, user=manager, takes_leads=False)
+    RoutingRule.objects.create(name="Everyone to the team", position=50, target="team", team=team)
+    for n in range(81):
+        lead = Lead.objects.create(
+            email=f"h{n}@firma.nl", job_title="Hoofd productie", company=company, conversion_action="demo_request"
+        )
+        for kind in (K.PRICING_PAGE, K.CASE_STUDY):
+            Activity.objects.create(lead=lead, kind=kind, occurred_at=NOW - timedelta(days=1))
+    sign_both(draft, marketer, manager)
+
+    stats = bulk.activate(draft, now=NOW)
+
+    assert stats.qualified == 81
+    assert Counter(Lead.objects.values_list("owner__username", flat=True)) == {"rep": 41, "otherrep": 40}
+
+
+def test_the_single_lead_path_stores_temperature_and_next_change_too(policy, lead):
+    Activity.objects.create(lead=lead, kind=K.PRICING_PAGE, occurred_at=NOW - timedelta(days=2))
+    decisions.rescore(lead, now=NOW)
+    lead.refresh_from_db()
+    assert (lead.temperature, lead.rescore_at) == ("hot", NOW + timedelta(days=5))  # hot for 7 days
+
+
+def decaying(policy):
+    policy.decay_points, policy.decay_after_days = -15, 30
+    policy.save()
+    return QualificationPolicy.objects.with_rules().get(pk=policy.pk).snapshot()
+
+
+def test_the_worker_step_rescores_the_leads_whose_moment_passed(policy, company):
+    snapshot = decaying(policy)
+    quiet = Lead.objects.create(email="a@firma.nl", job_title="Hoofd inkoop", company=company, stage=Lead.Stage.NURTURE)
+    Activity.objects.create(lead=quiet, kind=K.PRICING_PAGE, occurred_at=NOW - timedelta(days=29))
+    Activity.objects.create(lead=quiet, kind=K.CASE_STUDY, occurred_at=NOW - timedelta(days=29))
+    busy = Lead.objects.create(email="b@firma.nl", company=company, stage=Lead.Stage.NURTURE)
+    Activity.objects.create(lead=busy, kind=K.CASE_STUDY, occurred_at=NOW - timedelta(days=1))
+    bulk.rescore_leads(snapshot, now=NOW)
+    quiet.refresh_from_db()
+    assert quiet.engagement_score == 30 and quiet.rescore_at == NOW + timedelta(days=1)  # the decay
+
+    assert bulk.rescore_due(now=NOW + timedelta(hours=23), policy=snapshot) == 0  # not yet
+    day_later = NOW + timedelta(days=1, minutes=1)
+    assert bulk.rescore_due(now=day_later, policy=snapshot) == 1  # only the quiet lead was due
+
+    quiet.refresh_from_db()
+    assert quiet.engagement_score == 15 and quiet.scored_at == day_later
+    assert {"kind": "decay", "label": "No activity for 30 days", "points": -15} in quiet.score_explanation
+    assert quiet.rescore_at is None  # decayed and cold: time changes nothing more
+    assert bulk.rescore_due(now=day_later, policy=snapshot) == 0
+
+
+def test_a_lead_that_a_due_rescore_qualifies_is_handed_over_with_its_history(policy, company, fallback_owner):
+    snapshot = QualificationPolicy.objects.with_rules().get(pk=policy.pk).snapshot()
+    lead = Lead.objects.create(
+        email="c@firma.nl", job_title="Hoofd inkoop", company=company, stage=Lead.Stage.NURTURE, conversion_action="download"
+    )
+    for days in (1, 2):
+        Activity.objects.create(lead=lead, kind=K.PRICING_PAGE, occurred_at=NOW - timedelta(days=days))
+    Lead.objects.filter(pk=lead.pk).update(rescore_at=NOW)  # as a spread-out activation leaves it
+
+    assert bulk.rescore_due(now=NOW, policy=snapshot) == 1
+    lead.refresh_from_db()
+    assert lead.stage == Lead.Stage.MQL and lead.owner == fallback_owner
+    change = lead.stage_changes.get(to_stage=Lead.Stage.MQL)
+    assert change.rule == "qualification policy v1" and "fit 60 ≥ 40" in change.reason
+
+
+def test_a_closed_lead_that_was_due_is_left_alone(policy, lead):
+    Lead.objects.filter(pk=lead.pk).update(stage=Lead.Stage.WON, rescore_at=NOW - timedelta(hours=1))
+    assert bulk.rescore_due(now=NOW) == 1
+    lead.refresh_from_db()
+    assert (lead.rescore_at, lead.scored_at) == (None, None)
+
+
+def test_the_due_batch_is_bounded(policy, company):
+    for n in range(5):
+        Lead.objects.create(email=f"d{n}@firma.nl", company=company, rescore_at=NOW - timedelta(minutes=n))
+    assert bulk.rescore_due(now=NOW, limit=3) == 3
+    assert bulk.rescore_due(now=NOW, limit=3) == 2
+    assert not Lead.objects.filter(rescore_at__lte=NOW).exists()
+
+
+def test_a_spread_out_rescore_hands_over_in_waves(policy, company, fallback_owner):
+    snapshot = QualificationPolicy.objects.with_rules().get(pk=policy.pk).snapshot()
+    leads = []
+    for n in range(4):
+        lead = Lead.objects.create(email=f"e{n}@firma.nl", job_title="Hoofd inkoop", company=company, conversion_action="download")
+        for days in (1, 2):
+            Activity.objects.create(lead=lead, kind=K.PRICING_PAGE, occurred_at=NOW - timedelta(days=days))
+        leads.append(lead)
+
+    stats = bulk.rescore_leads(snapshot, now=NOW, spread=timedelta(hours=8))
+
+    assert (stats.qualified, stats.scheduled) == (0, 4)
+    moments = sorted(Lead.objects.values_list("rescore_at", flat=True))
+    assert moments == [NOW, NOW + timedelta(hours=2), NOW + timedelta(hours=4), NOW + timedelta(hours=6)]
+    assert not Lead.objects.filter(stage=Lead.Stage.MQL).exists()
+    assert bulk.rescore_due(now=NOW + timedelta(hours=3), policy=snapshot) == 2
+    assert Lead.objects.filter(stage=Lead.Stage.MQL).count() == 2
+
+
+def test_without_an_active_policy_the_due_leads_are_let_go(company):
+    Lead.objects.create(email="z@firma.nl", company=company, rescore_at=NOW - timedelta(hours=1))
+    assert bulk.rescore_due(now=NOW) == 1
+    assert bulk.rescore_due(now=NOW) == 0  # not due for ever
+
+
+def test_a_closed_lead_gets_no_moment_to_be_rescored(policy, lead):
+    Activity.objects.create(lead=lead, kind=K.PRICING_PAGE, occurred_at=NOW - timedelta(days=2))
+    Lead.objects.filter(pk=lead.pk).update(stage=Lead.Stage.WON)
+    snapshot = QualificationPolicy.objects.with_rules().get(pk=policy.pk).snapshot()
+    bulk.rescore_leads(snapshot, now=NOW, open_only=False, move=False)
+    lead.refresh_from_db()
+    assert (lead.temperature, lead.rescore_at) == ("hot", None)
+    decisions.rescore(lead, now=NOW)
+    lead.refresh_from_db()
+    assert lead.rescore_at is None

@@ -19,6 +19,8 @@ from qualification.scoring import (
     describe_match,
     disqualifier_match,
     fit_rule_fires,
+    policy_temperature,
+    rescore_after,
     score,
     summarize,
     temperature,
@@ -424,3 +426,54 @@ def test_the_temperature_has_a_label_in_dutch_and_english():
     assert [str(t.label) for t in Temperature] == ["Cold", "Warm", "Hot"]
     with translation.override("nl"):
         assert [str(t.label) for t in Temperature] == ["Koud", "Warm", "Heet"]
+
+
+# --- when time alone changes the verdict ------------------------------------------------------
+
+
+def due(facts=GOOD_FIT, activities=(), policy=POLICY, now=NOW):
+    summary = summarize(policy, activities, now=now)
+    return rescore_after(policy, facts, summary, score(policy, facts, summary, now=now), now=now)
+
+
+def test_the_next_change_is_the_hot_band_running_out():
+    assert due(activities=[act(K.PRICING_PAGE, 2)]) == NOW + timedelta(days=5)
+
+
+def test_the_next_change_is_the_decay_when_the_bands_reach_further():
+    long_bands = replace(POLICY, hot_within_days=40, warm_within_days=40)
+    assert due(activities=[act(K.PRICING_PAGE, 2)], policy=long_bands) == NOW + timedelta(days=28)
+
+
+def test_the_next_change_is_an_activity_leaving_its_rules_window():
+    long_bands = replace(POLICY, hot_within_days=60, warm_within_days=60)
+    activities = [act(K.PRICING_PAGE, 85), act(K.PRICING_PAGE, 1)]
+    moment = due(activities=activities, policy=long_bands)
+    assert moment == NOW + timedelta(days=5, microseconds=1)  # the pricing page of 85 days ago leaves the 90 days
+    before = result_for(activities=activities, policy=long_bands)
+    after = result_for(activities=activities, policy=long_bands, now=moment)
+    assert (before.engagement_score, after.engagement_score) == (40, 20)
+
+
+def test_summarize_keeps_each_windowed_rules_oldest_counted_activity():
+    summary = summarize(POLICY, [act(K.PRICING_PAGE, 85), act(K.PRICING_PAGE, 100), act(K.PRICING_PAGE, 3)], now=NOW)
+    assert summary.oldest_counted[0] == NOW - timedelta(days=85)  # 100 days ago is outside
+    assert summary.oldest_counted[1] is None  # the demo request rule has no window
+
+
+def test_a_lead_nothing_waits_for_has_no_next_change():
+    assert due(activities=[act(K.PRICING_PAGE, 200)]) is None  # decayed, cold, outside every window
+    student = replace(GOOD_FIT, job_title="Stagiair")
+    assert due(student, [act(K.PRICING_PAGE, 1)]) is None  # time changes no disqualifier
+
+
+def test_without_activities_the_arrival_starts_the_clock():
+    arrived = replace(GOOD_FIT, arrived_at=NOW - timedelta(days=1))
+    assert due(arrived) == NOW + timedelta(days=6)
+
+
+def test_the_policy_sets_the_temperature_bands():
+    result = replace(result_for(), qualifies=True, last_activity_at=NOW - timedelta(days=10))
+    assert policy_temperature(POLICY, result, LeadFacts(), now=NOW) == WARM
+    assert policy_temperature(replace(POLICY, hot_within_days=14), result, LeadFacts(), now=NOW) == HOT
+    assert policy_temperature(replace(POLICY, warm_within_days=9, hot_within_days=3), result, LeadFacts(), now=NOW) == COLD

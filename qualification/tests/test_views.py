@@ -1,8 +1,10 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from leads.models import Lead
-from qualification.models import QualificationPolicy, SignOff
+from qualification import activation
+from qualification.models import Activation, QualificationPolicy, SignOff
 from qualification.tests.conftest import sign_both
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +19,7 @@ def edit_data(policy, **overrides):
     data = {
         "notes": "Lower engagement threshold", "review_by": "2027-02-20", "fit_threshold": 40,
         "engagement_threshold": 25, "customer_engagement_threshold": 10, "decay_points": -15,
-        "decay_after_days": 30,
+        "decay_after_days": 30, "hot_within_days": 7, "warm_within_days": 30,
     }
     for action, tier in policy.intent_tiers.items():
         data[f"tier_{action}"] = tier
@@ -114,11 +116,23 @@ def test_signing_and_activating_through_the_pages(client, policy, draft, markete
     client.post(reverse("qualification:sign", args=[2]), {"role": SignOff.Role.MARKETING})
     page = client.get(detail(2)).content.decode()
     assert "Marketer" in page and "Manager" in page  # who signed
+    preview = client.get(reverse("qualification:preview", args=[2]), {"show": "qualify"})
+    assert preview.context["preview"].qualify == [lead.pk]
+    assert list(preview.context["listed"]) == [lead]
     response = client.post(reverse("qualification:activate", args=[2]), follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert [str(m) for m in response.context["messages"]][-1] == (
-        "Policy v2 is active. 1 open leads re-scored, 1 of them with a new score: 1 became MQL, "
-        "0 disqualified, 0 to nurture."
+        "Activation of v2 is queued: the worker re-scores the open leads now."
     )
+    assert response.context["activation"].status == Activation.Status.QUEUED
+    assert not response.context["can_edit"]  # the worker activates the draft as it stands
+    assert client.get(reverse("qualification:edit", args=[2])).status_code == 403
+    draft.refresh_from_db()
+    assert draft.status == "draft"  # the worker activates it
+    assert activation.run_next(now=timezone.now())
+    response = client.get(detail(2), HTTP_ACCEPT_LANGUAGE="en")
+    done = response.context["activation"]
+    assert (done.status, done.total, done.scored, done.qualified, done.disqualified, done.nurtured) == ("done", 1, 1, 1, 0, 0)
+    assert "Became MQL" in response.content.decode()
     draft.refresh_from_db()
     policy.refresh_from_db()
     assert (draft.status, policy.status) == ("active", "retired")
@@ -208,3 +222,21 @@ def test_the_policy_page_says_when_the_review_is_due(client, policy, rep):
     policy.save()
     assert "Review due" in client.get(detail(1), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Evaluatie nodig" in client.get(detail(1), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+
+
+def test_the_preview_is_for_analysts_and_drafts_only(client, policy, draft, rep, manager):
+    url = reverse("qualification:preview", args=[2])
+    client.force_login(rep)
+    assert client.get(url).status_code == 403
+    client.force_login(manager)
+    assert client.get(url).status_code == 200
+    assert client.get(reverse("qualification:preview", args=[1])).status_code == 403  # active already
+    assert client.get(url, {"show": "maybe"}).status_code == 400
+
+
+def test_a_bad_spread_is_refused_and_nothing_is_queued(client, draft, marketer, manager):
+    sign_both(draft, marketer, manager)
+    client.force_login(marketer)
+    response = client.post(reverse("qualification:activate", args=[2]), {"spread_hours": "100"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert [str(m) for m in response.context["messages"]] == ["Ensure this value is less than or equal to 72."]
+    assert not Activation.objects.exists()

@@ -87,7 +87,8 @@ def test_slack_and_teams_get_the_summary_and_the_link(readers, manager, marketer
     slack = next(b for b in bodies if "blocks" in b)
     teams = next(b for b in bodies if "attachments" in b)
     assert slack["text"] == "Weekly review, week 12: 6 MQLs"
-    assert slack["blocks"][-1]["elements"][0]["url"].endswith("/review/?week=2027-W12&team=")
+    (actions,) = [block for block in slack["blocks"] if block["type"] == "actions"]
+    assert actions["elements"][0]["url"].endswith("/review/?week=2027-W12&team=")
     card = teams["attachments"][0]["content"]
     assert {"title": "Feedback given", "value": "50.0 % (Off target)"} in card["body"][1]["facts"]
 

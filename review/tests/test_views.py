@@ -130,6 +130,17 @@ def test_csv_has_a_row_per_figure_and_line_with_target_and_status(client, market
     assert by_key[("", "", "Rejected: Not our target group")][5] == "1"
 
 
+def test_csv_makes_a_name_that_starts_like_a_formula_text(client, marketer, week_world):
+    week_world.north.name = "=HYPERLINK(\"https://evil.example\",\"Klik\")"
+    week_world.north.save()
+    client.force_login(marketer)
+    response = client.get(reverse("review:export"), {"week": str(WEEK), "team": ""}, HTTP_ACCEPT_LANGUAGE="en")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    teams = {row[2] for row in rows[1:]}
+    assert "'=HYPERLINK(\"https://evil.example\",\"Klik\")" in teams
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+
+
 def test_navigation_has_the_weekly_review_for_every_role(client, rep, outsider):
     client.force_login(rep)
     assert "Weekly review" in client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()

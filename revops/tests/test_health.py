@@ -23,7 +23,8 @@ def test_healthz_reports_database_and_migrations_without_logging_in(client, db):
 
     assert response.status_code == 200
     assert response.json() == {
-        "database": "ok", "migrations": "applied", "worker_heartbeat_age_seconds": None,
+        "status": "degraded", "database": "ok", "migrations": "applied", "worker": "unknown",
+        "worker_heartbeat_age_seconds": None, "worker_silent_after_seconds": 300,
         "notifications_undelivered_24h": 0, "channels_switched_off": 0,
     }
     assert "no-cache" in response["Cache-Control"]
@@ -64,6 +65,41 @@ def test_the_heartbeat_age_is_counted_from_the_latest_beat_of_any_worker():
 @pytest.mark.django_db
 def test_before_any_worker_ran_the_heartbeat_is_unknown():
     assert health.worker_heartbeat_age_seconds(now=NOW) is None
+
+
+@pytest.mark.parametrize(
+    "age, worker, status",
+    [(10, "ok", "ok"), (290, "ok", "ok"), (310, "silent", "degraded")],
+)
+def test_a_worker_silent_too_long_makes_healthz_degraded(client, db, age, worker, status):
+    from django.utils import timezone
+
+    WorkerHeartbeat.objects.create(worker="a:1", started_at=NOW, beat_at=timezone.now() - timedelta(seconds=age))
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200  # the web server itself is fine: keep it in the pool
+    assert (response.json()["worker"], response.json()["status"]) == (worker, status)
+    # Monitoring that pages on a stopped worker asks for it explicitly.
+    required = client.get("/healthz?require=worker")
+    assert required.status_code == (200 if worker == "ok" else 503)
+
+
+def test_the_silence_threshold_is_a_setting(client, db, settings):
+    from django.utils import timezone
+
+    settings.WORKER_SILENT_AFTER_SECONDS = 30
+    WorkerHeartbeat.objects.create(worker="a:1", started_at=NOW, beat_at=timezone.now() - timedelta(seconds=45))
+
+    report = client.get("/healthz").json()
+
+    assert (report["worker"], report["worker_silent_after_seconds"]) == ("silent", 30)
+
+
+def test_an_unreachable_database_reports_down(client, db):
+    with mock.patch.object(connection, "cursor", side_effect=OperationalError("server closed the connection")):
+        report = client.get("/healthz").json()
+    assert (report["status"], report["worker"]) == ("down", "unknown")
 
 
 def test_healthz_counts_messages_that_reached_nobody_and_switched_off_channels(client, rep, lead):

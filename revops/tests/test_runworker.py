@@ -1,3 +1,4 @@
+import logging
 import os
 import signal
 import threading
@@ -6,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from common.webhook_receiver import WebhookReceiver
 from handoff import breaches, handover, outbox
@@ -218,6 +219,151 @@ def test_every_pass_stamps_the_workers_heartbeat_and_healthz_reads_it(client):
     assert age is not None and 0 <= age < 60
 
 
+<<<<<<< HEAD
+# --- database errors ---------------------------------------------------------------------
+
+
+def stop_once_sent(worker: Command) -> None:
+    """Let `worker` loop until a notification has gone out."""
+    run_pass = worker.run_pass
+
+    def run_pass_then_check():
+        done = run_pass()
+        if Notification.objects.filter(status=Notification.Status.SENT).exists():
+            worker.stop()
+        return done
+
+    worker.run_pass = run_pass_then_check
+    # A safety net: a worker that never delivers fails the test instead of hanging it.
+    timer = threading.Timer(20, worker.stop)
+    timer.start()
+    return timer
+
+
+def test_the_retry_wait_doubles_up_to_its_cap():
+    assert [runworker.db_retry_delay(n) for n in (1, 2, 3, 4, 6, 7, 20)] == [1, 2, 4, 8, 32, 60, 60]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_survives_a_cut_database_connection_and_delivers_afterwards(rep, mailoutbox, monkeypatch, caplog):
+    monkeypatch.setattr(runworker, "DB_RETRY_FIRST", 0.01, raising=False)
+    rep.email = "rep@example.nl"
+    rep.save()
+    (notification,) = outbox.queue_notifications(rep, Notification.Kind.TEST, now=datetime.now(UTC))
+    failures = []
+
+    def connection_lost(execute, sql, params, many, context):
+        if len(failures) < 3:
+            failures.append(sql)
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    worker = Command()
+    timer = stop_once_sent(worker)
+    caplog.set_level(logging.WARNING, logger=runworker.__name__)
+    try:
+        with connection.execute_wrapper(connection_lost):
+            worker.loop(once=False, interval=0.01, verbosity=0)
+    finally:
+        timer.cancel()
+
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.SENT
+    assert len(mailoutbox) == 1
+    errors = [r for r in caplog.records if r.message.startswith("Database error in the worker's pass")]
+    assert [r.message.split("(")[1].split(" ")[0] for r in errors] == ["1", "2", "3"]
+    assert any("reached the database again after 3" in r.message for r in caplog.records)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_once_reports_a_database_error_instead_of_hiding_it():
+    def broken(execute, sql, params, many, context):
+        raise OperationalError("the database is restarting")
+
+    with connection.execute_wrapper(broken), pytest.raises(OperationalError):
+        call_command("runworker", "--once", verbosity=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sigterm_while_waiting_to_reconnect_stops_at_once(monkeypatch):
+    monkeypatch.setattr(runworker, "DB_RETRY_FIRST", 30.0)
+    worker = Command()
+
+    def broken(execute, sql, params, many, context):
+        worker.stop()  # the deploy's SIGTERM arrives while the database is away
+        raise OperationalError("the database is restarting")
+
+    started = datetime.now(UTC)
+    with connection.execute_wrapper(broken):
+        worker.loop(once=False, interval=0.01, verbosity=0)
+    assert datetime.now(UTC) - started < timedelta(seconds=5)  # not the 30 s wait
+=======
+def test_a_pass_rescores_the_leads_whose_moment_has_passed(company):
+    from qualification.tests.conftest import make_policy
+
+    make_policy()
+    lead = Lead.objects.create(company=company, job_title="Hoofd inkoop", rescore_at=datetime.now(UTC) - timedelta(minutes=1))
+    assert Command().run_pass() >= 1
+    lead.refresh_from_db()
+    assert lead.scored_at is not None and lead.fit_score == 60
+    assert lead.rescore_at is not None and lead.rescore_at > datetime.now(UTC)  # its next moment
+>>>>>>> h17-definition
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+<<<<<<< HEAD
+def test_worker_survives_its_postgresql_backend_being_terminated(rep, mailoutbox, monkeypatch, caplog):
+    """What a failover or `pg_terminate_backend` does to a running worker."""
+    monkeypatch.setattr(runworker, "DB_RETRY_FIRST", 0.01, raising=False)
+    rep.email = "rep@example.nl"
+    rep.save()
+    (notification,) = outbox.queue_notifications(rep, Notification.Kind.TEST, now=datetime.now(UTC))
+    worker = Command()  # shares this thread's connection, which the server now cuts
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    killer = connection.get_new_connection(connection.get_connection_params())
+    try:
+        killer.autocommit = True
+        assert killer.execute("SELECT pg_terminate_backend(%s)", [backend]).fetchone() == (True,)
+    finally:
+        killer.close()
+    caplog.set_level(logging.WARNING, logger=runworker.__name__)
+
+    timer = stop_once_sent(worker)
+    try:
+        worker.loop(once=False, interval=0.01, verbosity=0)
+    finally:
+        timer.cancel()
+
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.SENT
+    assert len(mailoutbox) == 1
+    assert any(r.message.startswith("Database error in the worker's pass (1 in a row)") for r in caplog.records)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != backend  # a new connection
+
+
+@pytest.mark.django_db
+def test_a_long_batch_of_sends_keeps_the_heartbeat_going(rep, mailoutbox, monkeypatch):
+    monkeypatch.setattr(runworker, "BEAT_EVERY", timedelta(0))
+    rep.email = "rep@example.nl"
+    rep.save()
+    for _ in range(3):
+        outbox.queue_notifications(rep, Notification.Kind.TEST, now=datetime.now(UTC))
+    worker = Command()
+    beats = []
+    beat = worker.beat
+    monkeypatch.setattr(worker, "beat", lambda now: (beats.append(now), beat(now)))
+
+    worker.run_pass()
+
+    assert len(mailoutbox) == 3
+    assert len(beats) == 1 + 3  # the pass's own, then after each slow send
+
+
 def test_a_pass_runs_a_queued_import_job(db, revops_admin):
     from integrations import jobs
     from integrations.models import ImportJob
@@ -232,3 +378,23 @@ def test_a_pass_runs_a_queued_import_job(db, revops_admin):
     job.refresh_from_db()
     assert (job.status, job.rows_done, job.worker.endswith(f":{os.getpid()}")) == (ImportJob.Status.DONE, 2, True)
     assert sorted(Lead.objects.values_list("external_id", flat=True)) == ["W1", "W2"]
+=======
+def test_two_workers_racing_on_postgresql_rescore_each_due_lead_once(company, monkeypatch):
+    from qualification.tests.conftest import make_policy
+
+    make_policy()
+    due = datetime.now(UTC) - timedelta(minutes=1)
+    Lead.objects.bulk_create(Lead(company=company, email=f"l{n}@firma.nl", rescore_at=due) for n in range(40))
+    monkeypatch.setattr(runworker, "BATCH", 5)
+    counts = []
+
+    def drain():
+        worker = Command()
+        while done := worker.definition(datetime.now(UTC)):
+            counts.append(done)
+
+    race(2, drain)
+
+    assert sum(counts) == 40  # each due lead claimed by one worker, once
+    assert not Lead.objects.filter(scored_at=None).exists()
+>>>>>>> h17-definition

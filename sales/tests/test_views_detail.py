@@ -113,6 +113,31 @@ def test_missing_lead_is_404(client, rep):
     assert client.get(reverse("leads:detail", args=[999_999])).status_code == 404
 
 
+def test_history_shows_owner_changes_by_routing_reassignment_and_the_admin(client, rep, other_rep, manager, revops_admin, mql):
+    from handoff.models import Assignment
+    from handoff import handover
+
+    Assignment.objects.create(lead=mql, kind="rule", owner=rep, rule_name="Brabant", reason="region Noord-Brabant", assigned_at=T0 + timedelta(hours=2))
+    handover.reassign(mql, to=other_rep, by=manager, reason="Rep is on a trade fair", now=T0 + timedelta(hours=3))
+    mql.refresh_from_db()
+    mql.owner = rep
+    mql.save_logged(["owner"], by=revops_admin, at=T0 + timedelta(hours=4))  # as the admin saves it
+    client.force_login(manager)
+
+    page = client.get(url(mql)).content.decode()
+
+    history = page[page.index('id="history-title"'):page.index('id="activity-title"')]
+    assert (
+        history.index("owner: Otherrep → Rep")
+        < history.index("owner: Rep → Otherrep")
+        < history.index("owner: — → Rep")
+    )
+    assert "Reassigned by a manager: Rep is on a trade fair" in history
+    assert "Routing rule: region Noord-Brabant" in history
+    assert "15:00</time> · Manager" in history and "14:00</time> · Brabant" in history
+    assert "16:00</time> · Revops" in history
+
+
 def test_history_shows_every_change_with_who_and_before_after(client, rep, mql):
     actions.accept(mql, by=rep, at=T0 + timedelta(hours=3))
     actions.log_attempt(mql, by=rep, channel="call", outcome="voicemail", note="left a message", at=T0 + timedelta(hours=4))

@@ -51,6 +51,15 @@ def test_rep_sees_own_leads_waiting_for_sales_most_urgent_first(client, rep, oth
     assert names(response) == ["DueSoon", "DueLater", "Old", "New"]
 
 
+def test_the_queue_shows_each_leads_temperature(client, rep, make_lead):
+    make_lead("Heet", temperature="hot")
+    make_lead("Unscored")
+    client.force_login(rep)
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert page.count('class="badge temperature-') == 1
+    assert '<span class="badge temperature-hot">Hot</span>' in page
+
+
 def test_overdue_leads_are_marked_and_can_be_filtered(client, rep, make_lead):
     now = timezone.now()
     make_lead("Late", respond_by=now - timedelta(minutes=5))
@@ -165,3 +174,28 @@ def test_queue_queries_do_not_grow_with_the_page(client, rep, make_lead, django_
     client.force_login(rep)
     with django_assert_max_num_queries(12):
         client.get(URL)
+
+
+def test_a_manager_sees_the_unassigned_queue_and_filters_on_it(client, manager, make_lead, team):
+    make_lead("Owned")
+    waiting = make_lead("Waiting")
+    Lead.objects.filter(pk=waiting.pk).update(owner=None)
+    client.force_login(manager)
+
+    everything = client.get(URL)
+    only_waiting = client.get(URL, {"unassigned": "on"})
+
+    assert everything.context["unassigned_count"] == 1
+    page = everything.content.decode()
+    assert "1 lead waits without an owner" in page and "No owner" in page
+    assert names(only_waiting) == ["Waiting"]
+
+
+def test_a_rep_has_no_unassigned_filter(client, rep, make_lead):
+    client.force_login(rep)
+
+    response = client.get(URL, {"unassigned": "on"})
+
+    assert "unassigned" not in response.context["form"].fields
+    assert response.context["unassigned_count"] == 0
+    assert "without an owner" not in response.content.decode()

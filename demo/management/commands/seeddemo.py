@@ -18,7 +18,7 @@ from demo import story, world
 from demo.clocks import start_demo_clocks
 from demo.qualification import demo_policy, score_demo
 from handoff.clocks import backfill_first_contact
-from handoff.models import HandoffSettings, RoutingRule
+from handoff.models import HandoffSettings, RotationSeat, RoutingRule, UserAvailability
 from leads.models import Activity, Company, ContactAttempt, Feedback, Lead, StageChange, Team
 
 
@@ -103,6 +103,12 @@ class Command(BaseCommand):
             )
             team.members.add(*[users[u.username] for u in world.USERS if u.team == name])
             teams[name] = team.pk
+            for person in world.USERS:
+                if person.team == name and not person.takes_leads:
+                    RotationSeat.objects.get_or_create(team=team, user=users[person.username], defaults={"takes_leads": False})
+        for person in world.USERS:
+            if person.deputy:
+                UserAvailability.objects.get_or_create(user=users[person.username], defaults={"deputy": users[person.deputy]})
         return {name: user.pk for name, user in users.items()}, teams
 
     def ensure_companies(self, companies: list[world.DemoCompany], user_ids) -> list[int]:

@@ -10,6 +10,13 @@ pass and stops, for cron. A queued import (integrations.jobs) runs last in a pas
 it occupies this worker until it ends, so a second worker keeps notifications going meanwhile.
 Ctrl-C and SIGTERM (a deploy, `systemctl stop`) both let the message
 being sent finish, then stop the loop.
+
+A database error (a failover, a restart, a cut connection, a statement timeout) ends the pass,
+not the worker: it is logged, the broken connection is dropped, and the next pass reconnects
+after a wait that doubles on each failure in a row (DB_RETRY_FIRST up to DB_RETRY_MAX). A
+message that was sent but not yet marked sent when the database went away is sent again once
+its claim goes stale: delivery is at least once, and each message carries its notification's
+id so a receiver can drop the copy (handoff.notify).
 """
 
 from __future__ import annotations
@@ -22,13 +29,14 @@ import threading
 from datetime import datetime, timedelta
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from handoff import breaches, clocks, notify, outbox
 from handoff.models import Notification, SlaClock, WorkerHeartbeat
 from integrations import jobs
+from qualification import activation, bulk, reviews
 from review import digest
 
 logger = logging.getLogger(__name__)
@@ -48,6 +56,12 @@ MAX_SEND_ATTEMPTS = len(RETRY_DELAYS) + 1
 STALE_CLAIM = timedelta(minutes=5)
 # Per pass and kind of work, so one flood cannot starve the others.
 BATCH = 200
+# Waits after a database error: doubling from the first to the cap while errors continue.
+DB_RETRY_FIRST = 1.0
+DB_RETRY_MAX = 60.0
+# Within a pass the heartbeat is stamped again after this long (WORKER_SILENT_AFTER_SECONDS is
+# minutes), so a batch of slow sends does not look like a stopped worker.
+BEAT_EVERY = timedelta(seconds=30)
 
 
 class Command(BaseCommand):
@@ -78,14 +92,35 @@ class Command(BaseCommand):
         self.stopping.set()
 
     def loop(self, *, once: bool, interval: float, verbosity: int) -> None:
+        failures = 0
         while not self.stopping.is_set():
-            done = self.run_pass()
+            try:
+                done = self.run_pass()
+            except DatabaseError:
+                if once:
+                    raise  # cron sees the failed run; the next one starts afresh
+                failures += 1
+                wait = db_retry_delay(failures)
+                logger.exception("Database error in the worker's pass (%s in a row); retrying in %.0f s", failures, wait)
+                self.reconnect()
+                self.stopping.wait(wait)  # a SIGTERM during the wait stops at once
+                continue
+            if failures:
+                logger.warning("The worker reached the database again after %s failed pass(es)", failures)
+                failures = 0
             if once:
                 if verbosity > 0:
                     self.stdout.write(f"Done: {done} unit(s) of work.")
                 return
             if not done:
                 self.stopping.wait(interval)
+
+    def reconnect(self) -> None:
+        """Drop connections that an error left unusable; the next query opens a new one."""
+        try:
+            close_old_connections()
+        except DatabaseError:  # closing a connection the server already cut can fail too
+            logger.warning("Could not close the broken database connection cleanly", exc_info=True)
 
     def run_pass(self) -> int:
         done = 0
@@ -95,16 +130,20 @@ class Command(BaseCommand):
             if self.stopping.is_set() or not self.send_one(timezone.now()):
                 break
             done += 1
+            if timezone.now() - self.beat_at > BEAT_EVERY:
+                self.beat(timezone.now())  # a long batch of slow sends is not a silent worker
         for step in (self.remind_batch, self.run_out_batch):
             # Deadlines come in batches of BATCH; a backlog is worked off a batch per pass.
             done += step(timezone.now())
         done += self.weekly_review(timezone.now())
         if not self.stopping.is_set():
             done += int(jobs.run_next(worker=self.name, now=timezone.now()))
+        done += self.definition(timezone.now())
         return done
 
     def beat(self, now: datetime) -> None:
         """This worker's sign of life, once a pass (/healthz reads the newest)."""
+        self.beat_at = now
         WorkerHeartbeat.objects.update_or_create(
             worker=self.name, defaults={"beat_at": now}, create_defaults={"beat_at": now, "started_at": self.started_at}
         )
@@ -116,6 +155,13 @@ class Command(BaseCommand):
             return 0
         self._review_checked_at = now
         return int(digest.send_if_due(now))
+
+    def definition(self, now: datetime) -> int:
+        """The definition of a good lead over time: a queued activation, a batch of leads whose
+        moment to be re-scored by time alone has passed, a review date that arrived."""
+        done = int(activation.run_next(now=now))
+        done += bulk.rescore_due(now=now, limit=BATCH)
+        return done + reviews.announce_due_review(now=now)
 
     # --- notifications ---------------------------------------------------------------------
 
@@ -140,6 +186,8 @@ class Command(BaseCommand):
         ).get(pk=candidate)
         try:
             notify.deliver(notification)
+        except DatabaseError:
+            raise  # the database, not the message: the loop reconnects; the claim goes stale
         except notify.TransportError as error:
             self.record_failure(notification, error.message, permanent=error.permanent, now=now)
         except Exception as error:  # a bug composing one message must not stop the worker
@@ -197,3 +245,8 @@ class Command(BaseCommand):
             due = self._claim_clocks(SlaClock.objects.run_out(now), "runs_out_at", remind_at=None)
             breaches.run_out(due, now=now)
         return len(due)
+
+
+def db_retry_delay(failures: int) -> float:
+    """Seconds to wait after the `failures`-th database error in a row."""
+    return min(DB_RETRY_MAX, DB_RETRY_FIRST * 2 ** (failures - 1))

@@ -21,14 +21,14 @@ def stop_clocks_of_closed_leads(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('handoff', '0005_business_time_breaches_rerouting'),
+        ('handoff', '0007_notification_policy_review'),
     ]
 
     operations = [
         migrations.AlterField(
             model_name='notification',
             name='kind',
-            field=models.CharField(choices=[('assigned', 'New lead'), ('reassigned', 'Lead reassigned to you'), ('at_risk', 'Deadline at risk'), ('escalation', 'Deadline missed'), ('missed', 'You missed a deadline'), ('intent_rose', 'Lead asked for contact'), ('strong_signal', 'Strong buying signal'), ('test', 'Test message'), ('weekly_review', 'Weekly review'), ('undelivered', 'Message not delivered')], max_length=20, verbose_name='kind'),
+            field=models.CharField(choices=[('assigned', 'New lead'), ('reassigned', 'Lead reassigned to you'), ('at_risk', 'Deadline at risk'), ('escalation', 'Deadline missed'), ('missed', 'You missed a deadline'), ('intent_rose', 'Lead asked for contact'), ('strong_signal', 'Strong buying signal'), ('test', 'Test message'), ('weekly_review', 'Weekly review'), ('undelivered', 'Message not delivered'), ('unassigned', 'Lead without an owner'), ('policy_review', 'Definition due for review')], max_length=20, verbose_name='kind'),
         ),
         migrations.RunPython(stop_clocks_of_closed_leads, migrations.RunPython.noop),
     ]
