@@ -22,6 +22,7 @@ from qualification.models import (
     SignOff,
     months_later,
 )
+from qualification.scoring import PolicySnapshot
 from qualification.vocabulary import Attribute, DisqualifierKind, Operator
 
 TARGET_SECTORS = ", ".join(
@@ -95,11 +96,16 @@ def ensure_demo_policy(*, now: datetime) -> QualificationPolicy:
     return policy
 
 
+def demo_policy(*, now: datetime) -> PolicySnapshot:
+    """The policy the demo's stories are told by and its leads scored under."""
+    return QualificationPolicy.objects.with_rules().get(pk=ensure_demo_policy(now=now).pk).snapshot()
+
+
 def score_demo(*, now: datetime, progress=None) -> RescoreStats:
     """Give every demo lead its score and explanation as of the demo's `now`, without moving
-    any lead: the demo's stage history is already written and must keep its own times."""
-    policy = QualificationPolicy.objects.with_rules().get(pk=ensure_demo_policy(now=now).pk)
-    stats = rescore_leads(policy.snapshot(), now=now, open_only=False, move=False, progress=progress)
+    any lead: the demo's stage history is already written and must keep its own times (and was
+    written by the same policy, so the stage and the score agree)."""
+    stats = rescore_leads(demo_policy(now=now), now=now, open_only=False, move=False, progress=progress)
     mark_asking(now=now)
     return stats
 

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from demo.world import (
@@ -57,6 +58,18 @@ from leads.models import (
     IntentTier,
     Sector,
 )
+from qualification.decisions import nurture_reason, why_now
+from qualification.scoring import (
+    SALES_STAMPS,
+    LeadFacts,
+    PolicySnapshot,
+    ScoreResult,
+    decide,
+    recycled_at,
+    score,
+    summarize,
+)
+from qualification.vocabulary import Decision
 
 
 @dataclass
@@ -82,6 +95,9 @@ class World:
     user_ids: dict[str, int]
     team_ids: dict[str, int]
     time_zone: ZoneInfo
+    # The active qualification policy: it, not chance, decides where marketing sends a lead,
+    # so each lead's stage agrees with the score the demo then stores.
+    policy: PolicySnapshot
 
     def reps_of(self, team: str) -> list[str]:
         return [u.username for u in USERS if u.team == team and u.takes_leads]
@@ -150,10 +166,62 @@ class StoryTeller:
             and not personal_email
             and not is_student
         )
-        bad_fit = is_student or company.is_competitor or company.sector == Sector.CONSULTING
-        self._journey(rng, story, ids, company, tier, channel, good_fit, bad_fit, personal_email)
+        verdict = self._verdict_of(story, company)
+        self._journey(rng, story, ids, company, tier, channel, good_fit, verdict)
         self._recycle_if_stalled(story, ids)
+        self._settle(rng, story, ids, company, verdict)
         return story
+
+    def _verdict_of(self, story: LeadStory, company: DemoCompany):
+        """The policy's verdict on the lead at a moment: what it did up to then, scored."""
+        lead = story.lead
+        facts = LeadFacts(
+            email=lead["email"], job_title=lead["job_title"], conversion_action=lead["conversion_action"],
+            channel=lead["channel"], product_interest=lead["product_interest"], company_name=company.name,
+            company_domain=company.domain, employees=company.employees, sector=company.sector,
+            country=company.country, region=company.region, is_customer=company.is_customer,
+            is_competitor=company.is_competitor, arrived_at=lead["created_at"],
+        )
+        activities = [SimpleNamespace(**a) for a in story.activities]
+        policy = self.world.policy
+
+        def verdict(at: datetime) -> ScoreResult:
+            return score(policy, facts, summarize(policy, activities, now=at), now=at)
+
+        return verdict
+
+    def _settle(self, rng, story, ids, company, verdict):
+        """What the policy would do if it ran at the end of the demo year, done: a lead in
+        nurture that its activities qualify (since sales last saw it) became an MQL when it
+        last did something, and waits for sales, or went back after a month without progress."""
+        lead = story.lead
+        if lead["stage"] != S.NURTURE:
+            return
+        until = self.world.until
+        final = verdict(until)
+        stamps = [lead.get(stamp) for stamp in SALES_STAMPS]
+        recycled = recycled_at(lead["stage"], lead["stage_changed_at"], stamps)
+        if decide(final, lead["stage"], recycled_at=recycled) != Decision.QUALIFY:
+            return
+        tipped_at = max(lead["stage_changed_at"], final.last_activity_at or lead["stage_changed_at"])
+        at = min(until, tipped_at + timedelta(minutes=1))
+        if lead["owner_id"] is None:
+            owner = self._assign(rng, story, company)
+        else:
+            owner = next(name for name, pk in self.world.user_ids.items() if pk == lead["owner_id"])
+        self._move(story, ids, S.MQL, at, rule=self.world.policy.rule_name, reason=why_now(final, None))
+        tier = IntentTier(final.intent_tier)
+        self._with_sales(rng, story, ids, company, tier, lead["channel"], final.fit_score >= 60, owner=owner, since=at)
+        self._recycle_if_stalled(story, ids)
+
+    def _assign(self, rng, story, company) -> str:
+        """Who gets it: existing customers go to account management, others by territory.
+        Returns the owner's username."""
+        team = TEAM_ACCOUNTS if company.is_customer else company.territory
+        owner = rng.choice(self.world.reps_of(team))
+        story.lead["team_id"] = self.world.team_ids[team]
+        story.lead["owner_id"] = self.world.user_ids[owner]
+        return owner
 
     def _move(self, story, ids, to, at, *, by=None, rule="", reason=""):
         """The bulk twin of Lead.move_to(): the history row and the lead's stamps."""
@@ -265,7 +333,7 @@ class StoryTeller:
                 A.SOCIAL: ("Social lead form", {}),
                 A.OTHER: ("Formulier", {}),
             }[action]
-            return K.FORM_SUBMISSION, f"{SITE}/{slug(form[0])}", form[0], form[1]
+            return K.FORM_SUBMISSION, f"{SITE}/{slug(form[0])}", form[0], {"conversion_action": action, **form[1]}
         roll = rng.random()
         if roll < (0.22 if high else 0.1):
             return K.PRICING_PAGE, f"{SITE}/prijzen", "Prijzen", {}
@@ -288,10 +356,11 @@ class StoryTeller:
 
     # --- the way through the funnel -----------------------------------------------------
 
-    def _journey(self, rng, story, ids, company, tier, channel, good_fit, bad_fit, personal):
+    def _journey(self, rng, story, ids, company, tier, channel, good_fit, verdict):
         world = self.world
         lead = story.lead
         clock = lead["created_at"]
+        rule = world.policy.rule_name
 
         def happens(after: timedelta) -> datetime | None:
             at = clock + after
@@ -300,35 +369,13 @@ class StoryTeller:
         def move(to, at, *, by=None, rule="", reason=""):
             self._move(story, ids, to, at, by=by, rule=rule, reason=reason)
 
-        if bad_fit or (personal and rng.random() < 0.5):
-            at = happens(timedelta(minutes=rng.randint(1, 5)))
-            if at:
-                reason = (
-                    "competitor" if company.is_competitor
-                    else "personal e-mail domain" if personal
-                    else "student or academic institution" if company.sector == Sector.EDUCATION
-                    else "consultant"
-                )
-                move(S.DISQUALIFIED, at, rule="qualification policy", reason=reason)
+        # The policy scores the lead as it arrives: disqualified, an MQL, or nurture until
+        # what it does later tips it (high intent at once, mid intent after hours, low never).
+        scored_at = min(world.until, clock + timedelta(minutes=rng.randint(1, 5)))
+        first = verdict(scored_at)
+        if first.disqualifier:
+            move(S.DISQUALIFIED, scored_at, rule=rule, reason=first.disqualifier)
             return
-
-        quality = CHANNEL_QUALITY[channel] * (1.0 if good_fit else 0.45)
-        chance_mql = {IntentTier.HIGH: 0.85, IntentTier.MID: 0.38, IntentTier.LOW: 0.08}[tier]
-        if rng.random() >= min(0.95, chance_mql * quality):
-            at = happens(timedelta(minutes=rng.randint(1, 10)))
-            if at and rng.random() < 0.9:
-                move(S.NURTURE, at, rule="qualification policy", reason="below threshold")
-            return
-
-        # Who gets it: existing customers go to account management, others by territory.
-        if company.is_customer:
-            team = TEAM_ACCOUNTS
-        else:
-            team = company.territory
-        owner = rng.choice(world.reps_of(team))
-        lead["team_id"] = world.team_ids[team]
-
-        straight_to_sql = tier == IntentTier.HIGH and good_fit and rng.random() < 0.2
         if tier == IntentTier.HIGH:
             delay = timedelta(minutes=rng.randint(1, 20))
         elif tier == IntentTier.MID:
@@ -336,18 +383,43 @@ class StoryTeller:
         else:
             delay = timedelta(days=rng.lognormvariate(2.5, 1.0))
         at = happens(delay)
-        if not at:
+        qualified = verdict(at) if at else first
+        if not qualified.qualifies:
+            move(S.NURTURE, scored_at, rule=rule, reason=nurture_reason(first))
             return
-        clock = at
-        lead["owner_id"] = world.user_ids[owner]
+        if not at:  # qualified on arrival, moments before the demo year ends
+            at = scored_at
+        if at > scored_at and not first.qualifies:
+            move(S.NURTURE, scored_at, rule=rule, reason=nurture_reason(first))
+        owner = self._assign(rng, story, company)
+        straight_to_sql = tier == IntentTier.HIGH and good_fit and rng.random() < 0.2
         if straight_to_sql:
-            move(S.SQL, at, rule="high intent: straight to sales", reason="quote request")
+            move(S.SQL, at, rule="high intent: straight to sales", reason=why_now(qualified, None))
         else:
-            move(S.MQL, at, rule="qualification policy", reason="fit and engagement thresholds met")
+            move(S.MQL, at, rule=rule, reason=why_now(qualified, None))
+        self._with_sales(rng, story, ids, company, tier, channel, good_fit, owner=owner, since=at)
+
+    def _with_sales(self, rng, story, ids, company, tier, channel, good_fit, *, owner, since):
+        """What sales does with the lead `owner` got at `since`: calls, a verdict, a deal."""
+        world = self.world
+        lead = story.lead
+        team = TEAM_ACCOUNTS if company.is_customer else company.territory
+        straight_to_sql = lead["stage"] == S.SQL
+        clock = since
+        earlier_attempts = len(story.attempts)  # a recycled lead's earlier round
+
+        def happens(after: timedelta) -> datetime | None:
+            at = clock + after
+            return at if at <= world.until else None
+
+        def move(to, at, *, by=None, rule="", reason=""):
+            self._move(story, ids, to, at, by=by, rule=rule, reason=reason)
 
         # Contact attempts: most leads get called, some after too long, some never.
         responsiveness = {TEAM_NORTH: 1.0, TEAM_SOUTH: 1.6, TEAM_ACCOUNTS: 0.8}[team]
-        never_contacted = rng.random() < 0.08 * responsiveness
+        # A straight-to-SQL lead asked for a quote and is always called: an SQL nobody spoke
+        # to would contradict itself.
+        never_contacted = rng.random() < 0.08 * responsiveness and not straight_to_sql
         reached = False
         attempt_at = clock
         if not never_contacted:
@@ -382,7 +454,8 @@ class StoryTeller:
                 if reached:
                     break
                 attempt_at += timedelta(hours=rng.lognormvariate(3.0, 0.8))
-        if never_contacted or not story.attempts:
+        attempts = len(story.attempts) - earlier_attempts
+        if never_contacted or not attempts:
             return
         clock = max(clock, min(attempt_at, world.until))
 
@@ -425,7 +498,7 @@ class StoryTeller:
             move(S.SAL, at, by=owner, reason="accepted")
 
             if not reached:
-                if lead["attempt_count"] >= 3:
+                if attempts >= 3:
                     at = happens(timedelta(hours=rng.randint(1, 48)))
                     if at:
                         feedback(Feedback.Disposition.NOT_REACHED, at)

@@ -124,14 +124,33 @@ def why_now(lead: Lead, last_change: StageChange | None) -> WhyNow:
     )
 
 
+def requested(lead: Lead, activities: Sequence[Activity]) -> str:
+    """What they asked us for: their latest request for contact (a demo, a quote, a call back,
+    the contact form), among their activities or else their first conversion; "" when they
+    never asked."""
+    for activity in reversed(activities):
+        if activity.conversion_action in HIGH_INTENT_ACTIONS:
+            return activity.conversion_action
+    return lead.conversion_action if lead.conversion_action in HIGH_INTENT_ACTIONS else ""
+
+
+# A demo or a quote needs an appointment: without a number, the e-mail proposes times.
+APPOINTMENT_REQUESTS = (ConversionAction.DEMO_REQUEST, ConversionAction.QUOTE_REQUEST)
+
+
 def recommend_next_step(lead: Lead, activities: Sequence[Activity]) -> tuple[str, str]:
     """Call when they asked for contact or are already a customer and we have a number;
+    without a number, answer a request by e-mail (proposing times for a demo or a quote);
     otherwise write, on LinkedIn for a decision maker without an e-mail address."""
-    asked_for_contact = lead.conversion_action in HIGH_INTENT_ACTIONS or any(
-        a.kind == Activity.Kind.DEMO_REQUEST for a in activities
-    )
-    if lead.phone and asked_for_contact:
+    request = requested(lead, activities)
+    if lead.phone and request:
         return NextStep.CALL, _("They asked for contact: call while it is fresh.")
+    if lead.email and request == ConversionAction.DEMO_REQUEST:
+        return NextStep.EMAIL, _("They asked for a demo and left no number: e-mail them today, proposing times for the demo.")
+    if lead.email and request == ConversionAction.QUOTE_REQUEST:
+        return NextStep.EMAIL, _("They asked for a quote and left no number: e-mail them today, proposing times to go through it.")
+    if lead.email and request:
+        return NextStep.EMAIL, _("They asked us to get in touch and left no number: answer by e-mail today.")
     if lead.phone and lead.is_existing_customer:
         return NextStep.CALL, _("An existing customer: a call from someone they know works best.")
     if lead.phone and any(a.kind == Activity.Kind.PRICING_PAGE for a in activities):
@@ -142,23 +161,34 @@ def recommend_next_step(lead: Lead, activities: Sequence[Activity]) -> tuple[str
 
 
 def opening_line(lead: Lead, activities: Sequence[Activity]) -> str:
-    """One sentence that shows we know what they looked at, newest and strongest signal first."""
+    """One sentence that shows we know what they looked at, newest and strongest signal first:
+    a request for contact before anything they read."""
     name = lead.first_name or lead.full_name or _("sir or madam")
     product = lead.product_interest
     by_kind: dict[str, Activity] = {}
     for activity in activities:
         by_kind[activity.kind] = activity  # the latest of each kind wins
-    action = lead.conversion_action
-    if action == ConversionAction.QUOTE_REQUEST:
+    request = requested(lead, activities)
+    by_email = not lead.phone and bool(lead.email)  # see recommend_next_step
+    if request == ConversionAction.QUOTE_REQUEST:
+        if by_email:
+            return _("Hello %(name)s, thank you for your quote request%(for_product)s. So that the quote fits, I would like to go through your situation with you: would [day, time] or [day, time] suit you?") % {
+                "name": name,
+                "for_product": (" " + _("for %(product)s") % {"product": product}) if product else "",
+            }
         if product:
             return _("Hello %(name)s, thank you for your quote request for %(product)s. Could you tell me a bit more about your line, so the quote fits?") % {"name": name, "product": product}
         return _("Hello %(name)s, thank you for your quote request. Could you tell me a bit more about your situation, so the quote fits?") % {"name": name}
-    if action == ConversionAction.DEMO_REQUEST or Activity.Kind.DEMO_REQUEST in by_kind:
+    if request == ConversionAction.DEMO_REQUEST:
+        of_product = (" " + _("of %(product)s") % {"product": product}) if product else ""
+        if by_email:
+            return _("Hello %(name)s, thank you for your demo request%(for_product)s. I would like to plan it with you: would [day, time] or [day, time] suit you, and which problem should the demo solve for you?") % {
+                "name": name, "for_product": (" " + _("for %(product)s") % {"product": product}) if product else "",
+            }
         return _("Hello %(name)s, you asked for a demo%(of_product)s. When would suit you, and which problem should it solve for you?") % {
-            "name": name,
-            "of_product": (" " + _("of %(product)s") % {"product": product}) if product else "",
+            "name": name, "of_product": of_product,
         }
-    if action in (ConversionAction.CALLBACK, ConversionAction.CONTACT_FORM):
+    if request:
         return _("Hello %(name)s, you asked us to get in touch. How can I help you?") % {"name": name}
     webinar = by_kind.get(Activity.Kind.WEBINAR)
     case_study = by_kind.get(Activity.Kind.CASE_STUDY)

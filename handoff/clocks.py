@@ -31,7 +31,7 @@ from handoff.models import (
     current_agreement,
 )
 from handoff.outbox import queue_many
-from leads.models import ContactAttempt, Feedback, IllegalTransition, Lead
+from leads.models import ContactAttempt, Feedback, IllegalTransition, IntentTier, Lead
 
 # Stages in which the lead is in sales' hands and a clock may run.
 CLOCKED_STAGES = (Lead.Stage.MQL, Lead.Stage.SAL, Lead.Stage.SQL)
@@ -75,16 +75,20 @@ def set_clock(
     start: datetime,
     handed_over_at: datetime,
     agreement: Agreement | None = None,
+    within: timedelta | None = None,
 ) -> SlaClock:
     """Start (or restart) the lead's one clock and mirror its deadline on the lead. Every
     deadline and reminder is counted in business time, and a deadline that falls at closing
-    time is acted on at the next opening, so nobody is escalated at night or on Sunday."""
+    time is acted on at the next opening, so nobody is escalated at night or on Sunday.
+    `within` replaces the agreement's or policy's time for a first contact or next attempt."""
     remind_at = None
     if kind == SlaClock.Kind.FIRST_CONTACT:
-        due_by = calendar.add_business_time(start, first_contact_within(lead, agreement))
+        due_by = calendar.add_business_time(start, within or first_contact_within(lead, agreement))
         remind_at = _reminder(calendar, start, due_by, policy.at_risk_percent)
     elif kind == SlaClock.Kind.NEXT_ATTEMPT:
-        if policy.next_attempt_by == SlaPolicy.NextAttemptBy.NEXT_WORKING_DAY:
+        if within is not None:
+            due_by = calendar.add_business_time(start, within)
+        elif policy.next_attempt_by == SlaPolicy.NextAttemptBy.NEXT_WORKING_DAY:
             due_by = calendar.end_of_working_day_after(start, 1)
         else:
             due_by = calendar.add_business_time(start, policy.next_attempt_within)
@@ -163,9 +167,39 @@ def feedback_given(lead: Lead) -> None:
 
 def stop_clock(lead: Lead) -> None:
     """The lead left sales' hands (or sales did what was asked): no more deadline."""
-    SlaClock.objects.filter(lead=lead).delete()
-    Lead.objects.filter(pk=lead.pk).update(respond_by=None)
+    stop_clocks([lead.pk])
     lead.respond_by = None
+
+
+def stop_clocks(lead_ids: list[int]) -> None:
+    """`stop_clock()` for many leads at once (a policy disqualified them, say)."""
+    SlaClock.objects.filter(lead_id__in=lead_ids).delete()
+    Lead.objects.filter(pk__in=lead_ids, respond_by__isnull=False).update(respond_by=None)
+
+
+def respond_sooner(lead: Lead, *, now: datetime) -> SlaClock | None:
+    """The lead in sales' hands just asked for contact (a demo, a quote): the agreed time to
+    first contact for high intent now applies, counted from now, when that is sooner than the
+    running deadline. A lead nobody tried yet keeps a first-contact clock; one already tried
+    gets a next-attempt clock, due by that time. Returns the clock when the deadline moved."""
+    clock = SlaClock.objects.select_related("policy").filter(lead=lead).first()
+    within = current_agreement().first_contact_for(
+        intent_tier=IntentTier.HIGH, existing_customer=lead.is_existing_customer
+    )
+    calendar = HandoffSettings.load().calendar()
+    due_by = calendar.add_business_time(now, within)
+    if clock is not None and clock.due_by <= due_by:
+        return None
+    if clock is not None:
+        policy, handed_over_at = clock.policy or DEFAULT_POLICY, clock.handed_over_at
+    else:
+        assignment = lead.assignments.order_by("-assigned_at", "-id").select_related("rule").first()
+        policy = policy_for(lead, assignment.rule if assignment else None)
+        handed_over_at = lead.handed_over_at or now
+    kind = SlaClock.Kind.FIRST_CONTACT if lead.first_attempt_at is None else SlaClock.Kind.NEXT_ATTEMPT
+    return set_clock(
+        lead, kind=kind, policy=policy, calendar=calendar, start=now, handed_over_at=handed_over_at, within=within
+    )
 
 
 def clock_context(clock: SlaClock) -> dict:

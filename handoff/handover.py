@@ -7,12 +7,14 @@ when nobody present could take the lead, to the managers, while it waits unassig
 the outside world; `manage.py runworker` does, after the transaction has committed.
 
 The clock moves on through `contact_attempt_logged()` (the sales workspace calls it when a rep
-logs an attempt) and `feedback_given()`; `reassign()` is the manager's override.
+logs an attempt) and `feedback_given()`; `reassign()` is the manager's override. A lead already
+with sales that asks for contact again gets a sooner deadline and its owner a message
+(`intent_rose()`); other strong signals are passed on at most once an hour (`strong_signal()`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -24,7 +26,10 @@ from handoff import clocks
 from handoff.models import Assignment, HandoffSettings, Notification, SlaClock
 from handoff.outbox import queue_many, queue_notifications
 from handoff.routing import LeadFacts, route
-from leads.models import Lead
+from leads.models import Activity, Lead
+
+# How often the owner hears of a lead's strong signals at most: news, not a stream.
+SIGNAL_QUIET_PERIOD = timedelta(hours=1)
 
 
 def _assign(lead: Lead, *, owner, team, rule, kind: str, reason: str, now: datetime, by=None) -> Assignment:
@@ -99,3 +104,49 @@ def reassign(lead: Lead, *, to, by, reason: str, now: datetime) -> Assignment:
             context["due_by"] = lead.respond_by.isoformat()
         queue_notifications(to, Notification.Kind.REASSIGNED, now=now, lead=lead, context=context)
     return assignment
+
+
+def signal_context(activity: Activity, signal: str) -> dict:
+    """What the message says happened: codes and facts, put into words when it is sent."""
+    return {
+        "signal": signal,
+        "activity": activity.kind,
+        "title": activity.title,
+        "occurred_at": activity.occurred_at.isoformat(),
+    }
+
+
+def intent_rose(lead: Lead, activity: Activity, *, now: datetime) -> None:
+    """The MQL or SAL asked for contact (`activity`: a demo request, a quote form): the
+    high-intent deadline when it is sooner, and a message to the owner saying what they asked
+    for. Call it in the transaction that stored the activity and re-scored the lead."""
+    with transaction.atomic():
+        clock = clocks.respond_sooner(lead, now=now)
+        context = signal_context(activity, activity.conversion_action)
+        due_by = clock.due_by if clock is not None else lead.respond_by
+        if due_by:
+            context["due_by"] = due_by.isoformat()
+        context["sooner"] = clock is not None
+        if lead.owner_id:
+            queue_notifications(lead.owner, Notification.Kind.INTENT_ROSE, now=now, lead=lead, context=context)
+
+
+def strong_signal(lead: Lead, activity: Activity, signal: str, *, now: datetime) -> bool:
+    """Tell the owner of an open lead about a strong signal (`signal`: the activity kind, or
+    "second_form"), unless they heard about this lead in the last hour. The lead's row is
+    locked first, so two requests at once send one message. Returns whether one was queued."""
+    if not lead.owner_id:
+        return False
+    with transaction.atomic():
+        Lead.objects.select_for_update().filter(pk=lead.pk).values_list("pk", flat=True).get()
+        recently = lead.notifications.filter(
+            kind__in=[Notification.Kind.STRONG_SIGNAL, Notification.Kind.INTENT_ROSE],
+            created_at__gt=now - SIGNAL_QUIET_PERIOD,
+        )
+        if recently.exists():
+            return False
+        context = signal_context(activity, signal)
+        if lead.respond_by:
+            context["due_by"] = lead.respond_by.isoformat()
+        queue_notifications(lead.owner, Notification.Kind.STRONG_SIGNAL, now=now, lead=lead, context=context)
+    return True

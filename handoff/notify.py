@@ -39,7 +39,7 @@ from common.business_time import business_time_zone
 from common.escaping import slack_link, slack_text, teams_text
 from handoff.card import NextStep, build_card
 from handoff.models import Notification, NotificationChannel, SlaBreach, SlaClock
-from leads.models import Lead
+from leads.models import Activity, ConversionAction, Lead
 
 HTTP_TIMEOUT_SECONDS = 10.0
 
@@ -215,6 +215,8 @@ def _compose_for_recipient(notification: Notification) -> Message:
         if context.get("due_by"):
             subject += " — " + _("respond by %(when)s") % {"when": _when(context["due_by"])}
         return Message(kind, subject, subject, facts, opening, lead_url(lead), _("Open the lead"))
+    if kind in (K.INTENT_ROSE, K.STRONG_SIGNAL):
+        return _signal_message(notification, lead, context, name=name, company=company)
     if kind == K.UNASSIGNED:
         subject = _("Lead without an owner: %(lead)s%(company)s") % {"lead": name, "company": company}
         if context.get("due_by"):
@@ -252,6 +254,45 @@ def _compose_for_recipient(notification: Notification) -> Message:
         (_("What to do"), _("Check with the owner, or reassign the lead.")),
     ]
     return Message(kind, subject, subject, facts, "", lead_url(lead), _("Open the lead"))
+
+
+def _what_happened(context: dict) -> str:
+    """ "asked for a demo (“Demo aanvragen”, Tue 3 Dec, 10:04)" from the stored codes."""
+    signal = context.get("signal", "")
+    A = ConversionAction
+    requests = {
+        A.DEMO_REQUEST: _("asked for a demo"),
+        A.QUOTE_REQUEST: _("asked for a quote"),
+        A.CALLBACK: _("asked to be called back"),
+        A.CONTACT_FORM: _("asked to be contacted"),
+    }
+    if signal in requests:
+        what = requests[signal]
+    elif signal in A.values:
+        what = _("converted again: %(action)s") % {"action": A(signal).label}
+    elif signal == "second_form":
+        what = _("filled in another form")
+    elif signal == Activity.Kind.PRICING_PAGE:
+        what = _("looked at the prices")
+    else:
+        what = str(Activity.Kind(context["activity"]).label) if context.get("activity") in Activity.Kind.values else signal
+    details = ", ".join(filter(None, [context.get("title", ""), _when(context["occurred_at"]) if context.get("occurred_at") else ""]))
+    return f"{what} ({details})" if details else what
+
+
+def _signal_message(notification: Notification, lead: Lead, context: dict, *, name: str, company: str) -> Message:
+    """A lead the recipient owns asked for contact again, or did something that says it is
+    getting serious: what it did, and by when to act."""
+    what = _what_happened(context)
+    if notification.kind == Notification.Kind.INTENT_ROSE:
+        subject = _("%(lead)s%(company)s %(what)s") % {"lead": name, "company": company, "what": what}
+        if context.get("sooner") and context.get("due_by"):
+            subject += " — " + _("respond sooner: by %(when)s") % {"when": _when(context["due_by"])}
+    else:
+        subject = _("Strong signal: %(lead)s%(company)s %(what)s") % {"lead": name, "company": company, "what": what}
+    facts, opening = _lead_facts(lead, context)
+    facts.insert(1, (_("Just now"), what))
+    return Message(notification.kind, subject, subject, facts, opening, lead_url(lead), _("Open the lead"))
 
 
 # --- transports ----------------------------------------------------------------------------

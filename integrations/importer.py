@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from common.bulk import TableWriter
 from common.business_time import business_time_zone
 from common.people import person_name
+from handoff import clocks
 from handoff.handover import hand_over
 from integrations import ingest, privacy
 from integrations.history import (
@@ -252,6 +253,8 @@ class HistoryImport:
         if changed_leads:
             moved = ["stage", "stage_changed_at", "version", *[f"{s}_at" for s in Lead.STAMPED_STAGES]]
             Lead.objects.bulk_update(changed_leads, [*changed_fields, *moved, "updated_at"], batch_size=200)
+            # Won, lost or disqualified: out of sales' hands, so their clock stops at once.
+            clocks.stop_clocks([lead.pk for lead in changed_leads if lead.stage in Lead.CLOSED_STAGES])
         for change in stage_changes:
             change["lead_id"] = change.pop("lead").pk
         self.stage_writer.write(stage_changes)

@@ -23,9 +23,9 @@ from common.email_domains import business_domain, normalise_domain
 from integrations import privacy
 from leads.models import Activity, Company, Lead
 from qualification import bulk as qualification_bulk
-from qualification import disqualified
+from qualification import disqualified, intent
 from qualification.decisions import active_policy
-from qualification.scoring import LeadFacts
+from qualification.scoring import LeadFacts, PolicySnapshot
 
 MAX_BATCH = 1000
 
@@ -156,7 +156,8 @@ def ingest_activities(*, source_system: str, items: list[dict], now: datetime) -
 
     This is the one place every ingested activity passes through: the leads that got new
     activities are re-scored in the same transaction, each with its newest new activity as the
-    trigger, so a lead the batch tips into MQL is handed to sales before the request returns.
+    trigger, so a lead the batch tips into MQL is handed to sales before the request returns;
+    the owners of leads already with sales hear what their lead just did (`intent.react()`).
     """
     if not items:
         return IngestResult(received=0, created=0, lead_ids=frozenset())
@@ -183,18 +184,25 @@ def ingest_activities(*, source_system: str, items: list[dict], now: datetime) -
         result = IngestResult(
             received=len(items), created=len(created_for), lead_ids=frozenset(created_for)
         )
-        rescore(result.lead_ids, now=now)
+        policy = rescore(result.lead_ids, now=now)
         disqualified.note_requests(result.lead_ids, received_at=now)
+        if result.lead_ids:
+            new = Activity.objects.filter(lead_id__in=result.lead_ids, received_at=now).only(
+                "lead_id", "kind", "occurred_at", "title", "data"
+            )
+            intent.react(list(new), now=now, policy=policy)
     return result
 
 
-def rescore(lead_ids: frozenset[int], *, now: datetime) -> None:
+def rescore(lead_ids: frozenset[int], *, now: datetime) -> PolicySnapshot | None:
     """Re-score these leads under the active qualification policy, set-based, with the newest
-    activity received in this request (`received_at == now`) as each lead's trigger."""
+    activity received in this request (`received_at == now`) as each lead's trigger. Returns
+    the policy (None when none is active)."""
     policy = active_policy()
     if policy is None or not lead_ids:
-        return
+        return policy
     qualification_bulk.rescore_leads(policy, now=now, lead_ids=lead_ids, triggers_received_at=now)
+    return policy
 
 
 def ingest_form_submission(*, source_system: str, submission, now: datetime) -> tuple[Lead | None, IngestResult]:

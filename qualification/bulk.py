@@ -22,7 +22,8 @@ from django.db.models import Count, F, Max, Min, Q, Value
 from django.db.models.functions import Coalesce
 
 from common.bulk import TableWriter, server_bound_cursor
-from leads.models import Activity, Lead, StageChange
+from handoff import clocks
+from leads.models import Activity, ConversionAction, IntentTier, Lead, StageChange
 from qualification import decisions
 from qualification.models import QualificationPolicy
 from qualification.scoring import (
@@ -36,6 +37,7 @@ from qualification.scoring import (
     recycled_at,
     rescore_after,
     score,
+    tier_of,
 )
 from qualification.vocabulary import Decision
 
@@ -113,6 +115,9 @@ def activity_summaries(policy: PolicySnapshot, activities, *, now: datetime) -> 
         f"rule_{index}": Count("id", filter=rule_filter(rule, now=now))
         for index, rule in enumerate(policy.engagement_rules)
     }
+    # Low intent never lifts a tier, so only the higher tiers' conversions are counted.
+    tiers = [IntentTier.HIGH, IntentTier.MID]
+    conversions = {f"tier_{tier}": Count("id", filter=conversion_filter(policy, tier)) for tier in tiers}
     # When a windowed rule's oldest counted activity leaves the window, time alone changes
     # the score: the lead's rescore_at.
     oldest = {
@@ -124,23 +129,31 @@ def activity_summaries(policy: PolicySnapshot, activities, *, now: datetime) -> 
         activities.filter(occurred_at__lte=now)
         .order_by()
         .values("lead_id")
-        .annotate(
-            last_at=Max("occurred_at"),
-            demo_requests=Count("id", filter=Q(kind=Activity.Kind.DEMO_REQUEST)),
-            **counts,
-            **oldest,
-        )
+        .annotate(last_at=Max("occurred_at"), **conversions, **counts, **oldest)
     )
     names = list(counts)
     return {
         row["lead_id"]: ActivitySummary(
             tuple(row[name] for name in names),
             row["last_at"],
-            row["demo_requests"] > 0,
+            next((tier for tier in tiers if row[f"tier_{tier}"]), ""),
             tuple(row.get(f"oldest_{index}") for index in range(len(names))),
         )
         for row in rows
     }
+
+
+def conversion_filter(policy: PolicySnapshot, tier: str) -> Q:
+    """The SQL twin of `scoring.conversion_of()`: the activities that are conversions the
+    policy puts in `tier`."""
+    actions = [action for action in ConversionAction.values if tier_of(policy, action) == tier]
+    condition = Q(kind=Activity.Kind.FORM_SUBMISSION) & (
+        Q(data__conversion_action__in=actions)
+        | (~Q(data__has_key="conversion_action") & Q(data__hidden__conversion_action__in=actions))
+    )
+    if ConversionAction.DEMO_REQUEST in actions:
+        condition |= Q(kind=Activity.Kind.DEMO_REQUEST)
+    return condition
 
 
 def chunks(leads, *, chunk_size: int):
@@ -165,7 +178,7 @@ def chunks(leads, *, chunk_size: int):
 def score_rows(policy: PolicySnapshot, rows: list[tuple], activities, *, now: datetime) -> list[tuple]:
     """(row, result, temperature, rescore_at) for each lead row of a chunk; `activities` holds
     (at least) the chunk's leads' activities."""
-    no_activities = ActivitySummary((0,) * len(policy.engagement_rules), None, False)
+    no_activities = ActivitySummary((0,) * len(policy.engagement_rules), None)
     summaries = activity_summaries(policy, activities, now=now)
     facts_end = len(FACT_FIELDS)
     scored = []
@@ -354,6 +367,8 @@ def move_many(moves: list[tuple[int, str, ScoreResult]], to_stage: str, *, polic
         updated_at=now,
         **{stamp: Coalesce(F(stamp), Value(now))},
     )
+    if to_stage == Lead.Stage.DISQUALIFIED:
+        clocks.stop_clocks(movable)  # the MQLs among them leave sales' hands
     TableWriter(StageChange, HISTORY_FIELDS).write(
         [
             {

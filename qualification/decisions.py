@@ -14,8 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from handoff import handover
+from handoff import clocks, handover
 from leads.models import Activity, Lead, StageChange
+from qualification import intent
 from qualification.models import QualificationPolicy
 from qualification.scoring import (
     SALES_STAMPS,
@@ -31,7 +32,7 @@ from qualification.scoring import (
 )
 from qualification.vocabulary import Decision
 
-ACTIVITY_FIELDS = ("kind", "occurred_at", "url", "title")
+ACTIVITY_FIELDS = ("kind", "occurred_at", "url", "title", "data")
 
 
 def active_policy() -> PolicySnapshot | None:
@@ -76,7 +77,9 @@ def record_activity(lead: Lead, *, now: datetime | None = None, **fields) -> tup
     with transaction.atomic():
         activity, created = lead.record_activity(**fields)
         if created:
-            rescore(lead, now=now, trigger=activity)
+            policy = active_policy()
+            rescore(lead, now=now, trigger=activity, policy=policy)
+            intent.react([activity], now=now, policy=policy)
     return activity, created
 
 
@@ -117,9 +120,11 @@ def act_on(
         if decision == Decision.QUALIFY:
             return qualify(lead, result, policy=policy, now=now, trigger=trigger)
         if decision == Decision.DISQUALIFY:
-            return lead.move_to(
+            change = lead.move_to(
                 Lead.Stage.DISQUALIFIED, rule=policy.rule_name, reason=result.disqualifier, at=now
             )
+            clocks.stop_clock(lead)  # an MQL's clock stops with it
+            return change
         if decision == Decision.NURTURE:
             return lead.move_to(
                 Lead.Stage.NURTURE, rule=policy.rule_name, reason=nurture_reason(result), at=now

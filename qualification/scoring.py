@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from common.email_domains import PERSONAL_EMAIL_DOMAINS
-from leads.models import Activity, ConversionAction, IntentTier, Lead, Sector, Temperature
+from leads.models import ConversionAction, IntentTier, Lead, Sector, Temperature, conversion_of
 from qualification.keywords import Keywords
 from qualification.vocabulary import (
     NUMBER_OPERATORS,
@@ -236,11 +236,12 @@ class LeadFacts:
 @dataclass(frozen=True)
 class ActivitySummary:
     """Per engagement rule (in policy order) the number of matching activities, the latest
-    activity, and whether the lead asked for a demo at some point."""
+    activity, and the highest intent tier among the lead's later conversions (a demo request,
+    a quote form: see `leads.models.conversion_of()`), empty when it had none."""
 
     counts: tuple[int, ...]
     last_activity_at: datetime | None
-    has_demo_request: bool = False
+    conversion_tier: str = ""
     # Per engagement rule, its oldest counted activity when the rule has a window (it drops
     # out of the count window_days later), else None. Empty: not known.
     oldest_counted: tuple[datetime | None, ...] = ()
@@ -368,35 +369,46 @@ def describe_match(match: Mapping | None) -> str:
     return word
 
 
+def tier_of(policy: PolicySnapshot, action: str) -> str:
+    return policy.intent_tiers.get(action, IntentTier.LOW)
+
+
+def higher_tier(first: str, second: str) -> str:
+    """The higher of two intent tiers; "" counts as no tier at all."""
+    if not second:
+        return first
+    if not first:
+        return second
+    return first if TIER_RANK[first] >= TIER_RANK[second] else second
+
+
 def summarize(policy: PolicySnapshot, activities: Iterable, *, now: datetime) -> ActivitySummary:
     """Count each engagement rule's matching activities; anything with `kind`, `occurred_at`,
-    `url` and `title` will do (Activity rows, or plain tuples in tests)."""
+    `url`, `title` and (optionally) `data` will do (Activity rows, or plain tuples in tests)."""
     counts = [0] * len(policy.engagement_rules)
     oldest: list[datetime | None] = [None] * len(policy.engagement_rules)
     last_at = None
-    demo_request = False
+    conversion_tier = ""
     for activity in activities:
         if activity.occurred_at > now:
             continue
         if last_at is None or activity.occurred_at > last_at:
             last_at = activity.occurred_at
-        demo_request = demo_request or activity.kind == Activity.Kind.DEMO_REQUEST
+        action = conversion_of(activity.kind, getattr(activity, "data", None))
+        if action:
+            conversion_tier = higher_tier(conversion_tier, tier_of(policy, action))
         for index, rule in enumerate(policy.engagement_rules):
             if rule.matches(activity, now=now):
                 counts[index] += 1
                 if rule.window_days and (oldest[index] is None or activity.occurred_at < oldest[index]):
                     oldest[index] = activity.occurred_at
-    return ActivitySummary(tuple(counts), last_at, demo_request, tuple(oldest))
+    return ActivitySummary(tuple(counts), last_at, conversion_tier, tuple(oldest))
 
 
 def intent_tier(policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySummary) -> str:
-    """The tier of the lead's conversion action; a later demo request lifts it."""
-    tier = policy.intent_tiers.get(facts.conversion_action, IntentTier.LOW)
-    if summary.has_demo_request:
-        demo_tier = policy.intent_tiers.get(ConversionAction.DEMO_REQUEST, IntentTier.LOW)
-        if TIER_RANK[demo_tier] > TIER_RANK[tier]:
-            tier = demo_tier
-    return tier
+    """The tier of the lead's first conversion action; a later conversion of a higher tier
+    (a newsletter subscriber who asks for a quote) lifts it."""
+    return higher_tier(tier_of(policy, facts.conversion_action), summary.conversion_tier)
 
 
 def score(policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySummary, *, now: datetime) -> ScoreResult:

@@ -20,6 +20,14 @@ from django.utils.translation import gettext as _
 from handoff import clocks
 from leads.models import ContactAttempt, Feedback, Lead, LostReason, StageChange
 
+# Verdicts only a conversation gives: saved without a logged attempt, they are the first contact.
+CONVERSATION_DISPOSITIONS = (
+    Feedback.Disposition.BECAME_SQL,
+    Feedback.Disposition.NO_FIT,
+    Feedback.Disposition.NO_URGENCY,
+    Feedback.Disposition.WRONG_CONTACT,
+)
+
 
 class LeadChanged(Exception):
     """The lead changed after the person acting on it loaded it: acting now could contradict
@@ -103,26 +111,35 @@ def log_attempt(
     with transaction.atomic():
         _lock(lead, seen_version)
         _refuse_unless_with_sales(lead)
-        attempt = ContactAttempt.objects.create(
-            lead=lead, made_by=by, made_at=at, channel=channel, outcome=outcome, note=note
-        )
-        first_attempt_at = min(filter(None, [lead.first_attempt_at, at]))
-        if first_attempt_at != lead.first_attempt_at:
-            # A figure derived from the first attempt (for the weekly review), not a change
-            # anyone made: stored beside the history, not in it.
-            seconds = clocks.business_seconds_to_first_contact(lead, first_attempt_at)
-            Lead.objects.filter(pk=lead.pk).update(first_contact_business_seconds=seconds)
-            lead.first_contact_business_seconds = seconds
-        _change(
-            lead,
-            by=by,
-            at=at,
-            attempt_count=lead.attempt_count + 1,
-            first_attempt_at=first_attempt_at,
-        )
+        return _record_attempt(lead, by=by, channel=channel, outcome=outcome, note=note, at=at)
 
-        # Any attempt stops the first-contact clock and starts the next one.
-        clocks.contact_attempt_logged(lead, attempt, now=at)
+
+def _record_attempt(
+    lead: Lead, *, by, channel: str, outcome: str, note: str, at: datetime, bump_version: bool = True
+) -> ContactAttempt:
+    """The attempt, the lead's first-attempt time and count, and the clock; after `_lock`.
+    Inside another action (`bump_version=False`) that action's own change bumps the version."""
+    attempt = ContactAttempt.objects.create(
+        lead=lead, made_by=by, made_at=at, channel=channel, outcome=outcome, note=note
+    )
+    first_attempt_at = min(filter(None, [lead.first_attempt_at, at]))
+    if first_attempt_at != lead.first_attempt_at:
+        # A figure derived from the first attempt (for the weekly review), not a change
+        # anyone made: stored beside the history, not in it.
+        seconds = clocks.business_seconds_to_first_contact(lead, first_attempt_at)
+        Lead.objects.filter(pk=lead.pk).update(first_contact_business_seconds=seconds)
+        lead.first_contact_business_seconds = seconds
+    _change(
+        lead,
+        by=by,
+        at=at,
+        bump_version=bump_version,
+        attempt_count=lead.attempt_count + 1,
+        first_attempt_at=first_attempt_at,
+    )
+
+    # Any attempt stops the first-contact clock and starts the next one.
+    clocks.contact_attempt_logged(lead, attempt, now=at)
     return attempt
 
 def give_feedback(
@@ -136,6 +153,7 @@ def give_feedback(
     """Store sales' verdict (an unsaved `Feedback`) and apply its disposition:
     became SQL → SQL; no fit → disqualified; no urgency → nurture; not reached → an
     attempt, and back to nurture at the attempt limit; wrong contact → stays with sales.
+    A verdict that implies a conversation is also the first contact when none was logged.
     """
     at = at or timezone.now()
     feedback.lead, feedback.given_by, feedback.given_at = lead, by, at
@@ -152,6 +170,17 @@ def give_feedback(
             and lead.contact_attempts.filter(made_at__gt=_last_feedback_at(lead)).exists()
         )
         feedback.save()
+        if feedback.disposition in CONVERSATION_DISPOSITIONS and lead.first_attempt_at is None:
+            # The verdict came out of a conversation nobody logged: it was the first contact,
+            # or the lead would count as never contacted.
+            with translation.override(settings.LANGUAGE_CODE):
+                note = _("Logged with the feedback “%(disposition)s”.") % {
+                    "disposition": feedback.get_disposition_display()
+                }
+            _record_attempt(
+                lead, by=by, channel=ContactAttempt.Channel.CALL, outcome=ContactAttempt.Outcome.SPOKE,
+                note=note, at=at, bump_version=False,
+            )
         if feedback.disposition == D.BECAME_SQL:
             if lead.stage != Lead.Stage.SQL:
                 lead.move_to(Lead.Stage.SQL, by=by, reason=reason, at=at)
@@ -223,7 +252,7 @@ def _last_feedback_at(lead: Lead) -> datetime:
     last = lead.feedback.order_by("-given_at").values_list("given_at", flat=True).first()
     return max(filter(None, [last, handed_to_sales_at(lead)]))
 
-def _change(lead: Lead, *, by, at: datetime, **fields) -> None:
+def _change(lead: Lead, *, by, at: datetime, bump_version: bool = True, **fields) -> None:
     """Save `fields`, bump the version and log each field's value before and after.
     Called inside an action's transaction, after `_lock`."""
     changes = {
@@ -231,12 +260,14 @@ def _change(lead: Lead, *, by, at: datetime, **fields) -> None:
         for name, value in fields.items()
         if getattr(lead, name) != value
     }
-    Lead.objects.filter(pk=lead.pk).update(
-        **fields, version=F("version") + 1, updated_at=timezone.now()
-    )
+    if bump_version:
+        fields_and_version = {**fields, "version": F("version") + 1}
+        lead.version += 1
+    else:
+        fields_and_version = fields
+    Lead.objects.filter(pk=lead.pk).update(**fields_and_version, updated_at=timezone.now())
     for name, value in fields.items():
         setattr(lead, name, value)
-    lead.version += 1
     if changes:
         lead.changes.create(changed_at=at, changed_by=by, changes=changes)
 

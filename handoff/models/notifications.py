@@ -82,6 +82,9 @@ class NotificationChannel(models.Model):
             K.AT_RISK: self.for_reminders,
             K.ESCALATION: self.for_escalations,
             K.MISSED: self.for_escalations,
+            # News about a lead they own, like the lead itself.
+            K.INTENT_ROSE: self.for_assignments,
+            K.STRONG_SIGNAL: self.for_assignments,
             K.UNASSIGNED: self.for_escalations,
             K.TEST: True,
             K.WEEKLY_REVIEW: True,
@@ -115,6 +118,8 @@ class Notification(models.Model):
         AT_RISK = "at_risk", _("Deadline at risk")
         ESCALATION = "escalation", _("Deadline missed")
         MISSED = "missed", _("You missed a deadline")
+        INTENT_ROSE = "intent_rose", _("Lead asked for contact")
+        STRONG_SIGNAL = "strong_signal", _("Strong buying signal")
         TEST = "test", _("Test message")
         WEEKLY_REVIEW = "weekly_review", _("Weekly review")
         UNDELIVERED = "undelivered", _("Message not delivered")

@@ -74,7 +74,8 @@ def test_call_after_a_pricing_page_visit():
 
 
 def test_linkedin_without_number_and_with_a_personal_address():
-    lead = make_lead(phone="", email="anne1980@gmail.com", conversion_action="quote_request")
+    # Researching only: a request for contact is answered at the address they gave (below).
+    lead = make_lead(phone="", email="anne1980@gmail.com", conversion_action="download")
     step, _ = recommend_next_step(lead, [])
     assert step == NextStep.LINKEDIN
 
@@ -117,3 +118,43 @@ def test_a_lead_back_in_nurture_explains_its_latest_change(lead, rep):
 
     assert qualifying_change(list(lead.stage_changes.all()), lead).to_stage == Lead.Stage.NURTURE
     assert qualifying_change([], lead) is None
+
+
+def form(action, minutes=0):
+    return Activity(kind=K.FORM_SUBMISSION, title="Formulier", data={"conversion_action": action}, occurred_at=T0 + timedelta(minutes=minutes))
+
+
+@pytest.mark.parametrize("conversion, activities", [("demo_request", []), ("newsletter", [activity(K.DEMO_REQUEST, "Demo")])])
+def test_a_demo_request_without_a_number_is_answered_by_email_proposing_times(conversion, activities):
+    lead = make_lead(conversion_action=conversion, phone="", product_interest="Robotcellen")
+
+    step, reason = recommend_next_step(lead, activities)
+    line = opening_line(lead, activities)
+
+    assert step == NextStep.EMAIL
+    assert reason == "They asked for a demo and left no number: e-mail them today, proposing times for the demo."
+    assert line == (
+        "Hello Anne, thank you for your demo request for Robotcellen. I would like to plan it with you: "
+        "would [day, time] or [day, time] suit you, and which problem should the demo solve for you?"
+    )
+
+
+def test_a_later_quote_form_without_a_number_is_answered_by_email_proposing_times():
+    lead = make_lead(conversion_action="newsletter", phone="", email="anne@gmail.com")
+    activities = [form("newsletter"), form("quote_request", 5)]
+
+    step, reason = recommend_next_step(lead, activities)
+
+    assert step == NextStep.EMAIL and "quote" in reason
+    assert opening_line(lead, activities).startswith("Hello Anne, thank you for your quote request. So that the quote fits")
+
+
+def test_the_newest_request_is_the_one_named():
+    lead = make_lead(conversion_action="quote_request")
+    line = opening_line(lead, [form("quote_request"), activity(K.DEMO_REQUEST, "Demo", 60)])
+    assert line.startswith("Hello Anne, you asked for a demo")
+
+
+def test_a_later_request_with_a_number_means_a_call():
+    lead = make_lead(conversion_action="download")
+    assert recommend_next_step(lead, [form("callback", 3)])[0] == NextStep.CALL

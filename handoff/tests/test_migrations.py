@@ -18,6 +18,13 @@ MOVES = [("handoff", "0001_moved_from_leads_and_review"), ("leads", "0011_handof
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 
 
+def with_latest_leads(targets):
+    """`targets` with the leads app at its latest: a handoff migration run back to an earlier
+    state must still see the lead table as it is now (its newer columns are NOT NULL)."""
+    leaf = next(node for node in MigrationLoader(None).graph.leaf_nodes() if node[0] == "leads")
+    return [*targets, leaf]
+
+
 def migrate(targets):
     executor = MigrationExecutor(connection)
     executor.migrate(targets)
@@ -110,10 +117,29 @@ def test_the_move_touches_no_table(app_label, name):
     assert statements in ([], ["BEGIN;", "COMMIT;"])
 
 
-# The leads app stays at its newest migration: going back in handoff leaves its columns in place.
-LEADS_NOW = max(node for node in MigrationLoader(None).graph.leaf_nodes() if node[0] == "leads")
-BEFORE_BUSINESS_TIME = [("handoff", "0004_worker_heartbeat"), LEADS_NOW]
-BUSINESS_TIME = [("handoff", "0005_business_time_breaches_rerouting"), LEADS_NOW]
+@pytest.mark.django_db(transaction=True)
+def test_closed_leads_lose_the_clock_they_kept_and_open_ones_keep_theirs():
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    try:
+        old = migrate(with_latest_leads([("handoff", "0007_notification_policy_review")]))
+        Lead, SlaClock = old.get_model("leads", "Lead"), old.get_model("handoff", "SlaClock")
+        due = AT + timedelta(hours=24)
+        leads = {stage: Lead.objects.create(email=f"{stage}@firma.nl", stage=stage, respond_by=due) for stage in ("won", "lost", "disqualified", "sal")}
+        for lead in leads.values():
+            SlaClock.objects.create(lead=lead, kind="first_contact", policy_name="MQL", handed_over_at=AT, started_at=AT, due_by=due)
+
+        new = migrate(latest)
+
+        clocks = new.get_model("handoff", "SlaClock").objects
+        assert list(clocks.values_list("lead_id", flat=True)) == [leads["sal"].pk]
+        respond_by = dict(new.get_model("leads", "Lead").objects.values_list("stage", "respond_by"))
+        assert respond_by == {"won": None, "lost": None, "disqualified": None, "sal": due}
+    finally:
+        migrate(latest)
+
+
+BEFORE_BUSINESS_TIME = with_latest_leads([("handoff", "0004_worker_heartbeat")])
+BUSINESS_TIME = with_latest_leads([("handoff", "0005_business_time_breaches_rerouting")])
 FRIDAY_4PM = datetime(2026, 1, 16, 15, 0, tzinfo=timezone.utc)  # 16:00 in Amsterdam
 
 

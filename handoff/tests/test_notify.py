@@ -224,6 +224,38 @@ def test_plain_http_webhook_is_allowed_while_developing(rep, settings):
     NotificationChannel(user=rep, kind="slack", url="http://127.0.0.1:9000/hook").full_clean()
 
 
+def test_intent_rose_message_says_what_they_asked_for_and_the_sooner_deadline(lead, rep):
+    lead.owner = rep
+    lead.save()
+    notification = Notification.objects.create(
+        kind=Notification.Kind.INTENT_ROSE, recipient=rep, lead=lead, next_attempt_at=NOW,
+        context={"signal": "demo_request", "activity": "demo_request", "title": "Demo aanvragen",
+                 "occurred_at": "2026-01-13T09:00:00+00:00", "due_by": "2026-01-13T09:15:00+00:00", "sooner": True},
+    )
+
+    message = notify.compose(notification)
+
+    assert message.subject == (
+        "Pieter de Vries (Van der Meer Machinebouw B.V.) asked for a demo (Demo aanvragen, Tue 13 Jan, 10:00)"
+        " — respond sooner: by Tue 13 Jan, 10:15"
+    )
+    facts = dict(message.facts)
+    assert facts["Just now"] == "asked for a demo (Demo aanvragen, Tue 13 Jan, 10:00)"
+    assert facts["Respond by"] == "Tue 13 Jan, 10:15"
+    assert NotificationChannel(kind="slack", for_assignments=False).wants(Notification.Kind.INTENT_ROSE) is False
+
+
+def test_strong_signal_message_names_the_signal(lead, rep):
+    notification = Notification.objects.create(
+        kind=Notification.Kind.STRONG_SIGNAL, recipient=rep, lead=lead, next_attempt_at=NOW,
+        context={"signal": "pricing_page", "activity": "pricing_page", "title": "Prijzen",
+                 "occurred_at": "2026-01-13T09:00:00+00:00"},
+    )
+    message = notify.compose(notification)
+    assert message.subject == "Strong signal: Pieter de Vries (Van der Meer Machinebouw B.V.) looked at the prices (Prijzen, Tue 13 Jan, 10:00)"
+    assert "Respond by" not in dict(message.facts)
+
+
 @pytest.fixture
 def hostile(assigned, lead):
     """A lead whose public form answers are written to take over the message."""

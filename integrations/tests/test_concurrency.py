@@ -76,3 +76,22 @@ def test_racing_batches_with_the_same_events_store_each_event_once(live_server, 
     statuses = race(f"{live_server.url}/api/activities/batch/", [batch] * RACERS, plain)
     assert 201 in statuses
     assert Activity.objects.count() == 300
+
+
+def test_racing_strong_signals_of_one_lead_tell_its_owner_once(live_server, revops_admin, rep):
+    from handoff.models import Notification
+
+    _token, plain = issue_token(revops_admin)
+    lead = Lead.objects.create(source_system="hubspot", external_id="crm-1", owner=rep)
+    lead.move_to(Lead.Stage.MQL, rule="policy")
+    lead.move_to(Lead.Stage.SAL, by=rep)
+    batches = [
+        [{"lead": "crm-1", "external_id": f"price-{n}", "kind": "pricing_page", "occurred_at": "2026-03-02T09:00:00Z"}]
+        for n in range(RACERS)
+    ]
+
+    statuses = race(f"{live_server.url}/api/activities/batch/", batches, plain)
+
+    assert statuses == [201] * RACERS
+    assert Activity.objects.filter(lead=lead).count() == RACERS
+    assert Notification.objects.filter(lead=lead, kind=Notification.Kind.STRONG_SIGNAL).count() == 1

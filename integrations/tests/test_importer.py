@@ -116,3 +116,17 @@ def test_a_bad_row_means_no_hand_over_either(routing):
     report = run(MQL, "X1,,,,,,tv,,,2025-01-06,,,\n", open_leads=OpenLeads.HAND_OVER)
     assert (report.written, report.handed_over) == (False, 0)
     assert not Lead.objects.exists() and not Assignment.objects.exists()
+
+
+def test_a_lead_a_later_file_says_was_won_loses_its_running_clock(routing):
+    from handoff.models import SlaClock
+
+    run(MQL, open_leads=OpenLeads.HAND_OVER)
+    lead = Lead.objects.get(external_id="M1")
+    assert lead.respond_by is not None and SlaClock.objects.filter(lead=lead).exists()
+
+    run("M1,2025-01-06,2025-01-07,2025-02-01\n", header="external_id,created_at,mql_at,won_at\n")
+
+    lead.refresh_from_db()
+    assert lead.stage == Lead.Stage.WON
+    assert lead.respond_by is None and not SlaClock.objects.filter(lead=lead).exists()

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from handoff.models import Assignment, RoutingRule
+from handoff import clocks
+from handoff.models import Assignment, Notification, RoutingRule, SlaClock
 from leads.models import Activity, Lead
 from qualification.tests.conftest import make_policy
 
@@ -80,6 +81,122 @@ def test_without_an_active_policy_ingestion_stores_but_does_not_score(api, compa
     lead = Lead.objects.get()
     assert lead.scored_at is None and lead.stage == Lead.Stage.NEW
     assert lead.activities.count() == 1
+
+
+# --- rising intent ------------------------------------------------------------------------
+
+
+def newsletter_lead(api, company):
+    """Fit 60 under the test policy, low intent: nurtured, however engaged."""
+    return api.post(
+        "/api/leads/",
+        {
+            "external_id": "crm-1", "first_name": "Pieter", "email": "pieter@vandermeer-machinebouw.nl",
+            "job_title": "Hoofd engineering", "conversion_action": "newsletter",
+            "company": {"name": company.name, "domain": company.domain},
+        },
+        format="json",
+    )
+
+
+def form(n, action, minutes_ago=1, title="Offerte aanvragen"):
+    return {**batch_item(n, Activity.Kind.FORM_SUBMISSION, minutes_ago, title), "data": {"conversion_action": action}}
+
+
+def test_a_newsletter_subscriber_who_asks_for_a_quote_becomes_a_high_intent_mql_at_once(api, company, policy, rep):
+    newsletter_lead(api, company)
+    lead = Lead.objects.get()
+    assert (lead.stage, lead.intent_tier) == (Lead.Stage.NURTURE, "low")
+
+    response = api.post("/api/activities/batch/", [form(1, "quote_request")], format="json")
+
+    assert response.status_code == 201, response.json()
+    lead.refresh_from_db()
+    assert (lead.stage, lead.intent_tier, lead.owner) == (Lead.Stage.MQL, "high", rep)
+    assert "Offerte aanvragen" in lead.stage_changes.last().reason
+    kinds = list(Notification.objects.filter(lead=lead).values_list("kind", flat=True))
+    assert kinds == [Notification.Kind.ASSIGNED]  # the hand-over says it all: no second message
+    assert lead.respond_by <= clocks.HandoffSettings.load().calendar().add_business_time(
+        timezone.now(), timedelta(minutes=15)
+    )
+
+
+def test_a_form_of_a_low_intent_action_leaves_the_subscriber_in_nurture(api, company, policy):
+    newsletter_lead(api, company)
+    api.post("/api/activities/batch/", [form(1, "newsletter", title="Nieuwsbrief")], format="json")
+    lead = Lead.objects.get()
+    assert (lead.stage, lead.intent_tier) == (Lead.Stage.NURTURE, "low")
+
+
+def test_a_mid_intent_mql_that_asks_for_a_demo_gets_the_sooner_deadline_and_its_owner_is_told(api, company, policy, rep):
+    machinery_lead(api, company)
+    api.post(
+        "/api/activities/batch/",
+        [batch_item(1, Activity.Kind.PRICING_PAGE, 30), batch_item(2, Activity.Kind.CASE_STUDY, 10)],
+        format="json",
+    )
+    lead = Lead.objects.get()
+    assert (lead.stage, lead.intent_tier) == (Lead.Stage.MQL, "mid")
+    slower = lead.respond_by
+
+    api.post("/api/activities/batch/", [batch_item(3, Activity.Kind.DEMO_REQUEST, 1, "Demo aanvragen")], format="json")
+
+    lead.refresh_from_db()
+    assert lead.intent_tier == "high"
+    assert lead.respond_by < slower
+    assert lead.sla_clock.kind == SlaClock.Kind.FIRST_CONTACT
+    told = Notification.objects.get(lead=lead, kind=Notification.Kind.INTENT_ROSE)
+    assert told.recipient == rep
+    assert told.context["signal"] == "demo_request" and told.context["sooner"] is True
+    assert told.context["due_by"] == lead.respond_by.isoformat()
+
+
+def test_a_typeform_quote_form_from_a_known_subscriber_lifts_it_by_its_hidden_field(api, company, policy, rep):
+    newsletter_lead(api, company)
+    item = {
+        **batch_item(1, Activity.Kind.FORM_SUBMISSION, 1, "Offerte"),
+        "data": {"form_id": "abc", "answers": {}, "hidden": {"conversion_action": "quote_request"}},
+    }
+    api.post("/api/activities/batch/", [item], format="json")
+    lead = Lead.objects.get()
+    assert (lead.stage, lead.intent_tier) == (Lead.Stage.MQL, "high")
+
+
+def test_the_owner_hears_of_a_pricing_page_visit_at_most_once_an_hour(api, company, policy, rep):
+    machinery_lead(api, company)
+    api.post(
+        "/api/activities/batch/",
+        [batch_item(1, Activity.Kind.PRICING_PAGE, 30), batch_item(2, Activity.Kind.CASE_STUDY, 10)],
+        format="json",
+    )
+    lead = Lead.objects.get()
+    strong = Notification.objects.filter(lead=lead, kind=Notification.Kind.STRONG_SIGNAL)
+
+    api.post("/api/activities/batch/", [batch_item(3, Activity.Kind.PRICING_PAGE, 2)], format="json")
+    api.post("/api/activities/batch/", [batch_item(4, Activity.Kind.PRICING_PAGE, 1)], format="json")
+    assert strong.count() == 1
+    assert strong.get().context["signal"] == "pricing_page"
+
+    strong.update(created_at=timezone.now() - timedelta(minutes=61))
+    api.post("/api/activities/batch/", [batch_item(5, Activity.Kind.PRICING_PAGE, 0)], format="json")
+    assert strong.count() == 2
+
+
+def test_a_second_form_is_a_strong_signal_and_a_page_visit_is_not(api, company, policy, rep):
+    machinery_lead(api, company)
+    api.post(
+        "/api/activities/batch/",
+        [batch_item(1, Activity.Kind.PRICING_PAGE, 30), batch_item(2, Activity.Kind.CASE_STUDY, 10)],
+        format="json",
+    )
+    lead = Lead.objects.get()
+    strong = Notification.objects.filter(lead=lead, kind=Notification.Kind.STRONG_SIGNAL)
+    api.post("/api/activities/batch/", [batch_item(3, Activity.Kind.PAGE_VISIT, 1)], format="json")
+    api.post("/api/activities/batch/", [form(4, "download", title="Whitepaper")], format="json")
+    assert not strong.exists()  # the first form
+
+    api.post("/api/activities/batch/", [form(5, "webinar", title="Webinar")], format="json")
+    assert strong.get().context["signal"] == "second_form"
 
 
 def test_twelve_demo_requests_in_one_batch_take_turns_in_a_four_person_team(api, company, policy, team, rep, other_rep):

@@ -181,6 +181,32 @@ def test_a_token_without_a_signing_secret_accepts_unsigned_deliveries(typeform):
     assert typeform(SAMPLE).status_code == 201
 
 
+def test_a_subscribers_later_quote_form_lifts_it_by_the_hidden_field(typeform, company, team, rep):
+    """Fit 35 without a title (machinery, 120 employees): enough for high intent at fit ≥ 30."""
+    from handoff.models import RoutingRule
+    from qualification.tests.conftest import make_policy
+
+    policy = make_policy()
+    policy.fit_threshold = 30
+    policy.save()
+    RoutingRule.objects.create(name="Everyone to the team", position=50, target="team", team=team)
+    first = copy.deepcopy(SAMPLE)
+    first["form_response"]["hidden"]["conversion_action"] = "newsletter"
+    first["form_response"]["definition"]["title"] = "Nieuwsbrief"
+    typeform(first)
+    lead = Lead.objects.get()
+    assert (lead.conversion_action, lead.intent_tier, lead.stage) == ("newsletter", "low", Lead.Stage.NURTURE)
+
+    later = copy.deepcopy(SAMPLE)
+    later["form_response"]["token"] = "quote-1"
+    later["form_response"]["submitted_at"] = datetime.now(timezone.utc).isoformat()
+    assert typeform(later).status_code == 201  # a new activity of the lead already known
+
+    lead.refresh_from_db()
+    assert lead.conversion_action == "newsletter"  # still its first touch
+    assert (lead.intent_tier, lead.stage, lead.owner) == ("high", Lead.Stage.MQL, rep)
+
+
 @pytest.mark.parametrize("source, medium, text", [
     ("Beurs-Utrecht", "offline", "Beurs-Utrecht / offline"),
     (" partner-x ", "", "partner-x"),

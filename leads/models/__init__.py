@@ -15,10 +15,11 @@ from leads.models.lead import (
     RecordedChange,
     StageChange,
     Temperature,
+    conversion_of,
 )
 
 __all__ = [
     "Activity", "Channel", "Company", "ContactAttempt", "ConversionAction", "Feedback",
     "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "LostReason", "RecordedChange",
-    "Sector", "StageChange", "Team", "Temperature",
+    "Sector", "StageChange", "Team", "Temperature", "conversion_of",
 ]

@@ -135,6 +135,8 @@ class Feedback(models.Model):
             self.no_fit_reason = self.reason_text = ""
         if self.disposition != self.Disposition.WRONG_CONTACT:
             self.right_contact_name = ""
+        if self.disposition == self.Disposition.WRONG_CONTACT and not self.right_contact_name.strip():
+            raise ValidationError({"right_contact_name": _("Give the name of the right contact person.")})
         if self.disposition == self.Disposition.NO_FIT and not self.no_fit_reason:
             raise ValidationError({"no_fit_reason": _("Say why the lead is no fit.")})
         if self.no_fit_reason == self.NoFitReason.OTHER and not self.reason_text.strip():

@@ -56,6 +56,20 @@ class IntentTier(models.TextChoices):
     LOW = "low", _("Low intent")
 
 
+CONVERSION_ACTIONS = frozenset(ConversionAction.values)  # `.values` builds a list on each call
+
+
+def conversion_of(kind: str, data) -> str:
+    """The conversion action an activity is, "" when none: a demo request, or a form naming its
+    action in `data.conversion_action` (from Typeform: the hidden field of that name)."""
+    if kind == Activity.Kind.DEMO_REQUEST:
+        return ConversionAction.DEMO_REQUEST
+    data = data if kind == Activity.Kind.FORM_SUBMISSION and isinstance(data, dict) else {}
+    hidden = data.get("hidden") if isinstance(data.get("hidden"), dict) else {}
+    action = data["conversion_action"] if "conversion_action" in data else hidden.get("conversion_action")
+    return action if isinstance(action, str) and action in CONVERSION_ACTIONS else ""
+
+
 class LostReason(models.TextChoices):
     """Why a deal was lost (the stage LOST): what sales says, and the dashboard counts."""
 
@@ -580,3 +594,7 @@ class Activity(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.title or self.url}".strip()
+
+    @property
+    def conversion_action(self) -> str:
+        return conversion_of(self.kind, self.data)

@@ -138,6 +138,52 @@ def test_bulk_moves_write_the_same_history_as_move_to(policy, company, rep):
     assert (stats.nurtured, stats.qualified) == (1, 0)
 
 
+def test_bulk_lifts_the_tier_on_later_conversions_exactly_as_a_single_lead_score_does(policy, company):
+    forms = [
+        [],
+        [(K.DEMO_REQUEST, {})],
+        [(K.FORM_SUBMISSION, {"conversion_action": "quote_request"})],
+        [(K.FORM_SUBMISSION, {"conversion_action": "calculator"})],
+        [(K.FORM_SUBMISSION, {"hidden": {"conversion_action": "callback"}})],
+        [(K.FORM_SUBMISSION, {"conversion_action": "newsletter", "hidden": {"conversion_action": "callback"}})],
+        [(K.FORM_SUBMISSION, {"conversion_action": "no such action"})],
+        [(K.PAGE_VISIT, {"conversion_action": "quote_request"})],  # not a conversion at all
+    ]
+    for n, activities in enumerate(forms):
+        lead = Lead.objects.create(email=f"p{n}@firma.nl", company=company, conversion_action="newsletter")
+        for kind, data in activities:
+            Activity.objects.create(lead=lead, kind=kind, occurred_at=NOW - timedelta(hours=1), data=data)
+    snapshot = QualificationPolicy.objects.with_rules().get(pk=policy.pk).snapshot()
+
+    bulk.rescore_leads(snapshot, now=NOW, open_only=False, move=False)
+
+    tiers = []
+    for lead in Lead.objects.select_related("company").order_by("id"):
+        expected = score(snapshot, LeadFacts.from_lead(lead), summarize(snapshot, lead.activities.all(), now=NOW), now=NOW)
+        assert lead.intent_tier == expected.intent_tier
+        tiers.append(lead.intent_tier)
+    assert tiers == ["low", "high", "high", "mid", "high", "low", "low", "low"]
+
+
+def test_bulk_disqualifying_an_mql_stops_its_clock(policy, company, team):
+    from handoff import handover
+    from handoff.models import RoutingRule, SlaClock
+    from qualification.models import Disqualifier
+
+    RoutingRule.objects.create(name="Everyone to the team", position=50, target="team", team=team)
+    lead = Lead.objects.create(email="p@firma.nl", company=company, conversion_action="quote_request")
+    lead.move_to(Lead.Stage.MQL, rule="policy", at=NOW - timedelta(hours=1))
+    handover.hand_over(lead, now=NOW - timedelta(hours=1))
+    Disqualifier.objects.create(policy=policy, kind="too_small", value="500", reason="Too small")
+    snapshot = QualificationPolicy.objects.with_rules().get(pk=policy.pk).snapshot()
+
+    stats = bulk.rescore_leads(snapshot, now=NOW)
+
+    lead.refresh_from_db()
+    assert stats.disqualified == 1 and lead.stage == Lead.Stage.DISQUALIFIED
+    assert lead.respond_by is None and not SlaClock.objects.filter(lead=lead).exists()
+
+
 def test_an_activation_that_qualifies_many_leads_shares_them_fairly(policy, draft, company, team, rep, other_rep, manager, marketer):
     from collections import Counter
 

@@ -158,3 +158,21 @@ def test_qualifying_hands_the_lead_to_sales_in_the_same_transaction(policy, mid_
     assignment = Assignment.objects.get(lead=mid_lead)
     assert assignment.rule_name == "Everyone to the team"
     assert Notification.objects.filter(lead=mid_lead, recipient=mid_lead.owner).exists()
+
+
+def test_a_disqualified_mql_leaves_sales_hands_at_once_its_clock_stops(policy, mid_lead, team):
+    from handoff import handover
+    from handoff.models import RoutingRule, SlaClock
+
+    RoutingRule.objects.create(name="Everyone to the team", position=50, target="team", team=team)
+    mid_lead.move_to(Lead.Stage.MQL, rule="qualification policy v1", at=NOW - timedelta(hours=1))
+    handover.hand_over(mid_lead, now=NOW - timedelta(hours=1))
+    assert mid_lead.respond_by is not None
+    Disqualifier.objects.create(policy=policy, kind=DisqualifierKind.TOO_SMALL, value="500", reason="Too small")
+
+    decisions.rescore(mid_lead, now=NOW)
+
+    mid_lead.refresh_from_db()
+    assert mid_lead.stage == Lead.Stage.DISQUALIFIED
+    assert mid_lead.respond_by is None
+    assert not SlaClock.objects.filter(lead=mid_lead).exists()

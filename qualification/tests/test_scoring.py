@@ -329,7 +329,7 @@ def test_decide_never_moves_a_lead_sales_accepted(stage, qualifies, disqualifier
 
 def test_summary_from_counts_gives_the_same_score_as_from_activities():
     activities = [act(K.PRICING_PAGE, 1), act(K.PAGE_VISIT, 2), act(K.PAGE_VISIT, 3), act(K.PAGE_VISIT, 4)]
-    summary = ActivitySummary((1, 0, 3, 0, 0), NOW - timedelta(days=1), False)
+    summary = ActivitySummary((1, 0, 3, 0, 0), NOW - timedelta(days=1))
     assert score(POLICY, GOOD_FIT, summary, now=NOW) == result_for(GOOD_FIT, activities)
 
 

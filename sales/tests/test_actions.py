@@ -305,7 +305,67 @@ def test_two_people_giving_feedback_at_once_lose_nothing(lead, rep, manager):
     assert lead.feedback.count() == 1
     winner = lead.feedback.get()
     assert lead.stage == (S.NURTURE if winner.disposition == D.NO_URGENCY else S.DISQUALIFIED)
-    assert ContactAttempt.objects.filter(lead=lead).count() == 0
+    # The winner's verdict is the first contact; the one refused wrote nothing.
+    assert ContactAttempt.objects.filter(lead=lead).count() == 1
+    assert lead.attempt_count == 1
+
+
+# --- contact accounting -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "disposition, details",
+    [
+        (D.BECAME_SQL, {"confirmed_need": True, "confirmed_budget": True}),
+        (D.NO_FIT, {"no_fit_reason": "too_small"}),
+        (D.NO_URGENCY, {}),
+        (D.WRONG_CONTACT, {"right_contact_name": "Els Bakker"}),
+    ],
+)
+def test_a_verdict_from_a_conversation_nobody_logged_is_the_first_contact(sal, rep, disposition, details):
+    at = T0 + timedelta(hours=3)
+    actions.give_feedback(sal, feedback(disposition, **details), by=rep, at=at)
+
+    sal.refresh_from_db()
+    assert (sal.first_attempt_at, sal.attempt_count) == (at, 1)
+    attempt = sal.contact_attempts.get()
+    assert (attempt.outcome, attempt.made_by, attempt.made_at) == (ContactAttempt.Outcome.SPOKE, rep, at)
+    assert sal.first_contact_business_seconds is not None
+
+
+def test_a_verdict_after_a_logged_attempt_adds_no_attempt(sal, rep):
+    first = T0 + timedelta(hours=1)
+    actions.log_attempt(sal, by=rep, channel="call", outcome="spoke", at=first)
+    actions.give_feedback(sal, feedback(D.NO_URGENCY), by=rep, at=T0 + timedelta(hours=2))
+
+    sal.refresh_from_db()
+    assert (sal.first_attempt_at, sal.attempt_count) == (first, 1)
+
+
+def test_wrong_contact_person_needs_the_right_persons_name(sal, rep):
+    with pytest.raises(ValidationError) as refused:
+        actions.give_feedback(sal, feedback(D.WRONG_CONTACT, right_contact_name="  "), by=rep)
+    assert "right_contact_name" in refused.value.message_dict
+    sal.refresh_from_db()
+    assert sal.feedback.count() == 0 and sal.first_attempt_at is None
+
+
+@pytest.mark.parametrize(
+    "disposition, details", [(D.NO_FIT, {"no_fit_reason": "too_small"}), (D.BECAME_SQL, {"confirmed_need": True, "confirmed_scope": True})]
+)
+def test_a_verdict_stops_the_running_clock_at_once(sal, rep, disposition, details):
+    from handoff import handover
+    from handoff.models import RoutingRule, SlaClock
+
+    RoutingRule.objects.create(name="Team", position=50, target="team", team=sal.team)
+    handover.hand_over(sal, now=T0)
+    assert SlaClock.objects.filter(lead=sal).exists()
+
+    actions.give_feedback(sal, feedback(disposition, **details), by=rep, at=T0 + timedelta(hours=1))
+
+    sal.refresh_from_db()
+    assert sal.respond_by is None
+    assert not SlaClock.objects.filter(lead=sal).exists()
 
 
 @pytest.fixture

@@ -168,6 +168,14 @@ def test_tampered_feedback_is_a_form_error(client, rep, mql, data):
     assert snapshot(mql) == before
 
 
+def test_wrong_contact_person_without_the_right_persons_name_is_a_form_error(client, rep, mql):
+    before = snapshot(mql)
+    response = post(client, rep, mql, "feedback", disposition="wrong_contact", right_contact_name="")
+    assert response.status_code == 400
+    assert response.context["feedback_form"].errors["right_contact_name"]
+    assert snapshot(mql) == before
+
+
 def test_second_person_is_told_the_lead_changed_and_keeps_their_input(client, rep, manager, mql):
     seen = mql.version
     post(client, manager, mql, "feedback", disposition="wrong_contact", right_contact_name="Els")

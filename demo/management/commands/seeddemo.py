@@ -16,7 +16,7 @@ from common.progress import progress_bar
 from common.roles import Role
 from demo import story, world
 from demo.clocks import start_demo_clocks
-from demo.qualification import score_demo
+from demo.qualification import demo_policy, score_demo
 from handoff.clocks import backfill_first_contact
 from handoff.models import HandoffSettings, RotationSeat, RoutingRule, UserAvailability
 from leads.models import Activity, Company, ContactAttempt, Feedback, Lead, StageChange, Team
@@ -70,6 +70,7 @@ class Command(BaseCommand):
             user_ids=user_ids,
             team_ids=team_ids,
             time_zone=business_time_zone(),
+            policy=demo_policy(now=until),
         )
         self.write_leads(demo_world, leads, chunk, show_progress=verbosity > 0)
         self.score_leads(until, show_progress=verbosity > 0)
