@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 
+from common.roles import Role
 from conftest import ARTIFACTS
 from leads.models import Lead
 from qualification.models import QualificationPolicy
@@ -34,6 +36,10 @@ def pages_of(role_user: str, lead: Lead, version: int) -> list[str]:
 
 @pytest.fixture
 def demo(db):
+    # The role groups come from migrations; an earlier transactional test's flush removed them
+    # (our pages check the role, not the groups' permissions).
+    for role in Role:
+        Group.objects.get_or_create(name=role)
     call_command("seeddemo", leads=150, until=datetime.fromisoformat("2026-11-20"), stdout=StringIO(), verbosity=0)
     lead = Lead.objects.filter(owner__username="sanne").order_by("pk").first()
     return lead, QualificationPolicy.objects.order_by("-version").first().version
