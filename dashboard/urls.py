@@ -8,4 +8,5 @@ urlpatterns = [
     path("export/<slug:table>.csv", views.export, name="export"),
     path("export/excel/<slug:table>.csv", views.export, {"for_excel": True}, name="export-excel"),
     path("leads/", views.lead_list, name="leads"),
+    path("overview/", views.overview, name="overview"),
 ]

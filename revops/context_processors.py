@@ -9,7 +9,9 @@ ALL_ROLES = tuple(Role.values)
 
 # (URL name, label, roles that see it)
 NAVIGATION = [
-    ("home", _("Overview"), ALL_ROLES),
+    ("system_health", _("System health"), (Role.REVOPS_ADMIN,)),
+    ("leads:my_day", _("My day"), (Role.SALES_REP,)),
+    ("dashboard:overview", _("Overview"), ALL_ROLES),
     ("leads:queue", _("Leads"), ALL_ROLES),
     ("dashboard:funnel", _("Funnel"), ALL_ROLES),
     ("qualification:index", _("Lead definition"), ALL_ROLES),

@@ -1,5 +1,6 @@
 """/healthz for load balancers and monitoring: is the database reachable, are the migrations
-applied, is the worker alive, and how many messages reached nobody.
+applied, is the worker alive, and how many messages reached nobody. /system/ is the same for a
+RevOps admin to read, with the import jobs and the lead definition's review date.
 
 Each worker stamps its `handoff.WorkerHeartbeat` row on every pass; one silent for longer than
 WORKER_SILENT_AFTER_SECONDS counts as stopped. A silent worker is not a failure of this web
@@ -13,13 +14,18 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models import Max
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max, Q
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from common.roles import Role, has_role
 from handoff.models import Notification, NotificationChannel, WorkerHeartbeat
 from handoff.models.worker import silent_after
+from integrations.models import ImportJob
+from qualification import reviews
 
 # Once this process has seen every migration applied, it does not read them from disk again.
 _migrations_applied = False
@@ -97,3 +103,36 @@ def healthz(request):
     worker_required = request.GET.get("require") == "worker"
     failed = status == "down" or (worker_required and worker != "ok")
     return JsonResponse(report, status=503 if failed else 200)
+
+
+RECENT_IMPORT_JOBS = 5
+RECENT_UNDELIVERED = 5
+
+
+def system_health(request):
+    """The RevOps admin's start page: the worker, the messages that reached nobody, the import
+    jobs and the lead definition's review date, each linking to where it is dealt with. A
+    fixed number of queries."""
+    if not has_role(request.user, Role.REVOPS_ADMIN):
+        raise PermissionDenied
+    now = timezone.now()
+    age = worker_heartbeat_age_seconds(now=now)
+    jobs = ImportJob.objects.aggregate(
+        waiting=Count("pk", filter=Q(status=ImportJob.Status.QUEUED)),
+        running=Count("pk", filter=Q(status=ImportJob.Status.RUNNING)),
+        failed_7d=Count("pk", filter=Q(status=ImportJob.Status.FAILED, created_at__gte=now - timedelta(days=7))),
+    )
+    context = {
+        "worker": worker_state(age),
+        "worker_age": round(age) if age is not None else None,
+        "silent_after": settings.WORKER_SILENT_AFTER_SECONDS,
+        **messages_at_risk(now=now),
+        "undelivered": Notification.objects.undelivered()
+        .filter(created_at__gte=now - timedelta(hours=24))
+        .select_related("recipient", "channel")[:RECENT_UNDELIVERED],
+        "jobs": jobs,
+        "recent_jobs": ImportJob.objects.select_related("created_by").defer("content")[:RECENT_IMPORT_JOBS],
+        "policy_review": reviews.review_to_flag(request.user, today=timezone.localdate(now)),
+        "today": timezone.localdate(now),
+    }
+    return render(request, "revops/health.html", context)

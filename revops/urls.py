@@ -6,11 +6,12 @@ from django.views.i18n import set_language
 
 from dashboard import api as dashboard_api
 from dashboard import views as dashboard_views
-from revops import health, login, twofactor
+from revops import health, login, start, twofactor
 
 urlpatterns = [
-    path("", dashboard_views.home, name="home"),
+    path("", start.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("system/", health.system_health, name="system_health"),
     path("leads/", include("sales.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("api/dashboard/", dashboard_api.DashboardFigures.as_view(), name="api-dashboard"),

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,6 +37,7 @@ from sales.forms import (
 )
 
 QUEUE_PAGE_SIZE = 25
+MY_DAY_LIST_SIZE = 10
 
 
 def lead_queue(request: HttpRequest) -> HttpResponse:
@@ -69,6 +71,49 @@ def lead_queue(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+def my_day(request: HttpRequest) -> HttpResponse:
+    """A rep's start page: their leads waiting for sales, in three lists that do not overlap —
+    overdue, new (handed over, not yet accepted) and due next (accepted) — and for the most
+    urgent one the card's next step and opening line. A fixed number of queries."""
+    if not access.may_see_any(request.user):
+        raise PermissionDenied
+    now = timezone.now()
+    mine = Lead.objects.owned_by(request.user).with_sales()
+    overdue = Q(respond_by__lt=now)
+    parts = {
+        "overdue": overdue,
+        "new": ~overdue & Q(stage=Lead.Stage.MQL),
+        "due_next": ~overdue & ~Q(stage=Lead.Stage.MQL),
+    }
+    counts = mine.aggregate(**{name: Count("pk", filter=part) for name, part in parts.items()})
+    lists = {
+        name: list(mine.filter(part).with_company().by_urgency()[:MY_DAY_LIST_SIZE]) for name, part in parts.items()
+    }
+    # Each list is in urgency order, so the most urgent lead heads one of them.
+    heads = [leads[0] for leads in lists.values() if leads]
+    urgent = min(heads, key=_urgency, default=None)
+    card = None
+    if urgent is not None:
+        stage_changes = list(urgent.stage_changes.select_related("changed_by"))
+        card = build_card(
+            urgent, activities=list(urgent.activities.all()), last_change=qualifying_change(stage_changes, urgent)
+        )
+    sections = [
+        {"name": "overdue", "title": _("Overdue"), "leads": lists["overdue"], "count": counts["overdue"],
+         "more_url": f"{reverse('leads:queue')}?overdue=on"},
+        {"name": "new", "title": _("New leads"), "leads": lists["new"], "count": counts["new"],
+         "more_url": f"{reverse('leads:queue')}?stage={Lead.Stage.MQL}"},
+        {"name": "due_next", "title": _("Due next"), "leads": lists["due_next"], "count": counts["due_next"],
+         "more_url": reverse("leads:queue")},
+    ]
+    return render(request, "leads/my_day.html", {"sections": sections, "urgent": urgent, "card": card, "now": now})
+
+
+def _urgency(lead: Lead) -> tuple:
+    """Lead.objects.by_urgency's order: the earliest deadline (none last), the longest waiting."""
+    return (lead.respond_by is None, lead.respond_by or lead.created_at, lead.created_at, lead.pk)
 
 
 def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:

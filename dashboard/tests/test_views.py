@@ -298,3 +298,20 @@ def test_outcomes_and_lead_times_csv(client, marketer, world):
     }
     assert lead_times[0] == ["from_stage", "to_stage", "count", "median_hours", "p90_hours"]
     assert ["mql", "won", "1", "122.0", "122.0"] in lead_times
+
+
+OVERVIEW = "/dashboard/overview/"
+
+
+@pytest.mark.parametrize("persona", ["rep", "manager", "marketer", "revops_admin"])
+def test_every_role_still_reads_the_company_wide_overview(client, request, persona, settings):
+    settings.LANGUAGE_CODE = "en"
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(OVERVIEW)
+    assert response.status_code == 200
+    assert "Latest stage changes" in response.content.decode()
+
+
+def test_the_overview_is_not_for_someone_without_a_role(client, outsider):
+    client.force_login(outsider)
+    assert client.get(OVERVIEW).status_code == 403

@@ -143,7 +143,7 @@ def test_csv_makes_a_name_that_starts_like_a_formula_text(client, marketer, week
 
 def test_navigation_has_the_weekly_review_for_every_role(client, rep, outsider):
     client.force_login(rep)
-    assert "Weekly review" in client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Weekly review" in client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en", follow=True).content.decode()
     client.force_login(outsider)
     response = client.get(reverse("leads:queue"), HTTP_ACCEPT_LANGUAGE="en")
     assert "Weekly review" not in response.content.decode()

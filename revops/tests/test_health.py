@@ -120,3 +120,69 @@ def test_healthz_counts_messages_that_reached_nobody_and_switched_off_channels(c
     report = client.get("/healthz").json()
 
     assert (report["notifications_undelivered_24h"], report["channels_switched_off"]) == (1, 1)
+
+
+def _failed_message(recipient, *, at, error="550 mailbox unavailable"):
+    from handoff.models import Notification
+
+    return Notification.objects.create(
+        kind=Notification.Kind.ASSIGNED, recipient=recipient, status=Notification.Status.FAILED,
+        last_error=error, created_at=at,
+    )
+
+
+def _import_job(status, *, at, name="leads.csv"):
+    from integrations.models import ImportJob
+
+    return ImportJob.objects.create(file_name=name, content=b"", status=status, created_at=at)
+
+
+def test_the_system_health_page_is_for_revops_admins_only(client, rep, manager, marketer):
+    for person in (rep, manager, marketer):
+        client.force_login(person)
+        assert client.get("/system/").status_code == 403
+
+
+def test_the_system_health_page_shows_worker_messages_and_imports(client, revops_admin, rep, settings):
+    from django.utils import timezone
+
+    from integrations.models import ImportJob
+
+    settings.LANGUAGE_CODE = "en"
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(worker="a:1", started_at=now, beat_at=now - timedelta(seconds=400))
+    _failed_message(rep, at=now - timedelta(hours=2), error="550 mailbox unavailable")
+    _failed_message(rep, at=now - timedelta(days=2), error="too old to count")
+    _import_job(ImportJob.Status.FAILED, at=now - timedelta(days=1), name="crm-export.csv")
+    _import_job(ImportJob.Status.QUEUED, at=now, name="waiting.csv")
+    client.force_login(revops_admin)
+
+    response = client.get("/system/")
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert response.context["worker"] == "silent"
+    assert "No heartbeat for 400 seconds" in page
+    assert response.context["notifications_undelivered_24h"] == 1
+    assert "550 mailbox unavailable" in page and "too old to count" not in page
+    assert response.context["jobs"] == {"waiting": 1, "running": 0, "failed_7d": 1}
+    assert "crm-export.csv" in page and "waiting.csv" in page
+    assert "No review due" in page
+
+
+def test_the_system_health_page_takes_a_fixed_number_of_queries(client, revops_admin, rep, django_assert_num_queries):
+    from django.utils import timezone
+
+    from integrations.models import ImportJob
+
+    now = timezone.now()
+    client.force_login(revops_admin)
+    _failed_message(rep, at=now)
+    _import_job(ImportJob.Status.DONE, at=now)
+    with django_assert_num_queries(10):
+        client.get("/system/")
+    for number in range(6):
+        _failed_message(rep, at=now - timedelta(minutes=number))
+        _import_job(ImportJob.Status.FAILED, at=now - timedelta(hours=number))
+    with django_assert_num_queries(10):
+        client.get("/system/")

@@ -46,7 +46,7 @@ def test_a_session_in_use_stays_and_its_expiry_moves_on(client, rep, settings):
     an_hour_ago = time.time() - 3600
     set_seen_at(client, an_hour_ago)
 
-    response = client.get("/")
+    response = client.get("/leads/")
 
     assert response.status_code == 200
     assert client.session[SEEN_AT] > an_hour_ago + 3000
