@@ -82,7 +82,8 @@ def test_spoke_and_became_sql_is_three_clicks(page, live_server, log_in, rep, mq
     mql.refresh_from_db()
     assert mql.stage == S.SQL
     assert list(mql.contact_attempts.values_list("outcome", flat=True)) == ["spoke"]
-    assert mql.feedback.get().confirmed_facts == ["need", "budget"]
+    verdict = mql.feedback.get()
+    assert (verdict.confirmed_need, verdict.confirmed_budget, verdict.confirmed_timing) == (True, True, False)
 
 
 def test_on_a_phone_the_form_comes_first_then_the_card_then_the_history(page, live_server, log_in, rep, mql):
