@@ -271,8 +271,14 @@ class OutcomeForm(VersionedForm, forms.ModelForm):
     def fact_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in Feedback.FACT_FIELDS]
 
-    def quick_outcomes(self) -> list[tuple[str, str]]:
-        return [(value, label) for value, label in self.fields["outcome"].choices if value]
+    def quick_outcomes(self) -> list[tuple[str, str, list[str]]]:
+        """Each outcome without a conversation, with the channels it goes with (the page
+        hides the others for the chosen channel, with CSS)."""
+        return [
+            (value, label, [channel for channel, outcomes in OUTCOMES_BY_CHANNEL.items() if value in outcomes])
+            for value, label in self.fields["outcome"].choices
+            if value
+        ]
 
     def verdicts(self) -> dict[str, str]:
         return {value: label for value, label in self.fields["disposition"].choices if value}

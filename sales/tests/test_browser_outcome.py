@@ -103,3 +103,26 @@ def test_on_a_laptop_the_card_and_the_form_sit_side_by_side(page, live_server, l
     card, form = page.locator(".handoff-card").bounding_box(), page.locator(".lead-actions").bounding_box()
     assert form["x"] > card["x"] + card["width"] - 1
     assert abs(form["y"] - card["y"]) < 2
+
+
+def test_only_the_outcomes_of_the_chosen_channel_show(page, live_server, log_in, rep, mql):
+    open_lead(page, live_server, log_in, rep, mql, "laptop")
+    outcome = page.locator("#outcome")
+    assert outcome.get_by_role("button", name="Geen gehoor").is_visible()
+    assert not outcome.get_by_role("button", name="E-mail verstuurd").is_visible()
+    outcome.get_by_label("Kanaal").select_option(label="E-mail")
+    assert outcome.get_by_role("button", name="E-mail verstuurd").is_visible()
+    assert not outcome.get_by_role("button", name="Geen gehoor").is_visible()
+
+
+def test_enter_in_the_note_saves_nothing_and_asks_what_happened(page, live_server, log_in, rep, mql):
+    open_lead(page, live_server, log_in, rep, mql, "laptop")
+    outcome = page.locator("#outcome")
+    outcome.get_by_label("Notitie").fill("terugbellen om 3 uur")
+    with page.expect_navigation():
+        outcome.get_by_label("Notitie").press("Enter")
+
+    assert "Kies wat er is gebeurd." in page.locator("#outcome").inner_text()
+    assert page.locator("#outcome").get_by_label("Notitie").input_value() == "terugbellen om 3 uur"
+    mql.refresh_from_db()
+    assert (mql.stage, mql.attempt_count) == (S.MQL, 0)
