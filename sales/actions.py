@@ -1,4 +1,5 @@
-"""What sales does with a lead: accept or reject it, log contact attempts and give feedback.
+"""What sales does with a lead: accept or reject it, log contact attempts and give feedback
+(or record an attempt and its verdict in one go: `record_outcome`).
 
 One function per action, each taking the lead first (`accept(lead, by=…)`). Each runs in one
 transaction, refuses to act when the lead changed since the person loaded it (`seen_version`),
@@ -213,6 +214,46 @@ def give_feedback(
         if feedback.disposition != D.NOT_REACHED or lead.stage not in Lead.SALES_STAGES:
             clocks.feedback_given(lead)
     return feedback
+
+def record_outcome(
+    lead: Lead,
+    *,
+    by,
+    channel: str,
+    outcome: str,
+    note: str = "",
+    feedback: Feedback | None = None,
+    seen_version: int | None = None,
+    at: datetime | None = None,
+) -> ContactAttempt:
+    """What came of reaching out, in one save: the attempt and, after a conversation
+    (`outcome` spoke), its verdict (an unsaved `Feedback`), applied as `give_feedback` does.
+    The first attempt on an MQL accepts it. All of it is stored, or none of it."""
+    if channel not in ContactAttempt.Channel.values:
+        raise ValueError(f"Unknown channel {channel!r}.")
+    if outcome not in ContactAttempt.Outcome.values:
+        raise ValueError(f"Unknown outcome {outcome!r}.")
+    spoke = outcome == ContactAttempt.Outcome.SPOKE
+    if spoke != (feedback is not None):
+        raise ValueError("A conversation, and only a conversation, comes with a verdict.")
+    if feedback is not None and feedback.disposition not in CONVERSATION_DISPOSITIONS:
+        raise ValueError(f"{feedback.disposition!r} is not a verdict a conversation gives.")
+    at = at or timezone.now()
+    if feedback is not None:
+        # Checked before anything is written: a verdict that is incomplete stores no attempt.
+        feedback.lead, feedback.given_by, feedback.given_at = lead, by, at
+        feedback.full_clean()
+    with transaction.atomic():
+        _lock(lead, seen_version)
+        if lead.stage == Lead.Stage.MQL:
+            lead.move_to(Lead.Stage.SAL, by=by, at=at)
+        _refuse_unless_with_sales(lead)
+        attempt = _record_attempt(lead, by=by, channel=channel, outcome=outcome, note=note, at=at)
+        if feedback is not None:
+            # Same transaction, row already locked: the version was checked above.
+            give_feedback(lead, feedback, by=by, at=at)
+    return attempt
+
 
 def _lock(lead: Lead, seen_version: int | None) -> None:
     """Lock the row, refuse if it moved on since `seen_version`, and refresh what the

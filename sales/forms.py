@@ -1,4 +1,5 @@
-"""The sales workspace's forms: the queue's filters and the four actions on a lead.
+"""The sales workspace's forms: the queue's filters, the actions on a lead and the one-step
+outcome (an attempt and, after a conversation, its verdict).
 
 Every action form carries the lead's `version` as the person saw it, so a change made by
 someone else in the meantime is noticed instead of overwritten.
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.people import person_name
 from leads.models import Channel, ContactAttempt, Feedback, Lead, LostReason
+from sales.actions import CONVERSATION_DISPOSITIONS
 
 WAITING_FOR_SALES = ""
 ALL_OPEN = "open"
@@ -152,17 +154,20 @@ class ContactAttemptForm(VersionedForm, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        channel, outcome = data.get("channel"), data.get("outcome")
-        if channel and outcome and outcome not in OUTCOMES_BY_CHANNEL[channel]:
-            self.add_error(
-                "outcome",
-                _("“%(outcome)s” does not go with %(channel)s.")
-                % {
-                    "outcome": ContactAttempt.Outcome(outcome).label,
-                    "channel": ContactAttempt.Channel(channel).label,
-                },
-            )
+        _check_outcome_fits_channel(self, data.get("channel"), data.get("outcome"))
         return data
+
+
+def _check_outcome_fits_channel(form: forms.Form, channel: str | None, outcome: str | None) -> None:
+    if channel and outcome and outcome not in OUTCOMES_BY_CHANNEL[channel]:
+        form.add_error(
+            "outcome",
+            _("“%(outcome)s” does not go with %(channel)s.")
+            % {
+                "outcome": ContactAttempt.Outcome(outcome).label,
+                "channel": ContactAttempt.Channel(channel).label,
+            },
+        )
 
 
 class FeedbackForm(VersionedForm, forms.ModelForm):
@@ -201,3 +206,79 @@ class FeedbackForm(VersionedForm, forms.ModelForm):
 
     def fact_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in Feedback.FACT_FIELDS]
+
+
+class OutcomeForm(VersionedForm, forms.ModelForm):
+    """What happened, in one save. A button per outcome without a conversation (one click
+    logs it), and a button per verdict after a conversation, beside that verdict's questions
+    (the facts for an SQL, the reason for no fit): pressing a verdict means "we spoke"."""
+
+    prefix = "outcome"
+    channel = forms.ChoiceField(label=_("Channel"), choices=ContactAttempt.Channel.choices)
+    outcome = forms.ChoiceField(
+        required=False,
+        choices=[("", "—"), *[
+            (value, label) for value, label in ContactAttempt.Outcome.choices
+            if value != ContactAttempt.Outcome.SPOKE
+        ]],
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000)
+
+    class Meta:
+        model = Feedback
+        fields = [
+            "disposition",
+            *Feedback.FACT_FIELDS,
+            "no_fit_reason",
+            "reason_text",
+            "right_contact_name",
+            "quality",
+            "quality_comment",
+        ]
+        labels = FeedbackForm.Meta.labels
+        widgets = FeedbackForm.Meta.widgets
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["disposition"].required = False
+        self.fields["disposition"].choices = [
+            ("", "—"), *[(d.value, d.label) for d in CONVERSATION_DISPOSITIONS]
+        ]
+        self.fields["no_fit_reason"].choices = [("", "—"), *Feedback.NoFitReason.choices]
+        self.fields["quality"].choices = [("", _("No opinion")), *Feedback.Quality.choices]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("disposition"):
+            if data.get("outcome"):
+                self.add_error(None, _("Choose one: what happened without a conversation, or how the conversation ended."))
+            data["outcome"] = ContactAttempt.Outcome.SPOKE
+        elif not data.get("outcome") and "outcome" not in self.errors:
+            self.add_error(None, _("Choose what happened."))
+        _check_outcome_fits_channel(self, data.get("channel"), data.get("outcome"))
+        return data
+
+    def _post_clean(self):
+        # The verdict's own rules (facts for an SQL, a reason for no fit) apply only to a
+        # conversation; an attempt without one stores no feedback to validate.
+        if self.cleaned_data.get("disposition"):
+            super()._post_clean()
+
+    def feedback(self) -> Feedback | None:
+        """The verdict to store (unsaved), or None when there was no conversation."""
+        return self.instance if self.cleaned_data.get("disposition") else None
+
+    def fact_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in Feedback.FACT_FIELDS]
+
+    def quick_outcomes(self) -> list[tuple[str, str, list[str]]]:
+        """Each outcome without a conversation, with the channels it goes with (the page
+        hides the others for the chosen channel, with CSS)."""
+        return [
+            (value, label, [channel for channel, outcomes in OUTCOMES_BY_CHANNEL.items() if value in outcomes])
+            for value, label in self.fields["outcome"].choices
+            if value
+        ]
+
+    def verdicts(self) -> dict[str, str]:
+        return {value: label for value, label in self.fields["disposition"].choices if value}

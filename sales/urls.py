@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.lead_queue, name="queue"),
     path("my-day/", views.my_day, name="my_day"),
     path("<int:pk>/", views.lead_detail, name="detail"),
+    path("<int:pk>/outcome/", views.outcome_record, name="outcome"),
     path("<int:pk>/accept/", views.lead_accept, name="accept"),
     path("<int:pk>/reject/", views.lead_reject, name="reject"),
     path("<int:pk>/attempts/", views.attempt_create, name="attempt"),

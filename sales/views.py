@@ -1,5 +1,5 @@
 """The sales workspace: the lead queue, the lead page with its handoff card, and the actions
-sales takes on a lead (accept, reject, log an attempt, give feedback)."""
+sales takes on a lead (the one-step outcome; accept, reject, log an attempt, give feedback)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from sales.forms import (
     ContactAttemptForm,
     FeedbackForm,
     LostForm,
+    OutcomeForm,
     QueueFilterForm,
     RejectForm,
 )
@@ -178,6 +179,32 @@ def feedback_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def outcome_record(request: HttpRequest, pk: int) -> HttpResponse:
+    def record(lead: Lead, form: OutcomeForm) -> str:
+        attempt = actions.record_outcome(
+            lead,
+            by=request.user,
+            channel=form.cleaned_data["channel"],
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+            feedback=form.feedback(),
+            seen_version=form.cleaned_data["version"],
+        )
+        if form.feedback() is not None:
+            return _("Saved: %(attempt)s, %(feedback)s. The lead is now %(stage)s.") % {
+                "attempt": attempt,
+                "feedback": form.feedback().get_disposition_display(),
+                "stage": lead.get_stage_display(),
+            }
+        return _("Contact attempt logged: %(attempt)s (%(count)d so far).") % {
+            "attempt": attempt,
+            "count": lead.attempt_count,
+        }
+
+    return _act(request, pk, OutcomeForm, record)
+
+
+@require_POST
 def lead_lost(request: HttpRequest, pk: int) -> HttpResponse:
     def lose(lead: Lead, form: LostForm) -> str:
         actions.mark_lost(
@@ -193,6 +220,7 @@ def lead_lost(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 ACTION_FORMS = {
+    OutcomeForm: "outcome_form",
     AcceptForm: "accept_form",
     RejectForm: "reject_form",
     ContactAttemptForm: "attempt_form",
@@ -320,9 +348,10 @@ def _action_forms(lead: Lead, bound: dict, *, next_step: str) -> dict:
         forms["accept_form"] = bound.get("accept_form") or AcceptForm(initial=version)
         forms["reject_form"] = bound.get("reject_form") or RejectForm(initial=version)
     if lead.stage in Lead.SALES_STAGES:
-        forms["attempt_form"] = bound.get("attempt_form") or ContactAttemptForm(
+        forms["outcome_form"] = bound.get("outcome_form") or OutcomeForm(
             initial={**version, "channel": next_step}
         )
+        # Feedback without a new attempt (not reached after earlier attempts, say).
         forms["feedback_form"] = bound.get("feedback_form") or FeedbackForm(initial=version)
     if lead.stage in (Lead.Stage.SQL, Lead.Stage.OPPORTUNITY):
         forms["lost_form"] = bound.get("lost_form") or LostForm(initial=version)

@@ -41,6 +41,8 @@ URLS = [
     ("post", "/leads/{pk}/attempts/", {"attempt-version": "{version}", "attempt-channel": "call",
                                        "attempt-outcome": "no_answer"}, ACT),
     ("post", "/leads/{pk}/feedback/", {"feedback-version": "{version}", "feedback-disposition": "no_urgency"}, ACT),
+    ("post", "/leads/{pk}/outcome/", {"outcome-version": "{version}", "outcome-channel": "call",
+                                      "outcome-outcome": "no_answer"}, ACT),
     ("get", "/handoff/leads/{pk}/reassign/", None, REASSIGN),
 ]
 

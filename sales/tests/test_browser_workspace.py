@@ -39,20 +39,20 @@ def test_rep_works_a_lead_from_queue_to_feedback(page, live_server, log_in, rep,
     assert "Goedendag Pieter" in page.locator(".opening-line").inner_text()
     screenshot("lead-page")
 
-    page.locator("#attempt").get_by_role("button", name="Voicemail").click()
+    page.locator("#outcome").get_by_role("button", name="Voicemail").click()
     assert "Contactpoging vastgelegd: Bellen: Voicemail (1 tot nu toe)." in page.locator(".messages").inner_text()
+    mql.refresh_from_db()
+    assert mql.stage == S.SAL  # the first attempt accepted it
     screenshot("attempt-logged")
 
-    page.get_by_label("Wat is er gebeurd?").select_option(label="Geen fit")
-    assert page.get_by_label("Waarom geen fit?").is_visible()
-    page.get_by_role("button", name="Feedback opslaan").click()
-    assert page.locator("#id_feedback-no_fit_reason_error").inner_text() == "Geef aan waarom de lead geen fit is."
+    page.locator("#outcome").get_by_role("button", name="Geen fit").click()
+    assert page.locator("#id_outcome-no_fit_reason_error").inner_text() == "Geef aan waarom de lead geen fit is."
     mql.refresh_from_db()
-    assert mql.stage == S.MQL
+    assert (mql.stage, mql.attempt_count) == (S.SAL, 1)
     screenshot("no-fit-without-reason")
 
-    page.get_by_label("Waarom geen fit?").select_option(label="Te klein")
-    page.get_by_role("button", name="Feedback opslaan").click()
+    page.locator("#outcome").get_by_label("Waarom geen fit?").select_option(label="Te klein")
+    page.locator("#outcome").get_by_role("button", name="Geen fit").click()
     assert "De lead is nu Gediskwalificeerd." in page.locator(".messages").inner_text()
     history = page.locator("section[aria-labelledby=history-title]").inner_text()
     assert "Geen fit: Te klein" in history
@@ -71,8 +71,8 @@ def test_rep_cannot_open_another_reps_lead(page, live_server, log_in, other_rep,
     screenshot("not-in-queue")
 
 
-def test_feedback_in_two_clicks_by_keyboard_without_javascript(chromium, live_server, rep, mql, screenshot_dir):
-    """Pick a disposition and save: no script, only the keyboard, one page load."""
+def test_outcome_by_keyboard_without_javascript(chromium, live_server, rep, mql, screenshot_dir):
+    """Press how the conversation ended: no script, only the keyboard, one page load."""
     context = chromium.new_context(java_script_enabled=False, viewport=PHONE, locale="nl-NL")
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
@@ -84,12 +84,8 @@ def test_feedback_in_two_clicks_by_keyboard_without_javascript(chromium, live_se
     loads = []
     page.on("load", lambda _: loads.append(page.url))
 
-    page.get_by_label("Wat is er gebeurd?").focus()
-    page.keyboard.type("Geen u")  # a focused select picks the option typed
-    assert page.get_by_label("Wat is er gebeurd?").input_value() == "no_urgency"
-    assert not page.get_by_label("Waarom geen fit?").is_visible()  # only this choice's questions
-    page.keyboard.press("Tab")  # the facts and quality are optional: Tab on to the button
-    while page.evaluate("document.activeElement.textContent") != "Feedback opslaan":
+    page.locator("#outcome").get_by_label("Kanaal").focus()
+    while page.evaluate("document.activeElement.textContent") != "Geen urgentie":
         page.keyboard.press("Tab")
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -99,6 +95,7 @@ def test_feedback_in_two_clicks_by_keyboard_without_javascript(chromium, live_se
     page.screenshot(path=str(screenshot_dir / "01-saved-on-a-phone.png"), full_page=True)
     mql.refresh_from_db()
     assert mql.stage == S.NURTURE
+    assert list(mql.contact_attempts.values_list("outcome", flat=True)) == ["spoke"]
     context.close()
 
 

@@ -72,10 +72,15 @@ def test_owner_gets_all_forms_with_the_version(client, rep, mql):
     client.force_login(rep)
     response = client.get(url(mql))
     context = response.context
-    assert {"accept_form", "reject_form", "attempt_form", "feedback_form"} <= set(context.keys())
+    assert {"accept_form", "reject_form", "outcome_form", "feedback_form"} <= set(context.keys())
+    assert context["outcome_form"]["version"].value() == mql.version
     assert context["feedback_form"]["version"].value() == mql.version
-    assert context["attempt_form"]["channel"].value() == "call"  # the card's next step
-    assert f'action="{reverse("leads:feedback", args=[mql.pk])}"' in response.content.decode()
+    assert context["outcome_form"]["channel"].value() == "call"  # the card's next step
+    page = response.content.decode()
+    assert f'action="{reverse("leads:outcome", args=[mql.pk])}"' in page
+    assert f'action="{reverse("leads:feedback", args=[mql.pk])}"' in page
+    # The one-step outcome comes first, before accepting or rejecting on their own.
+    assert page.index('id="outcome"') < page.index(f'action="{reverse("leads:accept", args=[mql.pk])}"')
 
 
 def test_an_sal_has_no_accept_button(client, rep, mql):
