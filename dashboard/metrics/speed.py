@@ -84,6 +84,10 @@ class SpeedGroup:
     clock: list[SpeedRow]
     business: list[SpeedRow]
 
+    @property
+    def clocks(self) -> list[tuple[str, list[SpeedRow]]]:
+        return [(str(CLOCK_LABELS[CLOCK]), self.clock), (str(CLOCK_LABELS[BUSINESS]), self.business)]
+
 
 @dataclass(frozen=True)
 class SpeedToLead:
@@ -91,6 +95,19 @@ class SpeedToLead:
     business: list[SpeedRow]  # all MQLs with a business time (or never tried)
     per_channel: list[SpeedGroup]
     per_intent_tier: list[SpeedGroup]
+
+    @property
+    def clocks(self) -> list[tuple[str, list[SpeedRow]]]:
+        return [(str(CLOCK_LABELS[CLOCK]), self.clock), (str(CLOCK_LABELS[BUSINESS]), self.business)]
+
+    @property
+    def by_bucket(self) -> list[tuple[str, list[SpeedRow]]]:
+        """Each bucket's label with its row in clock time and in business time."""
+        return [(c.label, [c, b]) for c, b in zip(self.clock, self.business)]
+
+    @property
+    def dimensions(self) -> list[tuple[str, list[SpeedGroup]]]:
+        return [(str(_("Per channel")), self.per_channel), (str(_("Per intent tier")), self.per_intent_tier)]
 
     @property
     def rows(self) -> list[SpeedRow]:
@@ -245,6 +262,10 @@ class ResponseClocks:
     total: ClockLine
     teams: list[ClockLine]
     reps: list[ClockLine]
+
+    @property
+    def sections(self) -> list[tuple[str, list[ClockLine]]]:
+        return [(str(_("Teams")), self.teams), (str(_("Reps")), self.reps)]
 
     # The JSON's `response_clocks.system` and `.rep`: the totals.
     @property

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from dashboard import metrics
-from dashboard.tests.world import NOW, period
+from dashboard.tests.world import NOW, add_speed_facts, period
 from leads.models import Lead
 
 FUNNEL = "/dashboard/"
@@ -299,3 +299,20 @@ def test_outcomes_and_lead_times_csv(client, marketer, world):
     }
     assert lead_times[0] == ["from_stage", "to_stage", "count", "median_hours", "p90_hours"]
     assert ["mql", "won", "1", "122.0", "122.0"] in lead_times
+
+
+def test_the_page_shows_speed_to_lead_and_the_two_clocks(client, marketer, world, rep, other_rep, manager, in_english):
+    add_speed_facts(world, rep=rep, other_rep=other_rep, manager=manager)
+    client.force_login(marketer)
+    page = client.get(FUNNEL + WORLD_QUERY).content.decode()
+    speed = page[page.index('id="speed-table"'):page.index('data-figure="figure-speed"')]
+    # 30 min–4 h: A and B, in clock time: 2 MQLs, all to SAL and SQL, one won; small sample.
+    row = speed[speed.index("30 min–4 h"):]
+    cells = re.findall(r'<td class="num">([^<]*)', row[:row.index("</tr>")])
+    assert cells[:4] == ["2", "100.0 %", "100.0 %", "50.0 %"]
+    assert "Per channel" in page and "Per intent tier" in page and "High intent" in page
+    clocks = page[page.index('id="clocks-table"'):]
+    total = clocks[clocks.index("<tfoot>"):clocks.index("</tfoot>")]
+    # System: median 15 min of 4 leads; rep: median 58 min of 3.
+    assert re.findall(r'<td class="num">([^<]*)', total) == ["15 min", "48 min", "4", "58 min", "2.6 h", "3"]
+    assert "Zuid" in clocks
