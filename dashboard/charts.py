@@ -162,7 +162,7 @@ def speed_chart(speed: SpeedToLead) -> dict:
     """MQL → SQL per time to the first attempt, a bar per bucket in clock and in business time.
     Each bar says its n (the bucket's MQLs); a bar on fewer than SMALL_SAMPLE is drawn pale."""
     data = []
-    for (name, rows), (color, pale) in zip(speed.clocks, [(BRAND, BRAND_LIGHT), (INK, "#9aa3b5")]):
+    for (name, rows), color in zip(speed.clocks, [BRAND, INK]):
         data.append({
             "type": "bar",
             "name": plotly_text(name),
@@ -176,7 +176,8 @@ def speed_chart(speed: SpeedToLead) -> dict:
             "textposition": "auto",
             "customdata": [[row.sqls, row.leads] for row in rows],
             "hovertemplate": plotly_text(name) + " · %{x}: " + _("%{customdata[0]} SQLs of %{customdata[1]} MQLs") + "<extra></extra>",
-            "marker": {"color": [pale if row.small_sample else color for row in rows]},
+            # Pale by opacity, not by colour: the legend shows the first bar's colour.
+            "marker": {"color": color, "opacity": [0.45 if row.small_sample else 1 for row in rows]},
         })
     layout = base_layout(
         height=320,

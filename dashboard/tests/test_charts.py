@@ -36,7 +36,7 @@ def test_speed_chart_has_a_bar_per_bucket_and_clock_with_its_n(world, rep, other
     assert clock["y"] == [None, 1.0, 1.0, 0.0, None, 0.5]
     assert business["y"] == [1.0, 1.0, 0.0, None, None, 0.5]
     assert clock["text"][2].endswith("n = 2") and clock["text"][0] == "—"
-    assert clock["marker"]["color"][2] == charts.BRAND_LIGHT  # two MQLs: a small sample
+    assert clock["marker"]["opacity"][2] < 1  # two MQLs: a small sample
 
 
 def test_weekly_chart_draws_maturing_weeks_apart_and_the_target():
