@@ -6,7 +6,8 @@ names one and replaces start and end). Session authentication for now; a bad par
 400 with a message per field. `by` chooses the breakdown's dimension (channel by default,
 campaign within a channel); `breakdown` holds its rows and `totals` their totals. Amounts
 are in `currency`; `lost_reasons` and `comments` are the lost deals per reason and reps'
-comments for marketing per source.
+comments for marketing per source. `speed_to_lead` is the MQLs' conversion per time to the first
+attempt; `response_clocks` splits that time into the system's and the rep's part.
 """
 
 from django.conf import settings
@@ -177,6 +178,43 @@ class CommentsOfSourceSerializer(serializers.Serializer):
     comments = CommentSerializer(many=True, help_text="Newest first.")
 
 
+class SpeedRowSerializer(serializers.Serializer):
+    clock = serializers.CharField(help_text='"clock" or "business" time to the first attempt.')
+    group = serializers.CharField(help_text='"all", "channel" or "intent_tier".')
+    group_key = serializers.CharField(help_text="The channel's or intent tier's code; empty for all and for none.")
+    group_label = serializers.CharField()
+    bucket = serializers.IntegerField(help_text="0: < 5 min, 1: 5–30 min, 2: 30 min–4 h, 3: 4–24 h, 4: > 24 h, 5: never.")
+    label = serializers.CharField()
+    leads = serializers.IntegerField(help_text="The view's MQLs in this bucket.")
+    sals = serializers.IntegerField()
+    sal_rate = serializers.FloatField(allow_null=True)
+    sqls = serializers.IntegerField()
+    sql_rate = serializers.FloatField(allow_null=True, help_text="sqls / leads (reached SQL until today).")
+    won = serializers.IntegerField()
+    won_rate = serializers.FloatField(allow_null=True)
+    small_sample = serializers.BooleanField(help_text="Fewer than 30 leads in the bucket.")
+
+
+class ClockSerializer(serializers.Serializer):
+    median_seconds = serializers.FloatField(allow_null=True)
+    p90_seconds = serializers.FloatField(allow_null=True)
+    count = serializers.IntegerField(help_text="The leads the clock measured.")
+
+
+class ClockLineSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The team's or owner's id; empty for none.")
+    label = serializers.CharField()
+    system = ClockSerializer()
+    rep = ClockSerializer()
+
+
+class ResponseClocksSerializer(serializers.Serializer):
+    system = ClockSerializer(help_text="Handoff (first MQL) → the owner's first new-lead message sent.")
+    rep = ClockSerializer(help_text="That message → the first contact attempt.")
+    teams = ClockLineSerializer(many=True)
+    reps = ClockLineSerializer(many=True)
+
+
 class DashboardSerializer(serializers.Serializer):
     currency = serializers.SerializerMethodField(help_text="ISO 4217 code of every amount.")
     filters = FiltersSerializer()
@@ -194,6 +232,11 @@ class DashboardSerializer(serializers.Serializer):
     comments = CommentsOfSourceSerializer(many=True, help_text="Reps' comments for marketing per source.")
     follow_up = FollowUpSerializer(many=True)
     lost_reasons = LostReasonSerializer(many=True)
+    speed_to_lead = SpeedRowSerializer(
+        many=True, source="speed_to_lead.rows",
+        help_text="Conversion of the MQLs per time to the first attempt, both clocks, all and per channel and intent tier.",
+    )
+    response_clocks = ResponseClocksSerializer()
 
     def get_currency(self, data) -> str:
         return settings.CURRENCY

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from common.escaping import plotly_text
 from dashboard import formatting
 from dashboard.filters import Dimension
-from dashboard.metrics import SMALL_SAMPLE, Bucket, Dashboard, Funnel, SourceRow, Week
+from dashboard.metrics import SMALL_SAMPLE, Bucket, Dashboard, Funnel, SourceRow, SpeedToLead, Week
 
 BRAND = "#1f5fbf"
 BRAND_LIGHT = "#8fb0e3"
@@ -158,12 +158,44 @@ def source_chart(sources: list[SourceRow], *, target: float, ranked: bool = True
     return {"data": [trace], "layout": layout}
 
 
+def speed_chart(speed: SpeedToLead) -> dict:
+    """MQL → SQL per time to the first attempt, a bar per bucket in clock and in business time.
+    Each bar says its n (the bucket's MQLs); a bar on fewer than SMALL_SAMPLE is drawn pale."""
+    data = []
+    for (name, rows), color in zip(speed.clocks, [BRAND, INK]):
+        data.append({
+            "type": "bar",
+            "name": plotly_text(name),
+            "x": [plotly_text(row.label) for row in rows],
+            "y": [row.sql_rate for row in rows],
+            "text": [
+                formatting.EMPTY if row.sql_rate is None
+                else f"{formatting.percent(row.sql_rate)} · n = {formatting.decimal(row.leads, 0)}"
+                for row in rows
+            ],
+            "textposition": "auto",
+            "customdata": [[row.sqls, row.leads] for row in rows],
+            "hovertemplate": plotly_text(name) + " · %{x}: " + _("%{customdata[0]} SQLs of %{customdata[1]} MQLs") + "<extra></extra>",
+            # Pale by opacity, not by colour: the legend shows the first bar's colour.
+            "marker": {"color": color, "opacity": [0.45 if row.small_sample else 1 for row in rows]},
+        })
+    layout = base_layout(
+        height=320,
+        barmode="group",
+        showlegend=True,
+        legend={"orientation": "h", "y": -0.2},
+        yaxis={"tickformat": ".0%", "rangemode": "tozero", "gridcolor": GRID},
+    )
+    return {"data": data, "layout": layout}
+
+
 def figures(dashboard: Dashboard, *, target: float) -> dict[str, dict]:
     return {
         "funnel": funnel_chart(dashboard.funnel),
         "weekly": weekly_chart(dashboard.weeks, target=target, cohort=dashboard.filters.is_cohort),
         "first-attempt": distribution_chart(dashboard.first_attempt_times),
         "mql-to-sql": distribution_chart(dashboard.mql_to_sql_times),
+        "speed": speed_chart(dashboard.speed_to_lead),
         "sources": source_chart(
             dashboard.sources,
             target=target,

@@ -6,7 +6,9 @@ MQL (or a later stage they skipped to) in it, in the business time zone. Each is
 today, like the funnel dashboard's cohorts: a lead from last week that sales accepts today
 counts as accepted in last week's review. Response times are the business time from that
 first handoff to the first contact attempt, stored on the lead when the attempt is logged
-(`Lead.first_contact_business_seconds`), so the database can take their percentiles.
+(`Lead.first_contact_business_seconds`), so the database can take their percentiles. The two
+clocks split that wait, in clock time, into the system's part (handoff → owner notified) and
+the rep's (notified → first attempt), as on the dashboard (dashboard/metrics/speed.py).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from common.business_time import BusinessCalendar, business_time_zone
 from common.people import person_name
-from dashboard.metrics import FUNNEL, ratio, reached
+from dashboard.metrics import FUNNEL, Clock, ClockLine, clock_aggregates, ratio, reached
 from dashboard.sql import Percentiles
 from handoff.models import Agreement, SlaBreach
 from leads.models import Channel, ContactAttempt, Feedback, Lead, StageChange, Team
@@ -88,7 +90,7 @@ def _facts(*, now: datetime, agreement: Agreement) -> dict:
         name: Count("pk", filter=condition) if condition else Count("pk")
         for name, condition in figure_filters(now=now, agreement=agreement).items()
     }
-    return counts | {
+    return counts | clock_aggregates() | {
         "attempts": Sum("attempt_count"),
         "response": Percentiles(F("first_contact_business_seconds"), PERCENTILES),
     }
@@ -134,13 +136,18 @@ class Line:
     rejected: int = 0
     complete: int = 0
     sqls: int = 0
+    # The two clocks, in clock time: handoff → owner notified, notified → first attempt.
+    system: Clock = Clock(None, None, 0)
+    rep: Clock = Clock(None, None, 0)
     team_id: int | None = None
     owner_id: int | None = None
 
     @classmethod
     def from_row(cls, label: str, row: dict, **keys) -> "Line":
         response = row["response"] or [None, None]
+        clocks = ClockLine.from_row(label, row)
         return cls(
+            system=clocks.system, rep=clocks.rep,
             label=label, mqls=row["mqls"], due=row["due"], within_sla=row["within_sla"],
             never_contacted=row["never_contacted"], waiting=row["waiting"], attempts=row["attempts"] or 0,
             returned=row["returned"], written_off_early=row["written_off_early"],

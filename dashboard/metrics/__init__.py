@@ -11,7 +11,7 @@ once.
 
 The figures live in funnel.py (the funnel, outcomes, lead times, the weekly series),
 breakdowns.py (every figure per dimension), sources.py (per source, feedback and comments,
-follow-up) and outcomes.py (lost reasons); drilldown.py selects the leads behind a count.
+follow-up), outcomes.py (lost reasons) and speed.py (speed to lead, the two clocks); drilldown.py selects the leads behind a count.
 `dashboard()` gathers a page's worth. Import them from here.
 """
 
@@ -75,6 +75,19 @@ from dashboard.metrics.funnel import (
 )
 from dashboard.metrics.drilldown import NO_REASON_KEY, STAGES, counted_leads, stage_title
 from dashboard.metrics.outcomes import LostReasonRow, lost_reason_label, lost_reasons
+from dashboard.metrics.speed import (
+    SPEED_LABELS,
+    Clock,
+    ClockLine,
+    ResponseClocks,
+    SpeedGroup,
+    SpeedRow,
+    SpeedToLead,
+    clock_aggregates,
+    owner_notified_at,
+    response_clocks,
+    speed_to_lead,
+)
 from dashboard.metrics.sources import (
     COMMENTS_SHOWN,
     CommentsOfSource,
@@ -102,6 +115,8 @@ class Dashboard:
     follow_up: list[FollowUp]
     lost_reasons: list[LostReasonRow]
     comments: list[CommentsOfSource]
+    speed_to_lead: SpeedToLead
+    response_clocks: ResponseClocks
 
     @property
     def sources(self) -> list[BreakdownRow]:
@@ -119,7 +134,7 @@ class Dashboard:
 
 
 def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
-    """Every figure of the funnel dashboard: nine queries, whatever the amount of data."""
+    """Every figure of the funnel dashboard: thirteen queries, whatever the amount of data."""
     lead_times = lead_time_distributions(filters)
     funnel_figures = funnel(filters, now=now)
     return Dashboard(
@@ -133,10 +148,23 @@ def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
         follow_up=follow_up_per_person_or_team(filters),
         lost_reasons=lost_reasons(filters),
         comments=feedback_comments(filters),
+        speed_to_lead=speed_to_lead(filters),
+        response_clocks=response_clocks(filters),
     )
 
 
 __all__ = [
+    "speed_to_lead",
+    "response_clocks",
+    "owner_notified_at",
+    "clock_aggregates",
+    "SpeedToLead",
+    "SpeedRow",
+    "SpeedGroup",
+    "ResponseClocks",
+    "ClockLine",
+    "Clock",
+    "SPEED_LABELS",
     "BUCKET_EDGES",
     "BUCKET_LABELS",
     "Breakdown",

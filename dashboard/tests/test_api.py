@@ -1,7 +1,7 @@
 import pytest
 
 from dashboard import metrics
-from dashboard.tests.world import HOUR, NOW, period
+from dashboard.tests.world import HOUR, NOW, add_speed_facts, period
 
 WORLD_QUERY = "?mode=cohort&start=2026-11-01&end=2026-11-15"
 
@@ -9,7 +9,7 @@ WORLD_QUERY = "?mode=cohort&start=2026-11-01&end=2026-11-15"
 def test_json_has_the_same_figures_as_the_page(client, marketer, world, django_assert_max_num_queries):
     client.force_login(marketer)
 
-    with django_assert_max_num_queries(14):  # session, user, roles and the 9 figures
+    with django_assert_max_num_queries(18):  # session, user, roles and the 13 figures
         response = client.get("/api/dashboard/" + WORLD_QUERY)
 
     assert response.status_code == 200
@@ -33,6 +33,31 @@ def test_json_has_the_same_figures_as_the_page(client, marketer, world, django_a
     assert len(data["follow_up"]) == 3
     assert data == client.get("/api/dashboard/" + WORLD_QUERY).json()  # stable
     assert [s.count for s in metrics.funnel(period(), now=NOW).steps] == [s["count"] for s in steps]
+
+
+def test_json_has_speed_to_lead_and_the_two_clocks(client, marketer, world, rep, other_rep, manager, in_english):
+    add_speed_facts(world, rep=rep, other_rep=other_rep, manager=manager)
+    client.force_login(marketer)
+    data = client.get("/api/dashboard/" + WORLD_QUERY).json()
+    everyone = [row for row in data["speed_to_lead"] if row["group"] == "all" and row["clock"] == "clock"]
+    assert [row["label"] for row in everyone] == ["< 5 min", "5–30 min", "30 min–4 h", "4–24 h", "> 24 h", "never"]
+    fast = everyone[2]
+    assert {k: fast[k] for k in ("leads", "sqls", "sql_rate", "won", "won_rate")} == {
+        "leads": 2, "sqls": 2, "sql_rate": 1.0, "won": 1, "won_rate": 0.5,
+    }
+    clocks = data["response_clocks"]
+    assert clocks["system"] == {"median_seconds": 900.0, "p90_seconds": pytest.approx(2880), "count": 4}
+    assert clocks["rep"]["count"] == 3 and clocks["rep"]["median_seconds"] == 3480
+    assert {line["label"] for line in clocks["teams"]} == {"Nieuwe klanten", "Zuid"}
+
+
+def test_the_schema_has_speed_to_lead_and_the_two_clocks(client, revops_admin):
+    client.force_login(revops_admin)
+    schemas = client.get("/api/schema/?format=json").json()["components"]["schemas"]
+    assert {"label", "leads", "sqls", "sql_rate", "won", "won_rate"} <= set(schemas["SpeedRow"]["properties"])
+    assert {"system", "rep"} <= set(schemas["ResponseClocks"]["properties"])
+    assert set(schemas["Clock"]["properties"]) == {"median_seconds", "p90_seconds", "count"}
+    assert {"speed_to_lead", "response_clocks"} <= set(schemas["Dashboard"]["properties"])
 
 
 def test_json_period_defaults_to_the_last_90_days(client, marketer):

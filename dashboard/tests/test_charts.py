@@ -5,7 +5,7 @@ import pytest
 
 from dashboard import charts, metrics
 from dashboard.metrics import Bucket, SourceRow, Week
-from dashboard.tests.world import NOW, period
+from dashboard.tests.world import NOW, add_speed_facts, period
 
 
 def valid(figure: dict) -> dict:
@@ -20,12 +20,23 @@ def test_every_figure_is_a_valid_plotly_figure_with_the_tables_numbers(world):
 
     figures = {name: valid(figure) for name, figure in charts.figures(data, target=0.3).items()}
 
-    assert set(figures) == {"funnel", "weekly", "first-attempt", "mql-to-sql", "sources"}
+    assert set(figures) == {"funnel", "weekly", "first-attempt", "mql-to-sql", "sources", "speed"}
     assert figures["funnel"]["data"][0]["x"] == [9, 6, 5, 4, 2, 1]
     assert figures["mql-to-sql"]["data"][0]["y"] == [2, 0, 1, 0, 1, 0, 0, 0]
     sources = figures["sources"]["data"][0]
     assert dict(zip(sources["y"], sources["x"]))[str(data.sources[0].label)] == 1.0  # Google Ads
     assert figures["sources"]["layout"]["shapes"][0]["x0"] == 0.3
+
+
+@pytest.mark.django_db
+def test_speed_chart_has_a_bar_per_bucket_and_clock_with_its_n(world, rep, other_rep, manager):
+    add_speed_facts(world, rep=rep, other_rep=other_rep, manager=manager)
+    figure = valid(charts.speed_chart(metrics.speed_to_lead(period())))
+    clock, business = figure["data"]
+    assert clock["y"] == [None, 1.0, 1.0, 0.0, None, 0.5]
+    assert business["y"] == [1.0, 1.0, 0.0, None, None, 0.5]
+    assert clock["text"][2].endswith("n = 2") and clock["text"][0] == "—"
+    assert clock["marker"]["opacity"][2] < 1  # two MQLs: a small sample
 
 
 def test_weekly_chart_draws_maturing_weeks_apart_and_the_target():

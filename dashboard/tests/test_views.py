@@ -5,7 +5,7 @@ import re
 import pytest
 
 from dashboard import metrics
-from dashboard.tests.world import NOW, period
+from dashboard.tests.world import NOW, add_speed_facts, period
 from leads.models import Lead
 
 FUNNEL = "/dashboard/"
@@ -144,13 +144,14 @@ def test_the_page_allows_plotlys_style_blocks_by_hash_only(client, marketer):
 def test_the_page_takes_a_fixed_number_of_queries(client, marketer, world, django_assert_num_queries):
     client.force_login(marketer)
     client.get(FUNNEL + WORLD_QUERY)  # the session is read once, then cached
-    # session, user, roles, the chosen team, the agreement's target, 9 figures (both lead-time
-    # distributions come from one query), teams and sales people for the form.
-    with django_assert_num_queries(16):
+    # session, user, roles, the chosen team, the agreement's target, 13 figures (both lead-time
+    # distributions come from one query; speed to lead one, the two clocks three), teams and
+    # sales people for the form.
+    with django_assert_num_queries(20):
         client.get(FUNNEL + WORLD_QUERY + f"&team={world.north.pk}&channel=meta")
     for name in "KLM":
         Lead.objects.create(created_at=NOW, channel="meta", team=world.north)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(20):
         client.get(FUNNEL + WORLD_QUERY + f"&team={world.north.pk}&channel=meta")
 
 
@@ -315,3 +316,20 @@ def test_every_role_still_reads_the_company_wide_overview(client, request, perso
 def test_the_overview_is_not_for_someone_without_a_role(client, outsider):
     client.force_login(outsider)
     assert client.get(OVERVIEW).status_code == 403
+
+
+def test_the_page_shows_speed_to_lead_and_the_two_clocks(client, marketer, world, rep, other_rep, manager, in_english):
+    add_speed_facts(world, rep=rep, other_rep=other_rep, manager=manager)
+    client.force_login(marketer)
+    page = client.get(FUNNEL + WORLD_QUERY).content.decode()
+    speed = page[page.index('id="speed-table"'):page.index('data-figure="figure-speed"')]
+    # 30 min–4 h: A and B, in clock time: 2 MQLs, all to SAL and SQL, one won; small sample.
+    row = speed[speed.index("30 min–4 h"):]
+    cells = re.findall(r'<td class="num">([^<]*)', row[:row.index("</tr>")])
+    assert cells[:4] == ["2", "100.0 %", "100.0 %", "50.0 %"]
+    assert "Per channel" in page and "Per intent tier" in page and "High intent" in page
+    clocks = page[page.index('id="clocks-table"'):]
+    total = clocks[clocks.index("<tfoot>"):clocks.index("</tfoot>")]
+    # System: median 15 min of 4 leads; rep: median 58 min of 3.
+    assert re.findall(r'<td class="num">([^<]*)', total) == ["15 min", "48 min", "4", "58 min", "2.6 h", "3"]
+    assert "Zuid" in clocks

@@ -26,6 +26,13 @@ at 30) and later no urgency (at 50), D not reached (at 60), G wrong contact (3 N
 Comments for marketing: A's ("Prima lead") and B's ("Offerte binnen een dag"), C's no fit
 ("Drie man personeel"). Lost reasons: B price (deal value €2,500), L none given. Original
 source: A and B "google / cpc", L "Beurs Hannover", the others none.
+
+Speed to lead (`add_speed_facts`, for the tests that need it): intent tiers A and B high, L
+mid, the others none; business time to first contact A 4 min, C 2 h, L 10 min, B none stored
+(imported). Messages to the owner, sent (hours after T): A "new lead" to rep at 1:02 (and one
+at 0:30, before its MQL, and an "at risk" one at 1:01: neither counts), B to other_rep at
+2:10, C to manager at 26 (and to rep at 25:01: not the owner), L to rep at 97:20 (after the
+attempt at 97:10), D's to manager never sent.
 """
 
 from dataclasses import dataclass
@@ -33,6 +40,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from dashboard.filters import Filters
+from handoff.models import Notification
 from leads.models import Company, Feedback, Lead, Team
 
 S = Lead.Stage
@@ -140,3 +148,25 @@ def build_world(*, team, rep, other_rep, manager) -> World:
     feedback(leads["D"], hours(60), D.NOT_REACHED)
     feedback(leads["G"], datetime(2026, 11, 3, 12, 0, tzinfo=UTC), D.WRONG_CONTACT)
     return World(leads=leads, north=north, south=south)
+
+
+def notify(lead: Lead, to, at: datetime | None, kind=Notification.Kind.ASSIGNED) -> None:
+    status = Notification.Status.SENT if at else Notification.Status.PENDING
+    Notification.objects.create(lead=lead, recipient=to, kind=kind, status=status, sent_at=at, created_at=at or T)
+
+
+def add_speed_facts(world: World, *, rep, other_rep, manager) -> None:
+    leads = world.leads
+    for name, tier in (("A", "high"), ("B", "high"), ("L", "mid")):
+        Lead.objects.filter(pk=leads[name].pk).update(intent_tier=tier)
+    for name, seconds in (("A", 240), ("C", 2 * HOUR), ("L", 600)):
+        Lead.objects.filter(pk=leads[name].pk).update(first_contact_business_seconds=seconds)
+    minutes = lambda n: timedelta(minutes=n)  # noqa: E731
+    notify(leads["A"], rep, hours(1) + minutes(2))
+    notify(leads["A"], rep, hours(0.5))
+    notify(leads["A"], rep, hours(1) + minutes(1), kind=Notification.Kind.AT_RISK)
+    notify(leads["B"], other_rep, hours(2) + minutes(10))
+    notify(leads["C"], manager, hours(26))
+    notify(leads["C"], rep, hours(25) + minutes(1))
+    notify(leads["L"], rep, hours(97) + minutes(20))
+    notify(leads["D"], manager, None)

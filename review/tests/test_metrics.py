@@ -5,7 +5,7 @@ import pytest
 from handoff.models import HandoffSettings, current_agreement
 from leads.models import Lead
 from review import metrics
-from review.tests.world import NOW, WEEK, local
+from review.tests.world import NOW, WEEK, add_notifications, local
 
 pytestmark = pytest.mark.django_db
 HOUR = 3600
@@ -148,3 +148,26 @@ def test_rejection_reasons_are_grouped_by_their_headline():
     assert metrics.reason_label("Not sales-ready yet: call back in May") == "Not sales-ready yet"
     assert metrics.reason_label("No fit: Too small — only 4 people") == "No fit: Too small"
     assert metrics.reason_label("") == "No reason given"
+
+
+def test_the_two_clocks_per_team_and_rep(week_world, rep, other_rep, django_assert_num_queries):
+    add_notifications(week_world, rep=rep, other_rep=other_rep)
+    agreement, calendar = current_agreement(), HandoffSettings.load().calendar()
+    with django_assert_num_queries(9):  # the clocks ride along in the existing queries
+        data = metrics.review(week=WEEK, team_id=None, now=NOW, agreement=agreement, calendar=calendar)
+    t = data.total
+    assert (t.system.count, t.system.median_seconds, t.system.p90_seconds) == (4, 450, pytest.approx(1440))
+    assert (t.rep.count, t.rep.median_seconds, t.rep.p90_seconds) == (4, 186150, pytest.approx(390600))
+    north, south = data.teams
+    assert (north.team.system.median_seconds, north.team.rep.median_seconds) == (300, 365400)
+    assert (south.team.system.median_seconds, south.team.rep.median_seconds) == (600, 1200)
+    reps = {line.owner_id: line for line in north.reps}
+    assert (reps[rep.pk].system.median_seconds, reps[rep.pk].rep.median_seconds) == (1050, 204150)
+    assert (reps[other_rep.pk].system.count, reps[other_rep.pk].rep.median_seconds) == (1, 365400)
+    assert reps[week_world.idle_rep.pk].system.count == 0  # no MQLs: empty clocks
+
+
+def test_the_two_clocks_are_empty_without_messages(week_world):
+    agreement, calendar = current_agreement(), HandoffSettings.load().calendar()
+    data = metrics.review(week=WEEK, team_id=None, now=NOW, agreement=agreement, calendar=calendar)
+    assert (data.total.system.count, data.total.rep.count, data.total.rep.median_seconds) == (0, 0, None)

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from review.tests.world import NOW, WEEK
+from review.tests.world import NOW, WEEK, add_notifications
 from review.weeks import IsoWeek
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +165,14 @@ def test_the_rep_s_colleague_leads_are_named_for_their_manager(client, manager, 
     html = get(client, manager, week=str(WEEK), team="").content.decode()
     assert reverse("leads:detail", args=[week_world.leads["C"].pk]) in html
     assert "A colleague" not in html
+
+
+def test_the_review_shows_the_two_clocks_per_team_and_rep(client, marketer, week_world, rep, other_rep):
+    add_notifications(week_world, rep=rep, other_rep=other_rep)
+    page = get(client, marketer, week=str(WEEK), team="").content.decode()
+    clocks = page[page.index('id="clocks-table"'):]
+    clocks = clocks[:clocks.index("</table>")]
+    total = clocks[clocks.index("<tfoot>"):]
+    # System: median 450 s, p90 1440 s, of 4; rep: median 186150 s (2.2 days), p90 390600 s.
+    assert re.findall(r'<td class="num">([^<]*)', total) == ["8 min", "24 min", "4", "2.2 days", "4.5 days", "4"]
+    assert "Zuid" in clocks and 'class="rep-row"' in clocks

@@ -28,6 +28,11 @@ percentile 7200 + 0.6 × 54000 = 39600 (11 h); never contacted 1; attempts 6 (1.
 back to nurture 2 (C, E); written off early 1 (E); feedback 3 (A, E, F) = 50 %; open breaches
 1 (D); accepted 3 (A, B, E) of 5 decided (C, F rejected) = 60 %; complete 5 = 83.3 %; SQL 1
 (A) = 16.7 %. Team North: A–E (rep: A, B, E; other_rep: C, D; idle_rep: none). South: F.
+
+The two clocks (`add_notifications`, clock time): owners told of A at 10:05 (system 5 min, rep
+1 h 55 min), B at 16:30 (30 min; rep 111.5 h, to Tue 09:00 CEST), C at 11:00 (0; rep 101.5 h),
+F at 14:10 (10 min; rep 20 min); D and E never. System 0, 300, 600, 1800 s → median 450, 90th
+percentile 1440; rep 1200, 6900, 365400, 401400 s → median 186150, 90th percentile 390600.
 """
 
 from dataclasses import dataclass
@@ -125,3 +130,13 @@ def build_week(*, team, rep, other_rep, manager) -> World:
     for lead in L.values():
         lead.refresh_from_db()
     return World(leads=L, north=north, south=south, idle_rep=idle_rep, south_rep=south_rep)
+
+
+def add_notifications(world: World, *, rep, other_rep) -> None:
+    from dashboard.tests.world import notify
+
+    L = world.leads
+    notify(L["A"], rep, local(22, 10, 5))
+    notify(L["B"], rep, local(25, 16, 30))
+    notify(L["C"], other_rep, local(27, 11))
+    notify(L["F"], world.south_rep, local(23, 14, 10))

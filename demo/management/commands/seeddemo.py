@@ -16,6 +16,7 @@ from common.progress import progress_bar
 from common.roles import Role
 from demo import story, world
 from demo.clocks import start_demo_clocks
+from demo.notifications import send_demo_notifications
 from demo.qualification import demo_policy, score_demo
 from handoff.clocks import backfill_first_contact
 from handoff.models import HandoffSettings, RotationSeat, RoutingRule, UserAvailability
@@ -177,6 +178,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Handed over {started} open leads: SLA clocks running.")
         # The weekly review's response times (the demo writes leads in bulk, past log_attempt).
         backfill_first_contact()
+        # The two clocks: when each owner was told.
+        send_demo_notifications(now=until)
 
     def score_leads(self, until, *, show_progress: bool):
         """The active qualification policy and every demo lead's score as of `until`; scores
