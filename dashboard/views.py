@@ -1,8 +1,8 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -146,6 +146,19 @@ def export(request, table: str, for_excel: bool = False):
 LEAD_LIST_PAGE_SIZE = 50
 
 
+def counted_lead_page(request, counted) -> dict:
+    """The page of a lead list behind a count (here and on the weekly review): only the leads
+    the person may open, newest first, with how many the count holds in all."""
+    visible = (counted & access.visible_leads(request.user)).with_company().order_by("-created_at", "-id")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "page": Paginator(visible, LEAD_LIST_PAGE_SIZE).get_page(request.GET.get("page")),
+        "all_counted": counted.count(),
+        "query": query.urlencode(),
+    }
+
+
 def lead_list(request):
     """The leads behind a count on the dashboard: the same filters, plus what the count counts
     (`stage`), the breakdown row (`key`, of the view's dimension) or the lost reason. Only the
@@ -171,18 +184,12 @@ def lead_list(request):
     except ValueError:
         drill.add_error(None, _("This row or reason does not exist in this view."))
         return render(request, "dashboard/leads.html", context, status=400)
-    visible = (counted & access.visible_leads(request.user)).with_company().order_by("-created_at", "-id")
-    page = Paginator(visible, LEAD_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context.update(
+        counted_lead_page(request, counted),
         filters=filters,
-        page=page,
         now=now,
-        all_counted=counted.count(),
         title=metrics.stage_title(wanted["stage"], wanted["step"]),
         row_label=_row_label(filters, wanted),
-        query=query.urlencode(),
         dashboard_query=urlencode(filters.as_query()),
     )
     return render(request, "dashboard/leads.html", context)

@@ -1,6 +1,5 @@
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -9,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from common.escaping import write_csv
 from common.people import person_name
-from dashboard.views import allow_plotly_styles
+from dashboard.views import allow_plotly_styles, counted_lead_page
 from handoff.models import HandoffSettings, current_agreement
 from leads import access
 from leads.models import Team
@@ -112,8 +111,6 @@ def review_export(request):
     return response
 
 
-LEAD_LIST_PAGE_SIZE = 50
-
 
 def review_leads(request):
     """The leads behind a count of the review: the same week, team and owner, and the figure's
@@ -130,20 +127,14 @@ def review_leads(request):
         wanted["figure"], week=wanted["week"], team=wanted["team"], owner=wanted["owner"], now=now,
         agreement=current_agreement(),
     )
-    visible = (counted & access.visible_leads(request.user)).with_company().order_by("-created_at", "-id")
-    page = Paginator(visible, LEAD_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     team = wanted["team"]
     context = {
+        **counted_lead_page(request, counted),
         "form": form,
-        "page": page,
         "now": now,
-        "all_counted": counted.count(),
         "title": ReviewLeadsForm.FIGURES[wanted["figure"]],
         "week": wanted["week"],
         "scope": _scope_label(team, wanted["owner"]),
-        "query": query.urlencode(),
         "review_query": urlencode({"week": str(wanted["week"]), "team": team if isinstance(team, int) else ""}),
     }
     return render(request, "review/leads.html", context)

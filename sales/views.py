@@ -181,19 +181,20 @@ def feedback_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def outcome_record(request: HttpRequest, pk: int) -> HttpResponse:
     def record(lead: Lead, form: OutcomeForm) -> str:
+        feedback = form.feedback()
         attempt = actions.record_outcome(
             lead,
             by=request.user,
             channel=form.cleaned_data["channel"],
             outcome=form.cleaned_data["outcome"],
             note=form.cleaned_data["note"],
-            feedback=form.feedback(),
+            feedback=feedback,
             seen_version=form.cleaned_data["version"],
         )
-        if form.feedback() is not None:
+        if feedback is not None:
             return _("Saved: %(attempt)s, %(feedback)s. The lead is now %(stage)s.") % {
                 "attempt": attempt,
-                "feedback": form.feedback().get_disposition_display(),
+                "feedback": feedback.get_disposition_display(),
                 "stage": lead.get_stage_display(),
             }
         return _("Contact attempt logged: %(attempt)s (%(count)d so far).") % {
