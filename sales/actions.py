@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from handoff import clocks
 from leads.models import ContactAttempt, Feedback, Lead, LostReason, StageChange
+from leads.models.lead import loggable
 
 # Verdicts only a conversation gives: saved without a logged attempt, they are the first contact.
 CONVERSATION_DISPOSITIONS = (
@@ -297,7 +298,7 @@ def _change(lead: Lead, *, by, at: datetime, bump_version: bool = True, **fields
     """Save `fields`, bump the version and log each field's value before and after.
     Called inside an action's transaction, after `_lock`."""
     changes = {
-        name: [_loggable(getattr(lead, name)), _loggable(value)]
+        name: [loggable(getattr(lead, name)), loggable(value)]
         for name, value in fields.items()
         if getattr(lead, name) != value
     }
@@ -311,7 +312,3 @@ def _change(lead: Lead, *, by, at: datetime, bump_version: bool = True, **fields
         setattr(lead, name, value)
     if changes:
         lead.changes.create(changed_at=at, changed_by=by, changes=changes)
-
-
-def _loggable(value):
-    return value.isoformat() if isinstance(value, datetime) else value
