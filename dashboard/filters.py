@@ -289,13 +289,21 @@ DRILL_STAGES = ["leads", *Lead.FUNNEL, "lost", "open"]
 
 
 class DrillDownForm(forms.Form):
-    """The lead list's parameters beside the filters: what the count counted."""
+    """The lead list's parameters beside the filters: what the count counted — a stage, or a
+    column of sales' feedback (`verdict`)."""
 
-    stage = forms.ChoiceField(choices=[(stage, stage) for stage in DRILL_STAGES])
+    stage = forms.ChoiceField(choices=[(stage, stage) for stage in DRILL_STAGES], required=False)
     # Of a funnel step: the leads that passed through it, or skipped it.
     step = forms.ChoiceField(choices=[("", "reached"), ("passed", "passed"), ("skipped", "skipped")], required=False)
     key = forms.CharField(required=False, max_length=200)
     lost_reason = forms.CharField(required=False, max_length=30)
+    verdict = forms.CharField(required=False, max_length=30)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("stage")) == bool(data.get("verdict")):
+            raise forms.ValidationError(_("Say either which stage or which feedback the figure counted."))
+        return data
 
     def clean_key(self) -> str | None:
         # Present but empty is a row too: the leads without a value ("(not given)").

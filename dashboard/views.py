@@ -174,13 +174,18 @@ def lead_list(request):
     filters = form.filters()
     wanted = drill.cleaned_data
     try:
-        counted = metrics.counted_leads(
-            filters,
-            stage=wanted["stage"],
-            step=wanted["step"],
-            key=wanted["key"],
-            lost_reason=wanted["lost_reason"],
-        )
+        if wanted["verdict"]:
+            counted = metrics.judged_leads(filters, verdict=wanted["verdict"], key=wanted["key"])
+            title = metrics.verdict_title(wanted["verdict"])
+        else:
+            counted = metrics.counted_leads(
+                filters,
+                stage=wanted["stage"],
+                step=wanted["step"],
+                key=wanted["key"],
+                lost_reason=wanted["lost_reason"],
+            )
+            title = metrics.stage_title(wanted["stage"], wanted["step"])
     except ValueError:
         drill.add_error(None, _("This row or reason does not exist in this view."))
         return render(request, "dashboard/leads.html", context, status=400)
@@ -188,8 +193,9 @@ def lead_list(request):
         counted_lead_page(request, counted),
         filters=filters,
         now=now,
-        title=metrics.stage_title(wanted["stage"], wanted["step"]),
+        title=title,
         row_label=_row_label(filters, wanted),
+        counts_verdicts=bool(wanted["verdict"]),
         dashboard_query=urlencode(filters.as_query()),
     )
     return render(request, "dashboard/leads.html", context)
@@ -198,7 +204,10 @@ def lead_list(request):
 def _row_label(filters, wanted: dict) -> str:
     """What the list is narrowed to, as the dashboard names it."""
     parts = []
-    if wanted["key"] is not None:
+    if wanted["verdict"] and wanted["key"] is not None:
+        source = metrics.source_label(filters, wanted["key"])
+        parts.append(f"{_('Campaign') if filters.channel else _('Channel')}: {source}")
+    elif wanted["key"] is not None:
         rows = {row.key: row.label for row in metrics.breakdown_rows(filters)}
         dimension = Dimension(filters.dimension).label
         parts.append(f"{dimension}: {rows.get(wanted['key'], wanted['key'] or metrics.NOT_GIVEN)}")

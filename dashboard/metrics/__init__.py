@@ -73,7 +73,15 @@ from dashboard.metrics.funnel import (
     weekly_mql_to_sql,
     weeks_of,
 )
-from dashboard.metrics.drilldown import NO_REASON_KEY, STAGES, counted_leads, stage_title
+from dashboard.metrics.drilldown import (
+    NO_REASON_KEY,
+    STAGES,
+    VERDICTS,
+    counted_leads,
+    judged_leads,
+    stage_title,
+    verdict_title,
+)
 from dashboard.metrics.outcomes import LostReasonRow, lost_reason_label, lost_reasons
 from dashboard.metrics.speed import (
     SPEED_LABELS,
@@ -187,6 +195,7 @@ __all__ = [
     "LostReasonRow",
     "NOT_GIVEN",
     "NO_REASON_KEY",
+    "VERDICTS",
     "NO_CAMPAIGN",
     "Outcomes",
     "Overview",
@@ -205,6 +214,7 @@ __all__ = [
     "breakdown_rows",
     "counted",
     "counted_leads",
+    "judged_leads",
     "counted_own",
     "dashboard",
     "feedback_comments",
@@ -230,6 +240,7 @@ __all__ = [
     "source_label",
     "stage_label",
     "stage_title",
+    "verdict_title",
     "totals_of",
     "weekly_mql_to_sql",
     "weeks_of",

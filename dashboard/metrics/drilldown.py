@@ -21,13 +21,18 @@ from dashboard.metrics.funnel import (
     lead_team,
     lost_q,
     passed_through,
+    skipped_q,
 )
-from leads.models import Lead, LostReason
+from dashboard.metrics.sources import rejections_at_accept, verdicts_in_view
+from leads.models import Feedback, Lead, LostReason
 
 LOST, OPEN = "lost", "open"
 STAGES = DRILL_STAGES  # every lead ("leads"), a funnel stage reached, lost, open pipeline
 PASSED, SKIPPED = "passed", "skipped"
-NO_REASON_KEY = "none"  # the lost leads without a reason (a reason's key cannot be empty in a URL)
+NO_REASON_KEY = "none"
+# The columns of "sales' feedback per source": a disposition, or one of these.
+ANY_VERDICT, REJECTED_AT_ACCEPT, REJECTED, GOOD, BAD = "any", "rejected_at_accept", "rejected", "good", "bad"
+VERDICTS = (ANY_VERDICT, *Feedback.Disposition.values, REJECTED_AT_ACCEPT, REJECTED, GOOD, BAD)  # the lost leads without a reason (a reason's key cannot be empty in a URL)
 
 
 def stage_title(stage: str, step: str = "") -> str:
@@ -53,11 +58,7 @@ def _stage_q(filters: Filters, stage: str, step: str) -> Q:
         previous = ([LEADS, *FUNNEL])[FUNNEL.index(stage)]
         return passed_through(filters, previous, stage)
     if step == SKIPPED:
-        # In activity mode "skipped" is a difference of two counts (reached in the period, at
-        # the stage itself in the period) that need not be the same leads: no list to show.
-        if not filters.is_cohort:
-            raise ValueError("Skipped leads are listed in cohort mode only.")
-        return counted(filters, stage) & Q(**{f"{stage}_at__isnull": True})
+        return skipped_q(filters, stage)
     if stage == LOST:
         return lost_q(filters)
     if stage == OPEN:
@@ -122,4 +123,45 @@ def counted_leads(
             leads = leads.filter(lost_reason=lost_reason)
         else:
             raise ValueError(f"Unknown lost reason {lost_reason!r}.")
+    return leads
+
+
+def verdict_title(verdict: str) -> str:
+    if verdict == ANY_VERDICT:
+        return str(_("Leads with feedback"))
+    if verdict == REJECTED_AT_ACCEPT:
+        return str(_("Leads rejected at the accept step"))
+    if verdict == REJECTED:
+        return str(_("Leads sent back by sales"))
+    if verdict in (GOOD, BAD):
+        quality = Feedback.Quality.GOOD if verdict == GOOD else Feedback.Quality.BAD
+        return str(_("Leads judged “%(quality)s”") % {"quality": quality.label})
+    return str(_("Leads with feedback “%(disposition)s”") % {"disposition": Feedback.Disposition(verdict).label})
+
+
+def judged_leads(filters: Filters, *, verdict: str, key: str | None = None) -> QuerySet[Lead]:
+    """The leads behind a count of "sales' feedback per source": those with a verdict of that
+    column in the view (cohort mode: on the cohort's leads; activity mode: given in the
+    period), within the source `key` (the channel, or the campaign within one channel) when
+    given. The table counts verdicts: a lead judged twice counts twice there, once here."""
+    if verdict not in VERDICTS:
+        raise ValueError(f"Unknown verdict {verdict!r}.")
+    given = verdicts_in_view(filters, Feedback.objects, "given_at")
+    rejected_at_accept = verdicts_in_view(filters, rejections_at_accept(), "changed_at").values("lead_id")
+    D, Quality = Feedback.Disposition, Feedback.Quality
+    if verdict == REJECTED_AT_ACCEPT:
+        judged = Q(pk__in=rejected_at_accept)
+    elif verdict == REJECTED:
+        no_fit = given.filter(disposition=D.NO_FIT).values("lead_id")
+        judged = Q(pk__in=no_fit) | Q(pk__in=rejected_at_accept)
+    elif verdict in (GOOD, BAD):
+        quality = Quality.GOOD if verdict == GOOD else Quality.BAD
+        judged = Q(pk__in=given.filter(quality=quality).values("lead_id"))
+    elif verdict == ANY_VERDICT:
+        judged = Q(pk__in=given.values("lead_id"))
+    else:
+        judged = Q(pk__in=given.filter(disposition=verdict).values("lead_id"))
+    leads = Lead.objects.order_by().filter(judged)
+    if key is not None:
+        leads = leads.filter(**{"campaign" if filters.channel else "channel": key})
     return leads

@@ -251,6 +251,12 @@ def passed_through(filters: Filters, earlier: str, later: str) -> Q:
     return q
 
 
+def skipped_q(filters: Filters, stage: str) -> Q:
+    """The leads the view counts for `stage` that were never at the stage itself: they went
+    straight on to a later one. The same leads in both modes, so the count has a list."""
+    return counted(filters, stage) & Q(**{f"{stage}_at__isnull": True})
+
+
 def lost_q(filters: Filters) -> Q:
     """Lost, and not won after being recycled: a lead is won, lost or neither."""
     return counted_own(filters, S.LOST) & Q(won_at__isnull=True)
@@ -331,6 +337,7 @@ def funnel(filters: Filters, *, now: datetime) -> Funnel:
     for stage in FUNNEL:
         aggregates[stage] = _count(filters, stage)
         aggregates[f"own_{stage}"] = Count("pk", filter=counted_own(filters, stage))
+        aggregates[f"skipped_{stage}"] = Count("pk", filter=skipped_q(filters, stage))
     maturity = settings.FUNNEL_MATURITY_DAYS
     if filters.is_cohort:
         for days in sorted(set(maturity.values())):
@@ -359,7 +366,7 @@ def funnel(filters: Filters, *, now: datetime) -> Funnel:
                 maturity_days=maturity[stage] if filters.is_cohort else None,
                 own=row[f"own_{stage}"],
                 passed=passed,
-                skipped=row[stage] - row[f"own_{stage}"],
+                skipped=row[f"skipped_{stage}"],
             )
         )
     lead_times = []

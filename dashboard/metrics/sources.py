@@ -130,7 +130,7 @@ class FeedbackRow:
         return ratio(self.bad, self.good + self.bad)
 
 
-def _in_view(filters: Filters, given, moment: str):
+def verdicts_in_view(filters: Filters, given, moment: str):
     """Cohort mode: the verdicts on the cohort's leads; activity mode: those given in the period."""
     given = given.order_by().filter(filters.leads_q(prefix="lead__"))
     if filters.is_cohort:
@@ -153,7 +153,7 @@ def feedback_per_source(filters: Filters) -> list[FeedbackRow]:
     the feedback and the rejections at the accept step. Cohort mode takes the verdicts on the
     cohort's leads, activity mode those given in the period. A lead judged twice counts twice."""
     group = "lead__campaign" if filters.channel else "lead__channel"
-    given = _in_view(filters, Feedback.objects, "given_at")
+    given = verdicts_in_view(filters, Feedback.objects, "given_at")
     D, R, Quality = Feedback.Disposition, Feedback.NoFitReason, Feedback.Quality
     counts = {
         "total": Count("pk"),
@@ -167,7 +167,7 @@ def feedback_per_source(filters: Filters) -> list[FeedbackRow]:
     }
     found = {row[group]: row for row in given.values(group).annotate(**counts)}
     rejected = dict(
-        _in_view(filters, rejections_at_accept(), "changed_at").values_list(group).annotate(n=Count("pk"))
+        verdicts_in_view(filters, rejections_at_accept(), "changed_at").values_list(group).annotate(n=Count("pk"))
     )
     nothing = {name: 0 for name in counts}
     result = []
@@ -213,7 +213,7 @@ def feedback_comments(filters: Filters, *, limit: int = COMMENTS_SHOWN) -> list[
     `limit` comments. The source with the newest comment comes first."""
     group = "campaign" if filters.channel else "channel"
     newest = (
-        _in_view(filters, Feedback.objects, "given_at")
+        verdicts_in_view(filters, Feedback.objects, "given_at")
         .exclude(quality_comment="")
         .select_related("lead", "given_by")
         .order_by("-given_at", "-id")[:limit]

@@ -69,6 +69,7 @@ def test_someone_without_a_role_may_not(client, outsider):
 @pytest.mark.parametrize("params", [
     {"stage": "nurture"}, {}, {"stage": "mql", "by": "owner", "key": "sanne"},
     {"stage": "lost", "lost_reason": "cheap"}, {"stage": "mql", "start": "yesterday"},
+    {"verdict": "maybe"}, {"stage": "mql", "verdict": "no_fit"},
 ])
 def test_a_link_that_is_no_figure_gives_400(client, marketer, world, params):
     client.force_login(marketer)
@@ -97,3 +98,16 @@ def test_the_follow_up_counts_link_to_their_teams_mqls(client, marketer, world):
     link = f"mode=cohort&amp;start=2026-11-01&amp;end=2026-11-15&amp;by=team&amp;stage=mql&amp;key={world.south.pk}"
     assert link in table
     assert listed(client, stage="mql", by="team", key=str(world.south.pk)) == pks(world, "CD")
+
+
+def test_the_feedback_counts_link_to_the_leads_judged_so(client, marketer, world):
+    client.force_login(marketer)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/dashboard/?" + urlencode(WORLD)).content.decode()
+    table = page[page.index('id="feedback-table"') : page.index("</table>", page.index('id="feedback-table"'))]
+    channel = world.leads["C"].channel
+    link = f"mode=cohort&amp;start=2026-11-01&amp;end=2026-11-15&amp;verdict=no_fit&amp;key={channel}"
+    assert link in table
+    assert listed(client, verdict="no_fit", key=channel) == pks(world, "C")
+    response = client.get(f"{LIST}?{urlencode({**WORLD, 'verdict': 'any', 'key': channel})}")
+    assert "a lead judged twice counts twice there, and once here" in response.content.decode()
