@@ -92,6 +92,7 @@ class BreakdownRowSerializer(serializers.Serializer):
     win_rate = serializers.FloatField(allow_null=True, help_text="won / (won + lost).")
     sql_rate = serializers.FloatField(allow_null=True)
     revenue_per_lead = serializers.FloatField(allow_null=True)
+    revenue_per_mql = serializers.FloatField(allow_null=True)
     revenue_per_won = serializers.FloatField(allow_null=True)
     median_mql_to_won_seconds = serializers.FloatField(allow_null=True)
     small_sample = serializers.SerializerMethodField(help_text="The win rate's or SQL rate's base is under 30.")

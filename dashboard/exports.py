@@ -69,7 +69,7 @@ def lead_times_table(filters: Filters, *, now: datetime) -> Table:
 
 BREAKDOWN_HEADER = [
     "key", "label", "leads", "mqls", "sqls", "opportunities", "won", "lost", "revenue", "win_rate",
-    "sql_rate", "revenue_per_lead", "revenue_per_won", "median_mql_to_won_seconds", "small_sample",
+    "sql_rate", "revenue_per_lead", "revenue_per_mql", "revenue_per_won", "median_mql_to_won_seconds", "small_sample",
     "currency",
 ]
 
@@ -83,8 +83,8 @@ def breakdown_table(filters: Filters, *, now: datetime) -> Table:
         return [
             key, row.label, row.leads, row.mqls, row.sqls, row.opportunities, row.won, row.lost,
             csv_number(row.revenue, 2), csv_number(row.win_rate, 4), csv_number(row.sql_rate, 4),
-            csv_number(row.revenue_per_lead, 2), csv_number(row.revenue_per_won, 2),
-            csv_number(row.median_mql_to_won_seconds, 0),
+            csv_number(row.revenue_per_lead, 2), csv_number(row.revenue_per_mql, 2),
+            csv_number(row.revenue_per_won, 2), csv_number(row.median_mql_to_won_seconds, 0),
             "yes" if row.win_rate_small or row.sql_rate_small else "", settings.CURRENCY,
         ]
 

@@ -72,6 +72,10 @@ class BreakdownRow:
         return ratio(self.revenue, self.leads)
 
     @property
+    def revenue_per_mql(self) -> float | None:
+        return ratio(self.revenue, self.mqls)
+
+    @property
     def revenue_per_won(self) -> float | None:
         return ratio(self.revenue, self.won)
 

@@ -99,7 +99,8 @@ def test_json_has_outcomes_lead_times_and_the_breakdown_with_totals(client, mark
     assert (north["leads"], north["won"], north["lost"], north["win_rate"], north["small_sample"]) == (3, 1, 2, 1 / 3, True)
     assert set(north) == {
         "key", "label", "leads", "mqls", "sqls", "opportunities", "won", "lost", "revenue", "win_rate",
-        "sql_rate", "revenue_per_lead", "revenue_per_won", "median_mql_to_won_seconds", "small_sample",
+        "sql_rate", "revenue_per_lead", "revenue_per_mql", "revenue_per_won", "median_mql_to_won_seconds",
+        "small_sample",
     }
     totals = data["totals"]
     assert (totals["leads"], totals["won"], totals["lost"], totals["median_mql_to_won_seconds"]) == (9, 1, 2, 122 * HOUR)

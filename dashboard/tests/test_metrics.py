@@ -518,7 +518,7 @@ def test_breakdown_by_channel_has_every_figure_and_a_totals_row(world, django_as
     google = rows["google_ads"]  # A won (€10,000), B lost
     assert figures(google) == (2, 2, 2, 1, 1, 1, Decimal("10000.00"))
     assert (google.win_rate, google.sql_rate) == (0.5, 1.0)
-    assert (google.revenue_per_lead, google.revenue_per_won) == (5000.0, 10000.0)
+    assert (google.revenue_per_lead, google.revenue_per_mql, google.revenue_per_won) == (5000.0, 5000.0, 10000.0)
     assert google.median_mql_to_won_seconds == 122 * HOUR
     assert google.win_rate_small and google.sql_rate_small
     linkedin = rows["linkedin"]  # L lost

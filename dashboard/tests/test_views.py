@@ -251,10 +251,10 @@ def test_the_breakdown_has_a_totals_row_and_marks_small_samples(client, marketer
     footer = table[table.index("<tfoot>") :]
     cells = re.findall(r'<td class="num">(.*?)</td>', unlinked(footer))
     # leads, MQLs, SQLs, opportunities, won, lost, revenue, win rate (n = 3 < 30), SQL rate, per
-    # lead, per won deal, median MQL → won
+    # lead, per MQL, per won deal, median MQL → won
     assert cells[:7] == ["9", "6", "4", "2", "1", "2", "€ 10,000"]
     assert cells[7] == '33.3 %<sup title="n = 3">*</sup>'
-    assert cells[8:] == ['66.7 %<sup title="n = 6">*</sup>', "€ 1,111", "€ 10,000", "5.1 days"]
+    assert cells[8:] == ['66.7 %<sup title="n = 6">*</sup>', "€ 1,111", "€ 1,667", "€ 10,000", "5.1 days"]
     assert "<h2 id=\"sources-title\">Per owner</h2>" in page
     # An owner's row drills down into that owner's leads.
     rep_id = Lead.objects.get(pk=world.leads["A"].pk).owner_id
@@ -278,11 +278,11 @@ def test_breakdown_csv_has_the_apis_keys_and_a_totals_row(client, marketer, worl
 
     assert rows[0] == [
         "key", "label", "leads", "mqls", "sqls", "opportunities", "won", "lost", "revenue",
-        "win_rate", "sql_rate", "revenue_per_lead", "revenue_per_won", "median_mql_to_won_seconds",
+        "win_rate", "sql_rate", "revenue_per_lead", "revenue_per_mql", "revenue_per_won", "median_mql_to_won_seconds",
         "small_sample", "currency",
     ]
     rep = next(row for row in rows if row[1] == "Rep")
-    assert rep[2:] == ["2", "2", "2", "2", "1", "1", "10000.00", "0.5000", "1.0000", "5000.00", "10000.00", "439200", "yes", "EUR"]
+    assert rep[2:] == ["2", "2", "2", "2", "1", "1", "10000.00", "0.5000", "1.0000", "5000.00", "5000.00", "10000.00", "439200", "yes", "EUR"]
     assert rows[-1][:9] == ["total", "Totaal", "9", "6", "4", "2", "1", "2", "10000.00"]
 
 
