@@ -263,6 +263,11 @@ class RowParser:
                     self.unknown[name][value] += 1
                     fail(name, _('"%(value)s" is not one of: %(values)s. Map it with a value mapping (the report suggests one).')
                          % {"value": value, "values": ", ".join(choices.values)})
+        channel_text = cell("channel")
+        if channel_text.lower() in self.value_map.get("channel", {}) and not row.fields.get("source"):
+            # Mapped onto one of our channels: the file's own word stays as the source detail,
+            # so "display" and "social" do not both become just "other".
+            row.fields["source"] = channel_text[: TEXT_COLUMNS["source"]]
         owner = cell("owner")
         if owner:
             if self.users.get(owner.lower()):
@@ -357,8 +362,9 @@ def choice_lookup(choices) -> dict[str, str]:
 
 
 def suggest_choice(lookup: dict[str, str], value: str) -> str:
-    """The code whose code or label `value` contains as whole words or closely resembles,
-    else "other"."""
+    """The code whose code or label `value` contains as whole words, or the one code whose
+    label holds all of `value`'s words ("Beurs" in "Evenement / beurs"), or that `value`
+    closely resembles; else "other"."""
 
     def words(text: str) -> str:
         return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
@@ -368,6 +374,9 @@ def suggest_choice(lookup: dict[str, str], value: str) -> str:
     for key, option in keys.items():
         if key and f" {key} " in wanted:
             return option
+    holding = {option for key, option in keys.items() if wanted.strip() and wanted in f" {key} "}
+    if len(holding) == 1:
+        return holding.pop()
     close = difflib.get_close_matches(wanted.strip(), list(keys), n=1, cutoff=0.75)
     return keys[close[0]] if close else "other"
 

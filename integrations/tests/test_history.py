@@ -232,6 +232,15 @@ def test_a_suggestion_is_the_channel_a_value_resembles():
     ]
 
 
+def test_a_suggestion_is_the_one_channel_whose_label_holds_the_value():
+    row_parser = parser()
+    for channel in ["Beurs", "trade fair", "Google"]:  # "Evenement / beurs", "Event / trade fair"
+        parse(row_parser, external_id="A", channel=channel)
+    assert [(u.value, u.suggestion) for u in row_parser.unknown_values()] == [
+        ("Beurs", "event"), ("Google", "google_ads"), ("trade fair", "event"),
+    ]
+
+
 def test_a_line_that_is_not_utf8_is_named():
     lines = decoded_lines(iter(["external_id\n".encode(), b"A1\n", "Jos\xe9\n".encode("latin-1")]))
     assert next(lines) == "external_id\n" and next(lines) == "A1\n"
@@ -291,3 +300,16 @@ def test_the_source_and_lost_reason_columns_are_read_as_given():
     row, errors = parse_row(3, ["A2", "x" * 201, "cheap", "", ""])
     assert row is None
     assert [e.column for e in errors] == ["source", "lost_reason"]
+
+
+def test_a_mapped_channel_keeps_the_files_word_as_the_source():
+    row_parser = RowParser(
+        resolve_columns(["external_id", "channel", "source"], {})[0],
+        value_map={"channel": {"display": "other"}}, users={}, time_zone=AMSTERDAM,
+    )
+    row, errors = row_parser.parse(2, ["A", "display", ""])
+    assert errors == [] and (row.fields["channel"], row.fields["source"]) == ("other", "display")
+    row, errors = row_parser.parse(3, ["B", "display", "banner / cpm"])  # a source of its own wins
+    assert row.fields["source"] == "banner / cpm"
+    row, errors = row_parser.parse(4, ["C", "linkedin", ""])  # our own code: no detail to keep
+    assert "source" not in row.fields
