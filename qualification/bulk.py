@@ -188,7 +188,8 @@ def score_rows(policy: PolicySnapshot, rows: list[tuple], activities, *, now: da
         result = score(policy, facts, summary, now=now)
         # A closed lead is not re-scored by time: it gets no moment.
         due = rescore_after(policy, facts, summary, result, now=now) if row[1] in Lead.OPEN_STAGES else None
-        scored.append((row, result, policy_temperature(policy, result, facts, now=now), due))
+        closed = row[1] in Lead.CLOSED_STAGES
+        scored.append((row, result, policy_temperature(policy, result, facts, now=now, closed=closed), due))
     return scored
 
 

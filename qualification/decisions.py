@@ -63,7 +63,7 @@ def rescore(
     with transaction.atomic():
         store(
             lead, result, now=now,
-            temperature=policy_temperature(policy, result, facts, now=now),
+            temperature=policy_temperature(policy, result, facts, now=now, closed=lead.stage in Lead.CLOSED_STAGES),
             rescore_at=rescore_after(policy, facts, summary, result, now=now) if lead.stage in Lead.OPEN_STAGES else None,
         )
         act_on(lead, result, policy=policy, now=now, trigger=trigger)

@@ -489,10 +489,12 @@ HOT_WITHIN = timedelta(days=7)
 WARM_WITHIN = timedelta(days=30)
 
 
-def policy_temperature(policy: PolicySnapshot, result: ScoreResult, facts: LeadFacts, *, now: datetime) -> str:
+def policy_temperature(
+    policy: PolicySnapshot, result: ScoreResult, facts: LeadFacts, *, now: datetime, closed: bool = False
+) -> str:
     """`temperature()` with the policy's own bands."""
     return temperature(
-        result, facts, now=now,
+        result, facts, now=now, closed=closed,
         hot_within=timedelta(days=policy.hot_within_days), warm_within=timedelta(days=policy.warm_within_days),
     )
 
@@ -525,12 +527,14 @@ def temperature(
     now: datetime,
     hot_within: timedelta = HOT_WITHIN,
     warm_within: timedelta = WARM_WITHIN,
+    closed: bool = False,
 ) -> str:
     """How a lead reads at a glance, from its score and how recently it did something:
     hot = MQL-ready and active within `hot_within`; warm = some fit or some engagement and
-    active within `warm_within`; cold otherwise, and always when disqualified. "Active" is
-    the lead's last activity, or its arrival when it has none, as for the decay."""
-    if result.disqualifier:
+    active within `warm_within`; cold otherwise, and always when disqualified or `closed` (won,
+    lost, or disqualified by sales: nobody should call it). "Active" is the lead's last
+    activity, or its arrival when it has none, as for the decay."""
+    if result.disqualifier or closed:
         return Temperature.COLD
     active_at = result.last_activity_at or facts.arrived_at
     if active_at is None:

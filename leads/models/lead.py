@@ -438,7 +438,7 @@ class Lead(models.Model):
         with transaction.atomic():
             # Lock the row and judge the move against the stored stage, not against what this
             # (possibly stale) instance believes: two people acting at once cannot both win.
-            current = Lead.objects.select_for_update().only("stage", "version").get(pk=self.pk)
+            current = Lead.objects.select_for_update().only("stage", "version", "temperature").get(pk=self.pk)
             self.stage = current.stage
             self.version = current.version
             if not self.can_move_to(stage):
@@ -456,6 +456,8 @@ class Lead(models.Model):
             stamp = f"{stage}_at"
             if stage in self.STAMPED_STAGES and getattr(self, stamp) is None:
                 fields[stamp] = at
+            if stage in self.CLOSED_STAGES and current.temperature:
+                fields["temperature"] = Temperature.COLD  # won, lost or sent away: nobody calls it
             Lead.objects.filter(pk=self.pk).update(**fields, updated_at=timezone.now())
             for name, value in fields.items():
                 if name != "version":

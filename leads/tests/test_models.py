@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from django.db import close_old_connections, connection
 
-from leads.models import Activity, IllegalTransition, Lead, StageChange
+from leads.models import Activity, IllegalTransition, Lead, StageChange, Temperature
 
 S = Lead.Stage
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -234,3 +234,12 @@ def test_two_people_moving_one_lead_at_once_cannot_both_win(company):
     assert sorted(kind for kind, _ in outcomes) == ["ok", "refused"]
     assert StageChange.objects.filter(lead=lead, to_stage=S.SAL).count() == 1
     assert Lead.objects.get(pk=lead.pk).version == 3
+
+
+def test_a_lead_sent_away_or_closed_turns_cold(lead, rep):
+    Lead.objects.filter(pk=lead.pk).update(temperature=Temperature.HOT)
+    lead.refresh_from_db()
+    lead.move_to(Lead.Stage.MQL, by=rep)
+    assert Lead.objects.get(pk=lead.pk).temperature == Temperature.HOT  # still open
+    lead.move_to(Lead.Stage.DISQUALIFIED, by=rep)
+    assert lead.temperature == Lead.objects.get(pk=lead.pk).temperature == Temperature.COLD

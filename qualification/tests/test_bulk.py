@@ -303,7 +303,7 @@ def test_a_closed_lead_gets_no_moment_to_be_rescored(policy, lead):
     snapshot = QualificationPolicy.objects.with_rules().get(pk=policy.pk).snapshot()
     bulk.rescore_leads(snapshot, now=NOW, open_only=False, move=False)
     lead.refresh_from_db()
-    assert (lead.temperature, lead.rescore_at) == ("hot", None)
+    assert (lead.temperature, lead.rescore_at) == ("cold", None)  # won: nobody calls it
     decisions.rescore(lead, now=NOW)
     lead.refresh_from_db()
     assert lead.rescore_at is None

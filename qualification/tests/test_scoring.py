@@ -398,6 +398,12 @@ def test_a_disqualified_lead_is_cold_however_active():
     assert temperature(result_for(student, [act(K.PRICING_PAGE, 0)]), student, now=NOW) == COLD
 
 
+def test_a_closed_lead_is_cold_however_active():
+    activities = [act(K.PRICING_PAGE, 0)]
+    assert temperature(result_for(GOOD_FIT, activities), GOOD_FIT, now=NOW) == WARM
+    assert temperature(result_for(GOOD_FIT, activities), GOOD_FIT, now=NOW, closed=True) == COLD
+
+
 def test_without_activities_the_arrival_counts_as_the_last_moment_the_lead_was_active():
     quote = LeadFacts(**{**GOOD_FIT.__dict__, "conversion_action": ConversionAction.QUOTE_REQUEST})
     arrived = lambda days: replace(quote, arrived_at=NOW - timedelta(days=days))
