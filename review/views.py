@@ -90,7 +90,7 @@ def hidden_leads(user, data: metrics.Review) -> set[int]:
     """The listed leads whose name, company and notes this reader may not see: everyone reads
     the review's figures, but a rep only their own leads' details (leads.access)."""
     shown = access.shows_lead(user)
-    listed = [row.lead for row in data.breaches] + list(data.no_feedback)
+    listed = [row.lead for row in data.missed] + list(data.no_feedback)
     return {lead.pk for lead in listed if not shown(lead)}
 
 
