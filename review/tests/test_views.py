@@ -109,11 +109,27 @@ def test_a_week_that_does_not_exist_is_a_clear_400(client, marketer):
 
 def test_the_page_takes_a_fixed_number_of_queries(client, marketer, week_world, django_assert_num_queries):
     client.force_login(marketer)
-    # session, user, roles, agreement, calendar settings, nine for the figures, the team choices
-    with django_assert_num_queries(15):
+    # session, user, roles, agreement, calendar settings, nine for the figures, the meeting's
+    # discussed leads, nudges of today and open actions, the team choices
+    with django_assert_num_queries(18):
         client.get(URL, {"week": str(WEEK), "team": ""})
-    with django_assert_num_queries(16):  # and the chosen team
+    # and the chosen team; a week without leads to discuss skips their two look-ups
+    with django_assert_num_queries(17):
         client.get(URL, {"week": str(WEEK.shifted(-3)), "team": week_world.north.pk})
+
+
+def test_a_managers_page_takes_a_fixed_number_of_queries(client, manager, week_world, django_assert_num_queries):
+    from review.tests.test_views_acts import more_leads_to_discuss
+
+    client.force_login(manager)
+    query = {"week": str(WEEK), "team": week_world.north.pk}
+    # as marketing's, and the chosen team, the manager's scope (teams, members) for the acts
+    # and again for the names, whom they may reassign to and who may own an action
+    with django_assert_num_queries(25):
+        client.get(URL, query)
+    more_leads_to_discuss(week_world)
+    with django_assert_num_queries(25):
+        client.get(URL, query)
 
 
 def test_csv_has_a_row_per_figure_and_line_with_target_and_status(client, marketer, week_world):
@@ -157,7 +173,8 @@ def test_a_rep_reads_every_figure_but_only_their_own_leads_names(client, rep, we
     assert "Was in a customer meeting" in html
     for colleagues in ("C", "D"):
         assert reverse("leads:detail", args=[leads[colleagues].pk]) not in html
-    assert html.count("A colleague&#x27;s lead") + html.count("A colleague's lead") == 2
+    # C and D without feedback, D also with its missed deadline
+    assert html.count("A colleague&#x27;s lead") + html.count("A colleague's lead") == 3
     assert get(client, rep, week=str(WEEK), team="").context["data"].total.mqls == 6  # figures: all
 
 
