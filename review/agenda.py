@@ -69,7 +69,7 @@ FIGURES = (
     Figure(
         "accepted", MARKETING, gettext_lazy("Accepted by sales"), "share", "accepted",
         lambda l: l.accepted_share,
-        lambda l: _of(l.accepted, l.decided, _("%(n)s of %(total)s decided on accepted")), leads="rejected",
+        lambda l: _of(l.accepted, l.decided, _("%(n)s of %(total)s decided were accepted")), leads="rejected",
     ),
     Figure(
         "complete", MARKETING, gettext_lazy("Complete data"), "share", "complete",
