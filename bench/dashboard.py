@@ -255,7 +255,8 @@ def review_bench(client, until: date, runs: int) -> None:
         ("per team and rep", lambda: review_metrics.per_team(week=week, team_id=None, now=now, agreement=agreement)),
         ("rejections per channel", lambda: review_metrics.rejections_per_channel(week=week, team_id=None)),
         ("rejections by reason", lambda: review_metrics.rejections_by_reason(week=week, team_id=None)),
-        ("missed deadlines", lambda: review_metrics.breaches(week=week, team_id=None, now=now, calendar=calendar)),
+        ("missed deadlines", lambda: review_metrics.missed_deadlines(
+            week=week, team_id=None, now=now, agreement=agreement, calendar=calendar)),
         ("without feedback", lambda: review_metrics.without_feedback(week=week, team_id=None)),
     ]:
         print(f"    {name:24} {timed(call, runs)[0]:6.3f}s")

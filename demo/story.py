@@ -423,10 +423,11 @@ class StoryTeller:
         reached = False
         attempt_at = clock
         if not never_contacted:
+            # A demo or quote request is called within minutes (the agreement gives it 15
+            # business minutes), mostly in time; other MQLs within hours.
             first_gap = timedelta(
-                minutes=rng.lognormvariate(4.0 if tier == IntentTier.HIGH else 5.3, 1.2)
-                * responsiveness
-            )
+                minutes=rng.lognormvariate(2.0, 1.0) if tier == IntentTier.HIGH else rng.lognormvariate(5.3, 1.2)
+            ) * responsiveness
             attempt_at = clock + first_gap
             for attempt in range(rng.randint(1, 5)):
                 if attempt_at > world.until:

@@ -225,6 +225,15 @@ def _compose_for_recipient(notification: Notification) -> Message:
         facts.append((_("Why"), context.get("reason", "")))
         facts.append((_("What to do"), _("Give the lead to someone who is in.")))
         return Message(kind, subject, subject, facts, opening, lead_url(lead), _("Open the lead"))
+    if kind == K.NUDGE:
+        subject = _("%(by)s asks you to follow up %(lead)s%(company)s") % {
+            "by": context.get("by", "—"), "lead": name, "company": company,
+        }
+        facts, opening = _lead_facts(lead, context)
+        facts.insert(0, (_("From the weekly review"), _("Week %(week)s, discussed with %(by)s.") % {
+            "week": context.get("week", ""), "by": context.get("by", "—"),
+        }))
+        return Message(kind, subject, subject, facts, opening, lead_url(lead), _("Open the lead"))
     clock = SlaClock.Kind(context.get("clock", SlaClock.Kind.FIRST_CONTACT)).label
     due = _when(context["due_by"])
     if kind == K.AT_RISK:

@@ -112,6 +112,23 @@ def may_reassign(user) -> bool:
     return has_role(user, Role.SALES_MANAGER, Role.REVOPS_ADMIN)
 
 
+def leads_to_manage(user) -> Callable[[Lead], bool]:
+    """For pages offering a manager's acts on many leads (the weekly review: reassign, nudge
+    the owner, mark discussed): whether `user` may do them on each one, as `lead_to_reassign`
+    decides. The scope is read once, so a list of any length costs no more queries."""
+    if not may_see_any(user) or not may_reassign(user):
+        return lambda lead: False
+    return _acting_scope(user).holds
+
+
+def may_run_review(user, team: Team | None) -> bool:
+    """Who agrees actions in the weekly review of `team` (None: all teams) and marks them
+    done: the team's manager, and RevOps admins for any review."""
+    if has_role(user, Role.REVOPS_ADMIN):
+        return True
+    return team is not None and has_role(user, Role.SALES_MANAGER) and team.manager_id == user.pk
+
+
 def _leads_in(scope: _Scope) -> QuerySet[Lead]:
     return Lead.objects.all() if scope.everything else Lead.objects.filter(scope.as_q())
 

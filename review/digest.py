@@ -49,7 +49,7 @@ def summary(review: metrics.Review) -> tuple[str, list[tuple[str, str]]]:
         (_("Feedback given"), formatting.percent(t.feedback_share) + _verdict(j["feedback"])),
         (_("MQL → SQL"), formatting.percent(t.mql_to_sql) + _verdict(j["mql_to_sql"])),
         (_("To discuss"), _("%(breaches)s missed deadlines, %(open)s leads without feedback") % {
-            "breaches": review.breach_count, "open": review.no_feedback_count,
+            "breaches": review.missed_count, "open": review.no_feedback_count,
         }),
     ]
     return subject, facts

@@ -43,6 +43,8 @@ class ReviewLeadsForm(ReviewForm):
         "written_off_early": _("Written off too early"),
         "with_feedback": _("With feedback"),
         "open_breaches": _("Open breaches"),
+        "missed_first_contact": _("First contact after the deadline, or not at all"),
+        "missed_deadlines": _("Missed deadlines"),
         "accepted": _("Accepted by sales"),
         "rejected": _("Sent back by sales"),
         "complete": _("Complete data"),
@@ -71,3 +73,74 @@ class ReviewLeadsForm(ReviewForm):
 
     def clean_owner(self):
         return self._id_or_no_one("owner")
+
+
+class ActForm(forms.Form):
+    """The review an act was done from (its week and team) and the place on the page to go
+    back to. Hidden fields: a wrong value is a broken link, not a typing error."""
+
+    PLACES = ("missed", "no-feedback", "actions")
+
+    week = forms.CharField()
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
+    place = forms.ChoiceField(choices=[(p, p) for p in PLACES])
+
+    def clean_week(self) -> IsoWeek:
+        try:
+            return IsoWeek.parse(self.cleaned_data["week"])
+        except ValueError:
+            raise forms.ValidationError(_("Choose a week, written like 2026-W46.")) from None
+
+
+class LeadActForm(ActForm):
+    lead = forms.IntegerField(min_value=1)
+
+
+class ReassignActForm(LeadActForm):
+    owner = forms.ModelChoiceField(label=_("New owner"), queryset=Team.objects.none(),
+                                   error_messages={"required": _("Choose the new owner.")})
+    reason = forms.CharField(
+        label=_("Reason"), min_length=5, max_length=1000,
+        error_messages={"required": _("Say why the lead changes hands: the new owner reads it.")},
+    )
+
+    def __init__(self, *args, people, owner_id: int | None = None, **kwargs):
+        """`people`: whom the manager may hand the lead to (leads.access.reps_visible_to)."""
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people
+        self.owner_id = owner_id
+
+    def clean_owner(self):
+        owner = self.cleaned_data["owner"]
+        if owner.pk == self.owner_id:
+            raise forms.ValidationError(_("This person already owns the lead."))
+        return owner
+
+
+class ActionItemForm(ActForm):
+    text = forms.CharField(label=_("Action"), max_length=500,
+                           error_messages={"required": _("Write down what is to be done.")})
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=Team.objects.none(),
+                                   error_messages={"required": _("Choose who does it.")})
+    due_week = forms.CharField(label=_("Due in week"))
+    lead = forms.IntegerField(min_value=1, required=False)
+
+    def __init__(self, *args, people, this_week: IsoWeek, **kwargs):
+        """`people`: who may own an action (everyone with a role); `this_week`: the week the
+        meeting takes place in, before which nothing can be due."""
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people
+        self.this_week = this_week
+
+    def clean_due_week(self) -> IsoWeek:
+        try:
+            due = IsoWeek.parse(self.cleaned_data["due_week"])
+        except ValueError:
+            raise forms.ValidationError(_("Choose a week, written like 2026-W46.")) from None
+        if due < self.this_week:
+            raise forms.ValidationError(_("Choose this week or a later one."))
+        return due
+
+
+class ActionDoneForm(ActForm):
+    action = forms.IntegerField(min_value=1)

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Window
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils.translation import gettext as _
 
@@ -25,7 +25,7 @@ from common.business_time import BusinessCalendar, business_time_zone
 from common.people import person_name
 from dashboard.metrics import FUNNEL, Clock, ClockLine, clock_aggregates, ratio, reached
 from dashboard.sql import Percentiles
-from handoff.models import Agreement, SlaBreach
+from handoff.models import Agreement, SlaClock
 from leads.models import Channel, ContactAttempt, Feedback, Lead, StageChange, Team
 from review.targets import Judged
 from review.weeks import IsoWeek
@@ -65,6 +65,10 @@ def figure_filters(*, now: datetime, agreement: Agreement) -> dict[str, Q]:
         StageChange.objects.filter(lead=OuterRef("pk"), from_stage__in=Lead.SALES_STAGES, to_stage=S.NURTURE)
     )
     rejected = Exists(_rejections().filter(lead=OuterRef("pk")))
+    # Its attempts used up: the lead waits for the worker to return it to nurture, not for the rep.
+    written_off = Exists(SlaClock.objects.filter(lead=OuterRef("pk"), kind=SlaClock.Kind.NOT_REACHED))
+    open_breach = Q(respond_by__lte=now, stage__in=Lead.SALES_STAGES) & ~Q(written_off)
+    missed_first_contact = Q(first_attempt_at__gt=F("first_contact_by")) | Q(first_attempt_at__isnull=True, first_contact_by__lte=now)
     accepted = Q(sal_at__isnull=False) | Q(sql_at__isnull=False) | Q(opportunity_at__isnull=False) | Q(won_at__isnull=False)
     return {
         "mqls": Q(),
@@ -75,7 +79,10 @@ def figure_filters(*, now: datetime, agreement: Agreement) -> dict[str, Q]:
         "returned": Q(returned),
         "written_off_early": Q(not_reached, attempt_count__lt=agreement.min_attempts),
         "with_feedback": Q(has_feedback),
-        "open_breaches": Q(respond_by__lte=now, stage__in=Lead.SALES_STAGES),
+        # The running SLA clock's deadline (mirrored in respond_by) has passed.
+        "open_breaches": open_breach,
+        "missed_first_contact": missed_first_contact,
+        "missed_deadlines": missed_first_contact | open_breach,
         "accepted": accepted,
         # A lead sent back and later accepted after all counts as accepted.
         "rejected": Q(rejected) & ~accepted,
@@ -130,6 +137,8 @@ class Line:
     written_off_early: int = 0
     with_feedback: int = 0
     open_breaches: int = 0
+    missed_first_contact: int = 0
+    missed_deadlines: int = 0
     median_seconds: float | None = None
     p90_seconds: float | None = None
     accepted: int = 0
@@ -152,6 +161,7 @@ class Line:
             never_contacted=row["never_contacted"], waiting=row["waiting"], attempts=row["attempts"] or 0,
             returned=row["returned"], written_off_early=row["written_off_early"],
             with_feedback=row["with_feedback"], open_breaches=row["open_breaches"],
+            missed_first_contact=row["missed_first_contact"], missed_deadlines=row["missed_deadlines"],
             median_seconds=response[0], p90_seconds=response[1], accepted=row["accepted"],
             rejected=row["rejected"], complete=row["complete"], sqls=row["sqls"], **keys,
         )
@@ -181,6 +191,15 @@ class Line:
     @property
     def mql_to_sql(self) -> float | None:
         return ratio(self.sqls, self.mqls)
+
+    @property
+    def contacted(self) -> int:
+        """The MQLs with a first attempt: those the response times are measured on."""
+        return self.due - self.never_contacted
+
+    @property
+    def decided(self) -> int:
+        return self.accepted + self.rejected
 
     def share_of_mqls(self, count: int) -> float | None:
         return ratio(count, self.mqls)
@@ -287,54 +306,67 @@ def rejections_by_reason(*, week: IsoWeek, team_id: int | None) -> list[tuple[st
 
 
 @dataclass(frozen=True)
-class BreachRow:
+class MissedRow:
+    """One lead of the week that missed a deadline: its first contact (the deadline stored on
+    the lead at its first handoff) and/or the deadline its SLA clock runs to now."""
+
     lead: Lead
     owner_name: str
+    first_contact_by: datetime | None
+    first_contact_late_seconds: float | None
+    first_contact_open: bool
     clock_label: str
-    due_by: datetime
-    late_seconds: float
-    resolved: bool
+    clock_due_by: datetime | None
+    clock_late_seconds: float | None
     reason: str
 
+    @property
+    def is_open(self) -> bool:
+        """Still waiting for what was due: the running clock's deadline has passed."""
+        return self.clock_due_by is not None
 
-def breaches(*, week: IsoWeek, team_id: int | None, now: datetime, calendar: BusinessCalendar) -> tuple[list[BreachRow], int]:
-    """The deadlines that fell in the week and were missed, with how late (business time,
-    until the next attempt or feedback, or until now) and what the rep said: one query.
-    Returns the first LIST_LIMIT rows and the total."""
-    after_due = {"lead": OuterRef("lead"), "made_at__gt": OuterRef("due_by")}
-    next_attempt = ContactAttempt.objects.filter(**after_due).order_by("made_at").values("made_at")[:1]
-    next_feedback = (
-        Feedback.objects.filter(lead=OuterRef("lead"), given_at__gt=OuterRef("due_by")).order_by("given_at").values("given_at")[:1]
-    )
-    note = (
-        ContactAttempt.objects.filter(lead=OuterRef("lead")).exclude(note="").order_by("-made_at").values("note")[:1]
-    )
+
+def missed_deadlines(*, week: IsoWeek, team_id: int | None, now: datetime, agreement: Agreement, calendar: BusinessCalendar) -> tuple[list[MissedRow], int]:
+    """The week's MQLs that missed a deadline, computed from the deadlines themselves (not
+    from the worker's breach records, so the list is right whether or not it ran): the first
+    contact after the deadline or not at all, or the running SLA clock past its deadline. How
+    late in business time, to the first attempt or to `now`, and what the rep said: one query.
+    Returns the first LIST_LIMIT rows and the total, which is the `missed_deadlines` count."""
+    note = ContactAttempt.objects.filter(lead=OuterRef("pk")).exclude(note="").order_by("-made_at").values("note")[:1]
     explanation = (
-        Feedback.objects.filter(lead=OuterRef("lead")).exclude(reason_text="").order_by("-given_at").values("reason_text")[:1]
+        Feedback.objects.filter(lead=OuterRef("pk")).exclude(reason_text="").order_by("-given_at").values("reason_text")[:1]
     )
-    rows = (
-        SlaBreach.objects.filter(due_by__gte=week.start_at, due_by__lt=week.end_at)
-        .filter(**({"lead__team_id": team_id} if team_id else {}))
-        .select_related("lead", "lead__company", "owner")
+    conditions = figure_filters(now=now, agreement=agreement)
+    leads = (
+        handed_over_between(week.start_at, week.end_at, team_id=team_id)
+        .filter(conditions["missed_deadlines"])
+        .select_related("company", "owner", "sla_clock")
         .annotate(
-            attempt_after=Subquery(next_attempt),
-            feedback_after=Subquery(next_feedback),
             explanation=Coalesce(Subquery(explanation), Subquery(note)),
+            is_open=Case(When(conditions["open_breaches"], then=Value(True)), default=Value(False)),
             total=Window(Count("pk")),
+            handed=reached(S.MQL),
         )
-        .order_by("due_by", "pk")[:LIST_LIMIT]
+        .order_by("handed", "pk")[:LIST_LIMIT]
     )
     result, total = [], 0
-    for breach in rows:
-        total = breach.total
-        resolved_at = min(filter(None, [breach.attempt_after, breach.feedback_after]), default=None)
-        late = calendar.business_time_between(breach.due_by, resolved_at or now)
+    for lead in leads:
+        total = lead.total
+        first_late = None
+        if lead.first_contact_by and (lead.first_attempt_at is None or lead.first_attempt_at > lead.first_contact_by):
+            first_late = calendar.business_time_between(lead.first_contact_by, lead.first_attempt_at or now).total_seconds()
+        clock = getattr(lead, "sla_clock", None) if lead.is_open else None
+        due_by = clock.due_by if clock else (lead.respond_by if lead.is_open else None)
         result.append(
-            BreachRow(
-                lead=breach.lead, owner_name=person_name(breach.owner) if breach.owner else "—",
-                clock_label=str(breach.get_clock_display()), due_by=breach.due_by,
-                late_seconds=late.total_seconds(), resolved=resolved_at is not None,
-                reason=breach.explanation or "",
+            MissedRow(
+                lead=lead, owner_name=person_name(lead.owner) if lead.owner else "—",
+                first_contact_by=lead.first_contact_by if first_late is not None else None,
+                first_contact_late_seconds=first_late,
+                first_contact_open=first_late is not None and lead.first_attempt_at is None,
+                clock_label=str(clock.get_kind_display()) if clock else (str(SlaClock.Kind.FIRST_CONTACT.label) if due_by else ""),
+                clock_due_by=due_by,
+                clock_late_seconds=calendar.business_time_between(due_by, now).total_seconds() if due_by else None,
+                reason=lead.explanation or "",
             )
         )
     return result, total
@@ -359,12 +391,14 @@ class Review:
     team_id: int | None
     agreement: Agreement
     total: Line
+    # The week before, for the change on each tile.
+    previous: Line
     trend: list[WeekPoint]
     teams: list[TeamBlock]
     channels: list[ChannelRejections]
     reasons: list[tuple[str, int]]
-    breaches: list[BreachRow]
-    breach_count: int
+    missed: list[MissedRow]
+    missed_count: int
     no_feedback: list[Lead]
     no_feedback_count: int
     judged: dict[str, Judged] = field(default_factory=dict)
@@ -374,19 +408,20 @@ def review(*, week: IsoWeek, team_id: int | None, now: datetime, agreement: Agre
     """Every figure of the review page: nine queries."""
     points = trend(week=week, team_id=team_id, now=now, agreement=agreement)
     total = points[-1].line
-    listed_breaches, breach_count = breaches(week=week, team_id=team_id, now=now, calendar=calendar)
+    listed_missed, missed_count = missed_deadlines(week=week, team_id=team_id, now=now, agreement=agreement, calendar=calendar)
     listed_leads, no_feedback_count = without_feedback(week=week, team_id=team_id)
     return Review(
         week=week,
         team_id=team_id,
         agreement=agreement,
         total=total,
+        previous=points[-2].line,
         trend=points,
         teams=per_team(week=week, team_id=team_id, now=now, agreement=agreement),
         channels=rejections_per_channel(week=week, team_id=team_id),
         reasons=rejections_by_reason(week=week, team_id=team_id),
-        breaches=listed_breaches,
-        breach_count=breach_count,
+        missed=listed_missed,
+        missed_count=missed_count,
         no_feedback=listed_leads,
         no_feedback_count=no_feedback_count,
         judged=judge_line(total, agreement, whole_company=not team_id),

@@ -1,19 +1,25 @@
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from common.business_time import business_time_zone
 from common.escaping import write_csv
 from common.people import person_name
+from common.roles import Role
 from dashboard.views import allow_plotly_styles, counted_lead_page
 from handoff.models import HandoffSettings, current_agreement
 from leads import access
 from leads.models import Team
-from review import charts, exports, metrics
-from review.forms import ReviewForm, ReviewLeadsForm
+from review import acts, agenda, charts, exports, metrics
+from review.forms import ActForm, ActionDoneForm, ActionItemForm, LeadActForm, ReassignActForm, ReviewForm, ReviewLeadsForm
+from review.models import ActionItem, MeetingAct
 from review.teams import default_team_id
 from review.weeks import IsoWeek
 
@@ -69,6 +75,7 @@ def weekly_review(request):
         return render(request, "review/review.html", {"form": form}, status=400)
     data = _review(form, now)
     week, team = data.week, form.cleaned_data["team"]
+    meeting = meeting_context(request.user, data, team, now)
     team_query = f"&team={team.pk}" if team else "&team="
     context = {
         "form": form,
@@ -81,16 +88,48 @@ def weekly_review(request):
         "is_complete": week.is_complete(now),
         "figures": {f"figure-{name}": figure for name, figure in charts.figures(data).items()},
         "rows": table_rows(data),
-        "hidden_lead_ids": hidden_leads(request.user, data),
+        **agenda_context(data),
+        **meeting,
+        "hidden_lead_ids": hidden_leads(request.user, data, meeting["actions"]),
     }
     return render(request, "review/review.html", context)
 
 
-def hidden_leads(user, data: metrics.Review) -> set[int]:
+def agenda_context(data: metrics.Review) -> dict:
+    """The tiles red first, and the lists of leads to discuss in the same order."""
+    tiles = agenda.tiles(data)
+    lists = sorted(["missed", "no-feedback"], key=lambda key: agenda.RANK[agenda.list_status(data, key)])
+    return {"tiles": tiles, "agenda": agenda.summary(tiles), "lists": lists}
+
+
+def meeting_context(user, data: metrics.Review, team: Team | None, now) -> dict:
+    """What the meeting did so far (leads discussed this week, owners nudged today, actions
+    still open) and what this reader may do on the listed leads: a fixed number of queries."""
+    listed = [row.lead for row in data.missed] + list(data.no_feedback)
+    lead_ids = {lead.pk for lead in listed}
+    manages = access.leads_to_manage(user)
+    may_act = {lead.pk for lead in listed if manages(lead)}
+    today = now.astimezone(business_time_zone()).date()
+    runs_review = access.may_run_review(user, team)
+    owners = _action_owners().order_by("first_name", "username")
+    return {
+        "discussed": {act.lead_id: act for act in MeetingAct.objects.discussed(data.week.monday, lead_ids).select_related("by")},
+        "nudged_today": set(MeetingAct.objects.nudged_on(today, lead_ids).values_list("lead_id", flat=True)),
+        "actions": list(ActionItem.objects.open_in(data.week.monday, team_id=data.team_id).select_related("owner", "lead__company", "team", "created_by")),
+        "may_act_on": may_act,
+        "runs_review": runs_review,
+        "reassign_to": [(p.pk, person_name(p)) for p in access.reps_visible_to(user)] if may_act else [],
+        "action_owners": [(p.pk, person_name(p)) for p in owners] if runs_review else [],
+        "this_week": IsoWeek.of(now.astimezone(business_time_zone()).date()),
+        "next_week": IsoWeek.of(now.astimezone(business_time_zone()).date()).shifted(1),
+    }
+
+
+def hidden_leads(user, data: metrics.Review, actions=()) -> set[int]:
     """The listed leads whose name, company and notes this reader may not see: everyone reads
     the review's figures, but a rep only their own leads' details (leads.access)."""
     shown = access.shows_lead(user)
-    listed = [row.lead for row in data.breaches] + list(data.no_feedback)
+    listed = [row.lead for row in data.missed] + list(data.no_feedback) + [a.lead for a in actions if a.lead]
     return {lead.pk for lead in listed if not shown(lead)}
 
 
@@ -155,3 +194,122 @@ def _scope_label(team, owner) -> str:
         user = get_user_model().objects.filter(pk=owner).first()
         parts.append(person_name(user) if user else _("Former member"))
     return " · ".join(parts)
+
+
+# --- acting in the meeting: each a POST that redirects back to where it was done ----------
+
+
+def _back(scope: dict, *, lead_id: int | None = None):
+    team = scope["team"]
+    query = urlencode({"week": str(scope["week"]), "team": team.pk if team else ""})
+    anchor = f"{scope['place']}-{lead_id}" if lead_id else scope["place"]
+    return redirect(f"{reverse('review:weekly')}?{query}#{anchor}")
+
+
+def _refused(request, form) -> None:
+    """The person's input was not enough: say what is missing, change nothing."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+def _broken_link(form) -> HttpResponse:
+    return HttpResponseBadRequest(form.errors.as_text(), content_type="text/plain; charset=utf-8")
+
+
+def _lead_act(request):
+    """The lead a manager acts on (403 unless they may reassign it: leads.access) and the
+    review's scope; or a 400 when the hidden fields are broken."""
+    scope = LeadActForm(request.POST)
+    if not scope.is_valid():
+        return None, None, _broken_link(scope)
+    lead = access.lead_to_reassign(request.user, scope.cleaned_data["lead"])
+    return lead, scope.cleaned_data, None
+
+
+@require_POST
+def act_discussed(request):
+    lead, scope, broken = _lead_act(request)
+    if broken:
+        return broken
+    done = acts.mark_discussed(lead, by=request.user, now=timezone.now(), week=scope["week"], team=scope["team"])
+    if not done:
+        messages.info(request, _("%(lead)s was already marked discussed this week.") % {"lead": lead})
+    return _back(scope, lead_id=lead.pk)
+
+
+@require_POST
+def act_nudge(request):
+    lead, scope, broken = _lead_act(request)
+    if broken:
+        return broken
+    if lead.owner_id is None:
+        messages.error(request, _("%(lead)s has no owner to nudge: reassign it instead.") % {"lead": lead})
+        return _back(scope, lead_id=lead.pk)
+    sent = acts.nudge_owner(lead, by=request.user, now=timezone.now(), week=scope["week"], team=scope["team"])
+    if sent:
+        messages.success(request, _("%(owner)s will get a reminder about %(lead)s.") % {"owner": person_name(lead.owner), "lead": lead})
+    else:
+        messages.info(request, _("%(owner)s was already reminded about %(lead)s today.") % {"owner": person_name(lead.owner), "lead": lead})
+    return _back(scope, lead_id=lead.pk)
+
+
+@require_POST
+def act_reassign(request):
+    lead, scope, broken = _lead_act(request)
+    if broken:
+        return broken
+    form = ReassignActForm(request.POST, people=access.reps_visible_to(request.user), owner_id=lead.owner_id)
+    if not form.is_valid():
+        _refused(request, form)
+        return _back(scope, lead_id=lead.pk)
+    owner = form.cleaned_data["owner"]
+    acts.reassign(
+        lead, to=owner, reason=form.cleaned_data["reason"], by=request.user, now=timezone.now(),
+        week=scope["week"], team=scope["team"],
+    )
+    messages.success(request, _("%(lead)s now belongs to %(owner)s.") % {"lead": lead, "owner": person_name(owner)})
+    return _back(scope, lead_id=lead.pk)
+
+
+def _action_owners():
+    return get_user_model().objects.filter(is_active=True, groups__name__in=Role.values).distinct()
+
+
+@require_POST
+def action_add(request):
+    now = timezone.now()
+    this_week = IsoWeek.of(now.astimezone(business_time_zone()).date())
+    scope = ActForm(request.POST)
+    if not scope.is_valid():
+        return _broken_link(scope)
+    team = scope.cleaned_data["team"]
+    if not access.may_run_review(request.user, team):
+        raise PermissionDenied
+    form = ActionItemForm(request.POST, people=_action_owners(), this_week=this_week)
+    lead_id = request.POST.get("lead") or None
+    if not form.is_valid():
+        _refused(request, form)
+        return _back(scope.cleaned_data, lead_id=int(lead_id) if lead_id and lead_id.isdigit() else None)
+    wanted = form.cleaned_data
+    lead = access.lead_to_act_on(request.user, wanted["lead"]) if wanted["lead"] else None
+    acts.record_action(
+        text=wanted["text"], owner=wanted["owner"], due_week=wanted["due_week"], by=request.user, now=now,
+        week=wanted["week"], team=team, lead=lead,
+    )
+    messages.success(request, _("Action agreed for %(owner)s, due in week %(week)s.") % {
+        "owner": person_name(wanted["owner"]), "week": wanted["due_week"].week,
+    })
+    return _back(scope.cleaned_data, lead_id=lead.pk if lead else None)
+
+
+@require_POST
+def action_done(request):
+    form = ActionDoneForm(request.POST)
+    if not form.is_valid():
+        return _broken_link(form)
+    action = get_object_or_404(ActionItem.objects.select_related("team", "lead"), pk=form.cleaned_data["action"])
+    if not access.may_run_review(request.user, action.team):
+        raise PermissionDenied
+    acts.mark_done(action, by=request.user, now=timezone.now(), week=form.cleaned_data["week"])
+    return _back(form.cleaned_data)

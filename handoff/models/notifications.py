@@ -90,6 +90,8 @@ class NotificationChannel(models.Model):
             K.WEEKLY_REVIEW: True,
             K.UNDELIVERED: True,
             K.POLICY_REVIEW: True,
+            # A manager asked them to follow the lead up: a reminder, like "deadline at risk".
+            K.NUDGE: self.for_reminders,
         }[kind]
 
 
@@ -125,6 +127,7 @@ class Notification(models.Model):
         UNDELIVERED = "undelivered", _("Message not delivered")
         UNASSIGNED = "unassigned", _("Lead without an owner")
         POLICY_REVIEW = "policy_review", _("Definition due for review")
+        NUDGE = "nudge", _("Reminder from the weekly review")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

@@ -91,3 +91,19 @@ def test_the_unassigned_queue_belongs_to_the_teams_manager_every_manager_for_no_
     assert not access.actionable_leads(rep).unassigned().exists()
     assert access.sees_unassigned_queue(manager) and access.sees_unassigned_queue(revops_admin)
     assert not access.sees_unassigned_queue(rep)
+
+
+def test_the_weekly_reviews_acts_are_a_managers_on_their_teams_leads(manager, rep, marketer, revops_admin, lead, others_lead, foreign_lead):
+    manages = access.leads_to_manage(manager)
+    assert manages(lead) and manages(others_lead) and not manages(foreign_lead)
+    for reader in (rep, marketer):  # a rep acts on their own leads, but not in the review's name
+        assert not access.leads_to_manage(reader)(lead)
+    assert access.leads_to_manage(revops_admin)(foreign_lead)
+
+
+def test_actions_of_a_review_are_agreed_by_its_teams_manager(manager, marketer, revops_admin, team, foreign_lead):
+    assert access.may_run_review(manager, team)
+    assert not access.may_run_review(manager, foreign_lead.team)
+    assert not access.may_run_review(manager, None)  # all teams: more than theirs
+    assert not access.may_run_review(marketer, team)
+    assert access.may_run_review(revops_admin, None) and access.may_run_review(revops_admin, team)

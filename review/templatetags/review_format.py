@@ -1,6 +1,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from common.people import person_name
 from dashboard import formatting
 from review.targets import Status
 
@@ -24,3 +25,12 @@ def status_label(judged) -> str:
 
 
 register.filter("business_hours", formatting.business_hours)
+
+
+@register.filter
+def lookup(mapping, key):
+    """`mapping[key]`, or None: `{{ discussed|lookup:lead.pk }}`."""
+    return mapping.get(key) if mapping else None
+
+
+register.filter("person", person_name)

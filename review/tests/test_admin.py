@@ -44,3 +44,15 @@ def test_an_active_agreement_cannot_be_changed_in_the_admin(admin_client):
     response = client.post(reverse("admin:handoff_agreement_change", args=[active.pk]), {"mql_to_sql_percent": 1})
     assert response.status_code == 403
     assert current_agreement().mql_to_sql_percent == 30
+
+
+def test_the_meetings_log_and_actions_are_read_in_the_admin(admin_client, week_world, manager, rep):
+    from review import acts
+    from review.tests.world import NOW, WEEK
+
+    client, _ = admin_client
+    action = acts.record_action(text="Call the fair's leads", owner=rep, due_week=WEEK, by=manager, now=NOW, week=WEEK, team=None)
+    assert b"Call the fair" in client.get(reverse("admin:review_actionitem_changelist")).content
+    log = client.get(reverse("admin:review_meetingact_changelist"))
+    assert log.status_code == 200 and b"Action agreed" in log.content
+    assert client.post(reverse("admin:review_actionitem_change", args=[action.pk]), {"text": "y"}).status_code == 403

@@ -86,7 +86,7 @@ def test_choosing_a_team_narrows_every_figure(week_world):
     assert [block.team.label for block in data.teams] == ["Zuid"]
     assert data.reasons == [("No fit: Too small", 1)]
     assert data.judged["delivered"].target is None  # the monthly promise is for all teams
-    assert data.breach_count == 0
+    assert data.missed_count == 0
 
 
 def test_rejections_by_reason_and_channel(week_world):
@@ -96,13 +96,26 @@ def test_rejections_by_reason_and_channel(week_world):
     assert sorted((c.label, c.delivered, c.rejected) for c in data.channels) == [("Google Ads", 1, 1), ("Meta", 1, 1)]
 
 
-def test_breaches_of_the_week_say_how_late_in_business_time_and_why(week_world):
+def test_missed_deadlines_come_from_the_deadlines_and_say_how_late_and_why(week_world):
     data = review_of()
-    assert data.breach_count == 1
-    [row] = data.breaches
-    assert row.lead == week_world.leads["E"]
-    assert row.late_seconds == 6300  # 09:15 → 11:00
-    assert row.resolved and row.reason == "Was in a customer meeting"
+    assert (data.missed_count, data.total.missed_deadlines, data.total.missed_first_contact) == (2, 2, 2)
+    assert data.total.missed_first_contact == data.total.due - data.total.within_sla
+    e, d = data.missed
+    assert (e.lead, d.lead) == (week_world.leads["E"], week_world.leads["D"])  # in order of handoff
+    assert e.first_contact_late_seconds == 6300  # 09:15 → 11:00
+    assert not e.first_contact_open and not e.is_open and e.reason == "Was in a customer meeting"
+    # D: never contacted; from its deadline, Thu 1 April 15:30, to Mon 12 April 12:00: 1.5 h
+    # that Thursday, six full working days of 8.5 h (Fri 2, Mon 5 – Fri 9), 3.5 h on Monday.
+    assert d.first_contact_open and d.is_open
+    assert d.first_contact_late_seconds == d.clock_late_seconds == (1.5 + 6 * 8.5 + 3.5) * HOUR
+
+
+def test_missed_deadlines_need_no_breach_record_from_the_worker(week_world):
+    from handoff.models import SlaBreach
+
+    SlaBreach.objects.all().delete()
+    data = review_of()
+    assert data.missed_count == 2 and [row.lead.first_name for row in data.missed] == ["E", "D"]
 
 
 def test_leads_without_feedback_are_listed_oldest_first(week_world):
@@ -129,7 +142,7 @@ def test_an_empty_week_has_no_figures_rather_than_zero_percent(db):
     assert data.total.mqls == 0
     assert data.total.within_sla_share is None and data.total.median_seconds is None
     assert all(j.status is None for key, j in data.judged.items() if key != "delivered")
-    assert data.breaches == [] and data.no_feedback == [] and data.reasons == []
+    assert data.missed == [] and data.no_feedback == [] and data.reasons == []
 
 
 def test_the_review_takes_a_fixed_number_of_queries(week_world, django_assert_num_queries):

@@ -109,11 +109,27 @@ def test_a_week_that_does_not_exist_is_a_clear_400(client, marketer):
 
 def test_the_page_takes_a_fixed_number_of_queries(client, marketer, week_world, django_assert_num_queries):
     client.force_login(marketer)
-    # session, user, roles, agreement, calendar settings, nine for the figures, the team choices
-    with django_assert_num_queries(15):
+    # session, user, roles, agreement, calendar settings, nine for the figures, the meeting's
+    # discussed leads, nudges of today and open actions, the team choices
+    with django_assert_num_queries(18):
         client.get(URL, {"week": str(WEEK), "team": ""})
-    with django_assert_num_queries(16):  # and the chosen team
+    # and the chosen team; a week without leads to discuss skips their two look-ups
+    with django_assert_num_queries(17):
         client.get(URL, {"week": str(WEEK.shifted(-3)), "team": week_world.north.pk})
+
+
+def test_a_managers_page_takes_a_fixed_number_of_queries(client, manager, week_world, django_assert_num_queries):
+    from review.tests.test_views_acts import more_leads_to_discuss
+
+    client.force_login(manager)
+    query = {"week": str(WEEK), "team": week_world.north.pk}
+    # as marketing's, and the chosen team, the manager's scope (teams, members) for the acts
+    # and again for the names, whom they may reassign to and who may own an action
+    with django_assert_num_queries(25):
+        client.get(URL, query)
+    more_leads_to_discuss(week_world)
+    with django_assert_num_queries(25):
+        client.get(URL, query)
 
 
 def test_csv_has_a_row_per_figure_and_line_with_target_and_status(client, marketer, week_world):
@@ -157,7 +173,8 @@ def test_a_rep_reads_every_figure_but_only_their_own_leads_names(client, rep, we
     assert "Was in a customer meeting" in html
     for colleagues in ("C", "D"):
         assert reverse("leads:detail", args=[leads[colleagues].pk]) not in html
-    assert html.count("A colleague&#x27;s lead") + html.count("A colleague's lead") == 2
+    # C and D without feedback, D also with its missed deadline
+    assert html.count("A colleague&#x27;s lead") + html.count("A colleague's lead") == 3
     assert get(client, rep, week=str(WEEK), team="").context["data"].total.mqls == 6  # figures: all
 
 
@@ -176,3 +193,54 @@ def test_the_review_shows_the_two_clocks_per_team_and_rep(client, marketer, week
     # System: median 450 s, p90 1440 s, of 4; rep: median 186150 s (2.2 days), p90 390600 s.
     assert re.findall(r'<td class="num">([^<]*)', total) == ["8 min", "24 min", "4", "2.2 days", "4.5 days", "4"]
     assert "Zuid" in clocks and 'class="rep-row"' in clocks
+
+
+def test_counts_agree_with_each_other_from_the_clocks_alone(client, manager, rep, week_world):
+    """SLA clocks running as the handoff starts them, and no worker run: no breach recorded.
+    The tiles, the per-team table and the list of missed deadlines still tell one story."""
+    from handoff import clocks
+    from handoff.models import HandoffSettings, SlaBreach, SlaClock
+    from leads.models import Lead
+    from review.tests.world import _attempt, _lead, local
+
+    calendar = HandoffSettings.load().calendar()
+    leads = week_world.leads
+    company = leads["A"].company
+
+    def clock_from(lead, handed_over):
+        clock = clocks.set_clock(
+            lead, kind=SlaClock.Kind.FIRST_CONTACT, policy=clocks.DEFAULT_POLICY, calendar=calendar,
+            start=handed_over, handed_over_at=handed_over,
+        )
+        Lead.objects.filter(pk=lead.pk).update(first_contact_by=clock.due_by)
+        lead.refresh_from_db()
+        return lead
+
+    clock_from(leads["D"], local(28, 10))  # never contacted: first contact missed, still open
+    # K: called in time, not reached, and the next attempt never came: open, first contact in time.
+    k = clock_from(_lead("K", rep, week_world.north, company, handed_over=local(23, 9), deadline=local(24, 9)), local(23, 9))
+    _attempt(k, rep, local(23, 11))
+    # N: its attempts used up, waiting for the worker to return it to nurture: nobody's breach.
+    n = clock_from(_lead("N", rep, week_world.north, company, handed_over=local(23, 9), deadline=local(24, 9)), local(23, 9))
+    _attempt(n, rep, local(23, 10))
+    clocks.set_clock(n, kind=SlaClock.Kind.NOT_REACHED, policy=clocks.DEFAULT_POLICY, calendar=calendar,
+                     start=local(24, 10), handed_over_at=local(23, 9))
+    SlaBreach.objects.all().delete()
+
+    response = get(client, manager, week=str(WEEK), team="")
+    data, html = response.context["data"], response.content.decode()
+    total = data.total
+    assert total.mqls == 8
+    assert (total.due, total.within_sla) == (8, 6)  # K and N in time besides A, B, C, F
+    assert total.missed_first_contact == total.due - total.within_sla == 2  # D and E
+    assert total.open_breaches == 2  # D and K; not N
+    assert data.missed_count == total.missed_deadlines == len(data.missed) == 3
+    assert [row.lead.first_name for row in data.missed] == ["E", "K", "D"]
+    assert sum(row.is_open for row in data.missed) == total.open_breaches
+    assert sum(row.first_contact_by is not None for row in data.missed) == total.missed_first_contact
+    assert sum(block.team.open_breaches for block in data.teams) == total.open_breaches
+    assert "6 of 8 in time" in html
+    assert "3 leads missed a deadline: 2 first contacts late or not at all, 2 still past their deadline now." in html
+    assert html.count('<span class="badge bad">still open</span>') == 2
+    row_k = html[html.index(f'id="missed-{k.pk}"'):].split("</tr>")[0]
+    assert "Next attempt" in row_k and "First contact" not in row_k

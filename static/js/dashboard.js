@@ -25,4 +25,21 @@
   }
 
   document.querySelectorAll("[data-figure]").forEach(draw);
+
+  // Paper is narrower than the screen the charts were drawn for, and an SVG drawn wider than
+  // its box is cut off: a 12-week trend printed as seven weeks. So while printing each chart
+  // is redrawn at its printed width (print.css gives the charts a fixed one), and at the
+  // screen's again afterwards. data-printed says which width a chart has.
+  function fitTo(printing) {
+    document.querySelectorAll("[data-rendered=true]").forEach(function (element) {
+      var update = printing ? { width: element.clientWidth } : { width: null, autosize: true };
+      window.Plotly.relayout(element, update).then(function () {
+        element.dataset.printed = printing ? "true" : "false";
+      });
+    });
+  }
+  var print = window.matchMedia("print");
+  print.addEventListener("change", function (event) { fitTo(event.matches); });
+  window.addEventListener("beforeprint", function () { fitTo(true); });
+  window.addEventListener("afterprint", function () { fitTo(false); });
 })();

@@ -15,6 +15,7 @@ from common.business_time import business_time_zone
 from common.progress import progress_bar
 from common.roles import Role
 from demo import story, world
+from demo.agreement import agree_demo_targets
 from demo.clocks import start_demo_clocks
 from demo.notifications import send_demo_notifications
 from demo.qualification import demo_policy, score_demo
@@ -172,7 +173,10 @@ class Command(BaseCommand):
             settings_row.save()
 
     def start_clocks(self, until: datetime):
-        """The open MQL and SAL leads get their routing record and real deadlines."""
+        """The open MQL and SAL leads get their routing record and real deadlines, under the
+        demo's agreement (its targets are what the weekly review judges)."""
+        if agree_demo_targets(now=timezone.now()):
+            self.stdout.write("The demo's agreement is active: 90 % contacted in time, feedback on 80 %.")
         started = start_demo_clocks(now=until)
         if started:
             self.stdout.write(f"Handed over {started} open leads: SLA clocks running.")
