@@ -1,20 +1,16 @@
 """The lead and what happens to it: companies, teams, people, their activities, their way
 through the funnel and sales' follow-up. One module per part; import from here."""
 
+from leads.models.choices import Channel, ConversionAction, IntentTier, LostReason, Temperature
 from leads.models.company import Company, Sector, Team
 from leads.models.followup import ContactAttempt, Feedback, LeadChange
 from leads.models.lead import (
     Activity,
-    Channel,
-    ConversionAction,
     IllegalTransition,
-    IntentTier,
     Lead,
     LeadQuerySet,
-    LostReason,
     RecordedChange,
     StageChange,
-    Temperature,
     conversion_of,
 )
 
