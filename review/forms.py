@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from leads.models import Team
+from leads.models import Channel, Team
 from review.metrics import NO_ONE
 from review.weeks import IsoWeek
 
@@ -54,6 +54,7 @@ class ReviewLeadsForm(ReviewForm):
     figure = forms.ChoiceField(label=_("Figure"), choices=list(FIGURES.items()))
     team = forms.CharField(label=_("Team"), required=False)
     owner = forms.CharField(label=_("Owner"), required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("", "—"), *Channel.choices], required=False)
 
     def _id_or_no_one(self, name: str):
         text = self.cleaned_data[name].strip()

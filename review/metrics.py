@@ -54,6 +54,14 @@ def _rejections():
     )
 
 
+ACCEPTED = Q(sal_at__isnull=False) | Q(sql_at__isnull=False) | Q(opportunity_at__isnull=False) | Q(won_at__isnull=False)
+
+
+def sent_back() -> Q:
+    """Sales sent the MQL back; one sent back and later accepted after all counts as accepted."""
+    return Q(Exists(_rejections().filter(lead=OuterRef("pk")))) & ~ACCEPTED
+
+
 def figure_filters(*, now: datetime, agreement: Agreement) -> dict[str, Q]:
     """Which of a week's MQLs each count of the review counts. The counts (`_facts`) and the
     lists behind them (`leads_behind`) both read these, so a list always holds its count."""
@@ -64,12 +72,10 @@ def figure_filters(*, now: datetime, agreement: Agreement) -> dict[str, Q]:
     returned = Exists(
         StageChange.objects.filter(lead=OuterRef("pk"), from_stage__in=Lead.SALES_STAGES, to_stage=S.NURTURE)
     )
-    rejected = Exists(_rejections().filter(lead=OuterRef("pk")))
     # Its attempts used up: the lead waits for the worker to return it to nurture, not for the rep.
     written_off = Exists(SlaClock.objects.filter(lead=OuterRef("pk"), kind=SlaClock.Kind.NOT_REACHED))
     open_breach = Q(respond_by__lte=now, stage__in=Lead.SALES_STAGES) & ~Q(written_off)
     missed_first_contact = Q(first_attempt_at__gt=F("first_contact_by")) | Q(first_attempt_at__isnull=True, first_contact_by__lte=now)
-    accepted = Q(sal_at__isnull=False) | Q(sql_at__isnull=False) | Q(opportunity_at__isnull=False) | Q(won_at__isnull=False)
     return {
         "mqls": Q(),
         "due": due,
@@ -83,9 +89,8 @@ def figure_filters(*, now: datetime, agreement: Agreement) -> dict[str, Q]:
         "open_breaches": open_breach,
         "missed_first_contact": missed_first_contact,
         "missed_deadlines": missed_first_contact | open_breach,
-        "accepted": accepted,
-        # A lead sent back and later accepted after all counts as accepted.
-        "rejected": Q(rejected) & ~accepted,
+        "accepted": ACCEPTED,
+        "rejected": sent_back(),
         "complete": Q(company__isnull=False) & ~Q(job_title="") & ~Q(conversion_action=""),
         "sqls": Q(sql_at__isnull=False) | Q(opportunity_at__isnull=False) | Q(won_at__isnull=False),
     }
@@ -107,10 +112,12 @@ NO_ONE = "none"  # a team or owner parameter for "no team yet" / "no owner yet"
 
 
 def leads_behind(
-    figure: str, *, week: IsoWeek, team: int | str | None, owner: int | str | None, now: datetime, agreement: Agreement
+    figure: str, *, week: IsoWeek, team: int | str | None, owner: int | str | None, now: datetime, agreement: Agreement,
+    channel: str = "",
 ):
     """The leads one count of the review counts: `figure` of `week`'s MQLs, of a team (an
-    id, NO_ONE, or None for all teams) and an owner (an id, NO_ONE, or None for all)."""
+    id, NO_ONE, or None for all teams) and an owner (an id, NO_ONE, or None for all), of one
+    channel when given."""
     leads = handed_over_between(week.start_at, week.end_at, team_id=team if team not in (None, NO_ONE) else None)
     if team == NO_ONE:
         leads = leads.filter(team__isnull=True)
@@ -118,6 +125,8 @@ def leads_behind(
         leads = leads.filter(owner__isnull=True)
     elif owner is not None:
         leads = leads.filter(owner_id=owner)
+    if channel:
+        leads = leads.filter(channel=channel)
     condition = figure_filters(now=now, agreement=agreement)[figure]
     return leads.filter(condition) if condition else leads
 
@@ -268,6 +277,7 @@ def per_team(*, week: IsoWeek, team_id: int | None, now: datetime, agreement: Ag
 
 @dataclass(frozen=True)
 class ChannelRejections:
+    channel: str
     label: str
     delivered: int
     rejected: int
@@ -278,13 +288,20 @@ class ChannelRejections:
 
 
 def rejections_per_channel(*, week: IsoWeek, team_id: int | None) -> list[ChannelRejections]:
-    """The channels whose MQLs sales sent back most often this week: one query."""
+    """The channels whose MQLs sales sent back most often this week (as the tile counts them:
+    not accepted after all): one query."""
     rows = (
         handed_over_between(week.start_at, week.end_at, team_id=team_id)
         .values("channel")
-        .annotate(delivered=Count("pk"), rejected=Count("pk", filter=Q(Exists(_rejections().filter(lead=OuterRef("pk"))))))
+        .annotate(delivered=Count("pk"), rejected=Count("pk", filter=sent_back()))
     )
-    result = [ChannelRejections(str(Channel(r["channel"]).label) if r["channel"] in Channel.values else r["channel"], r["delivered"], r["rejected"]) for r in rows]
+    result = [
+        ChannelRejections(
+            r["channel"], str(Channel(r["channel"]).label) if r["channel"] in Channel.values else r["channel"],
+            r["delivered"], r["rejected"],
+        )
+        for r in rows
+    ]
     return sorted((r for r in result if r.rejected), key=lambda r: (-r.rejected, -(r.rejected_share or 0), r.label))
 
 

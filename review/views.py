@@ -16,7 +16,7 @@ from common.roles import Role
 from dashboard.views import allow_plotly_styles, counted_lead_page
 from handoff.models import HandoffSettings, current_agreement
 from leads import access
-from leads.models import Team
+from leads.models import Channel, Team
 from review import acts, agenda, charts, exports, metrics
 from review.forms import ActForm, ActionDoneForm, ActionItemForm, LeadActForm, ReassignActForm, ReviewForm, ReviewLeadsForm
 from review.models import ActionItem, MeetingAct
@@ -164,7 +164,7 @@ def review_leads(request):
     wanted = form.cleaned_data
     counted = metrics.leads_behind(
         wanted["figure"], week=wanted["week"], team=wanted["team"], owner=wanted["owner"], now=now,
-        agreement=current_agreement(),
+        agreement=current_agreement(), channel=wanted["channel"],
     )
     team = wanted["team"]
     context = {
@@ -173,14 +173,14 @@ def review_leads(request):
         "now": now,
         "title": ReviewLeadsForm.FIGURES[wanted["figure"]],
         "week": wanted["week"],
-        "scope": _scope_label(team, wanted["owner"]),
+        "scope": _scope_label(team, wanted["owner"], wanted["channel"]),
         "review_query": urlencode({"week": str(wanted["week"]), "team": team if isinstance(team, int) else ""}),
     }
     return render(request, "review/leads.html", context)
 
 
-def _scope_label(team, owner) -> str:
-    """Whose leads the list holds, as the review's table names them."""
+def _scope_label(team, owner, channel: str = "") -> str:
+    """Whose leads the list holds (and of which channel), as the review's tables name them."""
     parts = []
     if team == metrics.NO_ONE:
         parts.append(_("No team yet"))
@@ -193,6 +193,8 @@ def _scope_label(team, owner) -> str:
     elif owner is not None:
         user = get_user_model().objects.filter(pk=owner).first()
         parts.append(person_name(user) if user else _("Former member"))
+    if channel:
+        parts.append(str(Channel(channel).label))
     return " · ".join(parts)
 
 

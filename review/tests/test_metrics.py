@@ -94,6 +94,11 @@ def test_rejections_by_reason_and_channel(week_world):
     assert dict(data.reasons)["Not our target group"] == 1
     assert len(data.reasons) == 2
     assert sorted((c.label, c.delivered, c.rejected) for c in data.channels) == [("Google Ads", 1, 1), ("Meta", 1, 1)]
+    for row in data.channels:  # the lead list behind each count holds as many
+        behind = metrics.leads_behind(
+            "rejected", week=WEEK, team=None, owner=None, now=NOW, agreement=current_agreement(), channel=row.channel
+        )
+        assert behind.count() == row.rejected
 
 
 def test_missed_deadlines_come_from_the_deadlines_and_say_how_late_and_why(week_world):

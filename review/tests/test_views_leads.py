@@ -14,7 +14,7 @@ from review.tests.world import NOW, WEEK
 pytestmark = pytest.mark.django_db
 REVIEW = reverse("review:weekly")
 LEADS = reverse("review:leads")
-LINKED = ["mqls", "never_contacted", "written_off_early", "returned", "open_breaches"]
+LINKED = ["mqls", "never_contacted", "written_off_early", "returned", "open_breaches", "rejected"]
 
 
 @pytest.fixture(autouse=True)
