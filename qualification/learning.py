@@ -4,12 +4,15 @@ draft policy.
 
 The history is every lead that arrived before `until`, with its activities before it went to
 sales — its first MQL, or a later stage it skipped to; all of them up to `until` when it never
-went — and whether it was won by then. Leads are read in chunks ordered by id, their
-activities one query per chunk.
+went — and whether it was won by then. A lead that arrived recently has not had its chance
+yet: the report leaves out the leads younger than the time 90 % of the won leads needed from
+arrival to won (`time_to_win()`), or the most recent leads would all count as not won.
+Leads are read in chunks ordered by id, their activities one query per chunk.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import groupby
@@ -27,6 +30,7 @@ from qualification.proposal import Proposal, Validation, propose, split_by_time,
 from qualification.whatconverts import ActivityRow, LeadRecord, Pattern, TraitTable, describe_pattern, patterns, trait_table
 
 CHUNK = 5_000
+WON_WITHIN_SHARE = 0.9
 HANDOVER_STAMPS = ("mql_at", "sal_at", "sql_at", "opportunity_at", "won_at")
 
 
@@ -39,8 +43,22 @@ def end_of_history() -> datetime:
     return timezone.now()
 
 
-def history(*, until: datetime) -> list[LeadRecord]:
-    leads = Lead.objects.filter(created_at__lt=until).order_by("id")
+def time_to_win(*, until: datetime) -> timedelta:
+    """How long 90 % of the leads won before `until` took from arrival to won."""
+    durations = sorted(
+        won_at - created_at
+        for created_at, won_at in Lead.objects.filter(won_at__lt=until).values_list("created_at", "won_at")
+        if won_at >= created_at
+    )
+    if not durations:
+        return timedelta(0)
+    return durations[math.ceil(len(durations) * WON_WITHIN_SHARE) - 1]
+
+
+def history(*, until: datetime, arrived_before: datetime | None = None) -> list[LeadRecord]:
+    """The leads that arrived before `arrived_before` (default: `until`), as they were at
+    `until`."""
+    leads = Lead.objects.filter(created_at__lt=min(until, arrived_before or until)).order_by("id")
     records: list[LeadRecord] = []
     last_id = 0
     while True:
@@ -70,6 +88,7 @@ def history(*, until: datetime) -> list[LeadRecord]:
 class Report:
     until: datetime
     table: TraitTable
+    waited: timedelta = timedelta(0)  # leads younger than this at `until` are left out
     patterns: list[Pattern] = field(default_factory=list)
     proposal: Proposal | None = None
     validation: Validation | None = None
@@ -80,6 +99,7 @@ class Report:
     def as_data(self) -> dict:
         return {
             "until": self.until.isoformat(),
+            "left_out_younger_than_days": round(self.waited / timedelta(days=1), 1),
             "leads": self.table.leads,
             "won": self.table.won,
             "rate": round(self.table.rate, 4),
@@ -102,9 +122,13 @@ def report_from(records: list[LeadRecord], *, active: QualificationPolicy | None
 
 
 def report(*, until: datetime) -> Report:
-    """The whole report over the leads that arrived before `until`, next to the active policy."""
+    """The whole report over the leads that had their chance by `until`, next to the active
+    policy."""
     active = QualificationPolicy.objects.with_rules().active()
-    return report_from(history(until=until), active=active, until=until)
+    waited = time_to_win(until=until)
+    result = report_from(history(until=until, arrived_before=until - waited), active=active, until=until)
+    result.waited = waited
+    return result
 
 
 @transaction.atomic

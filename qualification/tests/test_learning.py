@@ -55,12 +55,24 @@ def test_the_report_compares_the_proposal_with_the_active_policy(policy):
     assert {"traits", "suggestion", "validation", "patterns"} <= set(data)
     assert set(data["traits"][0]) >= {"attribute", "value", "leads", "won", "rate", "lift"}
     assert {"auc", "active_auc", "top_decile_rate", "holdout_leads"} <= set(data["validation"])
-    assert data["validation"]["holdout_leads"] == 60 and data["validation"]["training_leads"] == 140
+    # Every win took 9 days: the 9 leads younger than that at NOW are left out.
+    assert report.waited == timedelta(days=9) and data["leads"] == 191
+    assert data["validation"]["holdout_leads"] == 57 and data["validation"]["training_leads"] == 134
     assert data["validation"]["active_auc"] is not None
     food = next(row for row in data["traits"] if row["attribute"] == "sector" and row["value"] == "food")
-    # 66 food leads are won (every even n but the multiples of 6), two of them only after NOW.
-    assert (food["leads"], food["won"]) == (100, 64)
+    # Food: the even n up to 190; won unless a multiple of 6 (0, 6, …, 186).
+    assert (food["leads"], food["won"]) == (96, 64)
     assert len(data["suggestion"]["fit_rules"]) + len(data["suggestion"]["engagement_rules"]) <= 15
+
+
+@pytest.mark.django_db
+def test_the_time_to_win_is_what_90_percent_of_the_won_leads_needed():
+    for days in range(1, 11):
+        Lead.objects.create(created_at=NOW - timedelta(days=30), won_at=NOW - timedelta(days=30 - days), stage="won")
+    assert learning.time_to_win(until=NOW) == timedelta(days=9)
+    assert learning.time_to_win(until=NOW - timedelta(days=25)) == timedelta(days=4)  # won by then: 1-5 days
+    Lead.objects.all().delete()
+    assert learning.time_to_win(until=NOW) == timedelta(0)
 
 
 def proposal_of(*rules, fit=30, engagement=10) -> Proposal:

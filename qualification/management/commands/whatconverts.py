@@ -44,6 +44,8 @@ class Command(BaseCommand):
         table = report.table
         out = self.stdout.write
         out(f"{table.leads} leads, {table.won} won ({table.rate:.1%}) before {report.until:%Y-%m-%d %H:%M}")
+        if report.waited:
+            out(f"Left out: the leads younger than {report.waited.days} days (90 % of the won leads took at most that long).")
         if not table.leads:
             return
         shown: dict[str, int] = {}
