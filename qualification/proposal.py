@@ -5,8 +5,9 @@ Pure: `LeadRecord`s in (see `qualification.whatconverts`), a `Proposal` and its 
 out. The candidates are the rules a policy can already say — "sector is food", "employees at
 least 100", "job title contains manager", "3 page visits or more" — each fitted as a yes/no
 feature. A logistic regression (Newton's method, with a little ridge so that rare features stay
-calm) weighs them on the training part; the weakest are dropped until at most `MAX_RULES` are
-left, and each weight becomes whole points (one log-odds = `POINTS_PER_LOG_ODDS` points). The
+calm) weighs them on the training part; values of one attribute that weigh about the same become one
+"is one of" rule, the weakest are dropped until at most `MAX_RULES` are left, and each weight
+becomes whole points (one log-odds = `POINTS_PER_LOG_ODDS` points). The
 thresholds are the ones that best separate won from not won on the training part (F1). The
 hold-out part — the most recent `HOLDOUT_SHARE` of the leads by arrival — is then scored with
 the same scoring functions as any policy, and so is the active policy, side by side.
@@ -34,7 +35,7 @@ from qualification.scoring import (
     summarize,
     thresholds_met,
 )
-from qualification.vocabulary import Attribute, Operator
+from qualification.vocabulary import Attribute, Operator, split_list
 from qualification.whatconverts import SENIORITY_WORDS, LeadRecord, Seniority, title_words
 
 HOLDOUT_SHARE = 0.3
@@ -43,6 +44,7 @@ MAX_RULES = 15
 SELECTION_ROUNDS = (40, 25, MAX_RULES)
 POINTS_PER_LOG_ODDS = 10
 RIDGE = 1.0
+MERGE_WITHIN = 0.3  # log-odds: values whose weights differ less than this share one rule
 MIN_SUPPORT = 20  # a candidate needs at least this many training leads with it, and without it
 SIZE_STEPS = (10, 50, 100, 250, 1000)
 COUNT_STEPS = (1, 2, 3, 5, 10)
@@ -85,10 +87,10 @@ def rule_label(rule: Rule) -> str:
         if rule.min_count <= 1:
             return _("%(kind)s: at least once") % {"kind": kind}
         return _("%(kind)s: at least %(count)s times") % {"kind": kind, "count": rule.min_count}
-    value = rule.value
     choices = CHOICES_OF.get(rule.attribute)
-    if choices is not None and value in choices.values:
-        value = choices(value).label
+    value = rule.value
+    if choices is not None:
+        value = ", ".join(str(choices(v).label) if v in choices.values else v for v in split_list(rule.value))
     if rule.operator == Operator.IS_TRUE:
         return f"{Attribute(rule.attribute).label} {Operator(rule.operator).label}"
     return f"{Attribute(rule.attribute).label} {Operator(rule.operator).label} {value}"
@@ -277,16 +279,18 @@ def propose(training: Sequence[LeadRecord], *, base: PolicySnapshot | None = Non
     if not candidates:
         return None
     matrix = [[index for index, rule in enumerate(candidates) if fires(rule, record)] for record in training]
-    weights: list[float] = []
-    for keep in SELECTION_ROUNDS:
-        if len(candidates) > keep:
-            shares = [sum(index in row for row in matrix) / len(training) for index in range(len(candidates))]
-            importance = [abs(w) * math.sqrt(s * (1 - s)) for w, s in zip(weights, shares)]
-            kept = sorted(sorted(range(len(candidates)), key=lambda i: -importance[i])[:keep])
-            renumber = {old: new for new, old in enumerate(kept)}
-            candidates = [candidates[i] for i in kept]
-            matrix = [[renumber[i] for i in row if i in renumber] for row in matrix]
-        _intercept, weights = fit_logistic(grouped(matrix, outcomes), len(candidates))
+
+    def refit(candidates, matrix):
+        return fit_logistic(grouped(matrix, outcomes), len(candidates))[1]
+
+    weights = refit(candidates, matrix)
+    for keep in [*SELECTION_ROUNDS[1:], None]:
+        candidates, matrix, merged = merge_alike(candidates, weights, matrix)
+        if merged:
+            weights = refit(candidates, matrix)
+        if keep is not None and len(candidates) > keep:
+            candidates, matrix = strongest_fitted(candidates, weights, matrix, keep=keep)
+            weights = refit(candidates, matrix)
     rules = [
         with_points(rule, round(weight * POINTS_PER_LOG_ODDS))
         for rule, weight in zip(candidates, weights)
@@ -299,6 +303,49 @@ def propose(training: Sequence[LeadRecord], *, base: PolicySnapshot | None = Non
         engagement_rules=tuple(rule for rule in rules if isinstance(rule, EngagementRuleSpec)),
     )
     return Proposal(choose_thresholds(snapshot, training), len(training), sum(outcomes))
+
+
+def strongest_fitted(candidates: list[Rule], weights: list[float], matrix: list[list[int]], *, keep: int):
+    """The `keep` candidates that weigh most in the fit: weight × the spread of the feature."""
+    shares = [0] * len(candidates)
+    for row in matrix:
+        for index in row:
+            shares[index] += 1
+    importance = [abs(w) * math.sqrt(n / len(matrix) * (1 - n / len(matrix))) for w, n in zip(weights, shares)]
+    kept = sorted(sorted(range(len(candidates)), key=lambda i: -importance[i])[:keep])
+    renumber = {old: new for new, old in enumerate(kept)}
+    return [candidates[i] for i in kept], [[renumber[i] for i in row if i in renumber] for row in matrix]
+
+
+def merge_alike(candidates: list[Rule], weights: list[float], matrix: list[list[int]]):
+    """One "is one of" rule for values of one attribute that weigh about the same (within
+    MERGE_WITHIN log-odds): "region is one of Mumbai, Thane" reads better than two rules, and
+    frees a place for another. Returns (candidates, matrix, whether anything merged)."""
+    groups: dict[str, list[int]] = {}
+    for index, rule in enumerate(candidates):
+        if isinstance(rule, FitRuleSpec) and rule.attribute in VALUE_ATTRIBUTES and rule.operator in (Operator.EQUALS, Operator.IN):
+            groups.setdefault(rule.attribute, []).append(index)
+    target = list(range(len(candidates)))  # old index → new index, before renumbering
+    merged_rules: dict[int, Rule] = {}
+    for attribute, members in groups.items():
+        members.sort(key=lambda i: weights[i])
+        cluster: list[int] = []
+        for index in [*members, None]:
+            if index is not None and (not cluster or weights[index] - weights[cluster[0]] <= MERGE_WITHIN):
+                cluster.append(index)
+                continue
+            if len(cluster) > 1:
+                values = [value.strip() for i in cluster for value in candidates[i].value.split(",")]
+                merged_rules[cluster[0]] = fit_candidate(attribute, Operator.IN, ", ".join(values))
+                for i in cluster:
+                    target[i] = cluster[0]
+            cluster = [] if index is None else [index]
+    if not merged_rules:
+        return candidates, matrix, False
+    survivors = sorted(set(target))
+    renumber = {old: new for new, old in enumerate(survivors)}
+    rules = [merged_rules.get(old, candidates[old]) for old in survivors]
+    return rules, [sorted({renumber[target[i]] for i in row}) for row in matrix], True
 
 
 def score_record(policy: PolicySnapshot, record: LeadRecord) -> ScoreResult:

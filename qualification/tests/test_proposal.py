@@ -12,6 +12,7 @@ from qualification.proposal import (
     auc,
     fit_logistic,
     grouped,
+    merge_alike,
     propose,
     ranking,
     score_record,
@@ -129,3 +130,19 @@ def test_the_thresholds_make_mqls_of_the_likely_winners():
 
 def test_nothing_to_learn_without_won_leads():
     assert propose([record(False, sector="food")] * 50) is None
+
+
+def test_values_of_one_attribute_that_weigh_the_same_become_one_rule():
+    rules = [
+        FitRuleSpec(Attribute.REGION, Operator.EQUALS, "Mumbai", 0, ""),
+        FitRuleSpec(Attribute.REGION, Operator.EQUALS, "Thane", 0, ""),
+        FitRuleSpec(Attribute.REGION, Operator.EQUALS, "Pune", 0, ""),
+        FitRuleSpec(Attribute.SECTOR, Operator.EQUALS, "food", 0, ""),
+    ]
+    matrix = [[0, 3], [1], [2], []]
+    merged, rows, changed = merge_alike(rules, [1.0, 1.2, -0.5, 1.1], matrix)
+    assert changed
+    assert [(r.attribute, r.operator, r.value) for r in merged] == [
+        ("region", "in", "Mumbai, Thane"), ("region", "equals", "Pune"), ("sector", "equals", "food")]
+    assert rows == [[0, 2], [0], [1], []]
+    assert merge_alike(merged, [1.0, -0.5, 1.1], rows)[2] is False
