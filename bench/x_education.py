@@ -1,7 +1,7 @@
 """What converts, judged on real data: the public X Education lead-scoring data set.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/x_education .venv/bin/python bench/x_education.py \
-        /work/shared/data/x_education_leads.csv [--keep]
+        /work/shared/data/x_education_leads.csv
 
 Imports the CSV (9,240 leads of an online-course seller; never copied into the repository)
 into the database DATABASE_URL names — created and migrated when missing; its earlier
@@ -175,10 +175,10 @@ def import_rows(rows: list[dict]) -> int:
     return len(leads)
 
 
-def logistic_regression(training, holdout) -> float | None:
+def logistic_regression(training, holdout) -> tuple[float | None, int]:
     """A plain logistic regression on the same traits (every trait value of
     `qualification.whatconverts.traits_of()` seen on at least 10 training leads, as yes/no
-    features), fitted on the training part: its AUC on the hold-out."""
+    features), fitted on the training part: its AUC on the hold-out, and how many features."""
     from collections import Counter
 
     from qualification.proposal import auc, fit_logistic, grouped
@@ -198,6 +198,11 @@ def logistic_regression(training, holdout) -> float | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("csv", type=Path, help="x_education_leads.csv")
+    parser.add_argument(
+        "--demo-policy", action="store_true",
+        help="Compare with the demo's policy v1 as the active policy (created when no policy exists): "
+        "the proposal then also keeps its student disqualifier.",
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -215,22 +220,32 @@ def main() -> None:
     from django.utils import translation
 
     from qualification import learning
-    from qualification.proposal import split_by_time
+    from qualification.models import QualificationPolicy
+    from qualification.proposal import MAX_RULES, split_by_time
 
     translation.activate("en")
     call_command("migrate", verbosity=0)
+    if args.demo_policy:
+        from django.utils import timezone
+
+        from demo.qualification import ensure_demo_policy
+
+        ensure_demo_policy(now=timezone.now())
     rows = read_rows(args.csv)
     started = time.monotonic()
     imported = import_rows(rows)
     print(f"imported {imported} leads in {time.monotonic() - started:.1f} s into {database_url}")
 
     started = time.monotonic()
-    records = learning.history(until=learning.end_of_history())
-    report = learning.report_from(records, active=None)
+    until = learning.end_of_history()
+    # As `manage.py whatconverts` reads it: the leads old enough to have been won.
+    records = learning.history(until=until, arrived_before=until - learning.time_to_win(until=until))
+    report = learning.report_from(records, active=QualificationPolicy.objects.with_rules().active(), until=until)
     print(f"report in {time.monotonic() - started:.1f} s: {report.table.leads} leads, {report.table.won} won")
     for pattern in report.pattern_texts():
         print(" -", pattern)
     proposal = report.proposal
+    assert len(proposal.rules) <= MAX_RULES
     print(f"proposal: {len(proposal.rules)} rules, MQL at fit ≥ {proposal.snapshot.fit_threshold}, engagement ≥ {proposal.snapshot.engagement_threshold}")
     for rule in proposal.rules:
         print(f"  {rule.points:+4d}  {rule.label}")
@@ -239,6 +254,8 @@ def main() -> None:
     regression_auc, feature_count = logistic_regression(training, holdout)
     print(f"hold-out: {validation.holdout_leads} leads ({validation.holdout_won} won) after {validation.cutoff:%Y-%m-%d %H:%M}; training: {validation.training_leads}")
     print(f"proposal AUC {validation.auc:.3f}, top 10 % won {validation.top_decile_rate:.1%}, top 30 % won {validation.top_30_rate:.1%}")
+    if validation.active_auc is not None:
+        print(f"active policy AUC {validation.active_auc:.3f}, top 10 % won {validation.active_top_decile_rate:.1%}, top 30 % won {validation.active_top_30_rate:.1%}")
     print(f"logistic regression on the same traits ({feature_count} features) AUC {regression_auc:.3f}")
     print(f"difference {regression_auc - validation.auc:+.3f}")
 
