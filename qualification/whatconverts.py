@@ -243,14 +243,16 @@ class Pattern:
 
 MIN_PATTERN_LIFT = 1.2
 PATTERN_SEEDS = 8
+PAIR_GAIN = 1.1
 # Values that say nothing a reader can act on: no pattern is made of them.
 VAGUE_VALUES = ("", "0", "other", "unknown", Seniority.OTHER, Seniority.NONE)
 
 
 def patterns(records: Sequence[LeadRecord], table: TraitTable, *, limit: int = 3) -> list[Pattern]:
     """The traits (alone or two together) that most won leads had while winning clearly more
-    often than average (lift ≥ 1.2, no small samples); vague values ("other", unknown) are
-    no pattern."""
+    often than average (lift ≥ 1.2, no small samples); a pair only when it wins clearly more
+    often than either of its traits alone (1.1×). Vague values ("other", unknown) are no
+    pattern."""
     if not table.won:
         return []
     seeds = [
@@ -271,9 +273,12 @@ def patterns(records: Sequence[LeadRecord], table: TraitTable, *, limit: int = 3
                 if key[0] in have and key[1] in have:
                     together[key] += 1
                     won_together[key] += record.won
+        lifts = {(row.attribute, row.value): row.lift or 0 for row in seeds}
         for key, leads in together.items():
             pattern = Pattern(key, leads, won_together[key], won_together[key] / table.won, table.rate)
-            if leads >= SMALL_SAMPLE and pattern.lift >= MIN_PATTERN_LIFT:
+            # A pair says more than its traits alone only when together they win clearly more.
+            stronger = pattern.lift >= PAIR_GAIN * max(lifts[key[0]], lifts[key[1]])
+            if leads >= SMALL_SAMPLE and pattern.lift >= MIN_PATTERN_LIFT and stronger:
                 found.append(pattern)
     # Two traits say more than one: a pair ranks ahead of a single trait covering as many.
     found.sort(key=lambda p: (-round(p.won_share, 2), -len(p.traits), -p.lift))

@@ -81,23 +81,28 @@ def test_activities_are_counted_per_kind():
     assert ("pricing_page_count", "0") in traits_of(lead)
 
 
-def test_the_top_pattern_is_the_pair_most_won_leads_had_in_words():
-    # 100 leads: 40 with 100-249 employees and a contact form (30 won), 60 others (10 won).
+def test_a_pair_that_wins_more_than_its_traits_alone_is_a_pattern_in_words():
+    # 100 leads, 40 won. 100-249 employees: 50 leads, 31 won (lift 1.55); a contact form: the
+    # same; both together: 30 leads, 27 won (90 %, lift 2.25), 27 of the 40 won leads.
     records = (
-        [record(True, employees=150, conversion_action="contact_form")] * 30
-        + [record(False, employees=150, conversion_action="contact_form")] * 10
-        + [record(True, employees=20, conversion_action="download")] * 10
-        + [record(False, employees=20, conversion_action="download")] * 50
+        [record(True, employees=150, conversion_action="contact_form")] * 27
+        + [record(False, employees=150, conversion_action="contact_form")] * 3
+        + [record(True, employees=150, conversion_action="download")] * 4
+        + [record(False, employees=150, conversion_action="download")] * 16
+        + [record(True, employees=20, conversion_action="contact_form")] * 4
+        + [record(False, employees=20, conversion_action="contact_form")] * 16
+        + [record(True, employees=20, conversion_action="download")] * 5
+        + [record(False, employees=20, conversion_action="download")] * 25
     )
-    table = trait_table(records)
-    found = patterns(records, table)
-    assert found[0].traits == (("size", "100–249"), ("conversion_action", "contact_form")) or found[0].traits == (
-        ("conversion_action", "contact_form"), ("size", "100–249"))
-    assert (found[0].leads, found[0].won, found[0].won_share) == (40, 30, 0.75)
-    text = describe_pattern(found[0])
-    assert text.startswith("75 % of won leads had ")
+    found = patterns(records, trait_table(records))
+    assert [p.traits for p in found[:2]] == [(("size", "100–249"),), (("conversion_action", "contact_form"),)]
+    pair = found[2]
+    assert set(pair.traits) == {("size", "100–249"), ("conversion_action", "contact_form")}
+    assert (pair.leads, pair.won, pair.won_share) == (30, 27, 27 / 40)
+    text = describe_pattern(pair)
+    assert text.startswith("68 % of won leads had ")
     assert "100–249 employees" in text and "Contact form as first conversion action" in text
-    assert "won rate 75 %, 1.9× the average" in text
+    assert "(won rate 90 %, " in text
 
 
 def test_vague_values_make_no_pattern():
@@ -118,3 +123,15 @@ def test_the_page_shows_the_most_common_values_of_each_trait_and_counts_the_rest
     groups = dict((attribute, (rows, more)) for attribute, rows, more in rows_by_trait(trait_table(records), limit=2))
     rows, more = groups["sector"]
     assert [row.value for row in rows] == ["food", "metal"] and more == 1
+
+
+def test_a_pair_that_wins_no_more_than_its_traits_alone_is_no_pattern():
+    # Every contact form came through a referral: the pair is the single trait again.
+    records = (
+        [record(True, channel="referral", conversion_action="contact_form")] * 40
+        + [record(False, channel="referral", conversion_action="contact_form")] * 10
+        + [record(False, channel="meta", conversion_action="download")] * 50
+    )
+    found = patterns(records, trait_table(records))
+    assert all(len(p.traits) == 1 for p in found)
+    assert {p.traits for p in found} >= {(("channel", "referral"),), (("conversion_action", "contact_form"),)}
