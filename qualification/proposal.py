@@ -45,6 +45,9 @@ SELECTION_ROUNDS = (40, 25, MAX_RULES)
 POINTS_PER_LOG_ODDS = 10
 RIDGE = 1.0
 MERGE_WITHIN = 0.3  # log-odds: values whose weights differ less than this share one rule
+# Beyond this many leads in the training part or the hold-out an even sample of them is used:
+# 15 weights need far fewer leads, and the time stays bounded however long the history.
+SAMPLE_LIMIT = 20_000
 MIN_SUPPORT = 20  # a candidate needs at least this many training leads with it, and without it
 SIZE_STEPS = (10, 50, 100, 250, 1000)
 COUNT_STEPS = (1, 2, 3, 5, 10)
@@ -66,6 +69,13 @@ def split_by_time(records: Sequence[LeadRecord], *, holdout_share: float = HOLDO
     cutoff = ordered[len(ordered) - held].arrived_at
     training = [record for record in ordered if record.arrived_at < cutoff]
     return training, [record for record in ordered if record.arrived_at >= cutoff], cutoff
+
+
+def evenly_sampled(records: Sequence[LeadRecord], limit: int = SAMPLE_LIMIT) -> Sequence[LeadRecord]:
+    """At most `limit` records, spread evenly over the sequence (every n-th by position)."""
+    if len(records) <= limit:
+        return records
+    return [records[len(records) * i // limit] for i in range(limit)]
 
 
 # --- candidates ----------------------------------------------------------------------------
@@ -125,39 +135,46 @@ SENIORITY_RULES = [
 ]
 
 
-def strongest_candidates(training: Sequence[LeadRecord], *, limit: int) -> list[Rule]:
+def strongest_candidates(training: Sequence[LeadRecord], *, limit: int) -> tuple[list[Rule], list[list[int]]]:
     """The candidates whose won rate differs most from the rest's (a two-proportion z-score),
-    each seen with and without on at least MIN_SUPPORT training leads; of candidates that
-    match exactly the same leads only the first is kept."""
+    each seen with and without on at least MIN_SUPPORT training leads — of candidates that
+    match exactly the same leads only the first —, with each training lead's matching
+    candidates (by index)."""
     total, won = len(training), sum(record.won for record in training)
     if not total or not won or won == total:
-        return []
-    counted: Counter = Counter()
-    won_with: Counter = Counter()
-    for record in training:
-        keys = candidate_keys(record) + [rule for rule in SENIORITY_RULES if fires(rule, record)]
-        for key in keys:
-            counted[key] += 1
-            won_with[key] += record.won
+        return [], []
+    matching: dict[Rule, list[int]] = {}
+    canonical: dict[tuple, Rule] = {}  # "Mumbai" and "mumbai" are one rule: "is" ignores case
+    for index, record in enumerate(training):
+        for key in candidate_keys(record) + [rule for rule in SENIORITY_RULES if fires(rule, record)]:
+            if isinstance(key, FitRuleSpec):
+                key = canonical.setdefault((key.attribute, key.operator, key.value.lower()), key)
+            matching.setdefault(key, []).append(index)
     rate = won / total
     spread = rate * (1 - rate)
+    outcomes = [record.won for record in training]
 
     def strength(key) -> float:
-        n1 = counted[key]
-        r1, r0 = won_with[key] / n1, (won - won_with[key]) / (total - n1)
+        n1 = len(matching[key])
+        won_with = sum(outcomes[i] for i in matching[key])
+        r1, r0 = won_with / n1, (won - won_with) / (total - n1)
         return abs(r1 - r0) / math.sqrt(spread * (1 / n1 + 1 / (total - n1)))
 
-    eligible = [key for key, n in counted.items() if MIN_SUPPORT <= n <= total - MIN_SUPPORT]
+    eligible = [key for key, leads in matching.items() if MIN_SUPPORT <= len(leads) <= total - MIN_SUPPORT]
     eligible.sort(key=lambda key: (-strength(key), rule_sort_key(key)))
     chosen, seen = [], set()
     for key in eligible:
-        matched = frozenset(index for index, record in enumerate(training) if fires(key, record))
+        matched = tuple(matching[key])
         if matched not in seen:
             seen.add(matched)
             chosen.append(key)
         if len(chosen) == limit:
             break
-    return chosen
+    rows: list[list[int]] = [[] for _record in training]
+    for column, key in enumerate(chosen):
+        for index in matching[key]:
+            rows[index].append(column)
+    return chosen, rows
 
 
 def rule_sort_key(rule: Rule) -> tuple:
@@ -202,7 +219,7 @@ def fit_logistic(groups, size: int, *, ridge: float = RIDGE, iterations: int = 3
             hessian[index][index] += ridge
         step = solve(hessian, gradient)
         beta = [b + s for b, s in zip(beta, step)]
-        if max(map(abs, step)) < 1e-7:
+        if max(map(abs, step)) < 1e-5:  # a thousandth of a point
             break
     return beta[0], beta[1:]
 
@@ -274,11 +291,11 @@ def propose(training: Sequence[LeadRecord], *, base: PolicySnapshot | None = Non
     won leads): there is nothing to learn from. The disqualifiers, intent tiers and the other
     settings come from `base` (the active policy), unchanged."""
     base = base or empty_policy()
+    training = evenly_sampled(training)
     outcomes = [record.won for record in training]
-    candidates = strongest_candidates(training, limit=SELECTION_ROUNDS[0])
+    candidates, matrix = strongest_candidates(training, limit=SELECTION_ROUNDS[0])
     if not candidates:
         return None
-    matrix = [[index for index, rule in enumerate(candidates) if fires(rule, record)] for record in training]
 
     def refit(candidates, matrix):
         return fit_logistic(grouped(matrix, outcomes), len(candidates))[1]
@@ -492,7 +509,8 @@ def validate(
     proposal: PolicySnapshot, active: PolicySnapshot | None, *, training: Sequence, holdout: Sequence[LeadRecord], cutoff
 ) -> Validation:
     """The proposal's and the active policy's AUC and top-10 % / top-30 % won rates on the
-    hold-out leads."""
+    hold-out leads (an even sample of SAMPLE_LIMIT of them when there are more)."""
+    holdout = evenly_sampled(holdout)
     proposed = figures(proposal, holdout)
     current: tuple = figures(active, holdout) if active is not None else (None, None, None)
     return Validation(

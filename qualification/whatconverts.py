@@ -117,6 +117,10 @@ class LeadRecord:
         return Counter(activity.kind for activity in self.activities)
 
     @cached_property
+    def traits(self) -> tuple[tuple[str, str], ...]:
+        return tuple(traits_of(self))
+
+    @cached_property
     def as_of(self) -> datetime:
         """The moment its engagement peaked: its last activity before sales, or its arrival."""
         return max([self.facts.arrived_at, *(activity.occurred_at for activity in self.activities)])
@@ -211,7 +215,7 @@ def trait_table(records: Iterable[LeadRecord]) -> TraitTable:
     for record in records:
         leads += 1
         won += record.won
-        for trait in traits_of(record):
+        for trait in record.traits:
             counted[trait] += 1
             if record.won:
                 won_with[trait] += 1
@@ -267,7 +271,7 @@ def patterns(records: Sequence[LeadRecord], table: TraitTable, *, limit: int = 3
         together: Counter = Counter()
         won_together: Counter = Counter()
         for record in records:
-            have = set(traits_of(record))
+            have = set(record.traits)
             for a, b in pairs:
                 key = ((a.attribute, a.value), (b.attribute, b.value))
                 if key[0] in have and key[1] in have:

@@ -10,6 +10,7 @@ from leads.models import Activity
 from qualification.proposal import (
     MAX_RULES,
     auc,
+    evenly_sampled,
     fit_logistic,
     grouped,
     merge_alike,
@@ -146,3 +147,8 @@ def test_values_of_one_attribute_that_weigh_the_same_become_one_rule():
         ("region", "in", "Mumbai, Thane"), ("region", "equals", "Pune"), ("sector", "equals", "food")]
     assert rows == [[0, 2], [0], [1], []]
     assert merge_alike(merged, [1.0, -0.5, 1.1], rows)[2] is False
+
+
+def test_a_long_history_is_fitted_and_validated_on_an_even_sample():
+    assert evenly_sampled(list(range(10)), 5) == [0, 2, 4, 6, 8]
+    assert evenly_sampled(list(range(3)), 5) == [0, 1, 2]
