@@ -47,7 +47,7 @@ RIDGE = 1.0
 MERGE_WITHIN = 0.3  # log-odds: values whose weights differ less than this share one rule
 # Beyond this many leads in the training part or the hold-out an even sample of them is used:
 # 15 weights need far fewer leads, and the time stays bounded however long the history.
-SAMPLE_LIMIT = 20_000
+SAMPLE_LIMIT = 50_000
 MIN_SUPPORT = 20  # a candidate needs at least this many training leads with it, and without it
 SIZE_STEPS = (10, 50, 100, 250, 1000)
 COUNT_STEPS = (1, 2, 3, 5, 10)
