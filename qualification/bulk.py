@@ -58,6 +58,8 @@ FACT_FIELDS = (
     "company__is_customer",
     "company__is_competitor",
     "created_at",
+    "source",
+    "campaign",
 )
 
 
@@ -77,13 +79,15 @@ class RescoreStats:
 
 def facts_from_row(row: tuple) -> LeadFacts:
     (_id, _stage, email, job_title, action, channel, product, name, domain, employees, sector,
-     country, region, is_customer, is_competitor, created_at) = row
+     country, region, is_customer, is_competitor, created_at, source, campaign) = row
     return LeadFacts(
         email=email,
         job_title=job_title,
         conversion_action=action,
         channel=channel,
         product_interest=product,
+        source=source or "",
+        campaign=campaign or "",
         company_name=name or "",
         company_domain=domain or "",
         employees=employees,

@@ -130,3 +130,12 @@ class PreviewListForm(forms.Form):
         required=False,
     )
     team = forms.IntegerField(required=False, min_value=0)
+
+
+class UntilForm(forms.Form):
+    until = forms.DateField(
+        label=_("Leads that arrived up to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Empty: up to today."),
+    )

@@ -181,6 +181,8 @@ class LeadFacts:
     conversion_action: str = ConversionAction.OTHER
     channel: str = ""
     product_interest: str = ""
+    source: str = ""
+    campaign: str = ""
     company_name: str = ""
     company_domain: str = ""
     employees: int | None = None
@@ -200,6 +202,8 @@ class LeadFacts:
             conversion_action=lead.conversion_action,
             channel=lead.channel,
             product_interest=lead.product_interest,
+            source=lead.source,
+            campaign=lead.campaign,
             company_name=company.name if company else "",
             company_domain=company.domain if company else "",
             employees=company.employees if company else None,

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from common.roles import Role, has_role
 from leads import access
 from leads.models import ConversionAction, IntentTier
-from qualification import activation, analysis, disqualified
+from qualification import activation, analysis, disqualified, learning
 from qualification.forms import (
     ActivationForm,
     DisqualifierFormSet,
@@ -21,14 +21,17 @@ from qualification.forms import (
     PolicyForm,
     PreviewListForm,
     SignForm,
+    UntilForm,
 )
 from qualification.models import Activation, QualificationPolicy, SignOff, next_version
+from qualification.whatconverts import rows_by_trait
 
 READERS = tuple(Role.values)
 EDITORS = (Role.MARKETING, Role.REVOPS_ADMIN)
 ANALYSTS = (Role.MARKETING, Role.REVOPS_ADMIN, Role.SALES_MANAGER)
 PREVIEW_LIST = 500  # leads listed per preview outcome
 ASKING_LIST = 500
+VALUES_PER_TRAIT = 12
 
 
 def require_role(user, roles) -> None:
@@ -273,3 +276,47 @@ def lead_score(request, pk: int):
         lead.stage_changes.filter(rule__startswith="qualification policy").order_by("-changed_at", "-id").first()
     )
     return render(request, "qualification/lead_score.html", {"lead": lead, "decision": decision})
+
+
+def history_end(form: UntilForm):
+    day = form.cleaned_data["until"] if form.is_valid() else None
+    return learning.end_of_day(day) if day else learning.end_of_history()
+
+
+def what_converts(request):
+    """What won leads had in common, and the definition it suggests, for marketing."""
+    require_role(request.user, EDITORS)
+    form = UntilForm(request.GET or None)
+    report = learning.report(until=history_end(form))
+    return render(
+        request,
+        "qualification/what_converts.html",
+        {
+            "form": form,
+            "report": report,
+            "traits": rows_by_trait(report.table, limit=VALUES_PER_TRAIT),
+            "active": QualificationPolicy.objects.active(),
+        },
+        status=400 if request.GET and not form.is_valid() else 200,
+    )
+
+
+@require_POST
+def what_converts_adopt(request):
+    """The proposal as a new draft (not signed, not active), to edit, simulate and sign."""
+    require_role(request.user, EDITORS)
+    form = UntilForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid day."))
+        return redirect("qualification:what_converts")
+    report = learning.report(until=history_end(form))
+    if report.proposal is None:
+        messages.error(request, _("There is no proposal to adopt: the history needs won leads and leads that were not won."))
+        return redirect("qualification:what_converts")
+    try:
+        draft = learning.adopt(report.proposal, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("qualification:what_converts")
+    messages.success(request, _("Draft v%(version)s holds the proposal: edit, simulate and sign it as any draft.") % {"version": draft.version})
+    return redirect("qualification:detail", version=draft.version)

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from leads.models import Channel, Sector
+from leads.models import Channel, ConversionAction, Sector
 from qualification.keywords import keyword_pattern
 
 
@@ -26,6 +26,9 @@ class Attribute(models.TextChoices):
     COMPETITOR = "competitor", gettext_lazy("Competitor")
     CHANNEL = "channel", gettext_lazy("Source channel")
     PRODUCT_INTEREST = "product_interest", gettext_lazy("Product interest")
+    SOURCE = "source", gettext_lazy("Original source")
+    CAMPAIGN = "campaign", gettext_lazy("Campaign")
+    CONVERSION_ACTION = "conversion_action", gettext_lazy("First conversion action")
 
 
 class Operator(models.TextChoices):
@@ -88,12 +91,16 @@ OPERATORS_FOR = {
     Attribute.COMPETITOR: BOOL_OPERATORS,
     Attribute.CHANNEL: TEXT_OPERATORS,
     Attribute.PRODUCT_INTEREST: (Operator.CONTAINS_ANY, *TEXT_OPERATORS),
+    Attribute.SOURCE: (Operator.CONTAINS_ANY, *TEXT_OPERATORS),
+    Attribute.CAMPAIGN: (Operator.CONTAINS_ANY, *TEXT_OPERATORS),
+    Attribute.CONVERSION_ACTION: TEXT_OPERATORS,
 }
 # Attributes whose values must come from a fixed list.
 ALLOWED_VALUES = {
     Attribute.SECTOR: Sector.values,
     Attribute.CHANNEL: Channel.values,
     Attribute.EMAIL_DOMAIN_TYPE: EmailDomainType.values,
+    Attribute.CONVERSION_ACTION: ConversionAction.values,
 }
 
 

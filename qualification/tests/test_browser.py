@@ -25,3 +25,25 @@ def test_marketing_fixes_a_bad_rule_and_saves_the_draft(page, live_server, log_i
     screenshot("saved")
     assert page.url.endswith("/qualification/v2/")
     assert QualificationPolicy.objects.get(version=2).fit_rules.get(label="Right size").value == "100"
+
+
+def test_marketing_reads_what_converts_and_adopts_the_proposal(page, live_server, log_in, screenshot, console_problems, marketer):
+    from qualification.tests.conftest import make_policy
+    from qualification.tests.test_learning import make_history
+
+    make_policy()
+    make_history()
+    log_in(marketer)
+    page.goto(f"{live_server.url}/qualification/")
+    page.click("a:has-text('Wat converteert')")
+    page.wait_for_load_state()
+    screenshot("what-converts")
+    assert "van de gewonnen leads had" in page.inner_text("main")
+    assert "Actief beleid v1" in page.inner_text("main")
+    page.click("button:has-text('Overnemen als nieuw concept')")
+    page.wait_for_load_state()
+    screenshot("adopted")
+    assert page.url.endswith("/qualification/v2/")
+    draft = QualificationPolicy.objects.get(version=2)
+    assert draft.is_draft and draft.rule_count() > 0
+    assert console_problems == []

@@ -1,0 +1,154 @@
+"""The proposal: split by time, the fitted rules, the thresholds, AUC and the top rates."""
+
+import math
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from leads.models import Activity
+from qualification.proposal import (
+    MAX_RULES,
+    auc,
+    evenly_sampled,
+    fit_logistic,
+    grouped,
+    merge_alike,
+    propose,
+    ranking,
+    score_record,
+    split_by_time,
+    top_rate,
+    validate,
+)
+from qualification.scoring import DisqualifierSpec, FitRuleSpec, LeadFacts, PolicySnapshot
+from qualification.vocabulary import Attribute, DisqualifierKind, Operator
+from qualification.whatconverts import ActivityRow, LeadRecord
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+
+
+def record(won=False, *, day=0, visits=0, **facts) -> LeadRecord:
+    arrived = T0 + timedelta(days=day)
+    activities = tuple(ActivityRow(Activity.Kind.PAGE_VISIT, arrived + timedelta(hours=h)) for h in range(visits))
+    return LeadRecord(LeadFacts(arrived_at=arrived, **facts), activities, won)
+
+
+def test_the_hold_out_is_the_most_recent_part_of_the_history():
+    records = [record(day=day) for day in (5, 1, 9, 3, 7, 2, 8, 4, 6, 10)]
+    training, holdout, cutoff = split_by_time(records, holdout_share=0.3)
+    assert [r.arrived_at.day - T0.day for r in training] == [1, 2, 3, 4, 5, 6, 7]
+    assert [r.arrived_at.day - T0.day for r in holdout] == [8, 9, 10]
+    assert cutoff == T0 + timedelta(days=8)
+
+
+def test_leads_that_arrived_at_the_cutoff_all_go_to_the_hold_out():
+    records = [record(day=1), record(day=2), record(day=2), record(day=2)]
+    training, holdout, _cutoff = split_by_time(records, holdout_share=0.25)
+    assert len(training) == 1 and len(holdout) == 3
+
+
+def test_auc_matches_the_hand_computed_value_with_ties_counted_half():
+    # Won at 3 and 2, not won at 2 and 1: pairs (3>2) 1, (3>1) 1, (2=2) ½, (2>1) 1 → 3.5 / 4.
+    assert auc([3, 2, 2, 1], [True, True, False, False]) == pytest.approx(0.875)
+    assert auc([1, 2, 3], [True, False, False]) == 0.0
+    assert auc([1, 1], [True, False]) == 0.5
+    assert auc([1, 2], [True, True]) is None
+
+
+def test_the_top_rate_counts_the_tie_at_the_boundary_in_proportion():
+    values = [9, 8, 8, 8, 1, 1, 1, 1, 1, 1]
+    outcomes = [True, True, False, False, False, False, False, True, False, False]
+    assert top_rate(values, outcomes, 0.1) == 1.0
+    # Top 3: the 9 (won) and two of the three 8s (one of them won): (1 + 2/3) / 3.
+    assert top_rate(values, outcomes, 0.3) == pytest.approx((1 + 2 / 3) / 3)
+
+
+def test_the_logistic_regression_finds_the_log_odds():
+    # Without the feature 10 of 40 won, with it 30 of 40: log-odds −ln 3 and the weight ln 9.
+    groups = grouped([[]] * 40 + [[0]] * 40, [True] * 10 + [False] * 30 + [True] * 30 + [False] * 10)
+    intercept, (weight,) = fit_logistic(groups, 1, ridge=0.0)
+    assert intercept == pytest.approx(-math.log(3), abs=1e-6)
+    assert weight == pytest.approx(math.log(9), abs=1e-6)
+
+
+def noisy_world(leads=1200, seed=7) -> list[LeadRecord]:
+    """Won depends on the sector (food), the size (100+), a manager title and repeated visits;
+    plus many traits that say nothing."""
+    rng = random.Random(seed)
+    records = []
+    for n in range(leads):
+        sector = rng.choice(["food", "metal", "pharma", "logistics", "chemicals", "plastics"])
+        employees = rng.choice([5, 20, 80, 150, 600, 2000])
+        title = rng.choice(["Inkoopmanager", "Engineer", "Directeur", "Planner", "Operator", "Buyer"])
+        visits = rng.choice([0, 1, 2, 4, 6])
+        region = rng.choice(["Utrecht", "Brabant", "Gelderland", "Limburg", "Zeeland", "Drenthe", "Friesland"])
+        logit = -2 + 1.2 * (sector == "food") + 1.0 * (employees >= 100) + 0.8 * ("manager" in title.lower()) + 0.6 * (visits >= 2)
+        won = rng.random() < 1 / (1 + math.exp(-logit))
+        records.append(record(won, day=n // 10, visits=visits, sector=sector, employees=employees, job_title=title, region=region, channel=rng.choice(["meta", "linkedin", "organic"]), conversion_action="download"))
+    return records
+
+
+def test_the_proposal_has_at_most_15_rules_that_rank_the_hold_out_well():
+    records = noisy_world()
+    training, holdout, cutoff = split_by_time(records)
+    proposal = propose(training)
+    assert 0 < len(proposal.rules) <= MAX_RULES
+    labels = {rule.label: rule.points for rule in proposal.rules}
+    assert labels["Sector is Food & beverages"] > 0
+    assert any(rule.attribute == Attribute.EMPLOYEES and rule.points > 0 for rule in proposal.snapshot.fit_rules)
+    validation = validate(proposal.snapshot, None, training=training, holdout=holdout, cutoff=cutoff)
+    assert validation.holdout_leads == len(holdout) == 360
+    assert validation.auc > 0.65
+    assert validation.top_decile_rate > validation.holdout_rate
+    assert validation.active_auc is None
+
+
+def test_the_proposal_keeps_the_base_policys_disqualifiers_and_is_compared_with_it():
+    base = PolicySnapshot(
+        version=3, fit_threshold=10, engagement_threshold=0, customer_engagement_threshold=0,
+        fit_rules=(FitRuleSpec(Attribute.SECTOR, Operator.EQUALS, "metal", 10, "Metal"),),
+        disqualifiers=(DisqualifierSpec(DisqualifierKind.TOO_SMALL, "10", "Too small"),),
+    )
+    records = noisy_world()
+    training, holdout, cutoff = split_by_time(records)
+    proposal = propose(training, base=base)
+    assert proposal.snapshot.disqualifiers == base.disqualifiers
+    tiny = next(r for r in holdout if r.facts.employees == 5)
+    assert ranking(score_record(proposal.snapshot, tiny)) < -1000
+    validation = validate(proposal.snapshot, base, training=training, holdout=holdout, cutoff=cutoff)
+    assert validation.active_auc is not None and validation.auc > validation.active_auc
+
+
+def test_the_thresholds_make_mqls_of_the_likely_winners():
+    records = noisy_world()
+    training, _holdout, _cutoff = split_by_time(records)
+    policy = propose(training).snapshot
+    results = [(score_record(policy, r), r.won) for r in training]
+    chosen = [won for result, won in results if result.qualifies]
+    assert chosen and sum(chosen) / len(chosen) > sum(r.won for r in training) / len(training)
+
+
+def test_nothing_to_learn_without_won_leads():
+    assert propose([record(False, sector="food")] * 50) is None
+
+
+def test_values_of_one_attribute_that_weigh_the_same_become_one_rule():
+    rules = [
+        FitRuleSpec(Attribute.REGION, Operator.EQUALS, "Mumbai", 0, ""),
+        FitRuleSpec(Attribute.REGION, Operator.EQUALS, "Thane", 0, ""),
+        FitRuleSpec(Attribute.REGION, Operator.EQUALS, "Pune", 0, ""),
+        FitRuleSpec(Attribute.SECTOR, Operator.EQUALS, "food", 0, ""),
+    ]
+    matrix = [[0, 3], [1], [2], []]
+    merged, rows, changed = merge_alike(rules, [1.0, 1.2, -0.5, 1.1], matrix)
+    assert changed
+    assert [(r.attribute, r.operator, r.value) for r in merged] == [
+        ("region", "in", "Mumbai, Thane"), ("region", "equals", "Pune"), ("sector", "equals", "food")]
+    assert rows == [[0, 2], [0], [1], []]
+    assert merge_alike(merged, [1.0, -0.5, 1.1], rows)[2] is False
+
+
+def test_a_long_history_is_fitted_and_validated_on_an_even_sample():
+    assert evenly_sampled(list(range(10)), 5) == [0, 2, 4, 6, 8]
+    assert evenly_sampled(list(range(3)), 5) == [0, 1, 2]
