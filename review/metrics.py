@@ -9,6 +9,9 @@ first handoff to the first contact attempt, stored on the lead when the attempt 
 (`Lead.first_contact_business_seconds`), so the database can take their percentiles. The two
 clocks split that wait, in clock time, into the system's part (handoff → owner notified) and
 the rep's (notified → first attempt), as on the dashboard (dashboard/metrics/speed.py).
+Missed deadlines are read from the deadlines themselves (the first-contact deadline on the
+lead, the running SLA clock's mirrored in `Lead.respond_by`) against the first attempt or
+`now`, never from the worker's breach records: the page is right whether or not it ran.
 """
 
 from __future__ import annotations

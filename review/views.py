@@ -110,6 +110,7 @@ def meeting_context(user, data: metrics.Review, team: Team | None, now) -> dict:
     manages = access.leads_to_manage(user)
     may_act = {lead.pk for lead in listed if manages(lead)}
     today = now.astimezone(business_time_zone()).date()
+    this_week = IsoWeek.of(today)
     runs_review = access.may_run_review(user, team)
     owners = _action_owners().order_by("first_name", "username")
     return {
@@ -120,8 +121,9 @@ def meeting_context(user, data: metrics.Review, team: Team | None, now) -> dict:
         "runs_review": runs_review,
         "reassign_to": [(p.pk, person_name(p)) for p in access.reps_visible_to(user)] if may_act else [],
         "action_owners": [(p.pk, person_name(p)) for p in owners] if runs_review else [],
-        "this_week": IsoWeek.of(now.astimezone(business_time_zone()).date()),
-        "next_week": IsoWeek.of(now.astimezone(business_time_zone()).date()).shifted(1),
+        # The meeting's own week: an action is due in it at the earliest, by default the next.
+        "this_week": this_week,
+        "next_week": this_week.shifted(1),
     }
 
 

@@ -144,6 +144,8 @@ def test_csv_has_a_row_per_figure_and_line_with_target_and_status(client, market
     assert by_key[("", "", "Median time to first contact (business hours)")][5:] == ["2.0", "24.0", "On target"]
     assert by_key[("Nieuwe klanten", "Idle", "Feedback given (%)")][5:] == ["", "100.0", ""]
     assert by_key[("", "", "Rejected: Not our target group")][5] == "1"
+    assert by_key[("", "", "Missed a deadline")][5] == "2"  # D and E, as the page's list
+    assert by_key[("Nieuwe klanten", "Rep", "First contact after the deadline, or not at all")][5] == "1"  # E
 
 
 def test_csv_makes_a_name_that_starts_like_a_formula_text(client, marketer, week_world):
