@@ -140,7 +140,7 @@ class HandoffSettingsAdmin(admin.ModelAdmin):
 
 
 def _moment(at) -> str:
-    return date_format(at.astimezone(business_time_zone()), "l j F H:i")
+    return date_format(at.astimezone(business_time_zone()), "DATETIME_FORMAT")
 
 
 @admin.register(SlaPolicy)

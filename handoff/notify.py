@@ -70,7 +70,7 @@ def lead_url(lead: Lead) -> str:
 
 def _when(value: str) -> str:
     moment = datetime.fromisoformat(value).astimezone(business_time_zone())
-    return date_format(moment, "D j M, H:i")
+    return date_format(moment, "DATETIME_FORMAT")
 
 
 def _who(lead: Lead) -> str:
@@ -193,7 +193,7 @@ def _compose_for_recipient(notification: Notification) -> Message:
     if kind == K.POLICY_REVIEW:
         subject = _("The definition of a good lead (v%(version)s) is due for review") % {"version": context["version"]}
         facts = [
-            (_("Review date"), date_format(date.fromisoformat(context["review_by"]), "j F Y")),
+            (_("Review date"), date_format(date.fromisoformat(context["review_by"]), "DATE_FORMAT")),
             (_("What to do"), _("Look at the definition with marketing and sales: keep it, or make a new draft.")),
         ]
         return Message(kind, subject, subject, facts, "", context["url"], _("Open the definition"))

@@ -131,6 +131,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", default="nl")
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One way to write a day and one a day with its time, per language (revops/formats/).
+FORMAT_MODULE_PATH = ["revops.formats"]
 USE_I18N = True
 USE_TZ = True
 BUSINESS_TIME_ZONE = env_str("BUSINESS_TIME_ZONE", default="Europe/Amsterdam")
