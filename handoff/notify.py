@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from common.business_time import business_time_zone
 from common.escaping import slack_link, slack_text, teams_text
 from handoff.card import NextStep, build_card
-from handoff.models import Notification, NotificationChannel, SlaBreach, SlaClock
+from handoff.models import Notification, NotificationChannel, SlaBreach, SlaClock, language_of
 from leads.models import Activity, ConversionAction, Lead
 
 HTTP_TIMEOUT_SECONDS = 10.0
@@ -116,8 +116,8 @@ def _lead_facts(lead: Lead, context: dict) -> tuple[list[tuple[str, str]], str]:
 
 
 def compose(notification: Notification) -> Message:
-    """The message in the business's language, built from the lead as it is now."""
-    with translation.override(settings.LANGUAGE_CODE):
+    """The message in its recipient's language, built from the lead as it is now."""
+    with translation.override(language_of(notification.recipient)):
         return replace(_compose(notification), message_id=str(notification.pk))
 
 
