@@ -140,7 +140,9 @@ class HandoffSettingsAdmin(admin.ModelAdmin):
 
 
 def _moment(at) -> str:
-    return date_format(at.astimezone(business_time_zone()), "DATETIME_FORMAT")
+    # The weekday is the point of these examples (a call on Friday is due on Monday).
+    local = at.astimezone(business_time_zone())
+    return f"{date_format(local, 'l')} {date_format(local, 'DATETIME_FORMAT')}"
 
 
 @admin.register(SlaPolicy)

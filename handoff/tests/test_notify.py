@@ -56,7 +56,7 @@ def test_assignment_message_carries_the_five_facts_and_a_link(assigned):
     facts = dict(message.facts)
     assert facts["Who"] == "Pieter de Vries, Hoofd engineering, Van der Meer Machinebouw B.V. (120 employees)"
     assert facts["What they did"] == "Form submission: Offerte aanvragen; Pricing page: Prijzen"
-    assert facts["Why now"].startswith("MQL since 2026-01-13 10:00, by qualification policy")
+    assert facts["Why now"].startswith("MQL since 13 Jan 2026 10:00, by qualification policy")
     assert facts["Respond by"] == "13 Jan 2026 10:15"
     assert facts["Next step"].startswith("Call: They asked for contact")
     assert "+31 6 11112222" in facts["Next step"]
