@@ -1,8 +1,9 @@
 """Each person's language: once logged in, pages are in the language they chose (stored with
-them, so their e-mails and messages use it too); before that, the language cookie decides.
+them, so their e-mails and messages use it too); before that, and for someone who never
+chose, Django's LocaleMiddleware decides (the language cookie, the browser, the default).
 
-The choice is remembered in the session, so a page costs no extra query: the middleware asks
-the database once per login.
+The choice is remembered in the session when someone logs in, so a page costs no extra query;
+a session from before (or a login that bypassed the signal) is looked up once.
 """
 
 from __future__ import annotations
@@ -12,13 +13,23 @@ from django.utils import translation
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from handoff.models import choose_language, language_of
+from handoff.models import choose_language, chosen_language
 
 SESSION_KEY = "handoff_language"
 
 
-def _remember(request, language: str) -> None:
-    request.session[SESSION_KEY] = {"user": request.user.pk, "language": language}
+def _remember(request, language: str | None) -> None:
+    _remember_for(request, request.user, language)
+
+
+def remember_on_login(sender, request, user, **kwargs) -> None:
+    """Connected to `user_logged_in` (revops/apps.py)."""
+    if hasattr(request, "session"):
+        _remember_for(request, user, chosen_language(user))
+
+
+def _remember_for(request, user, language: str | None) -> None:
+    request.session[SESSION_KEY] = {"user": user.pk, "language": language}
 
 
 class UserLanguageMiddleware:
@@ -32,10 +43,11 @@ class UserLanguageMiddleware:
         if user is not None and user.is_authenticated:
             remembered = request.session.get(SESSION_KEY) or {}
             if remembered.get("user") != user.pk:
-                _remember(request, language_of(user))
+                _remember(request, chosen_language(user))
                 remembered = request.session[SESSION_KEY]
-            translation.activate(remembered["language"])
-            request.LANGUAGE_CODE = remembered["language"]
+            if remembered["language"]:
+                translation.activate(remembered["language"])
+                request.LANGUAGE_CODE = remembered["language"]
         return self.get_response(request)
 
 

@@ -13,6 +13,7 @@ from handoff.models.settings import (
     UserAvailability,
     UserLanguage,
     choose_language,
+    chosen_language,
     language_of,
     validate_active_user,
 )
@@ -23,5 +24,5 @@ __all__ = [
     "WEEKDAY_FIELDS", "Agreement", "Assignment", "HandoffSettings", "Notification",
     "NotificationChannel", "RotationSeat", "RoutingRule", "SlaBreach", "SlaClock", "SlaPolicy", "TeamRotation",
     "UserAvailability", "UserLanguage", "WorkerHeartbeat",
-    "choose_language", "current_agreement", "language_of", "next_version", "validate_active_user",
+    "choose_language", "chosen_language", "current_agreement", "language_of", "next_version", "validate_active_user",
 ]

@@ -211,10 +211,14 @@ class UserLanguage(models.Model):
         return f"{self.user}: {self.get_language_display()}"
 
 
+def chosen_language(user) -> str | None:
+    """The language `user` chose, None while they have not."""
+    return UserLanguage.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
+
+
 def language_of(user) -> str:
-    """The language `user` reads in."""
-    chosen = UserLanguage.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
-    return chosen or settings.LANGUAGE_CODE
+    """The language `user` reads their messages in: their choice, else the installation's."""
+    return chosen_language(user) or settings.LANGUAGE_CODE
 
 
 def choose_language(user, language: str) -> None:

@@ -155,16 +155,15 @@ class Feedback(models.Model):
         """One line for the stage history: the disposition and what sales said about it, as
         a message each reader reads in their own language (common/messages.py); what the rep
         typed stays as typed."""
-        head = [choice("disposition", self.disposition)]
+        parts = [choice("disposition", self.disposition)]
         if self.no_fit_reason:
-            head.append(choice("no_fit_reason", self.no_fit_reason))
-        parts = [joined(head, ": ")]
+            parts.append(choice("no_fit_reason", self.no_fit_reason))
         if self.reason_text.strip():
             parts.append(self.reason_text.strip())
         facts = [choice("confirmed_fact", name) for name in self.FACT_FIELDS if getattr(self, name)]
         if facts:
             parts.append(joined(facts, ", "))
-        return joined(parts, " — ")
+        return joined([joined(parts[:2], ": "), *parts[2:]], " — ")  # "No fit: Too small — …"
 
 
 def _named(obj) -> str:
