@@ -65,6 +65,7 @@ define({
     "sla.not_reached": _("not reached after %(n)s attempts"),
     "sla.rule": _("SLA policy"),
     "agreement.rule": _("follow-up agreement"),
+    "agreement.stalled": _("no progress with sales for %(days)s days"),
 })
 # How clocks.return_unreached() and the follow-up agreement name themselves in the history.
 define_rule(r"SLA policy|SLA-afspraak", "sla.rule")  # the second: written in Dutch before codes

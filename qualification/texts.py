@@ -2,6 +2,8 @@
 tipped it), went to nurture or was disqualified, as codes put into words when read
 (common/messages.py). The English text is the msgid: its Dutch translation is in the .po."""
 
+import re
+
 from django.utils.translation import gettext_lazy as _
 
 from common.messages import define, define_choices, define_rule
@@ -30,6 +32,10 @@ define({
     "decision.activity": _("%(kind)s “%(title)s”"),
     "decision.no_longer_disqualified": _("No longer disqualified: the facts changed (%(thresholds)s)"),
     "decision.policy_rule": _("qualification policy v%(version)s"),
+    "decision.straight_to_sales": _("high intent: straight to sales"),
 })
+# The rule name of a high-intent lead that skips MQL and goes straight to SQL (the demo's).
+STRAIGHT_TO_SALES_RULE = "high intent: straight to sales"
 # How a stage change made by a policy names its rule (PolicySnapshot.rule_name).
 define_rule(r"qualification policy v(?P<version>\d+)", "decision.policy_rule")
+define_rule(re.escape(STRAIGHT_TO_SALES_RULE), "decision.straight_to_sales")
