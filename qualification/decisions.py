@@ -155,8 +155,9 @@ def qualify(
 def why_now(result: ScoreResult, trigger: Activity | None) -> dict:
     """'fit 60 ≥ 40, engagement 35 ≥ 30 — tipped by: Pricing page “Prijzen” (20 Nov 2026 10:04)',
     as a message put into words when read."""
-    code = "decision.for_account_management" if result.for_account_management else "decision.qualified"
-    reason = message(code, thresholds=result.threshold_summary)
+    reason = result.threshold_summary
+    if result.for_account_management:
+        reason = message("decision.for_account_management", thresholds=reason)
     if trigger is None:
         return reason
     what = choice("activity", trigger.kind)

@@ -26,7 +26,6 @@ define({
     "score.too_small": _("%(kind)s %(value)s"),
     # Why the lead moved.
     "decision.nurture": _("Not (yet) an MQL: %(thresholds)s"),
-    "decision.qualified": _("%(thresholds)s"),
     "decision.for_account_management": _("%(thresholds)s — existing customer: for account management"),
     "decision.tipped_by": _("%(reason)s — tipped by: %(activity)s (%(when)s)"),
     "decision.activity": _("%(kind)s “%(title)s”"),
