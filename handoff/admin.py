@@ -370,6 +370,12 @@ class AssignmentAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "team"]
     raw_id_fields = ["lead"]
     date_hierarchy = "assigned_at"
+    exclude = ["reason"]
+    readonly_fields = ["why"]
+
+    @admin.display(description=_("why"))
+    def why(self, assignment: Assignment) -> str:
+        return assignment.get_reason_display()  # routing's message, or the manager's words
 
 
 @admin.register(SlaClock)
