@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
-from django.utils import translation
-from django.utils.translation import gettext as _
 
+from common.messages import joined, message
+from common.people import person_name
 from handoff.clocks import contact_attempt_logged, policy_for, set_clock
 from handoff.models import Assignment, HandoffSettings, RoutingRule, SlaClock
 from leads.models import ContactAttempt, Lead, StageChange
@@ -28,7 +27,7 @@ def start_demo_clocks(*, now: datetime) -> int:
     leads = list(
         Lead.objects.filter(stage__in=[Lead.Stage.MQL, Lead.Stage.SAL])
         .filter(sla_clock__isnull=True, owner__isnull=False)
-        .select_related("company", "team")
+        .select_related("company", "team", "owner")
     )
     # This round with sales began with the latest move to MQL (a recycled lead came back).
     handed_over = dict(
@@ -39,21 +38,26 @@ def start_demo_clocks(*, now: datetime) -> int:
     for attempt in ContactAttempt.objects.filter(lead__in=leads).order_by("made_at", "id"):
         latest_attempt[attempt.lead_id] = attempt
     assignments = []
-    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+    with transaction.atomic():
         for lead in leads:
             handed_over_at = handed_over.get(lead.pk) or lead.mql_at or lead.stage_changed_at
+            # The reason routing itself writes (handoff/texts.py), for the rule that fits.
+            owner = person_name(lead.owner)
             if lead.is_existing_customer and customer_rule:
-                rule, reason = customer_rule, _("existing customer: to their account manager")
+                rule = customer_rule
+                why, note = [message("routing.customer")], message("routing.account_manager", name=owner)
             else:
                 rule = team_rules.get(lead.team_id)
-                reason = _("%(region)s lies in the territory of %(team)s; round robin in the team") % {
-                    "region": lead.company.region if lead.company else "?",
-                    "team": lead.team,
-                }
+                why = [message("routing.region", value=lead.company.region if lead.company else "—")]
+                note = message("routing.turn", team=str(lead.team), name=owner)
+            if rule is None:
+                reason = message("routing.fallback_decision", note=message("routing.fallback"))
+            else:
+                reason = message("routing.rule", rule=rule.name, why=joined(why, ", "), note=note)
             assignments.append(
                 Assignment(
                     lead=lead, kind=Assignment.Kind.RULE, owner_id=lead.owner_id, team_id=lead.team_id,
-                    rule=rule, rule_name=rule.name if rule else "", reason=reason, assigned_at=handed_over_at,
+                    rule=rule, rule_name=rule.name if rule else "", reason_message=reason, assigned_at=handed_over_at,
                 )
             )
             set_clock(

@@ -83,10 +83,8 @@ def ensure_demo_policy(*, now: datetime) -> QualificationPolicy:
         )
         for kind, url, points, cap, min_count, days, label in ENGAGEMENT_RULES
     )
-    Disqualifier.objects.create(
-        policy=policy, kind=DisqualifierKind.STUDENT, value=STUDENT_WORDS,
-        reason="Student or academic institution",
-    )
+    # No reason of its own: the lead's history names the disqualifier in each reader's language.
+    Disqualifier.objects.create(policy=policy, kind=DisqualifierKind.STUDENT, value=STUDENT_WORDS)
     for role, username in ((Role.MARKETING, "noor"), (Role.SALES_MANAGER, "mark")):
         if username in users:
             SignOff.objects.create(policy=policy, role=role, signed_by=users[username], signed_at=signed_at)

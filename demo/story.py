@@ -16,6 +16,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+from common.messages import message, split
 from demo.world import (
     ACTION_WEIGHTS,
     CAMPAIGNS,
@@ -69,7 +70,9 @@ from qualification.scoring import (
     score,
     summarize,
 )
+from qualification.texts import STRAIGHT_TO_SALES_RULE
 from qualification.vocabulary import Decision
+from sales.texts import reason_with_note
 
 
 @dataclass
@@ -235,7 +238,8 @@ class StoryTeller:
                 "changed_at": at,
                 "changed_by_id": self.world.user_ids[by] if by else None,
                 "rule": rule,
-                "reason": reason,
+                "reason": split(reason)[0],
+                "reason_message": split(reason)[1],
             }
         )
         lead["stage"] = to
@@ -254,7 +258,7 @@ class StoryTeller:
         if recycled_at <= self.world.until:
             self._move(
                 story, ids, S.NURTURE, recycled_at,
-                rule="follow-up agreement", reason="no progress with sales for 30 days",
+                rule="follow-up agreement", reason=message("agreement.stalled", days=STALLED_AFTER.days),
             )
 
     # --- who and when -------------------------------------------------------------------
@@ -394,7 +398,7 @@ class StoryTeller:
         owner = self._assign(rng, story, company)
         straight_to_sql = tier == IntentTier.HIGH and good_fit and rng.random() < 0.2
         if straight_to_sql:
-            move(S.SQL, at, rule="high intent: straight to sales", reason=why_now(qualified, None))
+            move(S.SQL, at, rule=STRAIGHT_TO_SALES_RULE, reason=why_now(qualified, None))
         else:
             move(S.MQL, at, rule=rule, reason=why_now(qualified, None))
         self._with_sales(rng, story, ids, company, tier, channel, good_fit, owner=owner, since=at)
@@ -485,6 +489,8 @@ class StoryTeller:
                     "right_contact_name": extra.get("right_contact_name", ""),
                 }
             )
+            # What sales.actions.give_feedback() writes in the stage history for it.
+            return Feedback(**story.feedback[-1]).summary()
 
         if lead["stage"] == S.MQL:
             accepted = rng.random() < 0.82
@@ -493,17 +499,18 @@ class StoryTeller:
                 return
             if not accepted:
                 # Sent back with the reject button, as sales.actions.reject does: no feedback row.
-                move(S.NURTURE, at, by=owner, reason=REJECTION_REASONS[lead["id"] % len(REJECTION_REASONS)])
+                # As the workspace's reject form writes them: the chosen reason and the note.
+                move(S.NURTURE, at, by=owner, reason=reason_with_note("reject_reason", *REJECTION_REASONS[lead["id"] % len(REJECTION_REASONS)]))
                 return
             clock = at
-            move(S.SAL, at, by=owner, reason="accepted")
+            move(S.SAL, at, by=owner)  # accepting says nothing more, as sales.actions.accept()
 
             if not reached:
                 if attempts >= 3:
                     at = happens(timedelta(hours=rng.randint(1, 48)))
                     if at:
                         feedback(Feedback.Disposition.NOT_REACHED, at)
-                        move(S.NURTURE, at, by=owner, reason="not reached after 3 attempts")
+                        move(S.NURTURE, at, by=owner, reason=message("sales.not_reached", count=attempts))
                 return
             chance_sql = 0.42 * (1.0 if good_fit else 0.4) * {IntentTier.HIGH: 1.25, IntentTier.MID: 0.85, IntentTier.LOW: 0.5}[tier] * CHANNEL_QUALITY[channel]
             at = happens(timedelta(hours=rng.lognormvariate(4.0, 1.0)))
@@ -513,8 +520,8 @@ class StoryTeller:
             if rng.random() >= chance_sql:
                 roll = rng.random()
                 if roll < 0.45:
-                    feedback(Feedback.Disposition.NO_URGENCY, at, quality=rng.choice(["", Feedback.Quality.GOOD]))
-                    move(S.NURTURE, at, by=owner, reason="no urgency")
+                    said = feedback(Feedback.Disposition.NO_URGENCY, at, quality=rng.choice(["", Feedback.Quality.GOOD]))
+                    move(S.NURTURE, at, by=owner, reason=said)
                 elif roll < 0.85:
                     reason = rng.choice(
                         [Feedback.NoFitReason.TOO_SMALL] * 3
@@ -523,13 +530,13 @@ class StoryTeller:
                         + [Feedback.NoFitReason.OTHER]
                     )
                     text = "buiten ons werkgebied" if reason == Feedback.NoFitReason.OTHER else ""
-                    feedback(Feedback.Disposition.NO_FIT, at, no_fit_reason=reason, reason_text=text, quality=Feedback.Quality.BAD)
-                    move(S.DISQUALIFIED, at, by=owner, reason=f"no fit: {Feedback.NoFitReason(reason).label}")
+                    said = feedback(Feedback.Disposition.NO_FIT, at, no_fit_reason=reason, reason_text=text, quality=Feedback.Quality.BAD)
+                    move(S.DISQUALIFIED, at, by=owner, reason=said)
                 else:
                     feedback(Feedback.Disposition.WRONG_CONTACT, at, right_contact_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}")
                 return
-            feedback(Feedback.Disposition.BECAME_SQL, at, facts=rng.randint(2, 5), quality=Feedback.Quality.GOOD)
-            move(S.SQL, at, by=owner, reason="qualified in conversation")
+            said = feedback(Feedback.Disposition.BECAME_SQL, at, facts=rng.randint(2, 5), quality=Feedback.Quality.GOOD)
+            move(S.SQL, at, by=owner, reason=said)
 
         # SQL → opportunity → won or lost
         at = happens(timedelta(days=rng.lognormvariate(2.0, 0.8)))
@@ -538,26 +545,26 @@ class StoryTeller:
         clock = at
         if rng.random() >= 0.62:
             if rng.random() < 0.6:
-                move(S.NURTURE, at, by=owner, reason="project postponed")
+                move(S.NURTURE, at, by=owner, reason="project uitgesteld")  # typed by a Dutch rep
             else:
                 reason = rng.choice(["chose a competitor", "price", "no decision"])
                 lead["lost_reason"] = LOST_REASONS[reason]
-                move(S.LOST, at, by=owner, reason=reason)
+                move(S.LOST, at, by=owner, reason=reason_with_note("lost_reason", LOST_REASONS[reason], ""))
             return
-        move(S.OPPORTUNITY, at, by=owner, reason="proposal sent")
+        move(S.OPPORTUNITY, at, by=owner, reason="offerte verstuurd")
         at = happens(timedelta(days=rng.lognormvariate(3.6, 0.6)))
         if not at:
             return
         if rng.random() < 0.42 * (1.1 if company.is_customer else 1.0):
             value = rng.lognormvariate(10.7 if not company.is_customer else 9.9, 0.7)
             lead["deal_value"] = Decimal(int(value // 100 * 100))
-            move(S.WON, at, by=owner, reason="order signed")
+            move(S.WON, at, by=owner, reason="order getekend")
         else:
             reason = rng.choice(["chose a competitor", "price", "no decision", "timing"])
             lead["lost_reason"] = LOST_REASONS[reason]
             # The proposal's value, from the lead's id rather than the generator (see above).
             lead["deal_value"] = Decimal((lead["id"] * 7919 % 60 + 8) * 1000)
-            move(S.LOST, at, by=owner, reason=reason)
+            move(S.LOST, at, by=owner, reason=reason_with_note("lost_reason", LOST_REASONS[reason], ""))
 
 
 class IdBlock:

@@ -246,13 +246,13 @@ WEBINARS = ["Webinar: Predictief onderhoud in de praktijk", "Webinar: Cobots in 
 EVENTS = ["Technische Beurs Utrecht", "Empack Gorinchem", "Vision & Robotics"]
 
 
-# As the workspace's reject form writes them (in English, like the rest of the demo's texts).
+# The reject form's reasons (sales/texts.py), with the note a Dutch rep sometimes adds.
 REJECTION_REASONS = [
-    "Not sales-ready yet",
-    "Too little information to act on",
-    "Not our target group",
-    "Not sales-ready yet: call back next quarter",
-    "Duplicate of another lead",
+    ("not_sales_ready", ""),
+    ("too_little_information", ""),
+    ("not_our_target_group", ""),
+    ("not_sales_ready", "volgend kwartaal terugbellen"),
+    ("duplicate", ""),
 ]
 
 

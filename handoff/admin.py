@@ -140,7 +140,9 @@ class HandoffSettingsAdmin(admin.ModelAdmin):
 
 
 def _moment(at) -> str:
-    return date_format(at.astimezone(business_time_zone()), "l j F H:i")
+    # The weekday is the point of these examples (a call on Friday is due on Monday).
+    local = at.astimezone(business_time_zone())
+    return f"{date_format(local, 'l')} {date_format(local, 'DATETIME_FORMAT')}"
 
 
 @admin.register(SlaPolicy)
@@ -368,6 +370,12 @@ class AssignmentAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "team"]
     raw_id_fields = ["lead"]
     date_hierarchy = "assigned_at"
+    exclude = ["reason"]
+    readonly_fields = ["why"]
+
+    @admin.display(description=_("why"))
+    def why(self, assignment: Assignment) -> str:
+        return assignment.get_reason_display()  # routing's message, or the manager's words
 
 
 @admin.register(SlaClock)

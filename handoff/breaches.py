@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
 from django.db.models import F
-from django.utils import translation
-from django.utils.translation import gettext as _
 
 from common.business_time import BusinessCalendar
+from common.messages import choice, message
 from common.people import person_name
 from handoff import clocks, handover
 from handoff.models import Assignment, HandoffSettings, Notification, SlaBreach, SlaClock, SlaPolicy
@@ -79,11 +77,7 @@ def _pass_on(lead: Lead, clock: SlaClock, policy: SlaPolicy, *, now: datetime, c
     clocks.set_clock(
         lead, kind=clock.kind, policy=policy, calendar=calendar, start=now, handed_over_at=clock.handed_over_at
     )
-    with translation.override(settings.LANGUAGE_CODE):
-        reason = _("%(owner)s missed the deadline (%(clock)s); the SLA policy passes the lead on.") % {
-            "owner": person_name(lead.owner) or _("nobody"),
-            "clock": str(SlaClock.Kind(clock.kind).label).lower(),
-        }
+    reason = message("sla.passed_on", owner=person_name(lead.owner) or "—", clock=choice("clock", clock.kind))
     handover.reassign(lead, to=owner, by=None, reason=reason, now=now)
     _log_owner_change(lead, before=before, now=now)
     return Outcome.REASSIGNED, owner

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from leads.models import Activity, ContactAttempt, ConversionAction, Lead, StageChange
@@ -107,11 +108,11 @@ def why_now(lead: Lead, last_change: StageChange | None) -> WhyNow:
     else:
         summary = _("%(stage)s since %(when)s, by %(actor)s") % {
             "stage": Lead.Stage(last_change.to_stage).label,
-            "when": timezone.localtime(last_change.changed_at).strftime("%Y-%m-%d %H:%M"),
+            "when": date_format(timezone.localtime(last_change.changed_at), "DATETIME_FORMAT"),
             "actor": last_change.actor,
         }
-        if last_change.reason:
-            summary += f": {last_change.reason}"
+        if reason := last_change.get_reason_display():
+            summary += f": {reason}"
     return WhyNow(
         stage=lead.stage,
         summary=summary,

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from common.business_time import BusinessCalendar
+from common.messages import message
 from handoff.models import (
     Agreement,
     HandoffSettings,
@@ -37,6 +36,7 @@ from leads.models import ContactAttempt, Feedback, IllegalTransition, IntentTier
 CLOCKED_STAGES = (Lead.Stage.MQL, Lead.Stage.SAL, Lead.Stage.SQL)
 # A policy nobody configured: the clock runs on the model's defaults.
 DEFAULT_POLICY = SlaPolicy(name="MQL (default)")
+SLA_RULE = "SLA policy"  # how the stage history names this rule (shown through handoff/texts.py)
 
 
 def policy_for(lead: Lead, rule: RoutingRule | None, *, policies: list[SlaPolicy] | None = None) -> SlaPolicy:
@@ -227,16 +227,14 @@ def return_unreached(lead: Lead, *, now: datetime) -> None:
     """The policy's attempts are used up without reaching anyone: back to nurture, with
     "not reached" as the verdict marketing learns from."""
     attempts = ContactAttempt.objects.filter(lead=lead).count()
-    with translation.override(settings.LANGUAGE_CODE):
-        reason = _("not reached after %(n)s attempts") % {"n": attempts}
-        rule = _("SLA policy")
+    reason = message("sla.not_reached", n=attempts)
     try:
-        lead.move_to(Lead.Stage.NURTURE, rule=rule, reason=reason, at=now)
+        lead.move_to(Lead.Stage.NURTURE, rule=SLA_RULE, reason=reason, at=now)
     except IllegalTransition:
         pass  # already left sales' hands some other way
     else:
         Feedback.objects.create(
-            lead=lead, given_at=now, disposition=Feedback.Disposition.NOT_REACHED, reason_text=reason
+            lead=lead, given_at=now, disposition=Feedback.Disposition.NOT_REACHED
         )
     stop_clock(lead)
 

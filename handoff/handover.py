@@ -16,11 +16,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import translation
 
+from common.messages import split
 from common.people import person_name
 from handoff import clocks
 from handoff.models import Assignment, HandoffSettings, Notification, SlaClock
@@ -32,10 +31,12 @@ from leads.models import Activity, Lead
 SIGNAL_QUIET_PERIOD = timedelta(hours=1)
 
 
-def _assign(lead: Lead, *, owner, team, rule, kind: str, reason: str, now: datetime, by=None) -> Assignment:
+def _assign(lead: Lead, *, owner, team, rule, kind: str, reason, now: datetime, by=None) -> Assignment:
+    """`reason`: routing's message, or the words a manager typed."""
     Lead.objects.filter(pk=lead.pk).update(owner=owner, team=team, version=F("version") + 1)
     lead.owner, lead.team = owner, team
     lead.version += 1
+    text, said = split(reason)
     return Assignment.objects.create(
         lead=lead,
         kind=kind,
@@ -43,7 +44,8 @@ def _assign(lead: Lead, *, owner, team, rule, kind: str, reason: str, now: datet
         team=team,
         rule=rule,
         rule_name=rule.name if rule else "",
-        reason=reason,
+        reason=text,
+        reason_message=said,
         assigned_at=now,
         assigned_by=by,
     )
@@ -52,8 +54,7 @@ def _assign(lead: Lead, *, owner, team, rule, kind: str, reason: str, now: datet
 def hand_over(lead: Lead, *, now: datetime, by=None) -> Assignment:
     """Give the lead an owner, a deadline and a notification. Call it in the transaction that
     moves the lead to MQL (or straight to SQL), after `lead.move_to()`."""
-    # The reason is stored, so it is written in the business's language, whoever triggered it.
-    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+    with transaction.atomic():
         decision = route(LeadFacts.of(lead), now=now, lock=True, current_owner=lead.owner)
         assignment = _assign(
             lead,

@@ -37,8 +37,9 @@ from django.utils.translation import gettext as _
 
 from common.business_time import business_time_zone
 from common.escaping import slack_link, slack_text, teams_text
+from common.messages import render
 from handoff.card import NextStep, build_card
-from handoff.models import Notification, NotificationChannel, SlaBreach, SlaClock
+from handoff.models import Notification, NotificationChannel, SlaBreach, SlaClock, language_of
 from leads.models import Activity, ConversionAction, Lead
 
 HTTP_TIMEOUT_SECONDS = 10.0
@@ -70,7 +71,7 @@ def lead_url(lead: Lead) -> str:
 
 def _when(value: str) -> str:
     moment = datetime.fromisoformat(value).astimezone(business_time_zone())
-    return date_format(moment, "D j M, H:i")
+    return date_format(moment, "DATETIME_FORMAT")
 
 
 def _who(lead: Lead) -> str:
@@ -95,7 +96,7 @@ def _lead_facts(lead: Lead, context: dict) -> tuple[list[tuple[str, str]], str]:
         f"{a.get_kind_display()}{': ' + a.title if a.title else ''}" for a in reversed(card.did[-3:])
     )
     why = card.why_now.summary
-    scores = [line["label"] for line in card.why_now.score_lines[:3] if line.get("label")]
+    scores = [render(line["label"]) for line in card.why_now.score_lines[:3] if line.get("label")]
     if card.why_now.fit_score is not None:
         why += " " + _("(fit %(fit)s, engagement %(engagement)s)") % {
             "fit": card.why_now.fit_score,
@@ -116,8 +117,8 @@ def _lead_facts(lead: Lead, context: dict) -> tuple[list[tuple[str, str]], str]:
 
 
 def compose(notification: Notification) -> Message:
-    """The message in the business's language, built from the lead as it is now."""
-    with translation.override(settings.LANGUAGE_CODE):
+    """The message in its recipient's language, built from the lead as it is now."""
+    with translation.override(language_of(notification.recipient)):
         return replace(_compose(notification), message_id=str(notification.pk))
 
 
@@ -193,7 +194,7 @@ def _compose_for_recipient(notification: Notification) -> Message:
     if kind == K.POLICY_REVIEW:
         subject = _("The definition of a good lead (v%(version)s) is due for review") % {"version": context["version"]}
         facts = [
-            (_("Review date"), date_format(date.fromisoformat(context["review_by"]), "j F Y")),
+            (_("Review date"), date_format(date.fromisoformat(context["review_by"]), "DATE_FORMAT")),
             (_("What to do"), _("Look at the definition with marketing and sales: keep it, or make a new draft.")),
         ]
         return Message(kind, subject, subject, facts, "", context["url"], _("Open the definition"))
@@ -201,7 +202,7 @@ def _compose_for_recipient(notification: Notification) -> Message:
     company = f" ({lead.company})" if lead.company else ""
     if kind in (K.ASSIGNED, K.REASSIGNED):
         facts, opening = _lead_facts(lead, context)
-        facts.append((_("Why you"), context.get("reason", "")))
+        facts.append((_("Why you"), render(context.get("reason", ""))))
         if kind == K.ASSIGNED:
             subject = _("New lead for you: %(lead)s%(company)s") % {"lead": name, "company": company}
         elif not context.get("by"):  # passed on by the SLA policy, not by a person
@@ -222,7 +223,7 @@ def _compose_for_recipient(notification: Notification) -> Message:
         if context.get("due_by"):
             subject += " — " + _("respond by %(when)s") % {"when": _when(context["due_by"])}
         facts, opening = _lead_facts(lead, context)
-        facts.append((_("Why"), context.get("reason", "")))
+        facts.append((_("Why"), render(context.get("reason", ""))))
         facts.append((_("What to do"), _("Give the lead to someone who is in.")))
         return Message(kind, subject, subject, facts, opening, lead_url(lead), _("Open the lead"))
     if kind == K.NUDGE:

@@ -20,14 +20,13 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count
-from django.utils.translation import gettext as _
-
 from common.business_time import business_time_zone
+from common.messages import choice, joined, message
 from common.people import person_name
 from common.roles import Role
 from handoff.models import Assignment, HandoffSettings, RoutingRule, UserAvailability
 from handoff.rotation import Rotations, next_turn, seats, turn_order
-from leads.models import Channel, IntentTier, Lead, Sector, Team
+from leads.models import Lead, Team
 
 # The leads that count towards a rep's cap: the ones sales is working on.
 WORKLOAD_STAGES = (Lead.Stage.MQL, Lead.Stage.SAL, Lead.Stage.SQL, Lead.Stage.OPPORTUNITY)
@@ -69,7 +68,7 @@ class LeadFacts:
 class RuleTrace:
     rule: RoutingRule
     matched: bool
-    explanation: str
+    explanation: dict  # a message (common/messages.py), put into words where it is shown
 
 
 @dataclass(frozen=True)
@@ -78,16 +77,13 @@ class Decision:
     team: Team | None
     rule: RoutingRule | None
     kind: str  # Assignment.Kind
-    reason: str
+    reason: dict  # a message (common/messages.py): stored with the assignment, read in any language
     trace: list[RuleTrace] = field(default_factory=list)
     tell: list = field(default_factory=list)  # the managers told about a lead without an owner
 
 
-def _label(choices, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value or "—"
+def _label(vocabulary: str, value: str):
+    return choice(vocabulary, value) if value else "—"
 
 
 def _normal_postcode(postcode: str) -> str:
@@ -101,29 +97,28 @@ def _criteria(rule: RoutingRule, facts: LeadFacts):
         wanted = [c.upper() for c in rule.countries]
         yield (
             facts.country.upper() in wanted,
-            _("country %(value)s") % {"value": facts.country.upper()},
-            _("country %(value)s is not %(wanted)s") % {"value": facts.country or "—", "wanted": ", ".join(wanted)},
+            message("routing.country", value=facts.country.upper()),
+            message("routing.country_not", value=facts.country or "—", wanted=", ".join(wanted)),
         )
     if rule.regions:
         yield (
             facts.region.casefold() in {r.casefold() for r in rule.regions},
-            _("region %(value)s") % {"value": facts.region},
-            _("region %(value)s is not %(wanted)s") % {"value": facts.region or "—", "wanted": ", ".join(rule.regions)},
+            message("routing.region", value=facts.region),
+            message("routing.region_not", value=facts.region or "—", wanted=", ".join(rule.regions)),
         )
     if rule.postcode_prefixes:
         postcode = _normal_postcode(facts.postcode)
         hit = next((p for p in rule.postcode_prefixes if postcode.startswith(_normal_postcode(p))), None)
         yield (
             bool(postcode) and hit is not None,
-            _("postcode %(value)s starts with %(prefix)s") % {"value": facts.postcode, "prefix": hit},
-            _("postcode %(value)s does not start with %(wanted)s")
-            % {"value": facts.postcode or "—", "wanted": ", ".join(rule.postcode_prefixes)},
+            message("routing.postcode", value=facts.postcode, prefix=hit),
+            message("routing.postcode_not", value=facts.postcode or "—", wanted=", ".join(rule.postcode_prefixes)),
         )
     if rule.sectors:
         yield (
             facts.sector in rule.sectors,
-            _("sector %(value)s") % {"value": _label(Sector, facts.sector)},
-            _("sector %(value)s is not one of the rule's") % {"value": _label(Sector, facts.sector)},
+            message("routing.sector", value=_label("sector", facts.sector)),
+            message("routing.sector_not", value=_label("sector", facts.sector)),
         )
     if rule.min_employees is not None or rule.max_employees is not None:
         low = rule.min_employees if rule.min_employees is not None else 0
@@ -133,47 +128,46 @@ def _criteria(rule: RoutingRule, facts: LeadFacts):
         wanted = f"{low}–{high}" if high is not None else f"≥ {low}"
         yield (
             within,
-            _("%(value)s employees (%(wanted)s)") % {"value": size, "wanted": wanted},
-            _("size %(value)s is outside %(wanted)s") % {"value": size if size is not None else "—", "wanted": wanted},
+            message("routing.employees", value=size, wanted=wanted),
+            message("routing.employees_not", value=size if size is not None else "—", wanted=wanted),
         )
     if rule.product_interests:
         interest = facts.product_interest.casefold()
         hit = next((p for p in rule.product_interests if p.casefold() in interest), None)
         yield (
             bool(interest) and hit is not None,
-            _("interested in %(value)s") % {"value": facts.product_interest},
-            _("product interest %(value)s does not mention %(wanted)s")
-            % {"value": facts.product_interest or "—", "wanted": ", ".join(rule.product_interests)},
+            message("routing.interest", value=facts.product_interest),
+            message("routing.interest_not", value=facts.product_interest or "—", wanted=", ".join(rule.product_interests)),
         )
     if rule.channels:
         yield (
             facts.channel in rule.channels,
-            _("channel %(value)s") % {"value": _label(Channel, facts.channel)},
-            _("channel %(value)s is not one of the rule's") % {"value": _label(Channel, facts.channel)},
+            message("routing.channel", value=_label("channel", facts.channel)),
+            message("routing.channel_not", value=_label("channel", facts.channel)),
         )
     if rule.intent_tiers:
         yield (
             facts.intent_tier in rule.intent_tiers,
-            _label(IntentTier, facts.intent_tier),
-            _("intent tier %(value)s is not one of the rule's") % {"value": _label(IntentTier, facts.intent_tier)},
+            _label("intent_tier", facts.intent_tier),
+            message("routing.tier_not", value=_label("intent_tier", facts.intent_tier)),
         )
     if rule.existing_customer is not None:
         yield (
             facts.is_existing_customer == rule.existing_customer,
-            _("existing customer") if rule.existing_customer else _("not a customer yet"),
-            _("is an existing customer") if facts.is_existing_customer else _("is not an existing customer"),
+            message("routing.customer") if rule.existing_customer else message("routing.not_customer"),
+            message("routing.is_customer") if facts.is_existing_customer else message("routing.is_not_customer"),
         )
 
 
-def rule_verdict(rule: RoutingRule, facts: LeadFacts) -> tuple[bool, list[str]]:
-    """Whether `rule` matches, and in words each criterion it checked. On a miss the last
-    line says which criterion failed."""
-    said: list[str] = []
+def rule_verdict(rule: RoutingRule, facts: LeadFacts) -> tuple[bool, list]:
+    """Whether `rule` matches, and (as messages) each criterion it checked. On a miss the
+    last line says which criterion failed."""
+    said: list = []
     for met, when_met, when_not in _criteria(rule, facts):
         said.append(when_met if met else when_not)
         if not met:
             return False, said
-    return True, said or [_("matches every lead")]
+    return True, said or [message("routing.every_lead")]
 
 
 class Presence:
@@ -224,35 +218,29 @@ def _team_pick(team: Team, *, cap: int | None, presence: Presence, rotations: Ro
             .values_list("owner_id")
             .annotate(n=Count("id"))
         )
-    notes: dict[int, str] = {}
+    notes: dict[int, dict] = {}
 
     def can_take(member: int) -> bool:
         if presence.is_away(by_id[member]):
-            notes.setdefault(member, _("%(name)s is away") % {"name": person_name(by_id[member])})
+            notes.setdefault(member, message("routing.away", name=person_name(by_id[member])))
             return False
         if cap is not None and open_counts.get(member, 0) + rotations.extra_open.get(member, 0) >= cap:
-            notes.setdefault(
-                member,
-                _("%(name)s is at the cap of %(cap)s open leads") % {"name": person_name(by_id[member]), "cap": cap},
-            )
+            notes.setdefault(member, message("routing.at_cap", name=person_name(by_id[member]), cap=cap))
             return False
         return True
 
     chosen, after = next_turn(order, start=start, can_take=can_take)
     if chosen is None:
         if not members:
-            return None, _("team %(team)s has no active members") % {"team": team}
+            return None, message("routing.team_empty", team=str(team))
         if not order:
-            return None, _("nobody in team %(team)s takes leads") % {"team": team}
-        return None, _("nobody in team %(team)s can take it: %(notes)s") % {"team": team, "notes": "; ".join(notes.values())}
+            return None, message("routing.team_takes_none", team=str(team))
+        return None, message("routing.team_nobody", team=str(team), notes=joined(notes.values()))
     rotations.move(team, to=after, member=chosen)
-    explanation = _("round robin in team %(team)s: it is %(name)s's turn") % {
-        "team": team,
-        "name": person_name(by_id[chosen]),
-    }
+    name = person_name(by_id[chosen])
     if notes:
-        explanation += " (" + "; ".join(notes.values()) + ")"
-    return by_id[chosen], explanation
+        return by_id[chosen], message("routing.turn_passing", team=str(team), name=name, notes=joined(notes.values()))
+    return by_id[chosen], message("routing.turn", team=str(team), name=name)
 
 
 def _account_manager_pick(rule: RoutingRule, facts: LeadFacts, *, presence: Presence, rotations: Rotations):
@@ -261,31 +249,29 @@ def _account_manager_pick(rule: RoutingRule, facts: LeadFacts, *, presence: Pres
     User = get_user_model()
     manager = User.objects.filter(pk=facts.account_manager_id, is_active=True).first() if facts.account_manager_id else None
     if manager is None:
-        return None, None, _("the company has no active account manager")
+        return None, None, message("routing.no_account_manager")
     name = person_name(manager)
     if not presence.is_away(manager):
-        return manager, rule.team, _("account manager %(name)s") % {"name": name}
+        return manager, rule.team, message("routing.account_manager", name=name)
     deputy = presence.deputy(manager)
     if deputy is not None:
-        return deputy, rule.team, _("account manager %(name)s is away; their deputy %(deputy)s takes it") % {
-            "name": name, "deputy": person_name(deputy),
-        }
+        return deputy, rule.team, message("routing.account_deputy", name=name, deputy=person_name(deputy))
     team = rule.team or (
         manager.teams.filter(kind=Team.Kind.ACCOUNT_MANAGEMENT).order_by("id").first() or manager.teams.order_by("id").first()
     )
     if team is None:
-        return None, None, _("account manager %(name)s is away, with no deputy present and no team") % {"name": name}
+        return None, None, message("routing.account_nobody", name=name)
     owner, note = _team_pick(team, cap=rule.max_open_leads, presence=presence, rotations=rotations)
-    return owner, team, _("account manager %(name)s is away, with no deputy present; %(note)s") % {"name": name, "note": note}
+    return owner, team, message("routing.account_team", name=name, note=note)
 
 
 def _named_pick(rule: RoutingRule, *, presence: Presence):
     user = rule.user
     if not user.is_active:
-        return None, _("%(name)s is no longer active") % {"name": person_name(user)}
+        return None, message("routing.inactive", name=person_name(user))
     if presence.is_away(user):
-        return None, _("%(name)s is away") % {"name": person_name(user)}
-    return user, _("assigned to %(name)s by name") % {"name": person_name(user)}
+        return None, message("routing.away", name=person_name(user))
+    return user, message("routing.by_name", name=person_name(user))
 
 
 def fallback_owner(settings_row: HandoffSettings, presence: Presence):
@@ -297,13 +283,11 @@ def fallback_owner(settings_row: HandoffSettings, presence: Presence):
     if configured is not None and configured.is_active:
         name = person_name(configured)
         if not presence.is_away(configured):
-            return configured, _("no rule placed the lead; the fallback owner takes it")
+            return configured, message("routing.fallback")
         deputy = presence.deputy(configured)
         if deputy is not None:
-            return deputy, _("no rule placed the lead; fallback owner %(name)s is away, their deputy %(deputy)s takes it") % {
-                "name": name, "deputy": person_name(deputy),
-            }
-        return None, _("no rule placed the lead and fallback owner %(name)s is away, with no deputy present") % {"name": name}
+            return deputy, message("routing.fallback_deputy", name=name, deputy=person_name(deputy))
+        return None, message("routing.fallback_away", name=name)
     candidates = [
         *User.objects.filter(is_active=True, groups__name=Role.SALES_MANAGER).order_by("id"),
         *User.objects.filter(is_active=True, is_superuser=True).order_by("id"),
@@ -311,8 +295,8 @@ def fallback_owner(settings_row: HandoffSettings, presence: Presence):
     presence.load(c.pk for c in candidates)
     present = next((c for c in candidates if not presence.is_away(c)), None)
     if present is None:
-        return None, _("no rule placed the lead, no fallback owner is set and no sales manager is present")
-    return present, _("no rule placed the lead and no active fallback owner is set; the first sales manager present takes it")
+        return None, message("routing.no_manager")
+    return present, message("routing.first_manager")
 
 
 def managers_to_tell(team: Team | None) -> list:
@@ -351,10 +335,10 @@ def route(
     if rules is None:
         rules = RoutingRule.objects.filter(is_active=True).select_related("team", "user")
     waiting_team = None  # the first team that should have taken the lead, had anyone been present
-    passed_over: list[str] = []  # why each rule that matched could not place it
+    passed_over: list[dict] = []  # why each rule that matched could not place it
     for rule in rules:
         matched, said = rule_verdict(rule, facts)
-        why = ", ".join(said)
+        why = joined(said, ", ")
         if not matched:
             trace.append(RuleTrace(rule, False, why))
             continue
@@ -368,11 +352,11 @@ def route(
             owner, team, note = _account_manager_pick(rule, facts, presence=presence, rotations=rotations)
         if owner is None:
             waiting_team = waiting_team or team
-            passed_over.append(_("rule “%(rule)s”: %(note)s") % {"rule": rule.name, "note": note})
-            trace.append(RuleTrace(rule, False, f"{why}; {_('but')} {note}"))
+            passed_over.append(message("routing.passed_over", rule=rule.name, note=note))
+            trace.append(RuleTrace(rule, False, message("routing.matched_but", why=why, note=note)))
             continue
-        reason = _("Rule “%(rule)s”: %(why)s; %(note)s.") % {"rule": rule.name, "why": why, "note": note}
-        trace.append(RuleTrace(rule, True, f"{why}; {note}"))
+        reason = message("routing.rule", rule=rule.name, why=why, note=note)
+        trace.append(RuleTrace(rule, True, message("routing.matched", why=why, note=note)))
         return Decision(owner=owner, team=team, rule=rule, kind=Assignment.Kind.RULE, reason=reason, trace=trace)
     if current_owner is not None and current_owner.is_active and not presence.is_away(current_owner):
         return Decision(
@@ -380,14 +364,13 @@ def route(
             team=None,
             rule=None,
             kind=Assignment.Kind.FALLBACK,
-            reason=_("No rule placed the lead; it stays with %(name)s, who already owns it.")
-            % {"name": person_name(current_owner)},
+            reason=message("routing.stays", name=person_name(current_owner)),
             trace=trace,
         )
     owner, note = fallback_owner(HandoffSettings.load(), presence)
     if owner is not None:
         return Decision(
-            owner=owner, team=None, rule=None, kind=Assignment.Kind.FALLBACK, reason=_("Fallback: %(note)s.") % {"note": note},
+            owner=owner, team=None, rule=None, kind=Assignment.Kind.FALLBACK, reason=message("routing.fallback_decision", note=note),
             trace=trace,
         )
     return Decision(
@@ -395,8 +378,7 @@ def route(
         team=waiting_team,
         rule=None,
         kind=Assignment.Kind.UNASSIGNED,
-        reason=_("Nobody who could take it is present (%(why)s): the lead waits in the unassigned queue.")
-        % {"why": "; ".join([*passed_over, note])},
+        reason=message("routing.unassigned", why=joined([*passed_over, note])),
         trace=trace,
         tell=managers_to_tell(waiting_team),
     )

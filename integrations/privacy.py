@@ -178,7 +178,11 @@ def anonymise(lead_ids: list[int], *, now: datetime) -> dict[str, int]:
             **{name: "" for name in PERSON_FIELDS}, version=F("version") + 1, updated_at=now
         ),
         "activities": Activity.objects.filter(lead_id__in=lead_ids).exclude(url="", data={}).update(url="", data={}),
-        "stage_changes": StageChange.objects.filter(lead_id__in=lead_ids).exclude(reason="").update(reason=""),
+        # A person's reason may carry their own words inside its message (a note, an
+        # explanation); the policy's and routing's messages hold scores and rule names only.
+        "stage_changes": StageChange.objects.filter(lead_id__in=lead_ids)
+        .filter(~Q(reason="") | Q(changed_by__isnull=False, reason_message__isnull=False))
+        .update(reason="", reason_message=None),
         "contact_attempts": ContactAttempt.objects.filter(lead_id__in=lead_ids).exclude(note="").update(note=""),
         "feedback": Feedback.objects.filter(lead_id__in=lead_ids)
         .exclude(reason_text="", quality_comment="", right_contact_name="")

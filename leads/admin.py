@@ -44,7 +44,12 @@ class ReadOnlyInline(admin.TabularInline):
 
 class StageChangeInline(ReadOnlyInline):
     model = StageChange
-    fields = ["changed_at", "from_stage", "to_stage", "changed_by", "rule", "reason"]
+    fields = ["changed_at", "from_stage", "to_stage", "changed_by", "rule", "why"]
+    readonly_fields = ["why"]
+
+    @admin.display(description=_("reason"))
+    def why(self, change: StageChange) -> str:
+        return change.get_reason_display()  # a stored message, in the reader's language
 
 
 @admin.display(description=_("changes"))

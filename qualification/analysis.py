@@ -16,6 +16,7 @@ from itertools import groupby
 
 from django.db.models import Exists, OuterRef
 
+from common.messages import render
 from leads.models import Activity, Feedback, Lead
 from qualification.bulk import FACT_FIELDS, facts_from_row
 from qualification.scoring import PolicySnapshot, ScoreResult, score, summarize
@@ -213,7 +214,7 @@ def calibrate(policy: PolicySnapshot, *, days: int, now: datetime) -> Calibratio
         fit_band.handed_over.add(outcome)
         engagement_band.handed_over.add(outcome)
         fired = {
-            (line["kind"], line["label"].split(" ×")[0])
+            (line["kind"], render(line["label"]).split(" ×")[0])  # a label may be a message
             for line in result.explanation
             if line["kind"] in ("fit", "engagement", "decay", "disqualifier")
         }

@@ -22,6 +22,7 @@ from django.db.models import Count, F, Max, Min, Q, Value
 from django.db.models.functions import Coalesce
 
 from common.bulk import TableWriter, server_bound_cursor
+from common.messages import split
 from handoff import clocks
 from leads.models import Activity, ConversionAction, IntentTier, Lead, StageChange
 from qualification import decisions
@@ -63,7 +64,7 @@ FACT_FIELDS = (
 )
 
 
-HISTORY_FIELDS = ["lead_id", "from_stage", "to_stage", "changed_at", "rule", "reason"]
+HISTORY_FIELDS = ["lead_id", "from_stage", "to_stage", "changed_at", "rule", "reason", "reason_message"]
 
 
 @dataclass
@@ -382,7 +383,7 @@ def move_many(moves: list[tuple[int, str, ScoreResult]], to_stage: str, *, polic
                 "to_stage": to_stage,
                 "changed_at": now,
                 "rule": policy.rule_name,
-                "reason": move_reason(wanted[lead_id][1], to_stage),
+                **dict(zip(("reason", "reason_message"), split(move_reason(wanted[lead_id][1], to_stage)))),
             }
             for lead_id in movable
         ]
@@ -390,7 +391,7 @@ def move_many(moves: list[tuple[int, str, ScoreResult]], to_stage: str, *, polic
     return len(movable)
 
 
-def move_reason(result: ScoreResult, to_stage: str) -> str:
+def move_reason(result: ScoreResult, to_stage: str) -> str | dict:
     if to_stage == Lead.Stage.DISQUALIFIED:
         return result.disqualifier
     return decisions.nurture_reason(result)

@@ -12,8 +12,8 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from common.messages import choice, message, moment
 from handoff import clocks, handover
 from leads.models import Activity, Lead, StageChange
 from qualification import intent
@@ -132,8 +132,8 @@ def act_on(
     return None
 
 
-def nurture_reason(result: ScoreResult) -> str:
-    return _("Not (yet) an MQL: %(thresholds)s") % {"thresholds": result.threshold_summary}
+def nurture_reason(result: ScoreResult) -> dict:
+    return message("decision.nurture", thresholds=result.threshold_summary)
 
 
 def qualify(
@@ -152,15 +152,15 @@ def qualify(
     return change
 
 
-def why_now(result: ScoreResult, trigger: Activity | None) -> str:
-    """'fit 60 ≥ 40, engagement 35 ≥ 30 — tipped by: Pricing page “Prijzen” (20-11-2026 10:04)'"""
+def why_now(result: ScoreResult, trigger: Activity | None) -> dict:
+    """'fit 60 ≥ 40, engagement 35 ≥ 30 — tipped by: Pricing page “Prijzen” (20 Nov 2026 10:04)',
+    as a message put into words when read."""
     reason = result.threshold_summary
     if result.for_account_management:
-        reason += " — " + _("existing customer: for account management")
-    if trigger is not None:
-        when = timezone.localtime(trigger.occurred_at).strftime("%d-%m-%Y %H:%M")
-        what = trigger.get_kind_display()
-        if trigger.title:
-            what += f" “{trigger.title}”"
-        reason += " — " + _("tipped by: %(activity)s (%(when)s)") % {"activity": what, "when": when}
-    return reason
+        reason = message("decision.for_account_management", thresholds=reason)
+    if trigger is None:
+        return reason
+    what = choice("activity", trigger.kind)
+    if trigger.title:
+        what = message("decision.activity", kind=what, title=trigger.title)
+    return message("decision.tipped_by", reason=reason, activity=what, when=moment(trigger.occurred_at))

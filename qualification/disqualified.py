@@ -16,9 +16,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
-from django.utils.translation import gettext as _
-
+from django.db.models import JSONField, OuterRef, QuerySet, Subquery
+from common.messages import message
 from leads.models import Activity, ConversionAction, IntentTier, Lead, StageChange
 from qualification import decisions
 from qualification.scoring import LeadFacts, PolicySnapshot, score, summarize
@@ -58,8 +57,7 @@ def redecide(lead: Lead, *, now: datetime, policy: PolicySnapshot | None = None)
         lead.move_to(
             Lead.Stage.NURTURE,
             rule=policy.rule_name,
-            reason=_("No longer disqualified: the facts changed (%(thresholds)s)")
-            % {"thresholds": result.threshold_summary},
+            reason=message("decision.no_longer_disqualified", thresholds=result.threshold_summary),
             at=now,
         )
         Lead.objects.filter(pk=lead.pk).update(asking_at=None)
@@ -88,15 +86,14 @@ def note_requests(lead_ids: Iterable[int], *, received_at: datetime, policy: Pol
 
 def asking(leads: QuerySet[Lead]) -> QuerySet[Lead]:
     """The disqualified leads that asked since, newest request first, each with the reason it
-    was disqualified (`disqualified_reason`)."""
-    reason = (
-        StageChange.objects.filter(lead=OuterRef("pk"), to_stage=Lead.Stage.DISQUALIFIED)
-        .order_by("-changed_at", "-id")
-        .values("reason")[:1]
-    )
+    was disqualified (`disqualified_reason`: typed, or `disqualified_reason_message`: a message)."""
+    change = StageChange.objects.filter(lead=OuterRef("pk"), to_stage=Lead.Stage.DISQUALIFIED).order_by("-changed_at", "-id")
     return (
         leads.filter(stage=Lead.Stage.DISQUALIFIED, asking_at__isnull=False)
-        .annotate(disqualified_reason=Subquery(reason))
+        .annotate(
+            disqualified_reason=Subquery(change.values("reason")[:1]),
+            disqualified_reason_message=Subquery(change.values("reason_message")[:1], output_field=JSONField()),
+        )
         .select_related("company", "team", "owner")
         .order_by("-asking_at", "-id")
     )

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.messages import choice, message
 from common.roles import Role as HandoffRole
 from common.roles import has_role
 from leads.models import Activity, ConversionAction, IntentTier, Sector
@@ -437,7 +438,15 @@ class Disqualifier(models.Model):
                 )
 
     def spec(self) -> scoring.DisqualifierSpec:
-        return scoring.DisqualifierSpec(self.kind, self.value.strip(), str(self))
+        """The reason marketing typed, or else a message naming the disqualifier: the lead's
+        history shows it in each reader's language."""
+        if self.reason:
+            reason = self.reason
+        elif self.kind == DisqualifierKind.TOO_SMALL:
+            reason = message("score.too_small", kind=choice("disqualifier", self.kind), value=self.value.strip())
+        else:
+            reason = choice("disqualifier", self.kind)
+        return scoring.DisqualifierSpec(self.kind, self.value.strip(), reason)
 
 
 class SignOff(models.Model):

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from common.email_domains import PERSONAL_EMAIL_DOMAINS
+from common.messages import choice, message
 from leads.models import ConversionAction, IntentTier, Lead, Sector, Temperature, conversion_of
 from qualification.keywords import Keywords
 from qualification.vocabulary import (
@@ -122,7 +123,7 @@ class EngagementRuleSpec:
 class DisqualifierSpec:
     kind: str
     value: str
-    reason: str
+    reason: str | dict  # as marketing typed it, or a message naming the disqualifier
 
     @cached_property
     def words(self) -> tuple[str, ...]:
@@ -158,17 +159,17 @@ class PolicySnapshot:
         return f"qualification policy v{self.version}"
 
     @cached_property
-    def texts(self) -> dict[str, str]:
-        """The explanation's fixed wording, translated once per snapshot rather than once
-        per lead: bulk re-scoring explains a million leads."""
+    def texts(self) -> dict[str, dict]:
+        """The explanation's fixed lines as messages (put into words when read), built once
+        per snapshot rather than once per lead: bulk re-scoring explains a million leads."""
         return {
-            **{tier: str(IntentTier(tier).label) for tier in IntentTier.values},
-            "decay": _("No activity for %(days)s days") % {"days": self.decay_after_days},
-            "customer": _("Existing customer: for account management"),
-            "fit_alone": _("straight to sales on fit alone"),
-            "nurture_only": _("nurture only"),
-            "gone_quiet": _("request gone quiet: needs engagement too"),
-            "both": _("MQL when fit and engagement thresholds hold"),
+            **{tier: choice("intent_tier", tier) for tier in IntentTier.values},
+            "decay": message("score.decay", days=self.decay_after_days),
+            "customer": message("score.customer"),
+            "fit_alone": message("score.fit_alone"),
+            "nurture_only": message("score.nurture_only"),
+            "gone_quiet": message("score.gone_quiet"),
+            "both": message("score.both"),
         }
 
 
@@ -260,7 +261,7 @@ class ScoreResult:
     qualifies: bool
     for_account_management: bool
     explanation: list[dict]
-    threshold_summary: str  # "fit 60 ≥ 40, engagement 35 ≥ 30"
+    threshold_summary: dict | str  # a message: "fit 60 ≥ 40, engagement 35 ≥ 30"; "" when disqualified
     last_activity_at: datetime | None = None
 
 
@@ -459,7 +460,7 @@ def score(policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySummary, *,
         explanation.append({"kind": "decay", "label": texts["decay"], "points": policy.decay_points})
 
     qualifies, summary_text, tier_note = thresholds_met(policy, facts, tier, fit, engagement, quiet=quiet)
-    explanation.append({**tier_line, "label": f"{tier_line['label']}: {tier_note} ({summary_text})"})
+    explanation.append({**tier_line, "label": message("score.tier", tier=tier_line["label"], note=tier_note, thresholds=summary_text)})
     if facts.is_customer:
         explanation.append({"kind": "tier", "label": texts["customer"], "points": 0})
     return ScoreResult(
@@ -471,17 +472,21 @@ def score(policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySummary, *,
 def thresholds_met(
     policy: PolicySnapshot, facts: LeadFacts, tier: str, fit: int, engagement: int, *, quiet: bool = False
 ) -> tuple[bool, str, str]:
-    """(qualifies, "fit 60 ≥ 40 …", what the tier means). High intent asked for contact, so it
+    """(qualifies, "fit 60 ≥ 40 …", what the tier means), the last two as messages. High intent asked for contact, so it
     goes to sales on fit alone — while the request is fresh: once the decay applies, the old
     request no longer says "now" and the lead needs both thresholds like mid intent. Low
     intent only ever nurtures."""
     needed = policy.customer_engagement_threshold if facts.is_customer else policy.engagement_threshold
     fit_ok = fit >= policy.fit_threshold
-    fit_text = f"fit {fit} {'≥' if fit_ok else '<'} {policy.fit_threshold}"
+    fit_sign = "≥" if fit_ok else "<"
     if tier == IntentTier.HIGH and not quiet:
+        fit_text = message("score.fit_vs", fit=fit, sign=fit_sign, threshold=policy.fit_threshold)
         return fit_ok, fit_text, policy.texts["fit_alone"]
     engagement_ok = engagement >= needed
-    both = f"{fit_text}, engagement {engagement} {'≥' if engagement_ok else '<'} {needed}"
+    both = message(
+        "score.fit_and_engagement_vs", fit=fit, fit_sign=fit_sign, fit_threshold=policy.fit_threshold,
+        engagement=engagement, sign="≥" if engagement_ok else "<", threshold=needed,
+    )
     if tier == IntentTier.LOW:
         return False, both, policy.texts["nurture_only"]
     if tier == IntentTier.HIGH:

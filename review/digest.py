@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from common.business_time import business_time_zone
 from common.roles import Role
 from dashboard import formatting
-from handoff.models import HandoffSettings, Notification, current_agreement
+from handoff.models import HandoffSettings, Notification, current_agreement, language_of
 from handoff.outbox import queue_many
 from review import metrics
 from review.models import WeeklyDigest
@@ -69,15 +69,21 @@ def send_weekly_review(*, now: datetime, week: IsoWeek | None = None) -> WeeklyD
     data = metrics.review(
         week=week, team_id=None, now=now, agreement=current_agreement(), calendar=HandoffSettings.load().calendar()
     )
-    with translation.override(settings.LANGUAGE_CODE):
-        subject, facts = summary(data)
     url = f"{settings.SITE_URL.rstrip('/')}{reverse('review:weekly')}?week={week}&team="
-    context = {"week": str(week), "subject": subject, "facts": facts, "url": url}
     people = list(recipients())
+    reads_in = {person.pk: language_of(person) for person in people}
+    contexts = {}  # the summary once per language: each recipient gets it in their own
+    for language in set(reads_in.values()):
+        with translation.override(language):
+            subject, facts = summary(data)
+        contexts[language] = {"week": str(week), "subject": subject, "facts": facts, "url": url}
     try:
         with transaction.atomic():
             digest = WeeklyDigest.objects.create(week_starts_on=week.monday, sent_at=now, recipients=len(people))
-            queue_many([(person, Notification.Kind.WEEKLY_REVIEW, None, context) for person in people], now=now)
+            queue_many(
+                [(person, Notification.Kind.WEEKLY_REVIEW, None, contexts[reads_in[person.pk]]) for person in people],
+                now=now,
+            )
     except IntegrityError:
         return None
     return digest

@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce, TruncWeek
 from django.utils.translation import gettext as _
 
 from common.business_time import BusinessCalendar, business_time_zone
+from common.messages import render
 from common.people import person_name
 from dashboard.metrics import FUNNEL, Clock, ClockLine, clock_aggregates, ratio, reached
 from dashboard.sql import Percentiles
@@ -320,8 +321,8 @@ def reason_label(reason: str) -> str:
 def rejections_by_reason(*, week: IsoWeek, team_id: int | None) -> list[tuple[str, int]]:
     """Why sales sent this week's MQLs back, most frequent first: one query."""
     leads = handed_over_between(week.start_at, week.end_at, team_id=team_id)
-    reasons = _rejections().filter(lead__in=leads.values("pk")).values_list("reason", flat=True)
-    counted = Counter(reason_label(r) for r in reasons)
+    reasons = _rejections().filter(lead__in=leads.values("pk")).values_list("reason", "reason_message")
+    counted = Counter(reason_label(render(said) if said else typed) for typed, said in reasons)
     return sorted(counted.items(), key=lambda item: (-item[1], item[0]))
 
 

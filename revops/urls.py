@@ -1,12 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from dashboard import api as dashboard_api
 from dashboard import views as dashboard_views
-from revops import health, login, start, twofactor
+from revops import health, language, login, start, twofactor
 
 urlpatterns = [
     path("", start.home, name="home"),
@@ -46,8 +44,7 @@ urlpatterns = [
     ),
     path("accounts/two-factor/", twofactor.two_factor, name="two_factor"),
     path("accounts/two-factor/verify/", twofactor.two_factor_verify, name="two_factor_verify"),
-    # The language can be chosen on the login page already.
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", language.language_set, name="set_language"),
     path("handoff/", include("handoff.urls")),
     path("qualification/", include("qualification.urls")),
     path("review/", include("review.urls")),

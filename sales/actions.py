@@ -18,9 +18,11 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.messages import message
 from handoff import clocks
 from leads.models import ContactAttempt, Feedback, Lead, LostReason, StageChange
 from leads.models.lead import loggable
+from sales.texts import reason_with_note
 
 # Verdicts only a conversation gives: saved without a logged attempt, they are the first contact.
 CONVERSATION_DISPOSITIONS = (
@@ -51,17 +53,18 @@ def accept(lead: Lead, *, by, seen_version: int | None = None, at: datetime | No
         return lead.move_to(Lead.Stage.SAL, by=by, at=at)
 
 def reject(
-    lead: Lead, *, by, reason: str, seen_version: int | None = None, at: datetime | None = None
+    lead: Lead, *, by, reason: str | dict, seen_version: int | None = None, at: datetime | None = None
 ) -> StageChange:
-    """Sales sends the MQL back to marketing (→ nurture), saying why."""
-    if not reason.strip():
+    """Sales sends the MQL back to marketing (→ nurture), saying why: in their own words, or
+    the workspace's chosen reason (a message, sales/texts.py)."""
+    if not reason or (isinstance(reason, str) and not reason.strip()):
         raise ValueError("A rejection needs a reason.")
     at = at or timezone.now()
     with transaction.atomic():
         _lock(lead, seen_version)
         if lead.stage != Lead.Stage.MQL:
             raise ActionRefused(_refusal(lead, _("Only an MQL can be rejected.")))
-        return lead.move_to(Lead.Stage.NURTURE, by=by, reason=reason.strip(), at=at)
+        return lead.move_to(Lead.Stage.NURTURE, by=by, reason=reason.strip() if isinstance(reason, str) else reason, at=at)
 
 def mark_lost(
     lead: Lead,
@@ -79,9 +82,7 @@ def mark_lost(
     if reason == LostReason.OTHER and not note.strip():
         raise ValueError("The other reason needs a note.")
     at = at or timezone.now()
-    with translation.override(settings.LANGUAGE_CODE):
-        label = str(LostReason(reason).label)
-    text = f"{label}: {note.strip()}" if note.strip() else label
+    text = reason_with_note("lost_reason", reason, note)
     with transaction.atomic():
         _lock(lead, seen_version)
         if lead.stage not in (Lead.Stage.SQL, Lead.Stage.OPPORTUNITY):
@@ -160,7 +161,7 @@ def give_feedback(
     at = at or timezone.now()
     feedback.lead, feedback.given_by, feedback.given_at = lead, by, at
     feedback.full_clean()
-    reason = feedback.summary(language=settings.LANGUAGE_CODE)
+    reason = feedback.summary()
     D = Feedback.Disposition
     with transaction.atomic():
         _lock(lead, seen_version)
@@ -203,10 +204,7 @@ def give_feedback(
                 )
             attempts = lead.contact_attempts.filter(made_at__gte=handed_to_sales_at(lead))
             if attempts.count() >= clocks.attempt_limit():
-                with translation.override(settings.LANGUAGE_CODE):
-                    reason = _("Not reached after %(count)d attempts") % {
-                        "count": attempts.count()
-                    }
+                reason = message("sales.not_reached", count=attempts.count())
                 lead.move_to(Lead.Stage.NURTURE, by=by, reason=reason, at=at)
         else:  # wrong contact person: stays with sales, who now know whom to ask for
             _change(lead, by=by, at=at)

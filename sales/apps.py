@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class SalesConfig(AppConfig):
     name = "sales"
     verbose_name = _("Sales workspace")
+
+    def ready(self):
+        from sales import texts  # noqa: F401 — registers the workspace's message codes

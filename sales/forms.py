@@ -11,12 +11,12 @@ from datetime import datetime
 
 from django import forms
 from django.db.models import QuerySet
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from common.people import person_name
 from leads.models import Channel, ContactAttempt, Feedback, Lead, LostReason
 from sales.actions import CONVERSATION_DISPOSITIONS
+from sales.texts import RejectReason, reason_with_note
 
 WAITING_FOR_SALES = ""
 ALL_OPEN = "open"
@@ -88,15 +88,8 @@ class AcceptForm(VersionedForm):
 
 
 class RejectForm(VersionedForm):
-    REASONS = [
-        ("not_sales_ready", _("Not sales-ready yet")),
-        ("too_little_information", _("Too little information to act on")),
-        ("not_our_target_group", _("Not our target group")),
-        ("duplicate", _("Duplicate of another lead")),
-        ("other", _("Other")),
-    ]
     prefix = "reject"
-    reason = forms.ChoiceField(label=_("Why back to marketing?"), choices=[("", "—"), *REASONS])
+    reason = forms.ChoiceField(label=_("Why back to marketing?"), choices=[("", "—"), *RejectReason.choices])
     note = forms.CharField(label=_("Note for marketing"), required=False, max_length=500)
 
     def clean(self):
@@ -105,12 +98,9 @@ class RejectForm(VersionedForm):
             self.add_error("note", _("Explain the other reason."))
         return data
 
-    def reason_text(self, *, language: str) -> str:
-        """Stored in the stage history, so in the installation's language."""
-        with translation.override(language):
-            label = str(dict(self.REASONS)[self.cleaned_data["reason"]])
-        note = self.cleaned_data["note"].strip()
-        return f"{label}: {note}" if note else label
+    def stored_reason(self) -> dict:
+        """For the stage history: the chosen reason and the note, read in any language."""
+        return reason_with_note("reject_reason", self.cleaned_data["reason"], self.cleaned_data["note"])
 
 
 class LostForm(VersionedForm):

@@ -136,7 +136,7 @@ def lead_reject(request: HttpRequest, pk: int) -> HttpResponse:
         actions.reject(
             lead,
             by=request.user,
-            reason=form.reason_text(language=settings.LANGUAGE_CODE),
+            reason=form.stored_reason(),
             seen_version=form.cleaned_data["version"],
         )
         return _("Sent back to marketing: the lead is in nurture again.")
@@ -293,7 +293,7 @@ def _history(stage_changes, lead_changes, breaches=(), assignments=()) -> list[H
     for assignment in assignments:  # oldest first: each one's "before" is the one before it
         owner = person_name(assignment.owner)
         actor = person_name(assignment.assigned_by) if assignment.assigned_by else assignment.rule_name or _("system")
-        change = OwnerChange(previous, owner, assignment.get_kind_display(), assignment.reason)
+        change = OwnerChange(previous, owner, assignment.get_kind_display(), assignment.get_reason_display())
         entries.append(HistoryEntry(assignment.assigned_at, actor, owner_change=change))
         previous = owner
     return sorted(entries, key=lambda entry: entry.at, reverse=True)

@@ -151,7 +151,7 @@ def _key_and_label(dimension: str, row: dict) -> tuple[str, str]:
             return day.strftime("%Y-%m"), date_format(day, "F Y")
         year, week, _weekday = day.isocalendar()
         return day.isoformat(), _("week %(week)s, %(monday)s") % {
-            "week": week, "monday": date_format(day, "j M Y"),
+            "week": week, "monday": date_format(day, "DATE_FORMAT"),
         }
     key = key or ""
     if dimension == D.CHANNEL:

@@ -4,7 +4,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
+from common.messages import render
 from demo.qualification import DECISION_MAKER_WORDS, STUDENT_WORDS, ensure_demo_policy, score_demo
 from leads.models import Lead, StageChange
 from qualification.models import QualificationPolicy
@@ -64,7 +66,7 @@ def test_demo_leads_carry_scores_without_touching_the_generated_history():
 
 STUDENT, DECISION_MAKER, NEITHER = "student", "decision maker", "neither"
 DEMO_DECISION_MAKER = FitRuleSpec(Attribute.JOB_TITLE, Operator.CONTAINS_ANY, DECISION_MAKER_WORDS, 25, "Decision-maker title")
-DEMO_STUDENT = DisqualifierSpec(DisqualifierKind.STUDENT, STUDENT_WORDS, "Student or academic institution")
+DEMO_STUDENT = DisqualifierSpec(DisqualifierKind.STUDENT, STUDENT_WORDS, {"choice": "disqualifier", "value": "student"})
 
 
 def verdict(title: str) -> str:
@@ -166,7 +168,8 @@ def test_the_demo_policy_scores_an_international_director_instead_of_disqualifyi
     assert result.fit_score == 25 + 20 + 15
 
     student = score(policy, replace(facts, job_title="Stagiaire inkoop"), ActivitySummary((0, 0, 0, 0), None), now=NOW)
-    assert student.disqualifier == "Student or academic institution"
+    with translation.override("en"):
+        assert render(student.disqualifier) == "Student or academic institution"
     assert student.explanation[0]["match"] == {"on": "job_title", "word": "Stagiaire", "keyword": "stagiair*"}
 
 

@@ -41,7 +41,7 @@ def test_every_demo_leads_stage_agrees_with_its_score_explanation(demo):
         if lead.handed_over_at is not None:
             assert not result.disqualifier, lead.external_id  # the policy would never have handed it over
         if lead.stage == S.DISQUALIFIED and changes[-1].changed_by_id is None:
-            assert changes[-1].reason == result.disqualifier, lead.external_id
+            assert changes[-1].reason_message == result.disqualifier, lead.external_id
         policy_moves = [c for c in changes if c.rule == policy.rule_name]
         assert all(c.to_stage in (S.NURTURE, S.MQL, S.DISQUALIFIED) for c in policy_moves)
         checked += 1

@@ -11,6 +11,10 @@ from handoff.models.settings import (
     WEEKDAY_FIELDS,
     HandoffSettings,
     UserAvailability,
+    UserLanguage,
+    choose_language,
+    chosen_language,
+    language_of,
     validate_active_user,
 )
 from handoff.models.sla import SlaBreach, SlaClock, SlaPolicy
@@ -19,6 +23,6 @@ from handoff.models.worker import WorkerHeartbeat
 __all__ = [
     "WEEKDAY_FIELDS", "Agreement", "Assignment", "HandoffSettings", "Notification",
     "NotificationChannel", "RotationSeat", "RoutingRule", "SlaBreach", "SlaClock", "SlaPolicy", "TeamRotation",
-    "UserAvailability", "WorkerHeartbeat",
-    "current_agreement", "next_version", "validate_active_user",
+    "UserAvailability", "UserLanguage", "WorkerHeartbeat",
+    "choose_language", "chosen_language", "current_agreement", "language_of", "next_version", "validate_active_user",
 ]

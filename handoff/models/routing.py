@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.messages import render
 from handoff.models.settings import validate_active_user
 from leads.models import Lead, Team
 
@@ -126,7 +127,9 @@ class Assignment(models.Model):
         RoutingRule, verbose_name=_("rule"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     rule_name = models.CharField(_("rule"), max_length=120, blank=True)
-    reason = models.TextField(_("why"))
+    # Why, as a manager typed it; or, when routing decided, a code and its parameters.
+    reason = models.TextField(_("why"), blank=True)
+    reason_message = models.JSONField(_("why (code)"), null=True, blank=True, editable=False)
     assigned_at = models.DateTimeField(_("at"))
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -150,3 +153,7 @@ class Assignment(models.Model):
 
     def __str__(self):
         return f"{self.lead} → {self.owner or '—'}"
+
+    def get_reason_display(self) -> str:
+        """Why, in the reader's language."""
+        return render(self.reason_message) if self.reason_message else self.reason

@@ -1,5 +1,5 @@
 """The handoff's settings: the business calendar's working hours and holidays, the fallback
-owner, and who is away."""
+owner, who is away, and the language each person reads in."""
 
 from __future__ import annotations
 
@@ -191,3 +191,37 @@ class UserAvailability(models.Model):
     def clean(self):
         if self.deputy_id is not None and self.deputy_id == self.user_id:
             raise ValidationError({"deputy": _("Name someone else: your deputy takes over while you are away.")})
+
+
+class UserLanguage(models.Model):
+    """The language someone reads Handoff in: their pages once logged in, and every message
+    sent to them (e-mail, Slack, Teams, the weekly digest). Chosen with the language switcher
+    or on their notifications page; without a row, the installation's language."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="language_setting", verbose_name=_("user")
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+
+    class Meta:
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+
+    def __str__(self):
+        return f"{self.user}: {self.get_language_display()}"
+
+
+def chosen_language(user) -> str | None:
+    """The language `user` chose, None while they have not."""
+    return UserLanguage.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
+
+
+def language_of(user) -> str:
+    """The language `user` reads their messages in: their choice, else the installation's."""
+    return chosen_language(user) or settings.LANGUAGE_CODE
+
+
+def choose_language(user, language: str) -> None:
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"Unknown language {language!r}.")
+    UserLanguage.objects.update_or_create(user=user, defaults={"language": language})

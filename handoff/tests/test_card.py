@@ -93,7 +93,7 @@ def test_card_keeps_the_latest_activities_and_the_policys_explanation(lead):
     assert card.who.company == "Van der Meer Machinebouw B.V."
     assert card.who.sector == "Machinery & equipment"
     # 10:00 UTC is 12:00 in Amsterdam (summer time)
-    assert card.why_now.summary == "MQL since 2026-05-04 12:00, by qualification policy v2: demo request tipped it"
+    assert card.why_now.summary == "MQL since 4 May 2026 12:00, by qualification policy v2: demo request tipped it"
     assert card.why_now.score_lines == [{"kind": "fit", "label": "Decision-maker title", "points": 25}]
     assert (card.why_now.temperature, card.why_now.temperature_label) == ("warm", "Warm")
     assert card.next_step == NextStep.EMAIL  # a quote request, but no phone number
@@ -107,7 +107,7 @@ def test_why_now_explains_the_qualifying_change_while_sales_works_the_lead(lead,
 
     card = build_card(lead, activities=[], last_change=qualifying_change(changes, lead))
 
-    assert card.why_now.summary == "MQL since 2026-05-04 12:00, by qualification policy: fit 60"
+    assert card.why_now.summary == "MQL since 4 May 2026 12:00, by qualification policy: fit 60"
     assert card.why_now.intent_tier == "High intent"
     assert card.next_step_label == "E-mail"
 

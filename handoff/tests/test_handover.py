@@ -62,7 +62,7 @@ def test_hand_over_gives_owner_reason_deadline_and_notification(new_lead, rep, t
     assert new_lead.stage == Lead.Stage.MQL
     assert assignment.rule == team_rule
     assert assignment.kind == Assignment.Kind.RULE
-    assert "Everyone to the team" in assignment.reason
+    assert "Everyone to the team" in assignment.get_reason_display()
     # Mid intent, no customer: the MQL policy, 24 business hours of 8.5 h from Tuesday 10:00.
     assert new_lead.respond_by == local(2026, 1, 15, 17, 0)
     clock = new_lead.sla_clock
@@ -197,7 +197,7 @@ def test_the_agreed_number_of_failed_attempts_sends_the_lead_back_to_nurture(new
     new_lead.refresh_from_db()
     assert new_lead.stage == Lead.Stage.NURTURE
     assert new_lead.respond_by is None
-    assert new_lead.stage_changes.last().reason == "not reached after 3 attempts"
+    assert new_lead.stage_changes.last().get_reason_display() == "not reached after 3 attempts"
     assert Feedback.objects.get(lead=new_lead).disposition == Feedback.Disposition.NOT_REACHED
     assert not SlaBreach.objects.exists()
 
@@ -243,13 +243,17 @@ def test_demo_handover_gives_open_leads_a_rule_and_a_running_clock(new_lead, rep
     assert demo_clocks.start_demo_clocks(now=now) == 0
 
 
-def test_the_stored_reason_is_in_the_business_language_whoever_triggers_it(new_lead, team_rule, settings):
+def test_the_stored_reason_reads_in_each_readers_language_whoever_triggered_it(new_lead, team_rule, settings):
     settings.LANGUAGE_CODE = "nl"
 
     with translation.override("en"):
         assignment = become_mql(new_lead, local(2026, 1, 13, 10, 0))
 
-    assert assignment.reason.startswith("Regel “Everyone to the team”: geldt voor elke lead; om de beurt in team")
+    assert assignment.reason == "" and assignment.reason_message["code"] == "routing.rule"
+    with translation.override("nl"):
+        assert assignment.get_reason_display().startswith("Regel “Everyone to the team”: geldt voor elke lead; om de beurt in team")
+    with translation.override("en"):
+        assert assignment.get_reason_display().startswith("Rule “Everyone to the team”: matches every lead; round robin in team")
 
 
 # --- fair rotation and nobody present ------------------------------------------------------
@@ -286,11 +290,11 @@ def test_a_lead_nobody_present_can_take_waits_unassigned_with_its_deadline_and_t
     assert new_lead.owner is None and new_lead.team == team
     assert new_lead in Lead.objects.unassigned()
     assert (assignment.kind, assignment.owner, assignment.team) == (Assignment.Kind.UNASSIGNED, None, team)
-    assert "Rep is away" in assignment.reason and "unassigned queue" in assignment.reason
+    assert "Rep is away" in assignment.get_reason_display() and "unassigned queue" in assignment.get_reason_display()
     assert new_lead.respond_by is not None  # the customer waits all the same
     told = Notification.objects.get()
     assert (told.kind, told.recipient, told.lead) == (Notification.Kind.UNASSIGNED, manager, new_lead)
-    assert told.context["reason"] == assignment.reason
+    assert told.context["reason"] == assignment.reason_message
 
 
 def test_the_manager_gives_an_unassigned_lead_an_owner(new_lead, rep, other_rep, team, manager, team_rule):

@@ -56,13 +56,13 @@ def test_assignment_message_carries_the_five_facts_and_a_link(assigned):
     facts = dict(message.facts)
     assert facts["Who"] == "Pieter de Vries, Hoofd engineering, Van der Meer Machinebouw B.V. (120 employees)"
     assert facts["What they did"] == "Form submission: Offerte aanvragen; Pricing page: Prijzen"
-    assert facts["Why now"].startswith("MQL since 2026-01-13 10:00, by qualification policy")
-    assert facts["Respond by"] == "Tue 13 Jan, 10:15"
+    assert facts["Why now"].startswith("MQL since 13 Jan 2026 10:00, by qualification policy")
+    assert facts["Respond by"] == "13 Jan 2026 10:15"
     assert facts["Next step"].startswith("Call: They asked for contact")
     assert "+31 6 11112222" in facts["Next step"]
     assert message.opening_line.startswith("Hello Pieter, thank you for your quote request")
     assert message.url.startswith("https://handoff.example.nl/")
-    assert message.subject == "New lead for you: Pieter de Vries (Van der Meer Machinebouw B.V.) — respond by Tue 13 Jan, 10:15"
+    assert message.subject == "New lead for you: Pieter de Vries (Van der Meer Machinebouw B.V.) — respond by 13 Jan 2026 10:15"
 
 
 def test_email_goes_out_as_html_and_text(assigned, rep, mailoutbox):
@@ -191,14 +191,14 @@ def test_escalation_message_names_owner_and_missed_deadline(assigned):
     message = notify.compose(assigned(kind=Notification.Kind.ESCALATION))
 
     assert message.subject == "Deadline missed: Pieter de Vries (Van der Meer Machinebouw B.V.), owner Rep"
-    assert dict(message.facts)["Missed"] == "First contact, due Tue 13 Jan, 10:15 (High intent)"
+    assert dict(message.facts)["Missed"] == "First contact, due 13 Jan 2026 10:15 (High intent)"
 
 
 def test_at_risk_message(assigned):
     message = notify.compose(assigned(kind=Notification.Kind.AT_RISK))
 
     assert message.subject.startswith("Deadline at risk: Pieter de Vries")
-    assert "first contact by Tue 13 Jan, 10:15" in message.subject
+    assert "first contact by 13 Jan 2026 10:15" in message.subject
 
 
 @pytest.mark.parametrize(
@@ -236,12 +236,12 @@ def test_intent_rose_message_says_what_they_asked_for_and_the_sooner_deadline(le
     message = notify.compose(notification)
 
     assert message.subject == (
-        "Pieter de Vries (Van der Meer Machinebouw B.V.) asked for a demo (Demo aanvragen, Tue 13 Jan, 10:00)"
-        " — respond sooner: by Tue 13 Jan, 10:15"
+        "Pieter de Vries (Van der Meer Machinebouw B.V.) asked for a demo (Demo aanvragen, 13 Jan 2026 10:00)"
+        " — respond sooner: by 13 Jan 2026 10:15"
     )
     facts = dict(message.facts)
-    assert facts["Just now"] == "asked for a demo (Demo aanvragen, Tue 13 Jan, 10:00)"
-    assert facts["Respond by"] == "Tue 13 Jan, 10:15"
+    assert facts["Just now"] == "asked for a demo (Demo aanvragen, 13 Jan 2026 10:00)"
+    assert facts["Respond by"] == "13 Jan 2026 10:15"
     assert NotificationChannel(kind="slack", for_assignments=False).wants(Notification.Kind.INTENT_ROSE) is False
 
 
@@ -252,7 +252,7 @@ def test_strong_signal_message_names_the_signal(lead, rep):
                  "occurred_at": "2026-01-13T09:00:00+00:00"},
     )
     message = notify.compose(notification)
-    assert message.subject == "Strong signal: Pieter de Vries (Van der Meer Machinebouw B.V.) looked at the prices (Prijzen, Tue 13 Jan, 10:00)"
+    assert message.subject == "Strong signal: Pieter de Vries (Van der Meer Machinebouw B.V.) looked at the prices (Prijzen, 13 Jan 2026 10:00)"
     assert "Respond by" not in dict(message.facts)
 
 
@@ -333,3 +333,18 @@ def test_unassigned_message_tells_the_manager_why_and_what_to_do(assigned, rep):
     assert ("Why", "Rule “Brabant”: region Noord-Brabant") in message.facts
     assert ("What to do", "Give the lead to someone who is in.") in message.facts
     assert not channel.wants(Notification.Kind.UNASSIGNED)  # heard with the escalations
+
+
+def test_two_recipients_of_the_same_event_each_read_their_own_language(assigned, rep, other_rep):
+    from handoff.models import choose_language
+
+    choose_language(other_rep, "nl")
+    english = notify.compose(assigned())
+    dutch_row = assigned()
+    dutch_row.recipient = other_rep
+    dutch = notify.compose(dutch_row)
+
+    assert [label for label, _ in english.facts][:3] == ["Who", "What they did", "Why now"]
+    assert [label for label, _ in dutch.facts][:3] == ["Wie", "Wat deden ze", "Waarom nu"]
+    assert english.subject.startswith("New lead for you: Pieter de Vries")
+    assert dutch.subject.startswith("Nieuwe lead voor jou: Pieter de Vries")

@@ -87,7 +87,7 @@ def test_without_an_email_address_the_revops_admins_are_told(assigned, rep, revo
     assert email.to == ["revops@vandermeer-demo.example"]
     assert email.subject == (
         "Not delivered to Rep: New lead for you: Pieter de Vries (Van der Meer Machinebouw B.V.)"
-        " — respond by Tue 13 Jan, 10:15"
+        " — respond by 13 Jan 2026 10:15"
     )
     assert "Error: HTTP 404" in email.body
 

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
+from common.messages import render
 from common.roles import Role
 from conftest import make_user
 from handoff.models import Assignment, HandoffSettings, RoutingRule, UserAvailability
@@ -56,7 +57,7 @@ def test_rule_verdict(criteria, matches, said):
     matched, lines = rule_verdict(RoutingRule(name="r", **criteria), BRABANT_MACHINE_BUILDER)
 
     assert matched is matches
-    assert said in ", ".join(lines)
+    assert said in ", ".join(render(line) for line in lines)
 
 
 def test_unknown_size_does_not_match_a_size_rule():
@@ -84,7 +85,7 @@ def test_first_matching_rule_wins(team, rep, fallback):
     assert decision.rule.name == "Machinery to team"
     assert decision.owner == rep
     assert decision.kind == Assignment.Kind.RULE
-    assert "Machinery to team" in decision.reason
+    assert "Machinery to team" in render(decision.reason)
 
 
 def test_team_round_robin_is_fair_over_many_leads(team, rep, other_rep, lead, fallback):
@@ -110,7 +111,7 @@ def test_round_robin_skips_a_member_marked_away(team, rep, other_rep, fallback):
     decision = route(BRABANT_MACHINE_BUILDER, now=NOW)
 
     assert decision.owner == other_rep
-    assert "Rep is away" in decision.reason
+    assert "Rep is away" in render(decision.reason)
 
 
 def test_member_is_back_on_the_day_they_return(team, rep, other_rep, fallback):
@@ -168,7 +169,7 @@ def test_existing_customer_without_account_manager_is_routed_on(team, rep, fallb
 
     assert decision.owner == rep
     assert decision.trace[0].rule.target == RoutingRule.Target.ACCOUNT_MANAGER
-    assert "the company has no active account manager" in decision.trace[0].explanation
+    assert "the company has no active account manager" in render(decision.trace[0].explanation)
 
 
 def test_no_rule_matches_gives_the_fallback_owner(fallback):
@@ -233,7 +234,7 @@ def test_without_a_matching_rule_the_current_owner_keeps_a_recycled_lead(db, rep
 
     assert decision.owner == rep
     assert decision.rule is None
-    assert "stays with Rep" in decision.reason
+    assert "stays with Rep" in render(decision.reason)
 
 
 # --- fair rotation -----------------------------------------------------------------------
@@ -314,7 +315,7 @@ def test_an_away_account_managers_customer_goes_to_their_deputy(account_team, fa
     decision = route(customer_of(fleur), now=NOW)
 
     assert decision.owner == deputy
-    assert "account manager Fleur is away; their deputy Deputy takes it" in decision.reason
+    assert "account manager Fleur is away; their deputy Deputy takes it" in render(decision.reason)
 
 
 def test_an_away_account_manager_without_a_present_deputy_passes_to_the_account_team(account_team, fallback):
@@ -325,8 +326,8 @@ def test_an_away_account_manager_without_a_present_deputy_passes_to_the_account_
 
     assert decision.owner == ruben
     assert decision.team == team
-    assert "account manager Fleur is away, with no deputy present; round robin in team Accountmanagement" in decision.reason
-    assert "Fleur is away" in decision.reason  # skipped in the rotation too
+    assert "account manager Fleur is away, with no deputy present; round robin in team Accountmanagement" in render(decision.reason)
+    assert "Fleur is away" in render(decision.reason)  # skipped in the rotation too
 
 
 def test_nobody_present_sends_the_lead_to_the_unassigned_queue_and_names_the_manager(account_team, fallback):
@@ -341,8 +342,8 @@ def test_nobody_present_sends_the_lead_to_the_unassigned_queue_and_names_the_man
     assert decision.kind == Assignment.Kind.UNASSIGNED
     assert decision.team == team
     assert decision.tell == [team.manager]
-    assert "fallback owner Fallback is away" in decision.reason
-    assert "unassigned queue" in decision.reason
+    assert "fallback owner Fallback is away" in render(decision.reason)
+    assert "unassigned queue" in render(decision.reason)
 
 
 def test_an_away_fallback_owner_gives_way_to_their_deputy(fallback):
@@ -353,7 +354,7 @@ def test_an_away_fallback_owner_gives_way_to_their_deputy(fallback):
 
     assert decision.owner == deputy
     assert decision.kind == Assignment.Kind.FALLBACK
-    assert "fallback owner Fallback is away, their deputy Deputy takes it" in decision.reason
+    assert "fallback owner Fallback is away, their deputy Deputy takes it" in render(decision.reason)
 
 
 def test_without_a_configured_fallback_an_away_manager_is_passed_over(db):
@@ -393,7 +394,7 @@ def test_a_named_person_who_is_away_is_passed_over(fallback):
     decision = route(BRABANT_MACHINE_BUILDER, now=NOW)
 
     assert decision.owner == fallback
-    assert "Named is away" in decision.trace[0].explanation
+    assert "Named is away" in render(decision.trace[0].explanation)
 
 
 def test_a_deputy_is_someone_else(rep):

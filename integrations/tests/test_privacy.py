@@ -293,3 +293,16 @@ def test_a_waiting_notification_about_an_erased_lead_still_composes_and_names_no
     text = " ".join([message.subject, *(f"{label} {value}" for label, value in message.facts)])
     assert f"Lead {lead.pk}" in message.subject
     assert "Pieter" not in text and "1234" not in text and ADDRESS not in text
+
+
+def test_erasure_empties_a_persons_words_inside_a_stored_message_and_keeps_the_policys(person, rep, revops_admin):
+    from common.messages import message
+
+    lead, _other = person
+    lead.move_to(Lead.Stage.NURTURE, by=rep, reason=message("sales.reason_note", reason="x", note="Pieter belt zelf"), at=MOMENT)
+    lead.move_to(Lead.Stage.MQL, rule="qualification policy v1", reason=message("score.fit_vs", fit=60, sign="≥", threshold=40), at=MOMENT)
+    privacy.erase_person(ADDRESS, by=revops_admin, reference="Ticket 4712", now=MOMENT)
+
+    by_rep, by_policy = StageChange.objects.filter(lead=lead).order_by("id")[1:]
+    assert (by_rep.reason, by_rep.reason_message) == ("", None)
+    assert by_policy.reason_message["code"] == "score.fit_vs"

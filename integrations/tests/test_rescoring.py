@@ -60,7 +60,7 @@ def test_a_batch_that_tips_the_lead_makes_it_an_mql_handed_to_sales(api, company
     assert lead.stage == Lead.Stage.MQL
     assert lead.engagement_score == 30
     assert lead.owner == rep and lead.respond_by is not None
-    assert "Case: Zuivelfabriek" in lead.stage_changes.last().reason  # the newest is the trigger
+    assert "Case: Zuivelfabriek" in lead.stage_changes.last().get_reason_display()  # the newest is the trigger
     assert Assignment.objects.get(lead=lead).rule_name == "Everyone to the team"
 
 
@@ -113,7 +113,7 @@ def test_a_newsletter_subscriber_who_asks_for_a_quote_becomes_a_high_intent_mql_
     assert response.status_code == 201, response.json()
     lead.refresh_from_db()
     assert (lead.stage, lead.intent_tier, lead.owner) == (Lead.Stage.MQL, "high", rep)
-    assert "Offerte aanvragen" in lead.stage_changes.last().reason
+    assert "Offerte aanvragen" in lead.stage_changes.last().get_reason_display()
     kinds = list(Notification.objects.filter(lead=lead).values_list("kind", flat=True))
     assert kinds == [Notification.Kind.ASSIGNED]  # the hand-over says it all: no second message
     assert lead.respond_by <= clocks.HandoffSettings.load().calendar().add_business_time(

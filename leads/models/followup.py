@@ -9,9 +9,10 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.messages import choice, joined
 from common.people import person_name
 from leads.models.lead import Lead, RecordedChange
 
@@ -150,21 +151,19 @@ class Feedback(models.Model):
                 % {"count": self.MIN_FACTS_FOR_SQL}
             )
 
-    def summary(self, *, language: str) -> str:
-        """One line for the stage history: the disposition and what sales said about it.
-        Stored text, so written in one language (the installation's) whoever gave it."""
-        with translation.override(language):
-            return self._summary()
-
-    def _summary(self) -> str:
-        parts = [str(self.get_disposition_display())]
+    def summary(self) -> dict:
+        """One line for the stage history: the disposition and what sales said about it, as
+        a message each reader reads in their own language (common/messages.py); what the rep
+        typed stays as typed."""
+        parts = [choice("disposition", self.disposition)]
         if self.no_fit_reason:
-            parts.append(str(self.get_no_fit_reason_display()))
+            parts.append(choice("no_fit_reason", self.no_fit_reason))
         if self.reason_text.strip():
             parts.append(self.reason_text.strip())
-        if self.confirmed_facts:
-            parts.append(", ".join(self.confirmed_facts))
-        return ": ".join(parts[:2]) + "".join(f" — {part}" for part in parts[2:])
+        facts = [choice("confirmed_fact", name) for name in self.FACT_FIELDS if getattr(self, name)]
+        if facts:
+            parts.append(joined(facts, ", "))
+        return joined([joined(parts[:2], ": "), *parts[2:]], " — ")  # "No fit: Too small — …"
 
 
 def _named(obj) -> str:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.email_domains import email_domain, is_personal_domain
+from common.messages import render, rule_name, split
 from common.people import person_name
 from leads.models.choices import (
     Channel,
@@ -125,14 +126,7 @@ class Lead(models.Model):
     SALES_STAGES = [Stage.MQL, Stage.SAL, Stage.SQL]
     # Stages whose first arrival is stamped on the lead as `<stage>_at`.
     STAMPED_STAGES = [
-        Stage.NURTURE,
-        Stage.MQL,
-        Stage.SAL,
-        Stage.SQL,
-        Stage.OPPORTUNITY,
-        Stage.WON,
-        Stage.LOST,
-        Stage.DISQUALIFIED,
+        Stage.NURTURE, Stage.MQL, Stage.SAL, Stage.SQL, Stage.OPPORTUNITY, Stage.WON, Stage.LOST, Stage.DISQUALIFIED,
     ]
 
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
@@ -376,14 +370,15 @@ class Lead(models.Model):
         *,
         by=None,
         rule: str = "",
-        reason: str = "",
+        reason: str | dict = "",
         at: datetime | None = None,
     ) -> "StageChange":
         """Move the lead to `stage`, record why, and stamp when it first got there.
 
         `by` is the user who made the change, `rule` names the automatic rule that made it
-        (one of the two is usually given). Raises `IllegalTransition` and changes nothing
-        when the life cycle does not allow the move.
+        (one of the two is usually given). `reason` is the words a person typed, or a message
+        (common/messages.py) put into words when read. Raises `IllegalTransition` and changes
+        nothing when the life cycle does not allow the move.
         """
         if stage not in self.Stage.values:
             raise ValueError(f"Unknown stage {stage!r}.")
@@ -403,7 +398,8 @@ class Lead(models.Model):
                 changed_at=at,
                 changed_by=by,
                 rule=rule,
-                reason=reason,
+                reason=split(reason)[0],
+                reason_message=split(reason)[1],
             )
             fields = {"stage": stage, "stage_changed_at": at, "version": F("version") + 1}
             stamp = f"{stage}_at"
@@ -480,7 +476,8 @@ class StageChange(RecordedChange):
     rule = models.CharField(
         _("rule"), max_length=200, blank=True, help_text=_("The automatic rule that moved it.")
     )
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)  # as a person typed it
+    reason_message = models.JSONField(_("reason (code)"), null=True, blank=True, editable=False)  # as Handoff wrote it
 
     class Meta:
         ordering = ["changed_at", "id"]
@@ -504,7 +501,10 @@ class StageChange(RecordedChange):
 
     @property
     def actor(self) -> str:
-        return person_name(self.changed_by) if self.changed_by else self.rule or str(_("system"))
+        return person_name(self.changed_by) if self.changed_by else rule_name(self.rule) or str(_("system"))
+
+    def get_reason_display(self) -> str:
+        return render(self.reason_message) if self.reason_message else self.reason
 
 
 class Activity(models.Model):

@@ -132,7 +132,7 @@ def test_bulk_moves_write_the_same_history_as_move_to(policy, company, rep):
     assert (young.stage, young.nurture_at, young.stage_changed_at, young.version) == ("nurture", NOW, NOW, 2)
     change = young.stage_changes.get()
     assert (change.from_stage, change.to_stage, change.changed_at, change.rule) == ("new", "nurture", NOW, "qualification policy v1")
-    assert change.reason.endswith("fit 35 < 40, engagement 0 < 30")  # machinery +20, size +15
+    assert change.get_reason_display().endswith("fit 35 < 40, engagement 0 < 30")  # machinery +20, size +15
     sent_back.refresh_from_db()
     assert sent_back.stage == "nurture"  # sales judged this score already; nothing new since
     assert (stats.nurtured, stats.qualified) == (1, 0)
@@ -236,7 +236,7 @@ def test_the_worker_step_rescores_the_leads_whose_moment_passed(policy, company)
 
     quiet.refresh_from_db()
     assert quiet.engagement_score == 15 and quiet.scored_at == day_later
-    assert {"kind": "decay", "label": "No activity for 30 days", "points": -15} in quiet.score_explanation
+    assert {"kind": "decay", "label": {"code": "score.decay", "params": {"days": 30}}, "points": -15} in quiet.score_explanation
     assert quiet.rescore_at is None  # decayed and cold: time changes nothing more
     assert bulk.rescore_due(now=day_later, policy=snapshot) == 0
 
@@ -254,7 +254,7 @@ def test_a_lead_that_a_due_rescore_qualifies_is_handed_over_with_its_history(pol
     lead.refresh_from_db()
     assert lead.stage == Lead.Stage.MQL and lead.owner == fallback_owner
     change = lead.stage_changes.get(to_stage=Lead.Stage.MQL)
-    assert change.rule == "qualification policy v1" and "fit 60 ≥ 40" in change.reason
+    assert change.rule == "qualification policy v1" and "fit 60 ≥ 40" in change.get_reason_display()
 
 
 def test_a_closed_lead_that_was_due_is_left_alone(policy, lead):

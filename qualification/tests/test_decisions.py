@@ -41,8 +41,8 @@ def test_crossing_the_thresholds_makes_an_mql_with_the_trigger_as_why_now(policy
     assert mid_lead.scored_at == NOW and mid_lead.mql_at == NOW
     change = mid_lead.stage_changes.last()
     assert change.rule == "qualification policy v1"
-    assert change.reason.startswith("fit 60 ≥ 40, engagement 40 ≥ 30")
-    assert "“Prijzen”" in change.reason and "20-11-2026 12:00" in change.reason  # 11:00 UTC in Amsterdam
+    assert change.get_reason_display().startswith("fit 60 ≥ 40, engagement 40 ≥ 30")
+    assert "“Prijzen”" in change.get_reason_display() and "20 Nov 2026 12:00" in change.get_reason_display()  # 11:00 UTC in Amsterdam
 
 
 def test_the_same_activity_twice_changes_nothing(policy, mid_lead):
@@ -63,7 +63,7 @@ def test_a_disqualifier_moves_the_lead_to_disqualified_with_its_reason(policy, m
     mid_lead.refresh_from_db()
     assert result.disqualifier == "Fewer than 500 employees"
     assert mid_lead.stage == Lead.Stage.DISQUALIFIED
-    assert mid_lead.stage_changes.last().reason == "Fewer than 500 employees"
+    assert mid_lead.stage_changes.last().get_reason_display() == "Fewer than 500 employees"
     assert mid_lead.score_explanation[0] == {
         "kind": "disqualifier", "label": "Fewer than 500 employees", "points": 0,
         "match": {"on": "employees", "word": "120", "keyword": ""},
@@ -97,7 +97,7 @@ def test_high_intent_goes_to_sales_on_fit_alone(policy, lead):
     decisions.rescore(lead, now=NOW)
     lead.refresh_from_db()
     assert lead.stage == Lead.Stage.MQL
-    assert lead.stage_changes.last().reason == "fit 60 ≥ 40"
+    assert lead.stage_changes.last().get_reason_display() == "fit 60 ≥ 40"
 
 
 def test_an_existing_customer_qualifies_with_one_touchpoint_and_is_marked_for_account_management(policy, mid_lead, company):
@@ -107,7 +107,7 @@ def test_an_existing_customer_qualifies_with_one_touchpoint_and_is_marked_for_ac
     decisions.rescore(mid_lead, now=NOW)
     mid_lead.refresh_from_db()
     assert mid_lead.stage == Lead.Stage.MQL
-    assert "existing customer: for account management" in mid_lead.stage_changes.last().reason
+    assert "existing customer: for account management" in mid_lead.stage_changes.last().get_reason_display()
 
 
 def test_without_an_active_policy_nothing_is_scored(mid_lead):

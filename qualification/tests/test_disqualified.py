@@ -44,7 +44,7 @@ def test_a_disqualified_lead_whose_title_changes_is_decided_again(students_out, 
     moves = list(lead.stage_changes.values_list("from_stage", "to_stage"))
     assert moves == [("new", "disqualified"), ("disqualified", "nurture"), ("nurture", "mql")]
     back = lead.stage_changes.get(to_stage=Lead.Stage.NURTURE)
-    assert back.reason.startswith("No longer disqualified: the facts changed")
+    assert back.get_reason_display().startswith("No longer disqualified: the facts changed")
     assert back.rule == "qualification policy v1" and back.changed_at == NOW + timedelta(days=3)
 
 

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from common.messages import render
 from leads.models import Activity, ConversionAction, IntentTier, Lead
 from qualification.scoring import (
     ActivitySummary,
@@ -75,7 +76,7 @@ def result_for(facts=GOOD_FIT, activities=(), policy=POLICY, now=NOW):
 
 
 def points(result, kind):
-    return [(line["label"], line["points"]) for line in result.explanation if line["kind"] == kind]
+    return [(render(line["label"]), line["points"]) for line in result.explanation if line["kind"] == kind]
 
 
 @pytest.mark.parametrize(
@@ -178,7 +179,7 @@ def test_mid_intent_needs_both_thresholds():
     fit_60 = GOOD_FIT  # 25 + 20 + 15
     two_pricing = [act(K.PRICING_PAGE, 1), act(K.PRICING_PAGE, 2)]
     assert result_for(fit_60, two_pricing).qualifies  # engagement 40
-    assert result_for(fit_60, two_pricing).threshold_summary == "fit 60 ≥ 40, engagement 40 ≥ 30"
+    assert render(result_for(fit_60, two_pricing).threshold_summary) == "fit 60 ≥ 40, engagement 40 ≥ 30"
     assert not result_for(fit_60, [act(K.PRICING_PAGE)]).qualifies  # engagement 20 < 30
     weak_fit = LeadFacts(job_title="Inkoper", sector="machinery", employees=10)  # fit 20
     assert not result_for(weak_fit, two_pricing).qualifies
@@ -293,7 +294,7 @@ def test_a_disqualifier_ends_the_decision_and_explains_itself():
 
 def test_the_explanation_lists_every_fired_rule_with_its_points_in_order():
     result = result_for(GOOD_FIT, [act(K.PRICING_PAGE), act(K.DEMO_REQUEST)])
-    assert [(l["kind"], l["label"], l["points"]) for l in result.explanation] == [
+    assert [(l["kind"], render(l["label"]), l["points"]) for l in result.explanation] == [
         ("fit", "Decision maker", 25),
         ("fit", "Target sector", 20),
         ("fit", "Right size", 15),

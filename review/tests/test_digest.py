@@ -133,3 +133,17 @@ def test_two_runs_racing_on_postgresql_send_one_digest(manager, marketer):
     assert sorted(r is None for r in results) == [False, True]
     assert WeeklyDigest.objects.count() == 1
     assert Notification.objects.filter(kind=Notification.Kind.WEEKLY_REVIEW).count() == 2
+
+
+def test_each_reader_gets_the_digest_in_their_own_language(readers, week_world, settings):
+    from handoff.models import choose_language
+
+    settings.LANGUAGE_CODE = "en"
+    manager, marketer, _admin = readers
+    choose_language(manager, "nl")
+    digest.send_weekly_review(now=MONDAY_MORNING)
+    subjects = {
+        n.recipient: n.context["subject"] for n in Notification.objects.filter(kind=Notification.Kind.WEEKLY_REVIEW)
+    }
+    assert subjects[manager] == "Weekreview, week 12: 6 MQL's"
+    assert subjects[marketer] == "Weekly review, week 12: 6 MQLs"

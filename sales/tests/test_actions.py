@@ -60,7 +60,7 @@ def test_reject_sends_the_mql_back_to_nurture_with_the_reason(mql, rep):
 
     mql.refresh_from_db()
     assert mql.stage == S.NURTURE
-    assert change.reason == "Not sales-ready yet: only browsing"
+    assert change.get_reason_display() == "Not sales-ready yet: only browsing"
     assert change.changed_by == rep
 
 
@@ -138,7 +138,7 @@ def test_became_sql_moves_to_sql(sal, rep):
     sal.refresh_from_db()
     assert sal.stage == S.SQL
     assert given.given_by == rep and given.pk
-    assert sal.stage_changes.last().reason == "Became SQL: need, budget"
+    assert sal.stage_changes.last().get_reason_display() == "Became SQL: need, budget"
 
 
 def test_became_sql_needs_two_confirmed_facts(sal, rep):
@@ -154,14 +154,14 @@ def test_no_fit_disqualifies_with_the_reason(sal, rep):
 
     sal.refresh_from_db()
     assert sal.stage == S.DISQUALIFIED
-    assert sal.stage_changes.last().reason == "No fit: Too small"
+    assert sal.stage_changes.last().get_reason_display() == "No fit: Too small"
 
 
 def test_no_fit_other_needs_an_explanation(sal, rep):
     with pytest.raises(ValidationError):
         actions.give_feedback(sal, feedback(D.NO_FIT, no_fit_reason="other"), by=rep)
     actions.give_feedback(sal, feedback(D.NO_FIT, no_fit_reason="other", reason_text="outside our region"), by=rep)
-    assert sal.stage_changes.last().reason == "No fit: Other — outside our region"
+    assert sal.stage_changes.last().get_reason_display() == "No fit: Other — outside our region"
 
 
 def test_no_fit_without_a_reason_changes_nothing(sal, rep):
@@ -171,18 +171,23 @@ def test_no_fit_without_a_reason_changes_nothing(sal, rep):
     assert sal.stage == S.SAL and sal.feedback.count() == 0
 
 
-def test_stored_reasons_are_in_the_installations_language_whoever_acts(sal, rep, settings):
+def test_stored_reasons_read_in_each_readers_language_whoever_acts(sal, rep, settings):
     settings.LANGUAGE_CODE = "nl"
     with translation.override("en"):
-        actions.give_feedback(sal, feedback(D.NO_FIT, no_fit_reason="too_small"), by=rep)
-    assert sal.stage_changes.last().reason == "Geen fit: Te klein"
+        actions.give_feedback(sal, feedback(D.NO_FIT, no_fit_reason="too_small", reason_text="klein bedrijf"), by=rep)
+    change = sal.stage_changes.last()
+    assert change.reason == ""  # nothing stored in the language of whoever acted
+    with translation.override("nl"):
+        assert change.get_reason_display() == "Geen fit: Te klein — klein bedrijf"
+    with translation.override("en"):
+        assert change.get_reason_display() == "No fit: Too small — klein bedrijf"
 
 
 def test_no_urgency_goes_to_nurture(sal, rep):
     actions.give_feedback(sal, feedback(D.NO_URGENCY), by=rep)
     sal.refresh_from_db()
     assert sal.stage == S.NURTURE
-    assert sal.stage_changes.last().reason == "No urgency"
+    assert sal.stage_changes.last().get_reason_display() == "No urgency"
 
 
 def test_wrong_contact_stays_with_sales_and_bumps_the_version(sal, rep):
@@ -221,7 +226,7 @@ def test_not_reached_counts_as_an_attempt_and_returns_to_nurture_at_the_limit(sa
     sal.refresh_from_db()
     assert sal.stage == S.NURTURE
     assert sal.attempt_count == 3
-    assert sal.stage_changes.last().reason == "Not reached after 3 attempts"
+    assert sal.stage_changes.last().get_reason_display() == "Not reached after 3 attempts"
     assert set(sal.contact_attempts.values_list("outcome", flat=True)) == {"no_answer"}
 
 
@@ -378,7 +383,7 @@ def test_mark_lost_closes_the_deal_with_its_reason_in_code_and_words(sql, rep):
     change = actions.mark_lost(sql, by=rep, reason="competitor", note="went with the cheaper one", at=T0 + timedelta(days=3))
     sql.refresh_from_db()
     assert (sql.stage, sql.lost_reason, sql.lost_at) == (S.LOST, "competitor", T0 + timedelta(days=3))
-    assert change.reason == "Chose a competitor: went with the cheaper one"
+    assert change.get_reason_display() == "Chose a competitor: went with the cheaper one"
     assert change.changed_by == rep
 
 

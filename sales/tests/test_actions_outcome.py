@@ -90,7 +90,7 @@ def test_no_fit_after_a_conversation_disqualifies(mql, rep):
     )
     mql.refresh_from_db()
     assert mql.stage == S.DISQUALIFIED
-    assert mql.stage_changes.latest("changed_at").reason == "No fit: Too small"
+    assert mql.stage_changes.latest("changed_at", "id").get_reason_display() == "No fit: Too small"
 
 
 def test_an_incomplete_verdict_writes_nothing(mql, rep):

@@ -92,7 +92,7 @@ def test_reject_stores_the_reason_and_note(client, rep, mql):
     post(client, rep, mql, "reject", reason="too_little_information", note="no phone, no company")
     mql.refresh_from_db()
     assert mql.stage == S.NURTURE
-    assert mql.stage_changes.last().reason == "Too little information to act on: no phone, no company"
+    assert mql.stage_changes.last().get_reason_display() == "Too little information to act on: no phone, no company"
 
 
 @pytest.mark.parametrize("data", [{}, {"reason": "other"}, {"reason": "made_up"}])

@@ -47,7 +47,7 @@ def test_card_shows_who_what_why_and_next_step(client, rep, mql):
     assert "Van der Meer Machinebouw B.V." in page and "120 employees" in page
     assert "Machinery &amp; equipment" in page
     assert "Existing customer" in page
-    assert "MQL since 2026-05-04 14:00, by qualification policy v2: fit and engagement met" in page
+    assert "MQL since 4 May 2026 14:00, by qualification policy v2: fit and engagement met" in page
     assert "+25</span> Decision-maker title" in page and "-10</span> Quiet for 30 days" in page
     assert "Mid intent" in page
     assert "you joined our webinar “Cobots in de food” and read “Zuivelfabriek Friesland”" in page
@@ -65,7 +65,7 @@ def test_unscored_lead_says_so_instead_of_showing_numbers(client, rep, lead):
 def test_why_now_explains_the_mql_after_sales_accepted_it(client, rep, mql):
     actions.accept(mql, by=rep)
     client.force_login(rep)
-    assert "MQL since 2026-05-04 14:00" in client.get(url(mql)).content.decode()
+    assert "MQL since 4 May 2026 14:00" in client.get(url(mql)).content.decode()
 
 
 def test_owner_gets_all_forms_with_the_version(client, rep, mql):

@@ -13,6 +13,6 @@ def closed_leads_are_cold(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("leads", "0015_lead_temperature_rescore_at_asking_at")]
+    dependencies = [("leads", "0017_stagechange_reasons_recognised")]
 
     operations = [migrations.RunPython(closed_leads_are_cold, migrations.RunPython.noop, elidable=True)]

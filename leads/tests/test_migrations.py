@@ -1,0 +1,40 @@
+"""Stage-change reasons written as sentences before codes: the recognised ones become codes
+(in either language they were written in), the rest keep their text."""
+
+import importlib
+
+import pytest
+from django.utils import translation
+
+from common.messages import render
+
+recognise = importlib.import_module("leads.migrations.0017_stagechange_reasons_recognised").recognised
+
+
+@pytest.mark.parametrize(
+    "stored, english, dutch",
+    [
+        ("Not (yet) an MQL: fit 35 < 40, engagement 0 < 30", "Not (yet) an MQL: fit 35 < 40, engagement 0 < 30",
+         "(Nog) geen MQL: fit 35 < 40, engagement 0 < 30"),
+        ("(Nog) geen MQL: fit 20 < 40", "Not (yet) an MQL: fit 20 < 40", "(Nog) geen MQL: fit 20 < 40"),
+        ("fit 60 ≥ 40, engagement 40 ≥ 30", "fit 60 ≥ 40, engagement 40 ≥ 30", "fit 60 ≥ 40, engagement 40 ≥ 30"),
+        ("fit 60 ≥ 40, engagement 35 ≥ 10 — bestaande klant: voor accountmanagement",
+         "fit 60 ≥ 40, engagement 35 ≥ 10 — existing customer: for account management",
+         "fit 60 ≥ 40, engagement 35 ≥ 10 — bestaande klant: voor accountmanagement"),
+        ("niet bereikt na 3 pogingen", "not reached after 3 attempts", "niet bereikt na 3 pogingen"),
+        ("Not reached after 4 attempts", "Not reached after 4 attempts", "Niet bereikt na 4 pogingen"),
+        ("No longer disqualified: the facts changed (fit 45 ≥ 40)", "No longer disqualified: the facts changed (fit 45 ≥ 40)",
+         "Niet langer gediskwalificeerd: de gegevens zijn veranderd (fit 45 ≥ 40)"),
+    ],
+)
+def test_a_recognised_reason_becomes_its_code_and_reads_in_both_languages(stored, english, dutch):
+    said = recognise(stored)
+    with translation.override("en"):
+        assert render(said) == english
+    with translation.override("nl"):
+        assert render(said) == dutch
+
+
+@pytest.mark.parametrize("stored", ["Klant belt zelf terug", "fit 60 ≥ 40 — tipped by: Pricing page (20-11-2026 10:04)", ""])
+def test_any_other_reason_is_left_as_written(stored):
+    assert recognise(stored) is None
