@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.management import call_command
 from django.db import OperationalError, connection, transaction
+from django.utils import timezone
 
 from common.webhook_receiver import WebhookReceiver
 from handoff import breaches, handover, outbox
@@ -91,6 +92,9 @@ def test_once_runs_one_pass_and_stops(handed_over, rep, mailoutbox, monkeypatch)
     rep.email = "rep@example.nl"
     rep.save()
     outbox.queue_notifications(rep, Notification.Kind.TEST, now=MONDAY_NOON)
+    # The worker reads the clock: a day later, in business hours (after hours it holds the
+    # breach until the next opening, so the real time of day must not decide the test).
+    monkeypatch.setattr(timezone, "now", lambda: MONDAY_NOON + timedelta(days=1))
 
     call_command("runworker", "--once", verbosity=0)
 
