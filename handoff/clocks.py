@@ -100,8 +100,9 @@ def set_clock(
     runs_out_at = due_by if kind == SlaClock.Kind.NOT_REACHED else calendar.next_opening(due_by)
     if remind_at is not None:
         remind_at = calendar.next_opening(remind_at)
-        if remind_at >= runs_out_at:
-            remind_at = None  # no working time left to warn in: the breach follows
+    warn_from = remind_at
+    if remind_at is not None and remind_at >= runs_out_at:
+        remind_at = None  # no working time left to warn in: the breach follows
     clock, _created = SlaClock.objects.update_or_create(
         lead=lead,
         defaults={
@@ -112,6 +113,7 @@ def set_clock(
             "started_at": start,
             "due_by": due_by,
             "remind_at": remind_at,
+            "warn_from": warn_from,
             "runs_out_at": runs_out_at,
         },
     )
