@@ -3,7 +3,7 @@
 badly overdue (a working day or more past the deadline). A queue where everything is red says
 nothing; grades say where to start.
 
-Pure: `now` and the business calendar are passed in. For a given moment each grade is a range
+Pure (but for `scale_now`, which reads the calendar): `now` and the business calendar are passed in. For a given moment each grade is a range
 of deadlines, so `LatenessScale.at()` turns the rule into two moments once, and both a row's
 grade and the counts over a whole queue (computed in the database) follow from them.
 """
@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.business_time import BusinessCalendar
+from handoff.models import HandoffSettings
 
 # Less than this much working time left: due soon, whatever the policy's window says.
 DUE_SOON_WITHIN = timedelta(hours=1)
@@ -94,3 +95,8 @@ def count_by_lateness(leads: models.QuerySet, scale: LatenessScale) -> list[tupl
     filters = scale.filters()
     counts = leads.order_by().aggregate(**{grade.value: models.Count("pk", filter=filters[grade]) for grade in BY_URGENCY})
     return [(grade, counts[grade.value]) for grade in BY_URGENCY]
+
+
+def scale_now(now: datetime) -> LatenessScale:
+    """The scale as of `now` on the business calendar of the handoff settings (one query)."""
+    return LatenessScale.at(now, HandoffSettings.load().calendar())
