@@ -162,3 +162,13 @@ def test_on_a_laptop_charts_keep_their_toolbar(page, live_server, log_in, market
     log_in(marketer)
     page.wait_for_selector('[data-figure="figure-funnel"][data-rendered="true"]')
     assert page.locator(".modebar").count() >= 1
+
+
+def test_the_queue_shows_every_column_at_1280_px(page, live_server, log_in, manager, rep, rep_day, screenshot):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(manager)
+    page.goto(f"{live_server.url}/leads/")
+    box = page.locator(".table-scroll:has(table.queue)")
+    assert box.evaluate("box => box.scrollWidth <= box.clientWidth")  # nothing clipped or scrolled away
+    assert page.locator("table.queue thead th").last.is_visible()
+    screenshot("queue-1280")
