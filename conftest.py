@@ -13,6 +13,8 @@ from leads.models import Company, Lead, Team
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+# Browser tests save their screenshots here, for CI to keep: SCREENSHOT_DIR, else artifacts/screenshots/.
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR") or ARTIFACTS / "screenshots")
 # Without the networking flags Chromium keeps calling home, which this network refuses.
 CHROMIUM_ARGS = [
     "--headless",
@@ -188,8 +190,8 @@ def page(chromium, request):
 
 @pytest.fixture
 def screenshot(page, request):
-    """screenshot("step name") saves artifacts/screenshots/<test>/<nn>-<step>.png for CI."""
-    folder = ARTIFACTS / "screenshots" / request.node.name
+    """screenshot("step name") saves <SCREENSHOTS>/<test>/<nn>-<step>.png for CI."""
+    folder = SCREENSHOTS / request.node.name
     folder.mkdir(parents=True, exist_ok=True)
     counter = iter(range(1, 1000))
 

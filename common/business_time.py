@@ -220,6 +220,24 @@ class BusinessCalendar:
             f"to fit {duration}"
         )
 
+    def subtract_business_time(self, end: datetime, duration: timedelta) -> datetime:
+        """The latest moment from which `duration` of working time had passed by `end`: the
+        mirror of `add_business_time`, "one working day before now". Every moment up to and
+        including the answer lies at least `duration` of working time before `end`."""
+        end = _to_utc(end, "end")
+        if duration < timedelta(0):
+            raise ValueError(f"duration must not be negative, got {duration}")
+        if duration == timedelta(0):
+            return end
+        remaining = duration
+        for period_start, period_end in self._periods_back_from(end, self._search_limit_back(end)):
+            if remaining <= period_end - period_start:
+                return period_end - remaining
+            remaining -= period_end - period_start
+        raise NoWorkingTimeError(
+            f"Not enough working time within {MAX_LOOKAHEAD_DAYS} days before {end} to fit {duration}"
+        )
+
     def business_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Working time elapsed from `start` to `end` (zero if end <= start)."""
         start = _to_utc(start, "start")
@@ -279,6 +297,19 @@ class BusinessCalendar:
 
     def _search_limit(self, at: datetime) -> date:
         return at.astimezone(self.time_zone).date() + timedelta(days=MAX_LOOKAHEAD_DAYS)
+
+    def _search_limit_back(self, at: datetime) -> date:
+        return at.astimezone(self.time_zone).date() - timedelta(days=MAX_LOOKAHEAD_DAYS)
+
+    def _periods_back_from(self, at: datetime, first_day: date) -> Iterator[tuple[datetime, datetime]]:
+        """Working periods as UTC (start, end), newest first, from the one open at `at`
+        (trimmed to end at `at`) back to and including `first_day`."""
+        day = at.astimezone(self.time_zone).date()
+        while day >= first_day:
+            for start, end in reversed(self._periods_on(day)):
+                if start < at:
+                    yield start, min(end, at)
+            day -= timedelta(days=1)
 
     def _periods_from(self, at: datetime, last_day: date) -> Iterator[tuple[datetime, datetime]]:
         """Working periods as UTC (start, end), in order, from the one open at

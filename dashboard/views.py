@@ -13,6 +13,7 @@ from django.views.decorators.csp import csp_override
 
 from dashboard import charts, exports, metrics
 from dashboard.filters import Dimension, DrillDownForm, default_filters, form_for_query
+from handoff.lateness import scale_now
 from handoff.models import current_agreement
 from leads import access
 from leads.models import Channel, Feedback
@@ -149,13 +150,16 @@ LEAD_LIST_PAGE_SIZE = 50
 def counted_lead_page(request, counted) -> dict:
     """The page of a lead list behind a count (here and on the weekly review): only the leads
     the person may open, newest first, with how many the count holds in all."""
-    visible = (counted & access.visible_leads(request.user)).with_company().order_by("-created_at", "-id")
+    visible = (
+        (counted & access.visible_leads(request.user)).with_company().select_related("sla_clock").order_by("-created_at", "-id")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return {
         "page": Paginator(visible, LEAD_LIST_PAGE_SIZE).get_page(request.GET.get("page")),
         "all_counted": counted.count(),
         "query": query.urlencode(),
+        "lateness": scale_now(timezone.now()),
     }
 
 

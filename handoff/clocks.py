@@ -66,6 +66,30 @@ def _reminder(calendar: BusinessCalendar, start: datetime, due_by: datetime, per
     return calendar.add_business_time(start, calendar.business_time_between(start, due_by) * percent / 100)
 
 
+def deadline(
+    lead: Lead,
+    *,
+    kind: str,
+    policy: SlaPolicy,
+    calendar: BusinessCalendar,
+    start: datetime,
+    agreement: Agreement | None = None,
+    within: timedelta | None = None,
+) -> datetime:
+    """By when a clock of `kind` that starts at `start` runs out (what `set_clock` stores)."""
+    if kind == SlaClock.Kind.FIRST_CONTACT:
+        return calendar.add_business_time(start, within or first_contact_within(lead, agreement))
+    if kind == SlaClock.Kind.NEXT_ATTEMPT:
+        if within is not None:
+            return calendar.add_business_time(start, within)
+        if policy.next_attempt_by == SlaPolicy.NextAttemptBy.NEXT_WORKING_DAY:
+            return calendar.end_of_working_day_after(start, 1)
+        return calendar.add_business_time(start, policy.next_attempt_within)
+    if kind == SlaClock.Kind.FEEDBACK:
+        return calendar.end_of_working_day_after(start, policy.feedback_within_working_days)
+    return start  # NOT_REACHED: nothing left to wait for; the worker returns the lead to nurture
+
+
 def set_clock(
     lead: Lead,
     *,
@@ -81,27 +105,16 @@ def set_clock(
     deadline and reminder is counted in business time, and a deadline that falls at closing
     time is acted on at the next opening, so nobody is escalated at night or on Sunday.
     `within` replaces the agreement's or policy's time for a first contact or next attempt."""
+    due_by = deadline(lead, kind=kind, policy=policy, calendar=calendar, start=start, agreement=agreement, within=within)
     remind_at = None
-    if kind == SlaClock.Kind.FIRST_CONTACT:
-        due_by = calendar.add_business_time(start, within or first_contact_within(lead, agreement))
+    if kind in (SlaClock.Kind.FIRST_CONTACT, SlaClock.Kind.NEXT_ATTEMPT):
         remind_at = _reminder(calendar, start, due_by, policy.at_risk_percent)
-    elif kind == SlaClock.Kind.NEXT_ATTEMPT:
-        if within is not None:
-            due_by = calendar.add_business_time(start, within)
-        elif policy.next_attempt_by == SlaPolicy.NextAttemptBy.NEXT_WORKING_DAY:
-            due_by = calendar.end_of_working_day_after(start, 1)
-        else:
-            due_by = calendar.add_business_time(start, policy.next_attempt_within)
-        remind_at = _reminder(calendar, start, due_by, policy.at_risk_percent)
-    elif kind == SlaClock.Kind.FEEDBACK:
-        due_by = calendar.end_of_working_day_after(start, policy.feedback_within_working_days)
-    else:  # NOT_REACHED: nothing left to wait for; the worker returns the lead to nurture
-        due_by = start
     runs_out_at = due_by if kind == SlaClock.Kind.NOT_REACHED else calendar.next_opening(due_by)
     if remind_at is not None:
         remind_at = calendar.next_opening(remind_at)
-        if remind_at >= runs_out_at:
-            remind_at = None  # no working time left to warn in: the breach follows
+    warn_from = remind_at
+    if remind_at is not None and remind_at >= runs_out_at:
+        remind_at = None  # no working time left to warn in: the breach follows
     clock, _created = SlaClock.objects.update_or_create(
         lead=lead,
         defaults={
@@ -112,6 +125,7 @@ def set_clock(
             "started_at": start,
             "due_by": due_by,
             "remind_at": remind_at,
+            "warn_from": warn_from,
             "runs_out_at": runs_out_at,
         },
     )

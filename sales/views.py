@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from common.people import person_name
 from handoff import clocks
 from handoff.card import build_card, qualifying_change
+from handoff.lateness import BY_URGENCY, count_by_lateness, scale_now
 from handoff.models import SlaBreach
 from leads import access
 from leads.models import IllegalTransition, Lead, LeadChange, StageChange
@@ -54,7 +55,8 @@ def lead_queue(request: HttpRequest) -> HttpResponse:
         leads, status = form.apply(visible, now=now), 200
     else:
         leads, status = visible.none(), 400
-    page = Paginator(leads.with_company(), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    lateness = scale_now(now)
+    page = Paginator(leads.with_company().select_related("sla_clock"), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     filters = request.GET.copy()
     filters.pop("page", None)
     return render(
@@ -64,6 +66,9 @@ def lead_queue(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "now": now,
+            "lateness": lateness,
+            # How late the listed leads are, counted over all pages: where to start.
+            "lateness_counts": count_by_lateness(leads, lateness) if page.object_list else [],
             "filters": filters.urlencode(),
             "read_only": access.reads_only(request.user),
             # Leads that wait for a manager to give them an owner, shown above any filter.
@@ -88,9 +93,15 @@ def my_day(request: HttpRequest) -> HttpResponse:
         "new": ~overdue & Q(stage=Lead.Stage.MQL),
         "due_next": ~overdue & ~Q(stage=Lead.Stage.MQL),
     }
-    counts = mine.aggregate(**{name: Count("pk", filter=part) for name, part in parts.items()})
+    lateness = scale_now(now)
+    graded = lateness.filters()
+    counts = mine.aggregate(
+        **{name: Count("pk", filter=part) for name, part in parts.items()},
+        **{f"graded_{grade.value}": Count("pk", filter=graded[grade]) for grade in BY_URGENCY},
+    )
     lists = {
-        name: list(mine.filter(part).with_company().by_urgency()[:MY_DAY_LIST_SIZE]) for name, part in parts.items()
+        name: list(mine.filter(part).with_company().select_related("sla_clock").by_urgency()[:MY_DAY_LIST_SIZE])
+        for name, part in parts.items()
     }
     # Each list is in urgency order, so the most urgent lead heads one of them.
     heads = [leads[0] for leads in lists.values() if leads]
@@ -109,7 +120,15 @@ def my_day(request: HttpRequest) -> HttpResponse:
         {"name": "due_next", "title": _("Due next"), "leads": lists["due_next"], "count": counts["due_next"],
          "more_url": reverse("leads:queue")},
     ]
-    return render(request, "leads/my_day.html", {"sections": sections, "urgent": urgent, "card": card, "now": now})
+    context = {
+        "sections": sections,
+        "urgent": urgent,
+        "card": card,
+        "now": now,
+        "lateness": lateness,
+        "lateness_counts": [(grade, counts[f"graded_{grade.value}"]) for grade in BY_URGENCY],
+    }
+    return render(request, "leads/my_day.html", context)
 
 
 def _urgency(lead: Lead) -> tuple:
@@ -309,6 +328,7 @@ def _readable(value) -> str:
 
 
 def _lead_page(request: HttpRequest, lead: Lead, forms: dict | None = None, status: int = 200):
+    now = timezone.now()
     activities = list(lead.activities.all())
     for activity in activities:
         activity.answers = [(key, _readable(value)) for key, value in activity.data.items()]
@@ -330,7 +350,8 @@ def _lead_page(request: HttpRequest, lead: Lead, forms: dict | None = None, stat
         "attempts": lead.contact_attempts.select_related("made_by").order_by("-made_at", "-id"),
         "feedback_given": lead.feedback.select_related("given_by").order_by("-given_at", "-id"),
         "may_act": may_act,
-        "now": timezone.now(),
+        "now": now,
+        "lateness": scale_now(now),
         "attempt_limit": clocks.attempt_limit(),
         "assignment": lead.assignments.select_related("assigned_by").order_by("-assigned_at", "-id").first(),
         "queue_url": reverse("leads:queue"),

@@ -457,3 +457,45 @@ def test_closed_days_are_read_from_text():
 def test_unreadable_closed_days_are_rejected(text):
     with pytest.raises(ValueError, match="is not a date like 2026-12-24"):
         parse_closed_days(text)
+
+
+# --- subtract_business_time: the mirror of add_business_time --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("end", "duration", "expected"),
+    [
+        pytest.param(local(2026, 1, 21, 12, 0), hours(2), local(2026, 1, 21, 10, 0), id="same-day"),
+        pytest.param(local(2026, 1, 19, 10, 0), hours(4), local(2026, 1, 16, 14, 30), id="monday-back-over-the-weekend"),
+        pytest.param(local(2026, 1, 18, 12, 0), hours(1), local(2026, 1, 16, 16, 0), id="from-a-sunday"),
+        pytest.param(local(2026, 1, 21, 8, 30), timedelta(hours=8, minutes=30), local(2026, 1, 20, 8, 30), id="a-working-day-exactly"),
+    ],
+)
+def test_subtract_business_time_walks_back_over_closed_time(end, duration, expected):
+    assert OFFICE.subtract_business_time(end, duration) == expected.astimezone(UTC)
+
+
+def test_subtract_business_time_skips_lunch_and_shutdown_days():
+    # Monday 19 January 09:00 minus 3 hours: Friday 16 January is the shutdown day.
+    assert OFFICE_WITH_SHUTDOWN.subtract_business_time(local(2026, 1, 19, 9, 0), hours(3)) == local(
+        2026, 1, 15, 14, 30
+    ).astimezone(UTC)
+    assert OFFICE_WITH_LUNCH.subtract_business_time(local(2026, 1, 21, 13, 0), hours(1)) == local(
+        2026, 1, 21, 11, 30
+    ).astimezone(UTC)
+
+
+@pytest.mark.parametrize("duration", [hours(0.5), hours(4), hours(8.5), hours(30)])
+def test_subtract_business_time_is_undone_by_business_time_between(duration):
+    end = local(2026, 3, 30, 10, 15)  # the Monday after the spring DST change
+    start = OFFICE_WITH_LUNCH.subtract_business_time(end, duration)
+    assert OFFICE_WITH_LUNCH.business_time_between(start, end) == duration
+    # The latest such moment: a minute later, less working time lies before the end.
+    assert OFFICE_WITH_LUNCH.business_time_between(start + timedelta(minutes=1), end) < duration
+
+
+def test_subtract_business_time_refuses_naive_and_negative_input():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        OFFICE.subtract_business_time(datetime(2026, 1, 21, 12, 0), hours(1))
+    with pytest.raises(ValueError, match="negative"):
+        OFFICE.subtract_business_time(local(2026, 1, 21, 12, 0), hours(-1))

@@ -81,12 +81,13 @@ def test_the_list_takes_a_fixed_number_of_queries(client, marketer, world, djang
     client.force_login(marketer)
     query = f"{LIST}?{urlencode({**WORLD, 'stage': 'leads', 'by': 'team', 'key': str(world.north.pk)})}"
     client.get(query)
-    # session, user, roles, the count, the page's count and rows, the row's label (the breakdown)
-    with django_assert_num_queries(7):
+    # session, user, roles, the count, the page's count and rows, the row's label (the breakdown), the
+    # business calendar (how late each lead is)
+    with django_assert_num_queries(8):
         client.get(query)
     for _ in range(3):
         Lead.objects.create(created_at=world.leads["A"].created_at, channel="meta", team=world.north)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(query)
     assert response.context["all_counted"] == metrics.counted_leads(period(by="team"), stage="leads", key=str(world.north.pk)).count() == 6
 

@@ -115,6 +115,9 @@ class SlaClock(models.Model):
     due_by = models.DateTimeField(_("due by"))
     # When the owner gets the "at risk" reminder; cleared once claimed.
     remind_at = models.DateTimeField(_("remind at"), null=True, blank=True)
+    # Where the warning window opens (the reminder's moment), kept after the reminder went:
+    # from then on the queue calls the lead "due soon". None: the clock has no reminder.
+    warn_from = models.DateTimeField(_("warn from"), null=True, blank=True)
     # When the worker must act (record the breach, or return the lead to nurture); cleared
     # once claimed.
     runs_out_at = models.DateTimeField(_("runs out at"), null=True, blank=True)

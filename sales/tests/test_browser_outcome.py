@@ -3,7 +3,7 @@ after opening the lead, one page load, on a laptop and on a phone."""
 
 import pytest
 
-from conftest import ARTIFACTS
+from conftest import SCREENSHOTS
 from leads.models import Activity, Lead
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,7 +43,7 @@ def open_lead(page, live_server, log_in, rep, lead, screen):
 
 
 def shoot(page, request, step):
-    folder = ARTIFACTS / "screenshots" / request.node.name
+    folder = SCREENSHOTS / request.node.name
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{step}.png"), full_page=True)
 

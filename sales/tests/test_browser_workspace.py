@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import ARTIFACTS
+from conftest import SCREENSHOTS
 from leads.models import Activity, Lead
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,7 +23,7 @@ def mql(lead):
 @pytest.fixture
 def screenshot_dir(request):
     """For a test with its own browser context (the `screenshot` fixture uses `page`)."""
-    folder = ARTIFACTS / "screenshots" / request.node.name
+    folder = SCREENSHOTS / request.node.name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -57,6 +57,25 @@ def test_the_three_lists_split_the_reps_leads_waiting_for_sales(client, rep, oth
     assert [section(response, name)["count"] for name in ("overdue", "new", "due_next")] == [2, 1, 2]
 
 
+def test_the_top_counts_the_reps_follow_ups_by_how_late_they_are(client, rep, other_rep, make_lead):
+    now = timezone.now()
+    make_lead("Last week", stage=S.SAL, respond_by=now - timedelta(days=10))
+    make_lead("Just late", respond_by=now - timedelta(minutes=5))
+    make_lead("Friday", stage=S.SAL, respond_by=now + timedelta(days=10))
+    make_lead("Next month", stage=S.SAL, respond_by=now + timedelta(days=30))
+    make_lead("Someone else's", owner=other_rep, respond_by=now - timedelta(days=10))
+    client.force_login(rep)
+
+    response = client.get(URL)
+
+    assert [(grade.value, count) for grade, count in response.context["lateness_counts"]] == [
+        ("badly_overdue", 1), ("overdue", 1), ("due_soon", 0), ("in_time", 2),
+    ]
+    page = response.content.decode()
+    assert '<span class="stat-value">1</span> <span class="stat-label">Badly overdue</span>' in page
+    assert page.count('<span class="badge lateness-badly_overdue">Badly overdue</span>') == 2  # most urgent + its row
+
+
 def test_the_most_urgent_lead_shows_its_next_step_and_opening_line(client, rep, make_lead):
     now = timezone.now()
     make_lead("Later", respond_by=now + timedelta(hours=5))
@@ -107,11 +126,11 @@ def test_the_page_takes_a_fixed_number_of_queries(client, rep, make_lead, django
     now = timezone.now()
     make_lead("One", respond_by=now - timedelta(hours=1))
     client.force_login(rep)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get(URL)
     for number in range(8):
         make_lead(f"Late {number}", respond_by=now - timedelta(hours=number + 2))
         make_lead(f"New {number}", respond_by=now + timedelta(hours=number + 1))
         make_lead(f"Accepted {number}", stage=S.SAL, respond_by=now + timedelta(days=1))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get(URL)

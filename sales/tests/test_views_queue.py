@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from handoff.lateness import scale_now
 from leads.models import Lead
 
 S = Lead.Stage
@@ -63,13 +64,37 @@ def test_the_queue_shows_each_leads_temperature(client, rep, make_lead):
 def test_overdue_leads_are_marked_and_can_be_filtered(client, rep, make_lead):
     now = timezone.now()
     make_lead("Late", respond_by=now - timedelta(minutes=5))
-    make_lead("InTime", respond_by=now + timedelta(hours=2))
+    make_lead("InTime", respond_by=now + timedelta(days=10))
     client.force_login(rep)
 
     page = client.get(URL).content.decode()
     assert page.count('class="is-overdue"') == 1
-    assert page.count(">Overdue</span>") == 1
+    assert page.count('<span class="badge lateness-overdue">Overdue</span>') == 1
     assert names(client.get(URL, {"overdue": "on"})) == ["Late"]
+
+
+def test_each_row_says_how_late_it_is_and_the_top_counts_the_grades(client, rep, make_lead):
+    now = timezone.now()
+    soon_until = scale_now(now).soon_until
+    make_lead("Weeks", respond_by=now - timedelta(days=20))
+    make_lead("Days", respond_by=now - timedelta(days=10))
+    make_lead("Minutes", respond_by=now - timedelta(minutes=5))
+    make_lead("Soon", respond_by=soon_until - timedelta(minutes=1))
+    make_lead("Later", respond_by=now + timedelta(days=10))
+    make_lead("Undated")
+    client.force_login(rep)
+
+    response = client.get(URL)
+
+    assert [(grade.value, count) for grade, count in response.context["lateness_counts"]] == [
+        ("badly_overdue", 2), ("overdue", 1), ("due_soon", 1), ("in_time", 1),
+    ]
+    page = response.content.decode()
+    assert page.count('class="is-badly_overdue"') == 2
+    assert page.count('<span class="badge lateness-badly_overdue">Badly overdue</span>') == 2
+    assert page.count('<span class="badge lateness-due_soon">Due soon</span>') == 1
+    assert "lateness-in_time" not in page.split("</ul>", 2)[-1]  # in time needs no badge
+    assert '<span class="stat-value">2</span> <span class="stat-label">Badly overdue</span>' in page
 
 
 @pytest.mark.parametrize(

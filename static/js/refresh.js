@@ -24,6 +24,7 @@
             return;
           }
           element.replaceWith(fresh);
+          fresh.dispatchEvent(new CustomEvent("handoff:refreshed", { bubbles: true }));
           schedule(fresh);
         })
         .catch(function () {
