@@ -3,23 +3,30 @@ through the funnel and sales' follow-up. One module per part; import from here."
 
 from leads.models.company import Company, Sector, Team
 from leads.models.followup import ContactAttempt, Feedback, LeadChange
+from leads.models.activity import Activity, ConversionAction, conversion_of
+from leads.models.campaign import (
+    Campaign,
+    ChannelSourceOwner,
+    campaign_named,
+    default_source_owner,
+    source_owner_defaults,
+)
 from leads.models.lead import (
-    Activity,
     Channel,
-    ConversionAction,
     IllegalTransition,
     IntentTier,
     Lead,
     LeadQuerySet,
     LostReason,
     RecordedChange,
+    SourceOwner,
     StageChange,
     Temperature,
-    conversion_of,
 )
 
 __all__ = [
-    "Activity", "Channel", "Company", "ContactAttempt", "ConversionAction", "Feedback",
+    "Activity", "Campaign", "Channel", "ChannelSourceOwner", "Company", "ContactAttempt", "ConversionAction", "Feedback",
     "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "LostReason", "RecordedChange",
-    "Sector", "StageChange", "Team", "Temperature", "conversion_of",
+    "Sector", "SourceOwner", "StageChange", "Team", "Temperature", "campaign_named", "conversion_of",
+    "default_source_owner", "source_owner_defaults",
 ]

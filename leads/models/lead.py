@@ -1,4 +1,4 @@
-"""A lead, what it did (activities) and its way through the funnel (stage changes).
+"""A lead and its way through the funnel (stage changes); what it did is in activity.py.
 
 A lead's stage only changes through `Lead.move_to()`, which validates the transition, writes
 the `StageChange` history row and stamps the first time the lead reached the stage, all in one
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.email_domains import email_domain, is_personal_domain
 from common.people import person_name
+from leads.models.activity import Activity, ConversionAction
 from leads.models.company import Company, Team
 
 
@@ -37,37 +38,19 @@ class Channel(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
-class ConversionAction(models.TextChoices):
-    QUOTE_REQUEST = "quote_request", _("Quote request")
-    DEMO_REQUEST = "demo_request", _("Demo request")
-    CONTACT_FORM = "contact_form", _("Contact form")
-    CALLBACK = "callback", _("Callback request")
-    CALCULATOR = "calculator", _("Calculator")
-    DOWNLOAD = "download", _("Download")
-    WEBINAR = "webinar", _("Webinar")
-    NEWSLETTER = "newsletter", _("Newsletter sign-up")
-    SOCIAL = "social", _("Social media")
-    OTHER = "other", _("Other")
+class SourceOwner(models.TextChoices):
+    """Who brought the lead in: marketing is judged on the pipeline and revenue of its own."""
+
+    MARKETING = "marketing", _("Marketing")
+    SALES = "sales", _("Sales (own prospecting)")
+    PARTNER = "partner", _("Partner")
+    REFERRAL = "referral", _("Customer referral")
 
 
 class IntentTier(models.TextChoices):
     HIGH = "high", _("High intent")
     MID = "mid", _("Mid intent")
     LOW = "low", _("Low intent")
-
-
-CONVERSION_ACTIONS = frozenset(ConversionAction.values)  # `.values` builds a list on each call
-
-
-def conversion_of(kind: str, data) -> str:
-    """The conversion action an activity is, "" when none: a demo request, or a form naming its
-    action in `data.conversion_action` (from Typeform: the hidden field of that name)."""
-    if kind == Activity.Kind.DEMO_REQUEST:
-        return ConversionAction.DEMO_REQUEST
-    data = data if kind == Activity.Kind.FORM_SUBMISSION and isinstance(data, dict) else {}
-    hidden = data.get("hidden") if isinstance(data.get("hidden"), dict) else {}
-    action = data["conversion_action"] if "conversion_action" in data else hidden.get("conversion_action")
-    return action if isinstance(action, str) and action in CONVERSION_ACTIONS else ""
 
 
 class LostReason(models.TextChoices):
@@ -199,7 +182,20 @@ class Lead(models.Model):
     channel = models.CharField(
         _("source channel"), max_length=20, choices=Channel.choices, default=Channel.OTHER
     )
+    # The campaign as the sending system named it (utm_campaign, a CRM's field), kept as
+    # given; linked_campaign is the campaign of that name (or id), when marketing has one.
     campaign = models.CharField(_("campaign"), max_length=200, blank=True)
+    linked_campaign = models.ForeignKey(
+        "leads.Campaign",
+        verbose_name=_("linked campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+    )
+    source_owner = models.CharField(
+        _("source owner"), max_length=20, choices=SourceOwner.choices, default=SourceOwner.MARKETING
+    )
     conversion_action = models.CharField(
         _("first conversion action"),
         max_length=20,
@@ -550,51 +546,3 @@ class StageChange(RecordedChange):
     @property
     def actor(self) -> str:
         return person_name(self.changed_by) if self.changed_by else self.rule or str(_("system"))
-
-
-class Activity(models.Model):
-    class Kind(models.TextChoices):
-        PAGE_VISIT = "page_visit", _("Page visit")
-        PRICING_PAGE = "pricing_page", _("Pricing page")
-        CASE_STUDY = "case_study", _("Case study")
-        DOWNLOAD = "download", _("Download")
-        FORM_SUBMISSION = "form_submission", _("Form submission")
-        WEBINAR = "webinar", _("Webinar")
-        EVENT_VISIT = "event_visit", _("Event visit")
-        EMAIL_OPEN = "email_open", _("E-mail opened")
-        EMAIL_CLICK = "email_click", _("E-mail link clicked")
-        DEMO_REQUEST = "demo_request", _("Demo request")
-
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities")
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    occurred_at = models.DateTimeField(_("when"))
-    url = models.URLField(_("URL"), max_length=500, blank=True)
-    title = models.CharField(
-        _("content"), max_length=200, blank=True, help_text=_("Webinar, download or event name.")
-    )
-    data = models.JSONField(
-        _("details"), default=dict, blank=True, help_text=_("For a form: its answers.")
-    )
-    source_system = models.CharField(_("source system"), max_length=50, blank=True)
-    external_id = models.CharField(_("external event id"), max_length=200, blank=True)
-    received_at = models.DateTimeField(_("received"), default=timezone.now)
-
-    class Meta:
-        ordering = ["occurred_at", "id"]
-        verbose_name = _("activity")
-        verbose_name_plural = _("activities")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["source_system", "external_id"],
-                condition=~Q(external_id=""),
-                name="activity_unique_external_id",
-            )
-        ]
-        indexes = [models.Index(fields=["lead", "occurred_at"], name="activity_lead_at")]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} {self.title or self.url}".strip()
-
-    @property
-    def conversion_action(self) -> str:
-        return conversion_of(self.kind, self.data)
