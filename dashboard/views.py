@@ -33,6 +33,7 @@ DRILL_DOWN = {
     Dimension.TEAM: "team",
     Dimension.OWNER: "owner",
     Dimension.SECTOR: "sector",
+    Dimension.SOURCE_OWNER: "source_owner",
 }
 
 
