@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     # Handoff's apps, each depending only on those above it (common/ is a plain package).
     "leads",
+    "campaigns",
     "handoff",
     "qualification",
     "sales",

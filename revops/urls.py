@@ -49,6 +49,7 @@ urlpatterns = [
     # The language can be chosen on the login page already.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("handoff/", include("handoff.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("qualification/", include("qualification.urls")),
     path("review/", include("review.urls")),
     path("admin/", admin.site.urls),
