@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from common.people import person_name
-from leads.models import Channel, ContactAttempt, Feedback, Lead, LostReason
+from leads.models import Channel, ContactAttempt, Feedback, Lead, LostReason, SourceOwner
 from sales.actions import CONVERSATION_DISPOSITIONS
 
 WAITING_FOR_SALES = ""
@@ -111,6 +111,11 @@ class RejectForm(VersionedForm):
             label = str(dict(self.REASONS)[self.cleaned_data["reason"]])
         note = self.cleaned_data["note"].strip()
         return f"{label}: {note}" if note else label
+
+
+class SourceOwnerForm(VersionedForm):
+    prefix = "sourced"
+    source_owner = forms.ChoiceField(label=_("Sourced by"), choices=SourceOwner.choices)
 
 
 class LostForm(VersionedForm):

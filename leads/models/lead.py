@@ -109,7 +109,7 @@ class LeadQuerySet(models.QuerySet):
         return self.filter(owner=user)
 
     def with_company(self):
-        return self.select_related("company", "owner", "team")
+        return self.select_related("company", "owner", "team", "linked_campaign")
 
     def received_from(self, source_system: str, external_ids: Iterable[str]):
         """The leads `source_system` sent under these ids. The empty id is ruled out in so
