@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from leads.models import Campaign
+from leads.models import Campaign, Channel, ConversionAction
 
 
 class CampaignForm(forms.ModelForm):
@@ -16,8 +16,8 @@ class CampaignForm(forms.ModelForm):
             "expected_responses", "expected_response_kind", "brief", "budget",
         ]
         widgets = {
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
-            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "goal": forms.Textarea(attrs={"rows": 2}),
             "audience": forms.Textarea(attrs={"rows": 2}),
             "offer": forms.Textarea(attrs={"rows": 2}),
@@ -27,6 +27,9 @@ class CampaignForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["budget"].label = _("Budget (%(currency)s)") % {"currency": settings.CURRENCY}
+        # Django's own blank choice ("- Select an option -") has no Dutch translation yet.
+        self.fields["channel"].choices = [("", "—"), *Channel.choices]
+        self.fields["expected_response_kind"].choices = [("", "—"), *ConversionAction.choices]
         self.fields["budget"].validators.append(MinValueValidator(0))
         self.fields["budget"].widget.attrs["min"] = 0
 

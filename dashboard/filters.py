@@ -223,7 +223,7 @@ class FilterForm(forms.Form):
         required=False,
     )
     source_owner = forms.ChoiceField(
-        label=_("Sourced by"), choices=[("", _("Anyone")), *SourceOwner.choices], required=False
+        label=_("Source owner"), choices=[("", _("Anyone")), *SourceOwner.choices], required=False
     )
     by = forms.ChoiceField(
         label=_("Breakdown by"),

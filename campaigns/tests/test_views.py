@@ -41,6 +41,9 @@ def test_marketing_creates_a_campaign_and_the_leads_with_its_name_are_linked(cli
 def test_revops_edits_a_campaign(client, revops_admin):
     campaign = Campaign.objects.create(name="Voorjaar", starts_on=date(2026, 3, 1))
     client.force_login(revops_admin)
+    form = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert 'value="2026-03-01"' in form  # the date field shows the stored date
+    assert "Select an option" not in form
     response = client.post(f"/campaigns/{campaign.pk}/", {**FORM, "name": "Voorjaar", "budget": ""})
     assert response.status_code == 302
     campaign.refresh_from_db()
