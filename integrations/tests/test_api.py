@@ -244,6 +244,22 @@ def test_leads_are_listed_with_filters(reader, rep, other_rep):
     assert ids("external_id=c") == ["c"]
 
 
+def test_leads_are_listed_by_source_owner_and_campaign_with_both(reader):
+    campaign = spring_campaign()
+    make_lead("a", source_owner="partner", campaign=campaign.name, linked_campaign=campaign)
+    make_lead("b", source_owner="sales")
+    make_lead("c")
+
+    def listed(query: str) -> dict:
+        response = reader.get(f"/api/leads/?{query}")
+        assert response.status_code == 200
+        return {lead["external_id"]: (lead["source_owner"], lead["campaign_id"]) for lead in response.json()["results"]}
+
+    assert listed("source_owner=partner&source_owner=sales") == {"a": ("partner", campaign.pk), "b": ("sales", None)}
+    assert listed(f"campaign_id={campaign.pk}") == {"a": ("partner", campaign.pk)}
+    assert reader.get("/api/leads/?source_owner=intern").status_code == 400
+
+
 def test_a_listed_lead_carries_its_temperature(reader):
     make_lead("hot", temperature="hot", fit_score=60, engagement_score=40)
     make_lead("unscored")
