@@ -37,7 +37,7 @@ from integrations.models import ApiToken
 from integrations.parsers import RequestTooLarge, SafeJSONParser
 from integrations.typeform import TypeformWebhookSerializer, signature_matches
 from leads import access
-from leads.models import Channel, Lead, SourceOwner
+from leads.models import Campaign, Channel, Lead, SourceOwner
 
 
 class RateLimited(Throttled):
@@ -90,7 +90,9 @@ class LeadFilter(django_filters.FilterSet):
     stage = django_filters.MultipleChoiceFilter(choices=Lead.Stage.choices)
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
     source_owner = django_filters.MultipleChoiceFilter(choices=SourceOwner.choices, help_text=_("Who sourced the lead."))
-    campaign_id = django_filters.NumberFilter(field_name="linked_campaign_id", help_text=_("The linked campaign's id."))
+    campaign_id = django_filters.ModelChoiceFilter(
+        field_name="linked_campaign", queryset=Campaign.objects.all(), help_text=_("The linked campaign's id.")
+    )
     owner = django_filters.CharFilter(
         field_name="owner__username", help_text=_("The owner's username.")
     )

@@ -258,6 +258,7 @@ def test_leads_are_listed_by_source_owner_and_campaign_with_both(reader):
     assert listed("source_owner=partner&source_owner=sales") == {"a": ("partner", campaign.pk), "b": ("sales", None)}
     assert listed(f"campaign_id={campaign.pk}") == {"a": ("partner", campaign.pk)}
     assert reader.get("/api/leads/?source_owner=intern").status_code == 400
+    assert reader.get("/api/leads/?campaign_id=-1.2e229").status_code == 400
 
 
 def test_a_listed_lead_carries_its_temperature(reader):
