@@ -28,7 +28,7 @@ def pages_of(role_user: str, lead: Lead, version: int) -> list[str]:
     return {
         "sanne": ["/", "/leads/my-day/", "/leads/", *lead_pages, "/dashboard/", "/review/", "/handoff/me/", "/accounts/two-factor/"],
         "mark": ["/", "/leads/", "/review/", f"/handoff/leads/{lead.pk}/reassign/", "/dashboard/?mode=activity"],
-        "noor": ["/", "/dashboard/", "/qualification/", f"/qualification/v{version}/",
+        "noor": ["/", "/dashboard/", "/campaigns/", "/campaigns/new/", "/qualification/", f"/qualification/v{version}/",
                  f"/qualification/v{version}/simulate/", "/qualification/calibration/", "/qualification/asking/"],
         "admin": ["/", "/system/", "/dashboard/overview/", "/handoff/routing/", "/import/", "/personal-data/", "/accounts/password/change/"],
     }[role_user]
