@@ -1,13 +1,15 @@
 """The dashboard's figures as JSON for anyone's own BI tool: the same numbers as the page.
 
 GET /api/dashboard/?mode=…&start=…&end=…&channel=…&campaign=…&sector=…&team=…&owner=…&customer=…
-&by=…&period=… (every parameter optional; the period defaults to the last 90 days, `period`
+&source_owner=…&by=…&period=… (every parameter optional; the period defaults to the last 90 days, `period`
 names one and replaces start and end). Session authentication for now; a bad parameter gives
 400 with a message per field. `by` chooses the breakdown's dimension (channel by default,
 campaign within a channel); `breakdown` holds its rows and `totals` their totals. Amounts
 are in `currency`; `lost_reasons` and `comments` are the lost deals per reason and reps'
 comments for marketing per source. `speed_to_lead` is the MQLs' conversion per time to the first
-attempt; `response_clocks` splits that time into the system's and the rep's part.
+attempt; `response_clocks` splits that time into the system's and the rep's part. `sourcing` is each
+source owner's leads, pipeline value and won revenue; `campaigns` the cost per lead, MQL, SQL and
+deal won and the return on spend of each campaign with a budget.
 """
 
 from django.conf import settings
@@ -22,6 +24,7 @@ from rest_framework.views import APIView
 from dashboard import metrics
 from dashboard.filters import Customer, Dimension, Mode, Preset, form_for_query
 from leads import access
+from leads.models import SourceOwner
 
 
 class FiltersSerializer(serializers.Serializer):
@@ -34,6 +37,7 @@ class FiltersSerializer(serializers.Serializer):
     team_id = serializers.IntegerField(allow_null=True)
     owner_id = serializers.IntegerField(allow_null=True)
     customer = serializers.CharField()
+    source_owner = serializers.CharField()
     by = serializers.CharField()
 
 
@@ -216,6 +220,35 @@ class ResponseClocksSerializer(serializers.Serializer):
     reps = ClockLineSerializer(many=True)
 
 
+class SourcingRowSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=SourceOwner.choices, help_text="Who sourced the leads.")
+    label = serializers.CharField()
+    leads = serializers.IntegerField()
+    pipeline_value = serializers.DecimalField(
+        max_digits=16, decimal_places=2, help_text="The deal value of the leads that reached SQL: open, won or lost."
+    )
+    won_revenue = serializers.DecimalField(max_digits=16, decimal_places=2)
+    share_of_leads = serializers.FloatField(allow_null=True)
+    share_of_pipeline = serializers.FloatField(allow_null=True)
+    share_of_revenue = serializers.FloatField(allow_null=True, help_text="won_revenue / all rows' won_revenue.")
+
+
+class CampaignCostSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The campaign's id.")
+    name = serializers.CharField()
+    budget = serializers.DecimalField(max_digits=16, decimal_places=2, help_text="The whole campaign's budget.")
+    leads = serializers.IntegerField(help_text="The view's leads linked to the campaign.")
+    mqls = serializers.IntegerField()
+    sqls = serializers.IntegerField()
+    won = serializers.IntegerField()
+    revenue = serializers.DecimalField(max_digits=16, decimal_places=2)
+    cost_per_lead = serializers.FloatField(allow_null=True)
+    cost_per_mql = serializers.FloatField(allow_null=True)
+    cost_per_sql = serializers.FloatField(allow_null=True)
+    cost_per_won = serializers.FloatField(allow_null=True)
+    return_on_spend = serializers.FloatField(allow_null=True, help_text="revenue / budget.")
+
+
 class DashboardSerializer(serializers.Serializer):
     currency = serializers.SerializerMethodField(help_text="ISO 4217 code of every amount.")
     filters = FiltersSerializer()
@@ -238,6 +271,8 @@ class DashboardSerializer(serializers.Serializer):
         help_text="Conversion of the MQLs per time to the first attempt, both clocks, all and per channel and intent tier.",
     )
     response_clocks = ResponseClocksSerializer()
+    sourcing = SourcingRowSerializer(many=True, help_text="Per source owner: marketing, sales, partner, referral.")
+    campaigns = CampaignCostSerializer(many=True, help_text="The campaigns with a budget that have leads in the view.")
 
     def get_currency(self, data) -> str:
         return settings.CURRENCY
@@ -258,6 +293,7 @@ FILTER_PARAMETERS = [
     OpenApiParameter("team", OpenApiTypes.INT),
     OpenApiParameter("owner", OpenApiTypes.INT),
     OpenApiParameter("customer", OpenApiTypes.STR, enum=Customer.values),
+    OpenApiParameter("source_owner", OpenApiTypes.STR, enum=SourceOwner.values, description="Who sourced the leads."),
     OpenApiParameter("period", OpenApiTypes.STR, enum=Preset.values, description="A named period; replaces start and end."),
     OpenApiParameter("by", OpenApiTypes.STR, enum=Dimension.values, description="The breakdown's dimension (default: channel, campaign within a channel)."),
 ]

@@ -165,6 +165,39 @@ def lost_reasons_table(filters: Filters, *, now: datetime) -> Table:
     return header, rows
 
 
+def sourcing_table(filters: Filters, *, now: datetime) -> Table:
+    header = [
+        "key", "label", "leads", "share_of_leads_pct", "pipeline_value", "share_of_pipeline_pct",
+        "won_revenue", "share_of_revenue_pct", "currency",
+    ]
+    rows = [
+        [
+            row.key, row.label, row.leads, csv_percent(row.share_of_leads), csv_number(row.pipeline_value, 2),
+            csv_percent(row.share_of_pipeline), csv_number(row.won_revenue, 2), csv_percent(row.share_of_revenue),
+            settings.CURRENCY,
+        ]
+        for row in metrics.sourcing(filters)
+    ]
+    return header, rows
+
+
+def campaign_costs_table(filters: Filters, *, now: datetime) -> Table:
+    header = [
+        "key", "name", "budget", "leads", "mqls", "sqls", "won", "revenue", "cost_per_lead", "cost_per_mql",
+        "cost_per_sql", "cost_per_won", "return_on_spend", "currency",
+    ]
+    rows = [
+        [
+            row.key, row.name, csv_number(row.budget, 2), row.leads, row.mqls, row.sqls, row.won,
+            csv_number(row.revenue, 2), csv_number(row.cost_per_lead, 2), csv_number(row.cost_per_mql, 2),
+            csv_number(row.cost_per_sql, 2), csv_number(row.cost_per_won, 2), csv_number(row.return_on_spend, 2),
+            settings.CURRENCY,
+        ]
+        for row in metrics.campaign_costs(filters)
+    ]
+    return header, rows
+
+
 TABLES: dict[str, Callable[..., Table]] = {
     "funnel": funnel_table,
     "outcomes": outcomes_table,
@@ -175,6 +208,8 @@ TABLES: dict[str, Callable[..., Table]] = {
     "feedback": feedback_table,
     "follow-up": follow_up_table,
     "lost-reasons": lost_reasons_table,
+    "sourcing": sourcing_table,
+    "campaign-costs": campaign_costs_table,
 }
 
 

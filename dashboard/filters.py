@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from common.business_time import start_of_day
 from common.people import person_name
 from common.roles import Role, roles_of
-from leads.models import Channel, Lead, Sector, Team
+from leads.models import Channel, Lead, Sector, SourceOwner, Team
 
 DEFAULT_PERIOD_DAYS = 90
 LONGEST_PERIOD_DAYS = 3 * 366
@@ -48,6 +48,7 @@ class Dimension(models.TextChoices):
     MONTH = "month", _("Month of arrival")
     WEEK = "week", _("Week of arrival")
     TEMPERATURE = "temperature", _("Temperature")
+    SOURCE_OWNER = "source_owner", _("Source owner")
 
 
 class Preset(models.TextChoices):
@@ -109,6 +110,7 @@ class Filters:
     team_id: int | None = None
     owner_id: int | None = None
     customer: str = ""
+    source_owner: str = ""
     by: str = ""  # a Dimension; empty: channel, or campaign within a chosen channel
 
     @property
@@ -146,6 +148,8 @@ class Filters:
             )
         if self.owner_id:
             q &= Q(**{f"{prefix}owner_id": self.owner_id})
+        if self.source_owner:
+            q &= Q(**{f"{prefix}source_owner": self.source_owner})
         if self.customer == Customer.EXISTING:
             q &= Q(**{f"{prefix}company__is_customer": True})
         elif self.customer == Customer.NEW_BUSINESS:
@@ -166,6 +170,7 @@ class Filters:
             "team": str(self.team_id or ""),
             "owner": str(self.owner_id or ""),
             "customer": self.customer,
+            "source_owner": self.source_owner,
             "by": self.by,
         }
         return {key: value for key, value in query.items() if value}
@@ -217,6 +222,9 @@ class FilterForm(forms.Form):
         choices=[("", _("New and existing")), *Customer.choices],
         required=False,
     )
+    source_owner = forms.ChoiceField(
+        label=_("Source owner"), choices=[("", _("Anyone")), *SourceOwner.choices], required=False
+    )
     by = forms.ChoiceField(
         label=_("Breakdown by"),
         choices=[("", _("Channel (campaign within a channel)")), *Dimension.choices],
@@ -256,6 +264,7 @@ class FilterForm(forms.Form):
             team_id=data["team"].pk if data["team"] else None,
             owner_id=data["owner"].pk if data["owner"] else None,
             customer=data["customer"],
+            source_owner=data["source_owner"],
             by=data["by"],
         )
 

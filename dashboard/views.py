@@ -34,6 +34,7 @@ DRILL_DOWN = {
     Dimension.TEAM: "team",
     Dimension.OWNER: "owner",
     Dimension.SECTOR: "sector",
+    Dimension.SOURCE_OWNER: "source_owner",
 }
 
 
@@ -110,6 +111,10 @@ def funnel(request):
         dispositions=Feedback.Disposition.choices,
         no_fit_reasons=Feedback.NoFitReason.choices,
         leads_url=f"{reverse('dashboard:leads')}?{urlencode(filters.as_query())}",
+        # The sourcing table's counts are rows of the source-owner dimension, whatever `by` is.
+        sourcing_url=f"{reverse('dashboard:leads')}?{urlencode({**filters.as_query(), 'by': Dimension.SOURCE_OWNER})}",
+        sourcing_filter_query=urlencode({k: v for k, v in filters.as_query().items() if k != "source_owner"}),
+        may_edit_campaigns=access.may_edit_campaigns(request.user),
         # The follow-up's rows are teams, or owners once a team or owner is chosen.
         follow_up_url=f"{reverse('dashboard:leads')}?{urlencode({**filters.as_query(), 'by': follow_up_by})}",
         no_reason_key=metrics.NO_REASON_KEY,

@@ -50,6 +50,7 @@ from demo.world import (
     DemoCompany,
     S,
     slug,
+    source_owner_of,
     weighted,
 )
 from leads.models import (
@@ -160,6 +161,7 @@ class StoryTeller:
             "score_explanation": [],
             "attempt_count": 0,
         }
+        lead["source_owner"] = source_owner_of(channel, lead["campaign"], n)
         story = LeadStory(lead=lead)
         self._activities(rng, story, ids, n, created_at, action)
 

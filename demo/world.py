@@ -16,6 +16,7 @@ from leads.models import (
     IntentTier,
     Lead,
     Sector,
+    SourceOwner,
     Team,
 )
 
@@ -175,6 +176,18 @@ CAMPAIGNS = {
     Channel.REFERRAL: ["Partnerprogramma", ""],
     Channel.EVENT: ["Technische Beurs Utrecht", "Empack Gorinchem", "Vision & Robotics"],
 }
+
+
+def source_owner_of(channel: str, campaign: str, n: int) -> str:
+    """Who sourced demo lead number `n`: a referral through the partner programme is a
+    partner's, another a customer's; one in four direct leads is a prospect a rep found."""
+    if channel == Channel.REFERRAL:
+        return SourceOwner.PARTNER if campaign == "Partnerprogramma" else SourceOwner.REFERRAL
+    if channel == Channel.DIRECT and n % 4 == 0:
+        return SourceOwner.SALES
+    return SourceOwner.MARKETING
+
+
 # The sending systems' own words for where leads came from (UTM source / medium, a CRM's lead
 # source): more kinds than channels, so the dashboard's breakdown by original source has rows.
 ORIGINAL_SOURCES = {

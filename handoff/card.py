@@ -1,8 +1,9 @@
 """The handoff card: the five facts a sales rep needs to act on a lead, and nothing more.
 
 Who they are, what they did, why now, the recommended next step and an opening line built from
-their own behaviour. The lead page shows it on top; notifications (e-mail, Slack, Teams) carry
-it. Built from data already loaded, so callers decide the queries.
+their own behaviour; for a lead of one of marketing's campaigns, what the campaign was for and
+what responses to expect. The lead page shows it on top; notifications (e-mail, Slack, Teams)
+carry it. Built from data already loaded, so callers decide the queries.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from leads.models import Activity, ContactAttempt, ConversionAction, Lead, StageChange
+from leads.models import Activity, Campaign, ContactAttempt, ConversionAction, Lead, StageChange
 
 RECENT_ACTIVITIES = 6
 HIGH_INTENT_ACTIONS = {
@@ -54,6 +56,18 @@ class WhyNow:
 
 
 @dataclass(frozen=True)
+class CampaignBrief:
+    """What marketing tells sales about the campaign the lead came from."""
+
+    name: str
+    goal: str
+    audience: str
+    offer: str
+    brief: str
+    expected: str  # "40 responses expected (demo request)", "" when marketing did not say
+
+
+@dataclass(frozen=True)
 class HandoffCard:
     who: Who
     did: list[Activity]
@@ -61,6 +75,7 @@ class HandoffCard:
     next_step: str
     next_step_reason: str
     opening_line: str
+    campaign: CampaignBrief | None = None
 
     @property
     def next_step_label(self) -> str:
@@ -89,6 +104,27 @@ def build_card(lead: Lead, *, activities: Sequence[Activity], last_change: Stage
         next_step=next_step,
         next_step_reason=reason,
         opening_line=opening_line(lead, activities),
+        campaign=campaign_brief(lead.linked_campaign) if lead.linked_campaign_id else None,
+    )
+
+
+def campaign_brief(campaign: Campaign) -> CampaignBrief:
+    expected = ""
+    if campaign.expected_responses is not None:
+        count = campaign.expected_responses
+        if campaign.expected_response_kind:
+            expected = ngettext(
+                "%(count)d response expected (%(kind)s)", "%(count)d responses expected (%(kind)s)", count
+            ) % {"count": count, "kind": campaign.get_expected_response_kind_display().lower()}
+        else:
+            expected = ngettext("%(count)d response expected", "%(count)d responses expected", count) % {"count": count}
+    return CampaignBrief(
+        name=campaign.name,
+        goal=campaign.goal,
+        audience=campaign.audience,
+        offer=campaign.offer,
+        brief=campaign.brief,
+        expected=expected,
     )
 
 

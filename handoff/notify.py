@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from common.business_time import business_time_zone
 from common.escaping import slack_link, slack_text, teams_text
 from common.messages import render
-from handoff.card import NextStep, build_card
+from handoff.card import CampaignBrief, NextStep, build_card
 from handoff.models import Notification, NotificationChannel, SlaBreach, SlaClock, language_of
 from leads.models import Activity, ConversionAction, Lead
 
@@ -88,6 +88,15 @@ def _who(lead: Lead) -> str:
     return ", ".join(card_who)
 
 
+def _campaign_facts(campaign: CampaignBrief) -> list[tuple[str, str]]:
+    """The campaign's brief for sales, and what it was for and what to expect."""
+    about = " · ".join(filter(None, [campaign.goal, campaign.offer, campaign.expected]))
+    facts = [(_("Campaign"), f"{campaign.name}: {about}" if about else campaign.name)]
+    if campaign.brief:
+        facts.append((_("Brief for sales"), campaign.brief))
+    return facts
+
+
 def _lead_facts(lead: Lead, context: dict) -> tuple[list[tuple[str, str]], str]:
     activities = list(lead.activities.order_by("occurred_at", "id"))
     last_change = lead.stage_changes.order_by("-changed_at", "-id").first()
@@ -110,6 +119,8 @@ def _lead_facts(lead: Lead, context: dict) -> tuple[list[tuple[str, str]], str]:
         (_("What they did"), did or _("No activity recorded yet.")),
         (_("Why now"), why),
     ]
+    if card.campaign:
+        facts.extend(_campaign_facts(card.campaign))
     if context.get("due_by"):
         facts.append((_("Respond by"), _when(context["due_by"])))
     facts.append((_("Next step"), f"{NextStep(card.next_step).label}: {card.next_step_reason} {reach}".strip()))

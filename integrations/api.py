@@ -37,7 +37,7 @@ from integrations.models import ApiToken
 from integrations.parsers import RequestTooLarge, SafeJSONParser
 from integrations.typeform import TypeformWebhookSerializer, signature_matches
 from leads import access
-from leads.models import Channel, Lead
+from leads.models import Campaign, Channel, Lead, SourceOwner
 
 
 class RateLimited(Throttled):
@@ -89,6 +89,10 @@ class MomentFilter(django_filters.IsoDateTimeFilter):
 class LeadFilter(django_filters.FilterSet):
     stage = django_filters.MultipleChoiceFilter(choices=Lead.Stage.choices)
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    source_owner = django_filters.MultipleChoiceFilter(choices=SourceOwner.choices, help_text=_("Who sourced the lead."))
+    campaign_id = django_filters.ModelChoiceFilter(
+        field_name="linked_campaign", queryset=Campaign.objects.all(), help_text=_("The linked campaign's id.")
+    )
     owner = django_filters.CharFilter(
         field_name="owner__username", help_text=_("The owner's username.")
     )
@@ -100,7 +104,7 @@ class LeadFilter(django_filters.FilterSet):
 
     class Meta:
         model = Lead
-        fields = ["stage", "channel", "owner", "updated_since", "external_id", "source_system"]
+        fields = ["stage", "channel", "source_owner", "campaign_id", "owner", "updated_since", "external_id", "source_system"]
 
 
 def visible_leads(request):

@@ -20,7 +20,7 @@ from django.core.validators import validate_email
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from leads.models import Channel, ConversionAction, Lead, LostReason
+from leads.models import Channel, ConversionAction, Lead, LostReason, SourceOwner
 
 S = Lead.Stage
 # The stage dates a row may carry, in the order a lead reaches them.
@@ -43,14 +43,17 @@ TEXT_COLUMNS = {
     "product_interest": 100,
     "source": 200,
 }
-CHOICE_COLUMNS = {"channel": Channel, "conversion_action": ConversionAction, "lost_reason": LostReason}
+CHOICE_COLUMNS = {
+    "channel": Channel, "conversion_action": ConversionAction, "lost_reason": LostReason, "source_owner": SourceOwner,
+}
 COLUMNS = [
     "external_id", "first_name", "last_name", "email", "phone", "job_title", "company",
-    "company_domain", "country", "channel", "campaign", "source", "conversion_action", "product_interest",
+    "company_domain", "country", "channel", "campaign", "campaign_id", "source_owner", "source", "conversion_action",
+    "product_interest",
     "owner", "team", "created_at", *STAGE_COLUMNS, "deal_value", "lost_reason",
 ]
 # The columns whose unknown values the report lists, with how often each occurs.
-SUMMARISED_COLUMNS = ["channel", "conversion_action", "lost_reason", "owner", "team"]
+SUMMARISED_COLUMNS = ["channel", "conversion_action", "lost_reason", "source_owner", "owner", "team"]
 DECIMAL_SEPARATORS = (",", ".")
 
 
@@ -140,7 +143,7 @@ def parse_value_map(entries: list[str]) -> dict[str, dict[str, str]]:
         if not sep or target not in CHOICE_COLUMNS:
             raise MappingError(
                 _('"%(entry)s": write a value mapping as "channel: their value=our value, …" '
-                  '(for channel, conversion_action or lost_reason).') % {"entry": entry}
+                  '(for channel, conversion_action, lost_reason or source_owner).') % {"entry": entry}
             )
         choices = CHOICE_COLUMNS[target]
         for pair in pairs.split(","):
@@ -196,12 +199,15 @@ class RowParser:
         users: dict[str, int | None],
         time_zone: ZoneInfo,
         teams: dict[str, int] | None = None,
+        campaigns: dict[int, str] | None = None,
         decimal_separator: str = "",
     ):
         self.columns = columns
         self.value_map = value_map
         self.users = users  # username, e-mail and full name (lower case) → user id; None: several
         self.teams = teams or {}  # team name (lower case) → team id
+        self.campaigns = campaigns or {}  # campaign id → name
+        self.campaign_ids = {name.lower(): pk for pk, name in self.campaigns.items()}
         self.time_zone = time_zone
         self.decimal_separator = decimal_separator
         self.choices = {name: choice_lookup(choices) for name, choices in CHOICE_COLUMNS.items()}
@@ -284,6 +290,7 @@ class RowParser:
             else:
                 self.unknown["team"][team] += 1
                 fail("team", _('No team called "%(value)s".') % {"value": team})
+        self.link_campaign(row, cell("campaign_id"), fail)
         deal_value = cell("deal_value")
         if deal_value:
             try:
@@ -312,6 +319,18 @@ class RowParser:
             previous_name, previous_at = name, dates[name]
             row.stages.append((stage, dates[name], name))
         return (None if errors else row), errors
+
+    def link_campaign(self, row: ParsedRow, campaign_id: str, fail) -> None:
+        """The campaign of the id given, else the one the campaign text names (in any capitals):
+        a text no campaign has links none."""
+        if campaign_id:
+            if not (campaign_id.isdigit() and int(campaign_id) in self.campaigns):
+                fail("campaign_id", _('No campaign with id "%(value)s".') % {"value": campaign_id})
+                return
+            row.fields["linked_campaign_id"] = int(campaign_id)
+            row.fields.setdefault("campaign", self.campaigns[int(campaign_id)])
+        elif "campaign" in row.fields:
+            row.fields["linked_campaign_id"] = self.campaign_ids.get(row.fields["campaign"].lower())
 
     def choice(self, name: str, value: str) -> str:
         lowered = value.lower()

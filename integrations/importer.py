@@ -43,7 +43,7 @@ from integrations.history import (
     suggested_value_map,
 )
 from integrations.ingest import business_domain, normalise_domain
-from leads.models import Channel, Company, Lead, StageChange, Team
+from leads.models import Campaign, Channel, Company, Lead, StageChange, Team, source_owner_defaults
 
 CHUNK = 1000
 MAX_REPORTED_ERRORS = 500
@@ -127,6 +127,7 @@ class HistoryImport:
         self.imported_ids: list[int] = []  # leads created or changed, for the hand-over
         self.seen: dict[str, int] = {}  # external id → line, to catch a lead twice in one file
         self.stage_writer = TableWriter(StageChange, STAGE_CHANGE_FIELDS)
+        self.source_owners = source_owner_defaults()
 
     @property
     def writing(self) -> bool:
@@ -150,6 +151,7 @@ class HistoryImport:
             value_map=self.value_map,
             users=user_ids(),
             teams=team_ids(),
+            campaigns=dict(Campaign.objects.values_list("pk", "name")),
             time_zone=business_time_zone(),
             decimal_separator=self.decimal_separator,
         )
@@ -237,6 +239,7 @@ class HistoryImport:
             if lead is None:
                 # A new lead whose file did not say where it came from: "unknown", not "other".
                 fields.setdefault("channel", Channel.UNKNOWN)
+                fields.setdefault("source_owner", self.source_owners[fields["channel"]])
                 lead = Lead(source_system=self.source_system, external_id=row.external_id, created_at=row.created_at, **fields)
                 new_leads.append(lead)
             else:

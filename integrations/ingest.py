@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from common.bulk import server_bound_cursor
 from common.email_domains import business_domain, normalise_domain
 from integrations import privacy
-from leads.models import Activity, Company, Lead
+from leads.models import Activity, Channel, Company, Lead, campaign_named, default_source_owner
 from qualification import bulk as qualification_bulk
 from qualification import disqualified, intent
 from qualification.decisions import active_policy
@@ -88,6 +88,7 @@ def upsert_lead(
     Raises `privacy.Suppressed`, storing nothing, when the person was erased at their request
     (their e-mail address, or this system's id of their lead)."""
     privacy.refuse_suppressed(source_system=source_system, external_id=external_id, email=fields.get("email", ""))
+    fields, create_only = with_campaign_and_source_owner(fields, create_only or {})
     with transaction.atomic():
         known = (
             Lead.objects.received_from(source_system, [external_id])
@@ -112,6 +113,25 @@ def upsert_lead(
         if changed and disqualified.redecide(lead, now=rescore_at or timezone.now()):
             lead.refresh_from_db()
         return lead, created
+
+
+def with_campaign_and_source_owner(fields: dict, create_only: dict) -> tuple[dict, dict]:
+    """The lead's fields with its campaign linked — the one given by id (whose name then is the
+    campaign text, unless the sender gave one), else the one named by the campaign text — and,
+    for a new lead whose sender did not say who sourced it, its channel's default source owner."""
+    fields, create_only = dict(fields), dict(create_only)
+    if "linked_campaign" in fields:  # by id; null unlinks
+        linked = fields["linked_campaign"]
+        if linked is not None and not (fields.get("campaign") or create_only.get("campaign")):
+            fields["campaign"] = linked.name
+    elif "campaign" in fields:
+        fields["linked_campaign"] = campaign_named(fields["campaign"])
+    elif "campaign" in create_only:
+        create_only["linked_campaign"] = campaign_named(create_only["campaign"])
+    if "source_owner" not in fields:
+        channel = fields.get("channel") or create_only.get("channel") or Channel.OTHER
+        create_only["source_owner"] = default_source_owner(channel)
+    return fields, create_only
 
 
 def lead_ids_by_external_id(source_system: str, external_ids: Iterable[str]) -> dict[str, int]:

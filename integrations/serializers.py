@@ -13,6 +13,7 @@ from rest_framework import serializers
 from integrations.ingest import MAX_BATCH
 from leads.models import (
     Activity,
+    Campaign,
     Channel,
     Company,
     ConversionAction,
@@ -20,6 +21,7 @@ from leads.models import (
     Lead,
     LostReason,
     Sector,
+    SourceOwner,
     StageChange,
 )
 
@@ -50,7 +52,25 @@ class LeadInSerializer(serializers.Serializer):
     job_title = serializers.CharField(max_length=150, required=False, allow_blank=True)
     company = CompanyInSerializer(required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
-    campaign = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    campaign = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text=_("The campaign's name as the sending system knows it; kept as given, and linked to "
+                    "Handoff's campaign of that name (in any capitals) when there is one."),
+    )
+    campaign_id = serializers.PrimaryKeyRelatedField(
+        queryset=Campaign.objects.all(),
+        source="linked_campaign",
+        required=False,
+        allow_null=True,
+        help_text=_("Handoff's id of the campaign, to link the lead whatever its campaign text says."),
+    )
+    source_owner = serializers.ChoiceField(
+        choices=SourceOwner.choices,
+        required=False,
+        help_text=_("Who sourced the lead; a new lead without one gets its channel's default."),
+    )
     conversion_action = serializers.ChoiceField(choices=ConversionAction.choices, required=False)
     product_interest = serializers.CharField(max_length=100, required=False, allow_blank=True)
     source = serializers.CharField(
@@ -128,12 +148,16 @@ class LeadSerializer(OutSerializer):
     )
     email = OptionalEmailField(read_only=True)
     intent_tier = serializers.ChoiceField(choices=IntentTier.choices, allow_blank=True, read_only=True)
+    campaign_id = serializers.PrimaryKeyRelatedField(
+        source="linked_campaign", read_only=True, allow_null=True,
+        help_text=_("The linked campaign's id; null when no campaign of Handoff's matches."),
+    )
 
     class Meta:
         model = Lead
         fields = [
             "id", "source_system", "external_id", "first_name", "last_name", "email", "phone",
-            "job_title", "company", "channel", "campaign", "conversion_action",
+            "job_title", "company", "channel", "campaign", "campaign_id", "source_owner", "conversion_action",
             "product_interest", "source", "owner", "stage", "stage_changed_at", "created_at",
             "updated_at", "mql_at", "sal_at", "sql_at", "opportunity_at", "won_at", "lost_at",
             "disqualified_at", "fit_score", "engagement_score", "intent_tier", "temperature",

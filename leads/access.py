@@ -88,6 +88,11 @@ def reads_only(user) -> bool:
     )
 
 
+def may_edit_campaigns(user) -> bool:
+    """Marketing plans the campaigns and RevOps keeps them tidy; sales reads their briefs."""
+    return has_role(user, Role.MARKETING, Role.REVOPS_ADMIN)
+
+
 def may_handle_personal_data(user) -> bool:
     """Finding one person's data, exporting it and erasing it (a GDPR request): RevOps admins
     only, not staff as such."""

@@ -11,7 +11,18 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from leads.models import Activity, Company, ContactAttempt, Feedback, Lead, LeadChange, StageChange, Team
+from leads.models import (
+    Activity,
+    Campaign,
+    ChannelSourceOwner,
+    Company,
+    ContactAttempt,
+    Feedback,
+    Lead,
+    LeadChange,
+    StageChange,
+    Team,
+)
 
 
 @admin.register(Team)
@@ -100,9 +111,9 @@ class ActivityInline(ReadOnlyInline):
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
     list_display = ["__str__", "company", "stage", "channel", "owner", "created_at"]
-    list_filter = ["stage", "channel", "conversion_action", "intent_tier", "team"]
+    list_filter = ["stage", "channel", "source_owner", "conversion_action", "intent_tier", "team"]
     search_fields = ["first_name", "last_name", "email", "company__name", "external_id"]
-    raw_id_fields = ["company", "owner"]
+    raw_id_fields = ["company", "owner", "linked_campaign"]
     date_hierarchy = "created_at"
     # The stage and its timestamps change only through Lead.move_to(), which keeps the history.
     readonly_fields = [
@@ -126,7 +137,9 @@ class LeadAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "channel",
+                    "source_owner",
                     "campaign",
+                    "linked_campaign",
                     "conversion_action",
                     "product_interest",
                     "source_system",
@@ -153,6 +166,26 @@ class LeadAdmin(admin.ModelAdmin):
             return
         # Only the fields this form changed, each logged before → after with who and when.
         obj.save_logged(form.changed_data, by=request.user, at=timezone.now())
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "channel", "starts_on", "ends_on", "expected_responses", "budget"]
+    list_filter = ["channel"]
+    search_fields = ["name", "goal", "audience"]
+    date_hierarchy = "starts_on"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        obj.link_leads()
+
+
+@admin.register(ChannelSourceOwner)
+class ChannelSourceOwnerAdmin(admin.ModelAdmin):
+    """RevOps sets who sources a new lead of each channel unless the way in says otherwise."""
+
+    list_display = ["channel", "source_owner"]
+    list_editable = ["source_owner"]
 
 
 @admin.register(StageChange)

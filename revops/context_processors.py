@@ -16,6 +16,7 @@ NAVIGATION = [
     ("dashboard:funnel", _("Funnel"), ALL_ROLES),
     ("qualification:index", _("Lead definition"), ALL_ROLES),
     ("review:weekly", _("Weekly review"), ALL_ROLES),
+    ("campaigns:list", _("Campaigns"), (Role.MARKETING, Role.REVOPS_ADMIN, Role.SALES_MANAGER)),
     ("handoff:dry_run", _("Routing"), (Role.SALES_MANAGER, Role.REVOPS_ADMIN, Role.MARKETING)),
     ("handoff:me", _("My notifications"), (Role.SALES_REP, Role.SALES_MANAGER)),
     ("integrations:import", _("Import"), (Role.REVOPS_ADMIN,)),

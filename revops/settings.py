@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     # Handoff's apps, each depending only on those above it (common/ is a plain package).
     "leads",
+    "campaigns",
     "handoff",
     "qualification",
     "sales",
@@ -274,7 +275,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"StageEnum": "leads.models.Lead.Stage"},
+    "ENUM_NAME_OVERRIDES": {"StageEnum": "leads.models.Lead.Stage", "SourceOwnerEnum": "leads.models.SourceOwner"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "integrations.schema.document_error_responses",

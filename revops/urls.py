@@ -46,6 +46,7 @@ urlpatterns = [
     path("accounts/two-factor/verify/", twofactor.two_factor_verify, name="two_factor_verify"),
     path("i18n/setlang/", language.language_set, name="set_language"),
     path("handoff/", include("handoff.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("qualification/", include("qualification.urls")),
     path("review/", include("review.urls")),
     path("admin/", admin.site.urls),

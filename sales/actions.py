@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from common.messages import message
 from handoff import clocks
-from leads.models import ContactAttempt, Feedback, Lead, LostReason, StageChange
+from leads.models import ContactAttempt, Feedback, Lead, LostReason, SourceOwner, StageChange
 from leads.models.lead import loggable
 from sales.texts import reason_with_note
 
@@ -92,6 +92,19 @@ def mark_lost(
         lead.lost_reason = reason
         clocks.stop_clock(lead)
     return change
+
+def set_source_owner(
+    lead: Lead, *, by, source_owner: str, seen_version: int | None = None, at: datetime | None = None
+) -> None:
+    """Say who sourced the lead (marketing, sales' own prospecting, a partner, a referral),
+    logged in its change log like every other change."""
+    if source_owner not in SourceOwner.values:
+        raise ValueError(f"Unknown source owner {source_owner!r}.")
+    at = at or timezone.now()
+    with transaction.atomic():
+        _lock(lead, seen_version)
+        lead.source_owner = Lead.objects.values_list("source_owner", flat=True).get(pk=lead.pk)
+        _change(lead, by=by, at=at, source_owner=source_owner)
 
 def log_attempt(
     lead: Lead,

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from common.people import person_name
-from leads.models import Channel, ContactAttempt, Feedback, Lead, LostReason
+from leads.models import Channel, ContactAttempt, Feedback, Lead, LostReason, SourceOwner
 from sales.actions import CONVERSATION_DISPOSITIONS
 from sales.texts import RejectReason, reason_with_note
 
@@ -101,6 +101,11 @@ class RejectForm(VersionedForm):
     def stored_reason(self) -> dict:
         """For the stage history: the chosen reason and the note, read in any language."""
         return reason_with_note("reject_reason", self.cleaned_data["reason"], self.cleaned_data["note"])
+
+
+class SourceOwnerForm(VersionedForm):
+    prefix = "sourced"
+    source_owner = forms.ChoiceField(label=_("Sourced by"), choices=SourceOwner.choices)
 
 
 class LostForm(VersionedForm):

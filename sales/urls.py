@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/attempts/", views.attempt_create, name="attempt"),
     path("<int:pk>/feedback/", views.feedback_submit, name="feedback"),
     path("<int:pk>/lost/", views.lead_lost, name="lost"),
+    path("<int:pk>/sourced-by/", views.source_owner_set, name="source_owner"),
 ]

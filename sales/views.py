@@ -36,6 +36,7 @@ from sales.forms import (
     OutcomeForm,
     QueueFilterForm,
     RejectForm,
+    SourceOwnerForm,
 )
 
 QUEUE_PAGE_SIZE = 25
@@ -239,6 +240,17 @@ def lead_lost(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, LostForm, lose)
 
 
+@require_POST
+def source_owner_set(request: HttpRequest, pk: int) -> HttpResponse:
+    def set_owner(lead: Lead, form: SourceOwnerForm) -> str:
+        actions.set_source_owner(
+            lead, by=request.user, source_owner=form.cleaned_data["source_owner"], seen_version=form.cleaned_data["version"]
+        )
+        return _("Saved: sourced by %(owner)s.") % {"owner": lead.get_source_owner_display()}
+
+    return _act(request, pk, SourceOwnerForm, set_owner)
+
+
 ACTION_FORMS = {
     OutcomeForm: "outcome_form",
     AcceptForm: "accept_form",
@@ -246,6 +258,7 @@ ACTION_FORMS = {
     ContactAttemptForm: "attempt_form",
     FeedbackForm: "feedback_form",
     LostForm: "lost_form",
+    SourceOwnerForm: "source_owner_form",
 }
 
 
@@ -377,6 +390,9 @@ def _action_forms(lead: Lead, bound: dict, *, next_step: str) -> dict:
         forms["feedback_form"] = bound.get("feedback_form") or FeedbackForm(initial=version)
     if lead.stage in (Lead.Stage.SQL, Lead.Stage.OPPORTUNITY):
         forms["lost_form"] = bound.get("lost_form") or LostForm(initial=version)
+    forms["source_owner_form"] = bound.get("source_owner_form") or SourceOwnerForm(
+        initial={**version, "source_owner": lead.source_owner}
+    )
     # A refused action still shows its form with the explanation, whatever the stage now.
     for name, form in bound.items():
         forms.setdefault(name, form)

@@ -11,7 +11,9 @@ once.
 
 The figures live in funnel.py (the funnel, outcomes, lead times, the weekly series),
 breakdowns.py (every figure per dimension), sources.py (per source, feedback and comments,
-follow-up), outcomes.py (lost reasons) and speed.py (speed to lead, the two clocks); drilldown.py selects the leads behind a count.
+follow-up), outcomes.py (lost reasons), speed.py (speed to lead, the two clocks), sourcing.py (who sourced
+the leads, pipeline and revenue) and campaigns.py (what campaigns with a budget cost per
+result); drilldown.py selects the leads behind a count.
 `dashboard()` gathers a page's worth. Import them from here.
 """
 
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dashboard.filters import Filters
+from dashboard.metrics.campaigns import CampaignCost, campaign_costs
 from dashboard.metrics.breakdowns import (
     NOT_GIVEN,
     SIZE_BANDS,
@@ -83,6 +86,7 @@ from dashboard.metrics.drilldown import (
     verdict_title,
 )
 from dashboard.metrics.outcomes import LostReasonRow, lost_reason_label, lost_reasons
+from dashboard.metrics.sourcing import SourcingRow, sourcing
 from dashboard.metrics.speed import (
     SPEED_LABELS,
     Clock,
@@ -125,6 +129,8 @@ class Dashboard:
     comments: list[CommentsOfSource]
     speed_to_lead: SpeedToLead
     response_clocks: ResponseClocks
+    sourcing: list[SourcingRow]
+    campaigns: list[CampaignCost]
 
     @property
     def sources(self) -> list[BreakdownRow]:
@@ -142,7 +148,7 @@ class Dashboard:
 
 
 def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
-    """Every figure of the funnel dashboard: thirteen queries, whatever the amount of data."""
+    """Every figure of the funnel dashboard: fifteen queries, whatever the amount of data."""
     lead_times = lead_time_distributions(filters)
     funnel_figures = funnel(filters, now=now)
     return Dashboard(
@@ -158,10 +164,16 @@ def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
         comments=feedback_comments(filters),
         speed_to_lead=speed_to_lead(filters),
         response_clocks=response_clocks(filters),
+        sourcing=sourcing(filters),
+        campaigns=campaign_costs(filters),
     )
 
 
 __all__ = [
+    "sourcing",
+    "SourcingRow",
+    "campaign_costs",
+    "CampaignCost",
     "speed_to_lead",
     "response_clocks",
     "owner_notified_at",

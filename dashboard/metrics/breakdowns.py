@@ -1,5 +1,5 @@
 """Breakdowns: every figure per channel, campaign, product interest, original source, owner,
-team, sector, company size, month or week, with a totals row."""
+team, sector, company size, month or week, temperature or source owner, with a totals row."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from dashboard.metrics.funnel import (
     ratio,
 )
 from dashboard.sql import Percentiles, SecondsBetween
-from leads.models import Channel, Sector, Temperature
+from leads.models import Channel, Sector, SourceOwner, Temperature
 
 # --- breakdowns: every figure per channel, campaign, owner, team, month, … -------------------
 
@@ -132,6 +132,7 @@ def _grouping(dimension: str) -> tuple[dict, dict]:
         D.SECTOR: F("company__sector"),
         D.SIZE: size_band(),
         D.TEMPERATURE: F("temperature"),
+        D.SOURCE_OWNER: F("source_owner"),
         D.MONTH: TruncMonth("created_at", tzinfo=tz),
         D.WEEK: TruncWeek("created_at", tzinfo=tz),
     }
@@ -164,6 +165,8 @@ def _key_and_label(dimension: str, row: dict) -> tuple[str, str]:
         return key, _("%(band)s employees") % {"band": key} if key else str(NOT_GIVEN)
     if dimension == D.TEMPERATURE:
         return key, str(Temperature(key).label) if key in Temperature.values else str(NOT_SCORED)
+    if dimension == D.SOURCE_OWNER:
+        return key, str(SourceOwner(key).label) if key in SourceOwner.values else key or str(NOT_GIVEN)
     return key, key or str(NOT_GIVEN)
 
 
@@ -211,8 +214,12 @@ def breakdown_rows(filters: Filters, dimension: str | None = None) -> list[Break
     result = [r for r in result if r.leads or r.mqls or r.sqls or r.won or r.lost]
     if dimension in (Dimension.MONTH, Dimension.WEEK):
         return sorted(result, key=lambda r: r.key)
-    if dimension in (Dimension.SIZE, Dimension.TEMPERATURE):
-        keys = [key for key, _fewest in SIZE_BANDS] if dimension == Dimension.SIZE else TEMPERATURE_ORDER
+    if dimension in (Dimension.SIZE, Dimension.TEMPERATURE, Dimension.SOURCE_OWNER):
+        keys = {
+            Dimension.SIZE: [key for key, _fewest in SIZE_BANDS],
+            Dimension.TEMPERATURE: TEMPERATURE_ORDER,
+            Dimension.SOURCE_OWNER: SourceOwner.values,
+        }[dimension]
         order = {key: i for i, key in enumerate(keys)}
         return sorted(result, key=lambda r: order.get(r.key, len(order)))
     return sorted(result, key=lambda r: (-r.leads, -r.mqls, r.label))

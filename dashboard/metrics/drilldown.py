@@ -97,7 +97,7 @@ def _in_row(leads: QuerySet[Lead], dimension: str, key: str) -> QuerySet[Lead]:
         return leads.filter(company__sector=key)
     field = {
         D.CHANNEL: "channel", D.CAMPAIGN: "campaign", D.PRODUCT: "product_interest", D.SOURCE: "source",
-        D.TEMPERATURE: "temperature",
+        D.TEMPERATURE: "temperature", D.SOURCE_OWNER: "source_owner",
     }[dimension]
     return leads.filter(**{field: key})
 

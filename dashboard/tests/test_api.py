@@ -1,7 +1,7 @@
 import pytest
 
 from dashboard import metrics
-from dashboard.tests.world import HOUR, NOW, add_speed_facts, period
+from dashboard.tests.world import HOUR, NOW, add_sourcing_facts, add_speed_facts, period
 
 WORLD_QUERY = "?mode=cohort&start=2026-11-01&end=2026-11-15"
 
@@ -9,7 +9,7 @@ WORLD_QUERY = "?mode=cohort&start=2026-11-01&end=2026-11-15"
 def test_json_has_the_same_figures_as_the_page(client, marketer, world, django_assert_max_num_queries):
     client.force_login(marketer)
 
-    with django_assert_max_num_queries(18):  # session, user, roles and the 13 figures
+    with django_assert_max_num_queries(20):  # session, user, roles and the 15 figures
         response = client.get("/api/dashboard/" + WORLD_QUERY)
 
     assert response.status_code == 200
@@ -58,6 +58,43 @@ def test_the_schema_has_speed_to_lead_and_the_two_clocks(client, revops_admin):
     assert {"system", "rep"} <= set(schemas["ResponseClocks"]["properties"])
     assert set(schemas["Clock"]["properties"]) == {"median_seconds", "p90_seconds", "count"}
     assert {"speed_to_lead", "response_clocks"} <= set(schemas["Dashboard"]["properties"])
+
+
+def test_json_has_sourcing_and_the_campaigns_costs(client, marketer, world, in_english):
+    campaigns = add_sourcing_facts(world)
+    client.force_login(marketer)
+    data = client.get("/api/dashboard/" + WORLD_QUERY).json()
+    sourcing = {row["key"]: row for row in data["sourcing"]}
+    assert list(sourcing) == ["marketing", "sales", "partner", "referral"]
+    assert {k: sourcing["marketing"][k] for k in ("leads", "pipeline_value", "won_revenue", "share_of_revenue")} == {
+        "leads": 6, "pipeline_value": "10000.00", "won_revenue": "10000.00", "share_of_revenue": 1.0,
+    }
+    assert (sourcing["partner"]["pipeline_value"], sourcing["partner"]["share_of_revenue"]) == ("4000.00", 0.0)
+    search = next(row for row in data["campaigns"] if row["name"] == "Search")
+    assert search["key"] == str(campaigns["Search"].pk)
+    assert {k: search[k] for k in ("budget", "cost_per_lead", "cost_per_mql", "cost_per_sql", "cost_per_won", "return_on_spend")} == {
+        "budget": "2000.00", "cost_per_lead": 1000.0, "cost_per_mql": 2000.0, "cost_per_sql": 2000.0,
+        "cost_per_won": 2000.0, "return_on_spend": 5.0,
+    }
+    partner_only = client.get("/api/dashboard/" + WORLD_QUERY + "&source_owner=partner&by=source_owner").json()
+    assert partner_only["filters"]["source_owner"] == "partner"
+    assert [(row["key"], row["leads"]) for row in partner_only["breakdown"]] == [("partner", 1)]
+    assert client.get("/api/dashboard/" + WORLD_QUERY + "&source_owner=intern").status_code == 400
+
+
+def test_the_schema_has_sourcing_and_the_campaigns_costs():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    assert {"sourcing", "campaigns"} <= set(components["Dashboard"]["properties"])
+    assert {"key", "leads", "pipeline_value", "won_revenue", "share_of_revenue"} <= set(components["SourcingRow"]["properties"])
+    assert {"cost_per_lead", "cost_per_mql", "cost_per_sql", "cost_per_won", "return_on_spend"} <= set(
+        components["CampaignCost"]["properties"]
+    )
+    parameters = {p["name"]: p for p in schema["paths"]["/api/dashboard/"]["get"]["parameters"]}
+    assert "source_owner" in parameters["by"]["schema"]["enum"]
+    assert set(parameters["source_owner"]["schema"]["enum"]) == {"marketing", "sales", "partner", "referral"}
 
 
 def test_json_period_defaults_to_the_last_90_days(client, marketer):

@@ -4,7 +4,7 @@ dialect (byte order mark; in Dutch semicolons and decimal commas)."""
 import pytest
 from django.utils import translation
 
-from dashboard.tests.world import NOW, period
+from dashboard.tests.world import NOW, add_sourcing_facts, period
 from dashboard import exports
 
 QUERY = "?mode=cohort&start=2026-11-01&end=2026-11-15"
@@ -78,3 +78,21 @@ def test_the_currency_setting_names_the_amounts(world, settings):
     settings.CURRENCY = "CHF"
     header, rows = exports.outcomes_table(period(), now=NOW)
     assert dict(zip(header, rows[0]))["currency"] == "CHF"
+
+
+@pytest.mark.django_db
+def test_sourcing_and_campaign_cost_tables(world, client, marketer):
+    add_sourcing_facts(world)
+    header, rows = exports.sourcing_table(period(), now=NOW)
+    marketing = dict(zip(header, rows[0]))
+    assert [row[0] for row in rows] == ["marketing", "sales", "partner", "referral"]
+    assert (marketing["leads"], str(marketing["pipeline_value"]), str(marketing["share_of_revenue_pct"])) == (6, "10000.00", "100.0")
+    header, rows = exports.campaign_costs_table(period(), now=NOW)
+    search = dict(zip(header, next(row for row in rows if row[1] == "Search")))
+    assert (str(search["cost_per_lead"]), str(search["cost_per_won"]), str(search["return_on_spend"])) == ("1000.00", "2000.00", "5.00")
+    brand = dict(zip(header, next(row for row in rows if row[1] == "Brand")))
+    assert brand["cost_per_won"] == ""  # the page shows "—"
+    client.force_login(marketer)
+    response = client.get("/dashboard/export/campaign-costs.csv" + QUERY)
+    assert response.status_code == 200
+    assert lines(response)[0].startswith("key,name,budget,leads")

@@ -69,7 +69,7 @@ from datetime import date  # noqa: E402
 from django.utils.translation import gettext  # noqa: E402
 
 from dashboard.filters import Customer, Dimension, Filters, Mode  # noqa: E402
-from dashboard.tests.world import HOUR, make_lead, period  # noqa: E402
+from dashboard.tests.world import HOUR, add_sourcing_facts, make_lead, period  # noqa: E402
 from dashboard.tests.world import LAST_DAY as LAST_DAY_OF_WORLD
 from dashboard.tests.world import NOW as WORLD_NOW
 from dashboard.tests.world import hours as world_hours  # noqa: E402
@@ -428,12 +428,14 @@ def test_an_empty_period_has_zero_counts_and_no_rates(world):
 
 
 @pytest.mark.django_db
-def test_the_whole_dashboard_takes_thirteen_queries(world, django_assert_num_queries):
-    # Nine, and four for speed to lead (one) and the two clocks (all, per team, per rep).
-    with django_assert_num_queries(13):
+def test_the_whole_dashboard_takes_fifteen_queries(world, django_assert_num_queries):
+    # Nine, four for speed to lead (one) and the two clocks (all, per team, per rep), and one
+    # each for sourcing and the campaigns' costs.
+    add_sourcing_facts(world)
+    with django_assert_num_queries(15):
         data = metrics.dashboard(period(channel="meta", team_id=world.north.pk), now=WORLD_NOW)
     assert data.funnel.steps[0].count == 0
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(15):
         data = metrics.dashboard(period(by=Dimension.TEAM), now=WORLD_NOW)
     assert data.breakdown.totals.leads == 9
 

@@ -33,6 +33,10 @@ mid, the others none; business time to first contact A 4 min, C 2 h, L 10 min, B
 at 0:30, before its MQL, and an "at risk" one at 1:01: neither counts), B to other_rep at
 2:10, C to manager at 26 (and to rep at 25:01: not the owner), L to rep at 97:20 (after the
 attempt at 97:10), D's to manager never sent.
+
+Sourcing and campaigns (`add_sourcing_facts`): every lead marketing's but B sales' own, L a
+partner's (deal value €4,000), F and K customer referrals. Campaigns: "Search" (budget €2,000)
+linked to A and H, "Brand" (€500) to B, "Lookalike" (no budget) to D.
 """
 
 from dataclasses import dataclass
@@ -41,7 +45,7 @@ from decimal import Decimal
 
 from dashboard.filters import Filters
 from handoff.models import Notification
-from leads.models import Company, Feedback, Lead, Team
+from leads.models import Campaign, Company, Feedback, Lead, Team
 
 S = Lead.Stage
 UTC = timezone.utc
@@ -170,3 +174,18 @@ def add_speed_facts(world: World, *, rep, other_rep, manager) -> None:
     notify(leads["C"], rep, hours(25) + minutes(1))
     notify(leads["L"], rep, hours(97) + minutes(20))
     notify(leads["D"], manager, None)
+
+
+def add_sourcing_facts(world: World) -> dict[str, Campaign]:
+    leads = world.leads
+    for name, owner in (("B", "sales"), ("L", "partner"), ("F", "referral"), ("K", "referral")):
+        Lead.objects.filter(pk=leads[name].pk).update(source_owner=owner)
+    Lead.objects.filter(pk=leads["L"].pk).update(deal_value=Decimal("4000"))
+    campaigns = {
+        "Search": Campaign.objects.create(name="Search", channel="google_ads", starts_on=date(2026, 10, 1), budget=Decimal("2000")),
+        "Brand": Campaign.objects.create(name="Brand", channel="google_ads", starts_on=date(2026, 10, 1), budget=Decimal("500")),
+        "Lookalike": Campaign.objects.create(name="Lookalike", channel="meta", starts_on=date(2026, 10, 1)),
+    }
+    for campaign, names in (("Search", "AH"), ("Brand", "B"), ("Lookalike", "D")):
+        Lead.objects.filter(pk__in=[leads[n].pk for n in names]).update(linked_campaign=campaigns[campaign])
+    return campaigns

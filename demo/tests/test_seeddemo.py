@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from demo import world
-from leads.models import Activity, Company, ContactAttempt, Feedback, Lead, StageChange
+from leads.models import Activity, Campaign, Company, ContactAttempt, Feedback, Lead, StageChange
 
 UNTIL = "2026-11-20"
 
@@ -158,3 +158,18 @@ def test_demo_managers_are_members_who_take_no_leads_and_account_managers_deputi
     fleur = User.objects.get(username="fleur")
     assert UserAvailability.objects.get(user=fleur).deputy.username == "ruben"
     assert not any(u.takes_leads for u in world.USERS if u.username in {"mark", "inge", "karin"})
+
+
+@pytest.mark.django_db
+def test_the_demo_has_campaigns_with_briefs_and_budgets_and_every_kind_of_source_owner():
+    output = seed(leads=600)
+
+    search = Campaign.objects.get(name="Search - Verpakkingslijnen")
+    assert search.budget and search.brief and search.expected_responses
+    linked = Lead.objects.filter(linked_campaign=search)
+    assert linked.exists() and set(linked.values_list("campaign", flat=True)) == {"Search - Verpakkingslijnen"}
+    assert f"({Lead.objects.filter(linked_campaign__isnull=False).count()} linked to a campaign)" in output
+    owners = dict(Lead.objects.values("source_owner").annotate(n=Count("id")).values_list("source_owner", "n"))
+    assert set(owners) == {"marketing", "sales", "partner", "referral"}
+    assert owners["marketing"] > 10 * owners["sales"]
+    assert not Lead.objects.filter(channel="referral", source_owner="marketing").exists()

@@ -1,10 +1,10 @@
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from django.utils import translation
 
 from handoff.card import NextStep, build_card, opening_line, qualifying_change, recommend_next_step
-from leads.models import Activity, Lead
+from leads.models import Activity, Campaign, Lead
 
 T0 = datetime(2026, 5, 4, 10, 0, tzinfo=timezone.utc)
 K = Activity.Kind
@@ -158,3 +158,30 @@ def test_the_newest_request_is_the_one_named():
 def test_a_later_request_with_a_number_means_a_call():
     lead = make_lead(conversion_action="download")
     assert recommend_next_step(lead, [form("callback", 3)])[0] == NextStep.CALL
+
+
+def test_a_campaign_lead_carries_the_campaigns_brief_and_what_to_expect(lead):
+    lead.linked_campaign = Campaign.objects.create(
+        name="Verpakking voorjaar", starts_on=date(2026, 3, 1), goal="Demo's van de nieuwe lijn",
+        audience="Productiemanagers", offer="Gratis lijnscan", brief="Vraag naar hun huidige lijn.",
+        expected_responses=40, expected_response_kind="demo_request",
+    )
+    card = build_card(lead, activities=[], last_change=None)
+    assert card.campaign.name == "Verpakking voorjaar"
+    assert (card.campaign.goal, card.campaign.audience, card.campaign.offer) == (
+        "Demo's van de nieuwe lijn", "Productiemanagers", "Gratis lijnscan",
+    )
+    assert card.campaign.brief == "Vraag naar hun huidige lijn."
+    assert card.campaign.expected == "40 responses expected (demo request)"
+
+
+def test_what_to_expect_without_a_kind_and_for_one_response(lead):
+    lead.linked_campaign = Campaign.objects.create(name="Beurs", starts_on=date(2026, 3, 1), expected_responses=1)
+    assert build_card(lead, activities=[], last_change=None).campaign.expected == "1 response expected"
+    lead.linked_campaign.expected_responses = None
+    assert build_card(lead, activities=[], last_change=None).campaign.expected == ""
+
+
+def test_a_lead_without_a_campaign_has_no_campaign_on_its_card(lead):
+    lead.campaign = "iets dat niemand kent"
+    assert build_card(lead, activities=[], last_change=None).campaign is None

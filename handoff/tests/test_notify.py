@@ -1,11 +1,12 @@
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from common.webhook_receiver import WebhookReceiver, signature_is_valid
 from handoff import notify
 from handoff.models import Notification, NotificationChannel
+from leads.models import Campaign
 from revops.management.commands.runworker import Command
 
 NOW = datetime(2026, 1, 13, 9, 0, tzinfo=UTC)
@@ -63,6 +64,23 @@ def test_assignment_message_carries_the_five_facts_and_a_link(assigned):
     assert message.opening_line.startswith("Hello Pieter, thank you for your quote request")
     assert message.url.startswith("https://handoff.example.nl/")
     assert message.subject == "New lead for you: Pieter de Vries (Van der Meer Machinebouw B.V.) — respond by 13 Jan 2026 10:15"
+
+
+def test_a_campaign_leads_message_carries_the_brief_and_what_to_expect(assigned, lead):
+    lead.linked_campaign = Campaign.objects.create(
+        name="Verpakking voorjaar", starts_on=date(2026, 1, 1), goal="Demo's van de nieuwe lijn",
+        offer="Gratis lijnscan", brief="Vraag naar hun huidige lijn.", expected_responses=40,
+        expected_response_kind="demo_request",
+    )
+    lead.save()
+    message = notify.compose(assigned())
+    labels = [label for label, _ in message.facts]
+    assert labels == ["Who", "What they did", "Why now", "Campaign", "Brief for sales", "Respond by", "Next step", "Why you"]
+    facts = dict(message.facts)
+    assert facts["Campaign"] == (
+        "Verpakking voorjaar: Demo's van de nieuwe lijn · Gratis lijnscan · 40 responses expected (demo request)"
+    )
+    assert facts["Brief for sales"] == "Vraag naar hun huidige lijn."
 
 
 def test_email_goes_out_as_html_and_text(assigned, rep, mailoutbox):

@@ -1,6 +1,6 @@
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
-from leads.models import Activity, Company, Lead
+from leads.models import Activity, Campaign, ChannelSourceOwner, Company, Lead
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
@@ -51,6 +51,62 @@ def test_resending_a_lead_updates_it_and_never_duplicates(api):
     # Fields left out stay; the arrival time is set once.
     assert (lead.first_name, lead.email, lead.job_title) == ("Anne", "anne@acme.nl", "Inkoper")
     assert lead.created_at == datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
+
+
+def spring_campaign() -> Campaign:
+    return Campaign.objects.create(name="Verpakking voorjaar", channel="google_ads", starts_on=date(2026, 3, 1))
+
+
+def test_a_lead_is_linked_to_the_campaign_its_campaign_text_names_in_any_capitals(api):
+    campaign = spring_campaign()
+    response = send_lead(api, campaign="verpakking VOORJAAR")
+    lead = Lead.objects.get()
+    assert (lead.campaign, lead.linked_campaign) == ("verpakking VOORJAAR", campaign)  # the text kept as given
+    assert response.json()["campaign_id"] == campaign.pk
+
+
+def test_a_campaign_text_no_campaign_matches_links_none(api):
+    spring_campaign()
+    response = send_lead(api, campaign="najaar")
+    assert Lead.objects.get().linked_campaign is None
+    assert response.json()["campaign_id"] is None
+
+
+def test_a_lead_is_linked_by_campaign_id_and_takes_its_name_as_text(api):
+    campaign = spring_campaign()
+    send_lead(api, campaign_id=campaign.pk)
+    lead = Lead.objects.get()
+    assert (lead.campaign, lead.linked_campaign) == ("Verpakking voorjaar", campaign)
+
+
+def test_an_unknown_campaign_id_is_refused_and_nothing_stored(api):
+    response = send_lead(api, campaign_id=999)
+    assert response.status_code == 400
+    assert "campaign_id" in response.json()
+    assert not Lead.objects.exists()
+
+
+def test_a_new_lead_gets_its_channels_default_source_owner(api):
+    ChannelSourceOwner.objects.update_or_create(channel="event", defaults={"source_owner": "partner"})
+    send_lead(api, channel="event")
+    send_lead(api, external_id="crm-2", channel="referral")
+    send_lead(api, external_id="crm-3", channel="linkedin")
+    owners = dict(Lead.objects.values_list("external_id", "source_owner"))
+    assert owners == {"crm-1": "partner", "crm-2": "referral", "crm-3": "marketing"}
+
+
+def test_the_sender_sets_the_source_owner_and_a_resend_without_one_keeps_it(api):
+    response = send_lead(api, channel="linkedin", source_owner="sales")
+    assert response.json()["source_owner"] == "sales"
+    send_lead(api, channel="referral", first_name="Anne")
+    assert Lead.objects.get().source_owner == "sales"  # defaults apply to new leads only
+
+
+def test_an_unknown_source_owner_is_refused(api):
+    response = send_lead(api, source_owner="intern")
+    assert response.status_code == 400
+    assert "source_owner" in response.json()
+    assert not Lead.objects.exists()
 
 
 def test_the_company_is_matched_by_web_domain(api, company):
@@ -186,6 +242,23 @@ def test_leads_are_listed_with_filters(reader, rep, other_rep):
     assert ids("stage=mql&stage=sql&channel=linkedin") == ["a", "b"]
     assert ids(f"owner={other_rep.username}") == ["b"]
     assert ids("external_id=c") == ["c"]
+
+
+def test_leads_are_listed_by_source_owner_and_campaign_with_both(reader):
+    campaign = spring_campaign()
+    make_lead("a", source_owner="partner", campaign=campaign.name, linked_campaign=campaign)
+    make_lead("b", source_owner="sales")
+    make_lead("c")
+
+    def listed(query: str) -> dict:
+        response = reader.get(f"/api/leads/?{query}")
+        assert response.status_code == 200
+        return {lead["external_id"]: (lead["source_owner"], lead["campaign_id"]) for lead in response.json()["results"]}
+
+    assert listed("source_owner=partner&source_owner=sales") == {"a": ("partner", campaign.pk), "b": ("sales", None)}
+    assert listed(f"campaign_id={campaign.pk}") == {"a": ("partner", campaign.pk)}
+    assert reader.get("/api/leads/?source_owner=intern").status_code == 400
+    assert reader.get("/api/leads/?campaign_id=-1.2e229").status_code == 400
 
 
 def test_a_listed_lead_carries_its_temperature(reader):

@@ -2,14 +2,14 @@
 its report, and the choice between keeping open leads as history and handing them over."""
 
 import io
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from django.utils import translation
 
 from handoff.models import Assignment, Notification, RoutingRule
 from integrations.importer import HistoryImport, ImportReport, OpenLeads
-from leads.models import Channel, Company, Lead
+from leads.models import Campaign, Channel, ChannelSourceOwner, Company, Lead
 from qualification.tests.conftest import make_policy
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)
@@ -43,6 +43,44 @@ def test_a_new_lead_without_a_channel_is_unknown_and_a_later_file_without_one_ke
     run("A2,Bert,,,,,linkedin,,,2025-01-06,,,\n")
     run("A2,Bert,,,,,,,,,2025-02-01,,\n")
     assert Lead.objects.get(external_id="A2").channel == Channel.LINKEDIN
+
+
+CAMPAIGN_HEADER = "external_id,channel,campaign,campaign_id,source_owner,created_at\n"
+
+
+def test_a_new_lead_gets_its_channels_default_source_owner_unless_the_file_gives_one(db):
+    ChannelSourceOwner.objects.filter(channel="event").update(source_owner="partner")
+    report = run(
+        "A1,event,,,,2025-01-06\n", "A2,referral,,,,2025-01-06\n", "A3,,,,,2025-01-06\n",
+        "A4,event,,,Sales (own prospecting),2025-01-06\n", header=CAMPAIGN_HEADER,
+    )
+    assert report.written
+    owners = dict(Lead.objects.values_list("external_id", "source_owner"))
+    assert owners == {"A1": "partner", "A2": "referral", "A3": "marketing", "A4": "sales"}
+
+
+def test_a_later_file_without_a_source_owner_keeps_the_leads(db):
+    run("A1,event,,,partner,2025-01-06\n", header=CAMPAIGN_HEADER)
+    run("A1,referral,,,,\n", header=CAMPAIGN_HEADER)
+    assert Lead.objects.get().source_owner == "partner"
+
+
+def test_the_import_links_campaigns_by_name_and_by_id(db):
+    spring = Campaign.objects.create(name="Voorjaar", starts_on=date(2025, 1, 1))
+    autumn = Campaign.objects.create(name="Najaar", starts_on=date(2025, 9, 1))
+    report = run(
+        "A1,,VOORJAAR,,,2025-01-06\n", "A2,,iets anders,,,2025-01-06\n", f"A3,,,{autumn.pk},,2025-01-06\n",
+        header=CAMPAIGN_HEADER,
+    )
+    assert report.written
+    links = {lead.external_id: (lead.campaign, lead.linked_campaign) for lead in Lead.objects.all()}
+    assert links == {"A1": ("VOORJAAR", spring), "A2": ("iets anders", None), "A3": ("Najaar", autumn)}
+
+
+def test_an_unknown_campaign_id_or_source_owner_is_a_row_error_and_nothing_is_written(db):
+    report = run("A1,,,999,,2025-01-06\n", "A2,,,,intern,2025-01-06\n", header=CAMPAIGN_HEADER)
+    assert [(e.line, e.column) for e in report.errors] == [(2, "campaign_id"), (3, "source_owner")]
+    assert not report.written and Lead.objects.count() == 0
 
 
 def test_a_company_gets_the_country_the_file_gives_and_none_otherwise(db):

@@ -1,12 +1,12 @@
 import copy
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from integrations.typeform import channel_from_utm, utm_source_text
-from leads.models import Activity, Company, Lead
+from leads.models import Activity, Campaign, Company, Lead
 
 from .conftest import english_client, issue_token
 
@@ -39,6 +39,14 @@ def test_the_sample_submission_becomes_a_lead_and_an_activity(typeform, company)
     assert activity.occurred_at == lead.created_at
     assert activity.data["answers"]["volume"] == "1200"
     assert activity.data["answers"]["privacy"] == "True"
+
+
+def test_the_utm_campaign_links_the_campaign_of_that_name(typeform):
+    campaign = Campaign.objects.create(name="Verpakkingslijnen-Voorjaar", starts_on=date(2026, 3, 1))
+    typeform(SAMPLE)
+    lead = Lead.objects.get()
+    assert (lead.campaign, lead.linked_campaign) == ("verpakkingslijnen-voorjaar", campaign)
+    assert lead.source_owner == "marketing"  # google_ads' default
 
 
 def test_a_redelivered_submission_changes_nothing(typeform):

@@ -1,21 +1,28 @@
 """The lead and what happens to it: companies, teams, people, their activities, their way
 through the funnel and sales' follow-up. One module per part; import from here."""
 
-from leads.models.choices import Channel, ConversionAction, IntentTier, LostReason, Temperature
+from leads.models.activity import Activity, ConversionAction, conversion_of
+from leads.models.campaign import (
+    Campaign,
+    ChannelSourceOwner,
+    campaign_named,
+    default_source_owner,
+    source_owner_defaults,
+)
+from leads.models.choices import Channel, IntentTier, LostReason, SourceOwner, Temperature
 from leads.models.company import Company, Sector, Team
 from leads.models.followup import ContactAttempt, Feedback, LeadChange
 from leads.models.lead import (
-    Activity,
     IllegalTransition,
     Lead,
     LeadQuerySet,
     RecordedChange,
     StageChange,
-    conversion_of,
 )
 
 __all__ = [
-    "Activity", "Channel", "Company", "ContactAttempt", "ConversionAction", "Feedback",
+    "Activity", "Campaign", "Channel", "ChannelSourceOwner", "Company", "ContactAttempt", "ConversionAction", "Feedback",
     "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "LostReason", "RecordedChange",
-    "Sector", "StageChange", "Team", "Temperature", "conversion_of",
+    "Sector", "SourceOwner", "StageChange", "Team", "Temperature", "campaign_named", "conversion_of",
+    "default_source_owner", "source_owner_defaults",
 ]

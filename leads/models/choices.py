@@ -1,4 +1,4 @@
-"""The lead's choices: where it came from, what it asked for, how it reads at a glance and
+"""The lead's choices: where it came from and who brought it in, how it reads at a glance and
 why a deal was lost."""
 
 from __future__ import annotations
@@ -21,17 +21,13 @@ class Channel(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
-class ConversionAction(models.TextChoices):
-    QUOTE_REQUEST = "quote_request", _("Quote request")
-    DEMO_REQUEST = "demo_request", _("Demo request")
-    CONTACT_FORM = "contact_form", _("Contact form")
-    CALLBACK = "callback", _("Callback request")
-    CALCULATOR = "calculator", _("Calculator")
-    DOWNLOAD = "download", _("Download")
-    WEBINAR = "webinar", _("Webinar")
-    NEWSLETTER = "newsletter", _("Newsletter sign-up")
-    SOCIAL = "social", _("Social media")
-    OTHER = "other", _("Other")
+class SourceOwner(models.TextChoices):
+    """Who brought the lead in: marketing is judged on the pipeline and revenue of its own."""
+
+    MARKETING = "marketing", _("Marketing")
+    SALES = "sales", _("Sales (own prospecting)")
+    PARTNER = "partner", _("Partner")
+    REFERRAL = "referral", _("Customer referral")
 
 
 class IntentTier(models.TextChoices):

@@ -1,4 +1,4 @@
-"""A lead, what it did (activities) and its way through the funnel (stage changes).
+"""A lead and its way through the funnel (stage changes); what it did is in activity.py.
 
 A lead's stage only changes through `Lead.move_to()`, which validates the transition, writes
 the `StageChange` history row and stamps the first time the lead reached the stage, all in one
@@ -21,27 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from common.email_domains import email_domain, is_personal_domain
 from common.messages import render, rule_name, split
 from common.people import person_name
-from leads.models.choices import (
-    Channel,
-    ConversionAction,
-    IntentTier,
-    LostReason,
-    Temperature,
-)
+from leads.models.activity import Activity, ConversionAction
+from leads.models.choices import Channel, IntentTier, LostReason, SourceOwner, Temperature
 from leads.models.company import Company, Team
-
-CONVERSION_ACTIONS = frozenset(ConversionAction.values)  # `.values` builds a list on each call
-
-
-def conversion_of(kind: str, data) -> str:
-    """The conversion action an activity is, "" when none: a demo request, or a form naming its
-    action in `data.conversion_action` (from Typeform: the hidden field of that name)."""
-    if kind == Activity.Kind.DEMO_REQUEST:
-        return ConversionAction.DEMO_REQUEST
-    data = data if kind == Activity.Kind.FORM_SUBMISSION and isinstance(data, dict) else {}
-    hidden = data.get("hidden") if isinstance(data.get("hidden"), dict) else {}
-    action = data["conversion_action"] if "conversion_action" in data else hidden.get("conversion_action")
-    return action if isinstance(action, str) and action in CONVERSION_ACTIONS else ""
 
 
 class IllegalTransition(Exception):
@@ -80,7 +62,7 @@ class LeadQuerySet(models.QuerySet):
         return self.filter(owner=user)
 
     def with_company(self):
-        return self.select_related("company", "owner", "team")
+        return self.select_related("company", "owner", "team", "linked_campaign")
 
     def received_from(self, source_system: str, external_ids: Iterable[str]):
         """The leads `source_system` sent under these ids. The empty id is ruled out in so
@@ -146,7 +128,20 @@ class Lead(models.Model):
     channel = models.CharField(
         _("source channel"), max_length=20, choices=Channel.choices, default=Channel.OTHER
     )
+    # The campaign as the sending system named it (utm_campaign, a CRM's field), kept as
+    # given; linked_campaign is the campaign of that name (or id), when marketing has one.
     campaign = models.CharField(_("campaign"), max_length=200, blank=True)
+    linked_campaign = models.ForeignKey(
+        "leads.Campaign",
+        verbose_name=_("linked campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+    )
+    source_owner = models.CharField(
+        _("source owner"), max_length=20, choices=SourceOwner.choices, default=SourceOwner.MARKETING
+    )
     conversion_action = models.CharField(
         _("first conversion action"),
         max_length=20,
@@ -505,51 +500,3 @@ class StageChange(RecordedChange):
 
     def get_reason_display(self) -> str:
         return render(self.reason_message) if self.reason_message else self.reason
-
-
-class Activity(models.Model):
-    class Kind(models.TextChoices):
-        PAGE_VISIT = "page_visit", _("Page visit")
-        PRICING_PAGE = "pricing_page", _("Pricing page")
-        CASE_STUDY = "case_study", _("Case study")
-        DOWNLOAD = "download", _("Download")
-        FORM_SUBMISSION = "form_submission", _("Form submission")
-        WEBINAR = "webinar", _("Webinar")
-        EVENT_VISIT = "event_visit", _("Event visit")
-        EMAIL_OPEN = "email_open", _("E-mail opened")
-        EMAIL_CLICK = "email_click", _("E-mail link clicked")
-        DEMO_REQUEST = "demo_request", _("Demo request")
-
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities")
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    occurred_at = models.DateTimeField(_("when"))
-    url = models.URLField(_("URL"), max_length=500, blank=True)
-    title = models.CharField(
-        _("content"), max_length=200, blank=True, help_text=_("Webinar, download or event name.")
-    )
-    data = models.JSONField(
-        _("details"), default=dict, blank=True, help_text=_("For a form: its answers.")
-    )
-    source_system = models.CharField(_("source system"), max_length=50, blank=True)
-    external_id = models.CharField(_("external event id"), max_length=200, blank=True)
-    received_at = models.DateTimeField(_("received"), default=timezone.now)
-
-    class Meta:
-        ordering = ["occurred_at", "id"]
-        verbose_name = _("activity")
-        verbose_name_plural = _("activities")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["source_system", "external_id"],
-                condition=~Q(external_id=""),
-                name="activity_unique_external_id",
-            )
-        ]
-        indexes = [models.Index(fields=["lead", "occurred_at"], name="activity_lead_at")]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} {self.title or self.url}".strip()
-
-    @property
-    def conversion_action(self) -> str:
-        return conversion_of(self.kind, self.data)

@@ -1,13 +1,13 @@
 """The admin cannot bypass the audit trail: an edited lead is logged, history is read-only."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
 
-from leads.models import ContactAttempt, Feedback, Lead, LeadChange, StageChange
+from leads.models import Campaign, ChannelSourceOwner, ContactAttempt, Feedback, Lead, LeadChange, StageChange
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
@@ -86,6 +86,35 @@ def test_an_admin_edit_of_deal_value_owner_and_arrival_is_logged(admin_client, l
     described = {label: (before, after) for label, before, after in change.described()}
     assert described["owner"] == ("Rep", "Otherrep")
     assert described["deal value"] == (None, "12500.00")
+
+
+def test_an_admin_edit_of_the_source_owner_and_the_campaign_link_is_logged(admin_client, lead):
+    campaign = Campaign.objects.create(name="Voorjaar", starts_on=date(2026, 3, 1))
+    url = reverse("admin:leads_lead_change", args=[lead.pk])
+    data = change_form(admin_client, url)
+    data.update(source_owner="partner", linked_campaign=str(campaign.pk))
+    assert admin_client.post(url, data).status_code == 302
+    lead.refresh_from_db()
+    assert (lead.source_owner, lead.linked_campaign) == ("partner", campaign)
+    change = LeadChange.objects.get(lead=lead)
+    assert change.changes == {"source_owner": ["marketing", "partner"], "linked_campaign": [None, campaign.pk]}
+
+
+def test_a_campaign_saved_in_the_admin_links_the_leads_with_its_name(admin_client, lead):
+    Lead.objects.filter(pk=lead.pk).update(campaign="voorjaar")
+    response = admin_client.post(reverse("admin:leads_campaign_add"), {"name": "Voorjaar", "starts_on": "2026-03-01"})
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert lead.linked_campaign == Campaign.objects.get()
+
+
+def test_revops_sets_each_channels_default_source_owner(admin_client):
+    # The migration stored a default for every channel: a referral is the customer's.
+    assert dict(ChannelSourceOwner.objects.values_list("channel", "source_owner"))["referral"] == "referral"
+    event = ChannelSourceOwner.objects.get(channel="event")
+    url = reverse("admin:leads_channelsourceowner_change", args=[event.pk])
+    assert admin_client.post(url, {"channel": "event", "source_owner": "partner"}).status_code == 302
+    assert ChannelSourceOwner.objects.get(channel="event").source_owner == "partner"
 
 
 def test_saving_without_a_change_logs_nothing(admin_client, lead):

@@ -1,9 +1,13 @@
-"""Stage-change reasons written as sentences before codes: the recognised ones become codes
-(in either language they were written in), the rest keep their text."""
+"""The lead's migrations that change data: stage-change reasons written as sentences before
+codes become codes (in either language they were written in), the rest keep their text; the
+source owner's migration gives every channel a stored default and every existing lead its
+channel's."""
 
 import importlib
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import translation
 
 from common.messages import render
@@ -38,3 +42,28 @@ def test_a_recognised_reason_becomes_its_code_and_reads_in_both_languages(stored
 @pytest.mark.parametrize("stored", ["Klant belt zelf terug", "fit 60 ≥ 40 — tipped by: Pricing page (20-11-2026 10:04)", ""])
 def test_any_other_reason_is_left_as_written(stored):
     assert recognise(stored) is None
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_leads_get_their_channels_default_source_owner():
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    try:
+        old = migrate([("leads", "0018_closed_leads_are_cold")])
+        Lead = old.get_model("leads", "Lead")
+        for channel in ("referral", "linkedin", "unknown"):
+            Lead.objects.create(email=f"{channel}@firma.nl", channel=channel)
+
+        new = migrate([("leads", "0019_campaigns_and_source_owner")])
+
+        owners = dict(new.get_model("leads", "Lead").objects.values_list("channel", "source_owner"))
+        assert owners == {"referral": "referral", "linkedin": "marketing", "unknown": "marketing"}
+        defaults = new.get_model("leads", "ChannelSourceOwner").objects
+        assert defaults.count() == 10 and defaults.get(channel="referral").source_owner == "referral"
+    finally:
+        migrate(latest)

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-PACKAGES = ["common", "leads", "handoff", "qualification", "sales", "integrations", "dashboard", "review", "demo", "revops"]
+PACKAGES = ["common", "leads", "campaigns", "handoff", "qualification", "sales", "integrations", "dashboard", "review", "demo", "revops"]
 # Each app may import only the ones before it in this list (and itself).
 LAYERS = PACKAGES
 MAX_LINES = 600

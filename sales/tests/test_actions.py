@@ -400,3 +400,21 @@ def test_mark_lost_refuses_an_unknown_or_unexplained_reason(sql, rep, reason, no
         actions.mark_lost(sql, by=rep, reason=reason, note=note)
     sql.refresh_from_db()
     assert sql.stage == S.SQL
+
+
+def test_setting_the_source_owner_logs_the_change_and_bumps_the_version(mql, rep):
+    version = mql.version
+    actions.set_source_owner(mql, by=rep, source_owner="referral", seen_version=version, at=T0)
+    mql.refresh_from_db()
+    assert (mql.source_owner, mql.version) == ("referral", version + 1)
+    change = LeadChange.objects.get(lead=mql)
+    assert (change.changed_by, change.changed_at, change.changes) == (rep, T0, {"source_owner": ["marketing", "referral"]})
+
+
+def test_an_unknown_source_owner_or_a_stale_lead_changes_nothing(mql, rep):
+    with pytest.raises(ValueError):
+        actions.set_source_owner(mql, by=rep, source_owner="intern")
+    with pytest.raises(LeadChanged):
+        actions.set_source_owner(mql, by=rep, source_owner="partner", seen_version=mql.version - 1)
+    mql.refresh_from_db()
+    assert (mql.source_owner, LeadChange.objects.filter(lead=mql).count()) == ("marketing", 0)

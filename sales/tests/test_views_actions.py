@@ -21,7 +21,10 @@ def mql(lead):
 
 def post(client, user, lead, action, **data):
     client.force_login(user)
-    prefix = {"accept": "accept", "reject": "reject", "attempt": "attempt", "feedback": "feedback", "lost": "lost"}[action]
+    prefix = {
+        "accept": "accept", "reject": "reject", "attempt": "attempt", "feedback": "feedback", "lost": "lost",
+        "source_owner": "sourced",
+    }[action]
     data.setdefault("version", Lead.objects.get(pk=lead.pk).version)
     return client.post(
         reverse(f"leads:{action}", args=[lead.pk]),
@@ -228,3 +231,30 @@ def test_who_may_not_act_cannot_mark_lost(client, marketer, lead):
     assert post(client, marketer, lead, "lost", reason="price").status_code == 403
     lead.refresh_from_db()
     assert lead.stage == S.SQL
+
+
+def test_the_owner_says_who_sourced_the_lead_and_the_change_log_records_it(client, rep, mql):
+    response = post(client, rep, mql, "source_owner", source_owner="sales")
+    assert response.status_code == 302
+    mql.refresh_from_db()
+    assert mql.source_owner == "sales"
+    change = mql.changes.get()
+    assert (change.changed_by, change.changes) == (rep, {"source_owner": ["marketing", "sales"]})
+    page = client.get(reverse("leads:detail", args=[mql.pk])).content.decode()
+    assert "Sourced by: Sales (own prospecting)" in page
+    assert "source owner: Marketing → Sales (own prospecting)" in " ".join(page.split())
+
+
+@pytest.mark.parametrize("persona", ["other_rep", "marketer", "outsider"])
+def test_who_may_not_act_cannot_change_the_source_owner(client, request, mql, persona):
+    response = post(client, request.getfixturevalue(persona), mql, "source_owner", source_owner="partner")
+    assert response.status_code == 403
+    mql.refresh_from_db()
+    assert (mql.source_owner, mql.changes.count()) == ("marketing", 0)
+
+
+def test_an_unknown_source_owner_or_a_stale_version_changes_nothing(client, rep, mql):
+    assert post(client, rep, mql, "source_owner", source_owner="intern").status_code == 400
+    assert post(client, rep, mql, "source_owner", source_owner="partner", version=1).status_code == 409
+    mql.refresh_from_db()
+    assert (mql.source_owner, mql.changes.count()) == ("marketing", 0)

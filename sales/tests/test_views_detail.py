@@ -1,11 +1,11 @@
 """The lead page at /leads/<id>/: the handoff card, the history and the forms."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from django.urls import reverse
 
-from leads.models import Activity, Feedback, Lead
+from leads.models import Activity, Campaign, Feedback, Lead
 from sales import actions
 
 S = Lead.Stage
@@ -164,3 +164,18 @@ def test_history_shows_every_change_with_who_and_before_after(client, rep, mql):
     assert "16:00</time> · Rep" in history
     assert "Call: Voicemail</strong> — left a message" in page
     assert "<strong>No fit</strong>: Too small" in page
+
+
+def test_the_card_shows_the_campaigns_brief_and_what_to_expect(client, rep, mql):
+    mql.linked_campaign = Campaign.objects.create(
+        name="Cobots voorjaar", starts_on=date(2026, 4, 1), goal="Webinarbezoekers naar een demo",
+        offer="Gratis haalbaarheidsscan", brief="Vraag welke lijn ze willen automatiseren.",
+        expected_responses=25, expected_response_kind="webinar",
+    )
+    mql.save()
+    client.force_login(rep)
+    page = " ".join(client.get(url(mql)).content.decode().split())
+    assert "Campaign: Cobots voorjaar" in page
+    assert "Gratis haalbaarheidsscan" in page
+    assert "25 responses expected (webinar)" in page
+    assert "Vraag welke lijn ze willen automatiseren." in page

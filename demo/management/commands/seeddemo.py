@@ -16,6 +16,7 @@ from common.progress import progress_bar
 from common.roles import Role
 from demo import story, world
 from demo.agreement import agree_demo_targets
+from demo.campaigns import ensure_campaigns
 from demo.clocks import start_demo_clocks
 from demo.notifications import send_demo_notifications
 from demo.qualification import demo_policy, score_demo
@@ -55,6 +56,7 @@ class Command(BaseCommand):
         if present == leads:
             self.stdout.write(f"The demo data set is already here ({present} leads); nothing to do.")
             self.score_leads(until, show_progress=verbosity > 0)
+            ensure_campaigns(until=until)
             self.start_clocks(until)
             self.print_logins()
             return
@@ -76,7 +78,8 @@ class Command(BaseCommand):
         )
         self.write_leads(demo_world, leads, chunk, show_progress=verbosity > 0)
         self.score_leads(until, show_progress=verbosity > 0)
-        self.stdout.write(self.style.SUCCESS(f"Demo data set ready: {leads} leads."))
+        linked = ensure_campaigns(until=until)
+        self.stdout.write(self.style.SUCCESS(f"Demo data set ready: {leads} leads ({linked} linked to a campaign)."))
         self.start_clocks(until)
         self.print_logins()
 
