@@ -1,6 +1,7 @@
 """The lead and what happens to it: companies, teams, people, their activities, their way
 through the funnel and sales' follow-up. One module per part; import from here."""
 
+from leads.models.account import AccountEvent, ChurnReason
 from leads.models.company import Company, Sector, Team
 from leads.models.followup import ContactAttempt, Feedback, LeadChange
 from leads.models.lead import (
@@ -19,7 +20,7 @@ from leads.models.lead import (
 )
 
 __all__ = [
-    "Activity", "Channel", "Company", "ContactAttempt", "ConversionAction", "Feedback",
+    "AccountEvent", "Activity", "ChurnReason", "Channel", "Company", "ContactAttempt", "ConversionAction", "Feedback",
     "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "LostReason", "RecordedChange",
     "Sector", "StageChange", "Team", "Temperature", "conversion_of",
 ]
