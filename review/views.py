@@ -12,8 +12,9 @@ from dashboard.views import allow_plotly_styles, counted_lead_page
 from handoff.models import HandoffSettings, current_agreement
 from leads import access
 from leads.models import Team
-from review import charts, exports, metrics
-from review.forms import ReviewForm, ReviewLeadsForm
+from review import charts, exports, last_leads, metrics
+from review.completeness import judged_shares, week_completeness
+from review.forms import LastLeadsForm, ReviewForm, ReviewLeadsForm
 from review.teams import default_team_id
 from review.weeks import IsoWeek
 
@@ -82,6 +83,7 @@ def weekly_review(request):
         "figures": {f"figure-{name}": figure for name, figure in charts.figures(data).items()},
         "rows": table_rows(data),
         "hidden_lead_ids": hidden_leads(request.user, data),
+        "completeness": judged_shares(week_completeness(week=week, team_id=data.team_id), data.agreement),
     }
     return render(request, "review/review.html", context)
 
@@ -155,3 +157,26 @@ def _scope_label(team, owner) -> str:
         user = get_user_model().objects.filter(pk=owner).first()
         parts.append(person_name(user) if user else _("Former member"))
     return " · ".join(parts)
+
+
+def last_delivered_leads(request):
+    """The last N leads marketing delivered, what sales did with them and said about them: the
+    joint review, printable. Each reader sees the leads leads.access lets them see."""
+    if not access.may_review_delivered_leads(request.user):
+        raise PermissionDenied
+    form = LastLeadsForm(request.GET, teams=access.teams_to_review(request.user))
+    if not form.is_valid():
+        return render(request, "review/last_leads.html", {"form": form}, status=400)
+    team = form.cleaned_data["team"]
+    leads = access.visible_leads(request.user)
+    if team:
+        leads = leads.filter(team=team)
+    count = form.cleaned_data["count"]
+    context = {
+        "form": form,
+        "team": team,
+        "count": count,
+        "rows": last_leads.delivered_leads(leads, count=count),
+        "now": timezone.now(),
+    }
+    return render(request, "review/last_leads.html", context)

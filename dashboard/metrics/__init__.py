@@ -11,7 +11,9 @@ once.
 
 The figures live in funnel.py (the funnel, outcomes, lead times, the weekly series),
 breakdowns.py (every figure per dimension), sources.py (per source, feedback and comments,
-follow-up), outcomes.py (lost reasons) and speed.py (speed to lead, the two clocks); drilldown.py selects the leads behind a count.
+follow-up), outcomes.py (lost reasons), speed.py (speed to lead, the two clocks), aftersales.py (the won
+leads' accounts after the sale), routing.py (routing quality) and completeness.py (data
+completeness per source); drilldown.py selects the leads behind a count.
 `dashboard()` gathers a page's worth. Import them from here.
 """
 
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dashboard.filters import Filters
+from dashboard.metrics.aftersales import AfterSale, AfterSaleRow, after_sale
 from dashboard.metrics.breakdowns import (
     NOT_GIVEN,
     SIZE_BANDS,
@@ -73,8 +76,10 @@ from dashboard.metrics.funnel import (
     weekly_mql_to_sql,
     weeks_of,
 )
+from dashboard.metrics.completeness import Completeness, CompletenessRow, completeness
 from dashboard.metrics.drilldown import NO_REASON_KEY, STAGES, counted_leads, stage_title
 from dashboard.metrics.outcomes import LostReasonRow, lost_reason_label, lost_reasons
+from dashboard.metrics.routing import RoutingQuality, RoutingRow, routing_quality
 from dashboard.metrics.speed import (
     SPEED_LABELS,
     Clock,
@@ -117,6 +122,8 @@ class Dashboard:
     comments: list[CommentsOfSource]
     speed_to_lead: SpeedToLead
     response_clocks: ResponseClocks
+    after_sale: AfterSale
+    routing_quality: RoutingQuality
 
     @property
     def sources(self) -> list[BreakdownRow]:
@@ -134,7 +141,7 @@ class Dashboard:
 
 
 def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
-    """Every figure of the funnel dashboard: thirteen queries, whatever the amount of data."""
+    """Every figure of the funnel dashboard: seventeen queries, whatever the amount of data."""
     lead_times = lead_time_distributions(filters)
     funnel_figures = funnel(filters, now=now)
     return Dashboard(
@@ -150,10 +157,21 @@ def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
         comments=feedback_comments(filters),
         speed_to_lead=speed_to_lead(filters),
         response_clocks=response_clocks(filters),
+        after_sale=after_sale(filters),
+        routing_quality=routing_quality(filters, now=now),
     )
 
 
 __all__ = [
+    "after_sale",
+    "AfterSale",
+    "AfterSaleRow",
+    "completeness",
+    "Completeness",
+    "CompletenessRow",
+    "routing_quality",
+    "RoutingQuality",
+    "RoutingRow",
     "speed_to_lead",
     "response_clocks",
     "owner_notified_at",

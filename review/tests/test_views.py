@@ -109,10 +109,11 @@ def test_a_week_that_does_not_exist_is_a_clear_400(client, marketer):
 
 def test_the_page_takes_a_fixed_number_of_queries(client, marketer, week_world, django_assert_num_queries):
     client.force_login(marketer)
-    # session, user, roles, agreement, calendar settings, nine for the figures, the team choices
-    with django_assert_num_queries(15):
+    # session, user, roles, agreement, calendar settings, nine for the figures, completeness per
+    # channel, the team choices
+    with django_assert_num_queries(16):
         client.get(URL, {"week": str(WEEK), "team": ""})
-    with django_assert_num_queries(16):  # and the chosen team
+    with django_assert_num_queries(17):  # and the chosen team
         client.get(URL, {"week": str(WEEK.shifted(-3)), "team": week_world.north.pk})
 
 
