@@ -15,6 +15,7 @@ from common.business_time import business_time_zone
 from common.progress import progress_bar
 from common.roles import Role
 from demo import story, world
+from demo.aftersales import reassign_some_demo_leads, record_demo_account_events
 from demo.clocks import start_demo_clocks
 from demo.notifications import send_demo_notifications
 from demo.qualification import demo_policy, score_demo
@@ -180,6 +181,9 @@ class Command(BaseCommand):
         backfill_first_contact()
         # The two clocks: when each owner was told.
         send_demo_notifications(now=until)
+        # Routing quality: some managers' reassignments; after the sale: the accounts' events.
+        reassign_some_demo_leads(now=until)
+        record_demo_account_events(now=until)
 
     def score_leads(self, until, *, show_progress: bool):
         """The active qualification policy and every demo lead's score as of `until`; scores
