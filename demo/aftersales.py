@@ -1,8 +1,8 @@
-"""The demo's life after the sale and its reassignments: account events for the won demo
-leads (first value, renewals, expansions, churn, each channel with its own habits) and a
-manager's reassignment of some routed leads, so the dashboard's after-sales and
-routing-quality tables have something to show. Deterministic for a seed; a second run adds
-nothing."""
+"""The demo's life after the sale, its reassignments and its gaps: account events for the won
+demo leads (first value, renewals, expansions, churn, each channel with its own habits), a
+manager's reassignment of some routed leads, and leads that came without a phone number, so
+the dashboard's after-sales and routing-quality tables and the review's completeness have
+something to show. Deterministic for a seed; a second run adds nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from demo.world import SOURCE
 from handoff.models import Assignment
 from leads.models import AccountEvent, ChurnReason, Lead, Team
 
@@ -22,7 +23,9 @@ from leads.models import AccountEvent, ChurnReason, Lead, Team
 # and grow, paid social churns more.
 HABITS = {"referral": (0.05, 0.5), "event": (0.08, 0.4), "linkedin": (0.1, 0.35), "google_ads": (0.12, 0.3), "meta": (0.25, 0.15)}
 USUAL = (0.12, 0.25)
-REASSIGNED_SHARE = 0.12
+REASSIGNED_SHARE = 0.2
+# Forms that ask for little: how often their leads arrive without a phone number.
+NO_PHONE = {"download": 0.4, "newsletter": 0.5, "webinar": 0.25, "social": 0.35}
 
 
 def _events_of(lead: Lead, rng: random.Random, now: datetime) -> list[AccountEvent]:
@@ -53,15 +56,16 @@ def record_demo_account_events(*, now: datetime, seed: int = 0) -> int:
         .only("pk", "channel", "won_at", "deal_value")
         .order_by("pk")
     )
-    rng = random.Random(seed)
-    events = [event for lead in leads.iterator(chunk_size=2000) for event in _events_of(lead, rng, now)]
+    events = [
+        event for lead in leads.iterator(chunk_size=2000) for event in _events_of(lead, random.Random(f"{seed}-{lead.pk}"), now)
+    ]
     with transaction.atomic():
         AccountEvent.objects.bulk_create(events, batch_size=2000)
     return len(events)
 
 
 def reassign_some_demo_leads(*, now: datetime, seed: int = 0) -> int:
-    """About one in eight routed demo leads handed by the team's manager to a teammate, hours
+    """About one in five routed demo leads handed by the team's manager to a teammate, hours
     or days later, with the manager's reason. Only leads routed once so far."""
     with translation.override(settings.LANGUAGE_CODE):
         reasons = [
@@ -77,13 +81,14 @@ def reassign_some_demo_leads(*, now: datetime, seed: int = 0) -> int:
         .order_by("pk")
     )
     members = {team.pk: sorted(m.pk for m in team.members.all()) for team in Team.objects.prefetch_related("members")}
-    rng = random.Random(seed)
     moves = []
     for first in routed_once:
+        # One generator per lead: a second run picks the same leads, already reassigned then.
+        rng = random.Random(f"{seed}-{first.lead_id}")
         if rng.random() >= REASSIGNED_SHARE:
             continue
         others = [pk for pk in members.get(first.team_id, []) if pk != first.owner_id]
-        at = first.assigned_at + timedelta(hours=rng.uniform(1, 10 * 24))
+        at = first.assigned_at + timedelta(hours=rng.uniform(1, 72))
         if not others or at > now:
             continue
         moves.append(
@@ -97,3 +102,17 @@ def reassign_some_demo_leads(*, now: datetime, seed: int = 0) -> int:
         for move in moves:
             Lead.objects.filter(pk=move.lead_id).update(owner_id=move.owner_id)
     return len(moves)
+
+
+def leave_out_some_phone_numbers(*, seed: int = 0) -> int:
+    """Blank the phone number of some leads from forms that do not ask for one (downloads,
+    newsletters, webinars, social), as marketing's real forms deliver them."""
+    blanked = [
+        pk
+        for pk, action in Lead.objects.filter(source_system=SOURCE, conversion_action__in=list(NO_PHONE))
+        .exclude(phone="").values_list("pk", "conversion_action").order_by("pk").iterator(chunk_size=5000)
+        if random.Random(f"{seed}-phone-{pk}").random() < NO_PHONE[action]
+    ]
+    for start in range(0, len(blanked), 5000):
+        Lead.objects.filter(pk__in=blanked[start : start + 5000]).update(phone="")
+    return len(blanked)

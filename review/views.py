@@ -164,7 +164,9 @@ def last_delivered_leads(request):
     joint review, printable. Each reader sees the leads leads.access lets them see."""
     if not access.may_review_delivered_leads(request.user):
         raise PermissionDenied
-    form = LastLeadsForm(request.GET, teams=access.teams_to_review(request.user))
+    data = request.GET.copy()
+    data.setdefault("count", str(last_leads.DEFAULT))  # so the choice shows what is listed
+    form = LastLeadsForm(data, teams=access.teams_to_review(request.user))
     if not form.is_valid():
         return render(request, "review/last_leads.html", {"form": form}, status=400)
     team = form.cleaned_data["team"]

@@ -15,7 +15,7 @@ from common.business_time import business_time_zone
 from common.progress import progress_bar
 from common.roles import Role
 from demo import story, world
-from demo.aftersales import reassign_some_demo_leads, record_demo_account_events
+from demo.aftersales import leave_out_some_phone_numbers, reassign_some_demo_leads, record_demo_account_events
 from demo.clocks import start_demo_clocks
 from demo.notifications import send_demo_notifications
 from demo.qualification import demo_policy, score_demo
@@ -75,6 +75,7 @@ class Command(BaseCommand):
             policy=demo_policy(now=until),
         )
         self.write_leads(demo_world, leads, chunk, show_progress=verbosity > 0)
+        leave_out_some_phone_numbers(seed=seed)
         self.score_leads(until, show_progress=verbosity > 0)
         self.stdout.write(self.style.SUCCESS(f"Demo data set ready: {leads} leads."))
         self.start_clocks(until)
