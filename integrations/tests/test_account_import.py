@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from integrations.account_import import FileRefused, RowsRefused, import_account_events
 from leads.models import AccountEvent, Lead
 
+pytestmark = pytest.mark.usefixtures("in_english")
 WON = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
 
