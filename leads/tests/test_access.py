@@ -91,3 +91,13 @@ def test_the_unassigned_queue_belongs_to_the_teams_manager_every_manager_for_no_
     assert not access.actionable_leads(rep).unassigned().exists()
     assert access.sees_unassigned_queue(manager) and access.sees_unassigned_queue(revops_admin)
     assert not access.sees_unassigned_queue(rep)
+
+
+def test_managers_marketing_and_admins_review_the_delivered_leads(rep, manager, marketer, revops_admin, outsider, team):
+    other = Team.objects.create(name="Elders", kind=Team.Kind.NEW_BUSINESS)
+    assert [access.may_review_delivered_leads(u) for u in (rep, manager, marketer, revops_admin, outsider)] == [
+        False, True, True, True, False,
+    ]
+    assert list(access.teams_to_review(manager)) == [team]
+    assert list(access.teams_to_review(marketer)) == [other, team]
+    assert list(access.teams_to_review(rep)) == []
