@@ -27,7 +27,7 @@ def pages_of(role_user: str, lead: Lead, version: int) -> list[str]:
     lead_pages = [f"/leads/{lead.pk}/", f"/handoff/leads/{lead.pk}/", f"/qualification/leads/{lead.pk}/"]
     return {
         "sanne": ["/", "/leads/my-day/", "/leads/", *lead_pages, "/dashboard/", "/review/", "/handoff/me/", "/accounts/two-factor/"],
-        "mark": ["/", "/leads/", "/review/", f"/handoff/leads/{lead.pk}/reassign/", "/dashboard/?mode=activity"],
+        "mark": ["/", "/leads/", "/review/", "/review/last-leads/", f"/handoff/leads/{lead.pk}/reassign/", "/dashboard/?mode=activity"],
         "noor": ["/", "/dashboard/", "/qualification/", f"/qualification/v{version}/",
                  f"/qualification/v{version}/simulate/", "/qualification/calibration/", "/qualification/asking/"],
         "admin": ["/", "/system/", "/dashboard/overview/", "/handoff/routing/", "/import/", "/personal-data/", "/accounts/password/change/"],
