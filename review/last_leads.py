@@ -5,7 +5,7 @@ good?").
 Delivered: handed to sales, i.e. reached MQL (or a later stage it skipped to); the latest
 first. Per lead: when it arrived and was handed over, when and how often sales tried to reach
 it, what sales said (the attempts' notes, the feedback's comments and explanations), the
-quality verdict (the latest feedback's) and the reason (no fit, sent back, lost). Five
+quality verdict (the latest feedback's) and the reason (no fit, sent back, lost). Four
 queries, whatever the number of leads.
 """
 

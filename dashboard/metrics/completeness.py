@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.filters import Dimension
@@ -71,8 +71,3 @@ def completeness(leads: QuerySet, dimension: str = Dimension.CHANNEL) -> Complet
         missing={part.value: sum(r.missing[part.value] for r in rows) for part in PARTS},
     )
     return Completeness(dimension=dimension, rows=rows, total=total)
-
-
-def complete_filter() -> Q:
-    """Which leads count as complete (for a list behind the count)."""
-    return complete_q()

@@ -126,3 +126,24 @@ def test_without_a_token_nothing_is_accepted(client, db):
     response = client.post("/api/account-events/", event(lead_id=lead.pk), content_type="application/json")
     assert response.status_code in (401, 403)
     assert not AccountEvent.objects.exists()
+
+
+def test_a_batch_takes_the_same_queries_whatever_its_size(db, django_assert_num_queries):
+    from django.utils import timezone
+
+    from integrations.aftersales import record_account_events
+
+    leads = [won_lead(email=f"klant{n}@acme.nl") for n in range(12)]
+
+    def items(chosen):
+        return {
+            i: {"email": lead.email, "kind": "first_value", "occurred_at": WON + timedelta(days=1), "external_id": f"e{lead.pk}"}
+            for i, lead in enumerate(chosen)
+        }
+
+    # leads by e-mail, external ids received, once-only events stored, the insert (and its savepoint pair)
+    with django_assert_num_queries(6):
+        record_account_events(items(leads[:2]), source_system="crm", now=timezone.now())
+    with django_assert_num_queries(6):
+        record_account_events(items(leads[2:]), source_system="crm", now=timezone.now())
+    assert AccountEvent.objects.count() == 12
