@@ -84,6 +84,7 @@ def weekly_review(request):
         "rows": table_rows(data),
         "hidden_lead_ids": hidden_leads(request.user, data),
         "completeness": judged_shares(week_completeness(week=week, team_id=data.team_id), data.agreement),
+        "may_review_leads": access.may_review_delivered_leads(request.user),
     }
     return render(request, "review/review.html", context)
 
@@ -168,7 +169,7 @@ def last_delivered_leads(request):
     data.setdefault("count", str(last_leads.DEFAULT))  # so the choice shows what is listed
     form = LastLeadsForm(data, teams=access.teams_to_review(request.user))
     if not form.is_valid():
-        return render(request, "review/last_leads.html", {"form": form}, status=400)
+        return render(request, "review/last_leads.html", {"form": form, "rows": None}, status=400)
     team = form.cleaned_data["team"]
     leads = access.visible_leads(request.user)
     if team:

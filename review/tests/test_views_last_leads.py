@@ -41,6 +41,7 @@ def test_the_number_and_team_are_chosen(client, marketer, week_world):
     assert names(get(client, marketer, count=10, team=week_world.south.pk)) == ["F"]
     response = get(client, marketer, count=7)
     assert response.status_code == 400
+    assert "No lead was handed to sales yet" not in response.content.decode()
 
 
 @pytest.mark.parametrize("persona", ["rep", "outsider"])
@@ -67,3 +68,4 @@ def test_the_review_and_the_dashboard_link_to_it(client, marketer, rep, week_wor
     assert URL in client.get(reverse("dashboard:funnel") + "?start=2027-03-01&end=2027-03-31").content.decode()
     client.force_login(rep)
     assert URL not in client.get(reverse("dashboard:funnel") + "?start=2027-03-01&end=2027-03-31").content.decode()
+    assert URL not in client.get(reverse("review:weekly"), {"team": ""}).content.decode()
