@@ -10,6 +10,10 @@ comments for marketing per source. `speed_to_lead` is the MQLs' conversion per t
 attempt; `response_clocks` splits that time into the system's and the rep's part. `sourcing` is each
 source owner's leads, pipeline value and won revenue; `campaigns` the cost per lead, MQL, SQL and
 deal won and the return on spend of each campaign with a budget.
+`after_sale`
+holds the won leads' retention, churn, expansion revenue, time to first value and lifetime value
+per the breakdown's dimension; `routing_quality` per routing rule the share of leads still with
+their first owner after seven days and the reassignments with their reasons.
 """
 
 from django.conf import settings
@@ -247,6 +251,52 @@ class CampaignCostSerializer(serializers.Serializer):
     cost_per_sql = serializers.FloatField(allow_null=True)
     cost_per_won = serializers.FloatField(allow_null=True)
     return_on_spend = serializers.FloatField(allow_null=True, help_text="revenue / budget.")
+class AfterSaleRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The breakdown dimension's value, as in `breakdown`; empty for the totals.")
+    label = serializers.CharField()
+    customers = serializers.IntegerField(help_text="Won leads of the view.")
+    churned = serializers.IntegerField()
+    retention = serializers.FloatField(allow_null=True, help_text="(customers - churned) / customers, until today.")
+    churn_rate = serializers.FloatField(allow_null=True)
+    renewals = serializers.IntegerField()
+    with_first_value = serializers.IntegerField(help_text="Customers that reached first value.")
+    median_time_to_first_value_seconds = serializers.FloatField(allow_null=True, help_text="Won → first value.")
+    won_revenue = serializers.DecimalField(max_digits=16, decimal_places=2)
+    expansion_revenue = serializers.DecimalField(max_digits=16, decimal_places=2)
+    lifetime_value = serializers.DecimalField(max_digits=16, decimal_places=2, help_text="won_revenue + expansion_revenue.")
+    lifetime_value_per_customer = serializers.FloatField(allow_null=True)
+
+
+class AfterSaleSerializer(serializers.Serializer):
+    by = serializers.CharField(source="dimension", help_text="The dimension the rows group by (the breakdown's).")
+    rows = AfterSaleRowSerializer(many=True, help_text="Highest lifetime value first.")
+    totals = AfterSaleRowSerializer(source="total")
+
+
+class ReasonCountSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    count = serializers.IntegerField()
+
+    def to_representation(self, pair):
+        return {"reason": pair[0], "count": pair[1]}
+
+
+class RoutingRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text='"rule:<name>", or how the lead was assigned without a rule (fallback, unassigned).')
+    label = serializers.CharField()
+    leads = serializers.IntegerField(help_text="The view's leads whose first assignment this was.")
+    with_owner = serializers.IntegerField()
+    judged = serializers.IntegerField(help_text="Given an owner at least seven days ago.")
+    kept = serializers.IntegerField(help_text="Of those judged, still with their first owner seven days later.")
+    kept_share = serializers.FloatField(allow_null=True, help_text="kept / judged.")
+    reassigned = serializers.IntegerField()
+    reassignment_rate = serializers.FloatField(allow_null=True, help_text="reassigned / leads.")
+    reasons = ReasonCountSerializer(many=True, help_text="Why they were reassigned, most frequent first (three at most).")
+
+
+class RoutingQualitySerializer(serializers.Serializer):
+    rows = RoutingRowSerializer(many=True)
+    totals = RoutingRowSerializer(source="total")
 
 
 class DashboardSerializer(serializers.Serializer):
@@ -273,6 +323,8 @@ class DashboardSerializer(serializers.Serializer):
     response_clocks = ResponseClocksSerializer()
     sourcing = SourcingRowSerializer(many=True, help_text="Per source owner: marketing, sales, partner, referral.")
     campaigns = CampaignCostSerializer(many=True, help_text="The campaigns with a budget that have leads in the view.")
+    after_sale = AfterSaleSerializer(help_text="The won leads' accounts after the sale, per the breakdown's dimension.")
+    routing_quality = RoutingQualitySerializer(help_text="Per routing rule of the leads' first assignment.")
 
     def get_currency(self, data) -> str:
         return settings.CURRENCY

@@ -108,6 +108,7 @@ def funnel(request):
             if filters.channel and filters.dimension == Dimension.CAMPAIGN
             else []
         ),
+        may_review_leads=access.may_review_delivered_leads(request.user),
         dispositions=Feedback.Disposition.choices,
         no_fit_reasons=Feedback.NoFitReason.choices,
         leads_url=f"{reverse('dashboard:leads')}?{urlencode(filters.as_query())}",

@@ -10,7 +10,14 @@ from django.db.models import Max
 from common.business_time import BusinessCalendar
 from common.messages import joined, message
 from common.people import person_name
-from handoff.clocks import DEFAULT_POLICY, attempt_limit, contact_attempt_logged, deadline, policy_for, set_clock
+from handoff.clocks import (
+    DEFAULT_POLICY,
+    attempt_limit,
+    contact_attempt_logged,
+    deadline,
+    policy_for,
+    set_clock,
+)
 from handoff.lateness import LatenessScale
 from handoff.models import Assignment, HandoffSettings, RoutingRule, SlaClock
 from leads.models import ContactAttempt, Lead, StageChange

@@ -1,5 +1,5 @@
-"""The REST API for other systems: leads, activities and the Typeform webhook. The router that
-publishes these lives in revops/api.py."""
+"""The REST API for other systems: leads, activities, account events after the sale and the
+Typeform webhook. The router that publishes these lives in revops/api.py."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from rest_framework.exceptions import AuthenticationFailed, NotFound, Throttled,
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from integrations import ingest, privacy, serializers
+from integrations import aftersales, ingest, privacy, serializers
 from integrations.authentication import (
     CanIngest,
     CanRead,
@@ -37,7 +37,7 @@ from integrations.models import ApiToken
 from integrations.parsers import RequestTooLarge, SafeJSONParser
 from integrations.typeform import TypeformWebhookSerializer, signature_matches
 from leads import access
-from leads.models import Campaign, Channel, Lead, SourceOwner
+from leads.models import AccountEvent, Campaign, Channel, Lead, SourceOwner
 
 
 class RateLimited(Throttled):
@@ -293,3 +293,69 @@ class TypeformWebhookViewSet(IntegrationViewSet):
             now=timezone.now(),
         )
         return ingested(result)
+
+
+def account_events_rejected(errors: dict[int, dict]) -> Response:
+    return Response(
+        {
+            "detail": _("%(count)d account events are invalid; nothing was stored.") % {"count": len(errors)},
+            "items": [{"index": index, "errors": errors[index]} for index in sorted(errors)],
+        },
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+def account_events_recorded(result: aftersales.RecordResult) -> Response:
+    body = {"received": result.received, "created": result.created, "duplicates": result.duplicates}
+    return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+@extend_schema_view(list=extend_schema(summary=_("List account events after the sale")))
+class AccountEventViewSet(mixins.ListModelMixin, IntegrationViewSet):
+    """What happened after the sale: first value reached, renewals, expansions, churn. Each
+    event belongs to a won lead, named by its id or e-mail address."""
+
+    serializer_class = serializers.AccountEventSerializer
+    pagination_class = LeadPagination
+
+    def get_queryset(self):
+        return AccountEvent.objects.filter(lead__in=visible_leads(self.request).values("pk")).order_by("id")
+
+    def get_permissions(self):
+        return [CanRead()] if self.action == "list" else [CanIngest()]
+
+    def _record(self, data) -> Response:
+        valid, errors = serializers.validate_account_events(data)
+        try:
+            if errors:
+                _events, more = aftersales.check_account_events(valid, source_system=self.source_system(), now=timezone.now())
+                return account_events_rejected(errors | more)
+            result = aftersales.record_account_events(valid, source_system=self.source_system(), now=timezone.now())
+        except ingest.BatchRejected as rejected:
+            return account_events_rejected(rejected.errors)
+        return account_events_recorded(result)
+
+    @extend_schema(
+        request=serializers.AccountEventInSerializer,
+        responses={
+            201: serializers.AccountEventResultSerializer,
+            200: OpenApiResponse(serializers.AccountEventResultSerializer, _("Sent before under this external id: skipped.")),
+            400: serializers.BatchErrorSerializer,
+        },
+        summary=_("Record one account event"),
+    )
+    def create(self, request):
+        return self._record([request.data])
+
+    @extend_schema(
+        request=serializers.AccountEventInSerializer(many=True),
+        responses={
+            201: serializers.AccountEventResultSerializer,
+            200: serializers.AccountEventResultSerializer,
+            400: serializers.BatchErrorSerializer,
+        },
+        summary=_("Record up to 1,000 account events, all or nothing"),
+    )
+    @action(detail=False, methods=["post"])
+    def batch(self, request):
+        return self._record(request.data)

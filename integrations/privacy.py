@@ -5,7 +5,8 @@ Erasure anonymises rather than deletes: the lead row keeps its stage, stamps, ch
 campaign, company, owner and deal value, so the dashboard's counts and revenue stay as they
 were. What identifies the person goes — name, e-mail, phone, job title, the source system's id
 — and so does the free text people wrote about them (notes, feedback explanations, stage-change
-reasons, reassignment reasons, notifications' details) and what forms sent (answers, URLs).
+reasons, reassignment reasons, account events' notes, notifications' details) and what forms
+sent (answers, URLs).
 
 The address, and each source system's id of the erased leads, is suppressed: only its SHA-256
 is kept, and `integrations.ingest` refuses a lead that matches (the API with 400, the CSV import
@@ -27,7 +28,15 @@ from django.utils.translation import gettext as _
 
 from handoff.models import Assignment, Notification, SlaBreach
 from integrations.models import Erasure, Suppression
-from leads.models import Activity, ContactAttempt, Feedback, Lead, LeadChange, StageChange
+from leads.models import (
+    AccountEvent,
+    Activity,
+    ContactAttempt,
+    Feedback,
+    Lead,
+    LeadChange,
+    StageChange,
+)
 
 # Emptied on the lead itself. The source system's id goes too: it names the person in the
 # sender's system, and a later sync under it then finds no lead to update.
@@ -110,7 +119,7 @@ def leads_of(email: str) -> QuerySet[Lead]:
 def export_person(email: str, *, now: datetime) -> dict:
     """Everything Handoff holds about the person with this address, for a JSON download:
     each lead with its company, activities, stage history, field changes, contact attempts,
-    feedback, assignments, missed deadlines and notifications."""
+    feedback, assignments, missed deadlines, notifications and account events after the sale."""
     leads = []
     for lead in leads_of(email):
         leads.append(
@@ -125,6 +134,7 @@ def export_person(email: str, *, now: datetime) -> dict:
                 "feedback": list(Feedback.objects.filter(lead=lead).values()),
                 "assignments": list(Assignment.objects.filter(lead=lead).values()),
                 "missed_deadlines": list(SlaBreach.objects.filter(lead=lead).values()),
+                "account_events": list(AccountEvent.objects.filter(lead=lead).values()),
                 "notifications": list(
                     Notification.objects.filter(lead=lead).values("id", "kind", "recipient_id", "status", "context", "created_at", "sent_at")
                 ),
@@ -191,6 +201,7 @@ def anonymise(lead_ids: list[int], *, now: datetime) -> dict[str, int]:
         "assignments": Assignment.objects.filter(lead_id__in=lead_ids, kind=Assignment.Kind.REASSIGNED)
         .exclude(reason="")
         .update(reason=""),
+        "account_events": AccountEvent.objects.filter(lead_id__in=lead_ids).exclude(note="").update(note=""),
         "field_changes": _forget_field_changes(lead_ids),
         "notifications": _forget_notification_details(lead_ids),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from datetime import timezone as dt_timezone
+from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,9 +13,11 @@ from rest_framework import serializers
 
 from integrations.ingest import MAX_BATCH
 from leads.models import (
+    AccountEvent,
     Activity,
     Campaign,
     Channel,
+    ChurnReason,
     Company,
     ConversionAction,
     IntentTier,
@@ -296,3 +299,74 @@ class LeadHistorySerializer(serializers.Serializer):
     lead = LeadSerializer()
     stage_changes = StageChangeOutSerializer(many=True)
     activities = ActivityOutSerializer(many=True)
+
+
+class AccountEventInSerializer(serializers.Serializer):
+    """An event after the sale, of a won lead named by its id or its e-mail address."""
+
+    lead_id = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, required=False, help_text=_("The won lead's id in Handoff.")
+    )
+    email = serializers.EmailField(
+        max_length=254, required=False, help_text=_("Instead of lead_id: the address of exactly one won lead.")
+    )
+    kind = serializers.ChoiceField(choices=AccountEvent.Kind.choices)
+    occurred_at = IsoDateTimeField(help_text=_("When it happened: on or after the win, not in the future."))
+    value = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0.01"), required=False, allow_null=True,
+        help_text=_("An expansion's added revenue (required for it); a renewal's contract value (optional)."),
+    )
+    churn_reason = serializers.ChoiceField(
+        choices=ChurnReason.choices, required=False, allow_blank=True, help_text=_("Why the customer left (required for churn).")
+    )
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    external_id = serializers.CharField(
+        max_length=200, required=False, allow_blank=True,
+        help_text=_("The event's id in the sending system; an id already received is skipped."),
+    )
+
+    def validate_note(self, value: str) -> str:
+        if contains_nul(value):
+            raise serializers.ValidationError(_("Text may not contain NUL characters."))
+        return value
+
+    def validate(self, data: dict) -> dict:
+        if not data.get("lead_id") and not data.get("email"):
+            raise serializers.ValidationError({"lead_id": [_("Give the lead id or the lead's e-mail address.")]})
+        if data["kind"] != AccountEvent.Kind.CHURN and data.get("churn_reason"):
+            raise serializers.ValidationError({"churn_reason": [_("Only a churn has a churn reason.")]})
+        if data["kind"] in (AccountEvent.Kind.FIRST_VALUE, AccountEvent.Kind.CHURN) and data.get("value") is not None:
+            raise serializers.ValidationError({"value": [_("Only an expansion or a renewal has a value.")]})
+        return data
+
+
+def validate_account_events(data) -> tuple[dict[int, dict], dict[int, dict]]:
+    """Validate a list of account events item by item: (valid items, errors), both keyed by
+    the item's index."""
+    if not isinstance(data, list):
+        raise serializers.ValidationError({"non_field_errors": [_("Send a JSON list of account events.")]})
+    if not 1 <= len(data) <= MAX_BATCH:
+        raise serializers.ValidationError(
+            {"non_field_errors": [_("Send between 1 and %(max)d account events.") % {"max": MAX_BATCH}]}
+        )
+    child = AccountEventInSerializer()
+    valid, errors = {}, {}
+    for index, item in enumerate(data):
+        try:
+            valid[index] = child.run_validation(item)
+        except serializers.ValidationError as error:
+            errors[index] = error.detail
+    return valid, errors
+
+
+class AccountEventResultSerializer(serializers.Serializer):
+    received = serializers.IntegerField()
+    created = serializers.IntegerField()
+    duplicates = serializers.IntegerField(help_text=_("Events already received under the same external id, skipped."))
+
+
+class AccountEventSerializer(OutSerializer):
+    class Meta:
+        model = AccountEvent
+        fields = ["id", "lead", "kind", "occurred_at", "value", "churn_reason", "note", "source_system", "external_id", "received_at"]
+        read_only_fields = fields

@@ -91,6 +91,20 @@ def reads_only(user) -> bool:
 def may_edit_campaigns(user) -> bool:
     """Marketing plans the campaigns and RevOps keeps them tidy; sales reads their briefs."""
     return has_role(user, Role.MARKETING, Role.REVOPS_ADMIN)
+def may_review_delivered_leads(user) -> bool:
+    """The joint review of the last leads marketing delivered (with what sales did and said):
+    sales managers, marketing and RevOps admins. Which leads each sees: `visible_leads`."""
+    return has_role(user, Role.SALES_MANAGER, Role.MARKETING, Role.REVOPS_ADMIN)
+
+
+def teams_to_review(user) -> QuerySet[Team]:
+    """The teams whose delivered leads `user` may pick in that review: every team for
+    marketing and RevOps, a manager's own teams."""
+    if has_role(user, Role.MARKETING, Role.REVOPS_ADMIN):
+        return Team.objects.order_by("name")
+    if has_role(user, Role.SALES_MANAGER):
+        return Team.objects.filter(manager=user).order_by("name")
+    return Team.objects.none()
 
 
 def may_handle_personal_data(user) -> bool:

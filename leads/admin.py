@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from leads.models import (
+    AccountEvent,
     Activity,
     Campaign,
     ChannelSourceOwner,
@@ -228,3 +229,21 @@ class FeedbackAdmin(ReadOnlyAdmin):
     raw_id_fields = ["lead", "given_by"]
 
 
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(admin.ModelAdmin):
+    """Read only: events come in through the API or the import, which check them (a won lead,
+    after its win, first value and churn once)."""
+
+    list_display = ["lead", "kind", "occurred_at", "value", "churn_reason", "source_system"]
+    list_filter = ["kind", "churn_reason", "source_system"]
+    search_fields = ["lead__email", "lead__last_name", "external_id"]
+    list_select_related = ["lead"]
+    date_hierarchy = "occurred_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -2,7 +2,16 @@
 stage, a channel, a sector … shown with its label in the reader's language."""
 
 from common.messages import define_choices
-from leads.models import Activity, Channel, ConversionAction, Feedback, IntentTier, Lead, LostReason, Sector
+from leads.models import (
+    Activity,
+    Channel,
+    ConversionAction,
+    Feedback,
+    IntentTier,
+    Lead,
+    LostReason,
+    Sector,
+)
 
 define_choices("stage", Lead.Stage)
 define_choices("channel", Channel)

@@ -2,6 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from leads.models import Channel, Team
+from review.last_leads import CHOICES as LAST_LEADS_CHOICES
+from review.last_leads import DEFAULT as LAST_LEADS_DEFAULT
 from review.metrics import NO_ONE
 from review.weeks import IsoWeek
 
@@ -145,3 +147,14 @@ class ActionItemForm(ActForm):
 
 class ActionDoneForm(ActForm):
     action = forms.IntegerField(min_value=1)
+class LastLeadsForm(forms.Form):
+    """How many of the last delivered leads, and of which team (of those the reader may pick)."""
+
+    count = forms.TypedChoiceField(
+        label=_("Leads"), choices=[(n, n) for n in LAST_LEADS_CHOICES], coerce=int, required=False, empty_value=LAST_LEADS_DEFAULT
+    )
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("All teams"))
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams

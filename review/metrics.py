@@ -30,6 +30,7 @@ from common.people import person_name
 from dashboard.metrics import FUNNEL, Clock, ClockLine, clock_aggregates, ratio, reached
 from dashboard.sql import Percentiles
 from handoff.models import Agreement, SlaClock
+from leads.completeness import complete_q
 from leads.models import Channel, ContactAttempt, Feedback, Lead, StageChange, Team
 from review.targets import Judged
 from review.weeks import IsoWeek
@@ -95,7 +96,7 @@ def figure_filters(*, now: datetime, agreement: Agreement) -> dict[str, Q]:
         "missed_deadlines": missed_first_contact | open_breach,
         "accepted": ACCEPTED,
         "rejected": sent_back(),
-        "complete": Q(company__isnull=False) & ~Q(job_title="") & ~Q(conversion_action=""),
+        "complete": complete_q(),
         "sqls": Q(sql_at__isnull=False) | Q(opportunity_at__isnull=False) | Q(won_at__isnull=False),
     }
 

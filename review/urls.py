@@ -12,4 +12,5 @@ urlpatterns = [
     path("acts/reassign", views.act_reassign, name="reassign"),
     path("actions/add", views.action_add, name="action_add"),
     path("actions/done", views.action_done, name="action_done"),
+    path("last-leads/", views.last_delivered_leads, name="last-leads"),
 ]

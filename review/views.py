@@ -17,8 +17,18 @@ from dashboard.views import allow_plotly_styles, counted_lead_page
 from handoff.models import HandoffSettings, current_agreement
 from leads import access
 from leads.models import Channel, Team
-from review import acts, agenda, charts, exports, metrics
-from review.forms import ActForm, ActionDoneForm, ActionItemForm, LeadActForm, ReassignActForm, ReviewForm, ReviewLeadsForm
+from review import acts, agenda, charts, exports, last_leads, metrics
+from review.completeness import judged_shares, week_completeness
+from review.forms import (
+    ActForm,
+    ActionDoneForm,
+    ActionItemForm,
+    LastLeadsForm,
+    LeadActForm,
+    ReassignActForm,
+    ReviewForm,
+    ReviewLeadsForm,
+)
 from review.models import ActionItem, MeetingAct
 from review.teams import default_team_id
 from review.weeks import IsoWeek
@@ -91,6 +101,8 @@ def weekly_review(request):
         **agenda_context(data),
         **meeting,
         "hidden_lead_ids": hidden_leads(request.user, data, meeting["actions"]),
+        "completeness": judged_shares(week_completeness(week=week, team_id=data.team_id), data.agreement),
+        "may_review_leads": access.may_review_delivered_leads(request.user),
     }
     return render(request, "review/review.html", context)
 
@@ -317,3 +329,26 @@ def action_done(request):
         raise PermissionDenied
     acts.mark_done(action, by=request.user, now=timezone.now(), week=form.cleaned_data["week"])
     return _back(form.cleaned_data)
+def last_delivered_leads(request):
+    """The last N leads marketing delivered, what sales did with them and said about them: the
+    joint review, printable. Each reader sees the leads leads.access lets them see."""
+    if not access.may_review_delivered_leads(request.user):
+        raise PermissionDenied
+    data = request.GET.copy()
+    data.setdefault("count", str(last_leads.DEFAULT))  # so the choice shows what is listed
+    form = LastLeadsForm(data, teams=access.teams_to_review(request.user))
+    if not form.is_valid():
+        return render(request, "review/last_leads.html", {"form": form, "rows": None}, status=400)
+    team = form.cleaned_data["team"]
+    leads = access.visible_leads(request.user)
+    if team:
+        leads = leads.filter(team=team)
+    count = form.cleaned_data["count"]
+    context = {
+        "form": form,
+        "team": team,
+        "count": count,
+        "rows": last_leads.delivered_leads(leads, count=count),
+        "now": timezone.now(),
+    }
+    return render(request, "review/last_leads.html", context)

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q
 from django.http import JsonResponse
 from django.shortcuts import render

@@ -275,7 +275,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"StageEnum": "leads.models.Lead.Stage", "SourceOwnerEnum": "leads.models.SourceOwner"},
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "leads.models.Lead.Stage",
+        "SourceOwnerEnum": "leads.models.SourceOwner",
+        "KindEnum": "leads.models.Activity.Kind",  # the name it had before account events
+        "AccountEventKindEnum": "leads.models.AccountEvent.Kind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "integrations.schema.document_error_responses",

@@ -3,7 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dashboard import api as dashboard_api
-from dashboard import views as dashboard_views
 from revops import health, language, login, start, twofactor
 
 urlpatterns = [

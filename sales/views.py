@@ -24,7 +24,7 @@ from handoff import clocks
 from handoff.card import build_card, qualifying_change
 from handoff.lateness import BY_URGENCY, count_by_lateness, scale_now
 from handoff.models import SlaBreach
-from leads import access
+from leads import access, completeness
 from leads.models import IllegalTransition, Lead, LeadChange, StageChange
 from sales import actions
 from sales.actions import ActionRefused, LeadChanged
@@ -368,6 +368,8 @@ def _lead_page(request: HttpRequest, lead: Lead, forms: dict | None = None, stat
         "attempt_limit": clocks.attempt_limit(),
         "assignment": lead.assignments.select_related("assigned_by").order_by("-assigned_at", "-id").first(),
         "queue_url": reverse("leads:queue"),
+        # Marketing's side of the agreement: what the lead arrived without.
+        "missing_data": [str(part.label) for part in completeness.missing(lead)],
     }
     if may_act:
         # The card's recommended step (call, e-mail, LinkedIn) is the likeliest attempt channel.

@@ -12,8 +12,9 @@ once.
 The figures live in funnel.py (the funnel, outcomes, lead times, the weekly series),
 breakdowns.py (every figure per dimension), sources.py (per source, feedback and comments,
 follow-up), outcomes.py (lost reasons), speed.py (speed to lead, the two clocks), sourcing.py (who sourced
-the leads, pipeline and revenue) and campaigns.py (what campaigns with a budget cost per
-result); drilldown.py selects the leads behind a count.
+the leads, pipeline and revenue) campaigns.py (what campaigns with a budget cost per
+result), aftersales.py (the won leads' accounts after the sale), routing.py (routing quality)
+and completeness.py (data completeness per source); drilldown.py selects the leads behind a count.
 `dashboard()` gathers a page's worth. Import them from here.
 """
 
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dashboard.filters import Filters
-from dashboard.metrics.campaigns import CampaignCost, campaign_costs
+from dashboard.metrics.aftersales import AfterSale, AfterSaleRow, after_sale
 from dashboard.metrics.breakdowns import (
     NOT_GIVEN,
     SIZE_BANDS,
@@ -34,6 +35,17 @@ from dashboard.metrics.breakdowns import (
     breakdown_rows,
     size_band,
     totals_of,
+)
+from dashboard.metrics.campaigns import CampaignCost, campaign_costs
+from dashboard.metrics.completeness import Completeness, CompletenessRow, completeness
+from dashboard.metrics.drilldown import (
+    NO_REASON_KEY,
+    STAGES,
+    VERDICTS,
+    counted_leads,
+    judged_leads,
+    stage_title,
+    verdict_title,
 )
 from dashboard.metrics.funnel import (
     BUCKET_EDGES,
@@ -76,16 +88,21 @@ from dashboard.metrics.funnel import (
     weekly_mql_to_sql,
     weeks_of,
 )
-from dashboard.metrics.drilldown import (
-    NO_REASON_KEY,
-    STAGES,
-    VERDICTS,
-    counted_leads,
-    judged_leads,
-    stage_title,
-    verdict_title,
-)
 from dashboard.metrics.outcomes import LostReasonRow, lost_reason_label, lost_reasons
+from dashboard.metrics.routing import RoutingQuality, RoutingRow, routing_quality
+from dashboard.metrics.sources import (
+    COMMENTS_SHOWN,
+    CommentsOfSource,
+    FeedbackComment,
+    FeedbackRow,
+    SourceRow,
+    feedback_comments,
+    feedback_per_source,
+    follow_up_per_person_or_team,
+    per_source,
+    rejections_at_accept,
+    source_label,
+)
 from dashboard.metrics.sourcing import SourcingRow, sourcing
 from dashboard.metrics.speed import (
     SPEED_LABELS,
@@ -99,19 +116,6 @@ from dashboard.metrics.speed import (
     owner_notified_at,
     response_clocks,
     speed_to_lead,
-)
-from dashboard.metrics.sources import (
-    COMMENTS_SHOWN,
-    CommentsOfSource,
-    FeedbackComment,
-    FeedbackRow,
-    SourceRow,
-    feedback_comments,
-    feedback_per_source,
-    follow_up_per_person_or_team,
-    per_source,
-    rejections_at_accept,
-    source_label,
 )
 
 
@@ -131,6 +135,8 @@ class Dashboard:
     response_clocks: ResponseClocks
     sourcing: list[SourcingRow]
     campaigns: list[CampaignCost]
+    after_sale: AfterSale
+    routing_quality: RoutingQuality
 
     @property
     def sources(self) -> list[BreakdownRow]:
@@ -148,7 +154,7 @@ class Dashboard:
 
 
 def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
-    """Every figure of the funnel dashboard: fifteen queries, whatever the amount of data."""
+    """Every figure of the funnel dashboard: nineteen queries, whatever the amount of data."""
     lead_times = lead_time_distributions(filters)
     funnel_figures = funnel(filters, now=now)
     return Dashboard(
@@ -166,6 +172,8 @@ def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
         response_clocks=response_clocks(filters),
         sourcing=sourcing(filters),
         campaigns=campaign_costs(filters),
+        after_sale=after_sale(filters),
+        routing_quality=routing_quality(filters, now=now),
     )
 
 
@@ -174,6 +182,15 @@ __all__ = [
     "SourcingRow",
     "campaign_costs",
     "CampaignCost",
+    "after_sale",
+    "AfterSale",
+    "AfterSaleRow",
+    "completeness",
+    "Completeness",
+    "CompletenessRow",
+    "routing_quality",
+    "RoutingQuality",
+    "RoutingRow",
     "speed_to_lead",
     "response_clocks",
     "owner_notified_at",

@@ -26,7 +26,16 @@ from django.utils.translation import gettext_lazy as _
 from common.people import person_name
 from dashboard.filters import Filters
 from dashboard.metrics.breakdowns import NOT_GIVEN, SMALL_SAMPLE
-from dashboard.metrics.funnel import FUNNEL, PERCENTILES, S, base_leads, counted, lead_team, ratio, reached
+from dashboard.metrics.funnel import (
+    FUNNEL,
+    PERCENTILES,
+    S,
+    base_leads,
+    counted,
+    lead_team,
+    ratio,
+    reached,
+)
 from dashboard.sql import EarliestOf, Percentiles, SecondsBetween, WidthBucket
 from handoff.models import Notification
 from leads.models import Channel, IntentTier

@@ -4,8 +4,8 @@ dialect (byte order mark; in Dutch semicolons and decimal commas)."""
 import pytest
 from django.utils import translation
 
-from dashboard.tests.world import NOW, add_sourcing_facts, period
 from dashboard import exports
+from dashboard.tests.world import NOW, add_sourcing_facts, period
 
 QUERY = "?mode=cohort&start=2026-11-01&end=2026-11-15"
 

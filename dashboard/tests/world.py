@@ -189,3 +189,53 @@ def add_sourcing_facts(world: World) -> dict[str, Campaign]:
     for campaign, names in (("Search", "AH"), ("Brand", "B"), ("Lookalike", "D")):
         Lead.objects.filter(pk__in=[leads[n].pk for n in names]).update(linked_campaign=campaigns[campaign])
     return campaigns
+def add_account_events(world: World) -> None:
+    """After the sale (`dashboard/metrics/aftersales.py`): A (won at 123) reached first value
+    two days after its win, expanded by €2,000 (30 days on) and €500 (40 days on) and renewed
+    (a year on); K (won 5 November) reached first value ten days after its win and churned two
+    days later (price)."""
+    from leads.models import AccountEvent
+
+    Kind = AccountEvent.Kind
+    a, k = world.leads["A"], world.leads["K"]
+    a_won, k_won = hours(123), datetime(2026, 11, 5, 10, 0, tzinfo=UTC)
+    days = lambda n: timedelta(days=n)  # noqa: E731
+    AccountEvent.objects.bulk_create([
+        AccountEvent(lead=a, kind=Kind.FIRST_VALUE, occurred_at=a_won + days(2)),
+        AccountEvent(lead=a, kind=Kind.EXPANSION, occurred_at=a_won + days(30), value=Decimal("2000")),
+        AccountEvent(lead=a, kind=Kind.EXPANSION, occurred_at=a_won + days(40), value=Decimal("500")),
+        AccountEvent(lead=a, kind=Kind.RENEWAL, occurred_at=a_won + days(365), value=Decimal("10000")),
+        AccountEvent(lead=k, kind=Kind.FIRST_VALUE, occurred_at=k_won + days(10)),
+        AccountEvent(lead=k, kind=Kind.CHURN, occurred_at=k_won + days(12), churn_reason="price"),
+    ])
+
+
+def add_assignments(world: World, *, rep, other_rep, manager) -> None:
+    """Routing (`dashboard/metrics/routing.py`), hours after T unless said otherwise:
+    A by rule "Noord" to rep at 1, never changed; B by "Noord" to other_rep at 2, reassigned by
+    the manager to rep at 30 ("Spreekt Duits"); L by "Noord" to rep at 97, reassigned by the
+    manager at 98 ("Spreekt Duits"); I by "Noord" to rep on 16 November (too recent to judge);
+    C by "Zuid" to manager at 25, passed on by the SLA policy (by nobody) eight days later; D to
+    the fallback owner (manager) at 49; F unassigned at 73, given to rep by the manager at 74
+    ("Uit de wachtrij")."""
+    from handoff.models import Assignment
+
+    K = Assignment.Kind
+    leads = world.leads
+
+    def assign(name, kind, owner, at, *, rule_name="", by=None, reason="routed"):
+        Assignment.objects.create(
+            lead=leads[name], kind=kind, owner=owner, rule_name=rule_name, reason=reason, assigned_at=at, assigned_by=by
+        )
+
+    assign("A", K.RULE, rep, hours(1), rule_name="Noord")
+    assign("B", K.RULE, other_rep, hours(2), rule_name="Noord")
+    assign("B", K.REASSIGNED, rep, hours(30), by=manager, reason="Spreekt Duits")
+    assign("L", K.RULE, rep, hours(97), rule_name="Noord")
+    assign("L", K.REASSIGNED, other_rep, hours(98), by=manager, reason=" Spreekt Duits ")
+    assign("I", K.RULE, rep, datetime(2026, 11, 16, 0, 0, tzinfo=UTC), rule_name="Noord")
+    assign("C", K.RULE, manager, hours(25), rule_name="Zuid")
+    assign("C", K.REASSIGNED, rep, hours(25 + 8 * 24), reason="Manager missed the deadline")
+    assign("D", K.FALLBACK, manager, hours(49))
+    assign("F", K.UNASSIGNED, None, hours(73))
+    assign("F", K.REASSIGNED, rep, hours(74), by=manager, reason="Uit de wachtrij")

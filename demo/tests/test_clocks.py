@@ -8,8 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from handoff.lateness import Lateness, LatenessScale
 from common.business_time import business_time_zone
+from handoff.lateness import Lateness, LatenessScale
 from handoff.models import HandoffSettings
 from leads.models import Lead
 

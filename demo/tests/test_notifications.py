@@ -2,8 +2,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import make_user
 from common.roles import Role
+from conftest import make_user
 from demo.notifications import send_demo_notifications
 from handoff.models import Notification
 from leads.models import Lead

@@ -141,7 +141,8 @@ def test_seeddemo_hands_over_every_open_mql_and_sal_with_a_deadline():
     assert open_with_sales.exists()
     assert open_with_sales.filter(respond_by__isnull=True).count() == 0
     assert SlaClock.objects.count() == open_with_sales.count()
-    assert Assignment.objects.filter(lead__in=open_with_sales).count() == open_with_sales.count()
+    # One routing record each; some were reassigned by their manager since (demo/aftersales.py).
+    assert Assignment.objects.filter(lead__in=open_with_sales, kind=Assignment.Kind.RULE).count() == open_with_sales.count()
     assert Lead.objects.exclude(pk__in=open_with_sales).filter(respond_by__isnull=False).count() == 0
 
 

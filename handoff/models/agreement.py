@@ -49,7 +49,10 @@ class Agreement(models.Model):
     )
     complete_percent = models.PositiveSmallIntegerField(
         _("complete data (%)"), default=100, validators=PERCENT,
-        help_text=_("MQLs with a company, a job title and context (what they did to become an MQL)."),
+        help_text=_(
+            "MQLs with a name, a company, a job title, a phone number and context (what they asked for: "
+            "a conversion action or a product interest)."
+        ),
     )
     # Sales' promises. The SLA clock counts each lead's first-contact deadline from these.
     first_contact_high_intent = models.DurationField(

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 from common.roles import grant_permissions, model_permissions
 
-
 # Frozen here: the built-in defaults when this migration was written (a referral is the
 # customer's, every other channel marketing's).
 CHANNELS = ["google_ads", "meta", "linkedin", "organic", "direct", "referral", "email", "event", "other", "unknown"]

@@ -1,6 +1,7 @@
 """The lead and what happens to it: companies, teams, people, their activities, their way
 through the funnel and sales' follow-up. One module per part; import from here."""
 
+from leads.models.account import AccountEvent, ChurnReason
 from leads.models.activity import Activity, ConversionAction, conversion_of
 from leads.models.campaign import (
     Campaign,
@@ -21,7 +22,8 @@ from leads.models.lead import (
 )
 
 __all__ = [
-    "Activity", "Campaign", "Channel", "ChannelSourceOwner", "Company", "ContactAttempt", "ConversionAction", "Feedback",
+    "AccountEvent", "Activity", "Campaign", "Channel", "ChannelSourceOwner", "ChurnReason", "Company", "ContactAttempt",
+    "ConversionAction", "Feedback",
     "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "LostReason", "RecordedChange",
     "Sector", "SourceOwner", "StageChange", "Team", "Temperature", "campaign_named", "conversion_of",
     "default_source_owner", "source_owner_defaults",

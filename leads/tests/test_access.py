@@ -107,3 +107,11 @@ def test_actions_of_a_review_are_agreed_by_its_teams_manager(manager, marketer, 
     assert not access.may_run_review(manager, None)  # all teams: more than theirs
     assert not access.may_run_review(marketer, team)
     assert access.may_run_review(revops_admin, None) and access.may_run_review(revops_admin, team)
+def test_managers_marketing_and_admins_review_the_delivered_leads(rep, manager, marketer, revops_admin, outsider, team):
+    other = Team.objects.create(name="Elders", kind=Team.Kind.NEW_BUSINESS)
+    assert [access.may_review_delivered_leads(u) for u in (rep, manager, marketer, revops_admin, outsider)] == [
+        False, True, True, True, False,
+    ]
+    assert list(access.teams_to_review(manager)) == [team]
+    assert list(access.teams_to_review(marketer)) == [other, team]
+    assert list(access.teams_to_review(rep)) == []

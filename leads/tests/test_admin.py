@@ -7,7 +7,15 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from leads.models import Campaign, ChannelSourceOwner, ContactAttempt, Feedback, Lead, LeadChange, StageChange
+from leads.models import (
+    Campaign,
+    ChannelSourceOwner,
+    ContactAttempt,
+    Feedback,
+    Lead,
+    LeadChange,
+    StageChange,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
@@ -164,3 +172,16 @@ def test_the_admin_shows_a_lead_change_by_name_not_by_id(admin_client, lead, rep
     page = admin_client.get(reverse("admin:leads_lead_change", args=[lead.pk])).content.decode()
 
     assert "owner: Rep → Otherrep; deal value: — → 900.00" in page
+
+
+def test_account_events_are_listed_read_only(client, revops_admin, lead):
+    from datetime import UTC, datetime
+
+    from leads.models import AccountEvent
+
+    event = AccountEvent.objects.create(lead=lead, kind="first_value", occurred_at=datetime(2026, 11, 2, tzinfo=UTC))
+    client.force_login(revops_admin)
+    assert client.get("/admin/leads/accountevent/").status_code == 200
+    assert client.get("/admin/leads/accountevent/add/").status_code == 403
+    assert client.get(f"/admin/leads/accountevent/{event.pk}/change/").status_code == 200  # view only
+    assert client.post(f"/admin/leads/accountevent/{event.pk}/change/", {"kind": "churn"}).status_code == 403

@@ -110,11 +110,11 @@ def test_a_week_that_does_not_exist_is_a_clear_400(client, marketer):
 def test_the_page_takes_a_fixed_number_of_queries(client, marketer, week_world, django_assert_num_queries):
     client.force_login(marketer)
     # session, user, roles, agreement, calendar settings, nine for the figures, the meeting's
-    # discussed leads, nudges of today and open actions, the team choices
-    with django_assert_num_queries(18):
+    # discussed leads, nudges of today and open actions, completeness per channel, the team choices
+    with django_assert_num_queries(19):
         client.get(URL, {"week": str(WEEK), "team": ""})
     # and the chosen team; a week without leads to discuss skips their two look-ups
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         client.get(URL, {"week": str(WEEK.shifted(-3)), "team": week_world.north.pk})
 
 

@@ -67,7 +67,7 @@ class World:
 
 def _lead(name, owner, team, company, *, handed_over, deadline, channel="linkedin", job_title="Inkoper"):
     lead = Lead.objects.create(
-        first_name=name, last_name="Test", email=f"{name.lower()}@example.nl", job_title=job_title,
+        first_name=name, last_name="Test", email=f"{name.lower()}@example.nl", phone="010 123 4567", job_title=job_title,
         company=company, channel=channel, conversion_action="quote_request", owner=owner, team=team,
         created_at=handed_over - timedelta(hours=1),
     )

@@ -27,7 +27,7 @@ def pages_of(role_user: str, lead: Lead, version: int, draft: int) -> list[str]:
     lead_pages = [f"/leads/{lead.pk}/", f"/handoff/leads/{lead.pk}/", f"/qualification/leads/{lead.pk}/"]
     return {
         "sanne": ["/", "/leads/my-day/", "/leads/", *lead_pages, "/dashboard/", "/review/", "/handoff/me/", "/accounts/two-factor/"],
-        "mark": ["/", "/leads/", "/review/", "/review/leads/?figure=mqls", f"/handoff/leads/{lead.pk}/reassign/",
+        "mark": ["/", "/leads/", "/review/", "/review/leads/?figure=mqls", "/review/last-leads/", f"/handoff/leads/{lead.pk}/reassign/",
                  "/dashboard/?mode=activity"],
         "noor": ["/", "/dashboard/", "/dashboard/leads/?stage=mql", "/campaigns/", "/campaigns/new/", "/qualification/", f"/qualification/v{version}/",
                  f"/qualification/v{version}/simulate/", f"/qualification/v{draft}/edit/", f"/qualification/v{draft}/preview/",

@@ -15,6 +15,11 @@ from common.business_time import business_time_zone
 from common.progress import progress_bar
 from common.roles import Role
 from demo import story, world
+from demo.aftersales import (
+    leave_out_some_phone_numbers,
+    reassign_some_demo_leads,
+    record_demo_account_events,
+)
 from demo.agreement import agree_demo_targets
 from demo.campaigns import ensure_campaigns
 from demo.clocks import start_demo_clocks
@@ -77,6 +82,7 @@ class Command(BaseCommand):
             policy=demo_policy(now=until),
         )
         self.write_leads(demo_world, leads, chunk, show_progress=verbosity > 0)
+        leave_out_some_phone_numbers(seed=seed)
         self.score_leads(until, show_progress=verbosity > 0)
         linked = ensure_campaigns(until=until)
         self.stdout.write(self.style.SUCCESS(f"Demo data set ready: {leads} leads ({linked} linked to a campaign)."))
@@ -187,6 +193,9 @@ class Command(BaseCommand):
         backfill_first_contact()
         # The two clocks: when each owner was told.
         send_demo_notifications(now=until)
+        # Routing quality: some managers' reassignments; after the sale: the accounts' events.
+        reassign_some_demo_leads(now=until)
+        record_demo_account_events(now=until)
 
     def score_leads(self, until, *, show_progress: bool):
         """The active qualification policy and every demo lead's score as of `until`; scores

@@ -8,7 +8,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 from tqdm import tqdm
 
-from integrations.history import COLUMNS, MappingError, NotText, decoded_lines, parse_column_map, parse_value_map
+from integrations.history import (
+    COLUMNS,
+    MappingError,
+    NotText,
+    decoded_lines,
+    parse_column_map,
+    parse_value_map,
+)
 from integrations.importer import HistoryImport, OpenLeads
 
 

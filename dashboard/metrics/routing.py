@@ -1,0 +1,130 @@
+"""Routing quality: did the routing table give leads to the right person the first time?
+
+The leads of the view that were routed (have an assignment), per the rule of their first
+assignment (or how they were assigned when no rule did it: the fallback owner, the unassigned
+queue). For each: how many were still with their first owner seven days after that first
+assignment (only leads routed at least seven days ago can tell, and only those the first
+assignment gave an owner), how many were reassigned since (by a manager, or passed on by the
+SLA policy after a missed deadline) and why. Two queries.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.utils.translation import gettext_lazy as _
+
+from dashboard.filters import Filters
+from dashboard.metrics.funnel import base_leads, ratio
+from handoff.models import Assignment
+
+KEPT_AFTER = timedelta(days=7)
+REASONS_SHOWN = 3
+PASSED_ON = _("Passed on by the SLA policy after a missed deadline")
+
+
+@dataclass(frozen=True)
+class RoutingRow:
+    key: str  # "rule:<name>", or the assignment kind when no rule assigned the lead
+    label: str
+    leads: int  # routed leads whose first assignment this was
+    with_owner: int  # … that it gave an owner
+    judged: int  # … at least seven days ago
+    kept: int  # … still with that owner seven days later
+    reassigned: int  # … reassigned since (at any time)
+    reasons: list[tuple[str, int]] = field(default_factory=list)  # most frequent first
+
+    @property
+    def kept_share(self) -> float | None:
+        return ratio(self.kept, self.judged)
+
+    @property
+    def reassignment_rate(self) -> float | None:
+        return ratio(self.reassigned, self.leads)
+
+
+@dataclass(frozen=True)
+class RoutingQuality:
+    rows: list[RoutingRow]
+    total: RoutingRow
+
+
+def _first(field_name: str) -> Subquery:
+    first = Assignment.objects.filter(lead=OuterRef("pk")).order_by("assigned_at", "pk")
+    return Subquery(first.values(field_name)[:1])
+
+
+def _row_key(kind: str, rule_name: str) -> tuple[str, str]:
+    if kind == Assignment.Kind.RULE:
+        return f"rule:{rule_name}", rule_name or str(_("(rule deleted)"))
+    return kind, str(Assignment.Kind(kind).label) if kind in Assignment.Kind.values else kind
+
+
+def routing_quality(filters: Filters, *, now: datetime) -> RoutingQuality:
+    """Routing quality of the view's leads, per first rule, worst kept share first."""
+    leads = base_leads(filters).annotate(
+        first_kind=_first("kind"),
+        first_rule=_first("rule_name"),
+        first_owner=_first("owner_id"),
+        first_at=_first("assigned_at"),
+    ).filter(first_kind__isnull=False)
+    # Another owner (or none) within seven days of the first assignment.
+    changed = Assignment.objects.filter(
+        lead=OuterRef("pk"),
+        assigned_at__gt=OuterRef("first_at"),
+        assigned_at__lte=OuterRef("first_at") + KEPT_AFTER,
+    ).exclude(owner_id=OuterRef("first_owner"))
+    reassigned = Assignment.objects.filter(lead=OuterRef("pk"), kind=Assignment.Kind.REASSIGNED)
+    judged = Q(first_owner__isnull=False, first_at__lte=now - KEPT_AFTER)
+    rows = leads.values("first_kind", "first_rule").annotate(
+        n=Count("pk"),
+        with_owner=Count("pk", filter=Q(first_owner__isnull=False)),
+        judged=Count("pk", filter=judged),
+        kept=Count("pk", filter=judged & ~Q(Exists(changed))),
+        reassigned=Count("pk", filter=Q(Exists(reassigned))),
+    )
+    reasons = _reasons(leads)
+    result = []
+    for row in rows:
+        key, label = _row_key(row["first_kind"], row["first_rule"])
+        result.append(
+            RoutingRow(
+                key=key, label=label, leads=row["n"], with_owner=row["with_owner"], judged=row["judged"],
+                kept=row["kept"], reassigned=row["reassigned"],
+                reasons=reasons[key].most_common(REASONS_SHOWN),
+            )
+        )
+    result.sort(key=lambda r: (r.kept_share if r.kept_share is not None else 2, -r.leads, r.label))
+    every_reason = sum(reasons.values(), Counter())
+    total = RoutingRow(
+        key="", label=str(_("Total")),
+        **{name: sum(getattr(r, name) for r in result) for name in ("leads", "with_owner", "judged", "kept", "reassigned")},
+        reasons=every_reason.most_common(REASONS_SHOWN),
+    )
+    return RoutingQuality(rows=result, total=total)
+
+
+def _reasons(leads) -> dict[str, Counter]:
+    """Why the leads were reassigned, per row key: the manager's words as given, or "passed
+    on" for the SLA policy's moves (which name the owner, so no two read alike)."""
+    rows = (
+        Assignment.objects.filter(kind=Assignment.Kind.REASSIGNED, lead__in=leads.values("pk"))
+        .annotate(
+            first_kind=Subquery(
+                Assignment.objects.filter(lead=OuterRef("lead")).order_by("assigned_at", "pk").values("kind")[:1]
+            ),
+            first_rule=Subquery(
+                Assignment.objects.filter(lead=OuterRef("lead")).order_by("assigned_at", "pk").values("rule_name")[:1]
+            ),
+            by_person=Q(assigned_by__isnull=False),
+        )
+        .values_list("first_kind", "first_rule", "by_person", F("reason"))
+    )
+    found: dict[str, Counter] = defaultdict(Counter)
+    for kind, rule_name, by_person, reason in rows:
+        key, _label = _row_key(kind, rule_name)
+        found[key][reason.strip() if by_person else str(PASSED_ON)] += 1
+    return found
