@@ -125,7 +125,7 @@ def test_saving_a_lead_in_the_admin_rescores_it(policy, client, revops_admin, mi
             "job_title": "Stagiair", "company": mid_lead.company_id, "channel": "google_ads",
             "campaign": "", "conversion_action": "download", "product_interest": "",
             "source_system": "", "external_id": "", "created_at_0": "2026-11-20", "created_at_1": "10:00:00",
-            "owner": "", "team": "", "respond_by_0": "", "respond_by_1": "", "deal_value": "",
+            "owner": "", "team": "", "respond_by_0": "", "respond_by_1": "", "deal_value": "", "source_owner": "marketing",
             "stage_changes-TOTAL_FORMS": 0, "stage_changes-INITIAL_FORMS": 0,
             "activities-TOTAL_FORMS": 0, "activities-INITIAL_FORMS": 0,
             "changes-TOTAL_FORMS": 0, "changes-INITIAL_FORMS": 0,

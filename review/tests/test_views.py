@@ -125,10 +125,10 @@ def test_a_managers_page_takes_a_fixed_number_of_queries(client, manager, week_w
     query = {"week": str(WEEK), "team": week_world.north.pk}
     # as marketing's, and the chosen team, the manager's scope (teams, members) for the acts
     # and again for the names, whom they may reassign to and who may own an action
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(26):
         client.get(URL, query)
     more_leads_to_discuss(week_world)
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(26):
         client.get(URL, query)
 
 
