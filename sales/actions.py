@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from handoff import clocks
 from leads.models import ContactAttempt, Feedback, Lead, LostReason, StageChange
 from leads.models.lead import loggable
+from leads.rollups import refresh as refresh_rollups
 
 # Verdicts only a conversation gives: saved without a logged attempt, they are the first contact.
 CONVERSATION_DISPOSITIONS = (
@@ -308,6 +309,7 @@ def _change(lead: Lead, *, by, at: datetime, bump_version: bool = True, **fields
     else:
         fields_and_version = fields
     Lead.objects.filter(pk=lead.pk).update(**fields_and_version, updated_at=timezone.now())
+    refresh_rollups(Lead.objects, [lead.pk])
     for name, value in fields.items():
         setattr(lead, name, value)
     if changes:

@@ -17,9 +17,10 @@ from leads.models.lead import (
     Temperature,
     conversion_of,
 )
+from leads.models.rollup import CohortRollup, LeadTimeRollup, RolledUpLead
 
 __all__ = [
-    "Activity", "Channel", "Company", "ContactAttempt", "ConversionAction", "Feedback",
-    "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "LostReason", "RecordedChange",
+    "Activity", "Channel", "CohortRollup", "Company", "ContactAttempt", "ConversionAction", "Feedback",
+    "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadTimeRollup", "LeadQuerySet", "LostReason", "RecordedChange", "RolledUpLead",
     "Sector", "StageChange", "Team", "Temperature", "conversion_of",
 ]

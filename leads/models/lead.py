@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from common.email_domains import email_domain, is_personal_domain
 from common.people import person_name
 from leads.models.company import Company, Team
+from leads.rollups import refresh as refresh_rollups
 
 
 class Channel(models.TextChoices):
@@ -143,12 +144,15 @@ class LeadQuerySet(models.QuerySet):
         unique constraint decides, and the loser updates the winner's row."""
         if not source_system or not external_id:
             raise ValueError("An upsert needs both source_system and external_id.")
-        return self.update_or_create(
-            source_system=source_system,
-            external_id=external_id,
-            defaults=fields,
-            create_defaults={**(create_only or {}), **fields},
-        )
+        with transaction.atomic():
+            lead, created = self.update_or_create(
+                source_system=source_system,
+                external_id=external_id,
+                defaults=fields,
+                create_defaults={**(create_only or {}), **fields},
+            )
+            refresh_rollups(Lead.objects, [lead.pk])
+        return lead, created
 
 
 class Lead(models.Model):
@@ -172,13 +176,7 @@ class Lead(models.Model):
     SALES_STAGES = [Stage.MQL, Stage.SAL, Stage.SQL]
     # Stages whose first arrival is stamped on the lead as `<stage>_at`.
     STAMPED_STAGES = [
-        Stage.NURTURE,
-        Stage.MQL,
-        Stage.SAL,
-        Stage.SQL,
-        Stage.OPPORTUNITY,
-        Stage.WON,
-        Stage.LOST,
+        Stage.NURTURE, Stage.MQL, Stage.SAL, Stage.SQL, Stage.OPPORTUNITY, Stage.WON, Stage.LOST,
         Stage.DISQUALIFIED,
     ]
 
@@ -391,6 +389,7 @@ class Lead(models.Model):
                 return None
             self.version = stored.version + 1
             self.save(update_fields=[*changes, "version", "updated_at"])
+            refresh_rollups(Lead.objects, [self.pk])
             return self.changes.create(changed_at=at, changed_by=by, changes=changes)
 
     @classmethod
@@ -457,6 +456,7 @@ class Lead(models.Model):
             if stage in self.STAMPED_STAGES and getattr(self, stamp) is None:
                 fields[stamp] = at
             Lead.objects.filter(pk=self.pk).update(**fields, updated_at=timezone.now())
+            refresh_rollups(Lead.objects, [self.pk])
             for name, value in fields.items():
                 if name != "version":
                     setattr(self, name, value)
