@@ -73,6 +73,7 @@ from dashboard.metrics.funnel import (
     weekly_mql_to_sql,
     weeks_of,
 )
+from dashboard.metrics import rolled_up
 from dashboard.metrics.drilldown import NO_REASON_KEY, STAGES, counted_leads, stage_title
 from dashboard.metrics.outcomes import LostReasonRow, lost_reason_label, lost_reasons
 from dashboard.metrics.speed import (
@@ -154,6 +155,7 @@ def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
 
 
 __all__ = [
+    "rolled_up",
     "speed_to_lead",
     "response_clocks",
     "owner_notified_at",
