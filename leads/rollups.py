@@ -67,6 +67,7 @@ DIMENSION_OF = {
     "customer": lambda facts: "existing" if facts["is_customer"] else "new",
 }
 NOT_IN_SET = {name: field().default for name, field in DIMENSIONS.items()}
+GROUPING_SETS_KEPT = [(name, frozenset(kept)) for name, kept in GROUPING_SETS.items()]
 PIPELINE = ("sql", "opportunity")
 CHUNK = 500  # leads per query when refreshing many
 
@@ -178,29 +179,32 @@ class Sums:
 
     def __init__(self, zone):
         self.zone = zone
-        self.cohort: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+        self.cohort: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(COUNTS))
         self.times: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
 
     def add(self, facts: dict, sign: int = 1) -> None:
         day, counts, times = contribution(facts, zone=self.zone)
         values = {name: of(facts) for name, of in DIMENSION_OF.items()}
-        buckets = [(measure, bucket_of(us), us) for measure, us in times]
-        for grouping, kept in GROUPING_SETS.items():
-            key = (grouping, day, *[values[d] if d in kept else NOT_IN_SET[d] for d in DIMENSIONS])
+        added = [(i, sign * counts[name]) for i, name in enumerate(COUNTS) if counts[name]]
+        buckets = [(measure, bucket_of(us), sign * us) for measure, us in times]
+        for kept in GROUPING_SETS_KEPT:
+            key = (kept[0], day, *[values[d] if d in kept[1] else NOT_IN_SET[d] for d in DIMENSIONS])
             row = self.cohort[key]
-            for name, value in counts.items():
-                row[name] += sign * value
+            for i, value in added:
+                row[i] += value
             for measure, bucket, us in buckets:
                 entry = self.times[(*key, measure, bucket)]
                 entry[0] += sign
-                entry[1] += sign * us
+                entry[1] += us
 
-    def cohort_rows(self) -> list[tuple]:
-        rows = [(*key, *[row[c] for c in COUNTS]) for key, row in self.cohort.items() if any(row.values())]
-        return sorted(rows, key=_order)
+    # In key order, so that concurrent writers lock shared rows in the same order.
+    def cohort_rows(self, *, ordered: bool = True) -> list[tuple]:
+        rows = [(*key, *row) for key, row in self.cohort.items() if any(row)]
+        return sorted(rows, key=_order) if ordered else rows
 
-    def time_rows(self) -> list[tuple]:
-        return sorted(((*key, n, us) for key, (n, us) in self.times.items() if n or us), key=_order)
+    def time_rows(self, *, ordered: bool = True) -> list[tuple]:
+        rows = [(*key, n, us) for key, (n, us) in self.times.items() if n or us]
+        return sorted(rows, key=_order) if ordered else rows
 
 
 def _order(row: tuple):
@@ -305,7 +309,7 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
 
         def flush():
             nonlocal sums, snapshots
-            cohort, times = sums.cohort_rows(), sums.time_rows()
+            cohort, times = sums.cohort_rows(ordered=False), sums.time_rows(ordered=False)
             cohort_writer.write([dict(zip([*KEY, *COUNTS], row)) for row in cohort])
             time_writer.write([dict(zip([*KEY, "measure", "bucket", "n", "microseconds"], row)) for row in times])
             snapshot_writer.write(snapshots)

@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from django.utils.translation import override
 
 from dashboard import metrics
 from dashboard.filters import Dimension, Filters, Mode
@@ -102,9 +101,12 @@ def test_rolled_up_breakdowns_equal_the_ones_from_the_leads(team, rep, other_rep
 @pytest.mark.django_db
 def test_the_page_states_the_error_of_rolled_up_lead_times(client, marketer):
     client.force_login(marketer)
-    with override("en"):
-        cohort = client.get("/dashboard/?start=2026-10-01&end=2026-11-15").content.decode()
-        activity = client.get("/dashboard/?start=2026-10-01&end=2026-11-15&mode=activity").content.decode()
+    client.cookies["django_language"] = "en"
+    cohort = client.get("/dashboard/?start=2026-10-01&end=2026-11-15").content.decode()
+    activity = client.get("/dashboard/?start=2026-10-01&end=2026-11-15&mode=activity").content.decode()
+    client.cookies["django_language"] = "nl"
+    dutch = client.get("/dashboard/?start=2026-10-01&end=2026-11-15").content.decode()
 
     assert "within 3 % of the exact one" in cohort
     assert "within 3 % of the exact one" not in activity
+    assert "binnen 3 % van de exacte waarde" in dutch
