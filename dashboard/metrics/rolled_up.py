@@ -15,11 +15,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Min, Q, Sum
 
 from common.business_time import business_time_zone, start_of_day
 from dashboard.filters import Customer, Dimension, Filters, owners_whose_team_is
-from leads.models import CohortRollup, Lead, LeadTimeRollup
+from leads.models import CohortRollup, Lead, LeadTimeRollup, Team
 from leads.models.rollup import COUNTS, GROUPING_SETS, PAIRS
 from leads.rollups import bucket_start, percentiles_from
 
@@ -217,4 +218,58 @@ def breakdown_rows(filters: Filters, dimension: str) -> list[dict] | None:
             "revenue": _revenue(entry["revenue_cents"]),
             "mql_to_won": percentiles_from(histograms[key], (0.5,)),
         })
+    return result
+
+
+def follow_up_rows(filters: Filters, *, by_owner: bool) -> list[dict] | None:
+    """What sources.follow_up_per_person_or_team() aggregates per team (the lead's, else its
+    owner's lowest-id team) or per owner, keyed as it keys it: three queries."""
+    grouping = grouping_for(filters, also={"team", "owner"})
+    if grouping is None:
+        return None
+    sums = {"n_mqls": Sum("reached_mql"), "n_contacted": Sum("contacted"), "n_attempts": Sum("attempts")}
+    rows = _of_view(CohortRollup, filters, grouping).values_list("team", "owner").annotate(**sums)
+    times = _histograms(filters, grouping, ["first_attempt"], by=("team", "owner"))
+    users = get_user_model().objects.order_by()
+    if by_owner:
+        names = {
+            pk: {"first_name": first, "last_name": last, "username": username}
+            for pk, first, last, username in users.filter(pk__in={owner for _team, owner, *_ in rows}).values_list(
+                "pk", "first_name", "last_name", "username"
+            )
+        }
+    else:
+        teams = dict(Team.objects.values_list("pk", "name"))
+        first_team = dict(
+            Team.members.through.objects.order_by().values_list("user_id").annotate(first=Min("team_id"))
+        )
+
+    def key_of(team: int, owner: int):
+        if by_owner:
+            return owner or None
+        if team:
+            return team
+        return first_team.get(owner) if owner else None
+
+    grouped: dict = {}
+    for team, owner, mqls, contacted, attempts in rows:
+        if not mqls:
+            continue
+        key = key_of(team, owner)
+        entry = grouped.setdefault(key, {"n_mqls": 0, "n_contacted": 0, "n_attempts": 0, "buckets": []})
+        entry["n_mqls"] += mqls
+        entry["n_contacted"] += contacted or 0
+        entry["n_attempts"] += attempts or 0
+    for (team, owner, _measure), buckets in times.items():
+        if (key := key_of(team, owner)) in grouped:
+            grouped[key]["buckets"].extend(buckets)
+    result = []
+    for key, entry in grouped.items():
+        carried = (
+            names.get(key, dict.fromkeys(("first_name", "last_name", "username")))
+            if by_owner
+            else {"team_name": teams.get(key)}
+        )
+        buckets = entry.pop("buckets")
+        result.append({"key": key, **carried, **entry, "first_attempt_time": percentiles_from(buckets, (0.5,))})
     return result

@@ -53,6 +53,9 @@ def random_leads(rng, count, team, rep, other_rep):
         for stage in stages[rng.randint(0, 2):rng.randint(0, 5)]:  # some skip ahead, some stop
             at += timedelta(seconds=rng.lognormvariate(9, 2))
             lead.move_to(stage, at=at)
+        if at > arrived and rng.random() < 0.7:  # contacted, some before their MQL moment
+            first = arrived + timedelta(seconds=rng.lognormvariate(8, 2))
+            Lead.objects.filter(pk=lead.pk).update(first_attempt_at=first, attempt_count=rng.randint(1, 6))
         if rng.random() < 0.3 and lead.stage in (S.SQL, S.OPPORTUNITY):
             lead.move_to(S.LOST, at=at + timedelta(days=2))
     from leads import rollups
@@ -110,3 +113,26 @@ def test_the_page_states_the_error_of_rolled_up_lead_times(client, marketer):
     assert "within 3 % of the exact one" in cohort
     assert "within 3 % of the exact one" not in activity
     assert "binnen 3 % van de exacte waarde" in dutch
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("by_owner", [False, True])
+def test_rolled_up_follow_up_equals_the_one_from_the_leads(by_owner, team, rep, other_rep):
+    from leads.models import Team
+
+    second = Team.objects.create(name="Zuid", kind=Team.Kind.NEW_BUSINESS)
+    second.members.add(other_rep)  # other_rep is in two teams: the lowest id counts
+    random_leads(random.Random(6), 120, team, rep, other_rep)
+    view = Filters(VIEW.first_day, VIEW.last_day, team_id=team.pk) if by_owner else VIEW
+    rolled = {row.key: row for row in metrics.follow_up_per_person_or_team(view)}
+    sources = importlib.import_module("dashboard.metrics.sources")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rolled_up, "follow_up_rows", lambda *args, **kwargs: None)
+        exact = {row.key: row for row in sources.follow_up_per_person_or_team(view)}
+
+    assert rolled.keys() == exact.keys() and len(rolled) > 1
+    for key, row in rolled.items():
+        assert (row.label, row.mqls, row.contacted, row.attempts) == (
+            exact[key].label, exact[key].mqls, exact[key].contacted, exact[key].attempts
+        )
+        assert close(row.median_first_attempt_seconds, exact[key].median_first_attempt_seconds)
