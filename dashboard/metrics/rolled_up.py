@@ -223,7 +223,8 @@ def breakdown_rows(filters: Filters, dimension: str) -> list[dict] | None:
 
 def follow_up_rows(filters: Filters, *, by_owner: bool) -> list[dict] | None:
     """What sources.follow_up_per_person_or_team() aggregates per team (the lead's, else its
-    owner's lowest-id team) or per owner, keyed as it keys it: three queries."""
+    owner's lowest-id team) or per owner, keyed as it keys it: four queries per team (sums, lead
+    times, team names, memberships), three per owner (sums, lead times, names)."""
     grouping = grouping_for(filters, also={"team", "owner"})
     if grouping is None:
         return None
@@ -234,9 +235,10 @@ def follow_up_rows(filters: Filters, *, by_owner: bool) -> list[dict] | None:
     if by_owner:
         names = {
             pk: {"first_name": first, "last_name": last, "username": username}
-            for pk, first, last, username in users.filter(pk__in={owner for _team, owner, *_ in rows}).values_list(
-                "pk", "first_name", "last_name", "username"
-            )
+            # (A subquery, not a list of ids: one query even when the view is empty.)
+            for pk, first, last, username in users.filter(
+                pk__in=_of_view(CohortRollup, filters, grouping).values("owner")
+            ).values_list("pk", "first_name", "last_name", "username")
         }
     else:
         teams = dict(Team.objects.values_list("pk", "name"))
