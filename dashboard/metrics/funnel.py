@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.business_time import business_time_zone
 from dashboard.filters import Filters
-from dashboard.metrics import rolled_up
+import dashboard.metrics.rolled_up as rolled_up
 from dashboard.sql import EarliestOf, Percentiles, SecondsBetween, WidthBucket
 from leads.models import Lead, StageChange, Team
 

@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.filters import Filters
-from dashboard.metrics import rolled_up
+import dashboard.metrics.rolled_up as rolled_up
 from dashboard.metrics.funnel import (
     CENTS,
     LEADS,
