@@ -32,7 +32,7 @@ class TableWriter:
             return json.dumps
         if self.is_postgres:
             return None  # psycopg adapts dates, decimals and booleans itself
-        if isinstance(field, (models.DateTimeField, models.DecimalField)):
+        if isinstance(field, (models.DateField, models.DecimalField)):  # DateTimeField too
             return lambda value, field=field: field.get_db_prep_save(value, connection)
         return None
 

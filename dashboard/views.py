@@ -100,6 +100,8 @@ def funnel(request):
         drill_query=urlencode(drill_query),
         drill_parameter=drill_parameter,
         small_sample=metrics.SMALL_SAMPLE,
+        # Read from the rollups' histograms: the page states their error.
+        lead_times_rolled_up=metrics.rolled_up.grouping_for(filters) is not None,
         channel_label=Channel(filters.channel).label if filters.channel else "",
         figures={f"figure-{name}": figure for name, figure in figures.items()},
         # Suggestions for the campaign filter: the chosen channel's campaigns in this view.

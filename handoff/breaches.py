@@ -20,6 +20,7 @@ from handoff.models import Assignment, HandoffSettings, Notification, SlaBreach,
 from handoff.outbox import queue_many
 from handoff.routing import LeadFacts, route
 from leads.models import Lead
+from leads.rollups import refresh as refresh_rollups
 
 
 def manager_of(lead: Lead):
@@ -53,6 +54,7 @@ def _back_to_queue(lead: Lead, *, now: datetime) -> bool:
         return False
     before = {"owner": lead.owner_id, "team": lead.team_id}
     Lead.objects.filter(pk=lead.pk).update(owner=None, team=team, version=F("version") + 1)
+    refresh_rollups(Lead.objects, [lead.pk])
     lead.owner, lead.team = None, team
     lead.version += 1
     _log_owner_change(lead, before=before, now=now)

@@ -26,6 +26,7 @@ from handoff.models import Assignment, HandoffSettings, Notification, SlaClock
 from handoff.outbox import queue_many, queue_notifications
 from handoff.routing import LeadFacts, route
 from leads.models import Activity, Lead
+from leads.rollups import refresh as refresh_rollups
 
 # How often the owner hears of a lead's strong signals at most: news, not a stream.
 SIGNAL_QUIET_PERIOD = timedelta(hours=1)
@@ -34,6 +35,7 @@ SIGNAL_QUIET_PERIOD = timedelta(hours=1)
 def _assign(lead: Lead, *, owner, team, rule, kind: str, reason, now: datetime, by=None) -> Assignment:
     """`reason`: routing's message, or the words a manager typed."""
     Lead.objects.filter(pk=lead.pk).update(owner=owner, team=team, version=F("version") + 1)
+    refresh_rollups(Lead.objects, [lead.pk])
     lead.owner, lead.team = owner, team
     lead.version += 1
     text, said = split(reason)

@@ -44,6 +44,7 @@ from integrations.history import (
 )
 from integrations.ingest import business_domain, normalise_domain
 from leads.models import Campaign, Channel, Company, Lead, StageChange, Team, source_owner_defaults
+from leads.rollups import refresh as refresh_rollups
 
 CHUNK = 1000
 MAX_REPORTED_ERRORS = 500
@@ -261,6 +262,7 @@ class HistoryImport:
         for change in stage_changes:
             change["lead_id"] = change.pop("lead").pk
         self.stage_writer.write(stage_changes)
+        refresh_rollups(Lead.objects, [lead.pk for lead in [*new_leads, *changed_leads]])
         self.imported_ids.extend(lead.pk for lead in [*new_leads, *changed_leads])
         self.report.created += len(new_leads)
         self.report.updated += len(changed_leads)

@@ -37,6 +37,7 @@ from leads.models import (
     LeadChange,
     StageChange,
 )
+from leads.rollups import refresh as refresh_rollups
 
 # Emptied on the lead itself. The source system's id goes too: it names the person in the
 # sender's system, and a later sync under it then finds no lead to update.
@@ -174,6 +175,7 @@ def erase_person(email: str, *, by, reference: str, now: datetime) -> Erasure:
             ignore_conflicts=True,
         )
         erasure.counts = anonymise([lead.pk for lead in leads], now=now)
+        refresh_rollups(Lead.objects, [lead.pk for lead in leads])  # the counted fields stay: a no-op today
         erasure.save(update_fields=["counts"])
     return erasure
 
@@ -273,6 +275,7 @@ def apply_retention(*, months: int, now: datetime, batch: int | None = None) -> 
         if not ids:
             return 0, False
         _total, per_model = Lead.objects.filter(pk__in=ids).delete()
+        refresh_rollups(Lead.objects, ids)  # their figures leave the rollups with them
         counts = {model.split(".")[-1].lower(): count for model, count in per_model.items() if count}
         Erasure.objects.create(
             reason=Erasure.Reason.RETENTION, erased_at=now, untouched_since=cutoff, lead_count=len(ids), counts=counts

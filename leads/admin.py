@@ -7,6 +7,7 @@ from datetime import datetime
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,7 @@ from leads.models import (
     StageChange,
     Team,
 )
+from leads.rollups import refresh as refresh_rollups
 
 
 @admin.register(Team)
@@ -40,6 +42,24 @@ class CompanyAdmin(admin.ModelAdmin):
     list_filter = ["sector", "is_customer", "is_competitor", "country"]
     search_fields = ["name", "domain"]
     raw_id_fields = ["account_manager"]
+
+    # Sector and customer are dimensions of the funnel's rollups: its leads' rows move along.
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            refresh_rollups(Lead.objects, obj.leads.values_list("pk", flat=True))
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            ids = list(obj.leads.values_list("pk", flat=True))
+            super().delete_model(request, obj)
+            refresh_rollups(Lead.objects, ids)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            ids = list(Lead.objects.filter(company__in=queryset).values_list("pk", flat=True))
+            super().delete_queryset(request, queryset)
+            refresh_rollups(Lead.objects, ids)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -163,10 +183,24 @@ class LeadAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            super().save_model(request, obj, form, change)
+            with transaction.atomic():
+                super().save_model(request, obj, form, change)
+                refresh_rollups(Lead.objects, [obj.pk])
             return
         # Only the fields this form changed, each logged before → after with who and when.
         obj.save_logged(form.changed_data, by=request.user, at=timezone.now())
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            pk = obj.pk
+            super().delete_model(request, obj)
+            refresh_rollups(Lead.objects, [pk])
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            ids = list(queryset.values_list("pk", flat=True))
+            super().delete_queryset(request, queryset)
+            refresh_rollups(Lead.objects, ids)
 
 
 @admin.register(Campaign)

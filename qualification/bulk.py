@@ -25,6 +25,7 @@ from common.bulk import TableWriter, server_bound_cursor
 from common.messages import split
 from handoff import clocks
 from leads.models import Activity, ConversionAction, IntentTier, Lead, StageChange
+from leads.rollups import refresh as refresh_rollups
 from qualification import decisions
 from qualification.models import QualificationPolicy
 from qualification.scoring import (
@@ -373,6 +374,7 @@ def move_many(moves: list[tuple[int, str, ScoreResult]], to_stage: str, *, polic
         updated_at=now,
         **{stamp: Coalesce(F(stamp), Value(now))},
     )
+    refresh_rollups(Lead.objects, movable)
     if to_stage == Lead.Stage.DISQUALIFIED:
         clocks.stop_clocks(movable)  # the MQLs among them leave sales' hands
     TableWriter(StageChange, HISTORY_FIELDS).write(

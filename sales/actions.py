@@ -22,6 +22,7 @@ from common.messages import message
 from handoff import clocks
 from leads.models import ContactAttempt, Feedback, Lead, LostReason, SourceOwner, StageChange
 from leads.models.lead import loggable
+from leads.rollups import refresh as refresh_rollups
 from sales.texts import reason_with_note
 
 # Verdicts only a conversation gives: saved without a logged attempt, they are the first contact.
@@ -319,6 +320,7 @@ def _change(lead: Lead, *, by, at: datetime, bump_version: bool = True, **fields
     else:
         fields_and_version = fields
     Lead.objects.filter(pk=lead.pk).update(**fields_and_version, updated_at=timezone.now())
+    refresh_rollups(Lead.objects, [lead.pk])
     for name, value in fields.items():
         setattr(lead, name, value)
     if changes:

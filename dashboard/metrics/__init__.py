@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dashboard.filters import Filters
+from dashboard.metrics import rolled_up
 from dashboard.metrics.aftersales import AfterSale, AfterSaleRow, after_sale
 from dashboard.metrics.breakdowns import (
     NOT_GIVEN,
@@ -191,6 +192,7 @@ __all__ = [
     "routing_quality",
     "RoutingQuality",
     "RoutingRow",
+    "rolled_up",
     "speed_to_lead",
     "response_clocks",
     "owner_notified_at",

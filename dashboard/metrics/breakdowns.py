@@ -12,6 +12,7 @@ from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+import dashboard.metrics.rolled_up as rolled_up
 from common.business_time import business_time_zone
 from dashboard.filters import Dimension, Filters
 from dashboard.metrics.funnel import (
@@ -188,11 +189,14 @@ def _figures(filters: Filters) -> dict:
 
 
 def breakdown_rows(filters: Filters, dimension: str | None = None) -> list[BreakdownRow]:
-    """Every figure of the breakdown per value of the dimension: one query. Busiest first;
+    """Every figure of the breakdown per value of the dimension: from the rollups (two
+    queries) where they hold the dimension and the filters, else one query. Busiest first;
     months and weeks in order, size bands from small to large."""
     dimension = dimension or filters.dimension
-    group, carried = _grouping(dimension)
-    rows = base_leads(filters).values(**group).annotate(**carried, **_figures(filters))
+    rows = rolled_up.breakdown_rows(filters, dimension)
+    if rows is None:
+        group, carried = _grouping(dimension)
+        rows = base_leads(filters).values(**group).annotate(**carried, **_figures(filters))
     result = []
     for row in rows:
         key, label = _key_and_label(dimension, row)

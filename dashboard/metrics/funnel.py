@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce, TruncWeek
 from django.db.models.lookups import GreaterThanOrEqual, IsNull, LessThan
 from django.utils.translation import gettext_lazy as _
 
+import dashboard.metrics.rolled_up as rolled_up
 from common.business_time import business_time_zone
 from dashboard.filters import Filters
 from dashboard.sql import EarliestOf, Percentiles, SecondsBetween, WidthBucket
@@ -39,7 +40,12 @@ class Overview:
 def overview(*, now: datetime) -> Overview:
     """Last week's arrivals and stage arrivals, and today's open leads per stage: two queries."""
     week_ago = now - timedelta(days=7)
-    week = Lead.objects.aggregate(
+    # Only the leads that did something this week: each range can use its stamp's index, so
+    # the query reads a week of leads instead of all of them.
+    recent = Q()
+    for moment in ("created_at", "mql_at", "sql_at", "won_at"):
+        recent |= Q(**{f"{moment}__gte": week_ago, f"{moment}__lte": now})
+    week = Lead.objects.order_by().filter(recent).aggregate(
         arrived=Count("id", filter=Q(created_at__gte=week_ago, created_at__lte=now)),
         mql=Count("id", filter=Q(mql_at__gte=week_ago, mql_at__lte=now)),
         sql=Count("id", filter=Q(sql_at__gte=week_ago, sql_at__lte=now)),
@@ -310,7 +316,13 @@ def stage_label(stage: str) -> str:
 
 def funnel(filters: Filters, *, now: datetime) -> Funnel:
     """Counts, conversions and lead times per step, the end-to-end lead times, the outcomes
-    and the follow-up totals: one query."""
+    and the follow-up totals: from the rollups (three small queries), else one query."""
+    row = rolled_up.funnel_row(filters, now=now, percentiles=PERCENTILES) or _aggregated(filters, now=now)
+    return _funnel_of(filters, row)
+
+
+def _aggregated(filters: Filters, *, now: datetime) -> dict:
+    """The funnel's figures from the leads themselves: one query."""
     leads = base_leads(filters)
     contacted = counted(filters, S.MQL) & Q(first_attempt_at__isnull=False)
     aggregates = {
@@ -344,7 +356,11 @@ def funnel(filters: Filters, *, now: datetime) -> Funnel:
             aggregates[f"younger_than_{days}"] = Count(
                 "pk", filter=Q(created_at__gt=now - timedelta(days=days))
             )
-    row = leads.aggregate(**aggregates)
+    return leads.aggregate(**aggregates)
+
+
+def _funnel_of(filters: Filters, row: dict) -> Funnel:
+    maturity = settings.FUNNEL_MATURITY_DAYS
     row[f"own_{LEADS}"] = row[LEADS]
 
     top = row[LEADS]
@@ -418,6 +434,11 @@ def lead_time_distributions(filters: Filters) -> LeadTimeDistributions:
     took from MQL: one query. Both read the same leads, so one pass groups each lead by the pair
     (its first-attempt bucket, its MQL → SQL bucket), either empty (NULL) where the lead does not
     count for that distribution, and each distribution adds up its own side of the pairs."""
+    def buckets(found) -> list[Bucket]:
+        return [Bucket(str(label), found[index]) for index, label in enumerate(BUCKET_LABELS)]
+
+    if (from_rollups := rolled_up.distributions(filters, BUCKET_EDGES)) is not None:
+        return LeadTimeDistributions(buckets(from_rollups[0]), buckets(from_rollups[1]))
     tried = counted(filters, S.MQL) & Q(first_attempt_at__isnull=False)
     first_attempt = Case(
         When(tried, then=WidthBucket(SecondsBetween(F("first_attempt_at"), reached(S.MQL)), BUCKET_EDGES))
@@ -437,10 +458,6 @@ def lead_time_distributions(filters: Filters) -> LeadTimeDistributions:
     for row in rows:
         first_attempt_counts[row["first_attempt"]] += row["n"]
         mql_to_sql_counts[row["mql_to_sql"]] += row["n"]
-
-    def buckets(found: Counter) -> list[Bucket]:
-        return [Bucket(str(label), found[index]) for index, label in enumerate(BUCKET_LABELS)]
-
     return LeadTimeDistributions(buckets(first_attempt_counts), buckets(mql_to_sql_counts))
 
 
@@ -472,14 +489,16 @@ def weekly_mql_to_sql(filters: Filters, *, now: datetime) -> list[Week]:
     """Per week, the MQLs and how many of them reached SQL so far: one query. Cohort mode
     groups by the week the lead arrived, activity mode by the week it became MQL. Weeks
     without MQLs are listed too."""
-    leads = base_leads(filters).filter(counted(filters, S.MQL))
-    week_of = F("created_at") if filters.is_cohort else reached(S.MQL)
-    rows = (
-        leads.annotate(week=TruncWeek(week_of, tzinfo=business_time_zone()))
-        .values("week")
-        .annotate(mqls=Count("pk"), sqls=Count("pk", filter=Q(IsNull(reached(S.SQL), False))))
-    )
-    found = {row["week"].date(): row for row in rows}
+    found = rolled_up.weekly(filters)
+    if found is None:
+        leads = base_leads(filters).filter(counted(filters, S.MQL))
+        week_of = F("created_at") if filters.is_cohort else reached(S.MQL)
+        rows = (
+            leads.annotate(week=TruncWeek(week_of, tzinfo=business_time_zone()))
+            .values("week")
+            .annotate(mqls=Count("pk"), sqls=Count("pk", filter=Q(IsNull(reached(S.SQL), False))))
+        )
+        found = {row["week"].date(): row for row in rows}
     today = now.astimezone(business_time_zone()).date()
     settled_by = today - timedelta(days=settings.FUNNEL_MATURITY_DAYS[S.SQL])
     weeks = []

@@ -6,6 +6,7 @@ import pytest
 
 from dashboard import metrics
 from dashboard.tests.world import NOW, add_speed_facts, period
+from leads import rollups
 from leads.models import Lead
 
 FUNNEL = "/dashboard/"
@@ -144,14 +145,15 @@ def test_the_page_allows_plotlys_style_blocks_by_hash_only(client, marketer):
 def test_the_page_takes_a_fixed_number_of_queries(client, marketer, world, django_assert_num_queries):
     client.force_login(marketer)
     client.get(FUNNEL + WORLD_QUERY)  # the session is read once, then cached
-    # session, user, roles, the chosen team, the agreement's target, 19 figures (both lead-time
+    # session, user, roles, the chosen team, the agreement's target, 24 figures (both lead-time
     # distributions come from one query; speed to lead one, the two clocks three, sourcing and
-    # the campaigns' costs one each, after the sale two, routing quality two), teams and sales people for the form.
-    with django_assert_num_queries(26):
+    # the campaigns' costs one each, after the sale two, routing quality two; from the rollups the funnel three, the
+    # breakdown two, the follow-up per owner three), teams and sales people for the form.
+    with django_assert_num_queries(31):
         client.get(FUNNEL + WORLD_QUERY + f"&team={world.north.pk}&channel=meta")
     for name in "KLM":
         Lead.objects.create(created_at=NOW, channel="meta", team=world.north)
-    with django_assert_num_queries(26):
+    with django_assert_num_queries(31):
         client.get(FUNNEL + WORLD_QUERY + f"&team={world.north.pk}&channel=meta")
 
 
@@ -212,6 +214,7 @@ def test_csv_cells_from_form_input_cannot_become_formulas(client, marketer, worl
     hostile = ['=HYPERLINK("https://evil.example","Klik")', "+cmd|' /C calc'!A0", "@SUM(A1:A9)"]
     for campaign, lead in zip(hostile, Lead.objects.filter(channel="google_ads").order_by("pk")):
         Lead.objects.filter(pk=lead.pk).update(campaign=campaign)
+        rollups.refresh(Lead.objects, [lead.pk])
     client.force_login(marketer)
 
     response = client.get("/dashboard/export/sources.csv" + WORLD_QUERY + "&channel=google_ads")

@@ -45,6 +45,7 @@ from decimal import Decimal
 
 from dashboard.filters import Filters
 from handoff.models import Notification
+from leads import rollups
 from leads.models import Campaign, Company, Feedback, Lead, Team
 
 S = Lead.Stage
@@ -72,6 +73,7 @@ class World:
 
 def make_lead(arrived, moves=(), *, channel, campaign="", **fields) -> Lead:
     lead = Lead.objects.create(created_at=arrived, channel=channel, campaign=campaign, **fields)
+    rollups.refresh(Lead.objects, [lead.pk])  # created past the write functions that roll up
     for stage, at in moves:
         lead.move_to(stage, rule="test", at=at)
     return lead
@@ -79,6 +81,7 @@ def make_lead(arrived, moves=(), *, channel, campaign="", **fields) -> Lead:
 
 def contacted(lead: Lead, first_at: datetime, attempts: int) -> None:
     Lead.objects.filter(pk=lead.pk).update(first_attempt_at=first_at, attempt_count=attempts)
+    rollups.refresh(Lead.objects, [lead.pk])
 
 
 def feedback(lead: Lead, at: datetime, disposition: str, **fields) -> None:

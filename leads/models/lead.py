@@ -24,6 +24,7 @@ from common.people import person_name
 from leads.models.activity import Activity, ConversionAction
 from leads.models.choices import Channel, IntentTier, LostReason, SourceOwner, Temperature
 from leads.models.company import Company, Team
+from leads.rollups import refresh as refresh_rollups
 
 
 class IllegalTransition(Exception):
@@ -79,12 +80,15 @@ class LeadQuerySet(models.QuerySet):
         unique constraint decides, and the loser updates the winner's row."""
         if not source_system or not external_id:
             raise ValueError("An upsert needs both source_system and external_id.")
-        return self.update_or_create(
-            source_system=source_system,
-            external_id=external_id,
-            defaults=fields,
-            create_defaults={**(create_only or {}), **fields},
-        )
+        with transaction.atomic():
+            lead, created = self.update_or_create(
+                source_system=source_system,
+                external_id=external_id,
+                defaults=fields,
+                create_defaults={**(create_only or {}), **fields},
+            )
+            refresh_rollups(Lead.objects, [lead.pk])
+        return lead, created
 
 
 class Lead(models.Model):
@@ -333,6 +337,7 @@ class Lead(models.Model):
                 return None
             self.version = stored.version + 1
             self.save(update_fields=[*changes, "version", "updated_at"])
+            refresh_rollups(Lead.objects, [self.pk])
             return self.changes.create(changed_at=at, changed_by=by, changes=changes)
 
     @classmethod
@@ -403,6 +408,7 @@ class Lead(models.Model):
             if stage in self.CLOSED_STAGES and current.temperature:
                 fields["temperature"] = Temperature.COLD  # won, lost or sent away: nobody calls it
             Lead.objects.filter(pk=self.pk).update(**fields, updated_at=timezone.now())
+            refresh_rollups(Lead.objects, [self.pk])
             for name, value in fields.items():
                 if name != "version":
                     setattr(self, name, value)

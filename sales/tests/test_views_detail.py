@@ -119,8 +119,8 @@ def test_missing_lead_is_404(client, rep):
 
 
 def test_history_shows_owner_changes_by_routing_reassignment_and_the_admin(client, rep, other_rep, manager, revops_admin, mql):
-    from handoff.models import Assignment
     from handoff import handover
+    from handoff.models import Assignment
 
     Assignment.objects.create(lead=mql, kind="rule", owner=rep, rule_name="Brabant", reason="region Noord-Brabant", assigned_at=T0 + timedelta(hours=2))
     handover.reassign(mql, to=other_rep, by=manager, reason="Rep is on a trade fair", now=T0 + timedelta(hours=3))

@@ -28,6 +28,7 @@ from demo.qualification import demo_policy, score_demo
 from handoff.clocks import backfill_first_contact
 from handoff.models import HandoffSettings, RotationSeat, RoutingRule, UserAvailability
 from leads.models import Activity, Company, ContactAttempt, Feedback, Lead, StageChange, Team
+from leads.rollups import rebuild as rebuild_rollups
 
 
 class Command(BaseCommand):
@@ -63,6 +64,7 @@ class Command(BaseCommand):
             self.score_leads(until, show_progress=verbosity > 0)
             ensure_campaigns(until=until)
             self.start_clocks(until)
+            self.roll_up(show_progress=verbosity > 0)
             self.print_logins()
             return
         if present:
@@ -87,6 +89,7 @@ class Command(BaseCommand):
         linked = ensure_campaigns(until=until)
         self.stdout.write(self.style.SUCCESS(f"Demo data set ready: {leads} leads ({linked} linked to a campaign)."))
         self.start_clocks(until)
+        self.roll_up(show_progress=verbosity > 0)
         self.print_logins()
 
     def ensure_people(self) -> tuple[dict[str, int], dict[str, int]]:
@@ -196,6 +199,13 @@ class Command(BaseCommand):
         # Routing quality: some managers' reassignments; after the sale: the accounts' events.
         reassign_some_demo_leads(now=until)
         record_demo_account_events(now=until)
+
+    def roll_up(self, *, show_progress: bool):
+        """The dashboard's rollups, rebuilt: the demo writes leads in bulk, past the write
+        functions that keep them up to date."""
+        with progress_bar(self.stderr, unit="leads rolled up", disable=not show_progress) as bar:
+            written = rebuild_rollups(Lead.objects, progress=lambda done: bar.update(done - bar.n))
+        self.stdout.write(f"Dashboard rollups: {written['cohort_rows']} rows for {written['leads']} leads.")
 
     def score_leads(self, until, *, show_progress: bool):
         """The active qualification policy and every demo lead's score as of `until`; scores

@@ -1,0 +1,278 @@
+"""The cohort figures read from the rollups (leads/models/rollup.py) instead of every lead.
+
+A cohort view (the leads that arrived in whole business days) whose filters and breakdown a
+grouping set holds is summed from that set's rows per arrival day: the counts exactly, the
+lead times from the fine histograms (within 3 % or a second: `leads.rollups`). Everything
+else (activity mode, filters no set holds together) returns None here, and the caller reads
+the leads themselves. Both give the same counts; a test checks it figure by figure.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Min, Q, Sum
+
+from common.business_time import business_time_zone, start_of_day
+from dashboard.filters import Customer, Dimension, Filters, owners_whose_team_is
+from leads.models import CohortRollup, Lead, LeadTimeRollup, Team
+from leads.models.rollup import COUNTS, GROUPING_SETS, PAIRS
+from leads.rollups import bucket_start, percentiles_from
+
+# The rollup dimension each breakdown groups by (month and week come from the day). Owner,
+# team, size and temperature are not rolled up: those breakdowns read the leads.
+BREAKDOWN_DIMENSIONS = {
+    Dimension.CHANNEL: "channel",
+    Dimension.CAMPAIGN: "campaign",
+    Dimension.PRODUCT: "product_interest",
+    Dimension.SOURCE: "source",
+    Dimension.SECTOR: "sector",
+    Dimension.MONTH: None,
+    Dimension.WEEK: None,
+}
+STATED_ERROR = 0.03  # the histograms' bound, as the page states it
+
+
+def filtered_dimensions(filters: Filters) -> set[str]:
+    wanted = set()
+    for attribute, dimensions in (
+        ("channel", {"channel"}), ("campaign", {"campaign"}), ("sector", {"sector"}),
+        ("team_id", {"team", "owner"}), ("owner_id", {"owner"}), ("customer", {"customer"}),
+        ("source_owner", {"source_owner"}),  # in no grouping set (yet): such a view reads the leads
+    ):
+        if getattr(filters, attribute):
+            wanted |= dimensions
+    return wanted
+
+
+def grouping_for(filters: Filters, *, also: set[str] = frozenset()) -> str | None:
+    """The smallest grouping set that holds the view's filters and `also`; None when the view
+    must read the leads (activity mode counts by the day a stage was reached, not arrival)."""
+    if not filters.is_cohort:
+        return None
+    wanted = filtered_dimensions(filters) | set(also)
+    return next((name for name, kept in GROUPING_SETS.items() if wanted <= set(kept)), None)
+
+
+def _of_view(model, filters: Filters, grouping: str):
+    rows = model.objects.order_by().filter(grouping=grouping, day__gte=filters.first_day, day__lte=filters.last_day)
+    if filters.channel:
+        rows = rows.filter(channel=filters.channel)
+    if filters.campaign:
+        rows = rows.filter(campaign=filters.campaign)
+    if filters.sector:
+        rows = rows.filter(sector=filters.sector)
+    if filters.owner_id:
+        rows = rows.filter(owner=filters.owner_id)
+    if filters.team_id:
+        # The lead's team, else its owner's (as Filters.leads_q says it).
+        rows = rows.filter(Q(team=filters.team_id) | Q(team=0, owner__in=owners_whose_team_is(filters.team_id)))
+    if filters.customer == Customer.EXISTING:
+        rows = rows.filter(customer="existing")
+    elif filters.customer == Customer.NEW_BUSINESS:
+        rows = rows.filter(customer="new")
+    return rows
+
+
+def _histograms(filters: Filters, grouping: str, measures, by: tuple[str, ...] = ()) -> dict:
+    """{(by values…, measure): [(bucket, n, microseconds), …]}: one query."""
+    rows = (
+        _of_view(LeadTimeRollup, filters, grouping)
+        .filter(measure__in=list(measures))
+        .values_list(*by, "measure", "bucket")
+        .annotate(n=Sum("n"), us=Sum("microseconds"))
+    )
+    found = defaultdict(list)
+    for *key, bucket, n, us in rows:
+        found[tuple(key)].append((bucket, n, us))
+    return found
+
+
+def _revenue(cents) -> Decimal:
+    return Decimal(cents or 0) / 100
+
+
+def funnel_row(filters: Filters, *, now: datetime, percentiles: tuple[float, ...]) -> dict | None:
+    """What dashboard.metrics.funnel() aggregates, keyed as it keys it: three queries (the
+    sums, the histograms, the leads of the days on which a maturity limit falls)."""
+    grouping = grouping_for(filters)
+    if grouping is None:
+        return None
+    zone = business_time_zone()
+    limits = sorted(set(settings.FUNNEL_MATURITY_DAYS.values()))
+    # Younger than `days`: whole days after the one the limit falls on come from the rollup,
+    # that day itself from its leads (a part of it is younger).
+    limit_day = {days: (now - timedelta(days=days)).astimezone(zone).date() for days in limits}
+    sums = {f"sum_{name}": Sum(name) for name in COUNTS}
+    sums.update({f"after_{days}": Sum("leads", filter=Q(day__gt=limit_day[days])) for days in limits})
+    # (Aggregates may not share a column's name.)
+    row = {key.removeprefix("sum_"): value for key, value in _of_view(CohortRollup, filters, grouping).aggregate(**sums).items()}
+    on_the_day = {
+        days: Q(created_at__gt=now - timedelta(days=days), created_at__lt=start_of_day(limit_day[days] + timedelta(days=1)))
+        for days in limits
+    }
+    either = Q()
+    for q in on_the_day.values():
+        either |= q
+    edges = (
+        Lead.objects.order_by()
+        .filter(filters.leads_q(), created_at__gte=filters.start_at, created_at__lt=filters.end_at)
+        .filter(either)
+        .aggregate(**{f"edge_{days}": Count("pk", filter=q) for days, q in on_the_day.items()})
+    )
+    measures = [f"{a}_{b}" for a, b in PAIRS] + ["first_attempt"]
+    times = _histograms(filters, grouping, measures)
+    result = {
+        "leads": row["leads"] or 0,
+        "contacted": row["contacted"] or 0,
+        "attempts": row["attempts"],
+        "lost": row["lost"] or 0,
+        "open": row["open"] or 0,
+        "revenue": _revenue(row["revenue_cents"]),
+        "first_attempt_time": percentiles_from(times[("first_attempt",)], percentiles),
+    }
+    for stage in Lead.FUNNEL:
+        result[stage] = row[f"reached_{stage}"] or 0
+        result[f"own_{stage}"] = row[f"own_{stage}"] or 0
+    for earlier, later in PAIRS:
+        result[f"n_{earlier}_{later}"] = row[f"passed_{earlier}_{later}"] or 0
+        result[f"time_{earlier}_{later}"] = percentiles_from(times[(f"{earlier}_{later}",)], percentiles)
+    for days in limits:
+        result[f"younger_than_{days}"] = (row[f"after_{days}"] or 0) + edges[f"edge_{days}"]
+    return result
+
+
+def distributions(filters: Filters, edges: tuple[int, ...]) -> tuple[dict, dict] | None:
+    """The counts per bucket (index as `WidthBucket` numbers them) of the first attempt after
+    the MQL and of MQL → SQL: one query. Exact, as the fine buckets start at these edges."""
+    grouping = grouping_for(filters)
+    if grouping is None:
+        return None
+    times = _histograms(filters, grouping, ["first_attempt", "reached_mql_sql"])
+    result = []
+    for measure in ("first_attempt", "reached_mql_sql"):
+        counts = defaultdict(int)
+        for bucket, n, _us in times[(measure,)]:
+            counts[bisect.bisect_right(edges, bucket_start(bucket)) if bucket > 0 else 0] += n
+        result.append(counts)
+    return result[0], result[1]
+
+
+def weekly(filters: Filters) -> dict[date, dict] | None:
+    """Per Monday of arrival: the MQLs and how many of them reached SQL. One query."""
+    grouping = grouping_for(filters)
+    if grouping is None:
+        return None
+    rows = _of_view(CohortRollup, filters, grouping).values_list("day").annotate(
+        mqls=Sum("reached_mql"), sqls=Sum("reached_sql")
+    )
+    weeks = defaultdict(lambda: {"mqls": 0, "sqls": 0})
+    for day, mqls, sqls in rows:
+        if mqls:
+            week = weeks[day - timedelta(days=day.weekday())]
+            week["mqls"] += mqls
+            week["sqls"] += sqls
+    return weeks
+
+
+def breakdown_rows(filters: Filters, dimension: str) -> list[dict] | None:
+    """What breakdowns.breakdown_rows() aggregates per row, keyed as it keys it: two queries."""
+    if dimension not in BREAKDOWN_DIMENSIONS:
+        return None
+    column = BREAKDOWN_DIMENSIONS[dimension]
+    grouping = grouping_for(filters, also={column} if column else set())
+    if grouping is None:
+        return None
+    by = (column,) if column else ("day",)
+    sums = {
+        "n_leads": Sum("leads"), "n_mqls": Sum("reached_mql"), "n_sqls": Sum("reached_sql"),
+        "n_opportunities": Sum("reached_opportunity"), "n_won": Sum("reached_won"),
+        "n_lost": Sum("lost"), "revenue_cents": Sum("revenue_cents"),
+    }
+    rows = _of_view(CohortRollup, filters, grouping).values_list(*by).annotate(**sums)
+    times = _histograms(filters, grouping, ["mql_won"], by=by)
+
+    def key_of(value):
+        if column:
+            return value
+        return value.replace(day=1) if dimension == Dimension.MONTH else value - timedelta(days=value.weekday())
+
+    grouped: dict = {}
+    histograms = defaultdict(list)
+    for value, *figures in rows:
+        key = key_of(value)
+        entry = grouped.setdefault(key, dict.fromkeys(sums, 0))
+        for name, figure in zip(sums, figures):
+            entry[name] += figure or 0
+    for (value, _measure), buckets in times.items():
+        histograms[key_of(value)].extend(buckets)
+    result = []
+    for key, entry in grouped.items():
+        result.append({
+            "key": key,
+            **{name: entry[name] for name in sums if name != "revenue_cents"},
+            "revenue": _revenue(entry["revenue_cents"]),
+            "mql_to_won": percentiles_from(histograms[key], (0.5,)),
+        })
+    return result
+
+
+def follow_up_rows(filters: Filters, *, by_owner: bool) -> list[dict] | None:
+    """What sources.follow_up_per_person_or_team() aggregates per team (the lead's, else its
+    owner's lowest-id team) or per owner, keyed as it keys it: four queries per team (sums, lead
+    times, team names, memberships), three per owner (sums, lead times, names)."""
+    grouping = grouping_for(filters, also={"team", "owner"})
+    if grouping is None:
+        return None
+    sums = {"n_mqls": Sum("reached_mql"), "n_contacted": Sum("contacted"), "n_attempts": Sum("attempts")}
+    rows = _of_view(CohortRollup, filters, grouping).values_list("team", "owner").annotate(**sums)
+    times = _histograms(filters, grouping, ["first_attempt"], by=("team", "owner"))
+    users = get_user_model().objects.order_by()
+    if by_owner:
+        names = {
+            pk: {"first_name": first, "last_name": last, "username": username}
+            # (A subquery, not a list of ids: one query even when the view is empty.)
+            for pk, first, last, username in users.filter(
+                pk__in=_of_view(CohortRollup, filters, grouping).values("owner")
+            ).values_list("pk", "first_name", "last_name", "username")
+        }
+    else:
+        teams = dict(Team.objects.values_list("pk", "name"))
+        first_team = dict(
+            Team.members.through.objects.order_by().values_list("user_id").annotate(first=Min("team_id"))
+        )
+
+    def key_of(team: int, owner: int):
+        if by_owner:
+            return owner or None
+        if team:
+            return team
+        return first_team.get(owner) if owner else None
+
+    grouped: dict = {}
+    for team, owner, mqls, contacted, attempts in rows:
+        if not mqls:
+            continue
+        key = key_of(team, owner)
+        entry = grouped.setdefault(key, {"n_mqls": 0, "n_contacted": 0, "n_attempts": 0, "buckets": []})
+        entry["n_mqls"] += mqls
+        entry["n_contacted"] += contacted or 0
+        entry["n_attempts"] += attempts or 0
+    for (team, owner, _measure), buckets in times.items():
+        if (key := key_of(team, owner)) in grouped:
+            grouped[key]["buckets"].extend(buckets)
+    result = []
+    for key, entry in grouped.items():
+        carried = (
+            names.get(key, dict.fromkeys(("first_name", "last_name", "username")))
+            if by_owner
+            else {"team_name": teams.get(key)}
+        )
+        buckets = entry.pop("buckets")
+        result.append({"key": key, **carried, **entry, "first_attempt_time": percentiles_from(buckets, (0.5,))})
+    return result

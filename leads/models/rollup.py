@@ -1,0 +1,121 @@
+"""The funnel's rollups: small tables of sums that the dashboard reads instead of every lead.
+
+Each lead adds its figures (counted once, as the dashboard counts them) to one row per
+grouping set: the day it arrived (business time zone) × the dimensions of the set. Lead times
+go into fine histograms (a count and the sum of microseconds per log-spaced bucket) beside
+them. `leads.rollups` keeps both up to date in the transaction of every write and rebuilds
+them from the leads; `RolledUpLead` is the copy of what each lead last added, so a change adds
+the difference.
+
+Adding a dimension: one line in DIMENSIONS (its column) and one in `leads.rollups.DIMENSION_OF`
+(how a lead gives its value), then name it in the grouping sets that need it and run
+makemigrations and `rebuildrollups`.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+# A dimension's column in both rollup tables. Nothing is NULL (a unique key must match
+# itself): the empty string or 0 stands for "none", and for "not in this grouping set".
+DIMENSIONS = {
+    "channel": lambda: models.CharField(max_length=20, default=""),
+    "campaign": lambda: models.CharField(max_length=200, default=""),
+    "source": lambda: models.CharField(max_length=200, default=""),
+    "product_interest": lambda: models.CharField(max_length=100, default=""),
+    "team": lambda: models.IntegerField(default=0),  # the lead's own team id (0: none)
+    "owner": lambda: models.IntegerField(default=0),
+    "sector": lambda: models.CharField(max_length=30, default=""),
+    "customer": lambda: models.CharField(max_length=10, default=""),  # "existing" or "new"
+}
+
+# The grouping sets: name → the dimensions it keeps. A view reads the first set that holds
+# every dimension it filters or groups by (so the smallest sets come first); a view no set
+# covers reads the leads themselves.
+GROUPING_SETS = {
+    "all": (),
+    "channel": ("channel", "campaign"),
+    "team": ("team", "owner", "channel", "campaign"),
+    "company": ("sector", "customer", "channel", "campaign"),
+    "source": ("source",),
+    "product": ("product_interest",),
+}
+KEY = ("grouping", "day", *DIMENSIONS)
+
+# Funnel stages in order, and the steps (earlier, later) whose lead times the funnel shows:
+# each step and the end-to-end times. "leads" is the arrival.
+FUNNEL = ("mql", "sal", "sql", "opportunity", "won")
+PAIRS = (
+    ("leads", "mql"), ("mql", "sal"), ("sal", "sql"), ("sql", "opportunity"),
+    ("opportunity", "won"), ("leads", "sql"), ("mql", "sql"), ("mql", "won"), ("leads", "won"),
+)
+# The lead times kept as histograms: each pair (own stamps, in order), the first attempt
+# after the MQL, and MQL → SQL by reached moments (the distribution's definition).
+MEASURES = (*[f"{a}_{b}" for a, b in PAIRS], "first_attempt", "reached_mql_sql")
+COUNTS = (
+    "leads", *[f"reached_{s}" for s in FUNNEL], *[f"own_{s}" for s in FUNNEL],
+    "contacted", "attempts", "lost", "open", "revenue_cents", *[f"passed_{a}_{b}" for a, b in PAIRS],
+)
+
+
+class RollupKey(models.Model):
+    grouping = models.CharField(max_length=20)
+    day = models.DateField()  # of arrival, in the business time zone
+    for _name, _field in DIMENSIONS.items():
+        vars()[_name] = _field()
+    del _name, _field
+
+    class Meta:
+        abstract = True
+
+
+class CohortRollup(RollupKey):
+    """Per arrival day and grouping set: how many leads, how far they got, and their outcome."""
+
+    for _name in COUNTS:
+        vars()[_name] = models.BigIntegerField(default=0)
+    del _name
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=KEY, name="cohort_rollup_key")]
+
+
+class LeadTimeRollup(RollupKey):
+    """Per arrival day, grouping set, lead time and bucket: how many lead times fell in the
+    bucket and their sum, so a percentile is read to within the bucket's width."""
+
+    measure = models.CharField(max_length=30)
+    bucket = models.SmallIntegerField()
+    n = models.BigIntegerField(default=0)
+    microseconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=[*KEY, "measure", "bucket"], name="lead_time_rollup_key")
+        ]
+
+
+class RolledUpLead(models.Model):
+    """What a lead last added to the rollups: the fields they are computed from. Not a foreign
+    key, so it outlives an erased lead until the rollups take its figures back out."""
+
+    lead_id = models.BigIntegerField(primary_key=True)
+    created_at = models.DateTimeField()
+    channel = models.CharField(max_length=20, default="")
+    campaign = models.CharField(max_length=200, default="")
+    source = models.CharField(max_length=200, default="")
+    product_interest = models.CharField(max_length=100, default="")
+    team_id = models.BigIntegerField(null=True)
+    owner_id = models.BigIntegerField(null=True)
+    sector = models.CharField(max_length=30, null=True)
+    is_customer = models.BooleanField(null=True)
+    stage = models.CharField(max_length=20)
+    mql_at = models.DateTimeField(null=True)
+    sal_at = models.DateTimeField(null=True)
+    sql_at = models.DateTimeField(null=True)
+    opportunity_at = models.DateTimeField(null=True)
+    won_at = models.DateTimeField(null=True)
+    lost_at = models.DateTimeField(null=True)
+    first_attempt_at = models.DateTimeField(null=True)
+    attempt_count = models.IntegerField(default=0)
+    deal_value = models.DecimalField(max_digits=12, decimal_places=2, null=True)

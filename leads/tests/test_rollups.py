@@ -1,0 +1,329 @@
+"""The funnel's rollups: what one lead adds, the histograms' error bound, every write path
+keeping them equal to a rebuild, and a seeded random sequence of operations."""
+
+import random
+import statistics
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+
+from handoff.handover import hand_over, reassign
+from integrations import ingest, privacy
+from leads import rollups
+from leads.admin import CompanyAdmin, LeadAdmin
+from leads.models import CohortRollup, Company, Feedback, Lead, LeadTimeRollup, RolledUpLead
+from sales import actions
+
+S = Lead.Stage
+UTC = timezone.utc
+T = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def facts(**fields):
+    base = dict.fromkeys(rollups.FACTS)
+    base.update(lead_id=1, created_at=T, channel="meta", campaign="", source="", product_interest="",
+                stage=S.NEW, attempt_count=0)
+    base.update(fields)
+    return base
+
+
+def test_a_lead_that_skipped_to_sql_reached_mql_but_did_not_pass_it():
+    day, counts, times = rollups.contribution(
+        facts(sql_at=T + timedelta(hours=2), stage=S.SQL, first_attempt_at=T + timedelta(hours=3), attempt_count=2),
+        zone=AMSTERDAM,
+    )
+
+    assert day == T.astimezone(AMSTERDAM).date()
+    assert [counts[f"reached_{s}"] for s in rollups.FUNNEL] == [1, 1, 1, 0, 0]
+    assert [counts[f"own_{s}"] for s in rollups.FUNNEL] == [0, 0, 1, 0, 0]
+    assert (counts["contacted"], counts["attempts"], counts["open"]) == (1, 2, 1)
+    assert counts["passed_leads_sql"] == 1 and counts["passed_mql_sql"] == 0
+    assert dict(times) == {"leads_sql": 2 * 3600 * 10**6, "first_attempt": 3600 * 10**6, "reached_mql_sql": 0}
+
+
+def test_lost_and_won_later_counts_as_won_with_its_revenue():
+    lead = facts(sql_at=T, lost_at=T + timedelta(days=1), won_at=T + timedelta(days=9), stage=S.WON,
+                 deal_value=Decimal("1234.56"))
+    _day, counts, _times = rollups.contribution(lead, zone=AMSTERDAM)
+
+    assert (counts["lost"], counts["reached_won"], counts["revenue_cents"], counts["open"]) == (0, 1, 123456, 0)
+
+
+def test_an_arrival_just_after_midnight_in_amsterdam_is_that_days_lead():
+    late = datetime(2026, 10, 31, 23, 30, tzinfo=UTC)  # 00:30 on 1 November in Amsterdam
+    assert rollups.contribution(facts(created_at=late), zone=AMSTERDAM)[0].isoformat() == "2026-11-01"
+
+
+def test_buckets_start_at_the_dashboards_edges_and_are_at_most_3_percent_wide():
+    us = 1_000_000
+    for edge in rollups.ALIGNED_EDGES:
+        assert rollups.bucket_of(edge * us) == rollups.bucket_of(edge * us - 1) + 1
+    for low, high in zip(rollups.EDGES, rollups.EDGES[1:]):
+        assert high - low <= max(1, low * (rollups.BUCKET_RATIO - 1))
+    assert rollups.bucket_of(0) == 0 and rollups.bucket_of(-1) == -1
+    assert rollups.bucket_of(-90 * us) < rollups.bucket_of(-2 * us) < 0
+
+
+def exact_percentile(values, fraction):
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_percentiles_from_the_histogram_are_within_3_percent_or_a_second(seed):
+    rng = random.Random(seed)
+    count = rng.choice([1, 2, 3, 10, 100, 5000])
+    values = [rng.lognormvariate(rng.uniform(2, 13), rng.uniform(0.2, 3)) for _ in range(count)]
+    values += [-rng.uniform(0, 600) for _ in range(rng.choice([0, 0, 5]))]  # attempts before the MQL
+    buckets = {}
+    for value in values:
+        us = round(value * 1_000_000)
+        entry = buckets.setdefault(rollups.bucket_of(us), [0, 0])
+        entry[0] += 1
+        entry[1] += us
+    found = rollups.percentiles_from([(b, n, total) for b, (n, total) in buckets.items()], (0.5, 0.9, 0.1))
+
+    for fraction, estimate in zip((0.5, 0.9, 0.1), found):
+        exact = exact_percentile([round(v * 1_000_000) / 1_000_000 for v in values], fraction)
+        assert abs(estimate - exact) <= max(1.0, 0.03 * abs(exact)), (fraction, estimate, exact)
+
+
+def test_percentiles_are_exact_when_each_bucket_holds_one_value():
+    hours = [1, 2, 24]
+    rows = [(rollups.bucket_of(h * 3600 * 10**6), 1, h * 3600 * 10**6) for h in hours]
+    assert rollups.percentiles_from(rows, (0.5, 0.9)) == [2 * 3600, (2 + 0.8 * 22) * 3600]
+    assert rollups.percentiles_from([], (0.5,)) is None
+    assert statistics.median(hours) * 3600 == rollups.percentiles_from(rows, (0.5,))[0]
+
+
+# --- maintained on write: equal to a rebuild after every write path --------------------------
+
+
+def maintained():
+    cohort = {
+        row[:len(rollups.KEY)]: row[len(rollups.KEY):]
+        for row in CohortRollup.objects.exclude(leads=0).values_list(*rollups.KEY, *rollups.COUNTS)
+    }
+    times = set(LeadTimeRollup.objects.exclude(n=0).values_list(*rollups.KEY, "measure", "bucket", "n", "microseconds"))
+    return cohort, times
+
+
+def assert_equal_to_a_rebuild():
+    before = maintained()
+    rollups.rebuild(Lead.objects)
+    after = maintained()
+    assert before[0] == after[0]
+    assert before[1] == after[1]
+    return after
+
+
+def total(column, grouping="all"):
+    return sum(CohortRollup.objects.filter(grouping=grouping).values_list(column, flat=True))
+
+
+def arrive(external_id, *, at=T, **fields):
+    lead, _created = ingest.upsert_lead(
+        source_system="test", external_id=external_id,
+        fields={"channel": "meta", "email": f"{external_id}@example.com", **fields}, create_only={"created_at": at},
+    )
+    return lead
+
+
+@pytest.mark.django_db
+def test_an_arrival_through_ingest_is_rolled_up_at_once():
+    arrive("a1", campaign="Lookalike")
+
+    assert total("leads") == 1 and total("leads", "channel") == 1
+    assert CohortRollup.objects.get(grouping="channel").campaign == "Lookalike"
+    assert_equal_to_a_rebuild()
+
+
+@pytest.mark.django_db
+def test_stage_moves_including_skips_are_rolled_up(rep):
+    lead = arrive("a1")
+    lead.move_to(S.SQL, by=rep, at=T + timedelta(hours=2))
+
+    assert (total("reached_mql"), total("own_mql"), total("reached_sql"), total("open")) == (1, 0, 1, 1)
+    assert LeadTimeRollup.objects.filter(grouping="all", measure="leads_sql").get().microseconds == 2 * 3600 * 10**6
+    assert_equal_to_a_rebuild()
+
+
+@pytest.mark.django_db
+def test_sales_actions_accept_attempt_feedback_and_lost_are_rolled_up(rep, team):
+    lead = arrive("a1", owner=rep, team=team)
+    lead.move_to(S.MQL, at=T + timedelta(hours=1))
+    actions.log_attempt(lead, by=rep, channel="call", outcome="no_answer", at=T + timedelta(hours=2))
+    actions.accept(lead, by=rep, at=T + timedelta(hours=3))
+    feedback = Feedback(disposition=Feedback.Disposition.BECAME_SQL, confirmed_need=True, confirmed_budget=True)
+    actions.give_feedback(lead, feedback, by=rep, at=T + timedelta(hours=4))
+    lead.refresh_from_db()
+    actions.mark_lost(lead, by=rep, reason="price", at=T + timedelta(days=2))
+
+    assert (total("contacted"), total("attempts"), total("reached_sql"), total("lost"), total("open")) == (1, 1, 1, 1, 0)
+    assert total("leads", "team") == 1
+    assert CohortRollup.objects.get(grouping="team").owner == rep.pk
+    assert_equal_to_a_rebuild()
+
+
+@pytest.mark.django_db
+def test_hand_over_and_reassignment_move_the_lead_between_owners(rep, other_rep, manager, team):
+    lead = arrive("a1", team=team)
+    lead.move_to(S.MQL, at=T)
+    hand_over(lead, now=T)
+    reassign(lead, to=other_rep, by=manager, reason="Holiday", now=T + timedelta(hours=1))
+
+    owners = dict(CohortRollup.objects.filter(grouping="team").exclude(leads=0).values_list("owner", "leads"))
+    assert owners == {other_rep.pk: 1}
+    assert_equal_to_a_rebuild()
+
+
+@pytest.mark.django_db
+def test_a_won_deal_with_its_value_is_rolled_up(revops_admin):
+    lead = arrive("a1")
+    lead.move_to(S.SQL, at=T)
+    lead.deal_value = Decimal("2500.50")
+    lead.save_logged(["deal_value"], by=revops_admin, at=T)
+    lead.move_to(S.WON, at=T + timedelta(days=3))
+
+    assert (total("reached_won"), total("revenue_cents")) == (1, 250050)
+    assert_equal_to_a_rebuild()
+
+
+@pytest.mark.django_db
+def test_retention_takes_a_deleted_leads_figures_out():
+    arrive("a1")
+    arrive("a2", channel="linkedin")
+    deleted, _more = privacy.apply_retention(months=1, now=datetime.now(UTC) + timedelta(days=3650), batch=1)
+
+    assert deleted == 1 and total("leads") == 1
+    assert RolledUpLead.objects.count() == 1
+    assert_equal_to_a_rebuild()
+
+
+@pytest.mark.django_db
+def test_an_erasure_keeps_the_counted_figures():
+    arrive("a1")
+    privacy.erase_person("a1@example.com", by=None, reference="test", now=T)
+
+    assert total("leads") == 1
+    assert_equal_to_a_rebuild()
+
+
+@pytest.mark.django_db
+def test_the_admin_adds_deletes_and_recategorises_through_the_rollups(rf, revops_admin):
+    from django.contrib.admin.sites import site
+
+    company = Company.objects.create(name="Zuivel", sector="food")
+    lead = Lead(created_at=T, channel="meta", company=company)
+    LeadAdmin(Lead, site).save_model(rf.post("/"), lead, None, change=False)
+    assert CohortRollup.objects.get(grouping="company").sector == "food"
+
+    company.sector, company.is_customer = "machinery", True
+    CompanyAdmin(Company, site).save_model(rf.post("/"), company, None, change=True)
+    row = CohortRollup.objects.filter(grouping="company").exclude(leads=0).get()
+    assert (row.sector, row.customer) == ("machinery", "existing")
+    assert_equal_to_a_rebuild()
+
+    LeadAdmin(Lead, site).delete_model(rf.post("/"), lead)
+    assert total("leads") == 0
+    assert_equal_to_a_rebuild()
+
+
+@pytest.mark.django_db
+def test_a_history_import_is_rolled_up(revops_admin):
+    import io
+
+    from integrations.importer import HistoryImport
+
+    csv = (
+        "external_id,created_at,channel,campaign,mql_at,sql_at,won_at,deal_value\n"
+        "x1,2026-11-02T09:00:00Z,linkedin,Beurs,2026-11-02T10:00:00Z,2026-11-03T10:00:00Z,2026-11-09T10:00:00Z,900\n"
+        "x2,2026-11-03T09:00:00Z,meta,,,,,\n"
+    )
+    importer = HistoryImport(
+        source_system="crm", column_map={}, value_map={}, skip_bad_rows=False, dry_run=False,
+        now=T + timedelta(days=10), user=revops_admin,
+    )
+    report = importer.run(io.StringIO(csv))
+
+    assert report.created == 2, report
+    assert (total("leads"), total("reached_won"), total("revenue_cents")) == (2, 1, 90000)
+    assert_equal_to_a_rebuild()
+
+
+@pytest.mark.django_db
+def test_the_command_rebuilds_what_a_bulk_write_left_out(capsys):
+    Lead.objects.bulk_create([Lead(created_at=T, channel="meta"), Lead(created_at=T, channel="linkedin")])
+    assert total("leads") == 0
+
+    call_command("rebuildrollups", verbosity=0)
+
+    assert total("leads") == 2 and total("leads", "channel") == 2
+    assert "Rolled up 2 leads" in capsys.readouterr().out
+
+
+# --- a seeded random sequence of operations -------------------------------------------------
+
+
+CHANNELS = ["meta", "linkedin", "google_ads", "event"]
+
+
+@pytest.mark.django_db(transaction=False)
+@pytest.mark.parametrize("seed", [1, 2])
+def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, other_rep, manager, team, revops_admin):
+    rng = random.Random(seed)
+    companies = [Company.objects.create(name=f"C{i}", sector=rng.choice(["food", "machinery", ""])) for i in range(3)]
+    leads: list[Lead] = []
+    clock = T
+
+    def fresh(lead):
+        return Lead.objects.select_related("company").get(pk=lead.pk)
+
+    for step in range(160):
+        clock += timedelta(minutes=rng.randint(1, 600))
+        operation = rng.choice(
+            ["arrive"] * 3 + ["move", "move", "reassign", "attempt", "feedback", "lost", "won", "erase", "recategorise"]
+        )
+        if operation == "arrive" or not leads:
+            leads.append(arrive(
+                f"r{step}", at=clock - timedelta(days=rng.randint(0, 20)), channel=rng.choice(CHANNELS),
+                campaign=rng.choice(["", "Spring", "Autumn"]), company=rng.choice([None, *companies]),
+                owner=rng.choice([None, rep, other_rep]), team=rng.choice([None, team]),
+            ))
+            continue
+        lead = fresh(rng.choice(leads))
+        if operation == "move" and (allowed := Lead.allowed_next_stages(lead.stage)):
+            lead.move_to(rng.choice(allowed), at=clock)  # skipping ahead included
+        elif operation == "reassign":
+            reassign(lead, to=rng.choice([rep, other_rep]), by=manager, reason="Test", now=clock)
+        elif operation == "attempt" and lead.stage in Lead.SALES_STAGES:
+            actions.log_attempt(lead, by=rep, channel="call", outcome="no_answer", at=clock)
+        elif operation == "feedback" and lead.stage in Lead.SALES_STAGES:
+            verdict = rng.choice([Feedback.Disposition.NO_URGENCY, Feedback.Disposition.NOT_REACHED])
+            actions.give_feedback(lead, Feedback(disposition=verdict), by=rep, at=clock)
+        elif operation == "lost" and lead.stage in (S.SQL, S.OPPORTUNITY):
+            actions.mark_lost(lead, by=rep, reason="price", at=clock)
+        elif operation == "won" and S.WON in Lead.allowed_next_stages(lead.stage):
+            lead.deal_value = Decimal(rng.randint(100, 90_000))
+            lead.save_logged(["deal_value"], by=revops_admin, at=clock)
+            lead.move_to(S.WON, at=clock)
+        elif operation == "erase":
+            privacy.apply_retention(months=1, now=datetime.now(UTC) + timedelta(days=3650), batch=1)
+            leads = [lead for lead in leads if Lead.objects.filter(pk=lead.pk).exists()]
+        elif operation == "recategorise":
+            from django.contrib.admin.sites import site
+
+            company = rng.choice(companies)
+            company.sector, company.is_customer = rng.choice(["food", "machinery", "logistics"]), rng.random() < 0.5
+            CompanyAdmin(Company, site).save_model(None, company, None, change=True)
+
+    cohort, times = assert_equal_to_a_rebuild()
+    assert sum(row[0] for key, row in cohort.items() if key[0] == "all") == Lead.objects.count() > 20
+    assert len(times) > 20
