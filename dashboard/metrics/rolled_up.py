@@ -139,6 +139,8 @@ def funnel_row(filters: Filters, *, now: datetime, percentiles: tuple[float, ...
     for stage in Lead.FUNNEL:
         result[stage] = row[f"reached_{stage}"] or 0
         result[f"own_{stage}"] = row[f"own_{stage}"] or 0
+        # Cohort mode: a lead at the stage itself has reached it, so the rest skipped it.
+        result[f"skipped_{stage}"] = result[stage] - result[f"own_{stage}"]
     for earlier, later in PAIRS:
         result[f"n_{earlier}_{later}"] = row[f"passed_{earlier}_{later}"] or 0
         result[f"time_{earlier}_{later}"] = percentiles_from(times[(f"{earlier}_{later}",)], percentiles)
