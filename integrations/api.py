@@ -22,10 +22,10 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed, NotFound, Throttled, ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from integrations import aftersales, ingest, privacy, serializers
+from integrations.pagination import LeadCursorPagination
 from integrations.authentication import (
     CanIngest,
     CanRead,
@@ -114,17 +114,19 @@ def visible_leads(request):
     return leads.with_company().order_by("id")
 
 
-class LeadPagination(PageNumberPagination):
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
-
-
 LEAD_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("The lead's id in Handoff."))
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("List leads, filtered and paginated")),
+    list=extend_schema(
+        summary=_("List leads, filtered, a page at a time"),
+        description=_(
+            "Leads in the order they were created in Handoff (by id), a page at a time: follow "
+            "`next` until it is null. Each link holds a cursor, so every page is as fast as the "
+            "first and none repeats or skips a lead while new ones arrive. There is no total "
+            "count. Page numbers (`page`) are refused with 400."
+        ),
+    ),
     retrieve=extend_schema(summary=_("One lead"), parameters=[LEAD_ID]),
 )
 class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IntegrationViewSet):
@@ -132,7 +134,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IntegrationV
 
     serializer_class = serializers.LeadSerializer
     filterset_class = LeadFilter
-    pagination_class = LeadPagination
+    pagination_class = LeadCursorPagination
     lookup_value_regex = r"[^/]+"
 
     def get_queryset(self):

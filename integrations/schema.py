@@ -49,7 +49,7 @@ ERROR_RESPONSES = {
     "400": ("FieldErrors", "The request is invalid; nothing was stored."),
     "401": ("Error", "No valid API token (the token is missing, unknown, revoked or expired)."),
     "403": ("Error", "Not allowed: the token lacks the scope, or the person lacks the role."),
-    "404": ("Error", "No such lead (or page of results)."),
+    "404": ("Error", "No such lead."),
     "429": ("Error", "This API token sent more requests this minute than it may; see Retry-After."),
 }
 
@@ -57,7 +57,7 @@ ERROR_RESPONSES = {
 def document_error_responses(result, generator, request, public):
     """Postprocessing hook: adds the documented error answers to every operation that can
     give them, so clients (and the contract test) know each status code the API returns.
-    400 where there is input to reject, 404 where a path names a lead or a list has pages, 429
+    400 where there is input to reject (a cursor too), 404 where a path names a lead, 429
     where an API token is accepted (only tokens are rate-limited)."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("Error", ERROR)
@@ -68,7 +68,7 @@ def document_error_responses(result, generator, request, public):
             codes = ["401", "403"]
             if "requestBody" in operation or any(p["in"] == "query" for p in parameters):
                 codes.append("400")
-            if any(p["in"] == "path" or p["name"] == "page" for p in parameters):
+            if any(p["in"] == "path" for p in parameters):
                 codes.append("404")
             if any("apiToken" in requirement or "apiTokenInQuery" in requirement for requirement in operation.get("security", [])):
                 codes.append("429")

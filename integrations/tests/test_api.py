@@ -287,7 +287,7 @@ def test_the_lead_list_is_paginated(reader):
         make_lead(f"l{n}")
     first = reader.get("/api/leads/?page_size=2").json()
     second = reader.get(first["next"]).json()
-    assert first["count"] == 3
+    assert "count" not in first  # a cursor list counts nothing
     assert [lead["external_id"] for lead in first["results"]] == ["l0", "l1"]
     assert [lead["external_id"] for lead in second["results"]] == ["l2"]
     assert second["next"] is None

@@ -190,7 +190,11 @@ def test_error_answers_are_documented_for_every_operation(db):
 
     document = SchemaGenerator().get_schema(request=None, public=True)
     leads = document["paths"]["/api/leads/"]
-    assert set(leads["get"]["responses"]) == {"200", "400", "401", "403", "404", "429"}
+    # A cursor list has no page to miss: a bad cursor or a page number is a 400.
+    assert set(leads["get"]["responses"]) == {"200", "400", "401", "403", "429"}
+    parameters = {parameter["name"] for parameter in leads["get"]["parameters"]}
+    assert {"cursor", "page_size"} <= parameters and "page" not in parameters
+    assert set(document["components"]["schemas"]["PaginatedLeadList"]["properties"]) == {"next", "previous", "results"}
     assert set(leads["post"]["responses"]) == {"200", "201", "400", "401", "403", "429"}
     assert set(document["paths"]["/api/leads/{id}/"]["get"]["responses"]) == {"200", "401", "403", "404", "429"}
     # Session only: no token, no rate limit.
