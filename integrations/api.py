@@ -25,7 +25,6 @@ from rest_framework.exceptions import AuthenticationFailed, NotFound, Throttled,
 from rest_framework.response import Response
 
 from integrations import aftersales, ingest, privacy, serializers
-from integrations.pagination import LeadCursorPagination
 from integrations.authentication import (
     CanIngest,
     CanRead,
@@ -34,6 +33,7 @@ from integrations.authentication import (
     TokenRateThrottle,
 )
 from integrations.models import ApiToken
+from integrations.pagination import AccountEventCursorPagination, LeadCursorPagination
 from integrations.parsers import RequestTooLarge, SafeJSONParser
 from integrations.typeform import TypeformWebhookSerializer, signature_matches
 from leads import access
@@ -318,7 +318,7 @@ class AccountEventViewSet(mixins.ListModelMixin, IntegrationViewSet):
     event belongs to a won lead, named by its id or e-mail address."""
 
     serializer_class = serializers.AccountEventSerializer
-    pagination_class = LeadPagination
+    pagination_class = AccountEventCursorPagination
 
     def get_queryset(self):
         return AccountEvent.objects.filter(lead__in=visible_leads(self.request).values("pk")).order_by("id")

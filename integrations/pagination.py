@@ -44,3 +44,9 @@ class LeadCursorPagination(CursorPagination):
             return super().decode_cursor(request)
         except NotFound:
             raise ValidationError({"cursor": [BAD_CURSOR]})
+
+
+class AccountEventCursorPagination(LeadCursorPagination):
+    """The account events after the sale, by the same keyset on their id."""
+
+    page_size_query_description = _("Events per page, at most 1,000 (default 100).")

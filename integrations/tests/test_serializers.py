@@ -4,7 +4,12 @@ leave everything else to it."""
 import pytest
 from django.utils import timezone
 
-from integrations.serializers import ActivityInSerializer, KnownURLField, plain_activity, validate_batch
+from integrations.serializers import (
+    ActivityInSerializer,
+    KnownURLField,
+    plain_activity,
+    validate_batch,
+)
 
 GOOD = {
     "lead": "crm-1",
