@@ -78,7 +78,10 @@ def delivered_leads(leads: QuerySet[Lead], *, count: int = DEFAULT) -> list[Deli
 
 
 def _delivered(lead: Lead) -> DeliveredLead:
-    said = [Said(a.made_at, _name(a.made_by), a.note.strip()) for a in lead.contact_attempts.all() if a.note.strip()]
+    said = [
+        Said(a.made_at, _name(a.made_by), a.get_note_display().strip())
+        for a in lead.contact_attempts.all() if a.note.strip() or a.note_message
+    ]
     verdicts = list(lead.feedback.all())
     for f in verdicts:
         for text in (f.quality_comment, f.reason_text):

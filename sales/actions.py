@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.messages import message
+from common.messages import choice, message, split
 from handoff import clocks
 from leads.models import ContactAttempt, Feedback, Lead, LostReason, SourceOwner, StageChange
 from leads.models.lead import loggable
@@ -132,12 +131,13 @@ def log_attempt(
 
 
 def _record_attempt(
-    lead: Lead, *, by, channel: str, outcome: str, note: str, at: datetime, bump_version: bool = True
+    lead: Lead, *, by, channel: str, outcome: str, note: str | dict, at: datetime, bump_version: bool = True
 ) -> ContactAttempt:
     """The attempt, the lead's first-attempt time and count, and the clock; after `_lock`.
     Inside another action (`bump_version=False`) that action's own change bumps the version."""
+    note, note_message = split(note)
     attempt = ContactAttempt.objects.create(
-        lead=lead, made_by=by, made_at=at, channel=channel, outcome=outcome, note=note
+        lead=lead, made_by=by, made_at=at, channel=channel, outcome=outcome, note=note, note_message=note_message
     )
     first_attempt_at = min(filter(None, [lead.first_attempt_at, at]))
     if first_attempt_at != lead.first_attempt_at:
@@ -190,13 +190,10 @@ def give_feedback(
         if feedback.disposition in CONVERSATION_DISPOSITIONS and lead.first_attempt_at is None:
             # The verdict came out of a conversation nobody logged: it was the first contact,
             # or the lead would count as never contacted.
-            with translation.override(settings.LANGUAGE_CODE):
-                note = _("Logged with the feedback “%(disposition)s”.") % {
-                    "disposition": feedback.get_disposition_display()
-                }
             _record_attempt(
                 lead, by=by, channel=ContactAttempt.Channel.CALL, outcome=ContactAttempt.Outcome.SPOKE,
-                note=note, at=at, bump_version=False,
+                note=message("sales.logged_with_feedback", disposition=choice("disposition", feedback.disposition)),
+                at=at, bump_version=False,
             )
         if feedback.disposition == D.BECAME_SQL:
             if lead.stage != Lead.Stage.SQL:

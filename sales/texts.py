@@ -22,6 +22,7 @@ define_choices("reject_reason", RejectReason)
 define({
     "sales.reason_note": _("%(reason)s: %(note)s"),
     "sales.not_reached": _("Not reached after %(count)s attempts"),
+    "sales.logged_with_feedback": _("Logged with the feedback “%(disposition)s”."),
 })
 
 

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.messages import choice, joined
+from common.messages import choice, joined, render
 from common.people import person_name
 from leads.models.lead import Lead, RecordedChange
 
@@ -41,7 +41,8 @@ class ContactAttempt(models.Model):
     made_at = models.DateTimeField(_("at"), default=timezone.now)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True)  # as the rep typed it
+    note_message = models.JSONField(_("note (code)"), null=True, blank=True, editable=False)  # as Handoff wrote it
 
     class Meta:
         ordering = ["made_at", "id"]
@@ -51,6 +52,10 @@ class ContactAttempt(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()}: {self.get_outcome_display()}"
+
+    def get_note_display(self) -> str:
+        """The note in the reader's language when Handoff wrote it, else as the rep typed it."""
+        return render(self.note_message) if self.note_message else self.note
 
 
 class Feedback(models.Model):

@@ -418,3 +418,13 @@ def test_an_unknown_source_owner_or_a_stale_lead_changes_nothing(mql, rep):
         actions.set_source_owner(mql, by=rep, source_owner="partner", seen_version=mql.version - 1)
     mql.refresh_from_db()
     assert (mql.source_owner, LeadChange.objects.filter(lead=mql).count()) == ("marketing", 0)
+
+
+def test_the_attempt_logged_with_a_verdict_reads_in_each_readers_language(sal, rep):
+    actions.give_feedback(sal, feedback(D.NO_URGENCY), by=rep, at=T0 + timedelta(days=1))
+    attempt = ContactAttempt.objects.get(lead=sal)
+    assert attempt.note == "" and attempt.note_message is not None  # a code, not one language's words
+    with translation.override("en"):
+        assert attempt.get_note_display() == "Logged with the feedback “No urgency”."
+    with translation.override("nl"):
+        assert attempt.get_note_display() == "Vastgelegd met de feedback “Geen urgentie”."
