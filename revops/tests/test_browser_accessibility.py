@@ -29,7 +29,7 @@ def pages_of(role_user: str, lead: Lead, version: int, draft: int) -> list[str]:
         "sanne": ["/", "/leads/my-day/", "/leads/", *lead_pages, "/dashboard/", "/review/", "/handoff/me/", "/accounts/two-factor/"],
         "mark": ["/", "/leads/", "/review/", "/review/leads/?figure=mqls", "/review/last-leads/", f"/handoff/leads/{lead.pk}/reassign/",
                  "/dashboard/?mode=activity"],
-        "noor": ["/", "/dashboard/", "/dashboard/leads/?stage=mql", "/campaigns/", "/campaigns/new/", "/qualification/", f"/qualification/v{version}/",
+        "noor": ["/", "/dashboard/", "/dashboard/leads/?stage=mql", "/campaigns/", "/campaigns/new/", "/qualification/", "/qualification/what-converts/", f"/qualification/v{version}/",
                  f"/qualification/v{version}/simulate/", f"/qualification/v{draft}/edit/", f"/qualification/v{draft}/preview/",
                  "/qualification/calibration/", "/qualification/asking/"],
         "admin": ["/", "/system/", "/dashboard/overview/", "/handoff/routing/", f"/handoff/teams/{Team.objects.first().pk}/rotation/",
