@@ -387,8 +387,12 @@ def test_a_pass_runs_a_queued_import_job(db, revops_admin):
 def test_two_workers_racing_on_postgresql_rescore_each_due_lead_once(company, monkeypatch):
     from qualification.tests.conftest import make_policy
 
+    from qualification.models import WhatConvertsReport
+
     make_policy()
     due = datetime.now(UTC) - timedelta(minutes=1)
+    # A fresh "what converts" report: the workers have only the re-scoring to do.
+    WhatConvertsReport.objects.create(requested_at=due, status=WhatConvertsReport.Status.DONE, computed_at=due)
     Lead.objects.bulk_create(Lead(company=company, email=f"l{n}@firma.nl", rescore_at=due) for n in range(40))
     monkeypatch.setattr(runworker, "BATCH", 5)
     counts = []
