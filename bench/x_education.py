@@ -7,7 +7,8 @@ Imports the CSV (9,240 leads of an online-course seller; never copied into the r
 into the database DATABASE_URL names — created and migrated when missing; its earlier
 "x-education" leads are removed first —, runs `qualification.learning.report()` on it and
 prints the proposal's rules and its hold-out figures next to a plain logistic regression on
-the same traits, fitted on the same training part and scored on the same hold-out. Without
+the same traits, fitted on the same training part and scored on the same hold-out (once with
+the window traits, once without: the traits a policy can say). Without
 DATABASE_URL it uses a throw-away SQLite file.
 
 How the columns become Handoff's fields (`lead_fields()`, `activities()`):
@@ -18,7 +19,8 @@ How the columns become Handoff's fields (`lead_fields()`, `activities()`):
   written, and a channel (see CHANNEL); `Country` → company country (ISO code), `City` →
   region, `Specialization` → product interest, `What is your current occupation` → job title.
 - `TotalVisits` → that many page visits, each with its share of `Page Views Per Visit` and
-  `Total Time Spent on Website` in its details; `A free copy of Mastering The Interview` →
+  `Total Time Spent on Website` in its details (`data.seconds`: the window trait *minutes on
+  the website* adds them up; no policy rule reads it); `A free copy of Mastering The Interview` →
   a download; `Last Activity` → one activity of its kind when it is something the lead did
   (see LAST_ACTIVITY; what sales did — an SMS sent, a call — and bounces are left out).
 - `Converted` = 1 → won, 14 days after arrival; otherwise lost then.
