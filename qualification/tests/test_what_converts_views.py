@@ -51,7 +51,7 @@ def test_the_page_shows_the_stored_traits_patterns_proposal_and_validation(clien
     assert "Food &amp; beverages" in page and "won leads had" in page
     assert "Validated on the most recent leads" in page and "Active policy v1" in page
     assert "Adopt as a new draft" in page and f'name="report" value="{stored.pk}"' in page
-    assert f"from {stored.leads} leads that arrived before" in page and "Recompute now" in page
+    assert "over the history up to" in page and f": {stored.leads} leads." in page and "Recompute now" in page
 
 
 def test_the_stored_report_reads_in_the_readers_language(client, policy, marketer, no_computing):
