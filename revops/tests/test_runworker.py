@@ -385,9 +385,8 @@ def test_a_pass_runs_a_queued_import_job(db, revops_admin):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_racing_on_postgresql_rescore_each_due_lead_once(company, monkeypatch):
-    from qualification.tests.conftest import make_policy
-
     from qualification.models import WhatConvertsReport
+    from qualification.tests.conftest import make_policy
 
     make_policy()
     due = datetime.now(UTC) - timedelta(minutes=1)
