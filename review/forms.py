@@ -57,6 +57,8 @@ class ReviewLeadsForm(ReviewForm):
     team = forms.CharField(label=_("Team"), required=False)
     owner = forms.CharField(label=_("Owner"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), choices=[("", "—"), *Channel.choices], required=False)
+    # Of "rejections by reason": the reason's key (review.metrics.rejection_reason).
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
 
     def _id_or_no_one(self, name: str):
         text = self.cleaned_data[name].strip()

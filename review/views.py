@@ -178,7 +178,7 @@ def review_leads(request):
     wanted = form.cleaned_data
     counted = metrics.leads_behind(
         wanted["figure"], week=wanted["week"], team=wanted["team"], owner=wanted["owner"], now=now,
-        agreement=current_agreement(), channel=wanted["channel"],
+        agreement=current_agreement(), channel=wanted["channel"], reason=wanted["reason"],
     )
     team = wanted["team"]
     context = {
@@ -188,6 +188,9 @@ def review_leads(request):
         "title": ReviewLeadsForm.FIGURES[wanted["figure"]],
         "week": wanted["week"],
         "scope": _scope_label(team, wanted["owner"], wanted["channel"]),
+        "reason": metrics.reason_words(
+            wanted["reason"], week=wanted["week"], team_id=team if isinstance(team, int) else None
+        ) if wanted["reason"] else "",
         "review_query": urlencode({"week": str(wanted["week"]), "team": team if isinstance(team, int) else ""}),
     }
     return render(request, "review/leads.html", context)

@@ -44,6 +44,19 @@ def test_every_linked_count_lists_as_many_leads_as_it_shows(client, marketer, we
         assert listed.context["page"].paginator.count == count, query  # marketing opens every lead
 
 
+def test_a_reason_links_to_the_leads_sent_back_for_it_in_the_readers_words(client, marketer, week_world):
+    client.force_login(marketer)
+    page = client.get(REVIEW, {"week": str(WEEK), "team": ""}, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    reasons = [(query, count) for query, count in links_of(page) if "reason=" in query]
+    assert len(reasons) == 2 and all(count == 1 for _, count in reasons)
+
+    no_fit = next(query for query, _ in reasons if "no_fit_reason" in query)
+    listed = client.get(f"{LEADS}?{no_fit}", HTTP_ACCEPT_LANGUAGE="nl")
+
+    assert [lead.first_name for lead in listed.context["page"].object_list] == ["F"]
+    assert "Geen fit: Te klein" in listed.content.decode()
+
+
 def test_the_list_and_the_count_share_one_definition(marketer, week_world):
     agreement = current_agreement()
     data = metrics.review(
