@@ -16,7 +16,7 @@ from dashboard.filters import Dimension, DrillDownForm, default_filters, form_fo
 from handoff.lateness import scale_now
 from handoff.models import current_agreement
 from leads import access
-from leads.models import Channel, Feedback
+from leads.models import Campaign, Channel, Feedback
 
 # plotly.js 4.1 adds two <style> elements: an empty one whose sheet it then fills through the
 # CSSOM (toolbar, tooltips), and one with a fixed rule. CSP allows them by the hashes of their
@@ -186,18 +186,7 @@ def lead_list(request):
     filters = form.filters()
     wanted = drill.cleaned_data
     try:
-        if wanted["verdict"]:
-            counted = metrics.judged_leads(filters, verdict=wanted["verdict"], key=wanted["key"])
-            title = metrics.verdict_title(wanted["verdict"])
-        else:
-            counted = metrics.counted_leads(
-                filters,
-                stage=wanted["stage"],
-                step=wanted["step"],
-                key=wanted["key"],
-                lost_reason=wanted["lost_reason"],
-            )
-            title = metrics.stage_title(wanted["stage"], wanted["step"])
+        counted, title, narrowed_to = _counted_by(filters, wanted, now=now)
     except ValueError:
         drill.add_error(None, _("This row or reason does not exist in this view."))
         return render(request, "dashboard/leads.html", context, status=400)
@@ -206,11 +195,42 @@ def lead_list(request):
         filters=filters,
         now=now,
         title=title,
-        row_label=_row_label(filters, wanted),
+        row_label=" · ".join(part for part in (_row_label(filters, wanted), narrowed_to) if part),
         counts_verdicts=bool(wanted["verdict"]),
+        counts_renewals=wanted["after_sale"] == metrics.RENEWED,
         dashboard_query=urlencode(filters.as_query()),
     )
     return render(request, "dashboard/leads.html", context)
+
+
+def _counted_by(filters, wanted: dict, *, now) -> tuple:
+    """(the leads a count counted, the list's title, what else it is narrowed to) for the
+    lead list's parameters. Raises ValueError for a figure the dashboard never shows."""
+    if wanted["verdict"]:
+        return metrics.judged_leads(filters, verdict=wanted["verdict"], key=wanted["key"]), metrics.verdict_title(wanted["verdict"]), ""
+    if wanted["routing"]:
+        counted = metrics.routed_leads(filters, figure=wanted["routing"], row=wanted["routed_by"], now=now)
+        by = f"{_('First routed by')}: {metrics.routing_row_label(wanted['routed_by'])}" if wanted["routed_by"] is not None else ""
+        return counted, metrics.routing_figure_label(wanted["routing"]), by
+    if wanted["speed"]:
+        clock, bucket = wanted["speed"].split(":")
+        group, group_key = wanted["speed_group"].split(":", 1) if wanted["speed_group"] else (metrics.SPEED_ALL, "")
+        cell = {"clock": clock, "bucket": int(bucket), "group": group, "group_key": group_key}
+        return metrics.mqls_first_tried(filters, **cell), metrics.stage_title("mql"), metrics.speed_cell_label(**cell)
+    counted = metrics.counted_leads(
+        filters, stage=wanted["stage"], step=wanted["step"], key=wanted["key"], lost_reason=wanted["lost_reason"]
+    )
+    title, narrowed_to = metrics.stage_title(wanted["stage"], wanted["step"]), []
+    if wanted["campaign_id"]:
+        campaign = Campaign.objects.filter(pk=wanted["campaign_id"]).first()
+        if campaign is None:
+            raise ValueError("No such campaign.")
+        counted = counted.filter(linked_campaign=campaign)
+        narrowed_to.append(f"{_('Campaign')}: {campaign.name}")
+    if wanted["after_sale"]:
+        counted = metrics.customers_who(counted, wanted["after_sale"])
+        title = metrics.customers_who_label(wanted["after_sale"])
+    return counted, title, " · ".join(narrowed_to)
 
 
 def _row_label(filters, wanted: dict) -> str:

@@ -208,6 +208,34 @@ def speed_to_lead(filters: Filters) -> SpeedToLead:
     )
 
 
+def mqls_first_tried(filters: Filters, *, clock: str, bucket: int, group: str = ALL, group_key: str = ""):
+    """The leads behind one speed-to-lead count: the view's MQLs in `bucket` of `clock`, of
+    all MQLs or of one channel or intent tier (`group`, `group_key` as the rows carry them).
+    Raises ValueError for a clock, bucket or group the table never shows."""
+    if clock not in (CLOCK, BUSINESS) or not 0 <= bucket <= NEVER or group not in (ALL, CHANNEL, INTENT_TIER):
+        raise ValueError("No such speed-to-lead cell.")
+    seconds = SecondsBetween(F("first_attempt_at"), reached(S.MQL)) if clock == CLOCK else F("first_contact_business_seconds")
+    leads = base_leads(filters).filter(counted(filters, S.MQL)).alias(speed_bucket=_bucket(seconds))
+    leads = leads.filter(speed_bucket=bucket)
+    field = {CHANNEL: "channel", INTENT_TIER: "intent_tier"}.get(group)
+    if field:
+        leads = leads.filter(**{field: group_key}) if group_key else leads.filter(Q(**{field: ""}) | Q(**{f"{field}__isnull": True}))
+    return leads
+
+
+def speed_cell_label(*, clock: str, bucket: int, group: str = ALL, group_key: str = "") -> str:
+    """"First attempt after 5–30 min (clock time)", and the channel or tier when given."""
+    if bucket == NEVER:
+        label = _("No attempt yet")
+    else:
+        label = _("First attempt after %(time)s (%(clock)s)") % {"time": SPEED_LABELS[bucket], "clock": CLOCK_LABELS[clock]}
+    if group == CHANNEL:
+        return f"{label} · {_('Channel')}: {_channel_label(group_key)}"
+    if group == INTENT_TIER:
+        return f"{label} · {_('Intent tier')}: {_tier_label(group_key)}"
+    return str(label)
+
+
 # --- the two clocks ---------------------------------------------------------------------------
 
 
