@@ -311,6 +311,10 @@ class DrillDownForm(forms.Form):
     # account event (after the sale), a routing-quality column and row, a speed-to-lead cell
     # ("clock:2", of all MQLs or of "channel:<code>" / "intent_tier:<code>").
     campaign_id = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    # An end-to-end lead time's leads: passed through from this stage (with step=passed).
+    from_stage = forms.ChoiceField(choices=[("", ""), *[(s, s) for s in ["leads", *Lead.FUNNEL]]], required=False)
+    no_fit_reason = forms.CharField(required=False, max_length=30)  # with verdict=no_fit
+    clock = forms.ChoiceField(choices=[("", ""), ("system", "system"), ("rep", "rep")], required=False)  # the two clocks' MQLs
     after_sale = forms.CharField(required=False, max_length=30)
     routing = forms.CharField(required=False, max_length=30)
     routed_by = forms.CharField(required=False, max_length=300)
@@ -321,7 +325,12 @@ class DrillDownForm(forms.Form):
         data = super().clean()
         if bool(data.get("stage")) == bool(data.get("verdict")):
             raise forms.ValidationError(_("Say either which stage or which feedback the figure counted."))
-        if data.get("routing") and data.get("stage") != "leads" or data.get("speed") and data.get("stage") != "mql":
+        if (
+            data.get("routing") and data.get("stage") != "leads"
+            or (data.get("speed") or data.get("clock")) and data.get("stage") != "mql"
+            or data.get("from_stage") and data.get("step") != "passed"
+            or data.get("no_fit_reason") and data.get("verdict") != "no_fit"
+        ):
             raise forms.ValidationError(_("This row or reason does not exist in this view."))
         return data
 

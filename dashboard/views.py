@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.csp import csp_override
 
@@ -120,6 +120,8 @@ def funnel(request):
         may_edit_campaigns=access.may_edit_campaigns(request.user),
         # The follow-up's rows are teams, or owners once a team or owner is chosen.
         follow_up_url=f"{reverse('dashboard:leads')}?{urlencode({**filters.as_query(), 'by': follow_up_by})}",
+        # The two clocks' counts: all MQLs, or a team's or rep's (`by` and `key` added per line).
+        clocks_url=f"{reverse('dashboard:leads')}?{urlencode({k: v for k, v in filters.as_query().items() if k != 'by'})}&stage=mql",
         no_reason_key=metrics.NO_REASON_KEY,
         comments_shown=metrics.COMMENTS_SHOWN,
         # A comment names its lead only for those who may see that lead.
@@ -203,11 +205,18 @@ def lead_list(request):
     return render(request, "dashboard/leads.html", context)
 
 
+CLOCK_NAMES = {"system": gettext_lazy("System: handoff → owner notified"), "rep": gettext_lazy("Rep: notified → first attempt")}
+
+
 def _counted_by(filters, wanted: dict, *, now) -> tuple:
     """(the leads a count counted, the list's title, what else it is narrowed to) for the
     lead list's parameters. Raises ValueError for a figure the dashboard never shows."""
     if wanted["verdict"]:
-        return metrics.judged_leads(filters, verdict=wanted["verdict"], key=wanted["key"]), metrics.verdict_title(wanted["verdict"]), ""
+        judged = metrics.judged_leads(filters, verdict=wanted["verdict"], key=wanted["key"], no_fit_reason=wanted["no_fit_reason"])
+        title = metrics.verdict_title(wanted["verdict"])
+        if wanted["no_fit_reason"]:
+            title = f"{title}: {Feedback.NoFitReason(wanted['no_fit_reason']).label}"
+        return judged, title, ""
     if wanted["routing"]:
         counted = metrics.routed_leads(filters, figure=wanted["routing"], row=wanted["routed_by"], now=now)
         by = f"{_('First routed by')}: {metrics.routing_row_label(wanted['routed_by'])}" if wanted["routed_by"] is not None else ""
@@ -218,9 +227,13 @@ def _counted_by(filters, wanted: dict, *, now) -> tuple:
         cell = {"clock": clock, "bucket": int(bucket), "group": group, "group_key": group_key}
         return metrics.mqls_first_tried(filters, **cell), metrics.stage_title("mql"), metrics.speed_cell_label(**cell)
     counted = metrics.counted_leads(
-        filters, stage=wanted["stage"], step=wanted["step"], key=wanted["key"], lost_reason=wanted["lost_reason"]
+        filters, stage=wanted["stage"], step=wanted["step"], key=wanted["key"], lost_reason=wanted["lost_reason"],
+        from_stage=wanted["from_stage"],
     )
-    title, narrowed_to = metrics.stage_title(wanted["stage"], wanted["step"]), []
+    title, narrowed_to = metrics.stage_title(wanted["stage"], wanted["step"], wanted["from_stage"]), []
+    if wanted["clock"]:
+        counted = counted.filter(metrics.counted_by_clock(wanted["clock"]))
+        narrowed_to.append(str(CLOCK_NAMES[wanted["clock"]]))
     if wanted["campaign_id"]:
         campaign = Campaign.objects.filter(pk=wanted["campaign_id"]).first()
         if campaign is None:

@@ -26,10 +26,18 @@ from django.utils.translation import gettext as _
 from common.business_time import BusinessCalendar, business_time_zone
 from common.messages import is_message, joined, render
 from common.people import person_name
-from dashboard.metrics import FUNNEL, Clock, ClockLine, clock_aggregates, ratio, reached
+from dashboard.metrics import (
+    FUNNEL,
+    Clock,
+    ClockLine,
+    clock_aggregates,
+    counted_by_clock,
+    ratio,
+    reached,
+)
 from dashboard.sql import Percentiles
 from handoff.models import Agreement, SlaClock
-from leads.completeness import complete_q
+from leads.completeness import complete_q, present_q
 from leads.models import Channel, ContactAttempt, Feedback, Lead, StageChange, Team
 from review.targets import Judged
 from review.weeks import IsoWeek
@@ -117,11 +125,12 @@ NO_ONE = "none"  # a team or owner parameter for "no team yet" / "no owner yet"
 
 def leads_behind(
     figure: str, *, week: IsoWeek, team: int | str | None, owner: int | str | None, now: datetime, agreement: Agreement,
-    channel: str = "", reason: str = "",
+    channel: str = "", reason: str = "", missing: str = "",
 ):
     """The leads one count of the review counts: `figure` of `week`'s MQLs, of a team (an
     id, NO_ONE, or None for all teams) and an owner (an id, NO_ONE, or None for all), of one
-    channel when given, sent back for one reason when given (a ReasonRow's key)."""
+    channel when given, sent back for one reason when given (a ReasonRow's key), without one
+    part of complete data when given (leads.completeness.Part)."""
     leads = handed_over_between(week.start_at, week.end_at, team_id=team if team not in (None, NO_ONE) else None)
     if team == NO_ONE:
         leads = leads.filter(team__isnull=True)
@@ -131,9 +140,13 @@ def leads_behind(
         leads = leads.filter(owner_id=owner)
     if channel:
         leads = leads.filter(channel=channel)
+    if missing:
+        leads = leads.filter(~present_q(missing))
     if reason:
         team_id = team if team not in (None, NO_ONE) else None
         leads = leads.filter(pk__in=leads_rejected_for(reason, week=week, team_id=team_id))
+    if figure.startswith("clock_"):  # the two clocks' counts
+        return leads.filter(counted_by_clock(figure.removeprefix("clock_")))
     condition = figure_filters(now=now, agreement=agreement)[figure]
     return leads.filter(condition) if condition else leads
 

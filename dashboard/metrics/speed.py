@@ -252,16 +252,31 @@ def owner_notified_at() -> Subquery:
     return Subquery(sent.order_by("sent_at", "pk").values("sent_at")[:1])
 
 
+SYSTEM, REP = "system", "rep"
+
+
+def counted_by_clock(which: str, notified=None) -> Q:
+    """The leads a clock's "Leads" count counts: SYSTEM, those whose owner was sent word of
+    them at or after the handoff; REP, of those, the ones tried after that word. Raises
+    ValueError for another clock."""
+    notified = owner_notified_at() if notified is None else notified
+    if which == SYSTEM:
+        return Q(IsNull(notified, False))
+    if which == REP:
+        return Q(GreaterThanOrEqual(F("first_attempt_at"), notified))
+    raise ValueError(f"Unknown clock {which!r}.")
+
+
 def clock_aggregates() -> dict:
     """The aggregates of both clocks over any set of leads that have been handed over (the
     dashboard's MQLs, the review's week): percentiles and how many leads each counts."""
     notified = owner_notified_at()
     system = SecondsBetween(notified, reached(S.MQL))
     rep = SecondsBetween(F("first_attempt_at"), notified)
-    rep_counts = Q(GreaterThanOrEqual(F("first_attempt_at"), notified))
+    rep_counts = counted_by_clock(REP, notified)
     return {
         "system_clock": Percentiles(system, PERCENTILES),
-        "system_count": Count(system),
+        "system_count": Count("pk", filter=counted_by_clock(SYSTEM, notified)),
         "rep_clock": Percentiles(rep, PERCENTILES, filter=rep_counts),
         "rep_count": Count("pk", filter=rep_counts),
     }
@@ -301,8 +316,9 @@ class ResponseClocks:
     reps: list[ClockLine]
 
     @property
-    def sections(self) -> list[tuple[str, list[ClockLine]]]:
-        return [(str(_("Teams")), self.teams), (str(_("Reps")), self.reps)]
+    def sections(self) -> list[tuple[str, list[ClockLine], str]]:
+        """(title, lines, the breakdown dimension their keys are of)."""
+        return [(str(_("Teams")), self.teams, "team"), (str(_("Reps")), self.reps, "owner")]
 
     # The JSON's `response_clocks.system` and `.rep`: the totals.
     @property

@@ -183,7 +183,8 @@ def test_a_routing_list_names_its_rule_and_a_speed_list_its_bucket(client, marke
     {"stage": "leads", "speed": "clock:9"}, {"stage": "mql", "speed": "sundial:1"}, {"stage": "sql", "speed": "clock:1"},
     {"stage": "mql", "speed": "clock:1", "speed_group": "colour:red"}, {"stage": "mql", "routing": "kept"},
     {"stage": "leads", "routing": "loved"}, {"stage": "won", "after_sale": "happy"}, {"stage": "leads", "campaign_id": "999999"},
-    {"stage": "leads", "campaign_id": "x"},
+    {"stage": "leads", "campaign_id": "x"}, {"stage": "mql", "step": "passed", "from_stage": "sql"},
+    {"stage": "sql", "clock": "rep"}, {"verdict": "good", "no_fit_reason": "too_small"}, {"verdict": "no_fit", "no_fit_reason": "ugly"},
 ])
 def test_a_newer_table_link_that_is_no_figure_gives_400(client, marketer, every_fact, params):
     client.force_login(marketer)
@@ -196,3 +197,16 @@ def test_a_count_of_zero_lists_no_leads_rather_than_an_error(client, marketer, w
     response = client.get(f"{LIST}?{urlencode({**WORLD, 'stage': 'leads', 'routing': 'reassigned'})}")
     assert response.status_code == 200 and response.context["all_counted"] == 0
     assert "does not describe a figure" not in response.content.decode()
+
+
+def test_the_lead_times_no_fit_reasons_and_clocks_link_to_their_leads(client, marketer, every_fact):
+    client.force_login(marketer)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/dashboard/?" + urlencode(WORLD)).content.decode()
+    for table_id, figure in [("lead-times-table", "from_stage="), ("no-fit-table", "no_fit_reason="), ("clocks-table", "clock=")]:
+        links = table_links(page, table_id)
+        assert links and all(figure in query for query, _ in links), table_id
+        for query, count in links:
+            assert client.get(f"{LIST}?{query}").context["all_counted"] == count, query
+    response = client.get(f"{LIST}?{urlencode({**WORLD, 'stage': 'won', 'step': 'passed', 'from_stage': 'mql'})}")
+    assert "Passed from MQL to Won" in response.content.decode()
