@@ -208,6 +208,34 @@ def speed_to_lead(filters: Filters) -> SpeedToLead:
     )
 
 
+def mqls_first_tried(filters: Filters, *, clock: str, bucket: int, group: str = ALL, group_key: str = ""):
+    """The leads behind one speed-to-lead count: the view's MQLs in `bucket` of `clock`, of
+    all MQLs or of one channel or intent tier (`group`, `group_key` as the rows carry them).
+    Raises ValueError for a clock, bucket or group the table never shows."""
+    if clock not in (CLOCK, BUSINESS) or not 0 <= bucket <= NEVER or group not in (ALL, CHANNEL, INTENT_TIER):
+        raise ValueError("No such speed-to-lead cell.")
+    seconds = SecondsBetween(F("first_attempt_at"), reached(S.MQL)) if clock == CLOCK else F("first_contact_business_seconds")
+    leads = base_leads(filters).filter(counted(filters, S.MQL)).alias(speed_bucket=_bucket(seconds))
+    leads = leads.filter(speed_bucket=bucket)
+    field = {CHANNEL: "channel", INTENT_TIER: "intent_tier"}.get(group)
+    if field:
+        leads = leads.filter(**{field: group_key}) if group_key else leads.filter(Q(**{field: ""}) | Q(**{f"{field}__isnull": True}))
+    return leads
+
+
+def speed_cell_label(*, clock: str, bucket: int, group: str = ALL, group_key: str = "") -> str:
+    """"First attempt after 5–30 min (clock time)", and the channel or tier when given."""
+    if bucket == NEVER:
+        label = _("No attempt yet")
+    else:
+        label = _("First attempt after %(time)s (%(clock)s)") % {"time": SPEED_LABELS[bucket], "clock": CLOCK_LABELS[clock]}
+    if group == CHANNEL:
+        return f"{label} · {_('Channel')}: {_channel_label(group_key)}"
+    if group == INTENT_TIER:
+        return f"{label} · {_('Intent tier')}: {_tier_label(group_key)}"
+    return str(label)
+
+
 # --- the two clocks ---------------------------------------------------------------------------
 
 
@@ -224,16 +252,31 @@ def owner_notified_at() -> Subquery:
     return Subquery(sent.order_by("sent_at", "pk").values("sent_at")[:1])
 
 
+SYSTEM, REP = "system", "rep"
+
+
+def counted_by_clock(which: str, notified=None) -> Q:
+    """The leads a clock's "Leads" count counts: SYSTEM, those whose owner was sent word of
+    them at or after the handoff; REP, of those, the ones tried after that word. Raises
+    ValueError for another clock."""
+    notified = owner_notified_at() if notified is None else notified
+    if which == SYSTEM:
+        return Q(IsNull(notified, False))
+    if which == REP:
+        return Q(GreaterThanOrEqual(F("first_attempt_at"), notified))
+    raise ValueError(f"Unknown clock {which!r}.")
+
+
 def clock_aggregates() -> dict:
     """The aggregates of both clocks over any set of leads that have been handed over (the
     dashboard's MQLs, the review's week): percentiles and how many leads each counts."""
     notified = owner_notified_at()
     system = SecondsBetween(notified, reached(S.MQL))
     rep = SecondsBetween(F("first_attempt_at"), notified)
-    rep_counts = Q(GreaterThanOrEqual(F("first_attempt_at"), notified))
+    rep_counts = counted_by_clock(REP, notified)
     return {
         "system_clock": Percentiles(system, PERCENTILES),
-        "system_count": Count(system),
+        "system_count": Count("pk", filter=counted_by_clock(SYSTEM, notified)),
         "rep_clock": Percentiles(rep, PERCENTILES, filter=rep_counts),
         "rep_count": Count("pk", filter=rep_counts),
     }
@@ -273,8 +316,9 @@ class ResponseClocks:
     reps: list[ClockLine]
 
     @property
-    def sections(self) -> list[tuple[str, list[ClockLine]]]:
-        return [(str(_("Teams")), self.teams), (str(_("Reps")), self.reps)]
+    def sections(self) -> list[tuple[str, list[ClockLine], str]]:
+        """(title, lines, the breakdown dimension their keys are of)."""
+        return [(str(_("Teams")), self.teams, "team"), (str(_("Reps")), self.reps, "owner")]
 
     # The JSON's `response_clocks.system` and `.rep`: the totals.
     @property
