@@ -522,3 +522,46 @@ class Activation(models.Model):
     @property
     def percent(self) -> int:
         return min(100, self.scored * 100 // self.total) if self.total else (100 if self.status == self.Status.DONE else 0)
+
+
+class WhatConvertsReport(models.Model):
+    """One computation of the "what converts" report, stored (`qualification.stored_reports`):
+    asked for on the page, or by the worker when the newest is a day old, and computed by the
+    worker. The page reads the newest done one; nothing is computed in a request. The row is
+    both the request (queued, running) and the result (done: the report's data)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the worker")
+        RUNNING = "running", _("Being computed")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("asked by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("asked"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    worker = models.CharField(_("worker"), max_length=200, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed"), null=True, blank=True)
+    until = models.DateTimeField(_("history up to"), null=True, blank=True)
+    leads = models.PositiveIntegerField(_("leads in the history"), default=0)
+    won = models.PositiveIntegerField(_("won"), default=0)
+    duration = models.DurationField(_("computing time"), null=True, blank=True)
+    data = models.JSONField(_("report"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("what-converts report")
+        verbose_name_plural = _("what-converts reports")
+        constraints = [
+            # At most one request waits and one is computed at a time, however many workers run.
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status__in=["queued", "running"]), name="what_converts_one_queued_one_running"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "computed_at"], name="what_converts_status_at")]
+
+    def __str__(self):
+        return f"{self._meta.verbose_name} {self.requested_at:%Y-%m-%d %H:%M}: {self.get_status_display()}"

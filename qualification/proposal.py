@@ -16,7 +16,6 @@ the same scoring functions as any policy, and so is the active policy, side by s
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -261,6 +260,8 @@ class Proposal:
     def as_data(self) -> dict:
         policy = self.snapshot
         return {
+            "training_leads": self.training_leads,
+            "training_won": self.training_won,
             "fit_threshold": policy.fit_threshold,
             "engagement_threshold": policy.engagement_threshold,
             "customer_engagement_threshold": policy.customer_engagement_threshold,
@@ -273,6 +274,24 @@ class Proposal:
                 for r in policy.engagement_rules
             ],
         }
+
+    @classmethod
+    def from_data(cls, data: dict) -> "Proposal":
+        """The proposal `as_data()` stored: its rules and thresholds (the other settings of a
+        draft come from the active policy when it is adopted), labelled in the active language."""
+        fit_rules = tuple(
+            with_points(fit_candidate(r["attribute"], r["operator"], r["value"]), r["points"]) for r in data["fit_rules"]
+        )
+        engagement_rules = tuple(
+            replace(with_points(EngagementRuleSpec(r["activity_kind"], 0, "", min_count=r["min_count"]), r["points"]), cap=r["cap"])
+            for r in data["engagement_rules"]
+        )
+        snapshot = replace(
+            empty_policy(), fit_threshold=data["fit_threshold"], engagement_threshold=data["engagement_threshold"],
+            customer_engagement_threshold=data["customer_engagement_threshold"],
+            fit_rules=fit_rules, engagement_rules=engagement_rules,
+        )
+        return cls(snapshot, data["training_leads"], data["training_won"])
 
 
 def empty_policy() -> PolicySnapshot:
@@ -482,6 +501,14 @@ class Validation:
     def holdout_rate(self) -> float | None:
         return self.holdout_won / self.holdout_leads if self.holdout_leads else None
 
+    @classmethod
+    def from_data(cls, data: dict) -> "Validation":
+        return cls(
+            holdout_leads=data["holdout_leads"], holdout_won=data["holdout_won"], training_leads=data["training_leads"],
+            cutoff=datetime.fromisoformat(data["cutoff"]) if data["cutoff"] else None,
+            **{name: data[name] for name in FIGURES},
+        )
+
     def as_data(self) -> dict:
         rounded = lambda value: None if value is None else round(value, 4)  # noqa: E731
         return {
@@ -497,6 +524,9 @@ class Validation:
             "active_top_decile_rate": rounded(self.active_top_decile_rate),
             "active_top_30_rate": rounded(self.active_top_30_rate),
         }
+
+
+FIGURES = ("auc", "top_decile_rate", "top_30_rate", "active_auc", "active_top_decile_rate", "active_top_30_rate")
 
 
 def figures(policy: PolicySnapshot, holdout: Sequence[LeadRecord]) -> tuple[float | None, float | None, float | None]:

@@ -82,3 +82,23 @@ def test_a_disqualified_lead_whose_title_is_corrected_in_the_admin_is_decided_ag
     lead_admin.save_model(SimpleNamespace(user=None), lead, SimpleNamespace(changed_data=["job_title"]), True)
     lead.refresh_from_db()
     assert lead.stage == Lead.Stage.MQL  # a quote request with a good fit, once no longer a student
+
+
+def test_the_admin_reads_the_stored_reports_without_changing_them(client, superuser):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from qualification.models import WhatConvertsReport
+
+    failed = WhatConvertsReport.objects.create(
+        requested_at=timezone.now(), status=WhatConvertsReport.Status.FAILED, error="ValueError: no history"
+    )
+    client.force_login(superuser)
+    client.cookies["django_language"] = "en"
+    listing = client.get(reverse("admin:qualification_whatconvertsreport_changelist"))
+    assert listing.status_code == 200 and "Failed" in listing.content.decode()
+    page = client.get(reverse("admin:qualification_whatconvertsreport_change", args=[failed.pk]))
+    assert page.status_code == 200 and "ValueError: no history" in page.content.decode()
+    client.post(reverse("admin:qualification_whatconvertsreport_change", args=[failed.pk]), {"error": ""})
+    failed.refresh_from_db()
+    assert failed.error == "ValueError: no history"

@@ -122,3 +122,28 @@ def test_the_fitted_proposal_is_adopted_as_it_was_validated(marketer):
     assert draft.snapshot().fit_threshold == proposal.snapshot.fit_threshold
     assert draft.rule_count() == len(proposal.rules)
     assert sorted(r.points for r in draft.snapshot().fit_rules) == sorted(r.points for r in proposal.snapshot.fit_rules)
+
+
+@pytest.mark.django_db
+def test_the_window_ends_at_the_hand_over_else_the_outcome_else_the_end_of_the_history():
+    arrived = NOW - timedelta(days=40)
+    handed = Lead.objects.create(created_at=arrived, mql_at=arrived + timedelta(days=3), lost_at=arrived + timedelta(days=9), stage="lost")
+    lost = Lead.objects.create(created_at=arrived, lost_at=arrived + timedelta(days=9), stage="lost")
+    open_lead = Lead.objects.create(created_at=arrived)
+    Activity.objects.create(lead=open_lead, kind=Activity.Kind.PAGE_VISIT, occurred_at=arrived, data={"seconds": 95, "pages": 2})
+    Activity.objects.create(lead=open_lead, kind=Activity.Kind.PAGE_VISIT, occurred_at=arrived, data={"seconds": "a while"})
+    records = learning.history(until=NOW)  # in the order of their ids
+    assert [r.window_end for r in records] == [handed.mql_at, lost.lost_at, NOW]
+    assert [a.seconds for a in records[2].activities] == [95.0, None]
+
+
+@pytest.mark.django_db
+def test_a_stored_report_reads_back_as_the_report_it_was(policy):
+    make_history()
+    report = learning.report(until=NOW)
+    again = learning.Report.from_data(report.as_data())
+    assert again.as_data() == report.as_data()
+    assert again.pattern_texts() == report.pattern_texts() and again.waited == report.waited
+    assert again.proposal.snapshot.fit_rules == report.proposal.snapshot.fit_rules
+    assert again.proposal.snapshot.engagement_rules == report.proposal.snapshot.engagement_rules
+    assert again.active_version == 1
