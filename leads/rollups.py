@@ -1,7 +1,7 @@
 """Keeping the funnel's rollups (leads/models/rollup.py) equal to the leads they sum.
 
 Every write that changes what a lead adds to them (arrival, stage, owner or team, contact
-attempts, deal value, company, erasure) calls `refresh(Lead.objects, ids)` in its own
+attempts, deal value, company, erasure, the owner's new-lead message sent) calls `refresh(Lead.objects, ids)` in its own
 transaction, after writing: it locks the leads' `RolledUpLead` rows, reads what they added last
 time and what they add now, and adds the difference to the rollup rows with
 `INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n` (PostgreSQL and SQLite alike), so
@@ -24,11 +24,12 @@ from __future__ import annotations
 import bisect
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.models import Expression, Value
 
 from common.bulk import TableWriter
 from common.business_time import business_time_zone
@@ -53,7 +54,15 @@ FACT_LOOKUPS = {
     "opportunity_at": "opportunity_at", "won_at": "won_at", "lost_at": "lost_at",
     "first_attempt_at": "first_attempt_at", "attempt_count": "attempt_count", "deal_value": "deal_value",
 }
-FACTS = tuple(FACT_LOOKUPS)
+# Facts an app above this one computes from its own tables, which it names here when it loads
+# (so leads need not import it): fact → a function giving the expression on a lead query. Until
+# one is named, the fact is empty. handoff/apps.py names "owner_told_at"
+# (handoff.outbox.owner_told_at(): when the owner was first sent word of the lead), so every
+# write that refreshes a lead, and sending that word (handoff.outbox.mark_sent), keeps the two
+# clocks' histograms up to date.
+COMPUTED = ("owner_told_at",)
+COMPUTED_FACTS: dict[str, Callable[[], Expression]] = {}
+FACTS = (*FACT_LOOKUPS, *COMPUTED)
 
 # How a lead (its facts) gives each dimension's value: one line per dimension.
 DIMENSION_OF = {
@@ -170,6 +179,13 @@ def contribution(facts: dict, *, zone) -> tuple[date, dict[str, int], list[tuple
         times.append(("first_attempt", _microseconds(facts["first_attempt_at"] - mql)))
     if reached["sql"] is not None:
         times.append(("reached_mql_sql", _microseconds(reached["sql"] - mql)))
+    # The two clocks: told at or after the handoff by definition; the rep's counts only an
+    # attempt made once the owner was told (a rep who found the lead on their own is left out).
+    told = facts["owner_told_at"]
+    if mql is not None and told is not None:
+        times.append(("system_clock", _microseconds(told - mql)))
+        if facts["first_attempt_at"] is not None and facts["first_attempt_at"] >= told:
+            times.append(("rep_clock", _microseconds(facts["first_attempt_at"] - told)))
     day = facts["created_at"].astimezone(zone).date()
     return day, counts, times
 
@@ -244,10 +260,17 @@ def _add(sums: Sums) -> None:
             cursor.executemany(sql, _adapted(rows))
 
 
-def facts_of(leads) -> list[dict]:
-    return [
-        dict(zip(FACTS, row)) for row in leads.order_by("pk").values_list(*FACT_LOOKUPS.values())
+def _fact_columns() -> list:
+    """What a lead query reads for FACTS, in their order."""
+    computed = [
+        COMPUTED_FACTS[name]() if name in COMPUTED_FACTS else Value(None, output_field=models.DateTimeField())
+        for name in COMPUTED
     ]
+    return [*FACT_LOOKUPS.values(), *computed]
+
+
+def facts_of(leads) -> list[dict]:
+    return [dict(zip(FACTS, row)) for row in leads.order_by("pk").values_list(*_fact_columns())]
 
 
 def refresh(leads, lead_ids: Iterable[int]) -> int:
@@ -317,7 +340,7 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
             written["time_rows"] += len(times)
             sums, snapshots = Sums(zone), []
 
-        rows = leads.order_by("created_at", "pk").values_list(*FACT_LOOKUPS.values())
+        rows = leads.order_by("created_at", "pk").values_list(*_fact_columns())
         for row in rows.iterator(chunk_size=5000):
             facts = dict(zip(FACTS, row))
             day = facts["created_at"].astimezone(zone).date()

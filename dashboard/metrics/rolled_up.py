@@ -278,3 +278,49 @@ def follow_up_rows(filters: Filters, *, by_owner: bool) -> list[dict] | None:
         buckets = entry.pop("buckets")
         result.append({"key": key, **carried, **entry, "first_attempt_time": percentiles_from(buckets, (0.5,))})
     return result
+
+
+CLOCK_DIMENSIONS = {"team", "owner"}  # the two clocks are shown per team and per rep
+
+
+def clock_rows(filters: Filters, *, percentiles: tuple[float, ...]) -> tuple[dict, list[dict], list[dict]] | None:
+    """What speed.response_clocks() aggregates in all, per team (the lead's, else its owner's
+    lowest-id team) and per owner, keyed as it keys them: four queries (the two clocks'
+    histograms per team and owner, team names, memberships, owners' names)."""
+    grouping = grouping_for(filters, also=CLOCK_DIMENSIONS)
+    if grouping is None:
+        return None
+    times = _histograms(filters, grouping, ["system_clock", "rep_clock"], by=("team", "owner"))
+    teams = dict(Team.objects.values_list("pk", "name"))
+    first_team = dict(
+        Team.members.through.objects.order_by().values_list("user_id").annotate(first=Min("team_id"))
+    )
+    names = {
+        pk: {"first_name": first, "last_name": last, "username": username}
+        # (A subquery, not a list of ids: one query even when the view is empty.)
+        for pk, first, last, username in get_user_model().objects.order_by().filter(
+            pk__in=_of_view(CohortRollup, filters, grouping).values("owner")
+        ).values_list("pk", "first_name", "last_name", "username")
+    }
+    total: dict[str, list] = defaultdict(list)
+    per_team: dict = defaultdict(lambda: defaultdict(list))
+    per_owner: dict = defaultdict(lambda: defaultdict(list))
+    for (team, owner, measure), buckets in times.items():
+        team_key = team or (first_team.get(owner) if owner else None)
+        for found in (total, per_team[team_key], per_owner[owner or None]):
+            found[measure].extend(buckets)
+
+    def figures(found: dict[str, list]) -> dict:
+        row = {}
+        for clock in ("system", "rep"):
+            buckets = found.get(f"{clock}_clock", [])
+            row[f"{clock}_clock"] = percentiles_from(buckets, percentiles)
+            row[f"{clock}_count"] = sum(n for _bucket, n, _us in buckets)
+        return row
+
+    nobody = dict.fromkeys(("first_name", "last_name", "username"))
+    return (
+        figures(total),
+        [{"key": key, "team_name": teams.get(key), **figures(found)} for key, found in per_team.items()],
+        [{"key": key, **names.get(key, nobody), **figures(found)} for key, found in per_owner.items()],
+    )

@@ -50,8 +50,9 @@ PAIRS = (
     ("opportunity", "won"), ("leads", "sql"), ("mql", "sql"), ("mql", "won"), ("leads", "won"),
 )
 # The lead times kept as histograms: each pair (own stamps, in order), the first attempt
-# after the MQL, and MQL → SQL by reached moments (the distribution's definition).
-MEASURES = (*[f"{a}_{b}" for a, b in PAIRS], "first_attempt", "reached_mql_sql")
+# after the MQL, MQL → SQL by reached moments (the distribution's definition), and the two
+# clocks: handoff → owner told ("system_clock"), owner told → first attempt ("rep_clock").
+MEASURES = (*[f"{a}_{b}" for a, b in PAIRS], "first_attempt", "reached_mql_sql", "system_clock", "rep_clock")
 COUNTS = (
     "leads", *[f"reached_{s}" for s in FUNNEL], *[f"own_{s}" for s in FUNNEL],
     "contacted", "attempts", "lost", "open", "revenue_cents", *[f"passed_{a}_{b}" for a, b in PAIRS],
@@ -119,3 +120,6 @@ class RolledUpLead(models.Model):
     first_attempt_at = models.DateTimeField(null=True)
     attempt_count = models.IntegerField(default=0)
     deal_value = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    # When the lead's owner was first sent word of it at or after the handoff (the two clocks;
+    # computed by the handoff app, see leads.rollups.COMPUTED_FACTS).
+    owner_told_at = models.DateTimeField(null=True)
