@@ -35,6 +35,7 @@ from common.bulk import TableWriter
 from common.business_time import business_time_zone
 from leads.models.rollup import (
     COUNTS,
+    COUNTS_ONLY,
     DIMENSIONS,
     FUNNEL,
     GROUPING_SETS,
@@ -53,6 +54,7 @@ FACT_LOOKUPS = {
     "stage": "stage", "mql_at": "mql_at", "sal_at": "sal_at", "sql_at": "sql_at",
     "opportunity_at": "opportunity_at", "won_at": "won_at", "lost_at": "lost_at",
     "first_attempt_at": "first_attempt_at", "attempt_count": "attempt_count", "deal_value": "deal_value",
+    "source_owner": "source_owner", "lost_reason": "lost_reason",
 }
 # Facts an app above this one computes from its own tables, which it names here when it loads
 # (so leads need not import it): fact → a function giving the expression on a lead query. Until
@@ -74,6 +76,8 @@ DIMENSION_OF = {
     "owner": lambda facts: facts["owner_id"] or 0,
     "sector": lambda facts: facts["sector"] or "",
     "customer": lambda facts: "existing" if facts["is_customer"] else "new",
+    "source_owner": lambda facts: facts["source_owner"] or "",
+    "lost_reason": lambda facts: facts["lost_reason"] or "",
 }
 NOT_IN_SET = {name: field().default for name, field in DIMENSIONS.items()}
 GROUPING_SETS_KEPT = [(name, frozenset(kept)) for name, kept in GROUPING_SETS.items()]
@@ -166,8 +170,10 @@ def contribution(facts: dict, *, zone) -> tuple[date, dict[str, int], list[tuple
     counts["attempts"] = (facts["attempt_count"] or 0) if mql is not None else 0
     counts["lost"] = int(facts["lost_at"] is not None and facts["won_at"] is None)
     counts["open"] = int(reached["sql"] is not None and facts["stage"] in PIPELINE)
-    won_value = facts["deal_value"] if facts["won_at"] is not None else None
-    counts["revenue_cents"] = int(Decimal(won_value) * 100) if won_value is not None else 0
+    cents = int(Decimal(facts["deal_value"]) * 100) if facts["deal_value"] is not None else 0
+    counts["revenue_cents"] = cents if facts["won_at"] is not None else 0
+    counts["pipeline_cents"] = cents if reached["sql"] is not None else 0
+    counts["lost_value_cents"] = cents if counts["lost"] else 0
     times = []
     for earlier, later in PAIRS:
         start, end = own[earlier], own[later]
@@ -208,6 +214,8 @@ class Sums:
             row = self.cohort[key]
             for i, value in added:
                 row[i] += value
+            if kept[0] in COUNTS_ONLY:
+                continue
             for measure, bucket, us in buckets:
                 entry = self.times[(*key, measure, bucket)]
                 entry[0] += sign

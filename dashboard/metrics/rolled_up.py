@@ -21,7 +21,7 @@ from django.db.models import Count, Min, Q, Sum
 from common.business_time import business_time_zone, start_of_day
 from dashboard.filters import Customer, Dimension, Filters, owners_whose_team_is
 from leads.models import CohortRollup, Lead, LeadTimeRollup, Team
-from leads.models.rollup import COUNTS, GROUPING_SETS, PAIRS
+from leads.models.rollup import COUNTS, COUNTS_ONLY, GROUPING_SETS, PAIRS
 from leads.rollups import bucket_start, percentiles_from
 
 # The rollup dimension each breakdown groups by (month and week come from the day). Owner,
@@ -43,7 +43,7 @@ def filtered_dimensions(filters: Filters) -> set[str]:
     for attribute, dimensions in (
         ("channel", {"channel"}), ("campaign", {"campaign"}), ("sector", {"sector"}),
         ("team_id", {"team", "owner"}), ("owner_id", {"owner"}), ("customer", {"customer"}),
-        ("source_owner", {"source_owner"}),  # in no grouping set (yet): such a view reads the leads
+        ("source_owner", {"source_owner"}),
     ):
         if getattr(filters, attribute):
             wanted |= dimensions
@@ -56,7 +56,14 @@ def grouping_for(filters: Filters, *, also: set[str] = frozenset()) -> str | Non
     if not filters.is_cohort:
         return None
     wanted = filtered_dimensions(filters) | set(also)
-    return next((name for name, kept in GROUPING_SETS.items() if wanted <= set(kept)), None)
+    return next(
+        (
+            name for name, kept in GROUPING_SETS.items()
+            # A counts-only set holds no lead times: only a figure that asks for its dimension reads it.
+            if wanted <= set(kept) and (name not in COUNTS_ONLY or wanted & set(kept))
+        ),
+        None,
+    )
 
 
 def _of_view(model, filters: Filters, grouping: str):
@@ -67,6 +74,8 @@ def _of_view(model, filters: Filters, grouping: str):
         rows = rows.filter(campaign=filters.campaign)
     if filters.sector:
         rows = rows.filter(sector=filters.sector)
+    if filters.source_owner:
+        rows = rows.filter(source_owner=filters.source_owner)
     if filters.owner_id:
         rows = rows.filter(owner=filters.owner_id)
     if filters.team_id:
@@ -324,3 +333,27 @@ def clock_rows(filters: Filters, *, percentiles: tuple[float, ...]) -> tuple[dic
         [{"key": key, "team_name": teams.get(key), **figures(found)} for key, found in per_team.items()],
         [{"key": key, **names.get(key, nobody), **figures(found)} for key, found in per_owner.items()],
     )
+
+
+def sourcing_rows(filters: Filters) -> dict[str, tuple[int, Decimal, Decimal]] | None:
+    """What sourcing.sourcing() aggregates: per source owner, (leads, pipeline value, won
+    revenue): one query."""
+    grouping = grouping_for(filters, also={"source_owner"})
+    if grouping is None:
+        return None
+    rows = _of_view(CohortRollup, filters, grouping).values_list("source_owner").annotate(
+        n=Sum("leads"), pipeline=Sum("pipeline_cents"), revenue=Sum("revenue_cents")
+    )
+    return {key: (n or 0, _revenue(pipeline), _revenue(revenue)) for key, n, pipeline, revenue in rows if n}
+
+
+def lost_reason_rows(filters: Filters) -> list[dict] | None:
+    """What outcomes.lost_reasons() aggregates, keyed as it keys it: the lost leads and their
+    deals' value per lost reason, one query."""
+    grouping = grouping_for(filters, also={"lost_reason"})
+    if grouping is None:
+        return None
+    rows = _of_view(CohortRollup, filters, grouping).values_list("lost_reason").annotate(
+        n=Sum("lost"), value=Sum("lost_value_cents")
+    )
+    return [{"lost_reason": reason, "n": n, "value": _revenue(value)} for reason, n, value in rows if n]

@@ -345,11 +345,12 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
     def fresh(lead):
         return Lead.objects.select_related("company").get(pk=lead.pk)
 
-    for step in range(200):
+    for step in range(240):
         clock += timedelta(minutes=rng.randint(1, 600))
         operation = rng.choice(
             ["arrive"] * 4
-            + ["move", "move", "reassign", "send", "send", "attempt", "feedback", "lost", "won", "erase", "recategorise"]
+            + ["move", "move", "reassign", "send", "send", "attempt", "attempt", "feedback", "lost", "lost", "won", "erase",
+               "recategorise", "source owner"]
         )
         if operation == "arrive" or not leads:
             leads.append(arrive(
@@ -357,6 +358,9 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
                 campaign=rng.choice(["", "Spring", "Autumn"]), company=rng.choice([None, *companies]),
                 owner=rng.choice([None, rep, other_rep]), team=rng.choice([None, team]),
             ))
+            if rng.random() < 0.3:  # qualified on arrival: handed to sales at once
+                leads[-1].move_to(S.MQL, at=clock)
+                hand_over(leads[-1], now=clock)
             continue
         lead = fresh(rng.choice(leads))
         if operation == "move" and (allowed := Lead.allowed_next_stages(lead.stage)):
@@ -374,7 +378,9 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
             verdict = rng.choice([Feedback.Disposition.NO_URGENCY, Feedback.Disposition.NOT_REACHED])
             actions.give_feedback(lead, Feedback(disposition=verdict), by=rep, at=clock)
         elif operation == "lost" and lead.stage in (S.SQL, S.OPPORTUNITY):
-            actions.mark_lost(lead, by=rep, reason="price", at=clock)
+            actions.mark_lost(lead, by=rep, reason=rng.choice(["price", "timing", "competitor"]), at=clock)
+        elif operation == "source owner":
+            actions.set_source_owner(lead, by=rep, source_owner=rng.choice(["marketing", "sales", "partner"]), at=clock)
         elif operation == "won" and S.WON in Lead.allowed_next_stages(lead.stage):
             lead.deal_value = Decimal(rng.randint(100, 90_000))
             lead.save_logged(["deal_value"], by=revops_admin, at=clock)
@@ -393,3 +399,6 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
     assert sum(row[0] for key, row in cohort.items() if key[0] == "all") == Lead.objects.count() > 20
     assert len(times) > 20
     assert {row[len(rollups.KEY)] for row in times} >= {"system_clock", "rep_clock"}  # the sequence ran both clocks
+    key = {name: i for i, name in enumerate(rollups.KEY)}
+    assert len({k[key["source_owner"]] for k in cohort if k[0] == "source_owner"}) > 1
+    assert {k[key["lost_reason"]] for k in cohort if k[0] == "lost_reason"} - {""}
