@@ -102,6 +102,7 @@ def funnel(request):
         small_sample=metrics.SMALL_SAMPLE,
         # Read from the rollups' histograms: the page states their error.
         lead_times_rolled_up=metrics.rolled_up.grouping_for(filters) is not None,
+        clocks_rolled_up=metrics.rolled_up.grouping_for(filters, also=metrics.rolled_up.CLOCK_DIMENSIONS) is not None,
         channel_label=Channel(filters.channel).label if filters.channel else "",
         figures={f"figure-{name}": figure for name, figure in figures.items()},
         # Suggestions for the campaign filter: the chosen channel's campaigns in this view.

@@ -168,8 +168,8 @@ class Dashboard:
 
 
 def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
-    """Every figure of the funnel dashboard: twenty-four queries whatever the amount of data (from the rollups
-    the funnel takes three, a breakdown two, the follow-up three or four)."""
+    """Every figure of the funnel dashboard: twenty-five queries whatever the amount of data (from the rollups
+    the funnel takes three, a breakdown two, the follow-up three or four, the two clocks four)."""
     lead_times = lead_time_distributions(filters)
     funnel_figures = funnel(filters, now=now)
     return Dashboard(

@@ -210,9 +210,7 @@ class Command(BaseCommand):
             logger.exception("Notification %s could not be composed", notification.pk)
             self.record_failure(notification, f"{type(error).__name__}: {error}", permanent=False, now=now)
         else:
-            Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
-                status=Notification.Status.SENT, sent_at=timezone.now(), last_error=""
-            )
+            outbox.mark_sent(notification, at=timezone.now())
         return True
 
     def record_failure(self, notification: Notification, error: str, *, permanent: bool, now: datetime) -> None:
