@@ -184,7 +184,7 @@ class LeadAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            if "source_owner" not in form.changed_data:  # as every other way in: the channel's default
+            if "source_owner" not in getattr(form, "changed_data", ()):  # as every other way in: the channel's default
                 obj.source_owner = default_source_owner(obj.channel)
             with transaction.atomic():
                 super().save_model(request, obj, form, change)
