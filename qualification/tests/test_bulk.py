@@ -89,10 +89,10 @@ def test_bulk_leaves_a_score_that_did_not_change_as_it_was(policy, company):
 
 
 def test_bulk_moves_open_leads_but_never_the_accepted_ones(policy, company, rep):
-    quote = Lead.objects.create(email="a@firma.nl", job_title="Hoofd", company=company, conversion_action="quote_request")
+    Lead.objects.create(email="a@firma.nl", job_title="Hoofd", company=company, conversion_action="quote_request")
     accepted = Lead.objects.create(email="b@firma.nl", job_title="Hoofd", company=company, conversion_action="quote_request")
     accepted.move_to(Lead.Stage.SQL, by=rep, at=NOW - timedelta(days=2))
-    newsletter = Lead.objects.create(email="c@firma.nl", company=company, conversion_action="newsletter")
+    Lead.objects.create(email="c@firma.nl", company=company, conversion_action="newsletter")
     won = Lead.objects.create(email="d@firma.nl", company=company, conversion_action="quote_request")
     won.move_to(Lead.Stage.WON, by=rep, at=NOW - timedelta(days=1))
 
