@@ -99,16 +99,15 @@ Rule = FitRuleSpec | EngagementRuleSpec
 def fires(rule: Rule, record: LeadRecord) -> bool:
     if isinstance(rule, EngagementRuleSpec):
         if rule.min_minutes:
-            return seconds_in_window(record, rule.activity_kind) >= rule.min_minutes * 60
+            return seconds_matching(record, rule) >= rule.min_minutes * 60
         return record.counts[rule.activity_kind] >= rule.min_count
     return fit_rule_fires(rule, record.facts)
 
 
-def seconds_in_window(record: LeadRecord, kind: str) -> float:
-    """The record's time on the website through activities of `kind` in the WINDOW_DAYS days
-    up to the moment it is scored at (`score_record`), as a minutes rule adds it up."""
-    window = EngagementRuleSpec(kind, 0, "", window_days=WINDOW_DAYS)
-    return sum(seconds_on_site(a) for a in record.activities if window.matches(a, now=record.as_of))
+def seconds_matching(record: LeadRecord, rule: EngagementRuleSpec) -> float:
+    """The record's time on the website through the activities `rule` matches (its kind, in
+    its window) at the moment it is scored (`score_record`), as a minutes rule adds it up."""
+    return sum(seconds_on_site(a) for a in record.activities if rule.matches(a, now=record.as_of))
 
 
 def rule_label(rule: Rule) -> str:
@@ -151,7 +150,7 @@ def candidate_keys(record: LeadRecord) -> list[Rule]:
         found += [EngagementRuleSpec(kind, 0, "", min_count=step) for step in COUNT_STEPS if counts[kind] >= step]
     for kind in WEBSITE_KINDS:
         if counts[kind] and any(seconds_on_site(a) for a in record.activities if a.kind == kind):
-            minutes = seconds_in_window(record, kind) / 60
+            minutes = seconds_matching(record, minutes_candidate(kind, 1)) / 60
             found += [minutes_candidate(kind, step) for step in MINUTE_STEPS if minutes >= step]
     return found
 
