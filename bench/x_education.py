@@ -20,7 +20,7 @@ How the columns become Handoff's fields (`lead_fields()`, `activities()`):
   region, `Specialization` → product interest, `What is your current occupation` → job title.
 - `TotalVisits` → that many page visits, each with its share of `Page Views Per Visit` and
   `Total Time Spent on Website` in its details (`data.seconds`: the window trait *minutes on
-  the website* adds them up; no policy rule reads it); `A free copy of Mastering The Interview` →
+  the website* adds them up, and a minutes rule reads it); `A free copy of Mastering The Interview` →
   a download; `Last Activity` → one activity of its kind when it is something the lead did
   (see LAST_ACTIVITY; what sales did — an SMS sent, a call — and bounces are left out).
 - `Converted` = 1 → won, 14 days after arrival; otherwise lost then.

@@ -77,6 +77,7 @@ RULE_WIDGETS = {
     "cap": forms.NumberInput(attrs={"class": "narrow"}),
     "min_count": forms.NumberInput(attrs={"class": "narrow"}),
     "window_days": forms.NumberInput(attrs={"class": "narrow"}),
+    "min_minutes": forms.NumberInput(attrs={"class": "narrow"}),
 }
 
 
@@ -94,7 +95,7 @@ def rule_formset(model, fields):
 FitRuleFormSet = rule_formset(FitRule, ["label", "attribute", "operator", "value", "points"])
 EngagementRuleFormSet = rule_formset(
     EngagementRule,
-    ["label", "activity_kind", "url_contains", "title_contains", "points", "cap", "min_count", "window_days"],
+    ["label", "activity_kind", "url_contains", "title_contains", "points", "cap", "min_count", "window_days", "min_minutes"],
 )
 DisqualifierFormSet = rule_formset(Disqualifier, ["kind", "value", "reason"])
 

@@ -217,7 +217,10 @@ def adopt(proposal: Proposal, *, by) -> QualificationPolicy:
         FitRule(policy=draft, attribute=r.attribute, operator=r.operator, value=r.value, points=r.points)
         for r in snapshot.fit_rules
     ] + [
-        EngagementRule(policy=draft, activity_kind=r.activity_kind, points=r.points, cap=r.cap, min_count=r.min_count)
+        EngagementRule(
+            policy=draft, activity_kind=r.activity_kind, points=r.points, cap=r.cap, min_count=r.min_count,
+            window_days=r.window_days, min_minutes=r.min_minutes,
+        )
         for r in snapshot.engagement_rules
     ]
     if not rules:

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.messages import choice, message
+from common.messages import choice, message, render
 from common.roles import Role as HandoffRole
 from common.roles import has_role
 from leads.models import Activity, ConversionAction, IntentTier, Sector
@@ -361,6 +361,13 @@ class EngagementRule(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Only activities of the last n days count; empty = all."),
     )
+    min_minutes = models.PositiveIntegerField(
+        _("minutes on the website"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("15 = the points once, when the matching visits add up to 15 minutes or more; empty = per activity."),
+    )
     label = models.CharField(_("label"), max_length=200, blank=True)
 
     class Meta:
@@ -369,18 +376,39 @@ class EngagementRule(models.Model):
         verbose_name_plural = _("engagement rules")
 
     def __str__(self):
+        if self.min_minutes:
+            return render(self.explanation_label())
         return self.label or Activity.Kind(self.activity_kind).label
+
+    def explanation_label(self) -> str | dict:
+        """What the score's explanation says for this rule: a minutes rule describes itself
+        as a message (in the reader's language when read), another rule by its label."""
+        if self.min_minutes:
+            return scoring.minutes_label(self.activity_kind, self.min_minutes, self.window_days, self.label)
+        return str(self)
+
+    def clean(self):
+        if not self.min_minutes:
+            return
+        errors = {}
+        if self.activity_kind and self.activity_kind not in scoring.WEBSITE_KINDS:
+            errors["min_minutes"] = _("Only visits to the website say how long they lasted: choose a page visit, pricing page or case study.")
+        if self.cap is not None:
+            errors["cap"] = _("A minutes rule gives its points once: leave “at most” empty.")
+        if errors:
+            raise ValidationError(errors)
 
     def spec(self) -> scoring.EngagementRuleSpec:
         return scoring.EngagementRuleSpec(
             activity_kind=self.activity_kind,
             points=self.points,
-            label=str(self),
+            label=self.explanation_label(),
             url_contains=self.url_contains.strip(),
             title_contains=self.title_contains.strip(),
             cap=self.cap,
             window_days=self.window_days,
             min_count=self.min_count,
+            min_minutes=self.min_minutes,
         )
 
 

@@ -22,20 +22,31 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
+from common.messages import render
 from leads.models import Activity, Channel, ConversionAction, Sector
 from qualification.scoring import (
+    WEBSITE_KINDS,
     EngagementRuleSpec,
     FitRuleSpec,
     LeadFacts,
     PolicySnapshot,
     ScoreResult,
     fit_rule_fires,
+    minutes_label,
     score,
+    seconds_on_site,
     summarize,
     thresholds_met,
 )
 from qualification.vocabulary import Attribute, Operator, split_list
-from qualification.whatconverts import SENIORITY_WORDS, LeadRecord, Seniority, title_words
+from qualification.whatconverts import (
+    MINUTES_BANDS,
+    SENIORITY_WORDS,
+    WINDOW_DAYS,
+    LeadRecord,
+    Seniority,
+    title_words,
+)
 
 HOLDOUT_SHARE = 0.3
 MAX_RULES = 15
@@ -50,6 +61,8 @@ SAMPLE_LIMIT = 50_000
 MIN_SUPPORT = 20  # a candidate needs at least this many training leads with it, and without it
 SIZE_STEPS = (10, 50, 100, 250, 1000)
 COUNT_STEPS = (1, 2, 3, 5, 10)
+# Minutes on the website in the window: the lower bounds of the window trait's bands.
+MINUTE_STEPS = tuple(low for low, _high, _label in MINUTES_BANDS if low > 0)
 VALUE_ATTRIBUTES = (
     Attribute.SECTOR, Attribute.COUNTRY, Attribute.REGION, Attribute.CHANNEL, Attribute.SOURCE,
     Attribute.CAMPAIGN, Attribute.CONVERSION_ACTION, Attribute.PRODUCT_INTEREST,
@@ -85,13 +98,23 @@ Rule = FitRuleSpec | EngagementRuleSpec
 
 def fires(rule: Rule, record: LeadRecord) -> bool:
     if isinstance(rule, EngagementRuleSpec):
+        if rule.min_minutes:
+            return seconds_matching(record, rule) >= rule.min_minutes * 60
         return record.counts[rule.activity_kind] >= rule.min_count
     return fit_rule_fires(rule, record.facts)
+
+
+def seconds_matching(record: LeadRecord, rule: EngagementRuleSpec) -> float:
+    """The record's time on the website through the activities `rule` matches (its kind, in
+    its window) at the moment it is scored (`score_record`), as a minutes rule adds it up."""
+    return sum(seconds_on_site(a) for a in record.activities if rule.matches(a, now=record.as_of))
 
 
 def rule_label(rule: Rule) -> str:
     """How a proposed rule reads, in the active language."""
     if isinstance(rule, EngagementRuleSpec):
+        if rule.min_minutes:
+            return render(minutes_label(rule.activity_kind, rule.min_minutes, rule.window_days))
         kind = Activity.Kind(rule.activity_kind).label
         if rule.min_count <= 1:
             return _("%(kind)s: at least once") % {"kind": kind}
@@ -125,7 +148,15 @@ def candidate_keys(record: LeadRecord) -> list[Rule]:
     counts = record.counts
     for kind in Activity.Kind.values:
         found += [EngagementRuleSpec(kind, 0, "", min_count=step) for step in COUNT_STEPS if counts[kind] >= step]
+    for kind in WEBSITE_KINDS:
+        if counts[kind] and any(seconds_on_site(a) for a in record.activities if a.kind == kind):
+            minutes = seconds_matching(record, minutes_candidate(kind, 1)) / 60
+            found += [minutes_candidate(kind, step) for step in MINUTE_STEPS if minutes >= step]
     return found
+
+
+def minutes_candidate(kind: str, minutes: int) -> EngagementRuleSpec:
+    return EngagementRuleSpec(kind, 0, "", window_days=WINDOW_DAYS, min_minutes=minutes)
 
 
 SENIORITY_RULES = [
@@ -178,7 +209,7 @@ def strongest_candidates(training: Sequence[LeadRecord], *, limit: int) -> tuple
 
 def rule_sort_key(rule: Rule) -> tuple:
     if isinstance(rule, EngagementRuleSpec):
-        return (1, rule.activity_kind, rule.min_count)
+        return (1, rule.activity_kind, rule.min_count, rule.min_minutes or 0)
     return (0, rule.attribute, rule.operator, rule.value)
 
 
@@ -270,7 +301,10 @@ class Proposal:
                 for r in policy.fit_rules
             ],
             "engagement_rules": [
-                {"activity_kind": r.activity_kind, "min_count": r.min_count, "points": r.points, "cap": r.cap, "label": r.label}
+                {
+                    "activity_kind": r.activity_kind, "min_count": r.min_count, "points": r.points, "cap": r.cap,
+                    "window_days": r.window_days, "min_minutes": r.min_minutes, "label": r.label,
+                }
                 for r in policy.engagement_rules
             ],
         }
@@ -282,8 +316,18 @@ class Proposal:
         fit_rules = tuple(
             with_points(fit_candidate(r["attribute"], r["operator"], r["value"]), r["points"]) for r in data["fit_rules"]
         )
+        # A report stored before minutes rules has neither window_days nor min_minutes.
         engagement_rules = tuple(
-            replace(with_points(EngagementRuleSpec(r["activity_kind"], 0, "", min_count=r["min_count"]), r["points"]), cap=r["cap"])
+            replace(
+                with_points(
+                    EngagementRuleSpec(
+                        r["activity_kind"], 0, "", min_count=r["min_count"],
+                        window_days=r.get("window_days"), min_minutes=r.get("min_minutes"),
+                    ),
+                    r["points"],
+                ),
+                cap=r["cap"],
+            )
             for r in data["engagement_rules"]
         )
         snapshot = replace(
@@ -300,8 +344,9 @@ def empty_policy() -> PolicySnapshot:
 
 def with_points(rule: Rule, points: int) -> Rule:
     if isinstance(rule, EngagementRuleSpec):
-        # One-off: the points once the lead did it min_count times, however often it did.
-        return replace(rule, points=points, cap=abs(points), label=rule_label(rule))
+        # One-off: the points once the lead did it min_count times (or stayed min_minutes),
+        # however often it did; a minutes rule gives them once anyway and takes no cap.
+        return replace(rule, points=points, cap=None if rule.min_minutes else abs(points), label=rule_label(rule))
     return replace(rule, points=points, label=rule_label(rule))
 
 

@@ -1,5 +1,6 @@
 """The history read from the database, the report over it, and adopting the proposal."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -102,6 +103,24 @@ def test_adopting_creates_a_draft_with_those_rules_neither_active_nor_signed(pol
     assert [(r.activity_kind, r.min_count, r.points, r.cap) for r in draft.engagement_rules.all()] == [("page_visit", 3, -8, 8)]
     assert [d.kind for d in draft.disqualifiers.all()] == [DisqualifierKind.STUDENT]
     assert draft.created_by == marketer
+
+
+@pytest.mark.django_db
+def test_adopting_a_minutes_rule_makes_an_engagement_rule_that_scores_the_same(policy, marketer, company):
+    from qualification import decisions
+    from qualification.proposal import minutes_candidate, with_points
+
+    proposed = with_points(minutes_candidate(Activity.Kind.PAGE_VISIT, 15), 16)
+    draft = learning.adopt(proposal_of(proposed, fit=0, engagement=10), by=marketer)
+    rule = draft.engagement_rules.get()
+    assert (rule.activity_kind, rule.points, rule.window_days, rule.min_minutes, rule.cap, rule.label) == ("page_visit", 16, 30, 15, None, "")
+    lead = Lead.objects.create(email="a@b.nl", company=company, conversion_action="download")
+    for days, seconds in ((2, 500), (3, 400)):
+        Activity.objects.create(lead=lead, kind=Activity.Kind.PAGE_VISIT, occurred_at=NOW - timedelta(days=days), data={"seconds": seconds})
+    snapshot = QualificationPolicy.objects.with_rules().get(pk=draft.pk).snapshot()
+    result = decisions.rescore(lead, now=NOW, policy=snapshot)
+    assert result.engagement_score == 16
+    assert snapshot.engagement_rules[0] == replace(proposed, label=snapshot.engagement_rules[0].label)
 
 
 @pytest.mark.django_db
