@@ -9,7 +9,7 @@ leads by default); `demo.replicate.replicate` copies that base inside PostgreSQL
 are --leads leads (ids and keys shifted per copy, moments moved back over three years in whole
 weeks, unique texts marked; secondary indexes and foreign keys dropped during the load and
 built and validated after it); VACUUM (ANALYZE); `leads.rollups.rebuild` (what
-`manage.py rebuildrollups` runs). Last, it checks that every copied table holds copies × its
+`manage.py rebuildrollups` runs) and VACUUM (ANALYZE) of the rollups. Last, it checks that every copied table holds copies × its
 base rows and that the rollups count every lead.
 
 `bench/dashboard.py --build` and `bench/rescore.py` (on an empty database) build through it.
@@ -72,7 +72,7 @@ def build(*, leads: int, base: int, until: date, workers: int = 2) -> None:
     from django.db import connection
     from django.db.models import Sum
 
-    from demo.replicate import copied_models, replicate, vacuum_analyze
+    from demo.replicate import DERIVED, copied_models, replicate, vacuum_analyze
     from leads.models import CohortRollup, Lead
     from leads.rollups import rebuild
 
@@ -101,6 +101,7 @@ def build(*, leads: int, base: int, until: date, workers: int = 2) -> None:
     result = timed("replicate", lambda: replicate(copies, workers=workers, report=lambda line: print(line, flush=True)))
     timed("VACUUM (ANALYZE) of the copied tables", lambda: vacuum_analyze(workers=workers))
     written = timed("rebuildrollups", lambda: rebuild(Lead.objects))
+    timed("VACUUM (ANALYZE) of the rollups", lambda: vacuum_analyze(of=DERIVED, workers=workers))
 
     wrong = {t: (rows, base_rows[t] * copies) for t, rows in result.rows.items() if rows != base_rows[t] * copies}
     if wrong:

@@ -329,11 +329,11 @@ def replicate(copies: int, *, workers: int = 2, report: Callable[[str], None] = 
     return Replicated(copies=copies, rows=rows, seconds=seconds)
 
 
-def vacuum_analyze(*, workers: int = 2, report: Callable[[str], None] = lambda line: None) -> None:
-    """VACUUM (ANALYZE) every copied table: planner statistics, and the visibility map that
-    index-only scans need."""
+def vacuum_analyze(*, of=None, workers: int = 2, report: Callable[[str], None] = lambda line: None) -> None:
+    """VACUUM (ANALYZE) these models' tables (default: every copied one): planner statistics,
+    and the visibility map that index-only scans need."""
     q = connection.ops.quote_name
-    tables = [model._meta.db_table for model in copied_models()]
+    tables = [model._meta.db_table for model in (of or copied_models())]
     with connection.cursor() as cursor:
         cursor.execute("SELECT relname FROM pg_class WHERE relname = ANY(%s) ORDER BY relpages DESC", [tables])
         ordered = [name for (name,) in cursor.fetchall()]
