@@ -189,7 +189,8 @@ def start_server(port: int, *, workers: int) -> subprocess.Popen:
     server = subprocess.Popen(
         command,
         cwd=ROOT,
-        env={**os.environ, "LOG_LEVEL": "WARNING"},
+        # As in production behind a TLS proxy: HTTPS-only settings, the proxy saying "https".
+        env={**os.environ, "LOG_LEVEL": "WARNING", "BEHIND_TLS_PROXY": "true"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -222,7 +223,8 @@ def post_all(port: int, token: str, bodies: list[bytes], *, clients: int) -> tup
                 "POST",
                 "/api/activities/batch/",
                 body=body,
-                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                         "X-Forwarded-Proto": "https"},
             )
             response = connection.getresponse()
             payload = response.read()
