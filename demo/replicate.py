@@ -120,6 +120,8 @@ def plan_for(model, copied) -> Plan:
     q = connection.ops.quote_name
     for f in model._meta.concrete_fields:
         column = q(f.column)
+        if isinstance(f, models.GeneratedField):
+            continue  # PostgreSQL computes it
         if f.is_relation:
             if f.related_model not in copied:
                 expression = column  # shared rows: a user, a team, a campaign
@@ -144,8 +146,6 @@ def plan_for(model, copied) -> Plan:
                 f"{model._meta.label}.{f.name} looks like a row's id without a foreign key; "
                 "say in demo/replicate.py how copies shift it"
             )
-        elif isinstance(f, models.GeneratedField):
-            continue
         else:
             expression = column
         plan.columns.append(column)
@@ -294,13 +294,32 @@ def replicate(copies: int, *, workers: int = 2, report: Callable[[str], None] = 
                 "base_highest": highest[plan.table],
             }
             inserts.append((f"{plan.table} copy {n}", sql, params))
+    try:
+        _load(all_plans, schema, inserts, copies=copies, order={p.table: -highest[p.table] for p in all_plans},
+              workers=workers, phase=phase, report=report)
+    except Exception as error:
+        raise RuntimeError(
+            "Replication stopped half-way: the copied tables may lack rows, indexes or foreign keys. "
+            "Drop the database and build it again."
+        ) from error
+
+    rows = {}
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"SELECT count(*) FROM {q(table)}")
+            rows[table] = cursor.fetchone()[0]
+    return Replicated(copies=copies, rows=rows, seconds=seconds)
+
+
+def _load(all_plans, schema, inserts, *, copies, order, workers, phase, report) -> None:
+    """Write the copies, then build the indexes and validate the keys again."""
+    q = connection.ops.quote_name
     started = time.perf_counter()
     _run(inserts, workers=workers, report=lambda line: None)
     phase(f"inserted {copies - 1} copies of {len(all_plans)} tables", started)
 
     started = time.perf_counter()
-    # Largest table's indexes first: reltuples is stale, so order by the base's size.
-    order = {plan.table: -highest[plan.table] for plan in all_plans}
+    # Largest table's indexes first (`order`: reltuples is stale, so by the base's size).
     builds = [(f"index {name}", definition, None) for table, name, definition in sorted(schema.indexes, key=lambda i: order.get(i[0], 0))]
     builds += [
         (f"unique {name}", f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(name)} {definition}", None)
@@ -320,13 +339,6 @@ def replicate(copies: int, *, workers: int = 2, report: Callable[[str], None] = 
     _run(checks, workers=workers, report=lambda line: None)
     reset_sequences(*[plan.model for plan in all_plans])
     phase(f"validated {len(checks)} foreign keys, reset the id sequences", started)
-
-    rows = {}
-    with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"SELECT count(*) FROM {q(table)}")
-            rows[table] = cursor.fetchone()[0]
-    return Replicated(copies=copies, rows=rows, seconds=seconds)
 
 
 def vacuum_analyze(*, of=None, workers: int = 2, report: Callable[[str], None] = lambda line: None) -> None:
