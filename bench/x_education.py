@@ -7,7 +7,8 @@ Imports the CSV (9,240 leads of an online-course seller; never copied into the r
 into the database DATABASE_URL names — created and migrated when missing; its earlier
 "x-education" leads are removed first —, runs `qualification.learning.report()` on it and
 prints the proposal's rules and its hold-out figures next to a plain logistic regression on
-the same traits, fitted on the same training part and scored on the same hold-out. Without
+the same traits, fitted on the same training part and scored on the same hold-out (once with
+the window traits, once without: the traits a policy can say). Without
 DATABASE_URL it uses a throw-away SQLite file.
 
 How the columns become Handoff's fields (`lead_fields()`, `activities()`):
@@ -18,7 +19,8 @@ How the columns become Handoff's fields (`lead_fields()`, `activities()`):
   written, and a channel (see CHANNEL); `Country` → company country (ISO code), `City` →
   region, `Specialization` → product interest, `What is your current occupation` → job title.
 - `TotalVisits` → that many page visits, each with its share of `Page Views Per Visit` and
-  `Total Time Spent on Website` in its details; `A free copy of Mastering The Interview` →
+  `Total Time Spent on Website` in its details (`data.seconds`: the window trait *minutes on
+  the website* adds them up, and a minutes rule reads it); `A free copy of Mastering The Interview` →
   a download; `Last Activity` → one activity of its kind when it is something the lead did
   (see LAST_ACTIVITY; what sales did — an SMS sent, a call — and bounces are left out).
 - `Converted` = 1 → won, 14 days after arrival; otherwise lost then.
@@ -175,16 +177,17 @@ def import_rows(rows: list[dict]) -> int:
     return len(leads)
 
 
-def logistic_regression(training, holdout) -> tuple[float | None, int]:
+def logistic_regression(training, holdout, *, leave_out=()) -> tuple[float | None, int]:
     """A plain logistic regression on the same traits (every trait value of
     `qualification.whatconverts.traits_of()` seen on at least 10 training leads, as yes/no
-    features), fitted on the training part: its AUC on the hold-out, and how many features."""
+    features; none of the attributes in `leave_out`), fitted on the training part: its AUC on
+    the hold-out, and how many features."""
     from collections import Counter
 
     from qualification.proposal import auc, fit_logistic, grouped
     from qualification.whatconverts import traits_of
 
-    seen = Counter(trait for record in training for trait in set(traits_of(record)))
+    seen = Counter(trait for record in training for trait in set(traits_of(record)) if trait[0] not in leave_out)
     features = {trait: index for index, trait in enumerate(sorted(trait for trait, n in seen.items() if n >= 10))}
 
     def row(record):
@@ -222,6 +225,9 @@ def main() -> None:
     from qualification import learning
     from qualification.models import QualificationPolicy
     from qualification.proposal import MAX_RULES, split_by_time
+    from qualification.whatconverts import Trait
+
+    window_traits = (Trait.TOUCHPOINTS, Trait.TIME_ON_SITE)
 
     translation.activate("en")
     call_command("migrate", verbosity=0)
@@ -258,6 +264,10 @@ def main() -> None:
         print(f"active policy AUC {validation.active_auc:.3f}, top 10 % won {validation.active_top_decile_rate:.1%}, top 30 % won {validation.active_top_30_rate:.1%}")
     print(f"logistic regression on the same traits ({feature_count} features) AUC {regression_auc:.3f}")
     print(f"difference {regression_auc - validation.auc:+.3f}")
+    # The window traits (touchpoints and minutes on site in the 30 days before MQL) are no
+    # rule a policy can say: the regression without them is the one on the proposal's traits.
+    without_auc, without_count = logistic_regression(training, holdout, leave_out=window_traits)
+    print(f"logistic regression without the window traits ({without_count} features) AUC {without_auc:.3f}, difference {without_auc - validation.auc:+.3f}")
 
 
 if __name__ == "__main__":

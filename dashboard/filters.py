@@ -307,12 +307,35 @@ class DrillDownForm(forms.Form):
     key = forms.CharField(required=False, max_length=200)
     lost_reason = forms.CharField(required=False, max_length=30)
     verdict = forms.CharField(required=False, max_length=30)
+    # Of the newer tables: the campaign's leads (what the campaigns cost), the customers with an
+    # account event (after the sale), a routing-quality column and row, a speed-to-lead cell
+    # ("clock:2", of all MQLs or of "channel:<code>" / "intent_tier:<code>").
+    campaign_id = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    # An end-to-end lead time's leads: passed through from this stage (with step=passed).
+    from_stage = forms.ChoiceField(choices=[("", ""), *[(s, s) for s in ["leads", *Lead.FUNNEL]]], required=False)
+    no_fit_reason = forms.CharField(required=False, max_length=30)  # with verdict=no_fit
+    clock = forms.ChoiceField(choices=[("", ""), ("system", "system"), ("rep", "rep")], required=False)  # the two clocks' MQLs
+    after_sale = forms.CharField(required=False, max_length=30)
+    routing = forms.CharField(required=False, max_length=30)
+    routed_by = forms.CharField(required=False, max_length=300)
+    speed = forms.RegexField(regex=r"^(clock|business):\d$", required=False)
+    speed_group = forms.RegexField(regex=r"^(channel|intent_tier):[\w-]{0,40}$", required=False)
 
     def clean(self):
         data = super().clean()
         if bool(data.get("stage")) == bool(data.get("verdict")):
             raise forms.ValidationError(_("Say either which stage or which feedback the figure counted."))
+        if (
+            data.get("routing") and data.get("stage") != "leads"
+            or (data.get("speed") or data.get("clock")) and data.get("stage") != "mql"
+            or data.get("from_stage") and data.get("step") != "passed"
+            or data.get("no_fit_reason") and data.get("verdict") != "no_fit"
+        ):
+            raise forms.ValidationError(_("This row or reason does not exist in this view."))
         return data
+
+    def clean_routed_by(self) -> str | None:
+        return self.cleaned_data["routed_by"] if "routed_by" in self.data else None
 
     def clean_key(self) -> str | None:
         # Present but empty is a row too: the leads without a value ("(not given)").

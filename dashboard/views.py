@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.csp import csp_override
 
@@ -16,7 +16,7 @@ from dashboard.filters import Dimension, DrillDownForm, default_filters, form_fo
 from handoff.lateness import scale_now
 from handoff.models import current_agreement
 from leads import access
-from leads.models import Channel, Feedback
+from leads.models import Campaign, Channel, Feedback
 
 # plotly.js 4.1 adds two <style> elements: an empty one whose sheet it then fills through the
 # CSSOM (toolbar, tooltips), and one with a fixed rule. CSP allows them by the hashes of their
@@ -102,6 +102,7 @@ def funnel(request):
         small_sample=metrics.SMALL_SAMPLE,
         # Read from the rollups' histograms: the page states their error.
         lead_times_rolled_up=metrics.rolled_up.grouping_for(filters) is not None,
+        clocks_rolled_up=metrics.rolled_up.grouping_for(filters, also=metrics.rolled_up.CLOCK_DIMENSIONS) is not None,
         channel_label=Channel(filters.channel).label if filters.channel else "",
         figures={f"figure-{name}": figure for name, figure in figures.items()},
         # Suggestions for the campaign filter: the chosen channel's campaigns in this view.
@@ -120,6 +121,8 @@ def funnel(request):
         may_edit_campaigns=access.may_edit_campaigns(request.user),
         # The follow-up's rows are teams, or owners once a team or owner is chosen.
         follow_up_url=f"{reverse('dashboard:leads')}?{urlencode({**filters.as_query(), 'by': follow_up_by})}",
+        # The two clocks' counts: all MQLs, or a team's or rep's (`by` and `key` added per line).
+        clocks_url=f"{reverse('dashboard:leads')}?{urlencode({k: v for k, v in filters.as_query().items() if k != 'by'})}&stage=mql",
         no_reason_key=metrics.NO_REASON_KEY,
         comments_shown=metrics.COMMENTS_SHOWN,
         # A comment names its lead only for those who may see that lead.
@@ -186,18 +189,7 @@ def lead_list(request):
     filters = form.filters()
     wanted = drill.cleaned_data
     try:
-        if wanted["verdict"]:
-            counted = metrics.judged_leads(filters, verdict=wanted["verdict"], key=wanted["key"])
-            title = metrics.verdict_title(wanted["verdict"])
-        else:
-            counted = metrics.counted_leads(
-                filters,
-                stage=wanted["stage"],
-                step=wanted["step"],
-                key=wanted["key"],
-                lost_reason=wanted["lost_reason"],
-            )
-            title = metrics.stage_title(wanted["stage"], wanted["step"])
+        counted, title, narrowed_to = _counted_by(filters, wanted, now=now)
     except ValueError:
         drill.add_error(None, _("This row or reason does not exist in this view."))
         return render(request, "dashboard/leads.html", context, status=400)
@@ -206,11 +198,53 @@ def lead_list(request):
         filters=filters,
         now=now,
         title=title,
-        row_label=_row_label(filters, wanted),
+        row_label=" · ".join(part for part in (_row_label(filters, wanted), narrowed_to) if part),
         counts_verdicts=bool(wanted["verdict"]),
+        counts_renewals=wanted["after_sale"] == metrics.RENEWED,
         dashboard_query=urlencode(filters.as_query()),
     )
     return render(request, "dashboard/leads.html", context)
+
+
+CLOCK_NAMES = {"system": gettext_lazy("System: handoff → owner notified"), "rep": gettext_lazy("Rep: notified → first attempt")}
+
+
+def _counted_by(filters, wanted: dict, *, now) -> tuple:
+    """(the leads a count counted, the list's title, what else it is narrowed to) for the
+    lead list's parameters. Raises ValueError for a figure the dashboard never shows."""
+    if wanted["verdict"]:
+        judged = metrics.judged_leads(filters, verdict=wanted["verdict"], key=wanted["key"], no_fit_reason=wanted["no_fit_reason"])
+        title = metrics.verdict_title(wanted["verdict"])
+        if wanted["no_fit_reason"]:
+            title = f"{title}: {Feedback.NoFitReason(wanted['no_fit_reason']).label}"
+        return judged, title, ""
+    if wanted["routing"]:
+        counted = metrics.routed_leads(filters, figure=wanted["routing"], row=wanted["routed_by"], now=now)
+        by = f"{_('First routed by')}: {metrics.routing_row_label(wanted['routed_by'])}" if wanted["routed_by"] is not None else ""
+        return counted, metrics.routing_figure_label(wanted["routing"]), by
+    if wanted["speed"]:
+        clock, bucket = wanted["speed"].split(":")
+        group, group_key = wanted["speed_group"].split(":", 1) if wanted["speed_group"] else (metrics.SPEED_ALL, "")
+        cell = {"clock": clock, "bucket": int(bucket), "group": group, "group_key": group_key}
+        return metrics.mqls_first_tried(filters, **cell), metrics.stage_title("mql"), metrics.speed_cell_label(**cell)
+    counted = metrics.counted_leads(
+        filters, stage=wanted["stage"], step=wanted["step"], key=wanted["key"], lost_reason=wanted["lost_reason"],
+        from_stage=wanted["from_stage"],
+    )
+    title, narrowed_to = metrics.stage_title(wanted["stage"], wanted["step"], wanted["from_stage"]), []
+    if wanted["clock"]:
+        counted = counted.filter(metrics.counted_by_clock(wanted["clock"]))
+        narrowed_to.append(str(CLOCK_NAMES[wanted["clock"]]))
+    if wanted["campaign_id"]:
+        campaign = Campaign.objects.filter(pk=wanted["campaign_id"]).first()
+        if campaign is None:
+            raise ValueError("No such campaign.")
+        counted = counted.filter(linked_campaign=campaign)
+        narrowed_to.append(f"{_('Campaign')}: {campaign.name}")
+    if wanted["after_sale"]:
+        counted = metrics.customers_who(counted, wanted["after_sale"])
+        title = metrics.customers_who_label(wanted["after_sale"])
+    return counted, title, " · ".join(narrowed_to)
 
 
 def _row_label(filters, wanted: dict) -> str:

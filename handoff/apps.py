@@ -8,3 +8,8 @@ class HandoffConfig(AppConfig):
 
     def ready(self):
         from handoff import texts  # noqa: F401 — registers the handoff's message codes
+        from handoff.outbox import owner_told_at
+        from leads import rollups
+
+        # The rollups keep the two clocks: they learn here when an owner was told.
+        rollups.COMPUTED_FACTS["owner_told_at"] = owner_told_at

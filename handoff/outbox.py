@@ -9,12 +9,17 @@ from collections import defaultdict
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
 
 from common.people import person_name
 from common.roles import Role
 from handoff.models import Notification, NotificationChannel
 from leads.models import Lead
+from leads.rollups import refresh as refresh_rollups
+
+# The messages that tell a lead's owner it is theirs: the two clocks' "owner told" moment.
+TELLS_THE_OWNER = (Notification.Kind.ASSIGNED, Notification.Kind.REASSIGNED)
 
 
 def queue_many(messages: list[tuple], *, now: datetime) -> list[Notification]:
@@ -86,3 +91,30 @@ def reroute(notification: Notification, *, error: str, now: datetime) -> list[No
     )
     Notification.objects.filter(pk__in=[row.pk for row in rows]).update(rerouted_from=notification)
     return rows
+
+
+def mark_sent(notification: Notification, *, at: datetime) -> bool:
+    """The worker delivered a claimed message: mark it sent (unless another worker's claim
+    took it over) and, when it told the lead's owner, refresh the lead's rollups in the same
+    transaction (the two clocks start or stop on it). Whether it was marked."""
+    with transaction.atomic():
+        marked = Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
+            status=Notification.Status.SENT, sent_at=at, last_error=""
+        )
+        if marked and notification.lead_id and notification.kind in TELLS_THE_OWNER:
+            refresh_rollups(Lead.objects, [notification.lead_id])
+    return bool(marked)
+
+
+def owner_told_at() -> Subquery:
+    """On a lead query: when the lead's owner was first sent word of it (new or reassigned
+    lead) at or after the handoff, its first MQL or later stamp. NULL: not (yet) sent, or no
+    owner. Reads the partial index notification_owner_told."""
+    after_handoff = Q()
+    for stage in Lead.FUNNEL:
+        # At or after the earliest stamp is at or after some stamp (a NULL stamp compares false).
+        after_handoff |= Q(sent_at__gte=OuterRef(f"{stage}_at"))
+    sent = Notification.objects.filter(
+        after_handoff, lead=OuterRef("pk"), recipient=OuterRef("owner_id"), kind__in=TELLS_THE_OWNER, sent_at__isnull=False
+    )
+    return Subquery(sent.order_by("sent_at", "pk").values("sent_at")[:1])

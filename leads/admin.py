@@ -25,6 +25,7 @@ from leads.models import (
     StageChange,
     Team,
 )
+from leads.models.campaign import default_source_owner
 from leads.rollups import refresh as refresh_rollups
 
 
@@ -183,6 +184,8 @@ class LeadAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
+            if "source_owner" not in getattr(form, "changed_data", ()):  # as every other way in: the channel's default
+                obj.source_owner = default_source_owner(obj.channel)
             with transaction.atomic():
                 super().save_model(request, obj, form, change)
                 refresh_rollups(Lead.objects, [obj.pk])

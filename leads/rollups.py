@@ -1,7 +1,7 @@
 """Keeping the funnel's rollups (leads/models/rollup.py) equal to the leads they sum.
 
 Every write that changes what a lead adds to them (arrival, stage, owner or team, contact
-attempts, deal value, company, erasure) calls `refresh(Lead.objects, ids)` in its own
+attempts, deal value, company, erasure, the owner's new-lead message sent) calls `refresh(Lead.objects, ids)` in its own
 transaction, after writing: it locks the leads' `RolledUpLead` rows, reads what they added last
 time and what they add now, and adds the difference to the rollup rows with
 `INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n` (PostgreSQL and SQLite alike), so
@@ -24,16 +24,18 @@ from __future__ import annotations
 import bisect
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.models import Expression, Value
 
 from common.bulk import TableWriter
 from common.business_time import business_time_zone
 from leads.models.rollup import (
     COUNTS,
+    COUNTS_ONLY,
     DIMENSIONS,
     FUNNEL,
     GROUPING_SETS,
@@ -52,8 +54,17 @@ FACT_LOOKUPS = {
     "stage": "stage", "mql_at": "mql_at", "sal_at": "sal_at", "sql_at": "sql_at",
     "opportunity_at": "opportunity_at", "won_at": "won_at", "lost_at": "lost_at",
     "first_attempt_at": "first_attempt_at", "attempt_count": "attempt_count", "deal_value": "deal_value",
+    "source_owner": "source_owner", "lost_reason": "lost_reason",
 }
-FACTS = tuple(FACT_LOOKUPS)
+# Facts an app above this one computes from its own tables, which it names here when it loads
+# (so leads need not import it): fact → a function giving the expression on a lead query. Until
+# one is named, the fact is empty. handoff/apps.py names "owner_told_at"
+# (handoff.outbox.owner_told_at(): when the owner was first sent word of the lead), so every
+# write that refreshes a lead, and sending that word (handoff.outbox.mark_sent), keeps the two
+# clocks' histograms up to date.
+COMPUTED = ("owner_told_at",)
+COMPUTED_FACTS: dict[str, Callable[[], Expression]] = {}
+FACTS = (*FACT_LOOKUPS, *COMPUTED)
 
 # How a lead (its facts) gives each dimension's value: one line per dimension.
 DIMENSION_OF = {
@@ -65,6 +76,8 @@ DIMENSION_OF = {
     "owner": lambda facts: facts["owner_id"] or 0,
     "sector": lambda facts: facts["sector"] or "",
     "customer": lambda facts: "existing" if facts["is_customer"] else "new",
+    "source_owner": lambda facts: facts["source_owner"] or "",
+    "lost_reason": lambda facts: facts["lost_reason"] or "",
 }
 NOT_IN_SET = {name: field().default for name, field in DIMENSIONS.items()}
 GROUPING_SETS_KEPT = [(name, frozenset(kept)) for name, kept in GROUPING_SETS.items()]
@@ -157,8 +170,10 @@ def contribution(facts: dict, *, zone) -> tuple[date, dict[str, int], list[tuple
     counts["attempts"] = (facts["attempt_count"] or 0) if mql is not None else 0
     counts["lost"] = int(facts["lost_at"] is not None and facts["won_at"] is None)
     counts["open"] = int(reached["sql"] is not None and facts["stage"] in PIPELINE)
-    won_value = facts["deal_value"] if facts["won_at"] is not None else None
-    counts["revenue_cents"] = int(Decimal(won_value) * 100) if won_value is not None else 0
+    cents = int(Decimal(facts["deal_value"]) * 100) if facts["deal_value"] is not None else 0
+    counts["revenue_cents"] = cents if facts["won_at"] is not None else 0
+    counts["pipeline_cents"] = cents if reached["sql"] is not None else 0
+    counts["lost_value_cents"] = cents if counts["lost"] else 0
     times = []
     for earlier, later in PAIRS:
         start, end = own[earlier], own[later]
@@ -170,6 +185,13 @@ def contribution(facts: dict, *, zone) -> tuple[date, dict[str, int], list[tuple
         times.append(("first_attempt", _microseconds(facts["first_attempt_at"] - mql)))
     if reached["sql"] is not None:
         times.append(("reached_mql_sql", _microseconds(reached["sql"] - mql)))
+    # The two clocks: told at or after the handoff by definition; the rep's counts only an
+    # attempt made once the owner was told (a rep who found the lead on their own is left out).
+    told = facts["owner_told_at"]
+    if mql is not None and told is not None:
+        times.append(("system_clock", _microseconds(told - mql)))
+        if facts["first_attempt_at"] is not None and facts["first_attempt_at"] >= told:
+            times.append(("rep_clock", _microseconds(facts["first_attempt_at"] - told)))
     day = facts["created_at"].astimezone(zone).date()
     return day, counts, times
 
@@ -192,6 +214,8 @@ class Sums:
             row = self.cohort[key]
             for i, value in added:
                 row[i] += value
+            if kept[0] in COUNTS_ONLY:
+                continue
             for measure, bucket, us in buckets:
                 entry = self.times[(*key, measure, bucket)]
                 entry[0] += sign
@@ -244,10 +268,17 @@ def _add(sums: Sums) -> None:
             cursor.executemany(sql, _adapted(rows))
 
 
-def facts_of(leads) -> list[dict]:
-    return [
-        dict(zip(FACTS, row)) for row in leads.order_by("pk").values_list(*FACT_LOOKUPS.values())
+def _fact_columns() -> list:
+    """What a lead query reads for FACTS, in their order."""
+    computed = [
+        COMPUTED_FACTS[name]() if name in COMPUTED_FACTS else Value(None, output_field=models.DateTimeField())
+        for name in COMPUTED
     ]
+    return [*FACT_LOOKUPS.values(), *computed]
+
+
+def facts_of(leads) -> list[dict]:
+    return [dict(zip(FACTS, row)) for row in leads.order_by("pk").values_list(*_fact_columns())]
 
 
 def refresh(leads, lead_ids: Iterable[int]) -> int:
@@ -317,7 +348,7 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
             written["time_rows"] += len(times)
             sums, snapshots = Sums(zone), []
 
-        rows = leads.order_by("created_at", "pk").values_list(*FACT_LOOKUPS.values())
+        rows = leads.order_by("created_at", "pk").values_list(*_fact_columns())
         for row in rows.iterator(chunk_size=5000):
             facts = dict(zip(FACTS, row))
             day = facts["created_at"].astimezone(zone).date()

@@ -12,6 +12,7 @@ from qualification.models import (
     FitRule,
     QualificationPolicy,
     SignOff,
+    WhatConvertsReport,
 )
 
 
@@ -83,6 +84,26 @@ class ActivationAdmin(admin.ModelAdmin):
     ]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WhatConvertsReport)
+class WhatConvertsReportAdmin(admin.ModelAdmin):
+    """The stored "what converts" reports, read-only: when each was asked for and computed, by
+    which worker, how long it took, and a failure's error."""
+
+    list_display = ["requested_at", "requested_by", "status", "computed_at", "leads", "won", "duration", "worker"]
+    list_filter = ["status"]
+    exclude = ["data"]  # the report itself is read on its page
+    readonly_fields = [
+        "requested_by", "requested_at", "status", "worker", "started_at", "computed_at", "until", "leads", "won",
+        "duration", "error",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 

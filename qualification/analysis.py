@@ -44,6 +44,7 @@ class ActivityRow:
     occurred_at: datetime
     url: str
     title: str
+    seconds: object = None  # `data.seconds` as stored: scoring.seconds_on_site() reads it
 
 
 def scored_history(
@@ -73,7 +74,7 @@ def scored_history(
         activities = (
             Activity.objects.filter(lead_id__gte=rows[0][0], lead_id__lte=last_id, occurred_at__lte=now)
             .order_by("lead_id")
-            .values_list("lead_id", "kind", "occurred_at", "url", "title")
+            .values_list("lead_id", "kind", "occurred_at", "url", "title", "data__seconds")
         )
         by_lead = {
             lead_id: [ActivityRow(*row[1:]) for row in group]

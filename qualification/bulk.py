@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Min, Q, Value
+from django.db.models import Count, F, FloatField, Func, Max, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from common.bulk import TableWriter, server_bound_cursor
@@ -114,6 +114,29 @@ def rule_filter(rule, *, now: datetime) -> Q:
     return condition
 
 
+class SecondsOnSite(Func):
+    """The SQL twin of `scoring.seconds_on_site()`: an activity's `data.seconds` when it is a
+    number of seconds (not a text, a boolean or below zero), else 0."""
+
+    output_field = FloatField()
+    template = (
+        "CASE WHEN jsonb_typeof(%(expressions)s -> 'seconds') = 'number'"
+        " AND (%(expressions)s ->> 'seconds')::float >= 0"
+        " THEN (%(expressions)s ->> 'seconds')::float ELSE 0 END"
+    )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler, connection,
+            template=(
+                "CASE WHEN json_type(%(expressions)s, '$.seconds') IN ('integer', 'real')"
+                " AND json_extract(%(expressions)s, '$.seconds') >= 0"
+                " THEN json_extract(%(expressions)s, '$.seconds') ELSE 0 END"
+            ),
+            **extra_context,
+        )
+
+
 def activity_summaries(policy: PolicySnapshot, activities, *, now: datetime) -> dict[int, ActivitySummary]:
     """One grouped query: per lead, each engagement rule's count, the latest activity and
     whether there was a demo request. Leads without activities are missing from the result."""
@@ -131,11 +154,17 @@ def activity_summaries(policy: PolicySnapshot, activities, *, now: datetime) -> 
         for index, rule in enumerate(policy.engagement_rules)
         if rule.window_days
     }
+    # A minutes rule adds up its activities' time on the website.
+    seconds = {
+        f"seconds_{index}": Coalesce(Sum(SecondsOnSite("data"), filter=rule_filter(rule, now=now)), Value(0.0))
+        for index, rule in enumerate(policy.engagement_rules)
+        if rule.min_minutes
+    }
     rows = (
         activities.filter(occurred_at__lte=now)
         .order_by()
         .values("lead_id")
-        .annotate(last_at=Max("occurred_at"), **conversions, **counts, **oldest)
+        .annotate(last_at=Max("occurred_at"), **conversions, **counts, **oldest, **seconds)
     )
     names = list(counts)
     return {
@@ -144,6 +173,7 @@ def activity_summaries(policy: PolicySnapshot, activities, *, now: datetime) -> 
             row["last_at"],
             next((tier for tier in tiers if row[f"tier_{tier}"]), ""),
             tuple(row.get(f"oldest_{index}") for index in range(len(names))),
+            tuple(float(row.get(f"seconds_{index}", 0.0)) for index in range(len(names))),
         )
         for row in rows
     }

@@ -4,7 +4,14 @@ from django.utils.translation import gettext_lazy as _
 
 from common.roles import has_role
 from leads.models import ConversionAction, IntentTier
-from qualification.models import Disqualifier, EngagementRule, FitRule, QualificationPolicy, SignOff
+from qualification.models import (
+    Disqualifier,
+    EngagementRule,
+    FitRule,
+    QualificationPolicy,
+    SignOff,
+    WhatConvertsReport,
+)
 from qualification.vocabulary import Decision
 
 
@@ -70,6 +77,7 @@ RULE_WIDGETS = {
     "cap": forms.NumberInput(attrs={"class": "narrow"}),
     "min_count": forms.NumberInput(attrs={"class": "narrow"}),
     "window_days": forms.NumberInput(attrs={"class": "narrow"}),
+    "min_minutes": forms.NumberInput(attrs={"class": "narrow"}),
 }
 
 
@@ -87,7 +95,7 @@ def rule_formset(model, fields):
 FitRuleFormSet = rule_formset(FitRule, ["label", "attribute", "operator", "value", "points"])
 EngagementRuleFormSet = rule_formset(
     EngagementRule,
-    ["label", "activity_kind", "url_contains", "title_contains", "points", "cap", "min_count", "window_days"],
+    ["label", "activity_kind", "url_contains", "title_contains", "points", "cap", "min_count", "window_days", "min_minutes"],
 )
 DisqualifierFormSet = rule_formset(Disqualifier, ["kind", "value", "reason"])
 
@@ -132,10 +140,7 @@ class PreviewListForm(forms.Form):
     team = forms.IntegerField(required=False, min_value=0)
 
 
-class UntilForm(forms.Form):
-    until = forms.DateField(
-        label=_("Leads that arrived up to"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Empty: up to today."),
-    )
+class StoredReportForm(forms.Form):
+    """Which stored "what converts" report's proposal to adopt: the one the reader saw."""
+
+    report = forms.ModelChoiceField(queryset=WhatConvertsReport.objects.filter(status=WhatConvertsReport.Status.DONE))

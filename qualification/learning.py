@@ -19,6 +19,8 @@ from itertools import groupby
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import DurationField, ExpressionWrapper, F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +29,16 @@ from leads.models import Activity, Lead
 from qualification.bulk import FACT_FIELDS, facts_from_row
 from qualification.models import EngagementRule, FitRule, QualificationPolicy, next_version
 from qualification.proposal import Proposal, Validation, propose, split_by_time, validate
-from qualification.whatconverts import ActivityRow, LeadRecord, Pattern, TraitTable, describe_pattern, patterns, trait_table
+from qualification.whatconverts import (
+    ActivityRow,
+    LeadRecord,
+    Pattern,
+    TraitRow,
+    TraitTable,
+    describe_pattern,
+    patterns,
+    trait_table,
+)
 
 CHUNK = 5_000
 WON_WITHIN_SHARE = 0.9
@@ -44,44 +55,64 @@ def end_of_history() -> datetime:
 
 
 def time_to_win(*, until: datetime) -> timedelta:
-    """How long 90 % of the leads won before `until` took from arrival to won."""
-    durations = sorted(
-        won_at - created_at
-        for created_at, won_at in Lead.objects.filter(won_at__lt=until).values_list("created_at", "won_at")
-        if won_at >= created_at
+    """How long 90 % of the leads won before `until` took from arrival to won: the database
+    sorts the durations and hands over the one at that rank."""
+    durations = (
+        Lead.objects.filter(won_at__lt=until, won_at__gte=F("created_at"))
+        .annotate(took=ExpressionWrapper(F("won_at") - F("created_at"), output_field=DurationField()))
+        .order_by("took")
+        .values_list("took", flat=True)
     )
-    if not durations:
+    count = durations.count()
+    if not count:
         return timedelta(0)
-    return durations[math.ceil(len(durations) * WON_WITHIN_SHARE) - 1]
+    return durations[math.ceil(count * WON_WITHIN_SHARE) - 1]
 
 
 def history(*, until: datetime, arrived_before: datetime | None = None) -> list[LeadRecord]:
     """The leads that arrived before `arrived_before` (default: `until`), as they were at
     `until`."""
-    leads = Lead.objects.filter(created_at__lt=min(until, arrived_before or until)).order_by("id")
+    arrived = min(until, arrived_before or until)
+    leads = Lead.objects.filter(created_at__lt=arrived).order_by("id")
+    # The database leaves out what no record keeps: activities of leads outside the history,
+    # and those after the first stamp in the funnel's order (no later than the earliest
+    # stamp, which the loop below keeps to exactly).
+    first_stamp = Coalesce(*(F(f"lead__{stamp}") for stamp in HANDOVER_STAMPS), Value(until))
     records: list[LeadRecord] = []
     last_id = 0
     while True:
-        rows = list(leads.filter(id__gt=last_id).values_list(*FACT_FIELDS, *HANDOVER_STAMPS)[:CHUNK])
+        rows = list(leads.filter(id__gt=last_id).values_list(*FACT_FIELDS, *HANDOVER_STAMPS, "lost_at")[:CHUNK])
         if not rows:
             return records
         last_id = rows[-1][0]
         activities = (
-            Activity.objects.filter(lead_id__gte=rows[0][0], lead_id__lte=last_id, occurred_at__lt=until)
+            Activity.objects.filter(
+                lead_id__gte=rows[0][0], lead_id__lte=last_id, lead__created_at__lt=arrived,
+                occurred_at__lt=until, occurred_at__lte=first_stamp,
+            )
             .order_by("lead_id", "occurred_at", "id")
-            .values_list("lead_id", "kind", "occurred_at", "url", "title")
+            .values_list("lead_id", "kind", "occurred_at", "url", "title", "data__seconds")
         )
         by_lead = {
-            lead_id: [ActivityRow(*row[1:]) for row in group]
-            for lead_id, group in groupby(activities, key=lambda row: row[0])
+            lead_id: [ActivityRow(kind, at, url, title, seconds_of(seconds)) for _lead, kind, at, url, title, seconds in group]
+            for lead_id, group in groupby(activities.iterator(chunk_size=CHUNK), key=lambda row: row[0])
         }
         for row in rows:
-            stamps = dict(zip(HANDOVER_STAMPS, row[len(FACT_FIELDS) :]))
+            stamps = dict(zip(HANDOVER_STAMPS, row[len(FACT_FIELDS) : -1]))
             handed_over = min((stamp for stamp in stamps.values() if stamp is not None), default=None)
             # The activity that made it an MQL counts: it happened at that moment, not after.
             before = [a for a in by_lead.get(row[0], []) if handed_over is None or a.occurred_at <= handed_over]
             won = stamps["won_at"] is not None and stamps["won_at"] < until
-            records.append(LeadRecord(facts_from_row(row[: len(FACT_FIELDS)]), tuple(before), won))
+            lost_at = row[-1] if row[-1] is not None and row[-1] < until else None
+            window_end = min(handed_over or lost_at or until, until)
+            records.append(LeadRecord(facts_from_row(row[: len(FACT_FIELDS)]), tuple(before), won, window_end))
+
+
+def seconds_of(value) -> float | None:
+    """An activity's `data.seconds` as a number of seconds, None when it has none that is one."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        return None
+    return float(value)
 
 
 @dataclass
@@ -92,6 +123,7 @@ class Report:
     patterns: list[Pattern] = field(default_factory=list)
     proposal: Proposal | None = None
     validation: Validation | None = None
+    active_version: int | None = None  # the policy the validation compares with
 
     def pattern_texts(self) -> list[str]:
         return [describe_pattern(pattern) for pattern in self.patterns]
@@ -100,19 +132,50 @@ class Report:
         return {
             "until": self.until.isoformat(),
             "left_out_younger_than_days": round(self.waited / timedelta(days=1), 1),
+            "left_out_younger_than_seconds": self.waited.total_seconds(),
+            "active_version": self.active_version,
             "leads": self.table.leads,
             "won": self.table.won,
             "rate": round(self.table.rate, 4),
             "traits": [row.as_data() for row in self.table.rows],
             "patterns": self.pattern_texts(),
+            "pattern_traits": [
+                {"traits": [list(trait) for trait in p.traits], "leads": p.leads, "won": p.won, "won_share": p.won_share}
+                for p in self.patterns
+            ],
             "suggestion": self.proposal.as_data() if self.proposal else None,
             "validation": self.validation.as_data() if self.validation else None,
         }
 
+    @classmethod
+    def from_data(cls, data: dict) -> "Report":
+        """The report `as_data()` wrote (a stored one): codes and figures, put into words again
+        in the reader's language — the stored texts are not read."""
+        leads, won = data["leads"], data["won"]
+        average = won / leads if leads else 0.0
+        table = TraitTable(leads, won, [
+            TraitRow(row["attribute"], row["value"], row["leads"], row["won"], average) for row in data["traits"]
+        ])
+        return cls(
+            until=datetime.fromisoformat(data["until"]),
+            table=table,
+            waited=timedelta(seconds=data["left_out_younger_than_seconds"]),
+            patterns=[
+                Pattern(tuple(tuple(trait) for trait in p["traits"]), p["leads"], p["won"], p["won_share"], average)
+                for p in data["pattern_traits"]
+            ],
+            proposal=Proposal.from_data(data["suggestion"]) if data["suggestion"] else None,
+            validation=Validation.from_data(data["validation"]) if data["validation"] else None,
+            active_version=data["active_version"],
+        )
+
 
 def report_from(records: list[LeadRecord], *, active: QualificationPolicy | None, until: datetime | None = None) -> Report:
     table = trait_table(records)
-    report = Report(until=until or end_of_history(), table=table, patterns=patterns(records, table))
+    report = Report(
+        until=until or end_of_history(), table=table, patterns=patterns(records, table),
+        active_version=active.version if active else None,
+    )
     training, holdout, cutoff = split_by_time(records)
     base = active.snapshot() if active else None
     report.proposal = propose(training, base=base)
@@ -154,7 +217,10 @@ def adopt(proposal: Proposal, *, by) -> QualificationPolicy:
         FitRule(policy=draft, attribute=r.attribute, operator=r.operator, value=r.value, points=r.points)
         for r in snapshot.fit_rules
     ] + [
-        EngagementRule(policy=draft, activity_kind=r.activity_kind, points=r.points, cap=r.cap, min_count=r.min_count)
+        EngagementRule(
+            policy=draft, activity_kind=r.activity_kind, points=r.points, cap=r.cap, min_count=r.min_count,
+            window_days=r.window_days, min_minutes=r.min_minutes,
+        )
         for r in snapshot.engagement_rules
     ]
     if not rules:

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.messages import choice, message
+from common.messages import choice, message, render
 from common.roles import Role as HandoffRole
 from common.roles import has_role
 from leads.models import Activity, ConversionAction, IntentTier, Sector
@@ -361,6 +361,13 @@ class EngagementRule(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Only activities of the last n days count; empty = all."),
     )
+    min_minutes = models.PositiveIntegerField(
+        _("minutes on the website"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("15 = the points once, when the matching visits add up to 15 minutes or more; empty = per activity."),
+    )
     label = models.CharField(_("label"), max_length=200, blank=True)
 
     class Meta:
@@ -369,18 +376,39 @@ class EngagementRule(models.Model):
         verbose_name_plural = _("engagement rules")
 
     def __str__(self):
+        if self.min_minutes:
+            return render(self.explanation_label())
         return self.label or Activity.Kind(self.activity_kind).label
+
+    def explanation_label(self) -> str | dict:
+        """What the score's explanation says for this rule: a minutes rule describes itself
+        as a message (in the reader's language when read), another rule by its label."""
+        if self.min_minutes:
+            return scoring.minutes_label(self.activity_kind, self.min_minutes, self.window_days, self.label)
+        return str(self)
+
+    def clean(self):
+        if not self.min_minutes:
+            return
+        errors = {}
+        if self.activity_kind and self.activity_kind not in scoring.WEBSITE_KINDS:
+            errors["min_minutes"] = _("Only visits to the website say how long they lasted: choose a page visit, pricing page or case study.")
+        if self.cap is not None:
+            errors["cap"] = _("A minutes rule gives its points once: leave “at most” empty.")
+        if errors:
+            raise ValidationError(errors)
 
     def spec(self) -> scoring.EngagementRuleSpec:
         return scoring.EngagementRuleSpec(
             activity_kind=self.activity_kind,
             points=self.points,
-            label=str(self),
+            label=self.explanation_label(),
             url_contains=self.url_contains.strip(),
             title_contains=self.title_contains.strip(),
             cap=self.cap,
             window_days=self.window_days,
             min_count=self.min_count,
+            min_minutes=self.min_minutes,
         )
 
 
@@ -522,3 +550,46 @@ class Activation(models.Model):
     @property
     def percent(self) -> int:
         return min(100, self.scored * 100 // self.total) if self.total else (100 if self.status == self.Status.DONE else 0)
+
+
+class WhatConvertsReport(models.Model):
+    """One computation of the "what converts" report, stored (`qualification.stored_reports`):
+    asked for on the page, or by the worker when the newest is a day old, and computed by the
+    worker. The page reads the newest done one; nothing is computed in a request. The row is
+    both the request (queued, running) and the result (done: the report's data)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the worker")
+        RUNNING = "running", _("Being computed")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("asked by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("asked"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    worker = models.CharField(_("worker"), max_length=200, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed"), null=True, blank=True)
+    until = models.DateTimeField(_("history up to"), null=True, blank=True)
+    leads = models.PositiveIntegerField(_("leads in the history"), default=0)
+    won = models.PositiveIntegerField(_("won"), default=0)
+    duration = models.DurationField(_("computing time"), null=True, blank=True)
+    data = models.JSONField(_("report"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("what-converts report")
+        verbose_name_plural = _("what-converts reports")
+        constraints = [
+            # At most one request waits and one is computed at a time, however many workers run.
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status__in=["queued", "running"]), name="what_converts_one_queued_one_running"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "computed_at"], name="what_converts_status_at")]
+
+    def __str__(self):
+        return f"{self._meta.verbose_name} {self.requested_at:%Y-%m-%d %H:%M}: {self.get_status_display()}"

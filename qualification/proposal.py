@@ -16,27 +16,37 @@ the same scoring functions as any policy, and so is the active policy, side by s
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.utils.translation import gettext as _
 
+from common.messages import render
 from leads.models import Activity, Channel, ConversionAction, Sector
 from qualification.scoring import (
+    WEBSITE_KINDS,
     EngagementRuleSpec,
     FitRuleSpec,
     LeadFacts,
     PolicySnapshot,
     ScoreResult,
     fit_rule_fires,
+    minutes_label,
     score,
+    seconds_on_site,
     summarize,
     thresholds_met,
 )
 from qualification.vocabulary import Attribute, Operator, split_list
-from qualification.whatconverts import SENIORITY_WORDS, LeadRecord, Seniority, title_words
+from qualification.whatconverts import (
+    MINUTES_BANDS,
+    SENIORITY_WORDS,
+    WINDOW_DAYS,
+    LeadRecord,
+    Seniority,
+    title_words,
+)
 
 HOLDOUT_SHARE = 0.3
 MAX_RULES = 15
@@ -51,6 +61,8 @@ SAMPLE_LIMIT = 50_000
 MIN_SUPPORT = 20  # a candidate needs at least this many training leads with it, and without it
 SIZE_STEPS = (10, 50, 100, 250, 1000)
 COUNT_STEPS = (1, 2, 3, 5, 10)
+# Minutes on the website in the window: the lower bounds of the window trait's bands.
+MINUTE_STEPS = tuple(low for low, _high, _label in MINUTES_BANDS if low > 0)
 VALUE_ATTRIBUTES = (
     Attribute.SECTOR, Attribute.COUNTRY, Attribute.REGION, Attribute.CHANNEL, Attribute.SOURCE,
     Attribute.CAMPAIGN, Attribute.CONVERSION_ACTION, Attribute.PRODUCT_INTEREST,
@@ -86,13 +98,23 @@ Rule = FitRuleSpec | EngagementRuleSpec
 
 def fires(rule: Rule, record: LeadRecord) -> bool:
     if isinstance(rule, EngagementRuleSpec):
+        if rule.min_minutes:
+            return seconds_matching(record, rule) >= rule.min_minutes * 60
         return record.counts[rule.activity_kind] >= rule.min_count
     return fit_rule_fires(rule, record.facts)
+
+
+def seconds_matching(record: LeadRecord, rule: EngagementRuleSpec) -> float:
+    """The record's time on the website through the activities `rule` matches (its kind, in
+    its window) at the moment it is scored (`score_record`), as a minutes rule adds it up."""
+    return sum(seconds_on_site(a) for a in record.activities if rule.matches(a, now=record.as_of))
 
 
 def rule_label(rule: Rule) -> str:
     """How a proposed rule reads, in the active language."""
     if isinstance(rule, EngagementRuleSpec):
+        if rule.min_minutes:
+            return render(minutes_label(rule.activity_kind, rule.min_minutes, rule.window_days))
         kind = Activity.Kind(rule.activity_kind).label
         if rule.min_count <= 1:
             return _("%(kind)s: at least once") % {"kind": kind}
@@ -126,7 +148,15 @@ def candidate_keys(record: LeadRecord) -> list[Rule]:
     counts = record.counts
     for kind in Activity.Kind.values:
         found += [EngagementRuleSpec(kind, 0, "", min_count=step) for step in COUNT_STEPS if counts[kind] >= step]
+    for kind in WEBSITE_KINDS:
+        if counts[kind] and any(seconds_on_site(a) for a in record.activities if a.kind == kind):
+            minutes = seconds_matching(record, minutes_candidate(kind, 1)) / 60
+            found += [minutes_candidate(kind, step) for step in MINUTE_STEPS if minutes >= step]
     return found
+
+
+def minutes_candidate(kind: str, minutes: int) -> EngagementRuleSpec:
+    return EngagementRuleSpec(kind, 0, "", window_days=WINDOW_DAYS, min_minutes=minutes)
 
 
 SENIORITY_RULES = [
@@ -179,7 +209,7 @@ def strongest_candidates(training: Sequence[LeadRecord], *, limit: int) -> tuple
 
 def rule_sort_key(rule: Rule) -> tuple:
     if isinstance(rule, EngagementRuleSpec):
-        return (1, rule.activity_kind, rule.min_count)
+        return (1, rule.activity_kind, rule.min_count, rule.min_minutes or 0)
     return (0, rule.attribute, rule.operator, rule.value)
 
 
@@ -261,6 +291,8 @@ class Proposal:
     def as_data(self) -> dict:
         policy = self.snapshot
         return {
+            "training_leads": self.training_leads,
+            "training_won": self.training_won,
             "fit_threshold": policy.fit_threshold,
             "engagement_threshold": policy.engagement_threshold,
             "customer_engagement_threshold": policy.customer_engagement_threshold,
@@ -269,10 +301,41 @@ class Proposal:
                 for r in policy.fit_rules
             ],
             "engagement_rules": [
-                {"activity_kind": r.activity_kind, "min_count": r.min_count, "points": r.points, "cap": r.cap, "label": r.label}
+                {
+                    "activity_kind": r.activity_kind, "min_count": r.min_count, "points": r.points, "cap": r.cap,
+                    "window_days": r.window_days, "min_minutes": r.min_minutes, "label": r.label,
+                }
                 for r in policy.engagement_rules
             ],
         }
+
+    @classmethod
+    def from_data(cls, data: dict) -> "Proposal":
+        """The proposal `as_data()` stored: its rules and thresholds (the other settings of a
+        draft come from the active policy when it is adopted), labelled in the active language."""
+        fit_rules = tuple(
+            with_points(fit_candidate(r["attribute"], r["operator"], r["value"]), r["points"]) for r in data["fit_rules"]
+        )
+        # A report stored before minutes rules has neither window_days nor min_minutes.
+        engagement_rules = tuple(
+            replace(
+                with_points(
+                    EngagementRuleSpec(
+                        r["activity_kind"], 0, "", min_count=r["min_count"],
+                        window_days=r.get("window_days"), min_minutes=r.get("min_minutes"),
+                    ),
+                    r["points"],
+                ),
+                cap=r["cap"],
+            )
+            for r in data["engagement_rules"]
+        )
+        snapshot = replace(
+            empty_policy(), fit_threshold=data["fit_threshold"], engagement_threshold=data["engagement_threshold"],
+            customer_engagement_threshold=data["customer_engagement_threshold"],
+            fit_rules=fit_rules, engagement_rules=engagement_rules,
+        )
+        return cls(snapshot, data["training_leads"], data["training_won"])
 
 
 def empty_policy() -> PolicySnapshot:
@@ -281,8 +344,9 @@ def empty_policy() -> PolicySnapshot:
 
 def with_points(rule: Rule, points: int) -> Rule:
     if isinstance(rule, EngagementRuleSpec):
-        # One-off: the points once the lead did it min_count times, however often it did.
-        return replace(rule, points=points, cap=abs(points), label=rule_label(rule))
+        # One-off: the points once the lead did it min_count times (or stayed min_minutes),
+        # however often it did; a minutes rule gives them once anyway and takes no cap.
+        return replace(rule, points=points, cap=None if rule.min_minutes else abs(points), label=rule_label(rule))
     return replace(rule, points=points, label=rule_label(rule))
 
 
@@ -482,6 +546,14 @@ class Validation:
     def holdout_rate(self) -> float | None:
         return self.holdout_won / self.holdout_leads if self.holdout_leads else None
 
+    @classmethod
+    def from_data(cls, data: dict) -> "Validation":
+        return cls(
+            holdout_leads=data["holdout_leads"], holdout_won=data["holdout_won"], training_leads=data["training_leads"],
+            cutoff=datetime.fromisoformat(data["cutoff"]) if data["cutoff"] else None,
+            **{name: data[name] for name in FIGURES},
+        )
+
     def as_data(self) -> dict:
         rounded = lambda value: None if value is None else round(value, 4)  # noqa: E731
         return {
@@ -497,6 +569,9 @@ class Validation:
             "active_top_decile_rate": rounded(self.active_top_decile_rate),
             "active_top_30_rate": rounded(self.active_top_30_rate),
         }
+
+
+FIGURES = ("auc", "top_decile_rate", "top_30_rate", "active_auc", "active_top_decile_rate", "active_top_30_rate")
 
 
 def figures(policy: PolicySnapshot, holdout: Sequence[LeadRecord]) -> tuple[float | None, float | None, float | None]:

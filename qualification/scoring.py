@@ -28,7 +28,15 @@ from django.utils.translation import ngettext
 
 from common.email_domains import PERSONAL_EMAIL_DOMAINS
 from common.messages import choice, message
-from leads.models import ConversionAction, IntentTier, Lead, Sector, Temperature, conversion_of
+from leads.models import (
+    Activity,
+    ConversionAction,
+    IntentTier,
+    Lead,
+    Sector,
+    Temperature,
+    conversion_of,
+)
 from qualification.keywords import Keywords
 from qualification.vocabulary import (
     NUMBER_OPERATORS,
@@ -87,16 +95,53 @@ class FitRuleSpec:
         return Keywords(self.words)
 
 
+# The activities that can say how long the lead stayed on the website (`data.seconds`).
+WEBSITE_KINDS = (Activity.Kind.PAGE_VISIT, Activity.Kind.PRICING_PAGE, Activity.Kind.CASE_STUDY)
+
+
+def seconds_on_site(activity) -> float:
+    """How long an activity kept the lead on the website, in seconds: an `ActivityRow`'s
+    `seconds`, or an Activity's `data.seconds`; 0 when it does not say (or says something that
+    is not a number of seconds)."""
+    seconds = getattr(activity, "seconds", None)
+    if seconds is None:
+        data = getattr(activity, "data", None)
+        seconds = data.get("seconds") if isinstance(data, dict) else None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+        return 0.0
+    return float(seconds)
+
+
+def minutes_label(activity_kind: str, min_minutes: int, window_days: int | None, own_label: str = "") -> dict:
+    """How a minutes rule reads in an explanation, as a message: "15+ minutes on the website
+    within 30 days"; a kind other than a page visit is named, and a label marketing typed
+    comes first."""
+    params = {"minutes": min_minutes}
+    code = "score.minutes_on_site"
+    if activity_kind != Activity.Kind.PAGE_VISIT:
+        code += "_of_kind"
+        params["kind"] = choice("activity", activity_kind)
+    if window_days:
+        code += "_within"
+        params["days"] = window_days
+    described = message(code, **params)
+    return message("score.labelled_rule", label=own_label, rule=described) if own_label else described
+
+
 @dataclass(frozen=True)
 class EngagementRuleSpec:
+    """Points per matching activity within the window, up to the cap; or, with `min_minutes`,
+    the points once when the matching activities add up to that much time on the website."""
+
     activity_kind: str
     points: int
-    label: str
+    label: str | dict  # as marketing typed it, or a message that describes the rule
     url_contains: str = ""
     title_contains: str = ""
     cap: int | None = None
     window_days: int | None = None
     min_count: int = 1
+    min_minutes: int | None = None
 
     def matches(self, activity, *, now: datetime) -> bool:
         if activity.kind != self.activity_kind or activity.occurred_at > now:
@@ -109,11 +154,18 @@ class EngagementRuleSpec:
             return False
         return True
 
-    def points_for(self, count: int) -> int:
-        """Points per matching activity, once at least `min_count` match, up to the cap."""
+    def points_for(self, count: int, seconds: float = 0.0) -> int:
+        """Points per matching activity, once at least `min_count` match, up to the cap. A
+        minutes rule gives its points once, when the matching activities' time on the website
+        reaches `min_minutes` (whole seconds: 15 minutes is 900 seconds or more)."""
         if count < max(1, self.min_count):
             return 0
-        total = self.points * count
+        if self.min_minutes:
+            if seconds < self.min_minutes * 60:
+                return 0
+            total = self.points
+        else:
+            total = self.points * count
         if self.cap is not None:
             total = min(total, self.cap) if self.points >= 0 else max(total, -abs(self.cap))
         return total
@@ -250,6 +302,9 @@ class ActivitySummary:
     # Per engagement rule, its oldest counted activity when the rule has a window (it drops
     # out of the count window_days later), else None. Empty: not known.
     oldest_counted: tuple[datetime | None, ...] = ()
+    # Per engagement rule, its matching activities' seconds on the website when it is a
+    # minutes rule, else 0. Empty: none.
+    seconds: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -392,6 +447,7 @@ def summarize(policy: PolicySnapshot, activities: Iterable, *, now: datetime) ->
     `url`, `title` and (optionally) `data` will do (Activity rows, or plain tuples in tests)."""
     counts = [0] * len(policy.engagement_rules)
     oldest: list[datetime | None] = [None] * len(policy.engagement_rules)
+    seconds = [0.0] * len(policy.engagement_rules)
     last_at = None
     conversion_tier = ""
     for activity in activities:
@@ -405,9 +461,11 @@ def summarize(policy: PolicySnapshot, activities: Iterable, *, now: datetime) ->
         for index, rule in enumerate(policy.engagement_rules):
             if rule.matches(activity, now=now):
                 counts[index] += 1
+                if rule.min_minutes:
+                    seconds[index] += seconds_on_site(activity)
                 if rule.window_days and (oldest[index] is None or activity.occurred_at < oldest[index]):
                     oldest[index] = activity.occurred_at
-    return ActivitySummary(tuple(counts), last_at, conversion_tier, tuple(oldest))
+    return ActivitySummary(tuple(counts), last_at, conversion_tier, tuple(oldest), tuple(seconds))
 
 
 def intent_tier(policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySummary) -> str:
@@ -441,11 +499,12 @@ def score(policy: PolicySnapshot, facts: LeadFacts, summary: ActivitySummary, *,
             explanation.append({"kind": "fit", "label": rule.label, "points": rule.points})
 
     engagement = 0
-    for rule, count in zip(policy.engagement_rules, summary.counts):
-        points = rule.points_for(count)
+    seconds = summary.seconds or (0.0,) * len(policy.engagement_rules)
+    for rule, count, rule_seconds in zip(policy.engagement_rules, summary.counts, seconds):
+        points = rule.points_for(count, rule_seconds)
         if points:
             engagement += points
-            label = rule.label if count == 1 else f"{rule.label} ×{count}"
+            label = rule.label if count == 1 or rule.min_minutes else f"{rule.label} ×{count}"
             explanation.append({"kind": "engagement", "label": label, "points": points})
 
     quiet_since = summary.last_activity_at or facts.arrived_at

@@ -24,6 +24,12 @@ define({
     "score.gone_quiet": _("request gone quiet: needs engagement too"),
     "score.both": _("MQL when fit and engagement thresholds hold"),
     "score.too_small": _("%(kind)s %(value)s"),
+    # A minutes rule, as its explanation line reads (points once the time adds up).
+    "score.minutes_on_site": _("%(minutes)s+ minutes on the website"),
+    "score.minutes_on_site_within": _("%(minutes)s+ minutes on the website within %(days)s days"),
+    "score.minutes_on_site_of_kind": _("%(minutes)s+ minutes on the website (%(kind)s)"),
+    "score.minutes_on_site_of_kind_within": _("%(minutes)s+ minutes on the website (%(kind)s) within %(days)s days"),
+    "score.labelled_rule": _("%(label)s: %(rule)s"),
     # Why the lead moved.
     "decision.nurture": _("Not (yet) an MQL: %(thresholds)s"),
     "decision.for_account_management": _("%(thresholds)s — existing customer: for account management"),

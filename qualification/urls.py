@@ -10,6 +10,7 @@ urlpatterns = [
     path("asking/", views.asking_list, name="asking"),
     path("what-converts/", views.what_converts, name="what_converts"),
     path("what-converts/adopt/", views.what_converts_adopt, name="what_converts_adopt"),
+    path("what-converts/recompute/", views.what_converts_recompute, name="what_converts_recompute"),
     path("leads/<int:pk>/", views.lead_score, name="lead_score"),
     path("v<int:version>/", views.policy_detail, name="detail"),
     path("v<int:version>/edit/", views.policy_edit, name="edit"),

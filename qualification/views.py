@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from common.roles import Role, has_role
 from leads import access
 from leads.models import ConversionAction, IntentTier
-from qualification import activation, analysis, disqualified, learning
+from qualification import activation, analysis, disqualified, learning, stored_reports
 from qualification.forms import (
     ActivationForm,
     DisqualifierFormSet,
@@ -21,7 +21,7 @@ from qualification.forms import (
     PolicyForm,
     PreviewListForm,
     SignForm,
-    UntilForm,
+    StoredReportForm,
 )
 from qualification.models import Activation, QualificationPolicy, SignOff, next_version
 from qualification.whatconverts import rows_by_trait
@@ -278,38 +278,44 @@ def lead_score(request, pk: int):
     return render(request, "qualification/lead_score.html", {"lead": lead, "decision": decision})
 
 
-def history_end(form: UntilForm):
-    day = form.cleaned_data["until"] if form.is_valid() else None
-    return learning.end_of_day(day) if day else learning.end_of_history()
-
-
 def what_converts(request):
-    """What won leads had in common, and the definition it suggests, for marketing."""
+    """What won leads had in common, and the definition it suggests, for marketing: the newest
+    stored report (the worker computes it; this page never does)."""
     require_role(request.user, EDITORS)
-    form = UntilForm(request.GET or None)
-    report = learning.report(until=history_end(form))
+    stored = stored_reports.newest()
+    report = stored_reports.report_of(stored) if stored else None
     return render(
         request,
         "qualification/what_converts.html",
         {
-            "form": form,
+            "stored": stored,
             "report": report,
-            "traits": rows_by_trait(report.table, limit=VALUES_PER_TRAIT),
+            "waiting": stored_reports.waiting(),
+            "traits": rows_by_trait(report.table, limit=VALUES_PER_TRAIT) if report else [],
             "active": QualificationPolicy.objects.active(),
         },
-        status=400 if request.GET and not form.is_valid() else 200,
     )
 
 
 @require_POST
-def what_converts_adopt(request):
-    """The proposal as a new draft (not signed, not active), to edit, simulate and sign."""
+def what_converts_recompute(request):
+    """Ask the worker for a fresh report (a request already waiting stands)."""
     require_role(request.user, EDITORS)
-    form = UntilForm(request.POST)
+    stored_reports.request(by=request.user, now=timezone.now())
+    messages.success(request, _("A new report is asked for: the worker computes it, this page shows it when it is done."))
+    return redirect("qualification:what_converts")
+
+
+@require_POST
+def what_converts_adopt(request):
+    """The proposal of the stored report the reader saw as a new draft (not signed, not
+    active), to edit, simulate and sign."""
+    require_role(request.user, EDITORS)
+    form = StoredReportForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a valid day."))
+        messages.error(request, _("That report is not there (any more): adopt the proposal of the report shown."))
         return redirect("qualification:what_converts")
-    report = learning.report(until=history_end(form))
+    report = stored_reports.report_of(form.cleaned_data["report"])
     if report.proposal is None:
         messages.error(request, _("There is no proposal to adopt: the history needs won leads and leads that were not won."))
         return redirect("qualification:what_converts")

@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from itertools import combinations
 
@@ -34,6 +34,12 @@ SMALL_SAMPLE = 30  # fewer leads than this: the won rate is marked as a small sa
 SIZE_BANDS = ((0, 10, "1–9"), (10, 50, "10–49"), (50, 100, "50–99"), (100, 250, "100–249"),
               (250, 1000, "250–999"), (1000, None, "1000+"))
 COUNT_BANDS = ((0, 1, "0"), (1, 2, "1"), (2, 3, "2"), (3, 5, "3–4"), (5, 10, "5–9"), (10, None, "10+"))
+# Behaviour in the window before a lead went to sales (or before its outcome when it never
+# went): its touchpoints (activities of any kind), and its time on the website in minutes where
+# its activities carry it (`data.seconds` on a page visit, as the X Education import writes it).
+WINDOW_DAYS = 30
+TOUCHPOINT_BANDS = ((0, 1, "0"), (1, 2, "1"), (2, 4, "2–3"), (4, None, "4+"))
+MINUTES_BANDS = ((0, 1, "0"), (1, 5, "1–4"), (5, 15, "5–14"), (15, 30, "15–29"), (30, None, "30+"))
 ACTIVITY_KINDS = tuple(Activity.Kind.values)
 COUNT_SUFFIX = "_count"
 
@@ -51,6 +57,8 @@ class Trait(models.TextChoices):
     CONVERSION_ACTION = "conversion_action", gettext_lazy("First conversion action")
     PRODUCT_INTEREST = "product_interest", gettext_lazy("Product interest")
     EXISTING_CUSTOMER = "existing_customer", gettext_lazy("Existing customer")
+    TOUCHPOINTS = "touchpoints_30d", gettext_lazy("Touchpoints in the 30 days before MQL")
+    TIME_ON_SITE = "minutes_on_site_30d", gettext_lazy("Minutes on the website in the 30 days before MQL")
 
 
 class Seniority(models.TextChoices):
@@ -86,7 +94,7 @@ TRAIT_ORDER = {
     for index, name in enumerate(
         [Trait.SECTOR, Trait.SIZE, Trait.TITLE_WORD, Trait.SENIORITY, Trait.COUNTRY, Trait.REGION,
          Trait.CHANNEL, Trait.SOURCE, Trait.CAMPAIGN, Trait.CONVERSION_ACTION, Trait.PRODUCT_INTEREST,
-         Trait.EXISTING_CUSTOMER, *(kind + COUNT_SUFFIX for kind in ACTIVITY_KINDS)]
+         Trait.EXISTING_CUSTOMER, Trait.TOUCHPOINTS, Trait.TIME_ON_SITE, *(kind + COUNT_SUFFIX for kind in ACTIVITY_KINDS)]
     )
 }
 
@@ -97,16 +105,20 @@ class ActivityRow:
     occurred_at: datetime
     url: str = ""
     title: str = ""
+    seconds: float | None = None  # time on the website, when the activity carries it
 
 
 @dataclass(frozen=True)
 class LeadRecord:
     """One lead of the history: its facts, its activities before it went to sales (before its
-    MQL, or all of them when it never got there) and whether it was won."""
+    MQL, or all of them when it never got there), whether it was won, and the end of the window
+    its behaviour traits are measured in (its hand-over to sales, else its outcome, else the end
+    of the history; by default its last activity before sales)."""
 
     facts: LeadFacts
     activities: tuple[ActivityRow, ...] = ()
     won: bool = False
+    window_end: datetime | None = None
 
     @property
     def arrived_at(self) -> datetime:
@@ -124,6 +136,13 @@ class LeadRecord:
     def as_of(self) -> datetime:
         """The moment its engagement peaked: its last activity before sales, or its arrival."""
         return max([self.facts.arrived_at, *(activity.occurred_at for activity in self.activities)])
+
+    @cached_property
+    def in_window(self) -> tuple[ActivityRow, ...]:
+        """Its activities in the WINDOW_DAYS days up to the end of its window."""
+        end = self.window_end or self.as_of
+        start = end - timedelta(days=WINDOW_DAYS)
+        return tuple(activity for activity in self.activities if start <= activity.occurred_at <= end)
 
 
 def band(number: int | None, bands) -> str:
@@ -159,7 +178,21 @@ def traits_of(record: LeadRecord) -> list[tuple[str, str]]:
     traits.append((Trait.EXISTING_CUSTOMER, "yes" if facts.is_customer else "no"))
     counts = record.counts
     traits.extend((kind + COUNT_SUFFIX, band(counts[kind], COUNT_BANDS)) for kind in ACTIVITY_KINDS)
+    traits.extend(window_traits(record))
     return [(str(name), value) for name, value in traits]
+
+
+def window_traits(record: LeadRecord) -> list[tuple[str, str]]:
+    """Its touchpoints in the window (banded), and its minutes on the website there when any
+    of its activities says how long it stayed; a lead whose activities never say has no time
+    on site, rather than zero minutes."""
+    window = record.in_window
+    traits = [(Trait.TOUCHPOINTS, band(len(window), TOUCHPOINT_BANDS))]
+    timed = [activity.seconds for activity in record.activities if activity.seconds is not None]
+    if timed:
+        seconds = sum(activity.seconds for activity in window if activity.seconds is not None)
+        traits.append((Trait.TIME_ON_SITE, band(int(seconds // 60), MINUTES_BANDS)))
+    return traits
 
 
 @dataclass(frozen=True)
@@ -328,6 +361,10 @@ def describe_trait(attribute: str, value: str) -> str:
         return _("%(count)s × “%(kind)s” before MQL") % {"count": shown, "kind": kind}
     if attribute == Trait.SIZE:
         return _("%(band)s employees") % {"band": shown}
+    if attribute == Trait.TOUCHPOINTS:
+        return _("%(band)s touchpoints within a month before MQL") % {"band": shown}
+    if attribute == Trait.TIME_ON_SITE:
+        return _("%(band)s minutes on the website within a month before MQL") % {"band": shown}
     if attribute == Trait.TITLE_WORD:
         return _("“%(word)s” in the job title") % {"word": shown}
     if attribute == Trait.EXISTING_CUSTOMER:

@@ -60,6 +60,6 @@ def review_table(review: Review, *, scope: str) -> tuple[list[str], list[list]]:
         for label, kind, value, key in line_figures(line, judged):
             target, status = target_text(kind, key, judged)
             rows.append([str(review.week), scope, team, rep, label, _value(kind, value), target, status])
-    for reason, count in review.reasons:
-        rows.append([str(review.week), scope, "", "", _("Rejected: %(reason)s") % {"reason": reason}, count, "", ""])
+    for reason in review.reasons:
+        rows.append([str(review.week), scope, "", "", _("Rejected: %(reason)s") % {"reason": reason.label}, reason.leads, "", ""])
     return header, rows

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from leads.completeness import Part
 from leads.models import Channel, Team
 from review.last_leads import CHOICES as LAST_LEADS_CHOICES
 from review.last_leads import DEFAULT as LAST_LEADS_DEFAULT
@@ -51,12 +52,18 @@ class ReviewLeadsForm(ReviewForm):
         "rejected": _("Sent back by sales"),
         "complete": _("Complete data"),
         "sqls": _("Became SQL"),
+        "clock_system": _("Owner notified after the handoff"),
+        "clock_rep": _("Tried after the owner was notified"),
     }
 
     figure = forms.ChoiceField(label=_("Figure"), choices=list(FIGURES.items()))
     team = forms.CharField(label=_("Team"), required=False)
     owner = forms.CharField(label=_("Owner"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), choices=[("", "—"), *Channel.choices], required=False)
+    # Of "rejections by reason": the reason's key (review.metrics.rejection_reason).
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
+    # Of "complete data per channel": the MQLs without this part.
+    missing = forms.ChoiceField(label=_("Missing"), choices=[("", "—"), *Part.choices], required=False)
 
     def _id_or_no_one(self, name: str):
         text = self.cleaned_data[name].strip()

@@ -16,7 +16,6 @@ lead, the running SLA clock's mirrored in `Lead.respond_by`) against the first a
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -25,12 +24,20 @@ from django.db.models.functions import Coalesce, TruncWeek
 from django.utils.translation import gettext as _
 
 from common.business_time import BusinessCalendar, business_time_zone
-from common.messages import render
+from common.messages import is_message, joined, render
 from common.people import person_name
-from dashboard.metrics import FUNNEL, Clock, ClockLine, clock_aggregates, ratio, reached
+from dashboard.metrics import (
+    FUNNEL,
+    Clock,
+    ClockLine,
+    clock_aggregates,
+    counted_by_clock,
+    ratio,
+    reached,
+)
 from dashboard.sql import Percentiles
 from handoff.models import Agreement, SlaClock
-from leads.completeness import complete_q
+from leads.completeness import complete_q, present_q
 from leads.models import Channel, ContactAttempt, Feedback, Lead, StageChange, Team
 from review.targets import Judged
 from review.weeks import IsoWeek
@@ -118,11 +125,12 @@ NO_ONE = "none"  # a team or owner parameter for "no team yet" / "no owner yet"
 
 def leads_behind(
     figure: str, *, week: IsoWeek, team: int | str | None, owner: int | str | None, now: datetime, agreement: Agreement,
-    channel: str = "",
+    channel: str = "", reason: str = "", missing: str = "",
 ):
     """The leads one count of the review counts: `figure` of `week`'s MQLs, of a team (an
     id, NO_ONE, or None for all teams) and an owner (an id, NO_ONE, or None for all), of one
-    channel when given."""
+    channel when given, sent back for one reason when given (a ReasonRow's key), without one
+    part of complete data when given (leads.completeness.Part)."""
     leads = handed_over_between(week.start_at, week.end_at, team_id=team if team not in (None, NO_ONE) else None)
     if team == NO_ONE:
         leads = leads.filter(team__isnull=True)
@@ -132,6 +140,13 @@ def leads_behind(
         leads = leads.filter(owner_id=owner)
     if channel:
         leads = leads.filter(channel=channel)
+    if missing:
+        leads = leads.filter(~present_q(missing))
+    if reason:
+        team_id = team if team not in (None, NO_ONE) else None
+        leads = leads.filter(pk__in=leads_rejected_for(reason, week=week, team_id=team_id))
+    if figure.startswith("clock_"):  # the two clocks' counts
+        return leads.filter(counted_by_clock(figure.removeprefix("clock_")))
     condition = figure_filters(now=now, agreement=agreement)[figure]
     return leads.filter(condition) if condition else leads
 
@@ -310,21 +325,81 @@ def rejections_per_channel(*, week: IsoWeek, team_id: int | None) -> list[Channe
     return sorted((r for r in result if r.rejected), key=lambda r: (-r.rejected, -(r.rejected_share or 0), r.label))
 
 
-def reason_label(reason: str) -> str:
-    """The reason's headline: "Not sales-ready yet: call back in May" → "Not sales-ready yet";
-    a no-fit verdict keeps its reason ("No fit: Too small — …" → "No fit: Too small")."""
-    headline = reason.split(" — ")[0].strip()
-    if headline.startswith((str(Feedback.Disposition.NO_FIT.label), "No fit", "Geen fit")):
-        return headline
-    return headline.split(":")[0].strip() or _("No reason given")
+NO_REASON = "none"
 
 
-def rejections_by_reason(*, week: IsoWeek, team_id: int | None) -> list[tuple[str, int]]:
-    """Why sales sent this week's MQLs back, most frequent first: one query."""
-    leads = handed_over_between(week.start_at, week.end_at, team_id=team_id)
-    reasons = _rejections().filter(lead__in=leads.values("pk")).values_list("reason", "reason_message")
-    counted = Counter(reason_label(render(said) if said else typed) for typed, said in reasons)
-    return sorted(counted.items(), key=lambda item: (-item[1], item[0]))
+def _headline(stored):
+    """The part of a stored reason (common/messages.py) that says what it is about: the reason
+    chosen without the rep's note; of a verdict's summary ("No fit: Too small — only 4
+    people"), the disposition and the no-fit reason chosen, not what the rep typed."""
+    if is_message(stored) and stored["code"] == "sales.reason_note":
+        return _headline(stored["params"]["reason"])
+    if isinstance(stored, dict) and stored.get("sep") == " — " and stored.get("items"):
+        return _headline(stored["items"][0])
+    if isinstance(stored, dict) and stored.get("sep") == ": " and stored.get("items"):
+        chosen = [item for item in stored["items"] if isinstance(item, dict) and "choice" in item]
+        return joined(chosen, ": ") if len(chosen) > 1 else (chosen or stored["items"])[0]
+    return stored
+
+
+def _key_of(headline) -> str:
+    if isinstance(headline, dict) and "choice" in headline:
+        return f"{headline['choice']}:{headline.get('value', '')}"
+    if isinstance(headline, dict) and "items" in headline:
+        return "+".join(_key_of(item) for item in headline["items"])
+    if is_message(headline):
+        return headline["code"]
+    return f"typed:{headline}"
+
+
+def rejection_reason(typed: str, said) -> tuple[str, str]:
+    """A rejection's reason as (key, words): the key is the same in every language (the codes
+    chosen, or the words a person typed up to the first colon or dash) and the words are in
+    the reader's language. One without any reason has the key NO_REASON."""
+    if said:
+        headline = _headline(said)
+        return _key_of(headline), render(headline)
+    text = typed.split(" — ")[0].split(":")[0].strip()
+    return (f"typed:{text}", text) if text else (NO_REASON, _("No reason given"))
+
+
+@dataclass(frozen=True)
+class ReasonRow:
+    key: str  # rejection_reason's key: the review's lead list takes it as `reason`
+    label: str
+    leads: int
+
+
+def _rejected_for(*, week: IsoWeek, team_id: int | None) -> dict[str, tuple[str, set[int]]]:
+    """The week's MQLs sent back by sales (as the tile counts them), per reason: key → (the
+    reason's words, the leads). A lead sent back twice for different reasons is under both."""
+    leads = handed_over_between(week.start_at, week.end_at, team_id=team_id).filter(sent_back())
+    found: dict[str, tuple[str, set[int]]] = {}
+    rows = _rejections().filter(lead__in=leads.values("pk")).values_list("lead_id", "reason", "reason_message")
+    for lead_id, typed, said in rows:
+        key, label = rejection_reason(typed, said)
+        found.setdefault(key, (label, set()))[1].add(lead_id)
+    return found
+
+
+def rejections_by_reason(*, week: IsoWeek, team_id: int | None) -> list[ReasonRow]:
+    """Why sales sent this week's MQLs back, most leads first: one query."""
+    rows = [
+        ReasonRow(key, label, len(leads)) for key, (label, leads) in _rejected_for(week=week, team_id=team_id).items()
+    ]
+    return sorted(rows, key=lambda row: (-row.leads, row.label))
+
+
+def leads_rejected_for(reason: str, *, week: IsoWeek, team_id: int | None) -> list[int]:
+    """The ids of the week's MQLs sent back for `reason` (a ReasonRow's key): the leads
+    behind that row's count."""
+    return sorted(_rejected_for(week=week, team_id=team_id).get(reason, ("", set()))[1])
+
+
+def reason_words(reason: str, *, week: IsoWeek, team_id: int | None) -> str:
+    """A ReasonRow's words from its key, as the review shows them (the key when this week has
+    no such rejection)."""
+    return _rejected_for(week=week, team_id=team_id).get(reason, (reason, set()))[0]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from common.roles import Role
 from dashboard.views import allow_plotly_styles, counted_lead_page
 from handoff.models import HandoffSettings, current_agreement
 from leads import access
+from leads.completeness import Part
 from leads.models import Channel, Team
 from review import acts, agenda, charts, exports, last_leads, metrics
 from review.completeness import judged_shares, week_completeness
@@ -178,7 +179,7 @@ def review_leads(request):
     wanted = form.cleaned_data
     counted = metrics.leads_behind(
         wanted["figure"], week=wanted["week"], team=wanted["team"], owner=wanted["owner"], now=now,
-        agreement=current_agreement(), channel=wanted["channel"],
+        agreement=current_agreement(), channel=wanted["channel"], reason=wanted["reason"], missing=wanted["missing"],
     )
     team = wanted["team"]
     context = {
@@ -188,6 +189,10 @@ def review_leads(request):
         "title": ReviewLeadsForm.FIGURES[wanted["figure"]],
         "week": wanted["week"],
         "scope": _scope_label(team, wanted["owner"], wanted["channel"]),
+        "missing": Part(wanted["missing"]).label if wanted["missing"] else "",
+        "reason": metrics.reason_words(
+            wanted["reason"], week=wanted["week"], team_id=team if isinstance(team, int) else None
+        ) if wanted["reason"] else "",
         "review_query": urlencode({"week": str(wanted["week"]), "team": team if isinstance(team, int) else ""}),
     }
     return render(request, "review/leads.html", context)

@@ -89,6 +89,7 @@ def mark_lost(
             raise ActionRefused(_refusal(lead, _("Only an SQL or opportunity can be lost.")))
         change = lead.move_to(Lead.Stage.LOST, by=by, reason=text, at=at)
         Lead.objects.filter(pk=lead.pk).update(lost_reason=reason)
+        refresh_rollups(Lead.objects, [lead.pk])  # the lost reasons are rolled up
         lead.lost_reason = reason
         clocks.stop_clock(lead)
     return change

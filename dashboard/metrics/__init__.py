@@ -25,7 +25,14 @@ from datetime import datetime
 
 from dashboard.filters import Filters
 from dashboard.metrics import rolled_up
-from dashboard.metrics.aftersales import AfterSale, AfterSaleRow, after_sale
+from dashboard.metrics.aftersales import (
+    RENEWED,
+    AfterSale,
+    AfterSaleRow,
+    after_sale,
+    customers_who,
+    customers_who_label,
+)
 from dashboard.metrics.breakdowns import (
     NOT_GIVEN,
     SIZE_BANDS,
@@ -90,7 +97,9 @@ from dashboard.metrics.funnel import (
     weeks_of,
 )
 from dashboard.metrics.outcomes import LostReasonRow, lost_reason_label, lost_reasons
-from dashboard.metrics.routing import RoutingQuality, RoutingRow, routing_quality
+from dashboard.metrics.routing import RoutingQuality, RoutingRow, routed_leads, routing_quality
+from dashboard.metrics.routing import figure_label as routing_figure_label
+from dashboard.metrics.routing import row_label as routing_row_label
 from dashboard.metrics.sources import (
     COMMENTS_SHOWN,
     CommentsOfSource,
@@ -105,6 +114,7 @@ from dashboard.metrics.sources import (
     source_label,
 )
 from dashboard.metrics.sourcing import SourcingRow, sourcing
+from dashboard.metrics.speed import ALL as SPEED_ALL
 from dashboard.metrics.speed import (
     SPEED_LABELS,
     Clock,
@@ -114,8 +124,11 @@ from dashboard.metrics.speed import (
     SpeedRow,
     SpeedToLead,
     clock_aggregates,
+    counted_by_clock,
+    mqls_first_tried,
     owner_notified_at,
     response_clocks,
+    speed_cell_label,
     speed_to_lead,
 )
 
@@ -155,8 +168,8 @@ class Dashboard:
 
 
 def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
-    """Every figure of the funnel dashboard: twenty-four queries whatever the amount of data (from the rollups
-    the funnel takes three, a breakdown two, the follow-up three or four)."""
+    """Every figure of the funnel dashboard: twenty-five queries whatever the amount of data (from the rollups
+    the funnel takes three, a breakdown two, the follow-up three or four, the two clocks four)."""
     lead_times = lead_time_distributions(filters)
     funnel_figures = funnel(filters, now=now)
     return Dashboard(
@@ -246,6 +259,16 @@ __all__ = [
     "breakdown_rows",
     "counted",
     "counted_leads",
+    "customers_who",
+    "counted_by_clock",
+    "customers_who_label",
+    "mqls_first_tried",
+    "routed_leads",
+    "routing_figure_label",
+    "routing_row_label",
+    "speed_cell_label",
+    "RENEWED",
+    "SPEED_ALL",
     "judged_leads",
     "counted_own",
     "dashboard",

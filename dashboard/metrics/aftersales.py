@@ -76,6 +76,27 @@ def _events(kind: str):
     return AccountEvent.objects.filter(lead=OuterRef("pk"), kind=kind)
 
 
+# What a count of customers narrows to, for the lead list behind it.
+CHURNED, RENEWED, FIRST_VALUE = "churned", "renewed", "first_value"
+CUSTOMERS_WHO = {
+    CHURNED: (Kind.CHURN, _("Customers that churned")),
+    RENEWED: (Kind.RENEWAL, _("Customers that renewed")),
+    FIRST_VALUE: (Kind.FIRST_VALUE, _("Customers that reached first value")),
+}
+
+
+def customers_who(customers, what: str):
+    """Of `customers` (won leads), those with an account event of CUSTOMERS_WHO[`what`]: the
+    leads behind the churned and renewals counts. Raises ValueError for anything else."""
+    if what not in CUSTOMERS_WHO:
+        raise ValueError(f"Unknown after-sale figure {what!r}.")
+    return customers.filter(Exists(_events(CUSTOMERS_WHO[what][0])))
+
+
+def customers_who_label(what: str) -> str:
+    return str(CUSTOMERS_WHO[what][1])
+
+
 def _expansion() -> Subquery:
     total = _events(Kind.EXPANSION).order_by().values("lead").annotate(total=Sum("value")).values("total")
     return Coalesce(Subquery(total), Value(ZERO), output_field=DecimalField(max_digits=16, decimal_places=2))

@@ -22,6 +22,7 @@ from dashboard.metrics.funnel import (
     lost_q,
     passed_through,
     skipped_q,
+    stage_label,
 )
 from dashboard.metrics.sources import rejections_at_accept, verdicts_in_view
 from leads.models import Feedback, Lead, LostReason
@@ -35,7 +36,9 @@ ANY_VERDICT, REJECTED_AT_ACCEPT, REJECTED, GOOD, BAD = "any", "rejected_at_accep
 VERDICTS = (ANY_VERDICT, *Feedback.Disposition.values, REJECTED_AT_ACCEPT, REJECTED, GOOD, BAD)  # the lost leads without a reason (a reason's key cannot be empty in a URL)
 
 
-def stage_title(stage: str, step: str = "") -> str:
+def stage_title(stage: str, step: str = "", from_stage: str = "") -> str:
+    if step == PASSED and from_stage:
+        return str(_("Passed from %(earlier)s to %(stage)s") % {"earlier": stage_label(from_stage), "stage": S(stage).label})
     if step == PASSED:
         return str(_("Passed through to %(stage)s") % {"stage": S(stage).label})
     if step == SKIPPED:
@@ -51,11 +54,14 @@ def stage_title(stage: str, step: str = "") -> str:
     return str(_("Reached %(stage)s") % {"stage": S(stage).label})
 
 
-def _stage_q(filters: Filters, stage: str, step: str) -> Q:
+def _stage_q(filters: Filters, stage: str, step: str, from_stage: str = "") -> Q:
     if step and stage not in FUNNEL:
         raise ValueError("Only a funnel stage is passed through or skipped.")
     if step == PASSED:
-        previous = ([LEADS, *FUNNEL])[FUNNEL.index(stage)]
+        order = [LEADS, *FUNNEL]
+        previous = from_stage or order[FUNNEL.index(stage)]
+        if previous not in order or order.index(previous) >= order.index(stage):
+            raise ValueError("A lead passes through from an earlier stage.")
         return passed_through(filters, previous, stage)
     if step == SKIPPED:
         return skipped_q(filters, stage)
@@ -103,17 +109,18 @@ def _in_row(leads: QuerySet[Lead], dimension: str, key: str) -> QuerySet[Lead]:
 
 
 def counted_leads(
-    filters: Filters, *, stage: str, step: str = "", key: str | None = None, lost_reason: str = ""
+    filters: Filters, *, stage: str, step: str = "", key: str | None = None, lost_reason: str = "", from_stage: str = ""
 ) -> QuerySet[Lead]:
     """The leads behind a count: those `stage` counts in the view (or, with `step`, those that
-    passed through to it or skipped it), within the breakdown row `key` of the view's
+    passed through to it — from the stage before it, or from `from_stage` as the end-to-end
+    lead times count them — or skipped it), within the breakdown row `key` of the view's
     dimension when given, with the lost reason when given. Raises ValueError for a stage,
     key or reason the dashboard never shows."""
     if stage not in STAGES:
         raise ValueError(f"Unknown stage {stage!r}.")
     if step not in ("", PASSED, SKIPPED):
         raise ValueError(f"Unknown step {step!r}.")
-    leads = base_leads(filters).filter(_stage_q(filters, stage, step))
+    leads = base_leads(filters).filter(_stage_q(filters, stage, step, from_stage))
     if key is not None:
         leads = _in_row(leads, filters.dimension, key)
     if lost_reason:
@@ -139,7 +146,7 @@ def verdict_title(verdict: str) -> str:
     return str(_("Leads with feedback “%(disposition)s”") % {"disposition": Feedback.Disposition(verdict).label})
 
 
-def judged_leads(filters: Filters, *, verdict: str, key: str | None = None) -> QuerySet[Lead]:
+def judged_leads(filters: Filters, *, verdict: str, key: str | None = None, no_fit_reason: str = "") -> QuerySet[Lead]:
     """The leads behind a count of "sales' feedback per source": those with a verdict of that
     column in the view (cohort mode: on the cohort's leads; activity mode: given in the
     period), within the source `key` (the channel, or the campaign within one channel) when
@@ -159,6 +166,10 @@ def judged_leads(filters: Filters, *, verdict: str, key: str | None = None) -> Q
         judged = Q(pk__in=given.filter(quality=quality).values("lead_id"))
     elif verdict == ANY_VERDICT:
         judged = Q(pk__in=given.values("lead_id"))
+    elif no_fit_reason:  # a cell of the no-fit reasons per source
+        if verdict != D.NO_FIT or no_fit_reason not in Feedback.NoFitReason.values:
+            raise ValueError(f"Unknown no-fit reason {no_fit_reason!r}.")
+        judged = Q(pk__in=given.filter(disposition=D.NO_FIT, no_fit_reason=no_fit_reason).values("lead_id"))
     else:
         judged = Q(pk__in=given.filter(disposition=verdict).values("lead_id"))
     leads = Lead.objects.order_by().filter(judged)

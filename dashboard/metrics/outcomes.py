@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 from django.utils.translation import gettext_lazy as _
 
+import dashboard.metrics.rolled_up as rolled_up
 from dashboard.filters import Filters
 from dashboard.metrics.funnel import CENTS, base_leads, lost_q
 from leads.models import LostReason
@@ -32,14 +33,16 @@ def lost_reason_label(key: str) -> str:
 
 
 def lost_reasons(filters: Filters) -> list[LostReasonRow]:
-    """The leads the outcomes count as lost, per reason: one query. The counts add up to the
-    outcomes' lost; most frequent reason first."""
-    rows = (
-        base_leads(filters)
-        .filter(lost_q(filters))
-        .values("lost_reason")
-        .annotate(n=Count("pk"), value=Sum("deal_value"))
-    )
+    """The leads the outcomes count as lost, per reason: one query, from the rollups where
+    they hold the view. The counts add up to the outcomes' lost; most frequent reason first."""
+    rows = rolled_up.lost_reason_rows(filters)
+    if rows is None:
+        rows = (
+            base_leads(filters)
+            .filter(lost_q(filters))
+            .values("lost_reason")
+            .annotate(n=Count("pk"), value=Sum("deal_value"))
+        )
     result = [
         LostReasonRow(
             key=row["lost_reason"],

@@ -21,7 +21,7 @@ from django.db.models import Count, Min, Q, Sum
 from common.business_time import business_time_zone, start_of_day
 from dashboard.filters import Customer, Dimension, Filters, owners_whose_team_is
 from leads.models import CohortRollup, Lead, LeadTimeRollup, Team
-from leads.models.rollup import COUNTS, GROUPING_SETS, PAIRS
+from leads.models.rollup import COUNTS, COUNTS_ONLY, GROUPING_SETS, PAIRS
 from leads.rollups import bucket_start, percentiles_from
 
 # The rollup dimension each breakdown groups by (month and week come from the day). Owner,
@@ -43,7 +43,7 @@ def filtered_dimensions(filters: Filters) -> set[str]:
     for attribute, dimensions in (
         ("channel", {"channel"}), ("campaign", {"campaign"}), ("sector", {"sector"}),
         ("team_id", {"team", "owner"}), ("owner_id", {"owner"}), ("customer", {"customer"}),
-        ("source_owner", {"source_owner"}),  # in no grouping set (yet): such a view reads the leads
+        ("source_owner", {"source_owner"}),
     ):
         if getattr(filters, attribute):
             wanted |= dimensions
@@ -56,7 +56,14 @@ def grouping_for(filters: Filters, *, also: set[str] = frozenset()) -> str | Non
     if not filters.is_cohort:
         return None
     wanted = filtered_dimensions(filters) | set(also)
-    return next((name for name, kept in GROUPING_SETS.items() if wanted <= set(kept)), None)
+    return next(
+        (
+            name for name, kept in GROUPING_SETS.items()
+            # A counts-only set holds no lead times: only a figure that asks for its dimension reads it.
+            if wanted <= set(kept) and (name not in COUNTS_ONLY or wanted & set(kept))
+        ),
+        None,
+    )
 
 
 def _of_view(model, filters: Filters, grouping: str):
@@ -67,6 +74,8 @@ def _of_view(model, filters: Filters, grouping: str):
         rows = rows.filter(campaign=filters.campaign)
     if filters.sector:
         rows = rows.filter(sector=filters.sector)
+    if filters.source_owner:
+        rows = rows.filter(source_owner=filters.source_owner)
     if filters.owner_id:
         rows = rows.filter(owner=filters.owner_id)
     if filters.team_id:
@@ -278,3 +287,73 @@ def follow_up_rows(filters: Filters, *, by_owner: bool) -> list[dict] | None:
         buckets = entry.pop("buckets")
         result.append({"key": key, **carried, **entry, "first_attempt_time": percentiles_from(buckets, (0.5,))})
     return result
+
+
+CLOCK_DIMENSIONS = {"team", "owner"}  # the two clocks are shown per team and per rep
+
+
+def clock_rows(filters: Filters, *, percentiles: tuple[float, ...]) -> tuple[dict, list[dict], list[dict]] | None:
+    """What speed.response_clocks() aggregates in all, per team (the lead's, else its owner's
+    lowest-id team) and per owner, keyed as it keys them: four queries (the two clocks'
+    histograms per team and owner, team names, memberships, owners' names)."""
+    grouping = grouping_for(filters, also=CLOCK_DIMENSIONS)
+    if grouping is None:
+        return None
+    times = _histograms(filters, grouping, ["system_clock", "rep_clock"], by=("team", "owner"))
+    teams = dict(Team.objects.values_list("pk", "name"))
+    first_team = dict(
+        Team.members.through.objects.order_by().values_list("user_id").annotate(first=Min("team_id"))
+    )
+    names = {
+        pk: {"first_name": first, "last_name": last, "username": username}
+        # (A subquery, not a list of ids: one query even when the view is empty.)
+        for pk, first, last, username in get_user_model().objects.order_by().filter(
+            pk__in=_of_view(CohortRollup, filters, grouping).values("owner")
+        ).values_list("pk", "first_name", "last_name", "username")
+    }
+    total: dict[str, list] = defaultdict(list)
+    per_team: dict = defaultdict(lambda: defaultdict(list))
+    per_owner: dict = defaultdict(lambda: defaultdict(list))
+    for (team, owner, measure), buckets in times.items():
+        team_key = team or (first_team.get(owner) if owner else None)
+        for found in (total, per_team[team_key], per_owner[owner or None]):
+            found[measure].extend(buckets)
+
+    def figures(found: dict[str, list]) -> dict:
+        row = {}
+        for clock in ("system", "rep"):
+            buckets = found.get(f"{clock}_clock", [])
+            row[f"{clock}_clock"] = percentiles_from(buckets, percentiles)
+            row[f"{clock}_count"] = sum(n for _bucket, n, _us in buckets)
+        return row
+
+    nobody = dict.fromkeys(("first_name", "last_name", "username"))
+    return (
+        figures(total),
+        [{"key": key, "team_name": teams.get(key), **figures(found)} for key, found in per_team.items()],
+        [{"key": key, **names.get(key, nobody), **figures(found)} for key, found in per_owner.items()],
+    )
+
+
+def sourcing_rows(filters: Filters) -> dict[str, tuple[int, Decimal, Decimal]] | None:
+    """What sourcing.sourcing() aggregates: per source owner, (leads, pipeline value, won
+    revenue): one query."""
+    grouping = grouping_for(filters, also={"source_owner"})
+    if grouping is None:
+        return None
+    rows = _of_view(CohortRollup, filters, grouping).values_list("source_owner").annotate(
+        n=Sum("leads"), pipeline=Sum("pipeline_cents"), revenue=Sum("revenue_cents")
+    )
+    return {key: (n or 0, _revenue(pipeline), _revenue(revenue)) for key, n, pipeline, revenue in rows if n}
+
+
+def lost_reason_rows(filters: Filters) -> list[dict] | None:
+    """What outcomes.lost_reasons() aggregates, keyed as it keys it: the lost leads and their
+    deals' value per lost reason, one query."""
+    grouping = grouping_for(filters, also={"lost_reason"})
+    if grouping is None:
+        return None
+    rows = _of_view(CohortRollup, filters, grouping).values_list("lost_reason").annotate(
+        n=Sum("lost"), value=Sum("lost_value_cents")
+    )
+    return [{"lost_reason": reason, "n": n, "value": _revenue(value)} for reason, n, value in rows if n]

@@ -24,6 +24,15 @@ from handoff.models import Assignment
 KEPT_AFTER = timedelta(days=7)
 REASONS_SHOWN = 3
 PASSED_ON = _("Passed on by the SLA policy after a missed deadline")
+# The columns, as the lead list behind a count names them.
+LEADS, WITH_OWNER, JUDGED, KEPT, REASSIGNED = "leads", "with_owner", "judged", "kept", "reassigned"
+FIGURES = {
+    LEADS: _("Routed leads"),
+    WITH_OWNER: _("Routed leads given an owner"),
+    JUDGED: _("Routed leads given an owner at least 7 days ago"),
+    KEPT: _("Routed leads still with their first owner after 7 days"),
+    REASSIGNED: _("Routed leads reassigned since"),
+}
 
 
 @dataclass(frozen=True)
@@ -63,14 +72,18 @@ def _row_key(kind: str, rule_name: str) -> tuple[str, str]:
     return kind, str(Assignment.Kind(kind).label) if kind in Assignment.Kind.values else kind
 
 
-def routing_quality(filters: Filters, *, now: datetime) -> RoutingQuality:
-    """Routing quality of the view's leads, per first rule, worst kept share first."""
-    leads = base_leads(filters).annotate(
+def _routed(filters: Filters):
+    """The view's leads that were routed, with their first assignment."""
+    return base_leads(filters).annotate(
         first_kind=_first("kind"),
         first_rule=_first("rule_name"),
         first_owner=_first("owner_id"),
         first_at=_first("assigned_at"),
     ).filter(first_kind__isnull=False)
+
+
+def _figures(*, now: datetime) -> dict[str, Q]:
+    """Which routed leads each column counts, over _routed()'s annotations."""
     # Another owner (or none) within seven days of the first assignment.
     changed = Assignment.objects.filter(
         lead=OuterRef("pk"),
@@ -79,12 +92,49 @@ def routing_quality(filters: Filters, *, now: datetime) -> RoutingQuality:
     ).exclude(owner_id=OuterRef("first_owner"))
     reassigned = Assignment.objects.filter(lead=OuterRef("pk"), kind=Assignment.Kind.REASSIGNED)
     judged = Q(first_owner__isnull=False, first_at__lte=now - KEPT_AFTER)
+    return {
+        LEADS: Q(),
+        WITH_OWNER: Q(first_owner__isnull=False),
+        JUDGED: judged,
+        KEPT: judged & ~Q(Exists(changed)),
+        REASSIGNED: Q(Exists(reassigned)),
+    }
+
+
+def routed_leads(filters: Filters, *, figure: str, row: str | None = None, now: datetime):
+    """The leads behind one routing-quality count: `figure` (a FIGURES column) of the row
+    `row` (a RoutingRow's key; None: all rows). Raises ValueError for a column the table never shows."""
+    if figure not in FIGURES:
+        raise ValueError(f"Unknown routing figure {figure!r}.")
+    leads = _routed(filters).filter(_figures(now=now)[figure])
+    if row is None:
+        return leads
+    if row.startswith("rule:"):
+        return leads.filter(first_kind=Assignment.Kind.RULE, first_rule=row.removeprefix("rule:"))
+    return leads.filter(first_kind=row)
+
+
+def figure_label(figure: str) -> str:
+    return str(FIGURES[figure])
+
+
+def row_label(row: str) -> str:
+    """A RoutingRow's label from its key."""
+    if row.startswith("rule:"):
+        return _row_key(Assignment.Kind.RULE, row.removeprefix("rule:"))[1]
+    return _row_key(row, "")[1]
+
+
+def routing_quality(filters: Filters, *, now: datetime) -> RoutingQuality:
+    """Routing quality of the view's leads, per first rule, worst kept share first."""
+    leads = _routed(filters)
+    figures = _figures(now=now)
     rows = leads.values("first_kind", "first_rule").annotate(
         n=Count("pk"),
-        with_owner=Count("pk", filter=Q(first_owner__isnull=False)),
-        judged=Count("pk", filter=judged),
-        kept=Count("pk", filter=judged & ~Q(Exists(changed))),
-        reassigned=Count("pk", filter=Q(Exists(reassigned))),
+        with_owner=Count("pk", filter=figures[WITH_OWNER]),
+        judged=Count("pk", filter=figures[JUDGED]),
+        kept=Count("pk", filter=figures[KEPT]),
+        reassigned=Count("pk", filter=figures[REASSIGNED]),
     )
     reasons = _reasons(leads)
     result = []

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+import dashboard.metrics.rolled_up as rolled_up
 from dashboard.filters import Filters
 from dashboard.metrics.funnel import CENTS, LEADS, S, _count, base_leads, counted, ratio
 from leads.models import SourceOwner
@@ -26,21 +27,24 @@ class SourcingRow:
 
 
 def sourcing(filters: Filters) -> list[SourcingRow]:
-    """One row per source owner, in SourceOwner's order, those without leads too: one query.
-    Leads, SQLs and deals won are counted as the funnel counts them (cohort or activity mode)."""
-    rows = (
-        base_leads(filters)
-        .values("source_owner")
-        .annotate(
-            n_leads=_count(filters, LEADS),
-            pipeline=Sum("deal_value", filter=counted(filters, S.SQL)),
-            revenue=Sum("deal_value", filter=counted(filters, S.WON)),
+    """One row per source owner, in SourceOwner's order, those without leads too: one query,
+    from the rollups where they hold the view. Leads, SQLs and deals won are counted as the
+    funnel counts them (cohort or activity mode)."""
+    found = rolled_up.sourcing_rows(filters)
+    if found is None:
+        rows = (
+            base_leads(filters)
+            .values("source_owner")
+            .annotate(
+                n_leads=_count(filters, LEADS),
+                pipeline=Sum("deal_value", filter=counted(filters, S.SQL)),
+                revenue=Sum("deal_value", filter=counted(filters, S.WON)),
+            )
         )
-    )
-    found = {
-        row["source_owner"]: (row["n_leads"], row["pipeline"] or Decimal(0), row["revenue"] or Decimal(0))
-        for row in rows
-    }
+        found = {
+            row["source_owner"]: (row["n_leads"], row["pipeline"] or Decimal(0), row["revenue"] or Decimal(0))
+            for row in rows
+        }
     nothing = (0, Decimal(0), Decimal(0))
     total_leads = sum(leads for leads, _p, _r in found.values())
     total_pipeline = sum((pipeline for _l, pipeline, _r in found.values()), Decimal(0))

@@ -23,6 +23,7 @@ from django.db.models import Case, Count, F, Max, OuterRef, Q, Subquery, Value, 
 from django.db.models.lookups import GreaterThanOrEqual, IsNull
 from django.utils.translation import gettext_lazy as _
 
+import dashboard.metrics.rolled_up as rolled_up
 from common.people import person_name
 from dashboard.filters import Filters
 from dashboard.metrics.breakdowns import NOT_GIVEN, SMALL_SAMPLE
@@ -208,6 +209,34 @@ def speed_to_lead(filters: Filters) -> SpeedToLead:
     )
 
 
+def mqls_first_tried(filters: Filters, *, clock: str, bucket: int, group: str = ALL, group_key: str = ""):
+    """The leads behind one speed-to-lead count: the view's MQLs in `bucket` of `clock`, of
+    all MQLs or of one channel or intent tier (`group`, `group_key` as the rows carry them).
+    Raises ValueError for a clock, bucket or group the table never shows."""
+    if clock not in (CLOCK, BUSINESS) or not 0 <= bucket <= NEVER or group not in (ALL, CHANNEL, INTENT_TIER):
+        raise ValueError("No such speed-to-lead cell.")
+    seconds = SecondsBetween(F("first_attempt_at"), reached(S.MQL)) if clock == CLOCK else F("first_contact_business_seconds")
+    leads = base_leads(filters).filter(counted(filters, S.MQL)).alias(speed_bucket=_bucket(seconds))
+    leads = leads.filter(speed_bucket=bucket)
+    field = {CHANNEL: "channel", INTENT_TIER: "intent_tier"}.get(group)
+    if field:
+        leads = leads.filter(**{field: group_key}) if group_key else leads.filter(Q(**{field: ""}) | Q(**{f"{field}__isnull": True}))
+    return leads
+
+
+def speed_cell_label(*, clock: str, bucket: int, group: str = ALL, group_key: str = "") -> str:
+    """"First attempt after 5–30 min (clock time)", and the channel or tier when given."""
+    if bucket == NEVER:
+        label = _("No attempt yet")
+    else:
+        label = _("First attempt after %(time)s (%(clock)s)") % {"time": SPEED_LABELS[bucket], "clock": CLOCK_LABELS[clock]}
+    if group == CHANNEL:
+        return f"{label} · {_('Channel')}: {_channel_label(group_key)}"
+    if group == INTENT_TIER:
+        return f"{label} · {_('Intent tier')}: {_tier_label(group_key)}"
+    return str(label)
+
+
 # --- the two clocks ---------------------------------------------------------------------------
 
 
@@ -224,16 +253,31 @@ def owner_notified_at() -> Subquery:
     return Subquery(sent.order_by("sent_at", "pk").values("sent_at")[:1])
 
 
+SYSTEM, REP = "system", "rep"
+
+
+def counted_by_clock(which: str, notified=None) -> Q:
+    """The leads a clock's "Leads" count counts: SYSTEM, those whose owner was sent word of
+    them at or after the handoff; REP, of those, the ones tried after that word. Raises
+    ValueError for another clock."""
+    notified = owner_notified_at() if notified is None else notified
+    if which == SYSTEM:
+        return Q(IsNull(notified, False))
+    if which == REP:
+        return Q(GreaterThanOrEqual(F("first_attempt_at"), notified))
+    raise ValueError(f"Unknown clock {which!r}.")
+
+
 def clock_aggregates() -> dict:
     """The aggregates of both clocks over any set of leads that have been handed over (the
     dashboard's MQLs, the review's week): percentiles and how many leads each counts."""
     notified = owner_notified_at()
     system = SecondsBetween(notified, reached(S.MQL))
     rep = SecondsBetween(F("first_attempt_at"), notified)
-    rep_counts = Q(GreaterThanOrEqual(F("first_attempt_at"), notified))
+    rep_counts = counted_by_clock(REP, notified)
     return {
         "system_clock": Percentiles(system, PERCENTILES),
-        "system_count": Count(system),
+        "system_count": Count("pk", filter=counted_by_clock(SYSTEM, notified)),
         "rep_clock": Percentiles(rep, PERCENTILES, filter=rep_counts),
         "rep_count": Count("pk", filter=rep_counts),
     }
@@ -273,8 +317,9 @@ class ResponseClocks:
     reps: list[ClockLine]
 
     @property
-    def sections(self) -> list[tuple[str, list[ClockLine]]]:
-        return [(str(_("Teams")), self.teams), (str(_("Reps")), self.reps)]
+    def sections(self) -> list[tuple[str, list[ClockLine], str]]:
+        """(title, lines, the breakdown dimension their keys are of)."""
+        return [(str(_("Teams")), self.teams, "team"), (str(_("Reps")), self.reps, "owner")]
 
     # The JSON's `response_clocks.system` and `.rep`: the totals.
     @property
@@ -287,24 +332,31 @@ class ResponseClocks:
 
 
 def response_clocks(filters: Filters) -> ResponseClocks:
-    """Both clocks for the view's MQLs, per team and per rep: three queries. Teams and reps
-    without a notified lead are left out."""
-    leads = base_leads(filters).filter(counted(filters, S.MQL))
-    figures = clock_aggregates()
-    total = leads.aggregate(**figures)
+    """Both clocks for the view's MQLs, per team and per rep: from the rollups' histograms
+    where they hold the view (four queries), else three queries over the leads. Teams and
+    reps without a notified lead are left out."""
+    rolled = rolled_up.clock_rows(filters, percentiles=PERCENTILES)
+    if rolled is not None:
+        total, team_rows, rep_rows = rolled
+    else:
+        leads = base_leads(filters).filter(counted(filters, S.MQL))
+        figures = clock_aggregates()
+        total = leads.aggregate(**figures)
+        team_rows = leads.values(key=lead_team("id")).annotate(team_name=Max(lead_team("name")), **figures)
+        names = {f: Max(f"owner__{f}") for f in ("first_name", "last_name", "username")}
+        rep_rows = leads.values(key=F("owner_id")).annotate(**names, **figures)
     teams = [
         ClockLine.from_row(row["team_name"] or str(_("No team yet")), row, str(row["key"] or ""))
-        for row in leads.values(key=lead_team("id")).annotate(team_name=Max(lead_team("name")), **figures)
+        for row in team_rows
         if row["system_count"]
     ]
-    names = {f: Max(f"owner__{f}") for f in ("first_name", "last_name", "username")}
     reps = [
         ClockLine.from_row(
             person_name(_Named(row["first_name"], row["last_name"], row["username"])) if row["key"] else str(_("No owner yet")),
             row,
             str(row["key"] or ""),
         )
-        for row in leads.values(key=F("owner_id")).annotate(**names, **figures)
+        for row in rep_rows
         if row["system_count"]
     ]
     by_label = lambda line: line.label.lower()  # noqa: E731

@@ -30,7 +30,12 @@ def test_each_view_reads_the_smallest_grouping_set_that_holds_it():
     assert rolled_up.grouping_for(Filters(VIEW.first_day, VIEW.last_day, mode=Mode.ACTIVITY)) is None
     assert rolled_up.grouping_for(Filters(VIEW.first_day, VIEW.last_day, sector="food", team_id=3)) is None
     # Every filter the dashboard offers narrows a rolled-up view or sends it to the leads.
-    assert rolled_up.grouping_for(Filters(VIEW.first_day, VIEW.last_day, source_owner="sales")) is None
+    assert rolled_up.grouping_for(Filters(VIEW.first_day, VIEW.last_day, source_owner="sales")) == "source_owner"
+    assert rolled_up.grouping_for(Filters(VIEW.first_day, VIEW.last_day, source_owner="sales", channel="meta")) is None
+    # The lost reasons' set holds no lead times: only the lost reasons read it.
+    assert rolled_up.grouping_for(VIEW, also={"lost_reason"}) == "lost_reason"
+    assert all(rolled_up.grouping_for(Filters(VIEW.first_day, VIEW.last_day, **f)) != "lost_reason"
+               for f in ({}, {"channel": "meta"}, {"source_owner": "partner"}))
 
 
 def test_the_dashboards_bucket_edges_are_edges_of_the_fine_buckets():
@@ -137,3 +142,30 @@ def test_rolled_up_follow_up_equals_the_one_from_the_leads(by_owner, team, rep, 
             exact[key].label, exact[key].mqls, exact[key].contacted, exact[key].attempts
         )
         assert close(row.median_first_attempt_seconds, exact[key].median_first_attempt_seconds)
+
+
+@pytest.mark.django_db
+def test_rolled_up_sourcing_and_lost_reasons_equal_the_ones_from_the_leads(team, rep, other_rep):
+    from leads import rollups
+    from leads.models import LostReason, SourceOwner
+
+    rng = random.Random(7)
+    random_leads(rng, 150, team, rep, other_rep)
+    for lead in Lead.objects.all():
+        Lead.objects.filter(pk=lead.pk).update(
+            source_owner=rng.choice(SourceOwner.values),
+            lost_reason=rng.choice(["", *LostReason.values]) if lead.lost_at else "",
+        )
+    rollups.rebuild(Lead.objects)
+    sourcing_module = importlib.import_module("dashboard.metrics.sourcing")
+    outcomes_module = importlib.import_module("dashboard.metrics.outcomes")
+    for view in [VIEW, Filters(VIEW.first_day, VIEW.last_day, source_owner=SourceOwner.PARTNER)]:
+        rolled = (sourcing_module.sourcing(view), outcomes_module.lost_reasons(view))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(rolled_up, "sourcing_rows", lambda *args, **kwargs: None)
+            patch.setattr(rolled_up, "lost_reason_rows", lambda *args, **kwargs: None)
+            exact = (sourcing_module.sourcing(view), outcomes_module.lost_reasons(view))
+
+        assert rolled == exact
+        assert sum(row.leads for row in rolled[0]) > 0 and sum(row.count for row in rolled[1]) > 0
+        assert sum(row.pipeline_value for row in rolled[0]) > 0 and len(rolled[1]) > 1

@@ -160,6 +160,7 @@ def build_world(*, team, rep, other_rep, manager) -> World:
 def notify(lead: Lead, to, at: datetime | None, kind=Notification.Kind.ASSIGNED) -> None:
     status = Notification.Status.SENT if at else Notification.Status.PENDING
     Notification.objects.create(lead=lead, recipient=to, kind=kind, status=status, sent_at=at, created_at=at or T)
+    rollups.refresh(Lead.objects, [lead.pk])  # the two clocks' histograms (the worker's mark_sent does this)
 
 
 def add_speed_facts(world: World, *, rep, other_rep, manager) -> None:
@@ -184,6 +185,7 @@ def add_sourcing_facts(world: World) -> dict[str, Campaign]:
     for name, owner in (("B", "sales"), ("L", "partner"), ("F", "referral"), ("K", "referral")):
         Lead.objects.filter(pk=leads[name].pk).update(source_owner=owner)
     Lead.objects.filter(pk=leads["L"].pk).update(deal_value=Decimal("4000"))
+    rollups.refresh(Lead.objects, [lead.pk for lead in leads.values()])  # updated past the write functions
     campaigns = {
         "Search": Campaign.objects.create(name="Search", channel="google_ads", starts_on=date(2026, 10, 1), budget=Decimal("2000")),
         "Brand": Campaign.objects.create(name="Brand", channel="google_ads", starts_on=date(2026, 10, 1), budget=Decimal("500")),

@@ -175,6 +175,14 @@ class Notification(models.Model):
             ),
             models.Index(fields=["status", "claimed_at"], name="notification_status_claimed"),
             models.Index(fields=["lead", "created_at"], name="notification_lead_at"),
+            # "When was the lead's owner first told?" (the two clocks, for every MQL of a
+            # dashboard view or a review week): one index-only probe per lead, in the order
+            # the question reads them.
+            models.Index(
+                fields=["lead", "recipient", "sent_at", "id"],
+                condition=Q(kind__in=["assigned", "reassigned"], sent_at__isnull=False),
+                name="notification_owner_told",
+            ),
         ]
 
     def __str__(self):

@@ -27,6 +27,8 @@ DIMENSIONS = {
     "owner": lambda: models.IntegerField(default=0),
     "sector": lambda: models.CharField(max_length=30, default=""),
     "customer": lambda: models.CharField(max_length=10, default=""),  # "existing" or "new"
+    "source_owner": lambda: models.CharField(max_length=20, default=""),
+    "lost_reason": lambda: models.CharField(max_length=20, default=""),
 }
 
 # The grouping sets: name → the dimensions it keeps. A view reads the first set that holds
@@ -39,7 +41,12 @@ GROUPING_SETS = {
     "company": ("sector", "customer", "channel", "campaign"),
     "source": ("source",),
     "product": ("product_interest",),
+    "source_owner": ("source_owner",),
+    "lost_reason": ("lost_reason",),
 }
+# Grouping sets that hold counts only, no lead times: read only by a figure that groups by
+# their dimension (the lost reasons), never by a view's funnel.
+COUNTS_ONLY = frozenset({"lost_reason"})
 KEY = ("grouping", "day", *DIMENSIONS)
 
 # Funnel stages in order, and the steps (earlier, later) whose lead times the funnel shows:
@@ -50,11 +57,14 @@ PAIRS = (
     ("opportunity", "won"), ("leads", "sql"), ("mql", "sql"), ("mql", "won"), ("leads", "won"),
 )
 # The lead times kept as histograms: each pair (own stamps, in order), the first attempt
-# after the MQL, and MQL → SQL by reached moments (the distribution's definition).
-MEASURES = (*[f"{a}_{b}" for a, b in PAIRS], "first_attempt", "reached_mql_sql")
+# after the MQL, MQL → SQL by reached moments (the distribution's definition), and the two
+# clocks: handoff → owner told ("system_clock"), owner told → first attempt ("rep_clock").
+MEASURES = (*[f"{a}_{b}" for a, b in PAIRS], "first_attempt", "reached_mql_sql", "system_clock", "rep_clock")
 COUNTS = (
     "leads", *[f"reached_{s}" for s in FUNNEL], *[f"own_{s}" for s in FUNNEL],
     "contacted", "attempts", "lost", "open", "revenue_cents", *[f"passed_{a}_{b}" for a, b in PAIRS],
+    "pipeline_cents",  # the deal value of the leads that reached SQL (open, won or lost)
+    "lost_value_cents",  # the deal value of the lost leads
 )
 
 
@@ -103,6 +113,8 @@ class RolledUpLead(models.Model):
     created_at = models.DateTimeField()
     channel = models.CharField(max_length=20, default="")
     campaign = models.CharField(max_length=200, default="")
+    source_owner = models.CharField(max_length=20, default="")
+    lost_reason = models.CharField(max_length=20, default="")
     source = models.CharField(max_length=200, default="")
     product_interest = models.CharField(max_length=100, default="")
     team_id = models.BigIntegerField(null=True)
@@ -119,3 +131,6 @@ class RolledUpLead(models.Model):
     first_attempt_at = models.DateTimeField(null=True)
     attempt_count = models.IntegerField(default=0)
     deal_value = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    # When the lead's owner was first sent word of it at or after the handoff (the two clocks;
+    # computed by the handoff app, see leads.rollups.COMPUTED_FACTS).
+    owner_told_at = models.DateTimeField(null=True)

@@ -185,3 +185,16 @@ def test_account_events_are_listed_read_only(client, revops_admin, lead):
     assert client.get("/admin/leads/accountevent/add/").status_code == 403
     assert client.get(f"/admin/leads/accountevent/{event.pk}/change/").status_code == 200  # view only
     assert client.post(f"/admin/leads/accountevent/{event.pk}/change/", {"kind": "churn"}).status_code == 403
+
+
+def test_a_lead_added_in_the_admin_gets_its_channels_default_source_owner(admin_client):
+    url = reverse("admin:leads_lead_add")
+    data = change_form(admin_client, url)
+    data.update(first_name="Eva", last_name="Smit", email="eva@example.com", channel="referral")
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Lead.objects.get(email="eva@example.com").source_owner == "referral"
+
+    data.update(email="piet@example.com", channel="referral", source_owner="partner")  # chosen: kept
+    assert admin_client.post(url, data).status_code == 302
+    assert Lead.objects.get(email="piet@example.com").source_owner == "partner"

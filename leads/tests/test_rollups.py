@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from handoff.handover import hand_over, reassign
+from handoff.models import Notification
 from integrations import ingest, privacy
 from leads import rollups
 from leads.admin import CompanyAdmin, LeadAdmin
@@ -43,6 +44,26 @@ def test_a_lead_that_skipped_to_sql_reached_mql_but_did_not_pass_it():
     assert (counts["contacted"], counts["attempts"], counts["open"]) == (1, 2, 1)
     assert counts["passed_leads_sql"] == 1 and counts["passed_mql_sql"] == 0
     assert dict(times) == {"leads_sql": 2 * 3600 * 10**6, "first_attempt": 3600 * 10**6, "reached_mql_sql": 0}
+
+
+def test_the_two_clocks_run_from_the_handoff_to_the_owner_told_to_the_first_attempt():
+    told = T + timedelta(minutes=10)
+    _day, _counts, times = rollups.contribution(
+        facts(mql_at=T, stage=S.MQL, owner_told_at=told, first_attempt_at=T + timedelta(hours=1), attempt_count=1),
+        zone=AMSTERDAM,
+    )
+    assert dict(times)["system_clock"] == 600 * 10**6
+    assert dict(times)["rep_clock"] == 50 * 60 * 10**6
+
+    # Tried before the owner was told: the system's clock counts, the rep's does not.
+    _day, _counts, times = rollups.contribution(
+        facts(mql_at=T, stage=S.MQL, owner_told_at=told, first_attempt_at=T + timedelta(minutes=5), attempt_count=1),
+        zone=AMSTERDAM,
+    )
+    assert "system_clock" in dict(times) and "rep_clock" not in dict(times)
+    # Never told (or never an MQL): neither clock.
+    _day, _counts, times = rollups.contribution(facts(mql_at=T, stage=S.MQL), zone=AMSTERDAM)
+    assert not {"system_clock", "rep_clock"} & set(dict(times))
 
 
 def test_lost_and_won_later_counts_as_won_with_its_revenue():
@@ -184,6 +205,44 @@ def test_hand_over_and_reassignment_move_the_lead_between_owners(rep, other_rep,
     assert_equal_to_a_rebuild()
 
 
+def send(notification, *, at):
+    """What the worker does with a message: claim it, deliver it, mark it sent."""
+    from handoff import outbox
+
+    Notification.objects.filter(pk=notification.pk).update(status=Notification.Status.SENDING, claimed_at=at)
+    assert outbox.mark_sent(notification, at=at)
+
+
+def clock_total(measure):
+    return sum(LeadTimeRollup.objects.filter(grouping="all", measure=measure).values_list("n", flat=True))
+
+
+@pytest.mark.django_db
+def test_the_owners_message_sent_starts_the_clocks_and_a_reassignment_restarts_them(rep, other_rep, manager, team):
+    lead = arrive("a1", team=team)
+    lead.move_to(S.MQL, at=T)
+    hand_over(lead, now=T)
+    lead.refresh_from_db()
+    told = Notification.objects.get(lead=lead, kind=Notification.Kind.ASSIGNED, recipient=lead.owner)
+    assert clock_total("system_clock") == 0  # queued, not sent: nobody was told yet
+
+    send(told, at=T + timedelta(minutes=3))
+    row = LeadTimeRollup.objects.get(grouping="all", measure="system_clock")
+    assert (row.n, row.microseconds) == (1, 180 * 10**6)
+    assert_equal_to_a_rebuild()
+
+    # A new owner has not been told until their own message is sent.
+    new_owner = other_rep if lead.owner_id == rep.pk else rep
+    reassign(lead, to=new_owner, by=manager, reason="Holiday", now=T + timedelta(hours=1))
+    assert clock_total("system_clock") == 0
+    assert_equal_to_a_rebuild()
+    send(Notification.objects.get(lead=lead, kind=Notification.Kind.REASSIGNED), at=T + timedelta(hours=2))
+    assert clock_total("system_clock") == 1
+    actions.log_attempt(lead, by=new_owner, channel="call", outcome="no_answer", at=T + timedelta(hours=3))
+    assert clock_total("rep_clock") == 1
+    assert_equal_to_a_rebuild()
+
+
 @pytest.mark.django_db
 def test_a_won_deal_with_its_value_is_rolled_up(revops_admin):
     lead = arrive("a1")
@@ -286,10 +345,12 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
     def fresh(lead):
         return Lead.objects.select_related("company").get(pk=lead.pk)
 
-    for step in range(160):
+    for step in range(240):
         clock += timedelta(minutes=rng.randint(1, 600))
         operation = rng.choice(
-            ["arrive"] * 3 + ["move", "move", "reassign", "attempt", "feedback", "lost", "won", "erase", "recategorise"]
+            ["arrive"] * 4
+            + ["move", "move", "reassign", "send", "send", "attempt", "attempt", "feedback", "lost", "lost", "won", "erase",
+               "recategorise", "source owner"]
         )
         if operation == "arrive" or not leads:
             leads.append(arrive(
@@ -297,19 +358,29 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
                 campaign=rng.choice(["", "Spring", "Autumn"]), company=rng.choice([None, *companies]),
                 owner=rng.choice([None, rep, other_rep]), team=rng.choice([None, team]),
             ))
+            if rng.random() < 0.3:  # qualified on arrival: handed to sales at once
+                leads[-1].move_to(S.MQL, at=clock)
+                hand_over(leads[-1], now=clock)
             continue
         lead = fresh(rng.choice(leads))
         if operation == "move" and (allowed := Lead.allowed_next_stages(lead.stage)):
-            lead.move_to(rng.choice(allowed), at=clock)  # skipping ahead included
+            before, to = lead.stage, rng.choice(allowed)
+            lead.move_to(to, at=clock)  # skipping ahead included
+            if before not in Lead.SALES_STAGES and to in (S.MQL, S.SQL):
+                hand_over(lead, now=clock)  # an owner, a deadline and the message telling them
         elif operation == "reassign":
             reassign(lead, to=rng.choice([rep, other_rep]), by=manager, reason="Test", now=clock)
+        elif operation == "send" and (waiting := list(Notification.objects.filter(status=Notification.Status.PENDING))):
+            send(rng.choice(waiting), at=clock)  # the new or reassigned owner is told
         elif operation == "attempt" and lead.stage in Lead.SALES_STAGES:
             actions.log_attempt(lead, by=rep, channel="call", outcome="no_answer", at=clock)
         elif operation == "feedback" and lead.stage in Lead.SALES_STAGES:
             verdict = rng.choice([Feedback.Disposition.NO_URGENCY, Feedback.Disposition.NOT_REACHED])
             actions.give_feedback(lead, Feedback(disposition=verdict), by=rep, at=clock)
         elif operation == "lost" and lead.stage in (S.SQL, S.OPPORTUNITY):
-            actions.mark_lost(lead, by=rep, reason="price", at=clock)
+            actions.mark_lost(lead, by=rep, reason=rng.choice(["price", "timing", "competitor"]), at=clock)
+        elif operation == "source owner":
+            actions.set_source_owner(lead, by=rep, source_owner=rng.choice(["marketing", "sales", "partner"]), at=clock)
         elif operation == "won" and S.WON in Lead.allowed_next_stages(lead.stage):
             lead.deal_value = Decimal(rng.randint(100, 90_000))
             lead.save_logged(["deal_value"], by=revops_admin, at=clock)
@@ -327,3 +398,7 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
     cohort, times = assert_equal_to_a_rebuild()
     assert sum(row[0] for key, row in cohort.items() if key[0] == "all") == Lead.objects.count() > 20
     assert len(times) > 20
+    assert {row[len(rollups.KEY)] for row in times} >= {"system_clock", "rep_clock"}  # the sequence ran both clocks
+    key = {name: i for i, name in enumerate(rollups.KEY)}
+    assert len({k[key["source_owner"]] for k in cohort if k[0] == "source_owner"}) > 1
+    assert {k[key["lost_reason"]] for k in cohort if k[0] == "lost_reason"} - {""}

@@ -17,6 +17,34 @@ def test_admin_shows_policies_and_edits_only_drafts(client, superuser, policy, d
     assert 'name="fit_threshold"' not in active_page.content.decode()  # read-only: history
     draft_page = client.get(f"/admin/qualification/qualificationpolicy/{draft.pk}/change/")
     assert 'name="fit_threshold"' in draft_page.content.decode()
+    assert 'name="engagement_rules-0-min_minutes"' in draft_page.content.decode()
+
+
+def test_the_admin_refuses_a_minutes_rule_on_an_activity_without_time(client, superuser, draft):
+    from qualification.models import EngagementRule
+
+    client.force_login(superuser)
+    url = f"/admin/qualification/qualificationpolicy/{draft.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "intent_tiers"}
+    data["intent_tiers"] = '{"download": "mid"}'
+    data.update({"review_by": draft.review_by.isoformat(), "created_at_0": "2026-11-20", "created_at_1": "12:00:00"})
+    for prefix, rows in (("fit_rules", draft.fit_rules.all()), ("engagement_rules", draft.engagement_rules.all()),
+                         ("disqualifiers", []), ("signoffs", [])):
+        data.update({f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": len(rows)})
+        for n, rule in enumerate(rows):
+            for field in rule._meta.fields:
+                value = getattr(rule, field.attname)
+                data[f"{prefix}-{n}-{field.name}"] = "" if value is None else value
+    rule = draft.engagement_rules.first()
+    data["engagement_rules-0-min_minutes"] = 10
+    data["engagement_rules-0-activity_kind"] = "download"
+    data["engagement_rules-0-cap"] = ""
+    response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Only visits to the website say how long they lasted" in response.content.decode()
+    rule.refresh_from_db()
+    assert rule.min_minutes is None and EngagementRule.objects.filter(min_minutes__isnull=False).count() == 0
 
 
 def test_the_admin_action_rescores_leads(client, superuser, policy, lead):
@@ -82,3 +110,23 @@ def test_a_disqualified_lead_whose_title_is_corrected_in_the_admin_is_decided_ag
     lead_admin.save_model(SimpleNamespace(user=None), lead, SimpleNamespace(changed_data=["job_title"]), True)
     lead.refresh_from_db()
     assert lead.stage == Lead.Stage.MQL  # a quote request with a good fit, once no longer a student
+
+
+def test_the_admin_reads_the_stored_reports_without_changing_them(client, superuser):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from qualification.models import WhatConvertsReport
+
+    failed = WhatConvertsReport.objects.create(
+        requested_at=timezone.now(), status=WhatConvertsReport.Status.FAILED, error="ValueError: no history"
+    )
+    client.force_login(superuser)
+    client.cookies["django_language"] = "en"
+    listing = client.get(reverse("admin:qualification_whatconvertsreport_changelist"))
+    assert listing.status_code == 200 and "Failed" in listing.content.decode()
+    page = client.get(reverse("admin:qualification_whatconvertsreport_change", args=[failed.pk]))
+    assert page.status_code == 200 and "ValueError: no history" in page.content.decode()
+    client.post(reverse("admin:qualification_whatconvertsreport_change", args=[failed.pk]), {"error": ""})
+    failed.refresh_from_db()
+    assert failed.error == "ValueError: no history"

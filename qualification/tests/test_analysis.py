@@ -62,6 +62,25 @@ def test_simulation_scores_each_lead_as_of_its_latest_activity(policy, history):
     assert analysis.simulate(draft, active, days=90, now=NOW).draft.leads == 2
 
 
+def test_simulation_reads_the_minutes_on_the_website(policy, history):
+    """Lead a (engagement 20, under 30) stayed 20 minutes on the pricing page: a draft whose
+    minutes rule gives 10 for 15 minutes makes it an MQL; without the minutes it stays out."""
+    pricing = history["a"].activities.get()
+    pricing.data = {"seconds": 1200}
+    pricing.save()
+    draft = policy.copy_as_draft(by=None)
+    draft.engagement_rules.create(activity_kind=Activity.Kind.PRICING_PAGE, points=10, min_minutes=15)
+    draft_snapshot = QualificationPolicy.objects.with_rules().get(pk=draft.pk).snapshot()
+    active = QualificationPolicy.objects.with_rules().get(pk=policy.pk).snapshot()
+
+    simulation = analysis.simulate(draft_snapshot, active, days=90, now=NOW)
+
+    assert (simulation.draft.leads, simulation.active.leads, simulation.only_draft) == (3, 2, 1)
+    pricing.data = {"seconds": 840}
+    pricing.save()
+    assert analysis.simulate(draft_snapshot, active, days=90, now=NOW).only_draft == 0
+
+
 def test_simulation_without_an_active_policy_shows_the_draft_alone(policy, history):
     draft, _active = snapshots(policy)
     simulation = analysis.simulate(draft, None, days=90, now=NOW)

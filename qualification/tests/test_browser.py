@@ -28,11 +28,15 @@ def test_marketing_fixes_a_bad_rule_and_saves_the_draft(page, live_server, log_i
 
 
 def test_marketing_reads_what_converts_and_adopts_the_proposal(page, live_server, log_in, screenshot, console_problems, marketer):
+    from django.utils import timezone
+
+    from qualification import stored_reports
     from qualification.tests.conftest import make_policy
     from qualification.tests.test_learning import make_history
 
     make_policy()
     make_history()
+    stored_reports.compute_and_store(until=timezone.now(), now=timezone.now())  # as the worker would
     log_in(marketer)
     page.goto(f"{live_server.url}/qualification/")
     page.click("a:has-text('Wat converteert')")

@@ -30,6 +30,8 @@ def make_leads(company, count=12):
                 kind=[K.PRICING_PAGE, K.CASE_STUDY, K.PAGE_VISIT][k % 3],
                 occurred_at=NOW - timedelta(days=[1, 20, 45, 100, -2, 5][k]),
                 url="https://x.example/prijzen" if k % 2 else "",
+                # Time on the website, and what a minutes rule must not read as time.
+                data={"seconds": [400, 700, "900", True, -300, 250.5][(n + k) % 6]} if n % 4 else {},
             )
         leads.append(lead)
     return leads
@@ -38,6 +40,8 @@ def make_leads(company, count=12):
 def test_bulk_scores_equal_single_lead_scores(policy, company):
     EngagementRule.objects.create(policy=policy, activity_kind=K.PAGE_VISIT, url_contains="/PRIJZEN", points=5, min_count=1, window_days=30, label="Price link")
     EngagementRule.objects.create(policy=policy, activity_kind=K.PAGE_VISIT, points=15, cap=15, min_count=2, window_days=60, label="Repeated")
+    EngagementRule.objects.create(policy=policy, activity_kind=K.PAGE_VISIT, points=20, window_days=30, min_minutes=10)
+    EngagementRule.objects.create(policy=policy, activity_kind=K.PRICING_PAGE, points=7, min_minutes=6, label="Prices")
     policy.decay_points, policy.decay_after_days = -15, 30
     policy.save()
     leads = make_leads(company)
@@ -46,6 +50,12 @@ def test_bulk_scores_equal_single_lead_scores(policy, company):
     stats = bulk.rescore_leads(snapshot, now=NOW, open_only=False, move=False, chunk_size=5)
 
     assert stats.scored == len(leads)
+    minutes_lines = [
+        line for lead in Lead.objects.all() for line in lead.score_explanation
+        if isinstance(line["label"], dict) and line["label"]["code"].startswith("score.")
+        and line["kind"] == "engagement"
+    ]
+    assert minutes_lines  # the minutes rules fired for some leads, not for all
     for lead in Lead.objects.select_related("company"):
         facts = LeadFacts.from_lead(lead)
         summary = summarize(snapshot, lead.activities.all(), now=NOW)
@@ -79,10 +89,10 @@ def test_bulk_leaves_a_score_that_did_not_change_as_it_was(policy, company):
 
 
 def test_bulk_moves_open_leads_but_never_the_accepted_ones(policy, company, rep):
-    quote = Lead.objects.create(email="a@firma.nl", job_title="Hoofd", company=company, conversion_action="quote_request")
+    Lead.objects.create(email="a@firma.nl", job_title="Hoofd", company=company, conversion_action="quote_request")
     accepted = Lead.objects.create(email="b@firma.nl", job_title="Hoofd", company=company, conversion_action="quote_request")
     accepted.move_to(Lead.Stage.SQL, by=rep, at=NOW - timedelta(days=2))
-    newsletter = Lead.objects.create(email="c@firma.nl", company=company, conversion_action="newsletter")
+    Lead.objects.create(email="c@firma.nl", company=company, conversion_action="newsletter")
     won = Lead.objects.create(email="d@firma.nl", company=company, conversion_action="quote_request")
     won.move_to(Lead.Stage.WON, by=rep, at=NOW - timedelta(days=1))
 

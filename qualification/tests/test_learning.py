@@ -1,5 +1,6 @@
 """The history read from the database, the report over it, and adopting the proposal."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -105,6 +106,24 @@ def test_adopting_creates_a_draft_with_those_rules_neither_active_nor_signed(pol
 
 
 @pytest.mark.django_db
+def test_adopting_a_minutes_rule_makes_an_engagement_rule_that_scores_the_same(policy, marketer, company):
+    from qualification import decisions
+    from qualification.proposal import minutes_candidate, with_points
+
+    proposed = with_points(minutes_candidate(Activity.Kind.PAGE_VISIT, 15), 16)
+    draft = learning.adopt(proposal_of(proposed, fit=0, engagement=10), by=marketer)
+    rule = draft.engagement_rules.get()
+    assert (rule.activity_kind, rule.points, rule.window_days, rule.min_minutes, rule.cap, rule.label) == ("page_visit", 16, 30, 15, None, "")
+    lead = Lead.objects.create(email="a@b.nl", company=company, conversion_action="download")
+    for days, seconds in ((2, 500), (3, 400)):
+        Activity.objects.create(lead=lead, kind=Activity.Kind.PAGE_VISIT, occurred_at=NOW - timedelta(days=days), data={"seconds": seconds})
+    snapshot = QualificationPolicy.objects.with_rules().get(pk=draft.pk).snapshot()
+    result = decisions.rescore(lead, now=NOW, policy=snapshot)
+    assert result.engagement_score == 16
+    assert snapshot.engagement_rules[0] == replace(proposed, label=snapshot.engagement_rules[0].label)
+
+
+@pytest.mark.django_db
 def test_a_rule_the_policy_refuses_leaves_no_draft(policy, marketer):
     bad = proposal_of(FitRuleSpec(Attribute.CONVERSION_ACTION, Operator.EQUALS, "telepathy", 5, "x"))
     with pytest.raises(ValidationError):
@@ -122,3 +141,28 @@ def test_the_fitted_proposal_is_adopted_as_it_was_validated(marketer):
     assert draft.snapshot().fit_threshold == proposal.snapshot.fit_threshold
     assert draft.rule_count() == len(proposal.rules)
     assert sorted(r.points for r in draft.snapshot().fit_rules) == sorted(r.points for r in proposal.snapshot.fit_rules)
+
+
+@pytest.mark.django_db
+def test_the_window_ends_at_the_hand_over_else_the_outcome_else_the_end_of_the_history():
+    arrived = NOW - timedelta(days=40)
+    handed = Lead.objects.create(created_at=arrived, mql_at=arrived + timedelta(days=3), lost_at=arrived + timedelta(days=9), stage="lost")
+    lost = Lead.objects.create(created_at=arrived, lost_at=arrived + timedelta(days=9), stage="lost")
+    open_lead = Lead.objects.create(created_at=arrived)
+    Activity.objects.create(lead=open_lead, kind=Activity.Kind.PAGE_VISIT, occurred_at=arrived, data={"seconds": 95, "pages": 2})
+    Activity.objects.create(lead=open_lead, kind=Activity.Kind.PAGE_VISIT, occurred_at=arrived, data={"seconds": "a while"})
+    records = learning.history(until=NOW)  # in the order of their ids
+    assert [r.window_end for r in records] == [handed.mql_at, lost.lost_at, NOW]
+    assert [a.seconds for a in records[2].activities] == [95.0, None]
+
+
+@pytest.mark.django_db
+def test_a_stored_report_reads_back_as_the_report_it_was(policy):
+    make_history()
+    report = learning.report(until=NOW)
+    again = learning.Report.from_data(report.as_data())
+    assert again.as_data() == report.as_data()
+    assert again.pattern_texts() == report.pattern_texts() and again.waited == report.waited
+    assert again.proposal.snapshot.fit_rules == report.proposal.snapshot.fit_rules
+    assert again.proposal.snapshot.engagement_rules == report.proposal.snapshot.engagement_rules
+    assert again.active_version == 1

@@ -152,3 +152,42 @@ def test_values_of_one_attribute_that_weigh_the_same_become_one_rule():
 def test_a_long_history_is_fitted_and_validated_on_an_even_sample():
     assert evenly_sampled(list(range(10)), 5) == [0, 2, 4, 6, 8]
     assert evenly_sampled(list(range(3)), 5) == [0, 1, 2]
+
+
+def timed_world(leads=1000, seed=11) -> list[LeadRecord]:
+    """Won depends mostly on the time on the website (15 minutes or more) and a little on the
+    sector; the number of visits says nothing of its own."""
+    rng = random.Random(seed)
+    records = []
+    for n in range(leads):
+        arrived = T0 + timedelta(hours=n * 3)
+        minutes = rng.choice([0, 2, 8, 12, 18, 25, 40])
+        visits = rng.choice([1, 2, 3])
+        activities = tuple(
+            ActivityRow(Activity.Kind.PAGE_VISIT, arrived + timedelta(hours=h), seconds=minutes * 60 / visits) for h in range(visits)
+        )
+        sector = rng.choice(["food", "metal", "pharma"])
+        logit = -1.5 + 2.2 * (minutes >= 15) + 0.5 * (sector == "food")
+        won = rng.random() < 1 / (1 + math.exp(-logit))
+        records.append(LeadRecord(LeadFacts(arrived_at=arrived, sector=sector), activities, won))
+    return records
+
+
+def test_the_proposal_reads_time_on_the_website_as_a_minutes_rule():
+    from qualification.proposal import Proposal
+
+    records = timed_world()
+    training, holdout, cutoff = split_by_time(records)
+    proposal = propose(training)
+    assert len(proposal.rules) <= MAX_RULES
+    minutes_rules = {rule.min_minutes: rule for rule in proposal.snapshot.engagement_rules if rule.min_minutes}
+    assert minutes_rules[15].points >= 15  # the step that decides, weighed most
+    assert all(rule.window_days == 30 and rule.cap is None for rule in minutes_rules.values())
+    assert minutes_rules[15].label == "15+ minutes on the website within 30 days"
+    # A lead with 18 minutes gets those points, one with 12 does not.
+    long_visit, short_visit = (next(r for r in holdout if sum(a.seconds for a in r.activities) == m * 60) for m in (18, 12))
+    assert score_record(proposal.snapshot, long_visit).engagement_score - score_record(proposal.snapshot, short_visit).engagement_score >= 15
+    assert validate(proposal.snapshot, None, training=training, holdout=holdout, cutoff=cutoff).auc > 0.75
+    # The stored form reads back with its minutes and window.
+    again = Proposal.from_data(proposal.as_data())
+    assert again.snapshot.engagement_rules == proposal.snapshot.engagement_rules

@@ -484,3 +484,84 @@ def test_the_policy_sets_the_temperature_bands():
     assert policy_temperature(POLICY, result, LeadFacts(), now=NOW) == WARM
     assert policy_temperature(replace(POLICY, hot_within_days=14), result, LeadFacts(), now=NOW) == HOT
     assert policy_temperature(replace(POLICY, warm_within_days=9, hot_within_days=3), result, LeadFacts(), now=NOW) == COLD
+
+
+# --- minutes on the website -------------------------------------------------------------------
+
+
+def visit(days_ago=1, seconds=None, kind=K.PAGE_VISIT):
+    return SimpleNamespace(
+        kind=kind, occurred_at=NOW - timedelta(days=days_ago), url="", title="",
+        data={} if seconds is None else {"seconds": seconds},
+    )
+
+
+MINUTES = PolicySnapshot(
+    version=4, fit_threshold=0, engagement_threshold=20, customer_engagement_threshold=10,
+    engagement_rules=(
+        EngagementRuleSpec(K.PAGE_VISIT, 20, "", window_days=30, min_minutes=15),
+        EngagementRuleSpec(K.PAGE_VISIT, 2, "Visit", cap=6),
+    ),
+)
+
+
+def engagement_of(policy, activities):
+    return score(policy, LeadFacts(arrived_at=NOW - timedelta(days=60)), summarize(policy, activities, now=NOW), now=NOW)
+
+
+def test_a_minutes_rule_gives_its_points_once_when_the_visits_in_its_window_add_up():
+    assert engagement_of(MINUTES, [visit(1, 400), visit(2, 500)]).engagement_score == 20 + 4  # 900 s = 15 min
+    assert engagement_of(MINUTES, [visit(1, 400), visit(2, 499)]).engagement_score == 4  # 14:59
+    assert engagement_of(MINUTES, [visit(1, 3000), visit(2, 3000), visit(3, 3000)]).engagement_score == 20 + 6  # once
+    # The visit 31 days ago is outside the window: 10 minutes left.
+    assert engagement_of(MINUTES, [visit(1, 600), visit(31, 600)]).engagement_score == 4
+
+
+def test_a_minutes_rule_reads_only_a_number_of_seconds():
+    odd = [visit(1, "900"), visit(1, True), visit(1, -900), visit(1, None), visit(1, 899.5)]
+    assert summarize(MINUTES, odd, now=NOW).seconds == (899.5, 0.0)
+    # An ActivityRow of the history says it in `seconds`, as the proposal scores it.
+    rows = [SimpleNamespace(kind=K.PAGE_VISIT, occurred_at=NOW, url="", title="", seconds=900.0)]
+    assert summarize(MINUTES, rows, now=NOW).seconds == (900.0, 0.0)
+
+
+def test_a_minutes_rule_also_needs_its_min_count_and_its_activity_kind():
+    rule = EngagementRuleSpec(K.PRICING_PAGE, 10, "", min_count=2, min_minutes=5)
+    policy = replace(MINUTES, engagement_rules=(rule,))
+    assert engagement_of(policy, [visit(1, 600, K.PRICING_PAGE)]).engagement_score == 0
+    assert engagement_of(policy, [visit(1, 200, K.PRICING_PAGE), visit(2, 200, K.PRICING_PAGE)]).engagement_score == 10
+    assert engagement_of(policy, [visit(1, 600), visit(2, 600)]).engagement_score == 0  # page visits, not pricing
+
+
+def test_the_explanation_says_the_minutes_and_the_window_in_both_languages():
+    from django.utils import translation
+
+    from qualification.scoring import minutes_label
+
+    rule = EngagementRuleSpec(K.PAGE_VISIT, 20, minutes_label(K.PAGE_VISIT, 15, 30), window_days=30, min_minutes=15)
+    result = engagement_of(replace(MINUTES, engagement_rules=(rule,)), [visit(1, 500), visit(2, 500)])
+    line = next(line for line in result.explanation if line["kind"] == "engagement")
+    assert line["points"] == 20
+    with translation.override("en"):
+        assert render(line["label"]) == "15+ minutes on the website within 30 days"
+        assert render(minutes_label(K.PRICING_PAGE, 5, None, "Pricing fans")) == (
+            "Pricing fans: 5+ minutes on the website (Pricing page)"
+        )
+    with translation.override("nl"):
+        assert render(line["label"]) == "15+ minuten op de website binnen 30 dagen"
+        assert render(minutes_label(K.PRICING_PAGE, 5, None, "Prijsfans")) == (
+            "Prijsfans: 5+ minuten op de website (Prijzenpagina)"
+        )
+
+
+def test_a_minutes_rules_points_expire_when_its_oldest_visit_leaves_the_window():
+    policy = replace(MINUTES, engagement_rules=MINUTES.engagement_rules[:1], hot_within_days=90, warm_within_days=90)
+    activities = [visit(20, 600), visit(10, 600)]
+    facts = LeadFacts(arrived_at=NOW - timedelta(days=60))
+    summary = summarize(policy, activities, now=NOW)
+    result = score(policy, facts, summary, now=NOW)
+    assert result.engagement_score == 20
+    moment = rescore_after(policy, facts, summary, result, now=NOW)
+    assert moment == NOW + timedelta(days=10, microseconds=1)  # the visit of 20 days ago turns 30 days old
+    later = summarize(policy, activities, now=moment)
+    assert score(policy, facts, later, now=moment).engagement_score == 0

@@ -28,7 +28,7 @@ def edit_data(policy, **overrides):
         data[f"{prefix}-INITIAL_FORMS"] = len(rules)
         for n, rule in enumerate(rules):
             data[f"{prefix}-{n}-id"] = rule.pk
-            for field in ("label", "attribute", "operator", "value", "points", "activity_kind", "url_contains", "title_contains", "cap", "min_count", "window_days", "kind", "reason"):
+            for field in ("label", "attribute", "operator", "value", "points", "activity_kind", "url_contains", "title_contains", "cap", "min_count", "window_days", "min_minutes", "kind", "reason"):
                 if hasattr(rule, field):
                     value = getattr(rule, field)
                     data[f"{prefix}-{n}-{field}"] = "" if value is None else value
@@ -240,3 +240,45 @@ def test_a_bad_spread_is_refused_and_nothing_is_queued(client, draft, marketer, 
     response = client.post(reverse("qualification:activate", args=[2]), {"spread_hours": "100"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert [str(m) for m in response.context["messages"]] == ["Ensure this value is less than or equal to 72."]
     assert not Activation.objects.exists()
+
+
+def with_new_engagement_rule(policy, **rule):
+    """edit_data() plus one new engagement rule in the formset's next row."""
+    data = edit_data(policy)
+    n = data["engagement-TOTAL_FORMS"]
+    data["engagement-TOTAL_FORMS"] = n + 1
+    for field, value in {"label": "", "activity_kind": "page_visit", "url_contains": "", "title_contains": "", "points": 20,
+                         "cap": "", "min_count": 1, "window_days": 30, "min_minutes": "", **rule}.items():
+        data[f"engagement-{n}-{field}"] = value
+    return data
+
+
+def test_a_minutes_rule_is_saved_and_the_policy_page_says_it(client, draft, marketer):
+    client.force_login(marketer)
+    response = client.post(reverse("qualification:edit", args=[2]), with_new_engagement_rule(draft, min_minutes=15))
+    assert response.status_code == 302
+    rule = draft.engagement_rules.get(min_minutes__isnull=False)
+    assert (rule.activity_kind, rule.points, rule.window_days, rule.min_minutes, rule.cap) == ("page_visit", 20, 30, 15, None)
+    page = client.get(detail(2), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "15+ minutes on the website within 30 days" in page
+    assert "once, at 15+ minutes on the website" in page
+    client.cookies["django_language"] = "nl"
+    assert "15+ minuten op de website binnen 30 dagen" in client.get(detail(2)).content.decode()
+
+
+@pytest.mark.parametrize("rule, field, error", [
+    ({"activity_kind": "download", "min_minutes": 10}, "min_minutes",
+     "Only visits to the website say how long they lasted: choose a page visit, pricing page or case study."),
+    ({"min_minutes": 15, "cap": 40}, "cap", "A minutes rule gives its points once: leave “at most” empty."),
+    ({"min_minutes": 0}, "min_minutes", "Ensure this value is greater than or equal to 1."),
+    ({"min_minutes": "a quarter"}, "min_minutes", "Enter a whole number."),
+])
+def test_the_form_refuses_a_bad_minutes_rule_and_saves_nothing(client, draft, marketer, rule, field, error):
+    client.force_login(marketer)
+    data = with_new_engagement_rule(draft, **rule)
+    data["engagement_threshold"] = 12
+    response = client.post(reverse("qualification:edit", args=[2]), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.context["formsets"]["engagement"].forms[-1].errors[field] == [error]
+    draft.refresh_from_db()
+    assert draft.engagement_rules.count() == 2 and draft.engagement_threshold == 30

@@ -12,6 +12,7 @@ from qualification.whatconverts import (
     LeadRecord,
     Pattern,
     Seniority,
+    Trait,
     describe_pattern,
     patterns,
     rows_by_trait,
@@ -19,6 +20,7 @@ from qualification.whatconverts import (
     title_words,
     trait_table,
     traits_of,
+    window_traits,
 )
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
@@ -135,3 +137,55 @@ def test_a_pair_that_wins_no_more_than_its_traits_alone_is_no_pattern():
     found = patterns(records, trait_table(records))
     assert all(len(p.traits) == 1 for p in found)
     assert {p.traits for p in found} >= {(("channel", "referral"),), (("conversion_action", "contact_form"),)}
+
+
+# --- behaviour in the window before MQL ----------------------------------------------------
+
+
+def timed(kind, days, seconds=None) -> ActivityRow:
+    return ActivityRow(kind, T0 + timedelta(days=days), seconds=seconds)
+
+
+def window_record(activities, *, window_end_days, won=False) -> LeadRecord:
+    return LeadRecord(LeadFacts(arrived_at=T0), tuple(activities), won, window_end=T0 + timedelta(days=window_end_days))
+
+
+def traits(record: LeadRecord) -> dict:
+    return {name: value for name, value in window_traits(record)}
+
+
+def test_touchpoints_count_the_activities_in_the_30_days_up_to_the_window_end():
+    # Days 0 and 5 are more than 30 days before day 40; days 10 (exactly 30 days), 25 and 40 count.
+    activities = [timed(Activity.Kind.EMAIL_OPEN, d) for d in (0, 5, 10, 25)] + [timed(Activity.Kind.PRICING_PAGE, 40)]
+    assert traits(window_record(activities, window_end_days=40)) == {Trait.TOUCHPOINTS: "2–3"}
+    assert traits(window_record(activities, window_end_days=26)) == {Trait.TOUCHPOINTS: "4+"}
+    assert traits(window_record(activities[:1], window_end_days=31)) == {Trait.TOUCHPOINTS: "0"}
+    assert traits(window_record([], window_end_days=1)) == {Trait.TOUCHPOINTS: "0"}
+
+
+def test_minutes_on_site_add_up_the_timed_activities_in_the_window():
+    visits = [timed(Activity.Kind.PAGE_VISIT, 1, seconds=200), timed(Activity.Kind.PAGE_VISIT, 2, seconds=130),
+              timed(Activity.Kind.EMAIL_OPEN, 3)]
+    assert traits(window_record(visits, window_end_days=5))[Trait.TIME_ON_SITE] == "5–14"  # 330 s: 5 minutes
+    assert traits(window_record(visits[1:], window_end_days=5))[Trait.TIME_ON_SITE] == "1–4"
+    # Its visits were all before the window: it spent no time on the site in it.
+    assert traits(window_record(visits, window_end_days=60))[Trait.TIME_ON_SITE] == "0"
+    # Activities that never say how long: no time on site at all, rather than zero minutes.
+    assert Trait.TIME_ON_SITE not in traits(window_record(visits[2:], window_end_days=5))
+
+
+def test_without_a_window_end_the_window_ends_at_the_last_activity():
+    activities = [timed(Activity.Kind.PAGE_VISIT, d) for d in (0, 50, 60)]
+    assert traits(LeadRecord(LeadFacts(arrived_at=T0), tuple(activities)))[Trait.TOUCHPOINTS] == "2–3"
+
+
+def test_window_traits_are_traits_with_rates_and_read_as_a_pattern():
+    many = [timed(Activity.Kind.PAGE_VISIT, d) for d in (1, 2)]
+    records = [window_record(many, window_end_days=3, won=n % 4 != 0) for n in range(40)]
+    records += [window_record([], window_end_days=3, won=n % 4 == 0) for n in range(40)]
+    table = trait_table(records)
+    row = table.row(Trait.TOUCHPOINTS, "2–3")
+    assert (row.leads, row.won, row.rate, row.lift) == (40, 30, 0.75, pytest.approx(1.5))
+    assert (Trait.TOUCHPOINTS, "2–3") in traits_of(records[0])
+    (pattern, *_rest) = patterns(records, table)
+    assert describe_pattern(pattern) == "75 % of won leads had 2–3 touchpoints within a month before MQL (won rate 75 %, 1.5× the average)"

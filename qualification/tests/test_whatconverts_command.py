@@ -43,3 +43,17 @@ def test_until_leaves_out_the_later_leads(policy):
 def test_a_bad_day_is_refused():
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         run("--until", "tomorrow")
+
+
+@pytest.mark.django_db
+def test_store_saves_the_report_it_prints_for_the_page(policy):
+    from qualification import stored_reports
+
+    make_history()
+    printed = json.loads(run("--json", "--store"))
+    stored = stored_reports.newest()
+    assert stored is not None and (stored.leads, stored.won) == (printed["leads"], printed["won"])
+    assert printed == stored_reports.report_of(stored).as_data()
+    assert stored.data["suggestion"] == printed["suggestion"]
+    run("--json")
+    assert stored_reports.newest() == stored  # without --store nothing is stored

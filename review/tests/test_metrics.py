@@ -84,15 +84,19 @@ def test_choosing_a_team_narrows_every_figure(week_world):
     data = review_of(team_id=week_world.south.pk)
     assert data.total.mqls == 1
     assert [block.team.label for block in data.teams] == ["Zuid"]
-    assert data.reasons == [("No fit: Too small", 1)]
+    assert [(r.label, r.leads) for r in data.reasons] == [("No fit: Too small", 1)]
     assert data.judged["delivered"].target is None  # the monthly promise is for all teams
     assert data.missed_count == 0
 
 
 def test_rejections_by_reason_and_channel(week_world):
     data = review_of()
-    assert dict(data.reasons)["Not our target group"] == 1
-    assert len(data.reasons) == 2
+    assert {r.label: r.leads for r in data.reasons} == {"Not our target group": 1, "No fit: Too small": 1}
+    for row in data.reasons:  # each reason's count links to as many leads
+        behind = metrics.leads_behind(
+            "rejected", week=WEEK, team=None, owner=None, now=NOW, agreement=current_agreement(), reason=row.key
+        )
+        assert behind.count() == row.leads
     assert sorted((c.label, c.delivered, c.rejected) for c in data.channels) == [("Google Ads", 1, 1), ("Meta", 1, 1)]
     for row in data.channels:  # the lead list behind each count holds as many
         behind = metrics.leads_behind(
@@ -162,10 +166,30 @@ def test_the_review_takes_a_fixed_number_of_queries(week_world, django_assert_nu
         metrics.review(week=WEEK, team_id=week_world.north.pk, now=NOW, agreement=agreement, calendar=calendar)
 
 
-def test_rejection_reasons_are_grouped_by_their_headline():
-    assert metrics.reason_label("Not sales-ready yet: call back in May") == "Not sales-ready yet"
-    assert metrics.reason_label("No fit: Too small — only 4 people") == "No fit: Too small"
-    assert metrics.reason_label("") == "No reason given"
+def test_rejection_reasons_are_grouped_by_their_codes_in_every_language():
+    from django.utils import translation
+
+    from common.messages import choice, joined
+    from leads.models import Feedback
+    from sales.texts import reason_with_note
+
+    chosen = reason_with_note("reject_reason", "not_sales_ready", "call back in May")
+    verdict = Feedback(
+        disposition=Feedback.Disposition.NO_FIT, no_fit_reason=Feedback.NoFitReason.TOO_SMALL, reason_text="only 4 people"
+    ).summary()
+    no_urgency = Feedback(disposition=Feedback.Disposition.NO_URGENCY, reason_text="next year").summary()
+    with translation.override("en"):
+        assert metrics.rejection_reason("", chosen) == ("reject_reason:not_sales_ready", "Not sales-ready yet")
+        assert metrics.rejection_reason("", verdict) == ("disposition:no_fit+no_fit_reason:too_small", "No fit: Too small")
+        assert metrics.rejection_reason("", no_urgency)[0] == "disposition:no_urgency"  # the rep's words left out
+    with translation.override("nl"):
+        key, words = metrics.rejection_reason("", chosen)
+        assert key == "reject_reason:not_sales_ready" and words == "Nog niet klaar voor sales"
+        assert metrics.rejection_reason("", verdict)[0] == "disposition:no_fit+no_fit_reason:too_small"
+    # Typed by a person: its words up to the first colon; none at all has its own key.
+    assert metrics.rejection_reason("Not our target group: a reseller", None) == ("typed:Not our target group", "Not our target group")
+    assert metrics.rejection_reason("", None)[0] == metrics.NO_REASON
+    assert metrics.rejection_reason("", joined([choice("reject_reason", "duplicate")]))[0] == "reject_reason:duplicate"
 
 
 def test_the_two_clocks_per_team_and_rep(week_world, rep, other_rep, django_assert_num_queries):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from handoff.models import HandoffSettings, current_agreement
 from review import metrics
-from review.tests.world import NOW, WEEK
+from review.tests.world import NOW, WEEK, add_notifications
 
 pytestmark = pytest.mark.django_db
 REVIEW = reverse("review:weekly")
@@ -28,20 +28,35 @@ def links_of(page: str) -> list[tuple[str, int]]:
     return [(query.replace("&amp;", "&"), int(count)) for query, count in found]
 
 
-def test_every_linked_count_lists_as_many_leads_as_it_shows(client, marketer, week_world):
+def test_every_linked_count_lists_as_many_leads_as_it_shows(client, marketer, week_world, rep, other_rep):
+    add_notifications(week_world, rep=rep, other_rep=other_rep)  # the two clocks count something
     client.force_login(marketer)
     page = client.get(REVIEW, {"week": str(WEEK), "team": ""}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     links = links_of(page)
 
     figures = {re.search(r"figure=(\w+)", query).group(1) for query, _ in links}
-    assert figures == set(LINKED)
+    assert figures == {*LINKED, "clock_system", "clock_rep"}
+    assert any("missing=" in query for query, _ in links) and any("reason=" in query for query, _ in links)
     assert any(count > 0 for _, count in links)
     for query, count in links:
         listed = client.get(f"{LEADS}?{query}")
         assert listed.status_code == 200, query
         assert listed.context["all_counted"] == count, query
         assert listed.context["page"].paginator.count == count, query  # marketing opens every lead
+
+
+def test_a_reason_links_to_the_leads_sent_back_for_it_in_the_readers_words(client, marketer, week_world):
+    client.force_login(marketer)
+    page = client.get(REVIEW, {"week": str(WEEK), "team": ""}, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    reasons = [(query, count) for query, count in links_of(page) if "reason=" in query]
+    assert len(reasons) == 2 and all(count == 1 for _, count in reasons)
+
+    no_fit = next(query for query, _ in reasons if "no_fit_reason" in query)
+    listed = client.get(f"{LEADS}?{no_fit}", HTTP_ACCEPT_LANGUAGE="nl")
+
+    assert [lead.first_name for lead in listed.context["page"].object_list] == ["F"]
+    assert "Geen fit: Te klein" in listed.content.decode()
 
 
 def test_the_list_and_the_count_share_one_definition(marketer, week_world):

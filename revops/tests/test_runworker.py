@@ -385,10 +385,13 @@ def test_a_pass_runs_a_queued_import_job(db, revops_admin):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_racing_on_postgresql_rescore_each_due_lead_once(company, monkeypatch):
+    from qualification.models import WhatConvertsReport
     from qualification.tests.conftest import make_policy
 
     make_policy()
     due = datetime.now(UTC) - timedelta(minutes=1)
+    # A fresh "what converts" report: the workers have only the re-scoring to do.
+    WhatConvertsReport.objects.create(requested_at=due, status=WhatConvertsReport.Status.DONE, computed_at=due)
     Lead.objects.bulk_create(Lead(company=company, email=f"l{n}@firma.nl", rescore_at=due) for n in range(40))
     monkeypatch.setattr(runworker, "BATCH", 5)
     counts = []
@@ -432,3 +435,17 @@ def test_without_a_retention_period_the_worker_deletes_no_lead(settings):
     Lead.objects.filter(pk=lead.pk).update(updated_at=datetime(2000, 1, 1, tzinfo=UTC))
     Command().run_pass()
     assert Lead.objects.filter(pk=lead.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_definition_step_computes_the_what_converts_report_when_none_is_fresh(company):
+    from qualification.models import WhatConvertsReport
+
+    now = datetime.now(UTC)
+    Lead.objects.create(company=company, created_at=now - timedelta(days=3))
+    worker = Command()
+    assert worker.definition(now) == 1  # the first report
+    stored = WhatConvertsReport.objects.get()
+    assert (stored.status, stored.leads, stored.worker) == (WhatConvertsReport.Status.DONE, 1, worker.name)
+    assert worker.definition(now + timedelta(minutes=1)) == 0  # fresh for a day
+    assert worker.definition(now + timedelta(days=1, seconds=stored.duration.total_seconds())) == 1

@@ -29,6 +29,7 @@ from handoff.clocks import backfill_first_contact
 from handoff.models import HandoffSettings, RotationSeat, RoutingRule, UserAvailability
 from leads.models import Activity, Company, ContactAttempt, Feedback, Lead, StageChange, Team
 from leads.rollups import rebuild as rebuild_rollups
+from qualification import stored_reports
 
 
 class Command(BaseCommand):
@@ -65,6 +66,7 @@ class Command(BaseCommand):
             ensure_campaigns(until=until)
             self.start_clocks(until)
             self.roll_up(show_progress=verbosity > 0)
+            self.store_what_converts(until)
             self.print_logins()
             return
         if present:
@@ -90,7 +92,15 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo data set ready: {leads} leads ({linked} linked to a campaign)."))
         self.start_clocks(until)
         self.roll_up(show_progress=verbosity > 0)
+        self.store_what_converts(until)
         self.print_logins()
+
+    def store_what_converts(self, until: datetime):
+        """The "what converts" page shows a stored report: the demo leaves one (the worker
+        computes the next a day later, or when marketing asks)."""
+        if stored_reports.newest() is None:
+            stored = stored_reports.compute_and_store(until=until, now=timezone.now())
+            self.stdout.write(f"What converts: a report over {stored.leads} leads ({stored.duration.total_seconds():.1f} s).")
 
     def ensure_people(self) -> tuple[dict[str, int], dict[str, int]]:
         User = get_user_model()

@@ -4,9 +4,9 @@ import json
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import translation
+from django.utils import timezone, translation
 
-from qualification import learning
+from qualification import learning, stored_reports
 from qualification.whatconverts import trait_label, value_label
 
 ROWS_PER_TRAIT = 8
@@ -22,8 +22,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--until", help="Only leads that arrived up to and including this day (YYYY-MM-DD).")
         parser.add_argument("--json", action="store_true", help="Print the whole report as JSON.")
+        parser.add_argument(
+            "--store", action="store_true",
+            help="Also store the report: the what-converts page shows it (and adopts its proposal) until a newer one.",
+        )
 
-    def handle(self, *args, until, json: bool, **options):
+    def handle(self, *args, until, json: bool, store: bool, **options):
         if until:
             try:
                 day = date.fromisoformat(until)
@@ -34,7 +38,12 @@ class Command(BaseCommand):
             moment = learning.end_of_history()
         # The command's own words are English; the labels and patterns follow them.
         with translation.override("en"):
-            report = learning.report(until=moment)
+            if store:
+                stored = stored_reports.compute_and_store(until=moment, now=timezone.now())
+                report = stored_reports.report_of(stored)
+                self.stderr.write(f"Stored as report {stored.pk} ({stored.duration.total_seconds():.1f} s).")
+            else:
+                report = learning.report(until=moment)
             if json:
                 self.stdout.write(dumps(report.as_data()))
                 return

@@ -1,5 +1,6 @@
 """python manage.py runworker [--once] [--interval 0.5]: send notifications, watch deadlines,
-run queued CSV imports, apply the retention period.
+run queued CSV imports and activations, compute the "what converts" report, apply the
+retention period.
 
 A loop of small steps, each doing one unit of work and saying whether it did any. Work is
 claimed with a conditional UPDATE (`filter(..., still unclaimed).update(claimed) == 1`), so
@@ -37,7 +38,7 @@ from django.utils import timezone
 from handoff import breaches, clocks, notify, outbox
 from handoff.models import Notification, SlaClock, WorkerHeartbeat
 from integrations import jobs, privacy
-from qualification import activation, bulk, reviews
+from qualification import activation, bulk, reviews, stored_reports
 from review import digest
 
 logger = logging.getLogger(__name__)
@@ -161,10 +162,12 @@ class Command(BaseCommand):
 
     def definition(self, now: datetime) -> int:
         """The definition of a good lead over time: a queued activation, a batch of leads whose
-        moment to be re-scored by time alone has passed, a review date that arrived."""
+        moment to be re-scored by time alone has passed, a review date that arrived, and the
+        "what converts" report when one was asked for or the newest is a day old."""
         done = int(activation.run_next(now=now))
         done += bulk.rescore_due(now=now, limit=BATCH)
-        return done + reviews.announce_due_review(now=now)
+        done += reviews.announce_due_review(now=now)
+        return done + int(stored_reports.compute_due(now=now, worker=self.name))
 
     def retention(self, now: datetime) -> int:
         """Leads untouched for RETENTION_MONTHS months are deleted, a batch per pass while
@@ -207,9 +210,7 @@ class Command(BaseCommand):
             logger.exception("Notification %s could not be composed", notification.pk)
             self.record_failure(notification, f"{type(error).__name__}: {error}", permanent=False, now=now)
         else:
-            Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
-                status=Notification.Status.SENT, sent_at=timezone.now(), last_error=""
-            )
+            outbox.mark_sent(notification, at=timezone.now())
         return True
 
     def record_failure(self, notification: Notification, error: str, *, permanent: bool, now: datetime) -> None:
