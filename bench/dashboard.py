@@ -1,8 +1,9 @@
 """Benchmark: the funnel dashboard (90 days, 12 months, all time, activity mode), the weekly
 review, the home page and the leads queue on a million leads, each against an honest bound.
 
-From a clean clone (builds the data first: migrate, `seeddemo --leads 1000000` — which also
-builds the dashboard's rollups —, VACUUM ANALYZE):
+From a clean clone (builds the data first with bench/dataset.py: migrate, `seeddemo` for a
+20,000-lead base copied inside PostgreSQL to a million, VACUUM (ANALYZE), the rollups; about
+ten minutes):
 
     ./dev setup
     .venv/bin/python bench/dashboard.py --build \\
@@ -45,8 +46,9 @@ TARGETS = {"dashboard": 0.150, "review": 0.300, "home": 0.100, "queue": 0.100}
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", required=True, help="postgres://user@host:port/name")
-    parser.add_argument("--build", action="store_true", help="migrate and load the demo data first")
+    parser.add_argument("--build", action="store_true", help="build the data set first (bench/dataset.py; the database must hold no leads)")
     parser.add_argument("--leads", type=int, default=1_000_000, help="leads to build (default 1,000,000)")
+    parser.add_argument("--base", type=int, default=20_000, help="leads seeddemo writes for bench/dataset.py to copy (default 20,000)")
     parser.add_argument("--until", type=date.fromisoformat, default=date(2026, 11, 20), help="the demo data's last day, and the period's (default 2026-11-20)")
     parser.add_argument("--runs", type=int, default=7, help="timed runs per measurement (default 7)")
     return parser.parse_args()
@@ -72,16 +74,12 @@ def setup_django(database_url: str) -> None:
     }
 
 
-def build(leads: int, until: date) -> None:
-    from django.core.management import call_command
-    from django.db import connection
+def build(leads: int, base: int, until: date) -> None:
+    """The data set through bench/dataset.py: seeddemo for a base, replicated inside PostgreSQL,
+    VACUUM (ANALYZE), the rollups rebuilt."""
+    import dataset
 
-    call_command("migrate", verbosity=1)
-    call_command("seeddemo", "--leads", str(leads), "--until", until.isoformat(), verbosity=1)
-    with connection.cursor() as cursor:
-        # Index-only scans need the visibility map that VACUUM writes.
-        for table in ("leads_lead", "leads_feedback", "leads_stagechange"):
-            cursor.execute(f"VACUUM (ANALYZE) {table}")
+    dataset.build(leads=leads, base=base, until=until)
 
 
 def load() -> str:
@@ -145,9 +143,14 @@ FROM leads_lead WHERE created_at >= %(start)s AND created_at < %(end)s
 
 def main():
     args = parse_args()
+    if args.build:
+        import dataset
+
+        dataset.copies_for(args.leads, args.base)
+        dataset.create_database_if_missing(args.database_url)
     setup_django(args.database_url)
     if args.build:
-        build(args.leads, args.until)
+        build(args.leads, args.base, args.until)
 
     from datetime import datetime
     from datetime import time as clock

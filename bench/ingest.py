@@ -1,10 +1,11 @@
 """How fast activities come in through the batch endpoint, next to a raw COPY of the same rows.
 
-    .venv/bin/python bench/ingest.py [--activities 50000] [--batch 1000] [--clients 2]
+    .venv/bin/python bench/ingest.py [--activities 50000] [--batch 1000] [--clients 2] [--workers 3]
 
 Needs PostgreSQL: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/handoff_ingest_bench;
 the database is created when missing and migrated). It starts Handoff's own server on a free
-port, sends the activities over HTTP as an integration would (token, JSON, 1,000 per request,
+port as production serves it (gunicorn, --workers processes; its CPU time is the master's and
+the workers'), sends the activities over HTTP as an integration would (token, JSON, 1,000 per request,
 several clients at once; each batch re-scores its leads under the active qualification policy,
 the demo's, as in production), checks that every one was stored exactly once, sends them all again
 (replays must all be skipped) and then writes the same rows with COPY, the lower bound.
@@ -38,6 +39,7 @@ def main() -> None:
     parser.add_argument("--activities", type=int, default=50_000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=2, help="concurrent HTTP clients")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes, as the Procfile serves (default 3; 0: runserver, one process)")
     args = parser.parse_args()
 
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_URL
@@ -61,13 +63,14 @@ def main() -> None:
     bodies = [json.dumps(rows[i : i + args.batch]).encode() for i in range(0, len(rows), args.batch)]
 
     port = free_port()
-    server = start_server(port)
+    server = start_server(port, workers=args.workers)
     try:
-        post_all(port, token, bodies[:1], clients=1)  # warm up: imports, connections
+        # Warm up every worker: imports, connections.
+        post_all(port, token, bodies[: 2 * max(1, args.workers)], clients=max(1, args.workers))
         clear_activities()
-        cpu_before = cpu_seconds(server.pid)
+        cpu_before = server_cpu_seconds(server.pid)
         took, latencies = post_all(port, token, bodies, clients=args.clients)
-        server_cpu = cpu_seconds(server.pid) - cpu_before
+        server_cpu = server_cpu_seconds(server.pid) - cpu_before
         stored = count_activities()
         engaged = count_engaged_leads()
         replay_took, _ = post_all(port, token, bodies, clients=args.clients)
@@ -82,8 +85,9 @@ def main() -> None:
 
     api_rate = len(rows) / took
     copy_rate = len(rows) / copy_took
+    served = f"gunicorn, {args.workers} workers" if args.workers else "runserver, one process"
     print(f"PostgreSQL, {len(rows):,} activities for {LEADS:,} leads, {args.batch} per request, "
-          f"{args.clients} clients, {os.cpu_count()} cores")
+          f"{args.clients} clients, {served}, {os.cpu_count()} cores")
     print(f"  batch endpoint (HTTP, end to end)  {api_rate:>9,.0f} activities/s  "
           f"({took:.2f} s; per request p50 {statistics.median(latencies) * 1000:.0f} ms, "
           f"max {max(latencies) * 1000:.0f} ms)")
@@ -164,17 +168,29 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time of the server and its worker processes (gunicorn's workers are its children)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return cpu_seconds(pid) + sum(cpu_seconds(int(child)) for child in children)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def start_server(port: int) -> subprocess.Popen:
+def start_server(port: int, *, workers: int) -> subprocess.Popen:
+    if workers:
+        command = [sys.executable, "-m", "gunicorn", "revops.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                   "--workers", str(workers), "--timeout", "120", "--log-level", "warning"]
+    else:
+        command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"]
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
+        command,
         cwd=ROOT,
-        env={**os.environ, "LOG_LEVEL": "WARNING"},
+        # As in production behind a TLS proxy: HTTPS-only settings, the proxy saying "https".
+        env={**os.environ, "LOG_LEVEL": "WARNING", "BEHIND_TLS_PROXY": "true"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -207,7 +223,8 @@ def post_all(port: int, token: str, bodies: list[bytes], *, clients: int) -> tup
                 "POST",
                 "/api/activities/batch/",
                 body=body,
-                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                         "X-Forwarded-Proto": "https"},
             )
             response = connection.getresponse()
             payload = response.read()

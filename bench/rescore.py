@@ -3,9 +3,10 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/handoff_bench .venv/bin/python bench/rescore.py
 
 Target: 1,000,000 leads with about 10,000,000 activities on PostgreSQL in a few minutes, under
-1 GB peak memory. The database is migrated first; when it holds no leads, `seeddemo --leads N
---until DAY` builds them (in a separate process, so its memory does not count; about 15 minutes
-for a million). Without an active policy the demo policy is created.
+1 GB peak memory. The database is migrated first; when it holds no leads, bench/dataset.py
+builds them (`seeddemo` for a base of 20,000 copied inside PostgreSQL; in a separate process,
+so its memory does not count; about ten minutes for a million). Without an active policy the
+demo policy is created.
 
 Re-scoring skips the leads whose score comes out the same, so the same policy twice measures
 little. Three passes over every lead, storing scores (no lead moves):
@@ -69,9 +70,13 @@ def main() -> None:
         print("Note: the target is for PostgreSQL; this database is", connection.vendor)
     call_command("migrate", verbosity=0)
     if not Lead.objects.exists():
-        print(f"Empty database: seeding {args.leads:,} demo leads (once)…", flush=True)
+        if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+            sys.exit("An empty database: bench/dataset.py builds the data on PostgreSQL; set DATABASE_URL=postgres://…")
+        print(f"Empty database: building {args.leads:,} demo leads with bench/dataset.py (once)…", flush=True)
+        base = min(20_000, args.leads)
         subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), "seeddemo", "--leads", str(args.leads), "--until", args.until],
+            [sys.executable, str(ROOT / "bench" / "dataset.py"), "--leads", str(args.leads), "--base", str(base),
+             "--until", args.until, "--database-url", os.environ["DATABASE_URL"]],
             check=True,
         )
     zone = ZoneInfo(settings.BUSINESS_TIME_ZONE)
