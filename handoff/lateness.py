@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from common.business_time import BusinessCalendar
-from handoff.models import HandoffSettings
+from handoff.models import HandoffSettings, SlaClock
 
 # Less than this much working time left: due soon, whatever the policy's window says.
 DUE_SOON_WITHIN = timedelta(hours=1)
@@ -78,9 +78,11 @@ class LatenessScale:
 
     def filters(self, prefix: str = "") -> dict[Lateness, Q]:
         """Each grade as a filter on leads (`prefix` for a relation to the lead), for counting
-        in the database what `grade()` says row by row."""
-        respond_by, warn_from = f"{prefix}respond_by", f"{prefix}sla_clock__warn_from"
-        in_warning = Q(**{f"{warn_from}__lte": self.now})
+        in the database what `grade()` says row by row. The warning window is asked of the
+        lead's clock after its deadline, so counting a queue of overdue leads reads no clock
+        (a join would read one per lead of the queue)."""
+        respond_by = f"{prefix}respond_by"
+        in_warning = Exists(SlaClock.objects.filter(lead=OuterRef(f"{prefix}pk"), warn_from__lte=self.now))
         due_soon = Q(**{f"{respond_by}__gte": self.now}) & (Q(**{f"{respond_by}__lt": self.soon_until}) | in_warning)
         return {
             Lateness.BADLY_OVERDUE: Q(**{f"{respond_by}__lte": self.badly_before}),

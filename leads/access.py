@@ -156,6 +156,12 @@ def visible_leads(user) -> QuerySet[Lead]:
     return _leads_in(_seeing_scope(user)) if may_see_any(user) else Lead.objects.none()
 
 
+def sees_every_lead(user) -> bool:
+    """Whether `visible_leads(user)` is every lead (marketing): figures over all leads may then
+    be read from the rollups."""
+    return may_see_any(user) and _seeing_scope(user).everything
+
+
 def actionable_leads(user) -> QuerySet[Lead]:
     return _leads_in(_acting_scope(user)) if may_see_any(user) else Lead.objects.none()
 

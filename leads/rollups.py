@@ -9,6 +9,9 @@ concurrent writers add up instead of overwriting each other. Rows are written in
 so two writers never wait for each other crosswise. A second refresh of the same lead finds
 nothing changed and writes nothing, so nested write functions may each call it.
 
+The same refresh keeps `StageRollup` (how many leads are in each stage now, per campaign) by
+the same difference of the copies.
+
 `rebuild(Lead.objects)` computes the same tables from scratch (`manage.py rebuildrollups`).
 Both go through `contribution()`, one pure function of a lead's fields.
 
@@ -44,6 +47,7 @@ from leads.models.rollup import (
     CohortRollup,
     LeadTimeRollup,
     RolledUpLead,
+    StageRollup,
 )
 
 # RolledUpLead's fields, and where a lead query finds each.
@@ -203,8 +207,10 @@ class Sums:
         self.zone = zone
         self.cohort: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(COUNTS))
         self.times: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+        self.stages: dict[tuple[str, str], int] = defaultdict(int)  # (stage, campaign) → leads
 
     def add(self, facts: dict, sign: int = 1) -> None:
+        self.stages[(facts["stage"], facts["campaign"] or "")] += sign
         day, counts, times = contribution(facts, zone=self.zone)
         values = {name: of(facts) for name, of in DIMENSION_OF.items()}
         added = [(i, sign * counts[name]) for i, name in enumerate(COUNTS) if counts[name]]
@@ -229,6 +235,10 @@ class Sums:
     def time_rows(self, *, ordered: bool = True) -> list[tuple]:
         rows = [(*key, n, us) for key, (n, us) in self.times.items() if n or us]
         return sorted(rows, key=_order) if ordered else rows
+
+
+    def stage_rows(self) -> list[tuple]:
+        return sorted((*key, n) for key, n in self.stages.items() if n)
 
 
 def _order(row: tuple):
@@ -266,6 +276,8 @@ def _add(sums: Sums) -> None:
         if rows := sums.time_rows():
             sql = _upsert_sql(LeadTimeRollup._meta.db_table, [*key, "measure", "bucket"], ["n", "microseconds"])
             cursor.executemany(sql, _adapted(rows))
+        if rows := sums.stage_rows():
+            cursor.executemany(_upsert_sql(StageRollup._meta.db_table, ["stage", "campaign"], ["n"]), rows)
 
 
 def _fact_columns() -> list:
@@ -324,8 +336,9 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
     which a concurrent refresh waits (it locks the RolledUpLead rows; this locks the table).
     Leads are read in arrival order and written a batch of days at a time."""
     zone = business_time_zone()
-    tables = [CohortRollup, LeadTimeRollup, RolledUpLead]
-    written = dict.fromkeys(["leads", "cohort_rows", "time_rows"], 0)
+    tables = [CohortRollup, LeadTimeRollup, RolledUpLead, StageRollup]
+    written = dict.fromkeys(["leads", "cohort_rows", "time_rows", "stage_rows"], 0)
+    stages: dict[tuple[str, str], int] = defaultdict(int)  # over all days, written at the end
     with transaction.atomic():
         if connection.vendor == "postgresql":
             names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables)
@@ -346,6 +359,8 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
             snapshot_writer.write(snapshots)
             written["cohort_rows"] += len(cohort)
             written["time_rows"] += len(times)
+            for key, n in sums.stages.items():
+                stages[key] += n
             sums, snapshots = Sums(zone), []
 
         rows = leads.order_by("created_at", "pk").values_list(*_fact_columns())
@@ -361,4 +376,22 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
             if progress and written["leads"] % 20_000 == 0:
                 progress(written["leads"])
         flush()
+        stage_rows = [StageRollup(stage=s, campaign=c, n=n) for (s, c), n in sorted(stages.items()) if n]
+        StageRollup.objects.bulk_create(stage_rows)
+        written["stage_rows"] = len(stage_rows)
     return written
+
+
+# --- reading the stage rollup ---------------------------------------------------------------
+
+
+def leads_per_stage(stages: Iterable[str]) -> dict[str, int]:
+    """How many leads are in each of `stages` now (a stage without leads is left out)."""
+    rows = StageRollup.objects.filter(stage__in=list(stages)).values_list("stage").annotate(total=models.Sum("n"))
+    return {stage: total for stage, total in rows.order_by() if total}
+
+
+def campaigns_with_leads_in(stages: Iterable[str]) -> list[str]:
+    """The campaigns (named, in order) with a lead in one of `stages` now."""
+    named = StageRollup.objects.filter(stage__in=list(stages), n__gt=0).exclude(campaign="")
+    return list(named.order_by("campaign").values_list("campaign", flat=True).distinct())

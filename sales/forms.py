@@ -34,9 +34,13 @@ class QueueFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     unassigned = forms.BooleanField(label=_("Without an owner only"), required=False)
 
-    def __init__(self, data, *, leads: QuerySet[Lead], reps: QuerySet, unassigned_queue: bool = False):
+    def __init__(
+        self, data, *, leads: QuerySet[Lead], reps: QuerySet, unassigned_queue: bool = False,
+        campaigns: list[str] | None = None,
+    ):
         """`unassigned_queue`: whether the person gives leads without an owner to someone
-        (leads.access), and so filters on them."""
+        (leads.access), and so filters on them. `campaigns`: the campaigns with open leads
+        among `leads`, when the caller knows them (read from the rollups); else read here."""
         super().__init__(data)
         if not unassigned_queue:
             del self.fields["unassigned"]
@@ -45,10 +49,11 @@ class QueueFilterForm(forms.Form):
             (ALL_OPEN, _("All open stages")),
             *Lead.Stage.choices,
         ]
-        campaigns = (
-            leads.open().exclude(campaign="").order_by("campaign")
-            .values_list("campaign", flat=True).distinct()
-        )
+        if campaigns is None:
+            campaigns = (
+                leads.open().exclude(campaign="").order_by("campaign")
+                .values_list("campaign", flat=True).distinct()
+            )
         self.fields["campaign"].choices = [("", _("All campaigns"))] + [(c, c) for c in campaigns]
         self.fields["rep"].queryset = reps
         self.fields["rep"].label_from_instance = person_name

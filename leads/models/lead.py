@@ -259,6 +259,13 @@ class Lead(models.Model):
                 name="lead_respond_by_due",
             ),
             models.Index(fields=["owner", "stage"], name="lead_owner_stage"),
+            # The queue's default view: the leads waiting for sales in its order (LeadQuerySet.
+            # by_urgency()), so a page reads 25 entries instead of sorting every such lead.
+            models.Index(
+                fields=["respond_by", "created_at", "id"],
+                condition=Q(stage__in=["mql", "sal", "sql"]),
+                name="lead_sales_by_urgency",
+            ),
             models.Index(fields=["rescore_at"], condition=Q(rescore_at__isnull=False), name="lead_rescore_due"),
             models.Index(fields=["asking_at"], condition=Q(asking_at__isnull=False), name="lead_disqualified_asking"),
             # The funnel dashboard. Cohort mode reads the leads that arrived in a period: this
@@ -487,6 +494,8 @@ class StageChange(RecordedChange):
         indexes = [
             models.Index(fields=["lead", "changed_at"], name="stagechange_lead_at"),
             models.Index(fields=["to_stage", "changed_at"], name="stagechange_to_at"),
+            # The latest changes first (the home page): read from the end of this index.
+            models.Index(fields=["changed_at", "id"], name="stagechange_latest"),
             # The weekly review asks of every MQL "did sales send it back?": a small index of
             # only those moves answers each question without touching the table.
             models.Index(

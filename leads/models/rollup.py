@@ -134,3 +134,16 @@ class RolledUpLead(models.Model):
     # When the lead's owner was first sent word of it at or after the handoff (the two clocks;
     # computed by the handoff app, see leads.rollups.COMPUTED_FACTS).
     owner_told_at = models.DateTimeField(null=True)
+
+
+class StageRollup(models.Model):
+    """How many leads are in each stage now, per campaign: the home page's open leads per
+    stage and the queue's campaigns with open leads, read from a few hundred rows instead of
+    every lead. Kept up to date with the other rollups, from the same `RolledUpLead` copies."""
+
+    stage = models.CharField(max_length=20)
+    campaign = models.CharField(max_length=200, default="")
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["stage", "campaign"], name="stage_rollup_key")]

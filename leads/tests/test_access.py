@@ -44,6 +44,7 @@ def test_marketing_sees_everything_and_changes_nothing(marketer, lead, foreign_l
     assert set(access.visible_leads(marketer)) == {lead, foreign_lead}
     assert not access.may_act_on(marketer, lead)
     assert access.reads_only(marketer)
+    assert access.sees_every_lead(marketer)
     with pytest.raises(PermissionDenied):
         access.lead_to_act_on(marketer, lead.pk)
 
@@ -51,6 +52,11 @@ def test_marketing_sees_everything_and_changes_nothing(marketer, lead, foreign_l
 def test_revops_admin_may_do_everything(revops_admin, lead, foreign_lead):
     assert set(access.visible_leads(revops_admin)) == {lead, foreign_lead}
     assert access.may_act_on(revops_admin, foreign_lead)
+
+
+def test_marketing_and_revops_see_every_lead_reps_and_managers_their_own(rep, manager, revops_admin, outsider):
+    assert access.sees_every_lead(revops_admin)
+    assert not any(access.sees_every_lead(user) for user in (rep, manager, outsider))
 
 
 def test_someone_without_a_role_sees_nothing(outsider, lead):

@@ -9,13 +9,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 
 from handoff.handover import hand_over, reassign
 from handoff.models import Notification
 from integrations import ingest, privacy
 from leads import rollups
 from leads.admin import CompanyAdmin, LeadAdmin
-from leads.models import CohortRollup, Company, Feedback, Lead, LeadTimeRollup, RolledUpLead
+from leads.models import (
+    CohortRollup,
+    Company,
+    Feedback,
+    Lead,
+    LeadTimeRollup,
+    RolledUpLead,
+    StageRollup,
+)
 from sales import actions
 
 S = Lead.Stage
@@ -133,7 +142,13 @@ def maintained():
         for row in CohortRollup.objects.exclude(leads=0).values_list(*rollups.KEY, *rollups.COUNTS)
     }
     times = set(LeadTimeRollup.objects.exclude(n=0).values_list(*rollups.KEY, "measure", "bucket", "n", "microseconds"))
-    return cohort, times
+    stages = set(StageRollup.objects.exclude(n=0).values_list("stage", "campaign", "n"))
+    return cohort, times, stages
+
+
+def leads_now():
+    """(stage, campaign, leads) counted from the leads themselves: what StageRollup must hold."""
+    return set(Lead.objects.values_list("stage", "campaign").annotate(n=Count("pk")).order_by())
 
 
 def assert_equal_to_a_rebuild():
@@ -142,6 +157,7 @@ def assert_equal_to_a_rebuild():
     after = maintained()
     assert before[0] == after[0]
     assert before[1] == after[1]
+    assert before[2] == after[2] == leads_now()
     return after
 
 
@@ -325,7 +341,28 @@ def test_the_command_rebuilds_what_a_bulk_write_left_out(capsys):
     call_command("rebuildrollups", verbosity=0)
 
     assert total("leads") == 2 and total("leads", "channel") == 2
+    assert set(StageRollup.objects.values_list("stage", "campaign", "n")) == {(S.NEW, "", 2)}
     assert "Rolled up 2 leads" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_the_stage_rollup_follows_each_lead_to_its_stage_and_out(rep):
+    spring = arrive("a1", campaign="Spring")
+    arrive("a2", campaign="Spring")
+    autumn = arrive("a3", campaign="Autumn")
+    spring.move_to(S.MQL, at=T)
+    autumn.move_to(S.DISQUALIFIED, at=T)
+
+    open_stages = [S.NEW, S.MQL]
+    assert rollups.leads_per_stage(open_stages) == {S.NEW: 1, S.MQL: 1}
+    assert rollups.campaigns_with_leads_in(open_stages) == ["Spring"]
+    assert rollups.campaigns_with_leads_in([S.DISQUALIFIED]) == ["Autumn"]
+    assert_equal_to_a_rebuild()
+
+    privacy.apply_retention(months=1, now=datetime.now(UTC) + timedelta(days=3650), batch=10)
+    assert rollups.leads_per_stage(open_stages) == {}
+    assert rollups.campaigns_with_leads_in([*open_stages, S.DISQUALIFIED]) == []
+    assert_equal_to_a_rebuild()
 
 
 # --- a seeded random sequence of operations -------------------------------------------------
@@ -395,7 +432,8 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
             company.sector, company.is_customer = rng.choice(["food", "machinery", "logistics"]), rng.random() < 0.5
             CompanyAdmin(Company, site).save_model(None, company, None, change=True)
 
-    cohort, times = assert_equal_to_a_rebuild()
+    cohort, times, stages = assert_equal_to_a_rebuild()
+    assert len({stage for stage, _campaign, _n in stages}) > 2
     assert sum(row[0] for key, row in cohort.items() if key[0] == "all") == Lead.objects.count() > 20
     assert len(times) > 20
     assert {row[len(rollups.KEY)] for row in times} >= {"system_clock", "rep_clock"}  # the sequence ran both clocks

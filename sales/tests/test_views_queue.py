@@ -157,6 +157,17 @@ def test_marketing_sees_all_read_only(client, marketer, rep, other_rep, make_lea
     assert "Read-only" in response.content.decode()
 
 
+def test_the_campaign_filter_offers_the_campaigns_of_open_leads_only(client, marketer, rep, make_lead):
+    make_lead("Spring", campaign="Spring fair")
+    make_lead("Nurtured", stage=S.NURTURE, campaign="Autumn webinar")
+    make_lead("Won", stage=S.WON, campaign="Closed deal")
+    make_lead("Uncampaigned")
+    for user in (marketer, rep):  # every lead, read from the stage rollup; a rep's own leads
+        client.force_login(user)
+        choices = client.get(URL).context["form"].fields["campaign"].choices
+        assert [value for value, _label in choices] == ["", "Autumn webinar", "Spring fair"]
+
+
 def test_a_rep_without_leads_is_not_told_they_are_read_only(client, rep):
     client.force_login(rep)
     page = client.get(URL).content.decode()
