@@ -184,7 +184,7 @@ def logistic_regression(training, holdout, *, leave_out=()) -> tuple[float | Non
     the hold-out, and how many features."""
     from collections import Counter
 
-    from qualification.proposal import auc, fit_logistic, grouped
+    from qualification.regression import auc, fit_logistic, grouped
     from qualification.whatconverts import traits_of
 
     seen = Counter(trait for record in training for trait in set(traits_of(record)) if trait[0] not in leave_out)

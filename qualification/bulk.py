@@ -27,6 +27,7 @@ from handoff import clocks
 from leads.models import Activity, ConversionAction, IntentTier, Lead, StageChange
 from leads.rollups import refresh as refresh_rollups
 from qualification import decisions
+from qualification.aging import policy_temperature, rescore_after
 from qualification.models import QualificationPolicy
 from qualification.scoring import (
     SALES_STAMPS,
@@ -35,9 +36,7 @@ from qualification.scoring import (
     PolicySnapshot,
     ScoreResult,
     decide,
-    policy_temperature,
     recycled_at,
-    rescore_after,
     score,
     tier_of,
 )

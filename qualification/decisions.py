@@ -17,6 +17,7 @@ from common.messages import choice, message, moment
 from handoff import clocks, handover
 from leads.models import Activity, Lead, StageChange
 from qualification import intent
+from qualification.aging import policy_temperature, rescore_after
 from qualification.models import QualificationPolicy
 from qualification.scoring import (
     SALES_STAMPS,
@@ -24,9 +25,7 @@ from qualification.scoring import (
     PolicySnapshot,
     ScoreResult,
     decide,
-    policy_temperature,
     recycled_at,
-    rescore_after,
     score,
     summarize,
 )

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import JSONField, OuterRef, QuerySet, Subquery
+
 from common.messages import message
 from leads.models import Activity, ConversionAction, IntentTier, Lead, StageChange
 from qualification import decisions

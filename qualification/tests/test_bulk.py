@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 
 from leads.models import Activity, Company, Lead
 from qualification import bulk, decisions
+from qualification.aging import policy_temperature, rescore_after
 from qualification.models import EngagementRule, QualificationPolicy
-from qualification.scoring import LeadFacts, policy_temperature, rescore_after, score, summarize
+from qualification.scoring import LeadFacts, score, summarize
 from qualification.tests.conftest import NOW, sign_both
 
 pytestmark = pytest.mark.django_db

@@ -4,21 +4,15 @@ import math
 import random
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from leads.models import Activity
 from qualification.proposal import (
     MAX_RULES,
-    auc,
     evenly_sampled,
-    fit_logistic,
-    grouped,
     merge_alike,
     propose,
     ranking,
     score_record,
     split_by_time,
-    top_rate,
     validate,
 )
 from qualification.scoring import DisqualifierSpec, FitRuleSpec, LeadFacts, PolicySnapshot
@@ -46,30 +40,6 @@ def test_leads_that_arrived_at_the_cutoff_all_go_to_the_hold_out():
     records = [record(day=1), record(day=2), record(day=2), record(day=2)]
     training, holdout, _cutoff = split_by_time(records, holdout_share=0.25)
     assert len(training) == 1 and len(holdout) == 3
-
-
-def test_auc_matches_the_hand_computed_value_with_ties_counted_half():
-    # Won at 3 and 2, not won at 2 and 1: pairs (3>2) 1, (3>1) 1, (2=2) ½, (2>1) 1 → 3.5 / 4.
-    assert auc([3, 2, 2, 1], [True, True, False, False]) == pytest.approx(0.875)
-    assert auc([1, 2, 3], [True, False, False]) == 0.0
-    assert auc([1, 1], [True, False]) == 0.5
-    assert auc([1, 2], [True, True]) is None
-
-
-def test_the_top_rate_counts_the_tie_at_the_boundary_in_proportion():
-    values = [9, 8, 8, 8, 1, 1, 1, 1, 1, 1]
-    outcomes = [True, True, False, False, False, False, False, True, False, False]
-    assert top_rate(values, outcomes, 0.1) == 1.0
-    # Top 3: the 9 (won) and two of the three 8s (one of them won): (1 + 2/3) / 3.
-    assert top_rate(values, outcomes, 0.3) == pytest.approx((1 + 2 / 3) / 3)
-
-
-def test_the_logistic_regression_finds_the_log_odds():
-    # Without the feature 10 of 40 won, with it 30 of 40: log-odds −ln 3 and the weight ln 9.
-    groups = grouped([[]] * 40 + [[0]] * 40, [True] * 10 + [False] * 30 + [True] * 30 + [False] * 10)
-    intercept, (weight,) = fit_logistic(groups, 1, ridge=0.0)
-    assert intercept == pytest.approx(-math.log(3), abs=1e-6)
-    assert weight == pytest.approx(math.log(9), abs=1e-6)
 
 
 def noisy_world(leads=1200, seed=7) -> list[LeadRecord]:

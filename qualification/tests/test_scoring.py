@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import pytest
 
 from common.messages import render
-from leads.models import Activity, ConversionAction, IntentTier, Lead
+from leads.models import Activity, ConversionAction, IntentTier, Lead, Temperature
+from qualification.aging import policy_temperature, rescore_after, temperature
 from qualification.scoring import (
     ActivitySummary,
     DisqualifierSpec,
@@ -15,16 +16,12 @@ from qualification.scoring import (
     FitRuleSpec,
     LeadFacts,
     PolicySnapshot,
-    Temperature,
     decide,
     describe_match,
     disqualifier_match,
     fit_rule_fires,
-    policy_temperature,
-    rescore_after,
     score,
     summarize,
-    temperature,
 )
 from qualification.vocabulary import (
     Attribute,
