@@ -217,6 +217,19 @@ class CampaignAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         obj.link_leads()
 
+    # Deleting unlinks its leads (SET_NULL), a dimension of the rollups: their rows move along.
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            ids = list(obj.leads.values_list("pk", flat=True))
+            super().delete_model(request, obj)
+            refresh_rollups(Lead.objects, ids)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            ids = list(Lead.objects.filter(linked_campaign__in=queryset).values_list("pk", flat=True))
+            super().delete_queryset(request, queryset)
+            refresh_rollups(Lead.objects, ids)
+
 
 @admin.register(ChannelSourceOwner)
 class ChannelSourceOwnerAdmin(admin.ModelAdmin):

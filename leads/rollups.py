@@ -58,7 +58,7 @@ FACT_LOOKUPS = {
     "stage": "stage", "mql_at": "mql_at", "sal_at": "sal_at", "sql_at": "sql_at",
     "opportunity_at": "opportunity_at", "won_at": "won_at", "lost_at": "lost_at",
     "first_attempt_at": "first_attempt_at", "attempt_count": "attempt_count", "deal_value": "deal_value",
-    "source_owner": "source_owner", "lost_reason": "lost_reason",
+    "source_owner": "source_owner", "lost_reason": "lost_reason", "linked_campaign_id": "linked_campaign_id",
 }
 # Facts an app above this one computes from its own tables, which it names here when it loads
 # (so leads need not import it): fact → a function giving the expression on a lead query. Until
@@ -82,6 +82,7 @@ DIMENSION_OF = {
     "customer": lambda facts: "existing" if facts["is_customer"] else "new",
     "source_owner": lambda facts: facts["source_owner"] or "",
     "lost_reason": lambda facts: facts["lost_reason"] or "",
+    "linked_campaign": lambda facts: facts["linked_campaign_id"] or 0,
 }
 NOT_IN_SET = {name: field().default for name, field in DIMENSIONS.items()}
 GROUPING_SETS_KEPT = [(name, frozenset(kept)) for name, kept in GROUPING_SETS.items()]

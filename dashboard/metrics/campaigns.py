@@ -11,8 +11,10 @@ from decimal import Decimal
 
 from django.db.models import Max, Sum
 
+import dashboard.metrics.rolled_up as rolled_up
 from dashboard.filters import Filters
 from dashboard.metrics.funnel import CENTS, LEADS, S, _count, base_leads, counted, ratio
+from leads.models import Campaign
 
 
 @dataclass(frozen=True)
@@ -49,21 +51,11 @@ class CampaignCost:
 
 
 def campaign_costs(filters: Filters) -> list[CampaignCost]:
-    """The campaigns with a budget that have leads in the view, by name: one query."""
-    rows = (
-        base_leads(filters)
-        .filter(linked_campaign__budget__isnull=False)
-        .values("linked_campaign_id")
-        .annotate(
-            name=Max("linked_campaign__name"),
-            budget=Max("linked_campaign__budget"),
-            n_leads=_count(filters, LEADS),
-            n_mqls=_count(filters, S.MQL),
-            n_sqls=_count(filters, S.SQL),
-            n_won=_count(filters, S.WON),
-            revenue=Sum("deal_value", filter=counted(filters, S.WON)),
-        )
-    )
+    """The campaigns with a budget that have leads in the view, by name: from the rollups
+    where they hold the view (two queries: the counts, the campaigns), else one query."""
+    rows = _rolled_up_rows(filters)
+    if rows is None:
+        rows = _rows_from_leads(filters)
     result = [
         CampaignCost(
             key=str(row["linked_campaign_id"]),
@@ -80,3 +72,33 @@ def campaign_costs(filters: Filters) -> list[CampaignCost]:
     # Activity mode also finds leads that only moved between stages not counted here.
     result = [r for r in result if r.leads or r.mqls or r.sqls or r.won]
     return sorted(result, key=lambda r: (r.name.lower(), r.key))
+
+
+def _rolled_up_rows(filters: Filters) -> list[dict] | None:
+    counts = rolled_up.campaign_cost_rows(filters)
+    if counts is None:
+        return None
+    # Every campaign with a budget (a short list), so the number of queries never depends on the counts.
+    with_budget = Campaign.objects.order_by().filter(budget__isnull=False).values_list("pk", "name", "budget")
+    return [
+        {"linked_campaign_id": pk, "name": name, "budget": budget, **counts[pk]}
+        for pk, name, budget in with_budget
+        if pk in counts
+    ]
+
+
+def _rows_from_leads(filters: Filters):
+    return (
+        base_leads(filters)
+        .filter(linked_campaign__budget__isnull=False)
+        .values("linked_campaign_id")
+        .annotate(
+            name=Max("linked_campaign__name"),
+            budget=Max("linked_campaign__budget"),
+            n_leads=_count(filters, LEADS),
+            n_mqls=_count(filters, S.MQL),
+            n_sqls=_count(filters, S.SQL),
+            n_won=_count(filters, S.WON),
+            revenue=Sum("deal_value", filter=counted(filters, S.WON)),
+        )
+    )

@@ -357,3 +357,25 @@ def lost_reason_rows(filters: Filters) -> list[dict] | None:
         n=Sum("lost"), value=Sum("lost_value_cents")
     )
     return [{"lost_reason": reason, "n": n, "value": _revenue(value)} for reason, n, value in rows if n]
+
+
+def campaign_cost_rows(filters: Filters) -> dict[int, dict] | None:
+    """What campaigns.campaign_costs() counts per linked campaign (its id → the leads, MQLs,
+    SQLs and won as the funnel counts them, and the revenue won): one query."""
+    grouping = grouping_for(filters, also={"linked_campaign"})
+    if grouping is None:
+        return None
+    rows = (
+        _of_view(CohortRollup, filters, grouping)
+        .exclude(linked_campaign=0)
+        .values_list("linked_campaign")
+        .annotate(
+            leads=Sum("leads"), mqls=Sum("reached_mql"), sqls=Sum("reached_sql"), won=Sum("reached_won"),
+            revenue=Sum("revenue_cents"),
+        )
+    )
+    return {
+        campaign: {"n_leads": n, "n_mqls": mqls, "n_sqls": sqls, "n_won": won, "revenue": _revenue(revenue)}
+        for campaign, n, mqls, sqls, won, revenue in rows
+        if n
+    }

@@ -9,7 +9,7 @@ WORLD_QUERY = "?mode=cohort&start=2026-11-01&end=2026-11-15"
 def test_json_has_the_same_figures_as_the_page(client, marketer, world, django_assert_max_num_queries):
     client.force_login(marketer)
 
-    with django_assert_max_num_queries(29):  # session, user, roles, the agreement and the 25 figures
+    with django_assert_max_num_queries(30):  # session, user, roles, the agreement and the 26 figures
         response = client.get("/api/dashboard/" + WORLD_QUERY)
 
     assert response.status_code == 200

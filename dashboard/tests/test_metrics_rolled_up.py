@@ -169,3 +169,32 @@ def test_rolled_up_sourcing_and_lost_reasons_equal_the_ones_from_the_leads(team,
         assert rolled == exact
         assert sum(row.leads for row in rolled[0]) > 0 and sum(row.count for row in rolled[1]) > 0
         assert sum(row.pipeline_value for row in rolled[0]) > 0 and len(rolled[1]) > 1
+
+
+@pytest.mark.django_db
+def test_rolled_up_campaign_costs_equal_the_ones_from_the_leads(team, rep, other_rep):
+    from leads import rollups
+    from leads.models import Campaign
+
+    rng = random.Random(11)
+    random_leads(rng, 150, team, rep, other_rep)
+    spring = Campaign.objects.create(name="Spring", starts_on=date(2026, 9, 1), budget=Decimal("1200.50"))
+    Campaign.objects.create(name="Unspent", starts_on=date(2026, 9, 1), budget=Decimal("300"))
+    no_budget = Campaign.objects.create(name="Free", starts_on=date(2026, 9, 1))
+    for lead in Lead.objects.all():
+        Lead.objects.filter(pk=lead.pk).update(linked_campaign=rng.choice([None, spring, spring, no_budget]))
+    rollups.rebuild(Lead.objects)
+    campaigns_module = importlib.import_module("dashboard.metrics.campaigns")
+    for view in [VIEW, Filters(VIEW.first_day, VIEW.last_day, channel="meta")]:
+        assert rolled_up.grouping_for(view, also={"linked_campaign"}) == "linked_campaign"
+        rolled = campaigns_module.campaign_costs(view)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(rolled_up, "campaign_cost_rows", lambda *args, **kwargs: None)
+            exact = campaigns_module.campaign_costs(view)
+
+        assert rolled == exact
+        assert [row.name for row in rolled] == ["Spring"]  # Free has no budget, Unspent no leads
+        assert rolled[0].leads > rolled[0].mqls > 0 and rolled[0].revenue > 0
+    # The campaigns' set holds no lead times: no funnel reads it.
+    assert all(rolled_up.grouping_for(Filters(VIEW.first_day, VIEW.last_day, **f)) != "linked_campaign"
+               for f in ({}, {"channel": "meta"}, {"campaign": "Spring"}))

@@ -185,7 +185,6 @@ def add_sourcing_facts(world: World) -> dict[str, Campaign]:
     for name, owner in (("B", "sales"), ("L", "partner"), ("F", "referral"), ("K", "referral")):
         Lead.objects.filter(pk=leads[name].pk).update(source_owner=owner)
     Lead.objects.filter(pk=leads["L"].pk).update(deal_value=Decimal("4000"))
-    rollups.refresh(Lead.objects, [lead.pk for lead in leads.values()])  # updated past the write functions
     campaigns = {
         "Search": Campaign.objects.create(name="Search", channel="google_ads", starts_on=date(2026, 10, 1), budget=Decimal("2000")),
         "Brand": Campaign.objects.create(name="Brand", channel="google_ads", starts_on=date(2026, 10, 1), budget=Decimal("500")),
@@ -193,6 +192,7 @@ def add_sourcing_facts(world: World) -> dict[str, Campaign]:
     }
     for campaign, names in (("Search", "AH"), ("Brand", "B"), ("Lookalike", "D")):
         Lead.objects.filter(pk__in=[leads[n].pk for n in names]).update(linked_campaign=campaigns[campaign])
+    rollups.refresh(Lead.objects, [lead.pk for lead in leads.values()])  # updated past the write functions
     return campaigns
 def add_account_events(world: World) -> None:
     """After the sale (`dashboard/metrics/aftersales.py`): A (won at 123) reached first value

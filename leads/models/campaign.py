@@ -3,7 +3,7 @@ unless someone says otherwise (the per-channel default source owner, set by RevO
 
 from __future__ import annotations
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leads.models.activity import ConversionAction
 from leads.models.lead import Channel, Lead, SourceOwner
+from leads.rollups import refresh as refresh_rollups
 
 # Without a stored default, a channel's leads are marketing's, a referral's the customer's.
 BUILT_IN_SOURCE_OWNERS = {Channel.REFERRAL: SourceOwner.REFERRAL}
@@ -105,10 +106,14 @@ class Campaign(models.Model):
         return self.name
 
     def link_leads(self) -> int:
-        """Link the leads that carry this campaign's name and no campaign yet; how many."""
-        return Lead.objects.filter(linked_campaign__isnull=True, campaign__iexact=self.name).update(
-            linked_campaign=self
-        )
+        """Link the leads that carry this campaign's name and no campaign yet; how many. The
+        link is a dimension of the funnel's rollups (the campaigns' costs): they move along."""
+        with transaction.atomic():
+            unlinked = Lead.objects.select_for_update().filter(linked_campaign__isnull=True, campaign__iexact=self.name)
+            ids = list(unlinked.values_list("pk", flat=True))
+            linked = Lead.objects.filter(pk__in=ids).update(linked_campaign=self)
+            refresh_rollups(Lead.objects, ids)
+        return linked
 
 
 def campaign_named(name: str) -> Campaign | None:

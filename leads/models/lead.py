@@ -504,6 +504,15 @@ class StageChange(RecordedChange):
                 condition=Q(from_stage__in=["mql", "sal", "sql"], to_stage__in=["nurture", "disqualified"]),
                 name="stagechange_left_sales",
             ),
+            # The feedback per source counts the MQLs a person sent back to nurture
+            # (dashboard.metrics.sources.rejections_at_accept): those moves alone, with the
+            # moment and id the count reads, so the count never touches the table.
+            models.Index(
+                fields=["lead", "changed_at"],
+                include=["id"],
+                condition=Q(from_stage="mql", to_stage="nurture", changed_by__isnull=False),
+                name="stagechange_sent_back",
+            ),
         ]
 
     def __str__(self):

@@ -29,6 +29,7 @@ DIMENSIONS = {
     "customer": lambda: models.CharField(max_length=10, default=""),  # "existing" or "new"
     "source_owner": lambda: models.CharField(max_length=20, default=""),
     "lost_reason": lambda: models.CharField(max_length=20, default=""),
+    "linked_campaign": lambda: models.IntegerField(default=0),  # the linked campaign's id (0: none)
 }
 
 # The grouping sets: name → the dimensions it keeps. A view reads the first set that holds
@@ -43,10 +44,11 @@ GROUPING_SETS = {
     "product": ("product_interest",),
     "source_owner": ("source_owner",),
     "lost_reason": ("lost_reason",),
+    "linked_campaign": ("linked_campaign", "channel", "campaign"),
 }
 # Grouping sets that hold counts only, no lead times: read only by a figure that groups by
-# their dimension (the lost reasons), never by a view's funnel.
-COUNTS_ONLY = frozenset({"lost_reason"})
+# their dimension (the lost reasons, the campaigns' costs), never by a view's funnel.
+COUNTS_ONLY = frozenset({"lost_reason", "linked_campaign"})
 KEY = ("grouping", "day", *DIMENSIONS)
 
 # Funnel stages in order, and the steps (earlier, later) whose lead times the funnel shows:
@@ -115,6 +117,7 @@ class RolledUpLead(models.Model):
     campaign = models.CharField(max_length=200, default="")
     source_owner = models.CharField(max_length=20, default="")
     lost_reason = models.CharField(max_length=20, default="")
+    linked_campaign_id = models.BigIntegerField(null=True)
     source = models.CharField(max_length=200, default="")
     product_interest = models.CharField(max_length=100, default="")
     team_id = models.BigIntegerField(null=True)

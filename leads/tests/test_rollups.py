@@ -15,8 +15,9 @@ from handoff.handover import hand_over, reassign
 from handoff.models import Notification
 from integrations import ingest, privacy
 from leads import rollups
-from leads.admin import CompanyAdmin, LeadAdmin
+from leads.admin import CampaignAdmin, CompanyAdmin, LeadAdmin
 from leads.models import (
+    Campaign,
     CohortRollup,
     Company,
     Feedback,
@@ -312,6 +313,25 @@ def test_the_admin_adds_deletes_and_recategorises_through_the_rollups(rf, revops
 
 
 @pytest.mark.django_db
+def test_linking_a_campaign_and_deleting_it_move_its_leads_in_the_rollups(rf):
+    from django.contrib.admin.sites import site
+
+    arrive("c1", campaign="Spring")
+    arrive("c2", campaign="spring")
+    arrive("c3", campaign="Autumn")
+    spring = Campaign(name="Spring", starts_on=T.date(), budget=Decimal("500"))
+    CampaignAdmin(Campaign, site).save_model(rf.post("/"), spring, None, change=False)
+    linked = CohortRollup.objects.filter(grouping="linked_campaign", linked_campaign=spring.pk)
+    assert sum(row.leads for row in linked) == 2
+    assert_equal_to_a_rebuild()
+
+    CampaignAdmin(Campaign, site).delete_model(rf.post("/"), spring)
+    assert not CohortRollup.objects.filter(grouping="linked_campaign").exclude(linked_campaign=0).exclude(leads=0)
+    assert total("leads", "linked_campaign") == 3
+    assert_equal_to_a_rebuild()
+
+
+@pytest.mark.django_db
 def test_a_history_import_is_rolled_up(revops_admin):
     import io
 
@@ -382,8 +402,20 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
     def fresh(lead):
         return Lead.objects.select_related("company").get(pk=lead.pk)
 
+    links = random.Random(seed + 100)  # its own stream: the other operations' sequence stays as it was
     for step in range(240):
         clock += timedelta(minutes=rng.randint(1, 600))
+        if links.random() < 0.1:  # a campaign named as the leads' is added (linking them), linked again or deleted
+            name = links.choice(["Spring", "Autumn"])
+            campaign = Campaign.objects.filter(name=name).first()
+            if campaign is None:
+                Campaign.objects.create(name=name, starts_on=T.date()).link_leads()
+            elif links.random() < 0.5:
+                from django.contrib.admin.sites import site
+
+                CampaignAdmin(Campaign, site).delete_model(None, campaign)
+            else:
+                campaign.link_leads()
         operation = rng.choice(
             ["arrive"] * 4
             + ["move", "move", "reassign", "send", "send", "attempt", "attempt", "feedback", "lost", "lost", "won", "erase",
@@ -440,3 +472,4 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
     key = {name: i for i, name in enumerate(rollups.KEY)}
     assert len({k[key["source_owner"]] for k in cohort if k[0] == "source_owner"}) > 1
     assert {k[key["lost_reason"]] for k in cohort if k[0] == "lost_reason"} - {""}
+    assert {k[key["linked_campaign"]] for k in cohort if k[0] == "linked_campaign"} - {0}
