@@ -20,6 +20,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count
+
 from common.business_time import business_time_zone
 from common.messages import choice, joined, message
 from common.people import person_name
