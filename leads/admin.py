@@ -37,8 +37,28 @@ class TeamAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class LeadRollupsFollowDeletes:
+    """For the admin of what leads point at (`lead_field`), a dimension of the funnel's rollups:
+    deleting it deletes or unlinks its leads, and their rollup rows move along."""
+
+    lead_field: str
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            ids = list(Lead.objects.filter(**{self.lead_field: obj}).values_list("pk", flat=True))
+            super().delete_model(request, obj)
+            refresh_rollups(Lead.objects, ids)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            ids = list(Lead.objects.filter(**{f"{self.lead_field}__in": queryset}).values_list("pk", flat=True))
+            super().delete_queryset(request, queryset)
+            refresh_rollups(Lead.objects, ids)
+
+
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(LeadRollupsFollowDeletes, admin.ModelAdmin):
+    lead_field = "company"
     list_display = ["name", "domain", "sector", "employees", "region", "is_customer"]
     list_filter = ["sector", "is_customer", "is_competitor", "country"]
     search_fields = ["name", "domain"]
@@ -49,18 +69,6 @@ class CompanyAdmin(admin.ModelAdmin):
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             refresh_rollups(Lead.objects, obj.leads.values_list("pk", flat=True))
-
-    def delete_model(self, request, obj):
-        with transaction.atomic():
-            ids = list(obj.leads.values_list("pk", flat=True))
-            super().delete_model(request, obj)
-            refresh_rollups(Lead.objects, ids)
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            ids = list(Lead.objects.filter(company__in=queryset).values_list("pk", flat=True))
-            super().delete_queryset(request, queryset)
-            refresh_rollups(Lead.objects, ids)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -207,7 +215,8 @@ class LeadAdmin(admin.ModelAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(LeadRollupsFollowDeletes, admin.ModelAdmin):
+    lead_field = "linked_campaign"
     list_display = ["name", "channel", "starts_on", "ends_on", "expected_responses", "budget"]
     list_filter = ["channel"]
     search_fields = ["name", "goal", "audience"]
@@ -216,19 +225,6 @@ class CampaignAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         obj.link_leads()
-
-    # Deleting unlinks its leads (SET_NULL), a dimension of the rollups: their rows move along.
-    def delete_model(self, request, obj):
-        with transaction.atomic():
-            ids = list(obj.leads.values_list("pk", flat=True))
-            super().delete_model(request, obj)
-            refresh_rollups(Lead.objects, ids)
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            ids = list(Lead.objects.filter(linked_campaign__in=queryset).values_list("pk", flat=True))
-            super().delete_queryset(request, queryset)
-            refresh_rollups(Lead.objects, ids)
 
 
 @admin.register(ChannelSourceOwner)
