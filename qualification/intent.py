@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 
+from common.lookups import AnyOf
 from handoff import handover
 from leads.models import Activity, IntentTier, Lead
 from qualification.scoring import DEFAULT_INTENT_TIERS, PolicySnapshot
@@ -48,7 +49,7 @@ def signal_of(activity, *, stage: str, tiers: Mapping[str, str], forms_so_far: i
 def watched(lead_ids: Iterable[int], *, now: datetime) -> QuerySet[Lead]:
     """Of these leads, those whose owner `react()` may tell something: the leads sales works
     on, except those that became an MQL at `now` (their hand-over message said it all)."""
-    return Lead.objects.filter(pk__in=list(lead_ids), stage__in=WATCHED_STAGES, owner__isnull=False).exclude(
+    return Lead.objects.filter(AnyOf("id", lead_ids), stage__in=WATCHED_STAGES, owner__isnull=False).exclude(
         stage_changed_at=now
     )
 

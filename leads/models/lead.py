@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.email_domains import email_domain, is_personal_domain
+from common.lookups import AnyOf
 from common.messages import render, rule_name, split
 from common.people import person_name
 from leads.models.activity import Activity, ConversionAction
@@ -69,7 +70,7 @@ class LeadQuerySet(models.QuerySet):
         """The leads `source_system` sent under these ids. The empty id is ruled out in so
         many words: only then can PostgreSQL use the partial unique index on (source_system,
         external_id) for a list of ids; without it, it scans every lead."""
-        return self.filter(source_system=source_system, external_id__in=external_ids).exclude(external_id="")
+        return self.filter(AnyOf("external_id", external_ids), source_system=source_system).exclude(external_id="")
 
     def upsert(
         self, *, source_system: str, external_id: str, create_only: dict | None = None, **fields
