@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import F
 from django.db.models.lookups import In
 
@@ -19,6 +20,8 @@ class AnyOf(In):
         super().__init__(F(field), list(values))
 
     def as_postgresql(self, compiler, connection):
+        if not self.rhs:
+            raise EmptyResultSet  # as IN does: no value, no row
         lhs, lhs_params = self.process_lhs(compiler, connection)
         _placeholders, rhs_params = self.batch_process_rhs(compiler, connection, self.rhs)
         return f"{lhs} = ANY(%s)", (*lhs_params, list(rhs_params))
