@@ -204,25 +204,38 @@ def ingest_activities(*, source_system: str, items: list[dict], now: datetime) -
         result = IngestResult(
             received=len(items), created=len(created_for), lead_ids=frozenset(created_for)
         )
+        if not result.lead_ids:
+            return result  # all replays: nothing new to score or react to
         policy = rescore(result.lead_ids, now=now)
-        disqualified.note_requests(result.lead_ids, received_at=now)
-        if result.lead_ids:
-            new = Activity.objects.filter(lead_id__in=result.lead_ids, received_at=now).only(
-                "lead_id", "kind", "occurred_at", "title", "data"
-            )
-            intent.react(list(new), now=now, policy=policy)
+        if policy is not None and any(item["kind"] in disqualified.REQUESTS for item in items):
+            disqualified.note_requests(result.lead_ids, received_at=now, policy=policy)
+        react_with_sales(result.lead_ids, now=now, policy=policy)
     return result
 
 
-def rescore(lead_ids: frozenset[int], *, now: datetime) -> PolicySnapshot | None:
-    """Re-score these leads under the active qualification policy, set-based, with the newest
-    activity received in this request (`received_at == now`) as each lead's trigger. Returns
-    the policy (None when none is active)."""
-    policy = active_policy()
+def rescore(
+    lead_ids: frozenset[int], *, now: datetime, policy: PolicySnapshot | None = None
+) -> PolicySnapshot | None:
+    """Re-score these leads under the active qualification policy (or `policy`), set-based,
+    with the newest activity received in this request (`received_at == now`) as each lead's
+    trigger. Returns the policy (None when none is active)."""
+    policy = policy or active_policy()
     if policy is None or not lead_ids:
         return policy
     qualification_bulk.rescore_leads(policy, now=now, lead_ids=lead_ids, triggers_received_at=now)
     return policy
+
+
+def react_with_sales(lead_ids: frozenset[int], *, now: datetime, policy: PolicySnapshot | None) -> None:
+    """`intent.react()` to the activities received now, read back only for the leads it can
+    concern: those sales works on (most of a batch's leads are new or in nurture, and reading
+    a thousand activities back for them was a tenth of a batch's time)."""
+    watched = list(intent.watched(lead_ids, now=now).values_list("pk", flat=True))
+    if watched:
+        new = Activity.objects.filter(lead_id__in=watched, received_at=now).only(
+            "lead_id", "kind", "occurred_at", "title", "data"
+        )
+        intent.react(list(new), now=now, policy=policy)
 
 
 def ingest_form_submission(*, source_system: str, submission, now: datetime) -> tuple[Lead | None, IngestResult]:

@@ -22,6 +22,7 @@ from django.db.models import Count, F, FloatField, Func, Max, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from common.bulk import TableWriter, server_bound_cursor
+from common.lookups import AnyOf
 from common.messages import split
 from handoff import clocks
 from leads.models import Activity, ConversionAction, IntentTier, Lead, StageChange
@@ -233,7 +234,7 @@ def chunk_activities(rows: list[tuple], *, by_ids: bool, open_only: bool):
     activities = Activity.objects.filter(lead_id__gte=first_id, lead_id__lte=last_id)
     if by_ids:
         # The chunk's own leads, which are open already: no join to the lead's stage.
-        return activities.filter(lead_id__in=[row[0] for row in rows])
+        return activities.filter(AnyOf("lead_id", [row[0] for row in rows]))
     if open_only:
         return activities.filter(lead__stage__in=Lead.OPEN_STAGES)
     return activities
@@ -265,7 +266,7 @@ def rescore_leads(
     leads = Lead.objects.open() if open_only else Lead.objects.all()
     if lead_ids is not None:
         lead_ids = sorted(set(lead_ids))
-        leads = leads.filter(id__in=lead_ids)
+        leads = leads.filter(AnyOf("id", lead_ids))
     stats = RescoreStats()
     later: list[int] = []  # with `spread`: the leads that qualify, handed over over time
     for rows in chunks(leads, chunk_size=chunk_size):

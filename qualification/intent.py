@@ -9,11 +9,12 @@ transaction; `signal_of()` is the rule, pure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
+from common.lookups import AnyOf
 from handoff import handover
 from leads.models import Activity, IntentTier, Lead
 from qualification.scoring import DEFAULT_INTENT_TIERS, PolicySnapshot
@@ -45,6 +46,14 @@ def signal_of(activity, *, stage: str, tiers: Mapping[str, str], forms_so_far: i
     return ""
 
 
+def watched(lead_ids: Iterable[int], *, now: datetime) -> QuerySet[Lead]:
+    """Of these leads, those whose owner `react()` may tell something: the leads sales works
+    on, except those that became an MQL at `now` (their hand-over message said it all)."""
+    return Lead.objects.filter(AnyOf("id", lead_ids), stage__in=WATCHED_STAGES, owner__isnull=False).exclude(
+        stage_changed_at=now
+    )
+
+
 def react(activities: Sequence[Activity], *, now: datetime, policy: PolicySnapshot | None) -> int:
     """Tell the owners of the leads with sales what these new activities say, and move their
     deadline up when a lead asked for contact. A lead that became an MQL at `now` is skipped:
@@ -56,8 +65,7 @@ def react(activities: Sequence[Activity], *, now: datetime, policy: PolicySnapsh
     if not by_lead:
         return 0
     leads = (
-        Lead.objects.filter(pk__in=list(by_lead), stage__in=WATCHED_STAGES, owner__isnull=False)
-        .exclude(stage_changed_at=now)
+        watched(by_lead, now=now)
         .select_related("company", "owner")
         .annotate(forms=Count("activities", filter=Q(activities__kind__in=FORMS)))
         .order_by("pk")  # rows are locked in this order, whichever request comes first

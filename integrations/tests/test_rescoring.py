@@ -229,3 +229,36 @@ def test_twelve_demo_requests_in_one_batch_take_turns_in_a_four_person_team(api,
     assert response.status_code == 201, response.json()
     assert Lead.objects.filter(stage=Lead.Stage.MQL).count() == 12
     assert Counter(Lead.objects.values_list("owner__username", flat=True)) == {"rep": 3, "otherrep": 3, "third": 3, "fourth": 3}
+
+
+def test_in_a_batch_of_many_leads_only_the_owners_of_leads_with_sales_hear_of_a_pricing_page(api, company, policy, rep, other_rep):
+    machinery_lead(api, company)
+    api.post(
+        "/api/activities/batch/",
+        [batch_item(1, Activity.Kind.PRICING_PAGE, 30), batch_item(2, Activity.Kind.CASE_STUDY, 10)],
+        format="json",
+    )
+    with_sales = Lead.objects.get()
+    assert with_sales.stage == Lead.Stage.MQL
+    # A subscriber in nurture with an owner: react() tells nobody about it.
+    response = api.post(
+        "/api/leads/",
+        {"external_id": "crm-2", "email": "anna@vandermeer-machinebouw.nl", "conversion_action": "newsletter"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    Lead.objects.filter(external_id="crm-2").update(owner=other_rep)
+
+    response = api.post(
+        "/api/activities/batch/",
+        [
+            batch_item(3, Activity.Kind.PRICING_PAGE, 2),
+            {**batch_item(4, Activity.Kind.PRICING_PAGE, 2), "lead": "crm-2"},
+        ],
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    strong = Notification.objects.filter(kind=Notification.Kind.STRONG_SIGNAL)
+    assert Lead.objects.get(external_id="crm-2").stage == Lead.Stage.NURTURE
+    assert list(strong.values_list("lead_id", "recipient__username")) == [(with_sales.pk, "rep")]

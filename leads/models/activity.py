@@ -49,7 +49,8 @@ class Activity(models.Model):
         EMAIL_CLICK = "email_click", _("E-mail link clicked")
         DEMO_REQUEST = "demo_request", _("Demo request")
 
-    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="activities")
+    # Indexed by activity_lead_at, which starts with the lead: one index fewer per insert.
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="activities", db_index=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     occurred_at = models.DateTimeField(_("when"))
     url = models.URLField(_("URL"), max_length=500, blank=True)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.email_domains import email_domain, is_personal_domain
+from common.lookups import AnyOf
 from common.messages import render, rule_name, split
 from common.people import person_name
 from leads.models.activity import Activity, ConversionAction
@@ -69,7 +70,7 @@ class LeadQuerySet(models.QuerySet):
         """The leads `source_system` sent under these ids. The empty id is ruled out in so
         many words: only then can PostgreSQL use the partial unique index on (source_system,
         external_id) for a list of ids; without it, it scans every lead."""
-        return self.filter(source_system=source_system, external_id__in=external_ids).exclude(external_id="")
+        return self.filter(AnyOf("external_id", external_ids), source_system=source_system).exclude(external_id="")
 
     def upsert(
         self, *, source_system: str, external_id: str, create_only: dict | None = None, **fields
@@ -117,7 +118,7 @@ class Lead(models.Model):
 
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
-    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True)  # indexed in Meta: lead_email
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     job_title = models.CharField(_("job title"), max_length=150, blank=True)
     company = models.ForeignKey(
@@ -164,6 +165,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="owned_leads",
+        db_index=False,  # lead_owner_stage starts with the owner
     )
     team = models.ForeignKey(
         Team,
@@ -178,8 +180,8 @@ class Lead(models.Model):
     source_system = models.CharField(_("source system"), max_length=50, blank=True)
     external_id = models.CharField(_("external id"), max_length=200, blank=True)
 
-    stage = models.CharField(
-        _("stage"), max_length=20, choices=Stage.choices, default=Stage.NEW, db_index=True
+    stage = models.CharField(  # indexed in Meta: lead_stage
+        _("stage"), max_length=20, choices=Stage.choices, default=Stage.NEW
     )
     stage_changed_at = models.DateTimeField(_("in this stage since"), null=True, blank=True)
     # Every save through Handoff's own actions bumps this, so a form can tell that the
@@ -252,7 +254,13 @@ class Lead(models.Model):
                 name="lead_deal_value_not_negative",
             ),
         ]
+        # Every index is written again when a score rewrites a lead row (twenty of them), so
+        # none is kept twice: not the owner's alone (lead_owner_stage starts with it), nor the
+        # LIKE twins Django adds to an indexed text field (nothing searches stage or e-mail by
+        # prefix).
         indexes = [
+            models.Index(fields=["stage"], name="lead_stage"),
+            models.Index(fields=["email"], name="lead_email"),
             models.Index(
                 fields=["respond_by"],
                 condition=Q(respond_by__isnull=False),

@@ -243,3 +243,21 @@ def test_a_lead_sent_away_or_closed_turns_cold(lead, rep):
     assert Lead.objects.get(pk=lead.pk).temperature == Temperature.HOT  # still open
     lead.move_to(Lead.Stage.DISQUALIFIED, by=rep)
     assert lead.temperature == Lead.objects.get(pk=lead.pk).temperature == Temperature.COLD
+
+
+def indexes_of(model) -> dict[str, dict]:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    return {name: c for name, c in constraints.items() if c["index"] and not c["primary_key"]}
+
+
+@pytest.mark.django_db
+def test_no_lead_or_activity_index_is_kept_twice():
+    """A score rewrites the lead row and each of its indexes, an activity insert writes each
+    of the activity's: the owner's and the lead's foreign-key indexes repeat the first column
+    of lead_owner_stage and activity_lead_at, and the LIKE twins of text fields serve no query."""
+    lead_indexes = indexes_of(Lead)
+    assert ["owner_id"] not in [index["columns"] for index in lead_indexes.values()]
+    assert ["lead_id"] not in [index["columns"] for index in indexes_of(Activity).values()]
+    assert not [name for name, index in lead_indexes.items() if "pattern_ops" in (index.get("definition") or "")]
+    assert {"lead_stage", "lead_email", "lead_owner_stage"} <= set(lead_indexes)  # what the queries read
