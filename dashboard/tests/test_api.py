@@ -6,7 +6,9 @@ from dashboard.tests.world import HOUR, NOW, add_sourcing_facts, add_speed_facts
 WORLD_QUERY = "?mode=cohort&start=2026-11-01&end=2026-11-15"
 
 
-def test_json_has_the_same_figures_as_the_page(client, marketer, world, django_assert_max_num_queries):
+def test_json_has_the_same_figures_as_the_page(
+    client, marketer, world, world_now, django_assert_max_num_queries
+):
     client.force_login(marketer)
 
     with django_assert_max_num_queries(30):  # session, user, roles, the agreement and the 26 figures

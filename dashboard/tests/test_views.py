@@ -52,7 +52,7 @@ def response_location(client):
     return client.get(FUNNEL)["Location"]
 
 
-def test_the_page_shows_the_worked_out_figures(client, marketer, world):
+def test_the_page_shows_the_worked_out_figures(client, marketer, world, world_now):
     client.force_login(marketer)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
 
