@@ -41,6 +41,9 @@ sys.path.insert(0, str(ROOT))
 
 # Server time targets at 1M leads / 10M activities (seconds, medians).
 TARGETS = {"dashboard": 0.150, "review": 0.300, "home": 0.100, "queue": 0.100}
+# The dashboard's views, and every page measured, by their short names (--only, --figures).
+VIEWS = ("90d", "12m", "all", "activity")
+PAGES = (*VIEWS, "review", "home", "queue")
 
 
 def parse_args():
@@ -51,6 +54,8 @@ def parse_args():
     parser.add_argument("--base", type=int, default=20_000, help="leads seeddemo writes for bench/dataset.py to copy (default 20,000)")
     parser.add_argument("--until", type=date.fromisoformat, default=date(2026, 11, 20), help="the demo data's last day, and the period's (default 2026-11-20)")
     parser.add_argument("--runs", type=int, default=7, help="timed runs per measurement (default 7)")
+    parser.add_argument("--only", default=",".join(PAGES), help=f"the pages to measure, comma-separated among {','.join(PAGES)} (default all)")
+    parser.add_argument("--figures", default="90d", help=f"the views whose every figure is timed on its own, comma-separated among {','.join(VIEWS)}, or 'none' (default 90d)")
     return parser.parse_args()
 
 
@@ -131,6 +136,26 @@ def alternate(page, bound, runs: int) -> tuple[float, float, float]:
     return statistics.median(pages), statistics.median(bounds), statistics.median(ratios)
 
 
+def figures(metrics, filters, now) -> list[tuple[str, object]]:
+    """Every figure of the dashboard (metrics.dashboard), each as a call on its own."""
+    return [
+        ("funnel", lambda: metrics.funnel(filters, now=now)),
+        ("lead time distributions", lambda: metrics.lead_time_distributions(filters)),
+        ("weekly MQL to SQL", lambda: metrics.weekly_mql_to_sql(filters, now=now)),
+        ("breakdown per channel", lambda: metrics.breakdown_rows(filters)),
+        ("feedback per channel", lambda: metrics.feedback_per_source(filters)),
+        ("follow-up per team", lambda: metrics.follow_up_per_person_or_team(filters)),
+        ("lost reasons", lambda: metrics.lost_reasons(filters)),
+        ("comments", lambda: metrics.feedback_comments(filters)),
+        ("speed to lead", lambda: metrics.speed_to_lead(filters)),
+        ("the two clocks", lambda: metrics.response_clocks(filters)),
+        ("who sourced it", lambda: metrics.sourcing(filters)),
+        ("campaign costs", lambda: metrics.campaign_costs(filters)),
+        ("after the sale", lambda: metrics.after_sale(filters)),
+        ("routing quality", lambda: metrics.routing_quality(filters, now=now)),
+    ]
+
+
 # One index-only pass over the cohort reading every column the rolled-up figures need (the
 # covering index lead_funnel_reached): the least any page that reads the leads must do.
 SINGLE_PASS_SQL = """
@@ -171,11 +196,16 @@ def main():
     now = timezone.now()  # as the pages see it
     first_day, last_day = default_period(until)
     views = [
-        ("dashboard, 90 days (default)", Filters(first_day=first_day, last_day=last_day)),
-        ("dashboard, 12 months", Filters(first_day=until - timedelta(days=364), last_day=until)),
-        ("dashboard, all time (3 years)", Filters(first_day=until - timedelta(days=LONGEST_PERIOD_DAYS - 1), last_day=until)),
-        ("dashboard, activity, 90 days", Filters(first_day=first_day, last_day=last_day, mode=Mode.ACTIVITY)),
+        ("90d", "dashboard, 90 days (default)", Filters(first_day=first_day, last_day=last_day)),
+        ("12m", "dashboard, 12 months", Filters(first_day=until - timedelta(days=364), last_day=until)),
+        ("all", "dashboard, all time (3 years)", Filters(first_day=until - timedelta(days=LONGEST_PERIOD_DAYS - 1), last_day=until)),
+        ("activity", "dashboard, activity, 90 days", Filters(first_day=first_day, last_day=last_day, mode=Mode.ACTIVITY)),
     ]
+    only = [name for name in args.only.split(",") if name]
+    figures_of = [name for name in args.figures.split(",") if name and name != "none"]
+    unknown = [name for name in only if name not in PAGES] + [name for name in figures_of if name not in VIEWS]
+    if unknown:
+        sys.exit(f"Unknown page or view: {', '.join(unknown)} (pages: {', '.join(PAGES)})")
     marketer = get_user_model().objects.get(username="noor")
     client = Client()
     client.force_login(marketer)
@@ -189,20 +219,21 @@ def main():
         return get
 
     pages = []
-    for name, filters in views:
+    for short, name, filters in views:
         query = "&".join(f"{k}={v}" for k, v in filters.as_query().items())
-        pages.append(("dashboard", name, f"/dashboard/?{query}", filters))
+        pages.append((short, "dashboard", name, f"/dashboard/?{query}", filters))
     week = IsoWeek.last_complete(datetime.combine(until, clock(23, 0), tzinfo=ZoneInfo("Europe/Amsterdam")))
-    pages.append(("review", f"weekly review, {week}, all teams", f"/review/?week={week}&team=", None))
-    pages.append(("home", "home (overview)", "/dashboard/overview/", None))
-    pages.append(("queue", "leads queue (marketing: all)", "/leads/", None))
+    pages.append(("review", "review", f"weekly review, {week}, all teams", f"/review/?week={week}&team=", None))
+    pages.append(("home", "home", "home (overview)", "/dashboard/overview/", None))
+    pages.append(("queue", "queue", "leads queue (marketing: all)", "/leads/", None))
+    pages = [page for page in pages if page[0] in only]
 
     print(f"Database: {connection.settings_dict['NAME']}, {Lead.objects.count():,} leads; rollups: "
           f"{CohortRollup.objects.count():,} cohort rows, {LeadTimeRollup.objects.count():,} lead-time rows; "
           f"{os.cpu_count()} CPUs; {load()}")
 
     # The rollups must hold the same figures as the leads: the default view both ways.
-    default = views[0][1]
+    default = views[0][2]
     funnel_module = sys.modules["dashboard.metrics.funnel"]
     from_rollups = rolled_up.funnel_row(default, now=now, percentiles=metrics.PERCENTILES)
     from_leads = funnel_module._aggregated(default, now=now)
@@ -222,7 +253,7 @@ def main():
 
     print("\nCold: the first request of each page on a new database connection (the server's "
           "buffer cache is shared with other work and not dropped):")
-    for _kind, name, url, _filters in pages:
+    for _short, _kind, name, url, _filters in pages:
         connection.close()
         print(f"  {name:36} {seconds_of(getter(url)):7.3f}s  ({load()})")
 
@@ -232,7 +263,7 @@ def main():
           "SQL, the cheapest read of them.")
     print(f"  {'':36} {'page':>8} {'bound':>8} {'ratio':>6} {'queries':>7} {'cohort pass':>11} {'target':>7}")
     met = True
-    for kind, name, url, filters in pages:
+    for _short, kind, name, url, filters in pages:
         get = getter(url)
         statements = sent_sql(get)
         page, bound, ratio = alternate(get, lambda: replay(statements), args.runs)
@@ -247,21 +278,13 @@ def main():
     print("  (cohort pass: one index-only pass over the view's leads reading what the rolled-up "
           "figures need, the least a page that reads the leads must do)")
 
-    print("\nPer figure of the default view, median seconds (ORM function):")
-    for name, call in [
-        ("funnel", lambda: metrics.funnel(default, now=now)),
-        ("lead time distributions", lambda: metrics.lead_time_distributions(default)),
-        ("weekly MQL to SQL", lambda: metrics.weekly_mql_to_sql(default, now=now)),
-        ("breakdown per channel", lambda: metrics.breakdown_rows(default)),
-        ("feedback per channel", lambda: metrics.feedback_per_source(default)),
-        ("follow-up per team", lambda: metrics.follow_up_per_person_or_team(default)),
-        ("lost reasons", lambda: metrics.lost_reasons(default)),
-        ("comments", lambda: metrics.feedback_comments(default)),
-        ("speed to lead", lambda: metrics.speed_to_lead(default)),
-        ("the two clocks", lambda: metrics.response_clocks(default)),
-    ]:
-        call()
-        print(f"  {name:24} {statistics.median(seconds_of(call) for _ in range(args.runs)):6.3f}s  ({load()})")
+    for short, name, filters in views:
+        if short not in figures_of:
+            continue
+        print(f"\nPer figure of the view {name}, median seconds of {args.runs} (ORM function):")
+        for figure, call in figures(metrics, filters, now):
+            call()
+            print(f"  {figure:24} {statistics.median(seconds_of(call) for _ in range(args.runs)):6.3f}s  ({load()})")
     print(f"\nTargets (dashboard views {TARGETS['dashboard'] * 1000:.0f} ms, review {TARGETS['review'] * 1000:.0f} ms, "
           f"home and queue {TARGETS['home'] * 1000:.0f} ms): {'met' if met else 'NOT all met'}")
     return 0 if met else 1
