@@ -12,6 +12,11 @@ the rep's (notified → first attempt), as on the dashboard (dashboard/metrics/s
 Missed deadlines are read from the deadlines themselves (the first-contact deadline on the
 lead, the running SLA clock's mirrored in `Lead.respond_by`) against the first attempt or
 `now`, never from the worker's breach records: the page is right whether or not it ran.
+
+The trend, the lines per team and rep and the rejections per channel read the review's rollup
+(review/rolled_up.py: counts and histograms per handoff week × team × owner × channel, kept on
+every write); the lists of leads and the lead lists behind the counts read the leads, with the
+same conditions (`figure_filters`).
 """
 
 from __future__ import annotations
@@ -253,9 +258,14 @@ def trend(*, week: IsoWeek, team_id: int | None, now: datetime, agreement: Agree
 
 
 def _rolled_up(*, first: IsoWeek, last: IsoWeek, team_id: int | None, groupings, now: datetime, agreement: Agreement):
+    # The leads by their handoff moment alone: for the leads the counts that depend on now
+    # read, the partial index lead_review_waiting holds it (and all they read).
+    leads = Lead.objects.order_by().alias(handed_over=reached(S.MQL)).filter(
+        handed_over__gte=first.start_at, handed_over__lt=last.end_at
+    )
     return rolled_up.lines(
         first=first, last=last, team_id=team_id, groupings=groupings, agreement=agreement,
-        leads=handed_over_between(first.start_at, last.end_at, team_id=team_id),
+        leads=leads.filter(team_id=team_id) if team_id else leads,
         conditions=figure_filters(now=now, agreement=agreement),
     )
 
