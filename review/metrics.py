@@ -66,6 +66,15 @@ def handed_over_between(start: datetime, end: datetime, *, team_id: int | None =
     return leads.alias(handed_over=reached(S.MQL)).filter(handed_over__gte=start, handed_over__lt=end)
 
 
+def waiting_handed_over_between(start: datetime, end: datetime, *, team_id: int | None = None):
+    """The same leads by their handoff moment alone, for a query that reads only those a
+    deadline counts (not contacted, contacted late, a running deadline): the partial index
+    lead_review_waiting holds them by that moment, and all those counts read."""
+    leads = Lead.objects.order_by().alias(handed_over=reached(S.MQL))
+    leads = leads.filter(handed_over__gte=start, handed_over__lt=end)
+    return leads.filter(team_id=team_id) if team_id else leads
+
+
 _rejections = review_facts.rejections  # sales sent the MQL back (one definition with the rollup's)
 
 
@@ -249,7 +258,10 @@ def trend(*, week: IsoWeek, team_id: int | None, now: datetime, agreement: Agree
     """The totals of `week` and the eleven weeks before it, from the review's rollup: three
     queries. Weeks without MQLs are listed too (with empty figures)."""
     first = week.shifted(-(TREND_WEEKS - 1))
-    (rows,) = _rolled_up(first=first, last=week, team_id=team_id, groupings=[("week",)], now=now, agreement=agreement)
+    (rows,) = _rolled_up(
+        first=first, last=week, team_id=team_id, groupings=[("week",)], now=now, agreement=agreement,
+        clocks_of_last_only=True,
+    )
     found = {IsoWeek.of(monday): row for (monday,), row in rows.items()}
     weeks = [first.shifted(n) for n in range(TREND_WEEKS)]
     return [
@@ -257,15 +269,10 @@ def trend(*, week: IsoWeek, team_id: int | None, now: datetime, agreement: Agree
     ]
 
 
-def _rolled_up(*, first: IsoWeek, last: IsoWeek, team_id: int | None, groupings, now: datetime, agreement: Agreement):
-    # The leads by their handoff moment alone: for the leads the counts that depend on now
-    # read, the partial index lead_review_waiting holds it (and all they read).
-    leads = Lead.objects.order_by().alias(handed_over=reached(S.MQL)).filter(
-        handed_over__gte=first.start_at, handed_over__lt=last.end_at
-    )
-    return rolled_up.lines(
+def _rolled_up(*, first: IsoWeek, last: IsoWeek, team_id: int | None, groupings, now: datetime, agreement: Agreement, **options):
+    return rolled_up.lines(**options,
         first=first, last=last, team_id=team_id, groupings=groupings, agreement=agreement,
-        leads=leads.filter(team_id=team_id) if team_id else leads,
+        leads=waiting_handed_over_between(first.start_at, last.end_at, team_id=team_id),
         conditions=figure_filters(now=now, agreement=agreement),
     )
 
@@ -441,7 +448,7 @@ def missed_deadlines(*, week: IsoWeek, team_id: int | None, now: datetime, agree
     )
     conditions = figure_filters(now=now, agreement=agreement)
     leads = (
-        handed_over_between(week.start_at, week.end_at, team_id=team_id)
+        waiting_handed_over_between(week.start_at, week.end_at, team_id=team_id)
         .filter(conditions["missed_deadlines"])
         .select_related("company", "owner", "sla_clock")
         .annotate(

@@ -83,22 +83,25 @@ LATE = ("never_contacted", "open_breaches", "missed_not_late")
 
 def lines(
     *, first: IsoWeek, last: IsoWeek, team_id: int | None, groupings: list[tuple[str, ...]],
-    leads, conditions: dict[str, Q], agreement: Agreement,
+    leads, conditions: dict[str, Q], agreement: Agreement, clocks_of_last_only: bool = False,
 ) -> list[dict[tuple, dict]]:
     """The review's figures of the weeks `first` to `last` for each grouping (some of "week",
     "team" and "owner", in that order): grouping values → a row with the keys
     review.metrics.Line.from_row reads. Groups without MQLs are left out. `leads` are those
     weeks' MQLs, `conditions` review.metrics.figure_filters(). Three queries, grouped by every
-    name the groupings use; each grouping is added up from those rows."""
+    name the groupings use; each grouping is added up from those rows. `clocks_of_last_only`:
+    the two clocks of the week `last` alone (the trend shows no clocks: a third of the rows)."""
     finest = tuple(name for name in ("week", "team", "owner") if any(name in g for g in groupings))
     counts = {
         _key(row, finest): row
         for row in _scoped(ReviewRollup, first=first, last=last, team_id=team_id)
         .values(*finest).annotate(**{name: Sum(name) for name in REVIEW_COUNTS})
     }
+    times = _scoped(ReviewTimeRollup, first=first, last=last, team_id=team_id)
+    if clocks_of_last_only:
+        times = times.filter(Q(measure__in=["response", "not_reached_attempts"]) | Q(week=last.monday))
     times = (
-        _scoped(ReviewTimeRollup, first=first, last=last, team_id=team_id)
-        .values_list(*finest, "measure", "bucket").annotate(n=Sum("n"), us=Sum("microseconds"))
+        times.values_list(*finest, "measure", "bucket").annotate(n=Sum("n"), us=Sum("microseconds"))
     )
     late = _late_rows(leads, by=finest, conditions=conditions)
     result = []
