@@ -20,10 +20,17 @@ from leads.models.lead import (
     RecordedChange,
     StageChange,
 )
-from leads.models.rollup import CohortRollup, LeadTimeRollup, RolledUpLead, StageRollup
+from leads.models.rollup import (
+    ActivityLeadTimeRollup,
+    ActivityRollup,
+    CohortRollup,
+    LeadTimeRollup,
+    RolledUpLead,
+    StageRollup,
+)
 
 __all__ = [
-    "AccountEvent", "Activity", "Campaign", "Channel", "ChannelSourceOwner", "ChurnReason", "CohortRollup", "Company", "ContactAttempt",
+    "AccountEvent", "Activity", "ActivityLeadTimeRollup", "ActivityRollup", "Campaign", "Channel", "ChannelSourceOwner", "ChurnReason", "CohortRollup", "Company", "ContactAttempt",
     "ConversionAction", "Feedback",
     "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "LeadTimeRollup", "LostReason", "RecordedChange", "RolledUpLead", "StageRollup",
     "Sector", "SourceOwner", "StageChange", "Team", "Temperature", "campaign_named", "conversion_of",

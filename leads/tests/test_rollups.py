@@ -17,6 +17,8 @@ from integrations import ingest, privacy
 from leads import rollups
 from leads.admin import CampaignAdmin, CompanyAdmin, LeadAdmin
 from leads.models import (
+    ActivityLeadTimeRollup,
+    ActivityRollup,
     Campaign,
     CohortRollup,
     Company,
@@ -144,12 +146,26 @@ def maintained():
     }
     times = set(LeadTimeRollup.objects.exclude(n=0).values_list(*rollups.KEY, "measure", "bucket", "n", "microseconds"))
     stages = set(StageRollup.objects.exclude(n=0).values_list("stage", "campaign", "n"))
-    return cohort, times, stages
+    activity = {
+        row[:len(rollups.KEY)]: row[len(rollups.KEY):]
+        for row in ActivityRollup.objects.values_list(*rollups.KEY, *rollups.ACTIVITY_COUNTS)
+        if any(row[len(rollups.KEY):])
+    }
+    activity_times = set(
+        ActivityLeadTimeRollup.objects.exclude(n=0).values_list(*rollups.KEY, "measure", "bucket", "n", "microseconds")
+    )
+    return cohort, times, stages, activity, activity_times
 
 
 def leads_now():
     """(stage, campaign, leads) counted from the leads themselves: what StageRollup must hold."""
     return set(Lead.objects.values_list("stage", "campaign").annotate(n=Count("pk")).order_by())
+
+
+def mql_moments():
+    """When each lead reached MQL (its first stamp from MQL on), from the leads themselves."""
+    stamps = Lead.objects.values_list("mql_at", "sal_at", "sql_at", "opportunity_at", "won_at")
+    return [min(moment for moment in row if moment) for row in stamps if any(row)]
 
 
 def assert_equal_to_a_rebuild():
@@ -159,6 +175,8 @@ def assert_equal_to_a_rebuild():
     assert before[0] == after[0]
     assert before[1] == after[1]
     assert before[2] == after[2] == leads_now()
+    assert before[3] == after[3]
+    assert before[4] == after[4]
     return after
 
 
@@ -464,7 +482,14 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
             company.sector, company.is_customer = rng.choice(["food", "machinery", "logistics"]), rng.random() < 0.5
             CompanyAdmin(Company, site).save_model(None, company, None, change=True)
 
-    cohort, times, stages = assert_equal_to_a_rebuild()
+    cohort, times, stages, activity, activity_times = assert_equal_to_a_rebuild()
+    # Activity mode's rows: every figure once, on its event's day (an MQL on the day it reached MQL).
+    index = {name: len(rollups.KEY) + i for i, name in enumerate(rollups.ACTIVITY_COUNTS)}
+    on_all = [key + row for key, row in activity.items() if key[0] == "all"]
+    assert sum(row[index["leads"] - len(rollups.KEY)] for key, row in activity.items() if key[0] == "all") == Lead.objects.count()
+    mql_days = {row[1] for row in on_all if row[index["reached_mql"]]}
+    assert mql_days == {moment.astimezone(rollups.business_time_zone()).date() for moment in mql_moments()}
+    assert {row[len(rollups.KEY)] for row in activity_times} >= {"system_clock", "rep_clock", "first_attempt"}
     assert len({stage for stage, _campaign, _n in stages}) > 2
     assert sum(row[0] for key, row in cohort.items() if key[0] == "all") == Lead.objects.count() > 20
     assert len(times) > 20
