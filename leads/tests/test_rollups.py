@@ -78,6 +78,36 @@ def test_the_two_clocks_run_from_the_handoff_to_the_owner_told_to_the_first_atte
     assert not {"system_clock", "rep_clock"} & set(dict(times))
 
 
+def test_activity_mode_counts_each_figure_on_the_day_its_event_happened():
+    day = timedelta(days=1)
+    lead = facts(
+        created_at=T, sal_at=T + 2 * day, sql_at=T + 9 * day, lost_at=T + 12 * day, stage=S.LOST,
+        first_attempt_at=T + 3 * day, attempt_count=4, deal_value=Decimal("250.00"),
+    )
+    sums = rollups.Sums(AMSTERDAM)
+    sums.add(lead)
+    columns = [*rollups.KEY, *rollups.ACTIVITY_COUNTS]
+    on_day = {
+        row[1]: {name: value for name, value in zip(columns, row) if name in rollups.ACTIVITY_COUNTS and value}
+        for row in sums.activity_rows() if row[0] == "all"
+    }
+    times = {(row[1], row[len(rollups.KEY)]) for row in sums.activity_time_rows() if row[0] == "all"}
+
+    arrived, sal, sql, lost = (T.date() + timedelta(days=n) for n in (0, 2, 9, 12))
+    assert on_day == {
+        arrived: {"leads": 1},
+        # Straight to SAL: it reached MQL then, without its own MQL stamp (skipped), and was followed up as an MQL.
+        sal: {"reached_mql": 1, "skipped_mql": 1, "reached_sal": 1, "own_sal": 1, "contacted": 1, "attempts": 4,
+              "mql_reached_sql": 1},
+        sql: {"reached_sql": 1, "own_sql": 1, "passed_sal_sql": 1, "passed_leads_sql": 1, "pipeline_cents": 25_000},
+        lost: {"lost": 1, "lost_value_cents": 25_000},
+    }
+    assert times == {(sal, "first_attempt"), (sql, "sal_sql"), (sql, "leads_sql"), (sql, "reached_mql_sql")}
+    # Taken back out (the lead changed), every day's row is empty again.
+    sums.add(lead, -1)
+    assert sums.activity_rows() == [] and sums.activity_time_rows() == []
+
+
 def test_lost_and_won_later_counts_as_won_with_its_revenue():
     lead = facts(sql_at=T, lost_at=T + timedelta(days=1), won_at=T + timedelta(days=9), stage=S.WON,
                  deal_value=Decimal("1234.56"))
