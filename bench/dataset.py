@@ -73,7 +73,7 @@ def build(*, leads: int, base: int, until: date, workers: int = 2) -> None:
     from django.db.models import Sum
 
     from demo.replicate import DERIVED, copied_models, replicate, vacuum_analyze
-    from leads.models import CohortRollup, Lead
+    from leads.models import ActivityRollup, CohortRollup, Lead
     from leads.rollups import rebuild
 
     copies = copies_for(leads, base)
@@ -107,11 +107,13 @@ def build(*, leads: int, base: int, until: date, workers: int = 2) -> None:
     if wrong:
         raise SystemExit(f"Row counts are not copies × base: {wrong}")
     rolled_up = CohortRollup.objects.filter(grouping="all").aggregate(leads=Sum("leads"))["leads"]
+    by_event_day = ActivityRollup.objects.filter(grouping="all").aggregate(leads=Sum("leads"))["leads"]
     total = Lead.objects.count()
-    if rolled_up != total or written["leads"] != total:
-        raise SystemExit(f"The rollups count {rolled_up:,} leads, the table holds {total:,}")
+    if rolled_up != total or by_event_day != total or written["leads"] != total:
+        raise SystemExit(f"The rollups count {rolled_up:,} leads ({by_event_day:,} by event day), the table holds {total:,}")
     print(f"\n{total:,} leads, {result.rows['leads_activity']:,} activities, {result.rows['leads_company']:,} companies; "
-          f"rollups: {written['cohort_rows']:,} cohort rows, {written['time_rows']:,} lead-time rows; every copied table "
+          f"rollups: {written['cohort_rows']:,} cohort rows, {written['time_rows']:,} lead-time rows, "
+          f"{written['activity_rows']:,} activity rows, {written['activity_time_rows']:,} activity lead-time rows; every copied table "
           f"holds {copies} × its base rows and the rollups count every lead")
     print(f"Total: {time.perf_counter() - began:.1f}s ({(time.perf_counter() - began) / 60:.1f} min) on "
           f"{os.cpu_count()} CPUs  ({load()})", flush=True)

@@ -9,6 +9,10 @@ concurrent writers add up instead of overwriting each other. Rows are written in
 so two writers never wait for each other crosswise. A second refresh of the same lead finds
 nothing changed and writes nothing, so nested write functions may each call it.
 
+The same difference keeps activity mode's rollups (`ActivityRollup`, `ActivityLeadTimeRollup`):
+the same figures, each on the day its event happened (`event_moments()`), so one change of a
+lead may add to several days.
+
 The same refresh keeps `StageRollup` (how many leads are in each stage now, per campaign) by
 the same difference of the copies.
 
@@ -42,6 +46,7 @@ from django.db.models import Expression, Value
 from common.bulk import TableWriter
 from common.business_time import business_time_zone
 from leads.models.rollup import (
+    ACTIVITY_COUNTS,
     COUNTS,
     COUNTS_ONLY,
     DIMENSIONS,
@@ -51,6 +56,8 @@ from leads.models.rollup import (
     PAIRS,
     REVIEW_COUNTS,
     REVIEW_KEY,
+    ActivityLeadTimeRollup,
+    ActivityRollup,
     CohortRollup,
     LeadTimeRollup,
     ReviewRollup,
@@ -165,10 +172,9 @@ def _microseconds(delta: timedelta) -> int:
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def contribution(facts: dict, *, zone) -> tuple[date, dict[str, int], list[tuple[str, int]]]:
-    """What a lead adds to its day's rollup rows: (its arrival day, its counts, its lead times
-    as (measure, microseconds)). The dashboard's definitions: *reached* a stage is its stamp
-    or a later one's; *passed* a pair is both own stamps, in order; lost is lost and not won."""
+def _stamps(facts: dict) -> tuple[dict[str, datetime | None], dict[str, datetime | None]]:
+    """(own, reached): when the lead was at each stage itself ("leads": its arrival), and when
+    it first reached each funnel stage (its stamp or a later one's)."""
     own: dict[str, datetime | None] = {"leads": facts["created_at"]}
     own.update({stage: facts[f"{stage}_at"] for stage in FUNNEL})
     reached, earliest = {}, None
@@ -177,6 +183,14 @@ def contribution(facts: dict, *, zone) -> tuple[date, dict[str, int], list[tuple
         if moment is not None and (earliest is None or moment < earliest):
             earliest = moment
         reached[stage] = earliest
+    return own, reached
+
+
+def contribution(facts: dict, *, zone) -> tuple[date, dict[str, int], list[tuple[str, int]]]:
+    """What a lead adds to its day's rollup rows: (its arrival day, its counts, its lead times
+    as (measure, microseconds)). The dashboard's definitions: *reached* a stage is its stamp
+    or a later one's; *passed* a pair is both own stamps, in order; lost is lost and not won."""
+    own, reached = _stamps(facts)
     counts = {"leads": 1}
     for stage in FUNNEL:
         counts[f"reached_{stage}"] = int(reached[stage] is not None)
@@ -254,6 +268,32 @@ def review_contribution(facts: dict, *, zone) -> tuple[tuple, dict[str, int], li
 def _bucketed(delta: timedelta) -> tuple[int, int]:
     us = _microseconds(delta)
     return bucket_of(us), us
+def activity_counts(counts: dict[str, int]) -> dict[str, int]:
+    """The counts activity mode adds up: contribution()'s, and those ACTIVITY_COUNTS adds."""
+    extra = {f"skipped_{stage}": counts[f"reached_{stage}"] - counts[f"own_{stage}"] for stage in FUNNEL}
+    extra["mql_reached_sql"] = counts["reached_sql"]
+    return {**counts, **extra}
+
+
+def event_moments(facts: dict) -> dict[str, datetime | None]:
+    """When each count and each lead time of a lead happened: the day activity mode counts it
+    on. As the dashboard's activity mode counts: a stage when it was reached (own: its own
+    stamp), a step and its lead time when its later stage was reached, the follow-up, the two
+    clocks and the week's SQLs when the lead reached MQL, MQL → SQL when it reached SQL, the
+    pipeline and open ones when they reached SQL, revenue when won, a loss when lost."""
+    own, reached = _stamps(facts)
+    moments: dict[str, datetime | None] = {"leads": facts["created_at"]}
+    for stage in FUNNEL:
+        moments[f"reached_{stage}"] = moments[f"skipped_{stage}"] = reached[stage]
+        moments[f"own_{stage}"] = own[stage]
+    for earlier, later in PAIRS:
+        moments[f"passed_{earlier}_{later}"] = moments[f"{earlier}_{later}"] = own[later]
+    for name in ("contacted", "attempts", "mql_reached_sql", "first_attempt", "system_clock", "rep_clock"):
+        moments[name] = reached["mql"]
+    moments["open"] = moments["pipeline_cents"] = moments["reached_mql_sql"] = reached["sql"]
+    moments["revenue_cents"] = own["won"]
+    moments["lost"] = moments["lost_value_cents"] = facts["lost_at"]
+    return moments
 
 
 class Sums:
@@ -263,6 +303,8 @@ class Sums:
         self.zone = zone
         self.cohort: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(COUNTS))
         self.times: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+        self.activity: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(ACTIVITY_COUNTS))
+        self.activity_times: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
         self.stages: dict[tuple[str, str], int] = defaultdict(int)  # (stage, campaign) → leads
         self.review: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(REVIEW_COUNTS))
         self.review_times: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
@@ -282,15 +324,38 @@ class Sums:
         values = {name: of(facts) for name, of in DIMENSION_OF.items()}
         added = [(i, sign * counts[name]) for i, name in enumerate(COUNTS) if counts[name]]
         buckets = [(measure, bucket_of(us), sign * us) for measure, us in times]
-        for kept in GROUPING_SETS_KEPT:
-            key = (kept[0], day, *[values[d] if d in kept[1] else NOT_IN_SET[d] for d in DIMENSIONS])
+        # Activity mode: the same figures, each on its event's day.
+        moments, days = event_moments(facts), {}
+
+        def day_of(moment: datetime) -> date:
+            if moment not in days:
+                days[moment] = moment.astimezone(self.zone).date()
+            return days[moment]
+
+        on_days: dict[date, list[tuple[int, int]]] = defaultdict(list)
+        event_counts = activity_counts(counts)
+        for i, name in enumerate(ACTIVITY_COUNTS):
+            if value := event_counts[name]:
+                on_days[day_of(moments[name])].append((i, sign * value))
+        timed = [(day_of(moments[measure]), measure, bucket, us) for measure, bucket, us in buckets]
+        for grouping, kept in GROUPING_SETS_KEPT:
+            dims = tuple(values[d] if d in kept else NOT_IN_SET[d] for d in DIMENSIONS)
+            key = (grouping, day, *dims)
             row = self.cohort[key]
             for i, value in added:
                 row[i] += value
-            if kept[0] in COUNTS_ONLY:
+            for event_day, event_added in on_days.items():
+                row = self.activity[(grouping, event_day, *dims)]
+                for i, value in event_added:
+                    row[i] += value
+            if grouping in COUNTS_ONLY:
                 continue
             for measure, bucket, us in buckets:
                 entry = self.times[(*key, measure, bucket)]
+                entry[0] += sign
+                entry[1] += us
+            for event_day, measure, bucket, us in timed:
+                entry = self.activity_times[(grouping, event_day, *dims, measure, bucket)]
                 entry[0] += sign
                 entry[1] += us
 
@@ -303,6 +368,13 @@ class Sums:
         rows = [(*key, n, us) for key, (n, us) in self.times.items() if n or us]
         return sorted(rows, key=_order) if ordered else rows
 
+    def activity_rows(self, *, ordered: bool = True) -> list[tuple]:
+        rows = [(*key, *row) for key, row in self.activity.items() if any(row)]
+        return sorted(rows, key=_order) if ordered else rows
+
+    def activity_time_rows(self, *, ordered: bool = True) -> list[tuple]:
+        rows = [(*key, n, us) for key, (n, us) in self.activity_times.items() if n or us]
+        return sorted(rows, key=_order) if ordered else rows
 
     def review_rows(self, *, ordered: bool = True) -> list[tuple]:
         rows = [(*key, *row) for key, row in self.review.items() if any(row)]
@@ -350,6 +422,11 @@ def _add(sums: Sums) -> None:
             cursor.executemany(_upsert_sql(CohortRollup._meta.db_table, key, list(COUNTS)), _adapted(rows))
         if rows := sums.time_rows():
             sql = _upsert_sql(LeadTimeRollup._meta.db_table, [*key, "measure", "bucket"], ["n", "microseconds"])
+            cursor.executemany(sql, _adapted(rows))
+        if rows := sums.activity_rows():
+            cursor.executemany(_upsert_sql(ActivityRollup._meta.db_table, key, list(ACTIVITY_COUNTS)), _adapted(rows))
+        if rows := sums.activity_time_rows():
+            sql = _upsert_sql(ActivityLeadTimeRollup._meta.db_table, [*key, "measure", "bucket"], ["n", "microseconds"])
             cursor.executemany(sql, _adapted(rows))
         if rows := sums.stage_rows():
             cursor.executemany(_upsert_sql(StageRollup._meta.db_table, ["stage", "campaign"], ["n"]), rows)
@@ -425,13 +502,62 @@ def _refresh_chunk(leads, ids: list[int]) -> int:
 # --- rebuilding them ------------------------------------------------------------------------
 
 
+class _Staging:
+    """A temporary table with a rollup's columns and no key, which holds partial sums until
+    `add_up()` writes them into the rollup, one row per key. Activity rows need it: a batch of
+    arrival days adds to every day its leads did something on, so a day's sums are complete
+    only once every lead is read."""
+
+    def __init__(self, model, key: list[str], sums: list[str]):
+        q = connection.ops.quote_name
+        self.target, self.key, self.columns = q(model._meta.db_table), key, [*key, *sums]
+        self.sums, self.table = sums, q(f"{model._meta.db_table}_staging")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.table} AS SELECT {', '.join(q(c) for c in self.columns)} "
+                f"FROM {self.target} WHERE 1 = 0"
+            )
+
+    def write(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        columns = ", ".join(connection.ops.quote_name(c) for c in self.columns)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                placeholders = ", ".join(["%s"] * len(self.columns))
+                cursor.executemany(f"INSERT INTO {self.table} ({columns}) VALUES ({placeholders})", _adapted(rows))
+
+    def add_up(self) -> int:
+        q = connection.ops.quote_name
+        key = ", ".join(q(c) for c in self.key)
+        sums = ", ".join(f"SUM({q(c)})" for c in self.sums)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {self.target} ({', '.join(q(c) for c in self.columns)}) "
+                f"SELECT {key}, {sums} FROM {self.table} GROUP BY {key}"
+            )
+            added = cursor.rowcount
+            cursor.execute(f"DROP TABLE {self.table}")
+        return added
+
+
 def rebuild(leads, *, progress=None) -> dict[str, int]:
     """Compute every rollup row from the leads, replacing what is there: one transaction, in
     which a concurrent refresh waits (it locks the RolledUpLead rows; this locks the table).
-    Leads are read in arrival order and written a batch of days at a time."""
+    Leads are read in arrival order and written a batch of days at a time (activity mode's
+    rows through a staging table, added up at the end)."""
     zone = business_time_zone()
-    tables = [CohortRollup, LeadTimeRollup, RolledUpLead, StageRollup, ReviewRollup, ReviewTimeRollup]
-    written = dict.fromkeys(["leads", "cohort_rows", "time_rows", "stage_rows", "review_rows"], 0)
+    tables = [
+        CohortRollup, LeadTimeRollup, ActivityRollup, ActivityLeadTimeRollup, RolledUpLead, StageRollup,
+        ReviewRollup, ReviewTimeRollup,
+    ]
+    written = dict.fromkeys(
+        ["leads", "cohort_rows", "time_rows", "activity_rows", "activity_time_rows", "stage_rows", "review_rows"], 0
+    )
     stages: dict[tuple[str, str], int] = defaultdict(int)  # over all days, written at the end
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -446,6 +572,9 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
         # A week's review rows gather leads that arrived on many days: added up over all of
         # them, and written at the end (a few rows per week, team, owner and channel).
         review = Sums(zone)
+        key = _key_columns()
+        activity_staging = _Staging(ActivityRollup, key, list(ACTIVITY_COUNTS))
+        activity_time_staging = _Staging(ActivityLeadTimeRollup, [*key, "measure", "bucket"], ["n", "microseconds"])
         sums, snapshots, last_day = Sums(zone), [], None
 
         def flush():
@@ -454,6 +583,8 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
             cohort_writer.write([dict(zip([*KEY, *COUNTS], row)) for row in cohort])
             time_writer.write([dict(zip([*KEY, "measure", "bucket", "n", "microseconds"], row)) for row in times])
             snapshot_writer.write(snapshots)
+            activity_staging.write(sums.activity_rows(ordered=False))
+            activity_time_staging.write(sums.activity_time_rows(ordered=False))
             written["cohort_rows"] += len(cohort)
             written["time_rows"] += len(times)
             for key, n in sums.stages.items():
@@ -479,6 +610,8 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
             if progress and written["leads"] % 20_000 == 0:
                 progress(written["leads"])
         flush()
+        written["activity_rows"] = activity_staging.add_up()
+        written["activity_time_rows"] = activity_time_staging.add_up()
         stage_rows = [StageRollup(stage=s, campaign=c, n=n) for (s, c), n in sorted(stages.items()) if n]
         StageRollup.objects.bulk_create(stage_rows)
         written["stage_rows"] = len(stage_rows)

@@ -1,10 +1,12 @@
-"""The cohort figures read from the rollups (leads/models/rollup.py) instead of every lead.
+"""The figures read from the rollups (leads/models/rollup.py) instead of every lead.
 
-A cohort view (the leads that arrived in whole business days) whose filters and breakdown a
-grouping set holds is summed from that set's rows per arrival day: the counts exactly, the
-lead times from the fine histograms (within 3 % or a second: `leads.rollups`). Everything
-else (activity mode, filters no set holds together) returns None here, and the caller reads
-the leads themselves. Both give the same counts; a test checks it figure by figure.
+A view whose filters and breakdown a grouping set holds is summed from that set's rows per
+day: in cohort mode the rows per arrival day (CohortRollup, LeadTimeRollup), in activity mode
+the rows per event day (ActivityRollup, ActivityLeadTimeRollup: each figure on the day it
+happened). The counts are exact, the lead times from the fine histograms (within 3 % or a
+second: `leads.rollups`). Everything else (filters no set holds together, activity mode's
+months and weeks of arrival) returns None here, and the caller reads the leads themselves.
+Both give the same counts; a test checks it figure by figure.
 """
 
 from __future__ import annotations
@@ -20,8 +22,15 @@ from django.db.models import Count, Min, Q, Sum
 
 from common.business_time import business_time_zone, start_of_day
 from dashboard.filters import Customer, Dimension, Filters, owners_whose_team_is
-from leads.models import CohortRollup, Lead, LeadTimeRollup, Team
-from leads.models.rollup import COUNTS, COUNTS_ONLY, GROUPING_SETS, PAIRS
+from leads.models import (
+    ActivityLeadTimeRollup,
+    ActivityRollup,
+    CohortRollup,
+    Lead,
+    LeadTimeRollup,
+    Team,
+)
+from leads.models.rollup import ACTIVITY_COUNTS, COUNTS, COUNTS_ONLY, GROUPING_SETS, PAIRS
 from leads.rollups import bucket_start, percentiles_from
 
 # The rollup dimension each breakdown groups by (month and week come from the day). Owner,
@@ -52,9 +61,7 @@ def filtered_dimensions(filters: Filters) -> set[str]:
 
 def grouping_for(filters: Filters, *, also: set[str] = frozenset()) -> str | None:
     """The smallest grouping set that holds the view's filters and `also`; None when the view
-    must read the leads (activity mode counts by the day a stage was reached, not arrival)."""
-    if not filters.is_cohort:
-        return None
+    must read the leads."""
     wanted = filtered_dimensions(filters) | set(also)
     return next(
         (
@@ -64,6 +71,15 @@ def grouping_for(filters: Filters, *, also: set[str] = frozenset()) -> str | Non
         ),
         None,
     )
+
+
+def _counts(filters: Filters):
+    """The counts' rollup of the view's mode: per arrival day, or per event day."""
+    return CohortRollup if filters.is_cohort else ActivityRollup
+
+
+def _times(filters: Filters):
+    return LeadTimeRollup if filters.is_cohort else ActivityLeadTimeRollup
 
 
 def _of_view(model, filters: Filters, grouping: str):
@@ -91,7 +107,7 @@ def _of_view(model, filters: Filters, grouping: str):
 def _histograms(filters: Filters, grouping: str, measures, by: tuple[str, ...] = ()) -> dict:
     """{(by values…, measure): [(bucket, n, microseconds), …]}: one query."""
     rows = (
-        _of_view(LeadTimeRollup, filters, grouping)
+        _of_view(_times(filters), filters, grouping)
         .filter(measure__in=list(measures))
         .values_list(*by, "measure", "bucket")
         .annotate(n=Sum("n"), us=Sum("microseconds"))
@@ -108,19 +124,21 @@ def _revenue(cents) -> Decimal:
 
 def funnel_row(filters: Filters, *, now: datetime, percentiles: tuple[float, ...]) -> dict | None:
     """What dashboard.metrics.funnel() aggregates, keyed as it keys it: three queries (the
-    sums, the histograms, the leads of the days on which a maturity limit falls)."""
+    sums, the histograms, the leads of the days on which a maturity limit falls); in activity
+    mode two (no maturity)."""
     grouping = grouping_for(filters)
     if grouping is None:
         return None
     zone = business_time_zone()
-    limits = sorted(set(settings.FUNNEL_MATURITY_DAYS.values()))
+    limits = sorted(set(settings.FUNNEL_MATURITY_DAYS.values())) if filters.is_cohort else []
+    counts = COUNTS if filters.is_cohort else ACTIVITY_COUNTS
     # Younger than `days`: whole days after the one the limit falls on come from the rollup,
     # that day itself from its leads (a part of it is younger).
     limit_day = {days: (now - timedelta(days=days)).astimezone(zone).date() for days in limits}
-    sums = {f"sum_{name}": Sum(name) for name in COUNTS}
+    sums = {f"sum_{name}": Sum(name) for name in counts}
     sums.update({f"after_{days}": Sum("leads", filter=Q(day__gt=limit_day[days])) for days in limits})
     # (Aggregates may not share a column's name.)
-    row = {key.removeprefix("sum_"): value for key, value in _of_view(CohortRollup, filters, grouping).aggregate(**sums).items()}
+    row = {key.removeprefix("sum_"): value for key, value in _of_view(_counts(filters), filters, grouping).aggregate(**sums).items()}
     on_the_day = {
         days: Q(created_at__gt=now - timedelta(days=days), created_at__lt=start_of_day(limit_day[days] + timedelta(days=1)))
         for days in limits
@@ -128,7 +146,7 @@ def funnel_row(filters: Filters, *, now: datetime, percentiles: tuple[float, ...
     either = Q()
     for q in on_the_day.values():
         either |= q
-    edges = (
+    edges = {} if not limits else (
         Lead.objects.order_by()
         .filter(filters.leads_q(), created_at__gte=filters.start_at, created_at__lt=filters.end_at)
         .filter(either)
@@ -148,8 +166,11 @@ def funnel_row(filters: Filters, *, now: datetime, percentiles: tuple[float, ...
     for stage in Lead.FUNNEL:
         result[stage] = row[f"reached_{stage}"] or 0
         result[f"own_{stage}"] = row[f"own_{stage}"] or 0
-        # Cohort mode: a lead at the stage itself has reached it, so the rest skipped it.
-        result[f"skipped_{stage}"] = result[stage] - result[f"own_{stage}"]
+        # Cohort mode: a lead at the stage itself has reached it, so the rest skipped it. By
+        # event day its own stamp may fall in another period: activity mode counts them.
+        result[f"skipped_{stage}"] = (
+            result[stage] - result[f"own_{stage}"] if filters.is_cohort else row[f"skipped_{stage}"] or 0
+        )
     for earlier, later in PAIRS:
         result[f"n_{earlier}_{later}"] = row[f"passed_{earlier}_{later}"] or 0
         result[f"time_{earlier}_{later}"] = percentiles_from(times[(f"{earlier}_{later}",)], percentiles)
@@ -175,12 +196,13 @@ def distributions(filters: Filters, edges: tuple[int, ...]) -> tuple[dict, dict]
 
 
 def weekly(filters: Filters) -> dict[date, dict] | None:
-    """Per Monday of arrival: the MQLs and how many of them reached SQL. One query."""
+    """Per Monday of arrival (activity mode: of reaching MQL): the MQLs and how many of them
+    reached SQL. One query."""
     grouping = grouping_for(filters)
     if grouping is None:
         return None
-    rows = _of_view(CohortRollup, filters, grouping).values_list("day").annotate(
-        mqls=Sum("reached_mql"), sqls=Sum("reached_sql")
+    rows = _of_view(_counts(filters), filters, grouping).values_list("day").annotate(
+        mqls=Sum("reached_mql"), sqls=Sum("reached_sql" if filters.is_cohort else "mql_reached_sql")
     )
     weeks = defaultdict(lambda: {"mqls": 0, "sqls": 0})
     for day, mqls, sqls in rows:
@@ -195,6 +217,8 @@ def breakdown_rows(filters: Filters, dimension: str) -> list[dict] | None:
     """What breakdowns.breakdown_rows() aggregates per row, keyed as it keys it: two queries."""
     if dimension not in BREAKDOWN_DIMENSIONS:
         return None
+    if not filters.is_cohort and BREAKDOWN_DIMENSIONS[dimension] is None:
+        return None  # the month or week of arrival, while activity rows are per event day
     column = BREAKDOWN_DIMENSIONS[dimension]
     grouping = grouping_for(filters, also={column} if column else set())
     if grouping is None:
@@ -205,7 +229,7 @@ def breakdown_rows(filters: Filters, dimension: str) -> list[dict] | None:
         "n_opportunities": Sum("reached_opportunity"), "n_won": Sum("reached_won"),
         "n_lost": Sum("lost"), "revenue_cents": Sum("revenue_cents"),
     }
-    rows = _of_view(CohortRollup, filters, grouping).values_list(*by).annotate(**sums)
+    rows = _of_view(_counts(filters), filters, grouping).values_list(*by).annotate(**sums)
     times = _histograms(filters, grouping, ["mql_won"], by=by)
 
     def key_of(value):
@@ -241,7 +265,7 @@ def follow_up_rows(filters: Filters, *, by_owner: bool) -> list[dict] | None:
     if grouping is None:
         return None
     sums = {"n_mqls": Sum("reached_mql"), "n_contacted": Sum("contacted"), "n_attempts": Sum("attempts")}
-    rows = _of_view(CohortRollup, filters, grouping).values_list("team", "owner").annotate(**sums)
+    rows = _of_view(_counts(filters), filters, grouping).values_list("team", "owner").annotate(**sums)
     times = _histograms(filters, grouping, ["first_attempt"], by=("team", "owner"))
     users = get_user_model().objects.order_by()
     if by_owner:
@@ -249,7 +273,7 @@ def follow_up_rows(filters: Filters, *, by_owner: bool) -> list[dict] | None:
             pk: {"first_name": first, "last_name": last, "username": username}
             # (A subquery, not a list of ids: one query even when the view is empty.)
             for pk, first, last, username in users.filter(
-                pk__in=_of_view(CohortRollup, filters, grouping).values("owner")
+                pk__in=_of_view(_counts(filters), filters, grouping).values("owner")
             ).values_list("pk", "first_name", "last_name", "username")
         }
     else:
@@ -308,7 +332,7 @@ def clock_rows(filters: Filters, *, percentiles: tuple[float, ...]) -> tuple[dic
         pk: {"first_name": first, "last_name": last, "username": username}
         # (A subquery, not a list of ids: one query even when the view is empty.)
         for pk, first, last, username in get_user_model().objects.order_by().filter(
-            pk__in=_of_view(CohortRollup, filters, grouping).values("owner")
+            pk__in=_of_view(_counts(filters), filters, grouping).values("owner")
         ).values_list("pk", "first_name", "last_name", "username")
     }
     total: dict[str, list] = defaultdict(list)
@@ -341,10 +365,15 @@ def sourcing_rows(filters: Filters) -> dict[str, tuple[int, Decimal, Decimal]] |
     grouping = grouping_for(filters, also={"source_owner"})
     if grouping is None:
         return None
-    rows = _of_view(CohortRollup, filters, grouping).values_list("source_owner").annotate(
+    rows = _of_view(_counts(filters), filters, grouping).values_list("source_owner").annotate(
         n=Sum("leads"), pipeline=Sum("pipeline_cents"), revenue=Sum("revenue_cents")
     )
-    return {key: (n or 0, _revenue(pipeline), _revenue(revenue)) for key, n, pipeline, revenue in rows if n}
+    # (Activity mode: a source owner may have no arrivals in the period and still deals.)
+    return {
+        key: (n or 0, _revenue(pipeline), _revenue(revenue))
+        for key, n, pipeline, revenue in rows
+        if n or pipeline or revenue
+    }
 
 
 def lost_reason_rows(filters: Filters) -> list[dict] | None:
@@ -353,7 +382,7 @@ def lost_reason_rows(filters: Filters) -> list[dict] | None:
     grouping = grouping_for(filters, also={"lost_reason"})
     if grouping is None:
         return None
-    rows = _of_view(CohortRollup, filters, grouping).values_list("lost_reason").annotate(
+    rows = _of_view(_counts(filters), filters, grouping).values_list("lost_reason").annotate(
         n=Sum("lost"), value=Sum("lost_value_cents")
     )
     return [{"lost_reason": reason, "n": n, "value": _revenue(value)} for reason, n, value in rows if n]
@@ -366,7 +395,7 @@ def campaign_cost_rows(filters: Filters) -> dict[int, dict] | None:
     if grouping is None:
         return None
     rows = (
-        _of_view(CohortRollup, filters, grouping)
+        _of_view(_counts(filters), filters, grouping)
         .exclude(linked_campaign=0)
         .values_list("linked_campaign")
         .annotate(
@@ -377,5 +406,5 @@ def campaign_cost_rows(filters: Filters) -> dict[int, dict] | None:
     return {
         campaign: {"n_leads": n, "n_mqls": mqls, "n_sqls": sqls, "n_won": won, "revenue": _revenue(revenue)}
         for campaign, n, mqls, sqls, won, revenue in rows
-        if n
+        if n or mqls or sqls or won
     }

@@ -21,6 +21,8 @@ from leads.models.lead import (
     StageChange,
 )
 from leads.models.rollup import (
+    ActivityLeadTimeRollup,
+    ActivityRollup,
     CohortRollup,
     LeadTimeRollup,
     ReviewRollup,
@@ -30,7 +32,7 @@ from leads.models.rollup import (
 )
 
 __all__ = [
-    "AccountEvent", "Activity", "Campaign", "Channel", "ChannelSourceOwner", "ChurnReason", "CohortRollup", "Company", "ContactAttempt",
+    "AccountEvent", "Activity", "ActivityLeadTimeRollup", "ActivityRollup", "Campaign", "Channel", "ChannelSourceOwner", "ChurnReason", "CohortRollup", "Company", "ContactAttempt",
     "ConversionAction", "Feedback",
     "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "LeadTimeRollup", "LostReason", "RecordedChange", "ReviewRollup", "ReviewTimeRollup", "RolledUpLead", "StageRollup",
     "Sector", "SourceOwner", "StageChange", "Team", "Temperature", "campaign_named", "conversion_of",

@@ -68,11 +68,17 @@ COUNTS = (
     "pipeline_cents",  # the deal value of the leads that reached SQL (open, won or lost)
     "lost_value_cents",  # the deal value of the lost leads
 )
+# Activity mode counts each figure on the day its event happened (a lead is an MQL on the day
+# it reached MQL, a loss on the day it was lost): the cohort's counts, and two more. Skipped: a
+# lead that reached the stage that day without its own stamp (in a cohort that is reached −
+# own; by event day the own stamp may fall in another period). The week's SQLs: of the leads
+# that reached MQL that day, those that reached SQL since (the weekly figure's definition).
+ACTIVITY_COUNTS = (*COUNTS, *[f"skipped_{s}" for s in FUNNEL], "mql_reached_sql")
 
 
 class RollupKey(models.Model):
     grouping = models.CharField(max_length=20)
-    day = models.DateField()  # of arrival, in the business time zone
+    day = models.DateField()  # of arrival (activity rollups: of the event), in the business time zone
     for _name, _field in DIMENSIONS.items():
         vars()[_name] = _field()
     del _name, _field
@@ -104,6 +110,33 @@ class LeadTimeRollup(RollupKey):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=[*KEY, "measure", "bucket"], name="lead_time_rollup_key")
+        ]
+
+
+class ActivityRollup(RollupKey):
+    """Per event day and grouping set: the counts of CohortRollup, each on the day of its
+    event instead of the lead's arrival (`leads.rollups.event_moments()` says which)."""
+
+    for _name in ACTIVITY_COUNTS:
+        vars()[_name] = models.BigIntegerField(default=0)
+    del _name
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=KEY, name="activity_rollup_key")]
+
+
+class ActivityLeadTimeRollup(RollupKey):
+    """LeadTimeRollup by the day the lead time ended (a step's later stage, the MQL for the
+    first attempt and the two clocks): the histograms activity mode reads."""
+
+    measure = models.CharField(max_length=30)
+    bucket = models.SmallIntegerField()
+    n = models.BigIntegerField(default=0)
+    microseconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=[*KEY, "measure", "bucket"], name="activity_lead_time_rollup_key")
         ]
 
 

@@ -17,6 +17,8 @@ from integrations import ingest, privacy
 from leads import rollups
 from leads.admin import CampaignAdmin, CompanyAdmin, LeadAdmin
 from leads.models import (
+    ActivityLeadTimeRollup,
+    ActivityRollup,
     Campaign,
     CohortRollup,
     Company,
@@ -40,7 +42,8 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 def facts(**fields):
     base = dict.fromkeys(rollups.FACTS)
     base.update(lead_id=1, created_at=T, channel="meta", campaign="", source="", product_interest="",
-                stage=S.NEW, attempt_count=0)
+                stage=S.NEW, attempt_count=0, has_feedback=False, not_reached=False, returned=False,
+                rejected=False, is_complete=False)
     base.update(fields)
     return base
 
@@ -77,6 +80,36 @@ def test_the_two_clocks_run_from_the_handoff_to_the_owner_told_to_the_first_atte
     # Never told (or never an MQL): neither clock.
     _day, _counts, times = rollups.contribution(facts(mql_at=T, stage=S.MQL), zone=AMSTERDAM)
     assert not {"system_clock", "rep_clock"} & set(dict(times))
+
+
+def test_activity_mode_counts_each_figure_on_the_day_its_event_happened():
+    day = timedelta(days=1)
+    lead = facts(
+        created_at=T, sal_at=T + 2 * day, sql_at=T + 9 * day, lost_at=T + 12 * day, stage=S.LOST,
+        first_attempt_at=T + 3 * day, attempt_count=4, deal_value=Decimal("250.00"),
+    )
+    sums = rollups.Sums(AMSTERDAM)
+    sums.add(lead)
+    columns = [*rollups.KEY, *rollups.ACTIVITY_COUNTS]
+    on_day = {
+        row[1]: {name: value for name, value in zip(columns, row) if name in rollups.ACTIVITY_COUNTS and value}
+        for row in sums.activity_rows() if row[0] == "all"
+    }
+    times = {(row[1], row[len(rollups.KEY)]) for row in sums.activity_time_rows() if row[0] == "all"}
+
+    arrived, sal, sql, lost = (T.date() + timedelta(days=n) for n in (0, 2, 9, 12))
+    assert on_day == {
+        arrived: {"leads": 1},
+        # Straight to SAL: it reached MQL then, without its own MQL stamp (skipped), and was followed up as an MQL.
+        sal: {"reached_mql": 1, "skipped_mql": 1, "reached_sal": 1, "own_sal": 1, "contacted": 1, "attempts": 4,
+              "mql_reached_sql": 1},
+        sql: {"reached_sql": 1, "own_sql": 1, "passed_sal_sql": 1, "passed_leads_sql": 1, "pipeline_cents": 25_000},
+        lost: {"lost": 1, "lost_value_cents": 25_000},
+    }
+    assert times == {(sal, "first_attempt"), (sql, "sal_sql"), (sql, "leads_sql"), (sql, "reached_mql_sql")}
+    # Taken back out (the lead changed), every day's row is empty again.
+    sums.add(lead, -1)
+    assert sums.activity_rows() == [] and sums.activity_time_rows() == []
 
 
 def test_lost_and_won_later_counts_as_won_with_its_revenue():
@@ -154,7 +187,15 @@ def maintained():
     review_times = set(
         ReviewTimeRollup.objects.exclude(n=0).values_list(*REVIEW_KEY, "measure", "bucket", "n", "microseconds")
     )
-    return cohort, times, stages, review, review_times
+    activity = {
+        row[:len(rollups.KEY)]: row[len(rollups.KEY):]
+        for row in ActivityRollup.objects.values_list(*rollups.KEY, *rollups.ACTIVITY_COUNTS)
+        if any(row[len(rollups.KEY):])
+    }
+    activity_times = set(
+        ActivityLeadTimeRollup.objects.exclude(n=0).values_list(*rollups.KEY, "measure", "bucket", "n", "microseconds")
+    )
+    return cohort, times, stages, activity, activity_times, review, review_times
 
 
 def leads_now():
@@ -162,15 +203,19 @@ def leads_now():
     return set(Lead.objects.values_list("stage", "campaign").annotate(n=Count("pk")).order_by())
 
 
+def mql_moments():
+    """When each lead reached MQL (its first stamp from MQL on), from the leads themselves."""
+    stamps = Lead.objects.values_list("mql_at", "sal_at", "sql_at", "opportunity_at", "won_at")
+    return [min(moment for moment in row if moment) for row in stamps if any(row)]
+
+
 def assert_equal_to_a_rebuild():
     before = maintained()
     rollups.rebuild(Lead.objects)
     after = maintained()
-    assert before[0] == after[0]
-    assert before[1] == after[1]
-    assert before[2] == after[2] == leads_now()
-    assert before[3] == after[3]
-    assert before[4] == after[4]
+    assert before[2] == leads_now()
+    for table, (maintained_rows, rebuilt_rows) in enumerate(zip(before, after)):
+        assert maintained_rows == rebuilt_rows, table
     return after
 
 
@@ -476,11 +521,18 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
             company.sector, company.is_customer = rng.choice(["food", "machinery", "logistics"]), rng.random() < 0.5
             CompanyAdmin(Company, site).save_model(None, company, None, change=True)
 
-    cohort, times, stages, review, review_times = assert_equal_to_a_rebuild()
+    cohort, times, stages, activity, activity_times, review, review_times = assert_equal_to_a_rebuild()
     # The review's rollup saw every kind of count and histogram the sequence can make.
     counted = {name for i, name in enumerate(REVIEW_COUNTS) if any(row[i] for row in review.values())}
     assert counted >= {"mqls", "contacted", "attempts", "returned", "with_feedback", "accepted", "rejected", "sqls"}
     assert {row[len(REVIEW_KEY)] for row in review_times} >= {"system_clock", "rep_clock", "not_reached_attempts"}
+    # Activity mode's rows: every figure once, on its event's day (an MQL on the day it reached MQL).
+    index = {name: len(rollups.KEY) + i for i, name in enumerate(rollups.ACTIVITY_COUNTS)}
+    on_all = [key + row for key, row in activity.items() if key[0] == "all"]
+    assert sum(row[index["leads"] - len(rollups.KEY)] for key, row in activity.items() if key[0] == "all") == Lead.objects.count()
+    mql_days = {row[1] for row in on_all if row[index["reached_mql"]]}
+    assert mql_days == {moment.astimezone(rollups.business_time_zone()).date() for moment in mql_moments()}
+    assert {row[len(rollups.KEY)] for row in activity_times} >= {"system_clock", "rep_clock", "first_attempt"}
     assert len({stage for stage, _campaign, _n in stages}) > 2
     assert sum(row[0] for key, row in cohort.items() if key[0] == "all") == Lead.objects.count() > 20
     assert len(times) > 20

@@ -27,6 +27,7 @@ class Command(BaseCommand):
             written = rebuild(Lead.objects, progress=advance)
         self.stdout.write(
             f"Rolled up {written['leads']} leads: {written['cohort_rows']} cohort rows, "
-            f"{written['time_rows']} lead-time rows, {written['stage_rows']} stage rows, "
+            f"{written['time_rows']} lead-time rows, {written['activity_rows']} activity rows, "
+            f"{written['activity_time_rows']} activity lead-time rows, {written['stage_rows']} stage rows, "
             f"{written['review_rows']} weekly review rows."
         )
