@@ -585,9 +585,12 @@ def activate(
     now: datetime,
     progress: Callable[[int], None] | None = None,
     spread: timedelta | None = None,
+    workers: int = 1,
 ) -> RescoreStats:
-    """Activate `policy` (retiring the previous one) and re-score every open lead under it;
-    with `spread`, the leads it makes MQL are handed over across that time."""
+    """Activate `policy` (retiring the previous one) and re-score every open lead under it, in
+    `workers` threads; with `spread`, the leads it makes MQL are handed over across that time."""
+    if workers > 1:
+        parallel.check_can_run()  # before the policy changes, not half-way
     policy.activate(now=now)
     snapshot = QualificationPolicy.objects.with_rules().get(pk=policy.pk).snapshot()
-    return rescore_leads(snapshot, now=now, progress=progress, spread=spread)
+    return rescore_leads(snapshot, now=now, progress=progress, spread=spread, workers=workers)
