@@ -6,7 +6,8 @@ and an interrupted run keeps what it finished. Per chunk: one query for the lead
 set-based query counting every engagement rule's activities per lead, the pure scoring
 functions, and one bulk write of the scores that changed (a single UPDATE … FROM unnest() on
 PostgreSQL). Only the few leads whose stage changes go through `decisions.act_on()` one by
-one, so they get the same history and hand-over as a single lead.
+one, so they get the same history and hand-over as a single lead. With several workers
+(PostgreSQL), threads share the chunks and the moves follow in one thread (`rescore_in_workers`).
 """
 
 from __future__ import annotations
