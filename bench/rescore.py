@@ -51,6 +51,7 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=1_000_000, help="Leads to seed into an empty database.")
     parser.add_argument("--until", default="2026-11-20", help="Last day of the demo year; re-scoring happens as of its end.")
     parser.add_argument("--chunk", type=int, default=20_000, help="Leads per transaction.")
+    parser.add_argument("--workers", type=int, default=1, help="Threads re-scoring at once (manage.py rescore --workers).")
     parser.add_argument("--with-moves", action="store_true", help="A fourth pass that also moves leads.")
     parser.add_argument("--decays", action="store_true", help="Then re-score one day's decays, as the worker does.")
     args = parser.parse_args()
@@ -103,7 +104,7 @@ def main() -> None:
         passes.append((f"v{policy.version}, moving leads as the scores say", policy, True))
     try:
         for label, version, move in passes:
-            rescore_pass(label, version.snapshot(), now=now, move=move, chunk=args.chunk, leads=leads)
+            rescore_pass(label, version.snapshot(), now=now, move=move, chunk=args.chunk, leads=leads, workers=args.workers)
     finally:
         draft.delete()
     if args.decays:
@@ -127,21 +128,23 @@ def new_version_of(policy):
     return QualificationPolicy.objects.with_rules().get(pk=draft.pk)
 
 
-def rescore_pass(label: str, snapshot, *, now, move: bool, chunk: int, leads: int) -> None:
+def rescore_pass(label: str, snapshot, *, now, move: bool, chunk: int, leads: int, workers: int) -> None:
     from qualification.bulk import rescore_leads
 
-    print(f"\n{label}", flush=True)
+    print(f"\n{label}" + (f" ({workers} workers)" if workers > 1 else ""), flush=True)
     started = time.perf_counter()
     done = 0
 
-    def progress(count: int) -> None:
+    def progress(count: int) -> None:  # with several workers, called under their lock
         nonlocal done
         done += count
         if done % (chunk * 10) < count or done == leads:
             elapsed = time.perf_counter() - started
             print(f"  {done:>9,} leads  {elapsed:6.1f} s  {done / elapsed:8,.0f} leads/s  peak {peak_rss_mb():6.0f} MB", flush=True)
 
-    stats = rescore_leads(snapshot, now=now, open_only=False, move=move, chunk_size=chunk, progress=progress)
+    stats = rescore_leads(
+        snapshot, now=now, open_only=False, move=move, chunk_size=chunk, progress=progress, workers=workers
+    )
     elapsed = time.perf_counter() - started
     print(
         f"  re-scored {stats.scored:,} leads in {elapsed:.1f} s = {stats.scored / elapsed:,.0f} leads/s; "

@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -136,7 +137,9 @@ def run_next(*, now: datetime) -> bool:
 
     spread = timedelta(hours=activation.spread_hours) if activation.spread_hours else None
     try:
-        stats = bulk.activate(activation.policy, now=now, progress=progress, spread=spread)
+        stats = bulk.activate(
+            activation.policy, now=now, progress=progress, spread=spread, workers=settings.RESCORE_WORKERS
+        )
     except ValidationError as error:
         rows.update(status=Activation.Status.FAILED, finished_at=timezone.now(), error=" ".join(error.messages))
     except Exception as error:  # the page shows it failed instead of "running" for ever

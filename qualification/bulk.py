@@ -6,12 +6,14 @@ and an interrupted run keeps what it finished. Per chunk: one query for the lead
 set-based query counting every engagement rule's activities per lead, the pure scoring
 functions, and one bulk write of the scores that changed (a single UPDATE … FROM unnest() on
 PostgreSQL). Only the few leads whose stage changes go through `decisions.act_on()` one by
-one, so they get the same history and hand-over as a single lead.
+one, so they get the same history and hand-over as a single lead. With several workers
+(PostgreSQL), threads share the chunks and the moves follow in one thread (`rescore_in_workers`).
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,7 +29,7 @@ from common.messages import split
 from handoff import clocks
 from leads.models import Activity, ConversionAction, IntentTier, Lead, StageChange
 from leads.rollups import refresh as refresh_rollups
-from qualification import decisions
+from qualification import decisions, parallel
 from qualification.aging import policy_temperature, rescore_after
 from qualification.models import QualificationPolicy
 from qualification.scoring import (
@@ -257,49 +259,145 @@ def rescore_leads(
     lead_ids: Iterable[int] | None = None,
     triggers_received_at: datetime | None = None,
     spread: timedelta | None = None,
+    workers: int = 1,
 ) -> RescoreStats:
     """Score every open lead (or every lead, or only `lead_ids`), store the scores, and — with
     `move` — move the leads whose stage the score changes. With `triggers_received_at`, a
     lead's newest activity received at that moment is its trigger: the "why now" of a lead it
     tips into MQL. With `spread`, the leads that qualify are handed over in waves across that
-    time instead of at once (`schedule_handovers`). Returns what happened."""
+    time instead of at once (`schedule_handovers`). With `workers` above 1 (PostgreSQL only),
+    that many threads, each with its own connection, score and store a share of the leads
+    (`rescore_in_workers`); the leads that move then move in this thread. An interrupted run,
+    serial or not, keeps the chunks it finished: run it again to finish. Returns what happened."""
     leads = Lead.objects.open() if open_only else Lead.objects.all()
     if lead_ids is not None:
         lead_ids = sorted(set(lead_ids))
         leads = leads.filter(AnyOf("id", lead_ids))
     stats = RescoreStats()
     later: list[int] = []  # with `spread`: the leads that qualify, handed over over time
-    for rows in chunks(leads, chunk_size=chunk_size):
-        with transaction.atomic():
-            results = score_rows(
-                policy, rows, chunk_activities(rows, by_ids=lead_ids is not None, open_only=open_only), now=now
-            )
-            stats.changed += write_scores(
-                [(row[0], result, temperature, due) for row, result, temperature, due in results],
-                first_id=rows[0][0], last_id=rows[-1][0], now=now,
-            )
-            if move:
-                started = time.perf_counter()
-                moves = {Decision.QUALIFY: [], Decision.NURTURE: [], Decision.DISQUALIFY: []}
-                for row, result, _temperature, _due in results:
-                    decision = decision_for(row, result)
-                    if decision != Decision.KEEP:
-                        moves[decision].append((row[0], row[1], result))
-                if spread:
-                    later += [lead_id for lead_id, _stage, _result in moves[Decision.QUALIFY]]
-                else:
-                    stats.qualified += qualify_each(
-                        moves[Decision.QUALIFY], policy=policy, now=now, triggers_received_at=triggers_received_at
+    if workers > 1:
+        stats, moves = rescore_in_workers(
+            policy, leads, workers=workers, now=now, open_only=open_only, by_ids=lead_ids is not None,
+            move=move, chunk_size=chunk_size, progress=progress,
+        )
+        # The workers stored the scores; the few leads that change stage move here, one
+        # thread, in chunks: hand-overs are per lead and must not race for the same reps.
+        for start in range(0, len(moves), chunk_size):
+            with transaction.atomic():
+                later += apply_moves(
+                    moves[start : start + chunk_size], stats, policy=policy, now=now, spread=spread,
+                    triggers_received_at=triggers_received_at,
+                )
+    else:
+        for rows in chunks(leads, chunk_size=chunk_size):
+            with transaction.atomic():
+                results = score_and_store(
+                    policy, rows, stats, now=now, by_ids=lead_ids is not None, open_only=open_only
+                )
+                if move:
+                    later += apply_moves(
+                        moves_of(results), stats, policy=policy, now=now, spread=spread,
+                        triggers_received_at=triggers_received_at,
                     )
-                stats.nurtured += move_many(moves[Decision.NURTURE], Lead.Stage.NURTURE, policy=policy, now=now)
-                stats.disqualified += move_many(moves[Decision.DISQUALIFY], Lead.Stage.DISQUALIFIED, policy=policy, now=now)
-                stats.moving_seconds += time.perf_counter() - started
-        stats.scored += len(rows)
-        if progress:
-            progress(len(rows))
+            if progress:
+                progress(len(rows))
     if later:
         stats.scheduled = schedule_handovers(later, over=spread, now=now)
     return stats
+
+
+def rescore_in_workers(
+    policy: PolicySnapshot,
+    leads,
+    *,
+    workers: int,
+    now: datetime,
+    open_only: bool,
+    by_ids: bool,
+    move: bool,
+    chunk_size: int,
+    progress: Callable[[int], None] | None,
+) -> tuple[RescoreStats, list[Move]]:
+    """Score and store `leads` in `workers` threads, each over its share of the ids in chunks
+    as the serial run goes (each chunk its own transaction); returns the counts and, with
+    `move`, the moves the scores call for, by lead id. No lead moves here."""
+    parallel.check_can_run()
+    totals, moves, lock = RescoreStats(), [], threading.Lock()
+
+    def work(first_id: int, last_id: int, stop: threading.Event) -> None:
+        for rows in chunks(leads.filter(id__gte=first_id, id__lte=last_id), chunk_size=chunk_size):
+            if stop.is_set():
+                return
+            stats = RescoreStats()
+            with transaction.atomic():
+                results = score_and_store(policy, rows, stats, now=now, by_ids=by_ids, open_only=open_only)
+            found = moves_of(results) if move else []
+            with lock:
+                totals.scored += stats.scored
+                totals.changed += stats.changed
+                moves.extend(found)
+                if progress:
+                    progress(len(rows))
+
+    parallel.run_in_threads(parallel.id_ranges(leads, workers), work)
+    moves.sort(key=lambda found: found[1])
+    return totals, moves
+
+
+def score_and_store(
+    policy: PolicySnapshot, rows: list[tuple], stats: RescoreStats, *, now: datetime, by_ids: bool, open_only: bool
+) -> list[tuple]:
+    """Score a chunk's lead rows and store the verdicts that changed, counting both in
+    `stats`; returns the (row, result, temperature, rescore_at) of each lead."""
+    results = score_rows(policy, rows, chunk_activities(rows, by_ids=by_ids, open_only=open_only), now=now)
+    stats.changed += write_scores(
+        [(row[0], result, temperature, due) for row, result, temperature, due in results],
+        first_id=rows[0][0], last_id=rows[-1][0], now=now,
+    )
+    stats.scored += len(rows)
+    return results
+
+
+Move = tuple[str, int, str, ScoreResult]  # (decision, lead id, stage as read, result)
+
+
+def moves_of(results: list[tuple]) -> list[Move]:
+    """Of a chunk's scored rows, the leads whose score changes their stage."""
+    moves = []
+    for row, result, _temperature, _due in results:
+        decision = decision_for(row, result)
+        if decision != Decision.KEEP:
+            moves.append((decision, row[0], row[1], result))
+    return moves
+
+
+def apply_moves(
+    moves: list[Move],
+    stats: RescoreStats,
+    *,
+    policy: PolicySnapshot,
+    now: datetime,
+    spread: timedelta | None,
+    triggers_received_at: datetime | None,
+) -> list[int]:
+    """Move the leads (each locked and judged again against its locked stage), counting them
+    in `stats`. With `spread`, the leads that qualify are not handed over but returned, to be
+    handed over in waves."""
+    started = time.perf_counter()
+    by_decision = {Decision.QUALIFY: [], Decision.NURTURE: [], Decision.DISQUALIFY: []}
+    for decision, lead_id, stage, result in moves:
+        by_decision[decision].append((lead_id, stage, result))
+    later = []
+    if spread:
+        later = [lead_id for lead_id, _stage, _result in by_decision[Decision.QUALIFY]]
+    else:
+        stats.qualified += qualify_each(
+            by_decision[Decision.QUALIFY], policy=policy, now=now, triggers_received_at=triggers_received_at
+        )
+    stats.nurtured += move_many(by_decision[Decision.NURTURE], Lead.Stage.NURTURE, policy=policy, now=now)
+    stats.disqualified += move_many(by_decision[Decision.DISQUALIFY], Lead.Stage.DISQUALIFIED, policy=policy, now=now)
+    stats.moving_seconds += time.perf_counter() - started
+    return later
 
 
 # An activation spread over hours hands its leads over in this many waves at most.
@@ -488,9 +586,12 @@ def activate(
     now: datetime,
     progress: Callable[[int], None] | None = None,
     spread: timedelta | None = None,
+    workers: int = 1,
 ) -> RescoreStats:
-    """Activate `policy` (retiring the previous one) and re-score every open lead under it;
-    with `spread`, the leads it makes MQL are handed over across that time."""
+    """Activate `policy` (retiring the previous one) and re-score every open lead under it, in
+    `workers` threads; with `spread`, the leads it makes MQL are handed over across that time."""
+    if workers > 1:
+        parallel.check_can_run()  # before the policy changes, not half-way
     policy.activate(now=now)
     snapshot = QualificationPolicy.objects.with_rules().get(pk=policy.pk).snapshot()
-    return rescore_leads(snapshot, now=now, progress=progress, spread=spread)
+    return rescore_leads(snapshot, now=now, progress=progress, spread=spread, workers=workers)

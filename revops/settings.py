@@ -123,6 +123,9 @@ RETENTION_MONTHS = env_int("RETENTION_MONTHS", default=0)
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", default=8 * 60) * 60
 # A worker without a heartbeat for this long counts as stopped (/healthz, the admin).
 WORKER_SILENT_AFTER_SECONDS = env_int("WORKER_SILENT_AFTER_SECONDS", default=300)
+# Threads (each with its own database connection) an activation re-scores the leads with;
+# above 1 needs PostgreSQL (qualification.parallel).
+RESCORE_WORKERS = env_int("RESCORE_WORKERS", default=1)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -147,3 +147,35 @@ def test_of_several_workers_one_runs_the_activation_and_its_numbers_match_the_pr
     )
     assert Lead.objects.filter(stage=Lead.Stage.MQL).count() == len(preview.qualify)
     assert Lead.objects.get(pk=world["food"].pk).assignments.count() == 1  # handed over once
+
+
+def test_an_activation_in_two_workers_on_sqlite_fails_before_anything_changes(world, draft, marketer, settings, is_postgres):
+    if is_postgres:
+        pytest.skip("PostgreSQL runs the workers: test_an_activation_in_two_workers_reports_what_the_preview_said")
+    settings.RESCORE_WORKERS = 2
+    activation.request(draft, by=marketer, now=NOW)
+    activation.run_next(now=NOW)
+    failed = Activation.objects.get(policy=draft)
+    assert failed.status == Activation.Status.FAILED
+    assert "needs PostgreSQL" in failed.error
+    draft.refresh_from_db()
+    assert draft.status == QualificationPolicy.Status.DRAFT
+    assert not Lead.objects.exclude(scored_at=None).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_activation_in_two_workers_reports_what_the_preview_said(world, draft, marketer, team, settings):
+    settings.RESCORE_WORKERS = 2
+    preview = activation.preview(draft.snapshot(), now=NOW)
+    activation.request(draft, by=marketer, now=NOW)
+
+    assert activation.run_next(now=NOW)
+
+    done = Activation.objects.get(policy=draft)
+    assert done.status == Activation.Status.DONE, done.error
+    assert (done.total, done.scored) == (7, 7)
+    assert (done.qualified, done.disqualified, done.nurtured) == (
+        len(preview.qualify), len(preview.disqualify), len(preview.nurture)
+    )
+    assert sorted(Lead.objects.filter(stage=Lead.Stage.MQL).values_list("id", flat=True)) == sorted(preview.qualify)
