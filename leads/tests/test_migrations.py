@@ -72,7 +72,7 @@ def test_existing_leads_get_their_channels_default_source_owner():
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_the_lead_table_keeps_half_of_every_page_free_for_hot_score_updates():
-    keep_room = importlib.import_module("leads.migrations.0030_lead_pages_keep_room")
+    keep_room = importlib.import_module("leads.migrations.0032_lead_pages_keep_room")
     with connection.cursor() as cursor:
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'leads_lead'")
         assert cursor.fetchone()[0] == [f"fillfactor={keep_room.FILLFACTOR}"]

@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
     atomic = False  # VACUUM cannot run inside a transaction
 
     dependencies = [
-        ('leads', '0029_fewer_lead_and_activity_indexes'),
+        ('leads', '0031_activity_rollups'),
     ]
 
     operations = [
