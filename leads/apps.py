@@ -7,4 +7,9 @@ class LeadsConfig(AppConfig):
     verbose_name = _("Leads")
 
     def ready(self):
-        from leads import texts  # noqa: F401 — registers the vocabularies messages name
+        from leads import rollups, texts  # noqa: F401 — registers the vocabularies messages name
+        from leads.account_facts import fact_expressions
+
+        # The rollups keep what became of the won leads: each lead's account events, summed.
+        for name in fact_expressions():
+            rollups.COMPUTED_FACTS[name] = lambda name=name: fact_expressions()[name]

@@ -65,8 +65,9 @@ FACT_LOOKUPS = {
 # one is named, the fact is empty. handoff/apps.py names "owner_told_at"
 # (handoff.outbox.owner_told_at(): when the owner was first sent word of the lead), so every
 # write that refreshes a lead, and sending that word (handoff.outbox.mark_sent), keeps the two
-# clocks' histograms up to date.
-COMPUTED = ("owner_told_at",)
+# clocks' histograms up to date; leads/apps.py names the after-sale facts from the account
+# events (leads.account_facts: the lead model, which imports this module, is theirs).
+COMPUTED = ("owner_told_at", "churned", "renewals", "first_value_at", "expansion")
 COMPUTED_FACTS: dict[str, Callable[[], Expression]] = {}
 FACTS = (*FACT_LOOKUPS, *COMPUTED)
 
@@ -197,6 +198,14 @@ def contribution(facts: dict, *, zone) -> tuple[date, dict[str, int], list[tuple
         times.append(("system_clock", _microseconds(told - mql)))
         if facts["first_attempt_at"] is not None and facts["first_attempt_at"] >= told:
             times.append(("rep_clock", _microseconds(facts["first_attempt_at"] - told)))
+    # After the sale: what became of the won leads.
+    won = facts["won_at"]
+    counts["churned"] = int(won is not None and bool(facts["churned"]))
+    counts["renewals"] = (facts["renewals"] or 0) if won is not None else 0
+    counts["expansion_cents"] = int(Decimal(facts["expansion"] or 0) * 100) if won is not None else 0
+    counts["first_value"] = int(won is not None and facts["first_value_at"] is not None)
+    if counts["first_value"]:
+        times.append(("won_first_value", _microseconds(facts["first_value_at"] - won)))
     day = facts["created_at"].astimezone(zone).date()
     return day, counts, times
 
@@ -283,11 +292,13 @@ def _add(sums: Sums) -> None:
 
 def _fact_columns() -> list:
     """What a lead query reads for FACTS, in their order."""
-    computed = [
-        COMPUTED_FACTS[name]() if name in COMPUTED_FACTS else Value(None, output_field=models.DateTimeField())
-        for name in COMPUTED
-    ]
+    computed = [COMPUTED_FACTS[name]() if name in COMPUTED_FACTS else _empty(name) for name in COMPUTED]
     return [*FACT_LOOKUPS.values(), *computed]
+
+
+def _empty(fact: str) -> Value:
+    field = RolledUpLead._meta.get_field(fact)
+    return Value(field.get_default(), output_field=field)
 
 
 def facts_of(leads) -> list[dict]:

@@ -379,3 +379,51 @@ def campaign_cost_rows(filters: Filters) -> dict[int, dict] | None:
         for campaign, n, mqls, sqls, won, revenue in rows
         if n
     }
+
+
+def after_sale_rows(filters: Filters, dimension: str) -> tuple[list[dict], dict] | None:
+    """What aftersales.after_sale() aggregates per value of `dimension` and in all, keyed as it
+    keys them (the median time to first value from the histograms): two queries."""
+    if dimension not in BREAKDOWN_DIMENSIONS:
+        return None
+    column = BREAKDOWN_DIMENSIONS[dimension]
+    grouping = grouping_for(filters, also={column} if column else set())
+    if grouping is None:
+        return None
+    by = (column,) if column else ("day",)
+    sums = {
+        "n_customers": Sum("reached_won"), "n_churned": Sum("churned"), "n_renewals": Sum("renewals"),
+        "n_first_value": Sum("first_value"), "revenue_cents": Sum("revenue_cents"),
+        "expansion_cents": Sum("expansion_cents"),
+    }
+    rows = _of_view(CohortRollup, filters, grouping).filter(reached_won__gt=0).values_list(*by).annotate(**sums)
+    times = _histograms(filters, grouping, ["won_first_value"], by=by)
+
+    def key_of(value):
+        if column:
+            return value
+        return value.replace(day=1) if dimension == Dimension.MONTH else value - timedelta(days=value.weekday())
+
+    grouped: dict = {}
+    histograms = defaultdict(list)
+    for value, *figures in rows:
+        entry = grouped.setdefault(key_of(value), dict.fromkeys(sums, 0))
+        for name, figure in zip(sums, figures):
+            entry[name] += figure or 0
+    for (value, _measure), buckets in times.items():
+        histograms[key_of(value)].extend(buckets)
+
+    def figures(entry: dict, buckets: list) -> dict:
+        return {
+            **{name: entry[name] for name in ("n_customers", "n_churned", "n_renewals", "n_first_value")},
+            "won_revenue": _revenue(entry["revenue_cents"]),
+            "expansion_revenue": _revenue(entry["expansion_cents"]),
+            "to_first_value": percentiles_from(buckets, (0.5,)),
+        }
+
+    total = {name: sum(entry[name] for entry in grouped.values()) for name in sums}
+    every = [bucket for buckets in histograms.values() for bucket in buckets]
+    return (
+        [{"key": key, **figures(entry, histograms[key])} for key, entry in grouped.items()],
+        figures(total, every),
+    )

@@ -198,3 +198,49 @@ def test_rolled_up_campaign_costs_equal_the_ones_from_the_leads(team, rep, other
     # The campaigns' set holds no lead times: no funnel reads it.
     assert all(rolled_up.grouping_for(Filters(VIEW.first_day, VIEW.last_day, **f)) != "linked_campaign"
                for f in ({}, {"channel": "meta"}, {"campaign": "Spring"}))
+
+
+def random_account_events(rng):
+    """First value, expansions, renewals and churn for most won leads, stored as the API
+    stores them (so the rollups follow)."""
+    from integrations.aftersales import record_account_events
+    from leads.models import AccountEvent
+
+    Kind = AccountEvent.Kind
+    items, index = {}, 0
+    for lead in Lead.objects.filter(won_at__isnull=False):
+        if rng.random() < 0.2:
+            continue
+        kinds = [Kind.FIRST_VALUE] * (rng.random() < 0.8) + [Kind.CHURN] * (rng.random() < 0.3)
+        kinds += [Kind.EXPANSION] * rng.randint(0, 2) + [Kind.RENEWAL] * rng.randint(0, 2)
+        for kind in kinds:
+            items[index] = {
+                "lead_id": lead.pk, "kind": kind, "occurred_at": lead.won_at + timedelta(hours=rng.lognormvariate(4, 2)),
+                "value": Decimal(rng.randint(1, 5000)) if kind == Kind.EXPANSION else None,
+                "churn_reason": "price" if kind == Kind.CHURN else "",
+            }
+            index += 1
+    record_account_events(items, source_system="test", now=NOW + timedelta(days=3650))
+
+
+@pytest.mark.django_db
+def test_rolled_up_after_sale_equals_the_one_from_the_leads(team, rep, other_rep):
+    rng = random.Random(12)
+    random_leads(rng, 200, team, rep, other_rep)
+    random_account_events(rng)
+    aftersales = importlib.import_module("dashboard.metrics.aftersales")
+    for view, dimension in [(VIEW, "channel"), (VIEW, "month"), (Filters(VIEW.first_day, VIEW.last_day, team_id=team.pk), "campaign")]:
+        rolled = aftersales.after_sale(view, dimension)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(rolled_up, "after_sale_rows", lambda *args, **kwargs: None)
+            exact = aftersales.after_sale(view, dimension)
+
+        assert [row.key for row in rolled.rows] == [row.key for row in exact.rows] and len(rolled.rows) > 1
+        for r, e in [*zip(rolled.rows, exact.rows), (rolled.total, exact.total)]:
+            assert (r.label, r.customers, r.churned, r.renewals, r.with_first_value, r.won_revenue, r.expansion_revenue) == (
+                e.label, e.customers, e.churned, e.renewals, e.with_first_value, e.won_revenue, e.expansion_revenue
+            )
+            assert close(r.median_time_to_first_value_seconds, e.median_time_to_first_value_seconds)
+        assert rolled.total.churned > 0 and rolled.total.renewals > 0 and rolled.total.expansion_revenue > 0
+    # Activity mode counts the wins of the period: it reads the leads.
+    assert rolled_up.after_sale_rows(Filters(VIEW.first_day, VIEW.last_day, mode=Mode.ACTIVITY), "channel") is None

@@ -61,12 +61,18 @@ PAIRS = (
 # The lead times kept as histograms: each pair (own stamps, in order), the first attempt
 # after the MQL, MQL → SQL by reached moments (the distribution's definition), and the two
 # clocks: handoff → owner told ("system_clock"), owner told → first attempt ("rep_clock").
-MEASURES = (*[f"{a}_{b}" for a, b in PAIRS], "first_attempt", "reached_mql_sql", "system_clock", "rep_clock")
+# After the sale: the win → first value of the won leads ("won_first_value").
+MEASURES = (
+    *[f"{a}_{b}" for a, b in PAIRS], "first_attempt", "reached_mql_sql", "system_clock", "rep_clock", "won_first_value",
+)
 COUNTS = (
     "leads", *[f"reached_{s}" for s in FUNNEL], *[f"own_{s}" for s in FUNNEL],
     "contacted", "attempts", "lost", "open", "revenue_cents", *[f"passed_{a}_{b}" for a, b in PAIRS],
     "pipeline_cents",  # the deal value of the leads that reached SQL (open, won or lost)
     "lost_value_cents",  # the deal value of the lost leads
+    # After the sale, of the won leads (leads.account_facts): churned, renewal events, reached
+    # first value, expansion revenue in cents.
+    "churned", "renewals", "first_value", "expansion_cents",
 )
 
 
@@ -137,6 +143,11 @@ class RolledUpLead(models.Model):
     # When the lead's owner was first sent word of it at or after the handoff (the two clocks;
     # computed by the handoff app, see leads.rollups.COMPUTED_FACTS).
     owner_told_at = models.DateTimeField(null=True)
+    # Its account events, summed (leads.account_facts).
+    churned = models.BooleanField(default=False)
+    renewals = models.IntegerField(default=0)
+    first_value_at = models.DateTimeField(null=True)
+    expansion = models.DecimalField(max_digits=16, decimal_places=2, default=0)
 
 
 class StageRollup(models.Model):
