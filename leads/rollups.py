@@ -44,6 +44,7 @@ from leads.models.rollup import (
     GROUPING_SETS,
     KEY,
     PAIRS,
+    ROUTED_ONLY,
     CohortRollup,
     LeadTimeRollup,
     RolledUpLead,
@@ -67,7 +68,11 @@ FACT_LOOKUPS = {
 # write that refreshes a lead, and sending that word (handoff.outbox.mark_sent), keeps the two
 # clocks' histograms up to date; leads/apps.py names the after-sale facts from the account
 # events (leads.account_facts: the lead model, which imports this module, is theirs).
-COMPUTED = ("owner_told_at", "churned", "renewals", "first_value_at", "expansion")
+# handoff/apps.py names routing's facts too (handoff.first_assignment).
+COMPUTED = (
+    "owner_told_at", "churned", "renewals", "first_value_at", "expansion",
+    "routed_by", "first_assigned_at", "first_owner_id", "owner_changed_in_first_week", "reassigned",
+)
 COMPUTED_FACTS: dict[str, Callable[[], Expression]] = {}
 FACTS = (*FACT_LOOKUPS, *COMPUTED)
 
@@ -84,6 +89,10 @@ DIMENSION_OF = {
     "source_owner": lambda facts: facts["source_owner"] or "",
     "lost_reason": lambda facts: facts["lost_reason"] or "",
     "linked_campaign": lambda facts: facts["linked_campaign_id"] or 0,
+    "routed_by": lambda facts: facts["routed_by"] or "",
+    "routed_on": lambda facts: (
+        facts["first_assigned_at"].astimezone(business_time_zone()).date().toordinal() if facts["first_assigned_at"] else 0
+    ),
 }
 NOT_IN_SET = {name: field().default for name, field in DIMENSIONS.items()}
 GROUPING_SETS_KEPT = [(name, frozenset(kept)) for name, kept in GROUPING_SETS.items()]
@@ -206,6 +215,12 @@ def contribution(facts: dict, *, zone) -> tuple[date, dict[str, int], list[tuple
     counts["first_value"] = int(won is not None and facts["first_value_at"] is not None)
     if counts["first_value"]:
         times.append(("won_first_value", _microseconds(facts["first_value_at"] - won)))
+    # Routing quality: the first assignment's row, and whether its owner stayed.
+    routed = bool(facts["routed_by"])
+    counts["routed"] = int(routed)
+    counts["routed_with_owner"] = int(routed and facts["first_owner_id"] is not None)
+    counts["routed_kept"] = int(counts["routed_with_owner"] and not facts["owner_changed_in_first_week"])
+    counts["routed_reassigned"] = int(routed and bool(facts["reassigned"]))
     day = facts["created_at"].astimezone(zone).date()
     return day, counts, times
 
@@ -226,6 +241,8 @@ class Sums:
         added = [(i, sign * counts[name]) for i, name in enumerate(COUNTS) if counts[name]]
         buckets = [(measure, bucket_of(us), sign * us) for measure, us in times]
         for kept in GROUPING_SETS_KEPT:
+            if kept[0] in ROUTED_ONLY and not counts["routed"]:
+                continue
             key = (kept[0], day, *[values[d] if d in kept[1] else NOT_IN_SET[d] for d in DIMENSIONS])
             row = self.cohort[key]
             for i, value in added:

@@ -20,7 +20,7 @@ from django.db.models import Count, Min, Q, Sum
 
 from common.business_time import business_time_zone, start_of_day
 from dashboard.filters import Customer, Dimension, Filters, owners_whose_team_is
-from leads.models import CohortRollup, Lead, LeadTimeRollup, Team
+from leads.models import CohortRollup, Lead, LeadTimeRollup, RolledUpLead, Team
 from leads.models.rollup import COUNTS, COUNTS_ONLY, GROUPING_SETS, PAIRS
 from leads.rollups import bucket_start, percentiles_from
 
@@ -427,3 +427,55 @@ def after_sale_rows(filters: Filters, dimension: str) -> tuple[list[dict], dict]
         [{"key": key, **figures(entry, histograms[key])} for key, entry in grouped.items()],
         figures(total, every),
     )
+
+
+ROUTING_DIMENSIONS = {"routed_by", "routed_on"}
+
+
+def facts_of_view(filters: Filters):
+    """The view's leads as the rollups hold them (`RolledUpLead`, one row per lead): a cohort
+    view's, with the filters Filters.leads_q() applies, on the copies of their fields."""
+    rows = RolledUpLead.objects.order_by().filter(created_at__gte=filters.start_at, created_at__lt=filters.end_at)
+    for attribute, field in (("channel", "channel"), ("campaign", "campaign"), ("sector", "sector"),
+                             ("source_owner", "source_owner"), ("owner_id", "owner_id")):
+        if value := getattr(filters, attribute):
+            rows = rows.filter(**{field: value})
+    if filters.team_id:
+        rows = rows.filter(
+            Q(team_id=filters.team_id) | Q(team_id__isnull=True, owner_id__in=owners_whose_team_is(filters.team_id))
+        )
+    if filters.customer == Customer.EXISTING:
+        rows = rows.filter(is_customer=True)
+    elif filters.customer == Customer.NEW_BUSINESS:
+        rows = rows.exclude(is_customer=True)
+    return rows
+
+
+def routing_rows(filters: Filters, *, judged_before: datetime) -> dict[str, dict] | None:
+    """What routing.routing_quality() counts per routing row (the first assignment's): the
+    routed leads, with an owner, of those the ones first assigned by `judged_before` and the
+    ones of them whose owner stayed, and reassigned. Two queries: the rollup's sums (whole days
+    of first assignment before the one `judged_before` falls on), and that day's leads."""
+    grouping = grouping_for(filters, also=ROUTING_DIMENSIONS)
+    if grouping is None:
+        return None
+    day = judged_before.astimezone(business_time_zone()).date()
+    before = Q(routed_on__lt=day.toordinal())
+    rows = _of_view(CohortRollup, filters, grouping).values_list("routed_by").annotate(
+        leads=Sum("routed"), with_owner=Sum("routed_with_owner"), reassigned=Sum("routed_reassigned"),
+        judged=Sum("routed_with_owner", filter=before), kept=Sum("routed_kept", filter=before),
+    )
+    found = {
+        key: {"leads": n, "with_owner": owner, "reassigned": reassigned, "judged": judged or 0, "kept": kept or 0}
+        for key, n, owner, reassigned, judged, kept in rows
+        if n
+    }
+    on_the_day = facts_of_view(filters).filter(
+        first_assigned_at__gte=start_of_day(day), first_assigned_at__lte=judged_before, first_owner_id__isnull=False
+    ).values_list("routed_by").annotate(judged=Count("pk"), kept=Count("pk", filter=Q(owner_changed_in_first_week=False)))
+    for key, judged, kept in on_the_day:
+        if key not in found:  # (first assigned between the two reads)
+            continue
+        found[key]["judged"] += judged
+        found[key]["kept"] += kept
+    return found

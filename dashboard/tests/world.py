@@ -245,3 +245,4 @@ def add_assignments(world: World, *, rep, other_rep, manager) -> None:
     assign("D", K.FALLBACK, manager, hours(49))
     assign("F", K.UNASSIGNED, None, hours(73))
     assign("F", K.REASSIGNED, rep, hours(74), by=manager, reason="Uit de wachtrij")
+    rollups.refresh(Lead.objects, [lead.pk for lead in leads.values()])  # stored past the write functions

@@ -30,6 +30,10 @@ DIMENSIONS = {
     "source_owner": lambda: models.CharField(max_length=20, default=""),
     "lost_reason": lambda: models.CharField(max_length=20, default=""),
     "linked_campaign": lambda: models.IntegerField(default=0),  # the linked campaign's id (0: none)
+    # Routing quality: the row of the lead's first assignment ("rule:<name>" or how it was
+    # assigned) and the day of that assignment (business time zone, date.toordinal(); 0: none).
+    "routed_by": lambda: models.CharField(max_length=130, default=""),
+    "routed_on": lambda: models.IntegerField(default=0),
 }
 
 # The grouping sets: name → the dimensions it keeps. A view reads the first set that holds
@@ -45,10 +49,19 @@ GROUPING_SETS = {
     "source_owner": ("source_owner",),
     "lost_reason": ("lost_reason",),
     "linked_campaign": ("linked_campaign", "channel", "campaign"),
+    # Routing quality, for the filters each set above holds (the routed leads only).
+    **{
+        f"routing_{name}" if name != "all" else "routing": ("routed_by", "routed_on", *kept)
+        for name, kept in {
+            "all": (), "channel": ("channel", "campaign"), "team": ("team", "owner", "channel", "campaign"),
+            "company": ("sector", "customer", "channel", "campaign"), "source_owner": ("source_owner",),
+        }.items()
+    },
 }
 # Grouping sets that hold counts only, no lead times: read only by a figure that groups by
 # their dimension (the lost reasons, the campaigns' costs), never by a view's funnel.
-COUNTS_ONLY = frozenset({"lost_reason", "linked_campaign"})
+ROUTED_ONLY = frozenset(name for name in GROUPING_SETS if name.startswith("routing"))
+COUNTS_ONLY = frozenset({"lost_reason", "linked_campaign", *ROUTED_ONLY})
 KEY = ("grouping", "day", *DIMENSIONS)
 
 # Funnel stages in order, and the steps (earlier, later) whose lead times the funnel shows:
@@ -73,6 +86,9 @@ COUNTS = (
     # After the sale, of the won leads (leads.account_facts): churned, renewal events, reached
     # first value, expansion revenue in cents.
     "churned", "renewals", "first_value", "expansion_cents",
+    # Routing quality (handoff.first_assignment): routed, of which given an owner, of which
+    # that owner stayed for the first week, and reassigned since.
+    "routed", "routed_with_owner", "routed_kept", "routed_reassigned",
 )
 
 
@@ -148,6 +164,13 @@ class RolledUpLead(models.Model):
     renewals = models.IntegerField(default=0)
     first_value_at = models.DateTimeField(null=True)
     expansion = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    # Its first assignment (handoff.first_assignment): its routing row ("": never assigned),
+    # when and to whom, whether the owner changed in the first week, reassigned since.
+    routed_by = models.CharField(max_length=130, default="")
+    first_assigned_at = models.DateTimeField(null=True, db_index=True)
+    first_owner_id = models.BigIntegerField(null=True)
+    owner_changed_in_first_week = models.BooleanField(default=False)
+    reassigned = models.BooleanField(default=False)
 
 
 class StageRollup(models.Model):

@@ -145,7 +145,8 @@ def maintained():
     }
     times = set(LeadTimeRollup.objects.exclude(n=0).values_list(*rollups.KEY, "measure", "bucket", "n", "microseconds"))
     stages = set(StageRollup.objects.exclude(n=0).values_list("stage", "campaign", "n"))
-    return cohort, times, stages
+    facts = set(RolledUpLead.objects.values_list(*rollups.FACTS))  # read by routing quality's day judged by the hour
+    return cohort, times, stages, facts
 
 
 def leads_now():
@@ -160,7 +161,8 @@ def assert_equal_to_a_rebuild():
     assert before[0] == after[0]
     assert before[1] == after[1]
     assert before[2] == after[2] == leads_now()
-    return after
+    assert before[3] == after[3]
+    return after[:3]
 
 
 def total(column, grouping="all"):
@@ -220,6 +222,10 @@ def test_hand_over_and_reassignment_move_the_lead_between_owners(rep, other_rep,
 
     owners = dict(CohortRollup.objects.filter(grouping="team").exclude(leads=0).values_list("owner", "leads"))
     assert owners == {other_rep.pk: 1}
+    # Routing quality: routed once, reassigned within the hour, so not kept.
+    routing = [total(name, "routing") for name in ("routed", "routed_kept", "routed_reassigned")]
+    assert routing == [1, 0, 1]
+    assert RolledUpLead.objects.get(lead_id=lead.pk).owner_changed_in_first_week is True
     assert_equal_to_a_rebuild()
 
 
@@ -514,4 +520,8 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
     assert len({k[key["source_owner"]] for k in cohort if k[0] == "source_owner"}) > 1
     assert {k[key["lost_reason"]] for k in cohort if k[0] == "lost_reason"} - {""}
     assert {k[key["linked_campaign"]] for k in cohort if k[0] == "linked_campaign"} - {0}
+    routed = {k[key["routed_by"]]: row for k, row in cohort.items() if k[0] == "routing"}
+    counts = {name: i for i, name in enumerate(rollups.COUNTS)}
+    assert routed and "" not in routed
+    assert sum(row[counts["routed_reassigned"]] for row in routed.values()) > 0
     assert AccountEvent.objects.count() > 2 and total("renewals") + total("expansion_cents") > 0
