@@ -161,12 +161,17 @@ def routing_quality(filters: Filters, *, now: datetime) -> RoutingQuality:
 
 
 def _reasons_of_facts(facts) -> dict[str, Counter]:
-    """As _reasons(), for the leads of `facts` (RolledUpLead rows), by their routing row."""
-    of_view = facts.filter(lead_id=OuterRef("lead_id")).exclude(routed_by="")
+    """As _reasons(), for the leads of `facts` (RolledUpLead rows), by their routing row: the
+    view's reassigned leads (the partial index rolled_up_lead_reassigned), then their
+    reassignments (assignment_lead_at)."""
+    reassigned = facts.filter(reassigned=True).exclude(routed_by="")
     rows = (
         # In the order they happened (Assignment's), as _reasons() counts them: ties rank alike.
-        Assignment.objects.filter(Exists(of_view), kind=Assignment.Kind.REASSIGNED)
-        .annotate(routed_by=Subquery(of_view.values("routed_by")[:1]), by_person=Q(assigned_by__isnull=False))
+        Assignment.objects.filter(lead_id__in=reassigned.values("lead_id"), kind=Assignment.Kind.REASSIGNED)
+        .annotate(
+            routed_by=Subquery(reassigned.filter(lead_id=OuterRef("lead_id")).values("routed_by")[:1]),
+            by_person=Q(assigned_by__isnull=False),
+        )
         .values_list("routed_by", "by_person", "reason")
     )
     found: dict[str, Counter] = defaultdict(Counter)

@@ -78,14 +78,16 @@ PAIRS = (
 MEASURES = (
     *[f"{a}_{b}" for a, b in PAIRS], "first_attempt", "reached_mql_sql", "system_clock", "rep_clock", "won_first_value",
 )
+# After the sale, of the won leads (leads.account_facts): churned, renewal events, reached
+# first value, expansion revenue in cents (and, counted for the funnel, reached_won and
+# revenue_cents).
+AFTER_SALE = ("churned", "renewals", "first_value", "expansion_cents")
 COUNTS = (
     "leads", *[f"reached_{s}" for s in FUNNEL], *[f"own_{s}" for s in FUNNEL],
     "contacted", "attempts", "lost", "open", "revenue_cents", *[f"passed_{a}_{b}" for a, b in PAIRS],
     "pipeline_cents",  # the deal value of the leads that reached SQL (open, won or lost)
     "lost_value_cents",  # the deal value of the lost leads
-    # After the sale, of the won leads (leads.account_facts): churned, renewal events, reached
-    # first value, expansion revenue in cents.
-    "churned", "renewals", "first_value", "expansion_cents",
+    *AFTER_SALE,
     # Routing quality (handoff.first_assignment): routed, of which given an owner, of which
     # that owner stayed for the first week, and reassigned since.
     "routed", "routed_with_owner", "routed_kept", "routed_reassigned",
@@ -112,6 +114,14 @@ class CohortRollup(RollupKey):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=KEY, name="cohort_rollup_key")]
+        indexes = [
+            # After the sale reads only the won leads' rows: a few thousand of them in all time,
+            # read from this index alone instead of every row of a grouping set.
+            models.Index(
+                fields=["grouping", "day"], name="cohort_rollup_won",
+                include=[*DIMENSIONS, "reached_won", "revenue_cents", *AFTER_SALE], condition=models.Q(reached_won__gt=0),
+            ),
+        ]
 
 
 class LeadTimeRollup(RollupKey):
@@ -126,6 +136,13 @@ class LeadTimeRollup(RollupKey):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=[*KEY, "measure", "bucket"], name="lead_time_rollup_key")
+        ]
+        indexes = [
+            # The win → first value alone (after the sale), from the index alone.
+            models.Index(
+                fields=["grouping", "day"], name="lead_time_rollup_first_value",
+                include=[*DIMENSIONS, "bucket", "n", "microseconds"], condition=models.Q(measure="won_first_value"),
+            ),
         ]
 
 
@@ -167,10 +184,16 @@ class RolledUpLead(models.Model):
     # Its first assignment (handoff.first_assignment): its routing row ("": never assigned),
     # when and to whom, whether the owner changed in the first week, reassigned since.
     routed_by = models.CharField(max_length=130, default="")
-    first_assigned_at = models.DateTimeField(null=True, db_index=True)
+    first_assigned_at = models.DateTimeField(null=True, db_index=True)  # the day judged by the hour
     first_owner_id = models.BigIntegerField(null=True)
     owner_changed_in_first_week = models.BooleanField(default=False)
     reassigned = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            # Routing quality's reasons: the view's reassigned leads, a few among many.
+            models.Index(fields=["created_at"], name="rolled_up_lead_reassigned", condition=models.Q(reassigned=True)),
+        ]
 
 
 class StageRollup(models.Model):
