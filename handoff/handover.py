@@ -35,11 +35,10 @@ SIGNAL_QUIET_PERIOD = timedelta(hours=1)
 def _assign(lead: Lead, *, owner, team, rule, kind: str, reason, now: datetime, by=None) -> Assignment:
     """`reason`: routing's message, or the words a manager typed."""
     Lead.objects.filter(pk=lead.pk).update(owner=owner, team=team, version=F("version") + 1)
-    refresh_rollups(Lead.objects, [lead.pk])
     lead.owner, lead.team = owner, team
     lead.version += 1
     text, said = split(reason)
-    return Assignment.objects.create(
+    assignment = Assignment.objects.create(
         lead=lead,
         kind=kind,
         owner=owner,
@@ -51,6 +50,9 @@ def _assign(lead: Lead, *, owner, team, rule, kind: str, reason, now: datetime, 
         assigned_at=now,
         assigned_by=by,
     )
+    # The owner and the routing facts (handoff.first_assignment) in the rollups.
+    refresh_rollups(Lead.objects, [lead.pk])
+    return assignment
 
 
 def hand_over(lead: Lead, *, now: datetime, by=None) -> Assignment:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from integrations.ingest import BatchRejected
 from leads.models import AccountEvent, Lead
+from leads.rollups import refresh as refresh_rollups
 
 Kind = AccountEvent.Kind
 
@@ -129,6 +130,8 @@ def record_account_events(items: dict[int, dict], *, source_system: str, now: da
     try:
         with transaction.atomic():
             AccountEvent.objects.bulk_create(events)
+            # The after-sale figures sum each lead's events in the rollups.
+            refresh_rollups(Lead.objects, [event.lead_id for event in events])
     except IntegrityError:
         # Another request stored the same once-only event or external id meanwhile.
         raise BatchRejected({min(items): {"non_field_errors": [

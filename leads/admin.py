@@ -293,3 +293,15 @@ class AccountEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    # The after-sale figures sum the events per lead in the rollups: a deletion moves them along.
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            refresh_rollups(Lead.objects, [obj.lead_id])
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            ids = list(queryset.values_list("lead_id", flat=True))
+            super().delete_queryset(request, queryset)
+            refresh_rollups(Lead.objects, ids)

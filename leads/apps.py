@@ -8,5 +8,9 @@ class LeadsConfig(AppConfig):
 
     def ready(self):
         from leads import review_facts, rollups, texts  # noqa: F401 — texts registers the vocabularies messages name
+        from leads.account_facts import fact_expressions
 
         rollups.COMPUTED_FACTS.update(review_facts.FACTS)
+        # The rollups keep what became of the won leads: each lead's account events, summed.
+        for name in fact_expressions():
+            rollups.COMPUTED_FACTS[name] = lambda name=name: fact_expressions()[name]

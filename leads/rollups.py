@@ -47,6 +47,7 @@ from common.bulk import TableWriter
 from common.business_time import business_time_zone
 from leads.models.rollup import (
     ACTIVITY_COUNTS,
+    ACTIVITY_MEASURES,
     COUNTS,
     COUNTS_ONLY,
     DIMENSIONS,
@@ -56,6 +57,7 @@ from leads.models.rollup import (
     PAIRS,
     REVIEW_COUNTS,
     REVIEW_KEY,
+    ROUTED_ONLY,
     ActivityLeadTimeRollup,
     ActivityRollup,
     CohortRollup,
@@ -83,11 +85,19 @@ FACT_LOOKUPS = {
 # (handoff.outbox.owner_told_at(): when the owner was first sent word of the lead), so every
 # write that refreshes a lead, and sending that word (handoff.outbox.mark_sent), keeps the two
 # clocks' histograms up to date. The leads app names the review's facts from its own other
-# tables (leads.review_facts: feedback, the moves back, completeness) the same way.
-COMPUTED = ("owner_told_at", "has_feedback", "not_reached", "returned", "rejected", "is_complete")
-BOOLEAN_FACTS = frozenset(COMPUTED[1:])
+# tables (leads.review_facts: feedback, the moves back, completeness) and the after-sale facts
+# from the account events (leads.account_facts) the same way; handoff/apps.py names routing's
+# facts too (handoff.first_assignment).
+COMPUTED = (
+    "owner_told_at", "has_feedback", "not_reached", "returned", "rejected", "is_complete",
+    "churned", "renewals", "first_value_at", "expansion",
+    "routed_by", "first_assigned_at", "first_owner_id", "owner_changed_in_first_week", "reassigned",
+)
 COMPUTED_FACTS: dict[str, Callable[[], Expression]] = {}
 FACTS = (*FACT_LOOKUPS, *COMPUTED)
+BOOLEAN_FACTS = frozenset(
+    name for name in COMPUTED if isinstance(RolledUpLead._meta.get_field(name), models.BooleanField)
+)
 
 # How a lead (its facts) gives each dimension's value: one line per dimension.
 DIMENSION_OF = {
@@ -102,6 +112,10 @@ DIMENSION_OF = {
     "source_owner": lambda facts: facts["source_owner"] or "",
     "lost_reason": lambda facts: facts["lost_reason"] or "",
     "linked_campaign": lambda facts: facts["linked_campaign_id"] or 0,
+    "routed_by": lambda facts: facts["routed_by"] or "",
+    "routed_on": lambda facts: (
+        facts["first_assigned_at"].astimezone(business_time_zone()).date().toordinal() if facts["first_assigned_at"] else 0
+    ),
 }
 NOT_IN_SET = {name: field().default for name, field in DIMENSIONS.items()}
 GROUPING_SETS_KEPT = [(name, frozenset(kept)) for name, kept in GROUPING_SETS.items()]
@@ -223,6 +237,20 @@ def contribution(facts: dict, *, zone) -> tuple[date, dict[str, int], list[tuple
         times.append(("system_clock", _microseconds(told - mql)))
         if facts["first_attempt_at"] is not None and facts["first_attempt_at"] >= told:
             times.append(("rep_clock", _microseconds(facts["first_attempt_at"] - told)))
+    # After the sale: what became of the won leads.
+    won = facts["won_at"]
+    counts["churned"] = int(won is not None and bool(facts["churned"]))
+    counts["renewals"] = (facts["renewals"] or 0) if won is not None else 0
+    counts["expansion_cents"] = int(Decimal(facts["expansion"] or 0) * 100) if won is not None else 0
+    counts["first_value"] = int(won is not None and facts["first_value_at"] is not None)
+    if counts["first_value"]:
+        times.append(("won_first_value", _microseconds(facts["first_value_at"] - won)))
+    # Routing quality: the first assignment's row, and whether its owner stayed.
+    routed = bool(facts["routed_by"])
+    counts["routed"] = int(routed)
+    counts["routed_with_owner"] = int(routed and facts["first_owner_id"] is not None)
+    counts["routed_kept"] = int(counts["routed_with_owner"] and not facts["owner_changed_in_first_week"])
+    counts["routed_reassigned"] = int(routed and bool(facts["reassigned"]))
     day = facts["created_at"].astimezone(zone).date()
     return day, counts, times
 
@@ -337,13 +365,21 @@ class Sums:
         for i, name in enumerate(ACTIVITY_COUNTS):
             if value := event_counts[name]:
                 on_days[day_of(moments[name])].append((i, sign * value))
-        timed = [(day_of(moments[measure]), measure, bucket, us) for measure, bucket, us in buckets]
+        timed = [
+            (day_of(moments[measure]), measure, bucket, us)
+            for measure, bucket, us in buckets if measure in ACTIVITY_MEASURES
+        ]
         for grouping, kept in GROUPING_SETS_KEPT:
+            routed_only = grouping in ROUTED_ONLY
+            if routed_only and not counts["routed"]:
+                continue
             dims = tuple(values[d] if d in kept else NOT_IN_SET[d] for d in DIMENSIONS)
             key = (grouping, day, *dims)
             row = self.cohort[key]
             for i, value in added:
                 row[i] += value
+            if routed_only:  # read by routing quality in cohort mode only
+                continue
             for event_day, event_added in on_days.items():
                 row = self.activity[(grouping, event_day, *dims)]
                 for i, value in event_added:
@@ -444,13 +480,14 @@ def _adapted_review(rows: list[tuple]) -> list[tuple]:
 
 def _fact_columns() -> list:
     """What a lead query reads for FACTS, in their order."""
-    def unnamed(name: str) -> Value:
-        if name in BOOLEAN_FACTS:
-            return Value(False, output_field=models.BooleanField())
-        return Value(None, output_field=models.DateTimeField())
-
-    computed = [COMPUTED_FACTS[name]() if name in COMPUTED_FACTS else unnamed(name) for name in COMPUTED]
+    computed = [COMPUTED_FACTS[name]() if name in COMPUTED_FACTS else _empty(name) for name in COMPUTED]
     return [*FACT_LOOKUPS.values(), *computed]
+
+
+def _empty(fact: str) -> Value:
+    """A computed fact no app has named yet: its field's default (False, 0 or NULL)."""
+    field = RolledUpLead._meta.get_field(fact)
+    return Value(field.get_default(), output_field=field)
 
 
 def _facts(row: tuple) -> dict:

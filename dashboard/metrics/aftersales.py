@@ -4,8 +4,10 @@ dimension (breakdowns._grouping), from their account events (leads.models.Accoun
 A customer is a won lead the view counts as won. Churned: it has a churn event; retention is
 the share of customers that did not churn (until today). Expansion revenue is the sum of the
 expansion events' values; lifetime value the won deal values plus that expansion. Time to
-first value runs from the win to the first-value event (median). One query, ranked by
-lifetime value.
+first value runs from the win to the first-value event (median). Ranked by lifetime value.
+A cohort view a rollup grouping set holds sums the rollups (leads.account_facts: the events
+per lead, kept on write; the median from the fine histograms, within 3 %); any other reads
+the leads and their events.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import IsNull
 from django.utils.translation import gettext_lazy as _
 
+import dashboard.metrics.rolled_up as rolled_up
 from dashboard.filters import Filters
 from dashboard.metrics.breakdowns import SMALL_SAMPLE, _grouping, _key_and_label
 from dashboard.metrics.funnel import CENTS, S, base_leads, counted, ratio
@@ -137,6 +140,10 @@ def after_sale(filters: Filters, dimension: str | None = None) -> AfterSale:
     """The view's won leads after the sale, per value of `dimension` (the view's breakdown
     dimension by default), and their totals: two queries."""
     dimension = dimension or filters.dimension
+    if (rolled := rolled_up.after_sale_rows(filters, dimension)) is not None:
+        rows = [_row(*_key_and_label(dimension, row), row) for row in rolled[0]]
+        rows.sort(key=lambda r: (-r.lifetime_value, -r.customers, r.label))
+        return AfterSale(dimension=dimension, rows=rows, total=_row("", str(_("Total")), rolled[1]))
     customers = base_leads(filters).filter(counted(filters, S.WON))
     group, carried = _grouping(dimension)
     rows = [

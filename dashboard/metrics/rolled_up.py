@@ -28,6 +28,7 @@ from leads.models import (
     CohortRollup,
     Lead,
     LeadTimeRollup,
+    RolledUpLead,
     Team,
 )
 from leads.models.rollup import ACTIVITY_COUNTS, COUNTS, COUNTS_ONLY, GROUPING_SETS, PAIRS
@@ -408,3 +409,107 @@ def campaign_cost_rows(filters: Filters) -> dict[int, dict] | None:
         for campaign, n, mqls, sqls, won, revenue in rows
         if n or mqls or sqls or won
     }
+
+
+def after_sale_rows(filters: Filters, dimension: str) -> tuple[list[dict], dict] | None:
+    """What aftersales.after_sale() aggregates per value of `dimension` and in all, keyed as it
+    keys them (the median time to first value from the histograms): two queries. Cohort views
+    only: activity mode counts the wins of the period, from the leads."""
+    if not filters.is_cohort or dimension not in BREAKDOWN_DIMENSIONS:
+        return None
+    column = BREAKDOWN_DIMENSIONS[dimension]
+    grouping = grouping_for(filters, also={column} if column else set())
+    if grouping is None:
+        return None
+    by = (column,) if column else ("day",)
+    sums = {
+        "n_customers": Sum("reached_won"), "n_churned": Sum("churned"), "n_renewals": Sum("renewals"),
+        "n_first_value": Sum("first_value"), "revenue_cents": Sum("revenue_cents"),
+        "expansion_cents": Sum("expansion_cents"),
+    }
+    rows = _of_view(CohortRollup, filters, grouping).filter(reached_won__gt=0).values_list(*by).annotate(**sums)
+    times = _histograms(filters, grouping, ["won_first_value"], by=by)
+
+    def key_of(value):
+        if column:
+            return value
+        return value.replace(day=1) if dimension == Dimension.MONTH else value - timedelta(days=value.weekday())
+
+    grouped: dict = {}
+    histograms = defaultdict(list)
+    for value, *figures in rows:
+        entry = grouped.setdefault(key_of(value), dict.fromkeys(sums, 0))
+        for name, figure in zip(sums, figures):
+            entry[name] += figure or 0
+    for (value, _measure), buckets in times.items():
+        histograms[key_of(value)].extend(buckets)
+
+    def figures(entry: dict, buckets: list) -> dict:
+        return {
+            **{name: entry[name] for name in ("n_customers", "n_churned", "n_renewals", "n_first_value")},
+            "won_revenue": _revenue(entry["revenue_cents"]),
+            "expansion_revenue": _revenue(entry["expansion_cents"]),
+            "to_first_value": percentiles_from(buckets, (0.5,)),
+        }
+
+    total = {name: sum(entry[name] for entry in grouped.values()) for name in sums}
+    every = [bucket for buckets in histograms.values() for bucket in buckets]
+    return (
+        [{"key": key, **figures(entry, histograms[key])} for key, entry in grouped.items()],
+        figures(total, every),
+    )
+
+
+ROUTING_DIMENSIONS = {"routed_by", "routed_on"}
+
+
+def facts_of_view(filters: Filters):
+    """The view's leads as the rollups hold them (`RolledUpLead`, one row per lead): a cohort
+    view's, with the filters Filters.leads_q() applies, on the copies of their fields."""
+    rows = RolledUpLead.objects.order_by().filter(created_at__gte=filters.start_at, created_at__lt=filters.end_at)
+    for attribute, field in (("channel", "channel"), ("campaign", "campaign"), ("sector", "sector"),
+                             ("source_owner", "source_owner"), ("owner_id", "owner_id")):
+        if value := getattr(filters, attribute):
+            rows = rows.filter(**{field: value})
+    if filters.team_id:
+        rows = rows.filter(
+            Q(team_id=filters.team_id) | Q(team_id__isnull=True, owner_id__in=owners_whose_team_is(filters.team_id))
+        )
+    if filters.customer == Customer.EXISTING:
+        rows = rows.filter(is_customer=True)
+    elif filters.customer == Customer.NEW_BUSINESS:
+        rows = rows.exclude(is_customer=True)
+    return rows
+
+
+def routing_rows(filters: Filters, *, judged_before: datetime) -> dict[str, dict] | None:
+    """What routing.routing_quality() counts per routing row (the first assignment's): the
+    routed leads, with an owner, of those the ones first assigned by `judged_before` and the
+    ones of them whose owner stayed, and reassigned. Two queries: the rollup's sums (whole days
+    of first assignment before the one `judged_before` falls on), and that day's leads. Cohort
+    views only (activity mode reads the leads)."""
+    if not filters.is_cohort:
+        return None
+    grouping = grouping_for(filters, also=ROUTING_DIMENSIONS)
+    if grouping is None:
+        return None
+    day = judged_before.astimezone(business_time_zone()).date()
+    before = Q(routed_on__lt=day.toordinal())
+    rows = _of_view(CohortRollup, filters, grouping).values_list("routed_by").annotate(
+        leads=Sum("routed"), with_owner=Sum("routed_with_owner"), reassigned=Sum("routed_reassigned"),
+        judged=Sum("routed_with_owner", filter=before), kept=Sum("routed_kept", filter=before),
+    )
+    found = {
+        key: {"leads": n, "with_owner": owner, "reassigned": reassigned, "judged": judged or 0, "kept": kept or 0}
+        for key, n, owner, reassigned, judged, kept in rows
+        if n
+    }
+    on_the_day = facts_of_view(filters).filter(
+        first_assigned_at__gte=start_of_day(day), first_assigned_at__lte=judged_before, first_owner_id__isnull=False
+    ).values_list("routed_by").annotate(judged=Count("pk"), kept=Count("pk", filter=Q(owner_changed_in_first_week=False)))
+    for key, judged, kept in on_the_day:
+        if key not in found:  # (first assigned between the two reads)
+            continue
+        found[key]["judged"] += judged
+        found[key]["kept"] += kept
+    return found

@@ -5,23 +5,25 @@ assignment (or how they were assigned when no rule did it: the fallback owner, t
 queue). For each: how many were still with their first owner seven days after that first
 assignment (only leads routed at least seven days ago can tell, and only those the first
 assignment gave an owner), how many were reassigned since (by a manager, or passed on by the
-SLA policy after a missed deadline) and why. Two queries.
+SLA policy after a missed deadline) and why. Three queries from the rollups (a cohort view a
+grouping set holds), two from the leads.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
+import dashboard.metrics.rolled_up as rolled_up
 from dashboard.filters import Filters
 from dashboard.metrics.funnel import base_leads, ratio
+from handoff.first_assignment import KEPT_AFTER
 from handoff.models import Assignment
 
-KEPT_AFTER = timedelta(days=7)
 REASONS_SHOWN = 3
 PASSED_ON = _("Passed on by the SLA policy after a missed deadline")
 # The columns, as the lead list behind a count names them.
@@ -126,27 +128,28 @@ def row_label(row: str) -> str:
 
 
 def routing_quality(filters: Filters, *, now: datetime) -> RoutingQuality:
-    """Routing quality of the view's leads, per first rule, worst kept share first."""
-    leads = _routed(filters)
-    figures = _figures(now=now)
-    rows = leads.values("first_kind", "first_rule").annotate(
-        n=Count("pk"),
-        with_owner=Count("pk", filter=figures[WITH_OWNER]),
-        judged=Count("pk", filter=figures[JUDGED]),
-        kept=Count("pk", filter=figures[KEPT]),
-        reassigned=Count("pk", filter=figures[REASSIGNED]),
-    )
-    reasons = _reasons(leads)
-    result = []
-    for row in rows:
-        key, label = _row_key(row["first_kind"], row["first_rule"])
-        result.append(
-            RoutingRow(
-                key=key, label=label, leads=row["n"], with_owner=row["with_owner"], judged=row["judged"],
-                kept=row["kept"], reassigned=row["reassigned"],
-                reasons=reasons[key].most_common(REASONS_SHOWN),
-            )
+    """Routing quality of the view's leads, per first rule, worst kept share first. A cohort
+    view a grouping set holds sums the rollups (handoff.first_assignment's facts per lead);
+    any other reads the leads and their assignments."""
+    counted = rolled_up.routing_rows(filters, judged_before=now - KEPT_AFTER)
+    if counted is not None:
+        reasons = _reasons_of_facts(rolled_up.facts_of_view(filters))
+    else:
+        leads = _routed(filters)
+        figures = _figures(now=now)
+        rows = leads.values("first_kind", "first_rule").annotate(
+            leads=Count("pk"),
+            with_owner=Count("pk", filter=figures[WITH_OWNER]),
+            judged=Count("pk", filter=figures[JUDGED]),
+            kept=Count("pk", filter=figures[KEPT]),
+            reassigned=Count("pk", filter=figures[REASSIGNED]),
         )
+        counted = {_row_key(row.pop("first_kind"), row.pop("first_rule"))[0]: row for row in rows}
+        reasons = _reasons(leads)
+    result = [
+        RoutingRow(key=key, label=row_label(key), **row, reasons=reasons[key].most_common(REASONS_SHOWN))
+        for key, row in counted.items()
+    ]
     result.sort(key=lambda r: (r.kept_share if r.kept_share is not None else 2, -r.leads, r.label))
     every_reason = sum(reasons.values(), Counter())
     total = RoutingRow(
@@ -155,6 +158,26 @@ def routing_quality(filters: Filters, *, now: datetime) -> RoutingQuality:
         reasons=every_reason.most_common(REASONS_SHOWN),
     )
     return RoutingQuality(rows=result, total=total)
+
+
+def _reasons_of_facts(facts) -> dict[str, Counter]:
+    """As _reasons(), for the leads of `facts` (RolledUpLead rows), by their routing row: the
+    view's reassigned leads (the partial index rolled_up_lead_reassigned), then their
+    reassignments (assignment_lead_at)."""
+    reassigned = facts.filter(reassigned=True).exclude(routed_by="")
+    rows = (
+        # In the order they happened (Assignment's), as _reasons() counts them: ties rank alike.
+        Assignment.objects.filter(lead_id__in=reassigned.values("lead_id"), kind=Assignment.Kind.REASSIGNED)
+        .annotate(
+            routed_by=Subquery(reassigned.filter(lead_id=OuterRef("lead_id")).values("routed_by")[:1]),
+            by_person=Q(assigned_by__isnull=False),
+        )
+        .values_list("routed_by", "by_person", "reason")
+    )
+    found: dict[str, Counter] = defaultdict(Counter)
+    for key, by_person, reason in rows:
+        found[key][reason.strip() if by_person else str(PASSED_ON)] += 1
+    return found
 
 
 def _reasons(leads) -> dict[str, Counter]:

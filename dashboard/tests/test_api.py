@@ -11,7 +11,7 @@ def test_json_has_the_same_figures_as_the_page(
 ):
     client.force_login(marketer)
 
-    with django_assert_max_num_queries(30):  # session, user, roles, the agreement and the 26 figures
+    with django_assert_max_num_queries(31):  # session, user, roles, the agreement and the 27 figures
         response = client.get("/api/dashboard/" + WORLD_QUERY)
 
     assert response.status_code == 200

@@ -254,3 +254,102 @@ def test_activity_modes_weeks_distributions_and_clocks_from_the_rollups_equal_th
             assert (got.key, got.system.count, got.rep.count) == (wanted.key, wanted.system.count, wanted.rep.count)
             assert close(got.system.median_seconds, wanted.system.median_seconds)
             assert close(got.rep.p90_seconds, wanted.rep.p90_seconds)
+
+
+def random_account_events(rng):
+    """First value, expansions, renewals and churn for most won leads, stored as the API
+    stores them (so the rollups follow)."""
+    from integrations.aftersales import record_account_events
+    from leads.models import AccountEvent
+
+    Kind = AccountEvent.Kind
+    items, index = {}, 0
+    for lead in Lead.objects.filter(won_at__isnull=False):
+        if rng.random() < 0.2:
+            continue
+        kinds = [Kind.FIRST_VALUE] * (rng.random() < 0.8) + [Kind.CHURN] * (rng.random() < 0.3)
+        kinds += [Kind.EXPANSION] * rng.randint(0, 2) + [Kind.RENEWAL] * rng.randint(0, 2)
+        for kind in kinds:
+            items[index] = {
+                "lead_id": lead.pk, "kind": kind, "occurred_at": lead.won_at + timedelta(hours=rng.lognormvariate(4, 2)),
+                "value": Decimal(rng.randint(1, 5000)) if kind == Kind.EXPANSION else None,
+                "churn_reason": "price" if kind == Kind.CHURN else "",
+            }
+            index += 1
+    record_account_events(items, source_system="test", now=NOW + timedelta(days=3650))
+
+
+@pytest.mark.django_db
+def test_rolled_up_after_sale_equals_the_one_from_the_leads(team, rep, other_rep):
+    rng = random.Random(12)
+    random_leads(rng, 200, team, rep, other_rep)
+    random_account_events(rng)
+    aftersales = importlib.import_module("dashboard.metrics.aftersales")
+    for view, dimension in [(VIEW, "channel"), (VIEW, "month"), (Filters(VIEW.first_day, VIEW.last_day, team_id=team.pk), "campaign")]:
+        rolled = aftersales.after_sale(view, dimension)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(rolled_up, "after_sale_rows", lambda *args, **kwargs: None)
+            exact = aftersales.after_sale(view, dimension)
+
+        assert [row.key for row in rolled.rows] == [row.key for row in exact.rows] and len(rolled.rows) > 1
+        for r, e in [*zip(rolled.rows, exact.rows), (rolled.total, exact.total)]:
+            assert (r.label, r.customers, r.churned, r.renewals, r.with_first_value, r.won_revenue, r.expansion_revenue) == (
+                e.label, e.customers, e.churned, e.renewals, e.with_first_value, e.won_revenue, e.expansion_revenue
+            )
+            assert close(r.median_time_to_first_value_seconds, e.median_time_to_first_value_seconds)
+        assert rolled.total.churned > 0 and rolled.total.renewals > 0 and rolled.total.expansion_revenue > 0
+    # Activity mode counts the wins of the period: it reads the leads.
+    assert rolled_up.after_sale_rows(Filters(VIEW.first_day, VIEW.last_day, mode=Mode.ACTIVITY), "channel") is None
+
+
+def random_assignments(rng, rep, other_rep, manager):
+    """A first assignment (by one of two rules, the fallback or the queue) for most leads, and
+    for some a manager's or the SLA policy's reassignment within days."""
+    from handoff.models import Assignment
+
+    K = Assignment.Kind
+    for lead in Lead.objects.all():
+        if rng.random() < 0.15:
+            continue
+        at = lead.created_at + timedelta(minutes=rng.randint(0, 3000))
+        kind = rng.choice([K.RULE, K.RULE, K.FALLBACK, K.UNASSIGNED])
+        Assignment.objects.create(
+            lead=lead, kind=kind, owner=None if kind == K.UNASSIGNED else rng.choice([rep, other_rep]),
+            rule_name=rng.choice(["Noord", "Zuid", ""]) if kind == K.RULE else "", assigned_at=at,
+        )
+        for _ in range(rng.choice([0, 0, 1, 2])):
+            at += timedelta(hours=rng.randint(1, 300))
+            by = rng.choice([manager, None])
+            Assignment.objects.create(
+                lead=lead, kind=K.REASSIGNED, owner=rng.choice([rep, other_rep]), assigned_at=at, assigned_by=by,
+                reason=rng.choice(["Spreekt Duits", " Spreekt Duits", "Te druk", "deadline missed"]),
+            )
+
+
+@pytest.mark.django_db
+def test_rolled_up_routing_quality_equals_the_one_from_the_leads(team, rep, other_rep, manager):
+    from leads import rollups
+
+    rng = random.Random(13)
+    random_leads(rng, 150, team, rep, other_rep)
+    random_assignments(rng, rep, other_rep, manager)
+    rollups.rebuild(Lead.objects)
+    routing = importlib.import_module("dashboard.metrics.routing")
+    views = [VIEW, Filters(VIEW.first_day, VIEW.last_day, channel="meta", team_id=team.pk),
+             Filters(VIEW.first_day, VIEW.last_day, customer="new")]
+    # Judged on days inside the cohort (a week after its middle, to the hour) and long after.
+    moments = [datetime(2026, 10, 30, 14, 17, tzinfo=UTC), datetime(2026, 11, 8, 6, 0, tzinfo=UTC), NOW]
+    for view in views:
+        for now in moments:
+            assert rolled_up.grouping_for(view, also=rolled_up.ROUTING_DIMENSIONS).startswith("routing")
+            rolled = routing.routing_quality(view, now=now)
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(rolled_up, "routing_rows", lambda *args, **kwargs: None)
+                exact = routing.routing_quality(view, now=now)
+
+            assert rolled == exact
+            assert len(rolled.rows) > 2 and rolled.total.reassigned > 0 and rolled.total.reasons
+    assert routing.routing_quality(VIEW, now=moments[0]).total.judged < routing.routing_quality(VIEW, now=NOW).total.judged
+    # A funnel never reads the routing sets: they hold the routed leads only.
+    assert all(not (rolled_up.grouping_for(Filters(VIEW.first_day, VIEW.last_day, **f)) or "").startswith("routing")
+               for f in ({}, {"channel": "meta"}, {"source_owner": "partner"}, {"sector": "food", "team_id": 3}))

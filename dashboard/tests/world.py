@@ -213,6 +213,7 @@ def add_account_events(world: World) -> None:
         AccountEvent(lead=k, kind=Kind.FIRST_VALUE, occurred_at=k_won + days(10)),
         AccountEvent(lead=k, kind=Kind.CHURN, occurred_at=k_won + days(12), churn_reason="price"),
     ])
+    rollups.refresh(Lead.objects, [a.pk, k.pk])  # stored past the write functions that roll up
 
 
 def add_assignments(world: World, *, rep, other_rep, manager) -> None:
@@ -244,3 +245,4 @@ def add_assignments(world: World, *, rep, other_rep, manager) -> None:
     assign("D", K.FALLBACK, manager, hours(49))
     assign("F", K.UNASSIGNED, None, hours(73))
     assign("F", K.REASSIGNED, rep, hours(74), by=manager, reason="Uit de wachtrij")
+    rollups.refresh(Lead.objects, [lead.pk for lead in leads.values()])  # stored past the write functions

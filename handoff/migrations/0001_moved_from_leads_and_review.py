@@ -3,12 +3,14 @@ without touching a table: each keeps its db_table. Their content types move alon
 permissions granted on them, group grants and the admin's history stay attached."""
 
 import datetime
+
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import handoff.models.settings
 from django.conf import settings
 from django.db import migrations, models
+
+import handoff.models.settings
 
 # (the app a model lived in, its model name)
 MOVED = [

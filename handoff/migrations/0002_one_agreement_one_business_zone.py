@@ -10,6 +10,7 @@
 """
 
 import datetime
+
 import django.core.validators
 from django.db import migrations, models
 

@@ -2,9 +2,10 @@
 
 import django.core.validators
 import django.db.models.deletion
-import handoff.models.settings
 from django.conf import settings
 from django.db import migrations, models
+
+import handoff.models.settings
 
 
 class Migration(migrations.Migration):

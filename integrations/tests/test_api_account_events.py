@@ -141,9 +141,11 @@ def test_a_batch_takes_the_same_queries_whatever_its_size(db, django_assert_num_
             for i, lead in enumerate(chosen)
         }
 
-    # leads by e-mail, external ids received, once-only events stored, the insert (and its savepoint pair)
-    with django_assert_num_queries(6):
+    # leads by e-mail, external ids received, once-only events stored, the insert (and its
+    # savepoint pair), and the leads' rollups (their savepoint pair, the stored copies locked,
+    # the leads' facts, the rollup rows and the stage rollup added, the copies written)
+    with django_assert_num_queries(13):
         record_account_events(items(leads[:2]), source_system="crm", now=timezone.now())
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(13):
         record_account_events(items(leads[2:]), source_system="crm", now=timezone.now())
     assert AccountEvent.objects.count() == 12

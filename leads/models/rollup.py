@@ -30,6 +30,10 @@ DIMENSIONS = {
     "source_owner": lambda: models.CharField(max_length=20, default=""),
     "lost_reason": lambda: models.CharField(max_length=20, default=""),
     "linked_campaign": lambda: models.IntegerField(default=0),  # the linked campaign's id (0: none)
+    # Routing quality: the row of the lead's first assignment ("rule:<name>" or how it was
+    # assigned) and the day of that assignment (business time zone, date.toordinal(); 0: none).
+    "routed_by": lambda: models.CharField(max_length=130, default=""),
+    "routed_on": lambda: models.IntegerField(default=0),
 }
 
 # The grouping sets: name → the dimensions it keeps. A view reads the first set that holds
@@ -45,10 +49,19 @@ GROUPING_SETS = {
     "source_owner": ("source_owner",),
     "lost_reason": ("lost_reason",),
     "linked_campaign": ("linked_campaign", "channel", "campaign"),
+    # Routing quality, for the filters each set above holds (the routed leads only).
+    **{
+        f"routing_{name}" if name != "all" else "routing": ("routed_by", "routed_on", *kept)
+        for name, kept in {
+            "all": (), "channel": ("channel", "campaign"), "team": ("team", "owner", "channel", "campaign"),
+            "company": ("sector", "customer", "channel", "campaign"), "source_owner": ("source_owner",),
+        }.items()
+    },
 }
 # Grouping sets that hold counts only, no lead times: read only by a figure that groups by
 # their dimension (the lost reasons, the campaigns' costs), never by a view's funnel.
-COUNTS_ONLY = frozenset({"lost_reason", "linked_campaign"})
+ROUTED_ONLY = frozenset(name for name in GROUPING_SETS if name.startswith("routing"))
+COUNTS_ONLY = frozenset({"lost_reason", "linked_campaign", *ROUTED_ONLY})
 KEY = ("grouping", "day", *DIMENSIONS)
 
 # Funnel stages in order, and the steps (earlier, later) whose lead times the funnel shows:
@@ -61,19 +74,34 @@ PAIRS = (
 # The lead times kept as histograms: each pair (own stamps, in order), the first attempt
 # after the MQL, MQL → SQL by reached moments (the distribution's definition), and the two
 # clocks: handoff → owner told ("system_clock"), owner told → first attempt ("rep_clock").
-MEASURES = (*[f"{a}_{b}" for a, b in PAIRS], "first_attempt", "reached_mql_sql", "system_clock", "rep_clock")
-COUNTS = (
+# After the sale: the win → first value of the won leads ("won_first_value").
+FUNNEL_MEASURES = (*[f"{a}_{b}" for a, b in PAIRS], "first_attempt", "reached_mql_sql", "system_clock", "rep_clock")
+# Activity mode keeps the funnel's lead times only (after the sale reads the leads there).
+ACTIVITY_MEASURES = frozenset(FUNNEL_MEASURES)
+MEASURES = (
+    *FUNNEL_MEASURES, "won_first_value",
+)
+# After the sale, of the won leads (leads.account_facts): churned, renewal events, reached
+# first value, expansion revenue in cents (and, counted for the funnel, reached_won and
+# revenue_cents).
+AFTER_SALE = ("churned", "renewals", "first_value", "expansion_cents")
+# Routing quality (handoff.first_assignment): routed, of which given an owner, of which that
+# owner stayed for the first week, and reassigned since.
+ROUTING_COUNTS = ("routed", "routed_with_owner", "routed_kept", "routed_reassigned")
+FUNNEL_COUNTS = (
     "leads", *[f"reached_{s}" for s in FUNNEL], *[f"own_{s}" for s in FUNNEL],
     "contacted", "attempts", "lost", "open", "revenue_cents", *[f"passed_{a}_{b}" for a, b in PAIRS],
     "pipeline_cents",  # the deal value of the leads that reached SQL (open, won or lost)
     "lost_value_cents",  # the deal value of the lost leads
 )
+COUNTS = (*FUNNEL_COUNTS, *AFTER_SALE, *ROUTING_COUNTS)
 # Activity mode counts each figure on the day its event happened (a lead is an MQL on the day
-# it reached MQL, a loss on the day it was lost): the cohort's counts, and two more. Skipped: a
+# it reached MQL, a loss on the day it was lost): the funnel's counts, and two more (after the
+# sale and routing quality read the leads in activity mode). Skipped: a
 # lead that reached the stage that day without its own stamp (in a cohort that is reached −
 # own; by event day the own stamp may fall in another period). The week's SQLs: of the leads
 # that reached MQL that day, those that reached SQL since (the weekly figure's definition).
-ACTIVITY_COUNTS = (*COUNTS, *[f"skipped_{s}" for s in FUNNEL], "mql_reached_sql")
+ACTIVITY_COUNTS = (*FUNNEL_COUNTS, *[f"skipped_{s}" for s in FUNNEL], "mql_reached_sql")
 
 
 class RollupKey(models.Model):
@@ -96,6 +124,14 @@ class CohortRollup(RollupKey):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=KEY, name="cohort_rollup_key")]
+        indexes = [
+            # After the sale reads only the won leads' rows: a few thousand of them in all time,
+            # read from this index alone instead of every row of a grouping set.
+            models.Index(
+                fields=["grouping", "day"], name="cohort_rollup_won",
+                include=[*DIMENSIONS, "reached_won", "revenue_cents", *AFTER_SALE], condition=models.Q(reached_won__gt=0),
+            ),
+        ]
 
 
 class LeadTimeRollup(RollupKey):
@@ -110,6 +146,13 @@ class LeadTimeRollup(RollupKey):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=[*KEY, "measure", "bucket"], name="lead_time_rollup_key")
+        ]
+        indexes = [
+            # The win → first value alone (after the sale), from the index alone.
+            models.Index(
+                fields=["grouping", "day"], name="lead_time_rollup_first_value",
+                include=[*DIMENSIONS, "bucket", "n", "microseconds"], condition=models.Q(measure="won_first_value"),
+            ),
         ]
 
 
@@ -178,6 +221,24 @@ class RolledUpLead(models.Model):
     returned = models.BooleanField(default=False)  # moved from a sales stage back to nurture
     rejected = models.BooleanField(default=False)  # sent back from MQL by a person
     is_complete = models.BooleanField(default=False)
+    # Its account events, summed (leads.account_facts).
+    churned = models.BooleanField(default=False)
+    renewals = models.IntegerField(default=0)
+    first_value_at = models.DateTimeField(null=True)
+    expansion = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    # Its first assignment (handoff.first_assignment): its routing row ("": never assigned),
+    # when and to whom, whether the owner changed in the first week, reassigned since.
+    routed_by = models.CharField(max_length=130, default="")
+    first_assigned_at = models.DateTimeField(null=True, db_index=True)  # the day judged by the hour
+    first_owner_id = models.BigIntegerField(null=True)
+    owner_changed_in_first_week = models.BooleanField(default=False)
+    reassigned = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            # Routing quality's reasons: the view's reassigned leads, a few among many.
+            models.Index(fields=["created_at"], name="rolled_up_lead_reassigned", condition=models.Q(reassigned=True)),
+        ]
 
 
 class StageRollup(models.Model):

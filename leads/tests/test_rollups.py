@@ -17,6 +17,7 @@ from integrations import ingest, privacy
 from leads import rollups
 from leads.admin import CampaignAdmin, CompanyAdmin, LeadAdmin
 from leads.models import (
+    AccountEvent,
     ActivityLeadTimeRollup,
     ActivityRollup,
     Campaign,
@@ -195,7 +196,8 @@ def maintained():
     activity_times = set(
         ActivityLeadTimeRollup.objects.exclude(n=0).values_list(*rollups.KEY, "measure", "bucket", "n", "microseconds")
     )
-    return cohort, times, stages, activity, activity_times, review, review_times
+    facts = set(RolledUpLead.objects.values_list(*rollups.FACTS))  # read by routing quality's day judged by the hour
+    return cohort, times, stages, activity, activity_times, review, review_times, facts
 
 
 def leads_now():
@@ -276,6 +278,10 @@ def test_hand_over_and_reassignment_move_the_lead_between_owners(rep, other_rep,
 
     owners = dict(CohortRollup.objects.filter(grouping="team").exclude(leads=0).values_list("owner", "leads"))
     assert owners == {other_rep.pk: 1}
+    # Routing quality: routed once, reassigned within the hour, so not kept.
+    routing = [total(name, "routing") for name in ("routed", "routed_kept", "routed_reassigned")]
+    assert routing == [1, 0, 1]
+    assert RolledUpLead.objects.get(lead_id=lead.pk).owner_changed_in_first_week is True
     assert_equal_to_a_rebuild()
 
 
@@ -326,6 +332,40 @@ def test_a_won_deal_with_its_value_is_rolled_up(revops_admin):
     lead.move_to(S.WON, at=T + timedelta(days=3))
 
     assert (total("reached_won"), total("revenue_cents")) == (1, 250050)
+    assert_equal_to_a_rebuild()
+
+
+def account_event(lead, kind, *, at, **fields):
+    from integrations.aftersales import record_account_events
+
+    record_account_events({0: {"lead_id": lead.pk, "kind": kind, "occurred_at": at, **fields}},
+                          source_system="test", now=at)
+
+
+@pytest.mark.django_db
+def test_account_events_from_the_api_and_the_admins_delete_are_rolled_up(revops_admin):
+    from django.contrib.admin.sites import site
+
+    from leads.admin import AccountEventAdmin
+    from leads.models import AccountEvent
+
+    Kind = AccountEvent.Kind
+    lead = arrive("a1")
+    lead.move_to(S.WON, at=T)
+    account_event(lead, Kind.FIRST_VALUE, at=T + timedelta(days=4))
+    account_event(lead, Kind.EXPANSION, at=T + timedelta(days=9), value=Decimal("120.50"))
+    account_event(lead, Kind.RENEWAL, at=T + timedelta(days=365))
+    account_event(lead, Kind.CHURN, at=T + timedelta(days=400), churn_reason="price")
+
+    assert [total(name) for name in ("churned", "renewals", "first_value", "expansion_cents")] == [1, 1, 1, 12050]
+    assert clock_total("won_first_value") == 1
+    assert_equal_to_a_rebuild()
+    admin = AccountEventAdmin(AccountEvent, site)
+    admin.delete_model(None, AccountEvent.objects.get(kind=Kind.CHURN))
+    admin.delete_queryset(None, AccountEvent.objects.filter(kind__in=[Kind.EXPANSION, Kind.FIRST_VALUE]))
+
+    assert [total(name) for name in ("churned", "renewals", "first_value", "expansion_cents")] == [0, 1, 0, 0]
+    assert clock_total("won_first_value") == 0
     assert_equal_to_a_rebuild()
 
 
@@ -460,6 +500,8 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
         return Lead.objects.select_related("company").get(pk=lead.pk)
 
     links = random.Random(seed + 100)  # its own stream: the other operations' sequence stays as it was
+    accounts = random.Random(seed + 200)  # and the account events theirs
+    Kind = AccountEvent.Kind
     for step in range(240):
         clock += timedelta(minutes=rng.randint(1, 600))
         if links.random() < 0.1:  # a campaign named as the leads' is added (linking them), linked again or deleted
@@ -473,6 +515,10 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
                 CampaignAdmin(Campaign, site).delete_model(None, campaign)
             else:
                 campaign.link_leads()
+        won = list(Lead.objects.filter(won_at__isnull=False, won_at__lte=clock).order_by("pk"))
+        if won and accounts.random() < 0.2:  # a renewal or an expansion comes in through the API
+            account_event(accounts.choice(won), accounts.choice([Kind.RENEWAL, Kind.EXPANSION]), at=clock,
+                          value=Decimal(accounts.randint(1, 900)))
         operation = rng.choice(
             ["arrive"] * 4
             + ["move", "move", "reassign", "send", "send", "attempt", "attempt", "feedback", "lost", "lost", "won", "erase",
@@ -521,7 +567,7 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
             company.sector, company.is_customer = rng.choice(["food", "machinery", "logistics"]), rng.random() < 0.5
             CompanyAdmin(Company, site).save_model(None, company, None, change=True)
 
-    cohort, times, stages, activity, activity_times, review, review_times = assert_equal_to_a_rebuild()
+    cohort, times, stages, activity, activity_times, review, review_times, _facts = assert_equal_to_a_rebuild()
     # The review's rollup saw every kind of count and histogram the sequence can make.
     counted = {name for i, name in enumerate(REVIEW_COUNTS) if any(row[i] for row in review.values())}
     assert counted >= {"mqls", "contacted", "attempts", "returned", "with_feedback", "accepted", "rejected", "sqls"}
@@ -541,3 +587,8 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
     assert len({k[key["source_owner"]] for k in cohort if k[0] == "source_owner"}) > 1
     assert {k[key["lost_reason"]] for k in cohort if k[0] == "lost_reason"} - {""}
     assert {k[key["linked_campaign"]] for k in cohort if k[0] == "linked_campaign"} - {0}
+    routed = {k[key["routed_by"]]: row for k, row in cohort.items() if k[0] == "routing"}
+    counts = {name: i for i, name in enumerate(rollups.COUNTS)}
+    assert routed and "" not in routed
+    assert sum(row[counts["routed_reassigned"]] for row in routed.values()) > 0
+    assert AccountEvent.objects.count() > 2 and total("renewals") + total("expansion_cents") > 0
