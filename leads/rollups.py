@@ -32,7 +32,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, models, transaction
-from django.db.models import Expression, Value
+from django.db.models import Expression, Q, Value
 
 from common.bulk import TableWriter
 from common.business_time import business_time_zone
@@ -272,9 +272,9 @@ def _adapted(rows: list[tuple]) -> list[tuple]:
 def _add(sums: Sums) -> None:
     key = _key_columns()
     with connection.cursor() as cursor:
-        if rows := sums.cohort_rows():
+        if rows := with_month_rows(sums.cohort_rows(), len(KEY)):
             cursor.executemany(_upsert_sql(CohortRollup._meta.db_table, key, list(COUNTS)), _adapted(rows))
-        if rows := sums.time_rows():
+        if rows := with_month_rows(sums.time_rows(), len(KEY) + 2):
             sql = _upsert_sql(LeadTimeRollup._meta.db_table, [*key, "measure", "bucket"], ["n", "microseconds"])
             cursor.executemany(sql, _adapted(rows))
         if rows := sums.stage_rows():
@@ -329,6 +329,91 @@ def _refresh_chunk(leads, ids: list[int]) -> int:
     return len(changed)
 
 
+# --- month rows -----------------------------------------------------------------------------
+#
+# Beside each day row, every table keyed by RollupKey holds its month's row: the same sums over
+# the calendar month (of the business day), under the grouping's name with MONTH before it and
+# the month's first day. A period then reads its whole months from month rows and only the days
+# at its ragged edges from day rows (`period_q`): the same sums, whatever the period's length.
+# A refresh adds each difference to both (`with_month_rows`); a rebuild sums the day rows it
+# wrote (`add_month_rows`).
+
+MONTH = "m:"  # a grouping name and this must fit RollupKey.grouping (20 characters)
+
+
+def with_month_rows(rows: list[tuple], key_length: int) -> list[tuple]:
+    """Day rows (grouping, day, the rest of the key…, sums…) and their month rows, added up,
+    in key order. `key_length` counts the key's columns, grouping and day included."""
+    months: dict[tuple, list] = {}
+    for row in rows:
+        key = (MONTH + row[0], row[1].replace(day=1), *row[2:key_length])
+        if (total := months.get(key)) is None:
+            months[key] = list(row[key_length:])
+        else:
+            for i, value in enumerate(row[key_length:]):
+                total[i] += value
+    added = [(*key, *values) for key, values in months.items() if any(values)]
+    return sorted([*rows, *added], key=_order)
+
+
+def add_month_rows(model, key: Iterable[str], sums: Iterable[str]) -> int:
+    """Write the month rows of a table that holds only day rows (just rebuilt): one INSERT …
+    SELECT summing its day rows per month. Returns how many it wrote."""
+    q = connection.ops.quote_name
+    columns = {name: model._meta.get_field(name).column for name in [*key, *sums]}
+    rest = [q(columns[name]) for name in key if name not in ("grouping", "day")]
+    month = (
+        f"CAST(date_trunc('month', {q('day')}) AS date)" if connection.vendor == "postgresql"
+        else f"date({q('day')}, 'start of month')"
+    )
+    table = q(model._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} ({q('grouping')}, {q('day')}, {', '.join(rest)}, "
+        f"{', '.join(q(columns[name]) for name in sums)}) "
+        f"SELECT %s || {q('grouping')}, {month}, {', '.join(rest)}, "
+        f"{', '.join(f'SUM({q(columns[name])})' for name in sums)} FROM {table} "
+        f"WHERE {q('grouping')} NOT LIKE %s GROUP BY {q('grouping')}, {month}, {', '.join(rest)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [MONTH, MONTH + "%"])
+        return cursor.rowcount
+
+
+def period_q(grouping: str, first_day: date, last_day: date, *, months: bool = True, cuts: Iterable[date] = ()) -> Q:
+    """The rollup rows of `grouping` that sum the days first_day … last_day (inclusive): the
+    month rows of the whole months in it, the day rows of the rest. `months=False` reads day
+    rows only (for a figure that groups by day or week). A month holding a day of `cuts` is
+    read as days too, so that a later filter on `day > cut` stays exact."""
+    whole = _whole_months(first_day, last_day, cuts) if months else []
+    q = Q(grouping=MONTH + grouping, day__in=whole) if whole else Q()
+    start = first_day
+    for month in [*whole, None]:
+        end = last_day if month is None else month - timedelta(days=1)
+        if start <= end:
+            q |= Q(grouping=grouping, day__gte=start, day__lte=end)
+        if month is not None:
+            start = _next_month(month)
+    return q if q else Q(grouping=grouping, day__gte=first_day, day__lte=last_day)  # (matches nothing)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _whole_months(first_day: date, last_day: date, cuts: Iterable[date]) -> list[date]:
+    """The first days of the months wholly in first_day … last_day that no cut falls inside
+    (a cut on a month's last day splits nothing)."""
+    cuts = list(cuts)
+    month = first_day if first_day.day == 1 else _next_month(first_day)
+    found = []
+    while _next_month(month) - timedelta(days=1) <= last_day:
+        end = _next_month(month) - timedelta(days=1)
+        if not any(month <= cut < end for cut in cuts):
+            found.append(month)
+        month = _next_month(month)
+    return found
+
+
 # --- rebuilding them ------------------------------------------------------------------------
 
 
@@ -377,6 +462,8 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
             if progress and written["leads"] % 20_000 == 0:
                 progress(written["leads"])
         flush()
+        written["cohort_rows"] += add_month_rows(CohortRollup, KEY, COUNTS)
+        written["time_rows"] += add_month_rows(LeadTimeRollup, [*KEY, "measure", "bucket"], ["n", "microseconds"])
         stage_rows = [StageRollup(stage=s, campaign=c, n=n) for (s, c), n in sorted(stages.items()) if n]
         StageRollup.objects.bulk_create(stage_rows)
         written["stage_rows"] = len(stage_rows)

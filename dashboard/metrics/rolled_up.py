@@ -22,7 +22,7 @@ from common.business_time import business_time_zone, start_of_day
 from dashboard.filters import Customer, Dimension, Filters, owners_whose_team_is
 from leads.models import CohortRollup, Lead, LeadTimeRollup, Team
 from leads.models.rollup import COUNTS, COUNTS_ONLY, GROUPING_SETS, PAIRS
-from leads.rollups import bucket_start, percentiles_from
+from leads.rollups import bucket_start, percentiles_from, period_q
 
 # The rollup dimension each breakdown groups by (month and week come from the day). Owner,
 # team, size and temperature are not rolled up: those breakdowns read the leads.
@@ -66,8 +66,11 @@ def grouping_for(filters: Filters, *, also: set[str] = frozenset()) -> str | Non
     )
 
 
-def _of_view(model, filters: Filters, grouping: str):
-    rows = model.objects.order_by().filter(grouping=grouping, day__gte=filters.first_day, day__lte=filters.last_day)
+def _of_view(model, filters: Filters, grouping: str, *, months: bool = True, cuts=()):
+    """The rows of the view's days (whole months from month rows: `leads.rollups.period_q`)."""
+    rows = model.objects.order_by().filter(
+        period_q(grouping, filters.first_day, filters.last_day, months=months, cuts=cuts)
+    )
     if filters.channel:
         rows = rows.filter(channel=filters.channel)
     if filters.campaign:
@@ -88,10 +91,10 @@ def _of_view(model, filters: Filters, grouping: str):
     return rows
 
 
-def _histograms(filters: Filters, grouping: str, measures, by: tuple[str, ...] = ()) -> dict:
+def _histograms(filters: Filters, grouping: str, measures, by: tuple[str, ...] = (), *, months: bool = True) -> dict:
     """{(by values…, measure): [(bucket, n, microseconds), …]}: one query."""
     rows = (
-        _of_view(LeadTimeRollup, filters, grouping)
+        _of_view(LeadTimeRollup, filters, grouping, months=months)
         .filter(measure__in=list(measures))
         .values_list(*by, "measure", "bucket")
         .annotate(n=Sum("n"), us=Sum("microseconds"))
@@ -120,7 +123,9 @@ def funnel_row(filters: Filters, *, now: datetime, percentiles: tuple[float, ...
     sums = {f"sum_{name}": Sum(name) for name in COUNTS}
     sums.update({f"after_{days}": Sum("leads", filter=Q(day__gt=limit_day[days])) for days in limits})
     # (Aggregates may not share a column's name.)
-    row = {key.removeprefix("sum_"): value for key, value in _of_view(CohortRollup, filters, grouping).aggregate(**sums).items()}
+    # A month row is read only where it lies wholly on one side of every limit day.
+    of_view = _of_view(CohortRollup, filters, grouping, cuts=limit_day.values())
+    row = {key.removeprefix("sum_"): value for key, value in of_view.aggregate(**sums).items()}
     on_the_day = {
         days: Q(created_at__gt=now - timedelta(days=days), created_at__lt=start_of_day(limit_day[days] + timedelta(days=1)))
         for days in limits
@@ -179,7 +184,7 @@ def weekly(filters: Filters) -> dict[date, dict] | None:
     grouping = grouping_for(filters)
     if grouping is None:
         return None
-    rows = _of_view(CohortRollup, filters, grouping).values_list("day").annotate(
+    rows = _of_view(CohortRollup, filters, grouping, months=False).values_list("day").annotate(
         mqls=Sum("reached_mql"), sqls=Sum("reached_sql")
     )
     weeks = defaultdict(lambda: {"mqls": 0, "sqls": 0})
@@ -205,8 +210,10 @@ def breakdown_rows(filters: Filters, dimension: str) -> list[dict] | None:
         "n_opportunities": Sum("reached_opportunity"), "n_won": Sum("reached_won"),
         "n_lost": Sum("lost"), "revenue_cents": Sum("revenue_cents"),
     }
-    rows = _of_view(CohortRollup, filters, grouping).values_list(*by).annotate(**sums)
-    times = _histograms(filters, grouping, ["mql_won"], by=by)
+    # A month row sums its month: right for a breakdown by month, not by week.
+    months = dimension != Dimension.WEEK
+    rows = _of_view(CohortRollup, filters, grouping, months=months).values_list(*by).annotate(**sums)
+    times = _histograms(filters, grouping, ["mql_won"], by=by, months=months)
 
     def key_of(value):
         if column:
