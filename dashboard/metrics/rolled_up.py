@@ -16,13 +16,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import BigIntegerField, Count, Min, Q, Sum
+from django.db.models.functions import Cast
 
 from common.business_time import business_time_zone, start_of_day
 from dashboard.filters import Customer, Dimension, Filters, owners_whose_team_is
 from leads.models import CohortRollup, Lead, LeadTimeRollup, Team
 from leads.models.rollup import COUNTS, COUNTS_ONLY, GROUPING_SETS, PAIRS
-from leads.rollups import bucket_start, percentiles_from, period_q
+from leads.rollups import bucket_start, percentiles_from, period_q, period_spans
 
 # The rollup dimension each breakdown groups by (month and week come from the day). Owner,
 # team, size and temperature are not rolled up: those breakdowns read the leads.
@@ -68,9 +69,12 @@ def grouping_for(filters: Filters, *, also: set[str] = frozenset()) -> str | Non
 
 def _of_view(model, filters: Filters, grouping: str, *, months: bool = True, cuts=()):
     """The rows of the view's days (whole months from month rows: `leads.rollups.period_q`)."""
-    rows = model.objects.order_by().filter(
-        period_q(grouping, filters.first_day, filters.last_day, months=months, cuts=cuts)
-    )
+    period = period_q(grouping, filters.first_day, filters.last_day, months=months, cuts=cuts)
+    return _narrowed(model.objects.order_by().filter(period), filters)
+
+
+def _narrowed(rows, filters: Filters):
+    """Rollup rows narrowed to the view's filters."""
     if filters.channel:
         rows = rows.filter(channel=filters.channel)
     if filters.campaign:
@@ -92,13 +96,18 @@ def _of_view(model, filters: Filters, grouping: str, *, months: bool = True, cut
 
 
 def _histograms(filters: Filters, grouping: str, measures, by: tuple[str, ...] = (), *, months: bool = True) -> dict:
-    """{(by values…, measure): [(bucket, n, microseconds), …]}: one query."""
-    rows = (
-        _of_view(LeadTimeRollup, filters, grouping, months=months)
+    """{(by values…, measure): [(bucket, n, microseconds), …]}: one query, a UNION ALL of the
+    period's spans (the month rows, the edge days), each an index-only range scan on PostgreSQL.
+    A bucket may come once per span: percentiles_from() takes each as its own run."""
+    parts = [
+        _narrowed(LeadTimeRollup.objects.order_by().filter(span), filters)
         .filter(measure__in=list(measures))
         .values_list(*by, "measure", "bucket")
-        .annotate(n=Sum("n"), us=Sum("microseconds"))
-    )
+        # (As bigint: PostgreSQL sums bigints as numeric, each row then a Decimal to convert.)
+        .annotate(n=Cast(Sum("n"), BigIntegerField()), us=Cast(Sum("microseconds"), BigIntegerField()))
+        for span in period_spans(grouping, filters.first_day, filters.last_day, months=months)
+    ]
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     found = defaultdict(list)
     for *key, bucket, n, us in rows:
         found[tuple(key)].append((bucket, n, us))
