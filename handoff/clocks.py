@@ -31,6 +31,7 @@ from handoff.models import (
 )
 from handoff.outbox import queue_many
 from leads.models import ContactAttempt, Feedback, IllegalTransition, IntentTier, Lead
+from leads.rollups import refresh as refresh_rollups
 
 # Stages in which the lead is in sales' hands and a clock may run.
 CLOCKED_STAGES = (Lead.Stage.MQL, Lead.Stage.SAL, Lead.Stage.SQL)
@@ -250,6 +251,7 @@ def return_unreached(lead: Lead, *, now: datetime) -> None:
         Feedback.objects.create(
             lead=lead, given_at=now, disposition=Feedback.Disposition.NOT_REACHED
         )
+        refresh_rollups(Lead.objects, [lead.pk])  # the review counts the verdict
     stop_clock(lead)
 
 
@@ -342,6 +344,7 @@ def backfill_first_contact(*, batch: int = 2000, progress=None) -> int:
                 f"UPDATE {table} SET first_contact_by = %s, first_contact_business_seconds = %s WHERE id = %s",
                 [(lead.first_contact_by, lead.first_contact_business_seconds, lead.pk) for lead in leads],
             )
+            refresh_rollups(Lead.objects, [lead.pk for lead in leads])  # the review's rollup reads both
         updated += len(leads)
         last_pk = leads[-1].pk
         if progress:

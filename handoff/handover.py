@@ -76,6 +76,7 @@ def hand_over(lead: Lead, *, now: datetime, by=None) -> Assignment:
         if lead.first_contact_by is None:  # the review measures the first handoff
             Lead.objects.filter(pk=lead.pk).update(first_contact_by=clock.due_by)
             lead.first_contact_by = clock.due_by
+            refresh_rollups(Lead.objects, [lead.pk])  # the review's rollup counts against it
         context = {"reason": decision.reason, "due_by": clock.due_by.isoformat(), "policy": policy.name}
         if decision.owner is None:
             queue_many([(manager, Notification.Kind.UNASSIGNED, lead, context) for manager in decision.tell], now=now)

@@ -175,7 +175,8 @@ def erase_person(email: str, *, by, reference: str, now: datetime) -> Erasure:
             ignore_conflicts=True,
         )
         erasure.counts = anonymise([lead.pk for lead in leads], now=now)
-        refresh_rollups(Lead.objects, [lead.pk for lead in leads])  # the counted fields stay: a no-op today
+        # The funnel's counted fields stay; the review's completeness follows the erased ones.
+        refresh_rollups(Lead.objects, [lead.pk for lead in leads])
         erasure.save(update_fields=["counts"])
     return erasure
 

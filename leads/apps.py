@@ -7,4 +7,6 @@ class LeadsConfig(AppConfig):
     verbose_name = _("Leads")
 
     def ready(self):
-        from leads import texts  # noqa: F401 — registers the vocabularies messages name
+        from leads import review_facts, rollups, texts  # noqa: F401 — texts registers the vocabularies messages name
+
+        rollups.COMPUTED_FACTS.update(review_facts.FACTS)

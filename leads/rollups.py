@@ -12,6 +12,11 @@ nothing changed and writes nothing, so nested write functions may each call it.
 The same refresh keeps `StageRollup` (how many leads are in each stage now, per campaign) by
 the same difference of the copies.
 
+The same refresh keeps the weekly review's rollups (`ReviewRollup`, `ReviewTimeRollup`): per
+handoff week × team × owner × channel, the review's counts that do not depend on the moment
+the page is read, and its response times and clocks as histograms (`review_contribution()`).
+A lead's feedback and the moves sales sent it back with count too: writing them refreshes.
+
 `rebuild(Lead.objects)` computes the same tables from scratch (`manage.py rebuildrollups`).
 Both go through `contribution()`, one pure function of a lead's fields.
 
@@ -44,8 +49,12 @@ from leads.models.rollup import (
     GROUPING_SETS,
     KEY,
     PAIRS,
+    REVIEW_COUNTS,
+    REVIEW_KEY,
     CohortRollup,
     LeadTimeRollup,
+    ReviewRollup,
+    ReviewTimeRollup,
     RolledUpLead,
     StageRollup,
 )
@@ -59,14 +68,17 @@ FACT_LOOKUPS = {
     "opportunity_at": "opportunity_at", "won_at": "won_at", "lost_at": "lost_at",
     "first_attempt_at": "first_attempt_at", "attempt_count": "attempt_count", "deal_value": "deal_value",
     "source_owner": "source_owner", "lost_reason": "lost_reason", "linked_campaign_id": "linked_campaign_id",
+    "first_contact_by": "first_contact_by", "first_contact_business_seconds": "first_contact_business_seconds",
 }
 # Facts an app above this one computes from its own tables, which it names here when it loads
 # (so leads need not import it): fact → a function giving the expression on a lead query. Until
 # one is named, the fact is empty. handoff/apps.py names "owner_told_at"
 # (handoff.outbox.owner_told_at(): when the owner was first sent word of the lead), so every
 # write that refreshes a lead, and sending that word (handoff.outbox.mark_sent), keeps the two
-# clocks' histograms up to date.
-COMPUTED = ("owner_told_at",)
+# clocks' histograms up to date. The leads app names the review's facts from its own other
+# tables (leads.review_facts: feedback, the moves back, completeness) the same way.
+COMPUTED = ("owner_told_at", "has_feedback", "not_reached", "returned", "rejected", "is_complete")
+BOOLEAN_FACTS = frozenset(COMPUTED[1:])
 COMPUTED_FACTS: dict[str, Callable[[], Expression]] = {}
 FACTS = (*FACT_LOOKUPS, *COMPUTED)
 
@@ -201,6 +213,49 @@ def contribution(facts: dict, *, zone) -> tuple[date, dict[str, int], list[tuple
     return day, counts, times
 
 
+def review_contribution(facts: dict, *, zone) -> tuple[tuple, dict[str, int], list[tuple[str, int, int]]] | None:
+    """What a handed-over lead adds to the weekly review's rollup: (its key, its counts, its
+    histogram entries as (measure, bucket, microseconds)); None for a lead never handed over.
+    The review's definitions (review.metrics.figure_filters), less those that depend on now."""
+    stamps = [facts[f"{stage}_at"] for stage in FUNNEL]
+    handed = min((moment for moment in stamps if moment is not None), default=None)
+    if handed is None:
+        return None
+    day = handed.astimezone(zone).date()
+    key = (day - timedelta(days=day.weekday()), facts["team_id"] or 0, facts["owner_id"] or 0, facts["channel"] or "")
+    tried, due_by = facts["first_attempt_at"], facts["first_contact_by"]
+    accepted = any(stamp is not None for stamp in stamps[1:])
+    counts = {
+        "mqls": 1,
+        "contacted": int(tried is not None),
+        "within_sla": int(tried is not None and due_by is not None and tried <= due_by),
+        "contacted_late": int(tried is not None and due_by is not None and tried > due_by),
+        "attempts": facts["attempt_count"] or 0,
+        "returned": int(facts["returned"]),
+        "with_feedback": int(facts["has_feedback"]),
+        "accepted": int(accepted),
+        "rejected": int(facts["rejected"] and not accepted),
+        "complete": int(facts["is_complete"]),
+        "sqls": int(any(stamp is not None for stamp in stamps[2:])),
+    }
+    times = []
+    if (seconds := facts["first_contact_business_seconds"]) is not None:
+        times.append(("response", bucket_of(seconds * 1_000_000), seconds * 1_000_000))
+    told = facts["owner_told_at"]
+    if told is not None:
+        times.append(("system_clock", *_bucketed(told - handed)))
+        if tried is not None and tried >= told:
+            times.append(("rep_clock", *_bucketed(tried - told)))
+    if facts["not_reached"]:
+        times.append(("not_reached_attempts", facts["attempt_count"] or 0, 0))
+    return key, counts, times
+
+
+def _bucketed(delta: timedelta) -> tuple[int, int]:
+    us = _microseconds(delta)
+    return bucket_of(us), us
+
+
 class Sums:
     """Rollup rows being added up in memory: a key's counts, a (key, measure, bucket)'s times."""
 
@@ -209,9 +264,20 @@ class Sums:
         self.cohort: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(COUNTS))
         self.times: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
         self.stages: dict[tuple[str, str], int] = defaultdict(int)  # (stage, campaign) → leads
+        self.review: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(REVIEW_COUNTS))
+        self.review_times: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
 
     def add(self, facts: dict, sign: int = 1) -> None:
         self.stages[(facts["stage"], facts["campaign"] or "")] += sign
+        if (handed := review_contribution(facts, zone=self.zone)) is not None:
+            key, counts, times = handed
+            row = self.review[key]
+            for i, name in enumerate(REVIEW_COUNTS):
+                row[i] += sign * counts[name]
+            for measure, bucket, us in times:
+                entry = self.review_times[(*key, measure, bucket)]
+                entry[0] += sign
+                entry[1] += sign * us
         day, counts, times = contribution(facts, zone=self.zone)
         values = {name: of(facts) for name, of in DIMENSION_OF.items()}
         added = [(i, sign * counts[name]) for i, name in enumerate(COUNTS) if counts[name]]
@@ -237,6 +303,14 @@ class Sums:
         rows = [(*key, n, us) for key, (n, us) in self.times.items() if n or us]
         return sorted(rows, key=_order) if ordered else rows
 
+
+    def review_rows(self, *, ordered: bool = True) -> list[tuple]:
+        rows = [(*key, *row) for key, row in self.review.items() if any(row)]
+        return sorted(rows, key=_order) if ordered else rows
+
+    def review_time_rows(self, *, ordered: bool = True) -> list[tuple]:
+        rows = [(*key, n, us) for key, (n, us) in self.review_times.items() if n or us]
+        return sorted(rows, key=_order) if ordered else rows
 
     def stage_rows(self) -> list[tuple]:
         return sorted((*key, n) for key, n in self.stages.items() if n)
@@ -279,19 +353,38 @@ def _add(sums: Sums) -> None:
             cursor.executemany(sql, _adapted(rows))
         if rows := sums.stage_rows():
             cursor.executemany(_upsert_sql(StageRollup._meta.db_table, ["stage", "campaign"], ["n"]), rows)
+        if rows := sums.review_rows():
+            sql = _upsert_sql(ReviewRollup._meta.db_table, list(REVIEW_KEY), list(REVIEW_COUNTS))
+            cursor.executemany(sql, _adapted_review(rows))
+        if rows := sums.review_time_rows():
+            sql = _upsert_sql(ReviewTimeRollup._meta.db_table, [*REVIEW_KEY, "measure", "bucket"], ["n", "microseconds"])
+            cursor.executemany(sql, _adapted_review(rows))
+
+
+def _adapted_review(rows: list[tuple]) -> list[tuple]:
+    return [(connection.ops.adapt_datefield_value(r[0]), *r[1:]) for r in rows]
 
 
 def _fact_columns() -> list:
     """What a lead query reads for FACTS, in their order."""
-    computed = [
-        COMPUTED_FACTS[name]() if name in COMPUTED_FACTS else Value(None, output_field=models.DateTimeField())
-        for name in COMPUTED
-    ]
+    def unnamed(name: str) -> Value:
+        if name in BOOLEAN_FACTS:
+            return Value(False, output_field=models.BooleanField())
+        return Value(None, output_field=models.DateTimeField())
+
+    computed = [COMPUTED_FACTS[name]() if name in COMPUTED_FACTS else unnamed(name) for name in COMPUTED]
     return [*FACT_LOOKUPS.values(), *computed]
 
 
+def _facts(row: tuple) -> dict:
+    facts = dict(zip(FACTS, row))
+    for name in BOOLEAN_FACTS:  # SQLite answers 0 or 1
+        facts[name] = bool(facts[name])
+    return facts
+
+
 def facts_of(leads) -> list[dict]:
-    return [dict(zip(FACTS, row)) for row in leads.order_by("pk").values_list(*_fact_columns())]
+    return [_facts(row) for row in leads.order_by("pk").values_list(*_fact_columns())]
 
 
 def refresh(leads, lead_ids: Iterable[int]) -> int:
@@ -329,14 +422,11 @@ def _refresh_chunk(leads, ids: list[int]) -> int:
     return len(changed)
 
 
-# --- month rows -----------------------------------------------------------------------------
-#
-# Beside each day row, every table keyed by RollupKey holds its month's row: the same sums over
-# the calendar month (of the business day), under the grouping's name with MONTH before it and
-# the month's first day. A period then reads its whole months from month rows and only the days
-# at its ragged edges from day rows (`period_q`): the same sums, whatever the period's length.
-# A refresh adds each difference to both (`with_month_rows`); a rebuild sums the day rows it
-# wrote (`add_month_rows`).
+# --- month rows: beside each day row of a table keyed by RollupKey, its month's (the same sums
+# over the business day's calendar month, grouping MONTH + the set's name, day the month's
+# first). A period reads its whole months from month rows, its ragged edges from day rows
+# (`period_q`). A refresh adds each difference to both (`with_month_rows`); a rebuild sums the
+# day rows it wrote (`add_month_rows`).
 
 MONTH = "m:"  # a grouping name and this must fit RollupKey.grouping (20 characters)
 
@@ -413,10 +503,8 @@ def _whole_months(first_day: date, last_day: date, cuts: Iterable[date]) -> list
     """The first days of the months wholly in first_day … last_day that no cut falls inside
     (a cut on a month's last day splits nothing)."""
     cuts = list(cuts)
-    month = first_day if first_day.day == 1 else _next_month(first_day)
-    found = []
-    while _next_month(month) - timedelta(days=1) <= last_day:
-        end = _next_month(month) - timedelta(days=1)
+    month, found = first_day if first_day.day == 1 else _next_month(first_day), []
+    while (end := _next_month(month) - timedelta(days=1)) <= last_day:
         if not any(month <= cut < end for cut in cuts):
             found.append(month)
         month = _next_month(month)
@@ -431,8 +519,8 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
     which a concurrent refresh waits (it locks the RolledUpLead rows; this locks the table).
     Leads are read in arrival order and written a batch of days at a time."""
     zone = business_time_zone()
-    tables = [CohortRollup, LeadTimeRollup, RolledUpLead, StageRollup]
-    written = dict.fromkeys(["leads", "cohort_rows", "time_rows", "stage_rows"], 0)
+    tables = [CohortRollup, LeadTimeRollup, RolledUpLead, StageRollup, ReviewRollup, ReviewTimeRollup]
+    written = dict.fromkeys(["leads", "cohort_rows", "time_rows", "stage_rows", "review_rows"], 0)
     stages: dict[tuple[str, str], int] = defaultdict(int)  # over all days, written at the end
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -444,6 +532,9 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
         cohort_writer = TableWriter(CohortRollup, [*KEY, *COUNTS])
         time_writer = TableWriter(LeadTimeRollup, [*KEY, "measure", "bucket", "n", "microseconds"])
         snapshot_writer = TableWriter(RolledUpLead, list(FACTS))
+        # A week's review rows gather leads that arrived on many days: added up over all of
+        # them, and written at the end (a few rows per week, team, owner and channel).
+        review = Sums(zone)
         sums, snapshots, last_day = Sums(zone), [], None
 
         def flush():
@@ -456,11 +547,17 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
             written["time_rows"] += len(times)
             for key, n in sums.stages.items():
                 stages[key] += n
+            for key, row in sums.review.items():
+                review.review[key] = [a + b for a, b in zip(review.review[key], row)]
+            for key, (n, us) in sums.review_times.items():
+                entry = review.review_times[key]
+                entry[0] += n
+                entry[1] += us
             sums, snapshots = Sums(zone), []
 
         rows = leads.order_by("created_at", "pk").values_list(*_fact_columns())
         for row in rows.iterator(chunk_size=5000):
-            facts = dict(zip(FACTS, row))
+            facts = _facts(row)
             day = facts["created_at"].astimezone(zone).date()
             if day != last_day and len(snapshots) >= 20_000:
                 flush()  # only between days: a day's rows are complete before they are written
@@ -476,6 +573,14 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
         stage_rows = [StageRollup(stage=s, campaign=c, n=n) for (s, c), n in sorted(stages.items()) if n]
         StageRollup.objects.bulk_create(stage_rows)
         written["stage_rows"] = len(stage_rows)
+        review_rows = review.review_rows(ordered=False)
+        TableWriter(ReviewRollup, [*REVIEW_KEY, *REVIEW_COUNTS]).write(
+            [dict(zip([*REVIEW_KEY, *REVIEW_COUNTS], row)) for row in review_rows]
+        )
+        TableWriter(ReviewTimeRollup, [*REVIEW_KEY, "measure", "bucket", "n", "microseconds"]).write(
+            [dict(zip([*REVIEW_KEY, "measure", "bucket", "n", "microseconds"], row)) for row in review.review_time_rows(ordered=False)]
+        )
+        written["review_rows"] = len(review_rows)
     return written
 
 

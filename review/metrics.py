@@ -1,5 +1,5 @@
 """The weekly review's figures, computed in the database with a fixed number of queries
-(nine, whatever the amount of data and however many teams, reps or weeks are shown).
+(twelve, whatever the amount of data and however many teams, reps or weeks are shown).
 
 Which leads belong to a week: the MQLs the week received, i.e. the leads that first reached
 MQL (or a later stage they skipped to) in it, in the business time zone. Each is followed to
@@ -12,6 +12,11 @@ the rep's (notified → first attempt), as on the dashboard (dashboard/metrics/s
 Missed deadlines are read from the deadlines themselves (the first-contact deadline on the
 lead, the running SLA clock's mirrored in `Lead.respond_by`) against the first attempt or
 `now`, never from the worker's breach records: the page is right whether or not it ran.
+
+The trend, the lines per team and rep and the rejections per channel read the review's rollup
+(review/rolled_up.py: counts and histograms per handoff week × team × owner × channel, kept on
+every write); the lists of leads and the lead lists behind the counts read the leads, with the
+same conditions (`figure_filters`).
 """
 
 from __future__ import annotations
@@ -20,10 +25,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When, Window
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from common.business_time import BusinessCalendar, business_time_zone
+from common.business_time import BusinessCalendar
 from common.messages import is_message, joined, render
 from common.people import person_name
 from dashboard.metrics import (
@@ -37,8 +42,10 @@ from dashboard.metrics import (
 )
 from dashboard.sql import Percentiles
 from handoff.models import Agreement, SlaClock
+from leads import review_facts
 from leads.completeness import complete_q, present_q
-from leads.models import Channel, ContactAttempt, Feedback, Lead, StageChange, Team
+from leads.models import Channel, ContactAttempt, Feedback, Lead, ReviewRollup, Team
+from review import rolled_up
 from review.targets import Judged
 from review.weeks import IsoWeek
 
@@ -59,11 +66,16 @@ def handed_over_between(start: datetime, end: datetime, *, team_id: int | None =
     return leads.alias(handed_over=reached(S.MQL)).filter(handed_over__gte=start, handed_over__lt=end)
 
 
-def _rejections():
-    """Sales sent the MQL back: to nurture or disqualified, by a person, straight from MQL."""
-    return StageChange.objects.filter(
-        from_stage=S.MQL, to_stage__in=[S.NURTURE, S.DISQUALIFIED], changed_by__isnull=False
-    )
+def waiting_handed_over_between(start: datetime, end: datetime, *, team_id: int | None = None):
+    """The same leads by their handoff moment alone, for a query that reads only those a
+    deadline counts (not contacted, contacted late, a running deadline): the partial index
+    lead_review_waiting holds them by that moment, and all those counts read."""
+    leads = Lead.objects.order_by().alias(handed_over=reached(S.MQL))
+    leads = leads.filter(handed_over__gte=start, handed_over__lt=end)
+    return leads.filter(team_id=team_id) if team_id else leads
+
+
+_rejections = review_facts.rejections  # sales sent the MQL back (one definition with the rollup's)
 
 
 ACCEPTED = Q(sal_at__isnull=False) | Q(sql_at__isnull=False) | Q(opportunity_at__isnull=False) | Q(won_at__isnull=False)
@@ -71,7 +83,7 @@ ACCEPTED = Q(sal_at__isnull=False) | Q(sql_at__isnull=False) | Q(opportunity_at_
 
 def sent_back() -> Q:
     """Sales sent the MQL back; one sent back and later accepted after all counts as accepted."""
-    return Q(Exists(_rejections().filter(lead=OuterRef("pk")))) & ~ACCEPTED
+    return Q(review_facts.rejected()) & ~ACCEPTED
 
 
 def figure_filters(*, now: datetime, agreement: Agreement) -> dict[str, Q]:
@@ -79,11 +91,7 @@ def figure_filters(*, now: datetime, agreement: Agreement) -> dict[str, Q]:
     lists behind them (`leads_behind`) both read these, so a list always holds its count."""
     contacted = Q(first_attempt_at__isnull=False)
     due = contacted | Q(first_contact_by__lte=now)
-    has_feedback = Exists(Feedback.objects.filter(lead=OuterRef("pk")))
-    not_reached = Exists(Feedback.objects.filter(lead=OuterRef("pk"), disposition=Feedback.Disposition.NOT_REACHED))
-    returned = Exists(
-        StageChange.objects.filter(lead=OuterRef("pk"), from_stage__in=Lead.SALES_STAGES, to_stage=S.NURTURE)
-    )
+    has_feedback, not_reached, returned = review_facts.has_feedback(), review_facts.not_reached(), review_facts.returned()
     # Its attempts used up: the lead waits for the worker to return it to nurture, not for the rep.
     written_off = Exists(SlaClock.objects.filter(lead=OuterRef("pk"), kind=SlaClock.Kind.NOT_REACHED))
     open_breach = Q(respond_by__lte=now, stage__in=Lead.SALES_STAGES) & ~Q(written_off)
@@ -247,30 +255,36 @@ class WeekPoint:
 
 
 def trend(*, week: IsoWeek, team_id: int | None, now: datetime, agreement: Agreement) -> list[WeekPoint]:
-    """The totals of `week` and the eleven weeks before it, one query. Weeks without MQLs
-    are listed too (with empty figures)."""
+    """The totals of `week` and the eleven weeks before it, from the review's rollup: three
+    queries. Weeks without MQLs are listed too (with empty figures)."""
     first = week.shifted(-(TREND_WEEKS - 1))
-    rows = (
-        handed_over_between(first.start_at, week.end_at, team_id=team_id)
-        .annotate(week_of=TruncWeek(reached(S.MQL), tzinfo=business_time_zone()))
-        .values("week_of")
-        .annotate(**_facts(now=now, agreement=agreement))
+    (rows,) = _rolled_up(
+        first=first, last=week, team_id=team_id, groupings=[("week",)], now=now, agreement=agreement,
+        clocks_of_last_only=True,
     )
-    found = {IsoWeek.of(row["week_of"].date()): row for row in rows}
+    found = {IsoWeek.of(monday): row for (monday,), row in rows.items()}
     weeks = [first.shifted(n) for n in range(TREND_WEEKS)]
     return [
         WeekPoint(w, Line.from_row(str(w), found[w]) if w in found else Line(label=str(w))) for w in weeks
     ]
 
 
+def _rolled_up(*, first: IsoWeek, last: IsoWeek, team_id: int | None, groupings, now: datetime, agreement: Agreement, **options):
+    return rolled_up.lines(**options,
+        first=first, last=last, team_id=team_id, groupings=groupings, agreement=agreement,
+        leads=waiting_handed_over_between(first.start_at, last.end_at, team_id=team_id),
+        conditions=figure_filters(now=now, agreement=agreement),
+    )
+
+
 def per_team(*, week: IsoWeek, team_id: int | None, now: datetime, agreement: Agreement) -> list[TeamBlock]:
-    """Each team's line and its reps' lines, reps without MQLs included: three queries."""
-    leads = handed_over_between(week.start_at, week.end_at, team_id=team_id)
-    facts = _facts(now=now, agreement=agreement)
-    team_rows = {row["team_id"]: row for row in leads.values("team_id").annotate(**facts)}
-    rep_rows = {
-        (row["team_id"], row["owner_id"]): row for row in leads.values("team_id", "owner_id").annotate(**facts)
-    }
+    """Each team's line and its reps' lines, reps without MQLs included, from the review's
+    rollup: five queries."""
+    teams_of, reps_of = _rolled_up(
+        first=week, last=week, team_id=team_id, groupings=[("team",), ("team", "owner")], now=now, agreement=agreement
+    )
+    team_rows = {team: row for (team,), row in teams_of.items()}
+    rep_rows = dict(reps_of.items())
     teams = Team.objects.prefetch_related("members").order_by("name")
     if team_id:
         teams = teams.filter(pk=team_id)
@@ -309,12 +323,11 @@ class ChannelRejections:
 
 def rejections_per_channel(*, week: IsoWeek, team_id: int | None) -> list[ChannelRejections]:
     """The channels whose MQLs sales sent back most often this week (as the tile counts them:
-    not accepted after all): one query."""
-    rows = (
-        handed_over_between(week.start_at, week.end_at, team_id=team_id)
-        .values("channel")
-        .annotate(delivered=Count("pk"), rejected=Count("pk", filter=sent_back()))
-    )
+    not accepted after all), from the review's rollup: one query."""
+    rows = ReviewRollup.objects.order_by().filter(week=week.monday)
+    if team_id:
+        rows = rows.filter(team=team_id)
+    rows = rows.values("channel").annotate(delivered=Sum("mqls"), rejected=Sum("rejected"))
     result = [
         ChannelRejections(
             r["channel"], str(Channel(r["channel"]).label) if r["channel"] in Channel.values else r["channel"],
@@ -435,7 +448,7 @@ def missed_deadlines(*, week: IsoWeek, team_id: int | None, now: datetime, agree
     )
     conditions = figure_filters(now=now, agreement=agreement)
     leads = (
-        handed_over_between(week.start_at, week.end_at, team_id=team_id)
+        waiting_handed_over_between(week.start_at, week.end_at, team_id=team_id)
         .filter(conditions["missed_deadlines"])
         .select_related("company", "owner", "sla_clock")
         .annotate(
@@ -502,7 +515,7 @@ class Review:
 
 
 def review(*, week: IsoWeek, team_id: int | None, now: datetime, agreement: Agreement, calendar: BusinessCalendar) -> Review:
-    """Every figure of the review page: nine queries."""
+    """Every figure of the review page: twelve queries."""
     points = trend(week=week, team_id=team_id, now=now, agreement=agreement)
     total = points[-1].line
     listed_missed, missed_count = missed_deadlines(week=week, team_id=team_id, now=now, agreement=agreement, calendar=calendar)

@@ -220,6 +220,7 @@ def give_feedback(
                 lead.move_to(Lead.Stage.NURTURE, by=by, reason=reason, at=at)
         else:  # wrong contact person: stays with sales, who now know whom to ask for
             _change(lead, by=by, at=at)
+        refresh_rollups(Lead.objects, [lead.pk])  # the review counts the feedback given
         # A verdict ends the clock, except "not reached" while attempts are left: then
         # the next-attempt clock that the attempt started keeps running.
         if feedback.disposition != D.NOT_REACHED or lead.stage not in Lead.SALES_STAGES:

@@ -296,6 +296,23 @@ class Lead(models.Model):
                 ],
                 name="lead_funnel_reached",
             ),
+            # The weekly review counts and lists the missed deadlines (never contacted, contacted
+            # late, open breaches) on the few handed-over leads without a first attempt, with
+            # a running deadline or contacted late: this finds a week's of them by their
+            # handoff, written as reached() does, and holds what the counts read, so PostgreSQL
+            # never visits the table for them.
+            models.Index(
+                Least("mql_at", "sal_at", "sql_at", "opportunity_at", "won_at"),
+                condition=(
+                    Q(first_attempt_at__isnull=True) | Q(respond_by__isnull=False)
+                    | Q(first_attempt_at__gt=F("first_contact_by"))
+                ),
+                include=[
+                    "id", "mql_at", "sal_at", "sql_at", "opportunity_at", "won_at", "first_attempt_at",
+                    "first_contact_by", "respond_by", "stage", "team", "owner",
+                ],
+                name="lead_review_waiting",
+            ),
             # Activity mode reads the leads that reached a stage in a period.
             *[
                 models.Index(

@@ -108,7 +108,7 @@ class LeadTimeRollup(RollupKey):
     class Meta:
         constraints = [
             # The measure before the day, and on PostgreSQL the sums included (INCLUDE (n,
-            # microseconds), built by migration 0030: Django would leave such a key out on SQLite):
+            # microseconds), built by migration 0031: Django would leave such a key out on SQLite):
             # a figure's read of its measures over a period is one index-only range scan per
             # span, not a heap fetch per row.
             models.UniqueConstraint(fields=["grouping", "measure", "day", *DIMENSIONS, "bucket"], name="lead_time_rollup_key")
@@ -145,6 +145,14 @@ class RolledUpLead(models.Model):
     # When the lead's owner was first sent word of it at or after the handoff (the two clocks;
     # computed by the handoff app, see leads.rollups.COMPUTED_FACTS).
     owner_told_at = models.DateTimeField(null=True)
+    # What the weekly review counts (leads.rollups.REVIEW_FACTS).
+    first_contact_by = models.DateTimeField(null=True)
+    first_contact_business_seconds = models.BigIntegerField(null=True)
+    has_feedback = models.BooleanField(default=False)
+    not_reached = models.BooleanField(default=False)  # a "not reached" verdict among its feedback
+    returned = models.BooleanField(default=False)  # moved from a sales stage back to nurture
+    rejected = models.BooleanField(default=False)  # sent back from MQL by a person
+    is_complete = models.BooleanField(default=False)
 
 
 class StageRollup(models.Model):
@@ -158,3 +166,52 @@ class StageRollup(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["stage", "campaign"], name="stage_rollup_key")]
+
+
+# The weekly review's rollup: per handoff week (the Monday of the week the lead first reached
+# MQL or a later stage, business time zone) × the lead's team × owner × channel.
+REVIEW_KEY = ("week", "team", "owner", "channel")
+REVIEW_COUNTS = (
+    "mqls", "contacted", "within_sla", "contacted_late", "attempts", "returned", "with_feedback",
+    "accepted", "rejected", "complete", "sqls",
+)
+# The review's histograms: business seconds to the first contact ("response", the buckets of
+# the lead times), the two clocks ("system_clock", "rep_clock"), and the leads given up as not
+# reached per attempt count ("not_reached_attempts": the bucket is the attempt count), so a
+# page counts those written off before the agreement's minimum whatever that minimum is.
+REVIEW_MEASURES = ("response", "system_clock", "rep_clock", "not_reached_attempts")
+
+
+class ReviewKey(models.Model):
+    week = models.DateField()
+    team = models.IntegerField(default=0)  # 0: no team
+    owner = models.IntegerField(default=0)  # 0: no owner
+    channel = models.CharField(max_length=20, default="")
+
+    class Meta:
+        abstract = True
+
+
+class ReviewRollup(ReviewKey):
+    """The weekly review's counts that do not depend on the moment the page is read."""
+
+    for _name in REVIEW_COUNTS:
+        vars()[_name] = models.BigIntegerField(default=0)
+    del _name
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=REVIEW_KEY, name="review_rollup_key")]
+
+
+class ReviewTimeRollup(ReviewKey):
+    """The weekly review's histograms, read like LeadTimeRollup's."""
+
+    measure = models.CharField(max_length=30)
+    bucket = models.SmallIntegerField()
+    n = models.BigIntegerField(default=0)
+    microseconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=[*REVIEW_KEY, "measure", "bucket"], name="review_time_rollup_key")
+        ]

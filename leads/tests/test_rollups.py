@@ -23,10 +23,12 @@ from leads.models import (
     Feedback,
     Lead,
     LeadTimeRollup,
+    ReviewRollup,
+    ReviewTimeRollup,
     RolledUpLead,
     StageRollup,
 )
-from leads.models.rollup import GROUPING_SETS
+from leads.models.rollup import GROUPING_SETS, REVIEW_COUNTS, REVIEW_KEY
 from sales import actions
 
 S = Lead.Stage
@@ -193,7 +195,14 @@ def maintained():
     }
     times = set(LeadTimeRollup.objects.exclude(n=0).values_list(*rollups.KEY, "measure", "bucket", "n", "microseconds"))
     stages = set(StageRollup.objects.exclude(n=0).values_list("stage", "campaign", "n"))
-    return cohort, times, stages
+    review = {
+        row[:len(REVIEW_KEY)]: row[len(REVIEW_KEY):]
+        for row in ReviewRollup.objects.exclude(mqls=0).values_list(*REVIEW_KEY, *REVIEW_COUNTS)
+    }
+    review_times = set(
+        ReviewTimeRollup.objects.exclude(n=0).values_list(*REVIEW_KEY, "measure", "bucket", "n", "microseconds")
+    )
+    return cohort, times, stages, review, review_times
 
 
 def leads_now():
@@ -208,6 +217,8 @@ def assert_equal_to_a_rebuild():
     assert before[0] == after[0]
     assert before[1] == after[1]
     assert before[2] == after[2] == leads_now()
+    assert before[3] == after[3]
+    assert before[4] == after[4]
     return after
 
 
@@ -513,7 +524,11 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
             company.sector, company.is_customer = rng.choice(["food", "machinery", "logistics"]), rng.random() < 0.5
             CompanyAdmin(Company, site).save_model(None, company, None, change=True)
 
-    cohort, times, stages = assert_equal_to_a_rebuild()
+    cohort, times, stages, review, review_times = assert_equal_to_a_rebuild()
+    # The review's rollup saw every kind of count and histogram the sequence can make.
+    counted = {name for i, name in enumerate(REVIEW_COUNTS) if any(row[i] for row in review.values())}
+    assert counted >= {"mqls", "contacted", "attempts", "returned", "with_feedback", "accepted", "rejected", "sqls"}
+    assert {row[len(REVIEW_KEY)] for row in review_times} >= {"system_clock", "rep_clock", "not_reached_attempts"}
     assert len({stage for stage, _campaign, _n in stages}) > 2
     assert sum(row[0] for key, row in cohort.items() if key[0] == "all") == Lead.objects.count() > 20
     assert len(times) > 20

@@ -42,6 +42,7 @@ from zoneinfo import ZoneInfo
 from common.roles import Role
 from conftest import make_user
 from handoff.models import SlaBreach, SlaClock
+from leads import rollups
 from leads.models import Company, ContactAttempt, Feedback, Lead, Team
 from review.weeks import IsoWeek
 from sales import actions
@@ -127,6 +128,7 @@ def build_week(*, team, rep, other_rep, manager) -> World:
         Feedback(disposition=Feedback.Disposition.NO_FIT, no_fit_reason=Feedback.NoFitReason.TOO_SMALL),
         by=south_rep, at=local(23, 15),
     )
+    rollups.refresh(Lead.objects, [lead.pk for lead in L.values()])  # updated past the write functions
     for lead in L.values():
         lead.refresh_from_db()
     return World(leads=L, north=north, south=south, idle_rep=idle_rep, south_rep=south_rep)

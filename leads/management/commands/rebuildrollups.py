@@ -1,4 +1,5 @@
-"""python manage.py rebuildrollups: compute the funnel's rollups afresh from the leads.
+"""python manage.py rebuildrollups: compute the funnel's and the weekly review's rollups afresh
+from the leads.
 
 Needed once after a migration that adds a dimension or a figure, after loading data by hand
 (COPY, a restored dump) and by the demo data; every write of the application keeps them up to
@@ -12,7 +13,7 @@ from leads.rollups import rebuild
 
 
 class Command(BaseCommand):
-    help = "Rebuild the funnel dashboard's rollup tables from the leads."
+    help = "Rebuild the funnel dashboard's and the weekly review's rollup tables from the leads."
 
     def handle(self, *args, verbosity: int, **options):
         with progress_bar(self.stderr, unit="leads", total=Lead.objects.count(), disable=verbosity < 1) as bar:
@@ -26,5 +27,6 @@ class Command(BaseCommand):
             written = rebuild(Lead.objects, progress=advance)
         self.stdout.write(
             f"Rolled up {written['leads']} leads: {written['cohort_rows']} cohort rows, "
-            f"{written['time_rows']} lead-time rows, {written['stage_rows']} stage rows."
+            f"{written['time_rows']} lead-time rows, {written['stage_rows']} stage rows, "
+            f"{written['review_rows']} weekly review rows."
         )

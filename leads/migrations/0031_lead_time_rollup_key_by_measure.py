@@ -36,7 +36,7 @@ def remove_key(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0029_fewer_lead_and_activity_indexes'),
+        ('leads', '0030_review_rollup'),
     ]
 
     operations = [
