@@ -41,7 +41,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, models, transaction
-from django.db.models import Expression, Value
+from django.db.models import Expression, Q, Value
 
 from common.bulk import TableWriter
 from common.business_time import business_time_zone
@@ -454,14 +454,14 @@ def _adapted(rows: list[tuple]) -> list[tuple]:
 def _add(sums: Sums) -> None:
     key = _key_columns()
     with connection.cursor() as cursor:
-        if rows := sums.cohort_rows():
+        if rows := with_month_rows(sums.cohort_rows(), len(KEY)):
             cursor.executemany(_upsert_sql(CohortRollup._meta.db_table, key, list(COUNTS)), _adapted(rows))
-        if rows := sums.time_rows():
+        if rows := with_month_rows(sums.time_rows(), len(KEY) + 2):
             sql = _upsert_sql(LeadTimeRollup._meta.db_table, [*key, "measure", "bucket"], ["n", "microseconds"])
             cursor.executemany(sql, _adapted(rows))
-        if rows := sums.activity_rows():
+        if rows := with_month_rows(sums.activity_rows(), len(KEY)):
             cursor.executemany(_upsert_sql(ActivityRollup._meta.db_table, key, list(ACTIVITY_COUNTS)), _adapted(rows))
-        if rows := sums.activity_time_rows():
+        if rows := with_month_rows(sums.activity_time_rows(), len(KEY) + 2):
             sql = _upsert_sql(ActivityLeadTimeRollup._meta.db_table, [*key, "measure", "bucket"], ["n", "microseconds"])
             cursor.executemany(sql, _adapted(rows))
         if rows := sums.stage_rows():
@@ -534,6 +534,95 @@ def _refresh_chunk(leads, ids: list[int]) -> int:
             present, update_conflicts=True, unique_fields=["lead_id"], update_fields=FACTS[1:]
         )
     return len(changed)
+
+
+# --- month rows: beside each day row of a table keyed by RollupKey, its month's (the same sums
+# over the business day's calendar month, grouping MONTH + the set's name, day the month's
+# first). A period reads its whole months from month rows, its ragged edges from day rows
+# (`period_q`). A refresh adds each difference to both (`with_month_rows`); a rebuild sums the
+# day rows it wrote (`add_month_rows`).
+
+MONTH = "m:"  # a grouping name and this must fit RollupKey.grouping (20 characters)
+
+
+def with_month_rows(rows: list[tuple], key_length: int) -> list[tuple]:
+    """Day rows (grouping, day, the rest of the key…, sums…) and their month rows, added up,
+    in key order. `key_length` counts the key's columns, grouping and day included."""
+    months: dict[tuple, list] = {}
+    for row in rows:
+        key = (MONTH + row[0], row[1].replace(day=1), *row[2:key_length])
+        if (total := months.get(key)) is None:
+            months[key] = list(row[key_length:])
+        else:
+            for i, value in enumerate(row[key_length:]):
+                total[i] += value
+    added = [(*key, *values) for key, values in months.items() if any(values)]
+    return sorted([*rows, *added], key=_order)
+
+
+def add_month_rows(model, key: Iterable[str], sums: Iterable[str]) -> int:
+    """Write the month rows of a table that holds only day rows (just rebuilt): one INSERT …
+    SELECT summing its day rows per month. Returns how many it wrote."""
+    q = connection.ops.quote_name
+    columns = {name: model._meta.get_field(name).column for name in [*key, *sums]}
+    rest = [q(columns[name]) for name in key if name not in ("grouping", "day")]
+    month = (
+        f"CAST(date_trunc('month', {q('day')}) AS date)" if connection.vendor == "postgresql"
+        else f"date({q('day')}, 'start of month')"
+    )
+    table = q(model._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} ({q('grouping')}, {q('day')}, {', '.join(rest)}, "
+        f"{', '.join(q(columns[name]) for name in sums)}) "
+        f"SELECT %s || {q('grouping')}, {month}, {', '.join(rest)}, "
+        f"{', '.join(f'SUM({q(columns[name])})' for name in sums)} FROM {table} "
+        f"WHERE {q('grouping')} NOT LIKE %s GROUP BY {q('grouping')}, {month}, {', '.join(rest)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [MONTH, MONTH + "%"])
+        return cursor.rowcount
+
+
+def period_q(grouping: str, first_day: date, last_day: date, *, months: bool = True, cuts: Iterable[date] = ()) -> Q:
+    """The rollup rows of `grouping` that sum the days first_day … last_day (inclusive): the
+    month rows of the whole months in it, the day rows of the rest. `months=False` reads day
+    rows only (for a figure that groups by day or week). A month holding a day of `cuts` is
+    read as days too, so that a later filter on `day > cut` stays exact."""
+    q = Q()
+    for span in period_spans(grouping, first_day, last_day, months=months, cuts=cuts):
+        q |= span
+    return q
+
+
+def period_spans(grouping: str, first_day: date, last_day: date, *, months: bool = True, cuts: Iterable[date] = ()) -> list[Q]:
+    """`period_q` as the rows of one range each (the month rows first): read them with one
+    query each, or a UNION ALL, for an index range scan per range instead of a bitmap of all."""
+    whole = _whole_months(first_day, last_day, cuts) if months else []
+    spans = [Q(grouping=MONTH + grouping, day__in=whole)] if whole else []
+    start = first_day
+    for month in [*whole, None]:
+        end = last_day if month is None else month - timedelta(days=1)
+        if start <= end:
+            spans.append(Q(grouping=grouping, day__gte=start, day__lte=end))
+        if month is not None:
+            start = _next_month(month)
+    return spans or [Q(grouping=grouping, day__gte=first_day, day__lte=last_day)]  # (matches nothing)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _whole_months(first_day: date, last_day: date, cuts: Iterable[date]) -> list[date]:
+    """The first days of the months wholly in first_day … last_day that no cut falls inside
+    (a cut on a month's last day splits nothing)."""
+    cuts = list(cuts)
+    month, found = first_day if first_day.day == 1 else _next_month(first_day), []
+    while (end := _next_month(month) - timedelta(days=1)) <= last_day:
+        if not any(month <= cut < end for cut in cuts):
+            found.append(month)
+        month = _next_month(month)
+    return found
 
 
 # --- rebuilding them ------------------------------------------------------------------------
@@ -649,6 +738,12 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
         flush()
         written["activity_rows"] = activity_staging.add_up()
         written["activity_time_rows"] = activity_time_staging.add_up()
+        written["cohort_rows"] += add_month_rows(CohortRollup, KEY, COUNTS)
+        written["time_rows"] += add_month_rows(LeadTimeRollup, [*KEY, "measure", "bucket"], ["n", "microseconds"])
+        written["activity_rows"] += add_month_rows(ActivityRollup, KEY, ACTIVITY_COUNTS)
+        written["activity_time_rows"] += add_month_rows(
+            ActivityLeadTimeRollup, [*KEY, "measure", "bucket"], ["n", "microseconds"]
+        )
         stage_rows = [StageRollup(stage=s, campaign=c, n=n) for (s, c), n in sorted(stages.items()) if n]
         StageRollup.objects.bulk_create(stage_rows)
         written["stage_rows"] = len(stage_rows)

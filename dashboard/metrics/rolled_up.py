@@ -18,7 +18,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import BigIntegerField, Count, Min, Q, Sum
+from django.db.models.functions import Cast
 
 from common.business_time import business_time_zone, start_of_day
 from dashboard.filters import Customer, Dimension, Filters, owners_whose_team_is
@@ -32,7 +33,7 @@ from leads.models import (
     Team,
 )
 from leads.models.rollup import ACTIVITY_COUNTS, COUNTS, COUNTS_ONLY, GROUPING_SETS, PAIRS
-from leads.rollups import bucket_start, percentiles_from
+from leads.rollups import bucket_start, percentiles_from, period_q, period_spans
 
 # The rollup dimension each breakdown groups by (month and week come from the day). Owner,
 # team, size and temperature are not rolled up: those breakdowns read the leads.
@@ -83,8 +84,14 @@ def _times(filters: Filters):
     return LeadTimeRollup if filters.is_cohort else ActivityLeadTimeRollup
 
 
-def _of_view(model, filters: Filters, grouping: str):
-    rows = model.objects.order_by().filter(grouping=grouping, day__gte=filters.first_day, day__lte=filters.last_day)
+def _of_view(model, filters: Filters, grouping: str, *, months: bool = True, cuts=()):
+    """The rows of the view's days (whole months from month rows: `leads.rollups.period_q`)."""
+    period = period_q(grouping, filters.first_day, filters.last_day, months=months, cuts=cuts)
+    return _narrowed(model.objects.order_by().filter(period), filters)
+
+
+def _narrowed(rows, filters: Filters):
+    """Rollup rows narrowed to the view's filters."""
     if filters.channel:
         rows = rows.filter(channel=filters.channel)
     if filters.campaign:
@@ -105,14 +112,19 @@ def _of_view(model, filters: Filters, grouping: str):
     return rows
 
 
-def _histograms(filters: Filters, grouping: str, measures, by: tuple[str, ...] = ()) -> dict:
-    """{(by values…, measure): [(bucket, n, microseconds), …]}: one query."""
-    rows = (
-        _of_view(_times(filters), filters, grouping)
+def _histograms(filters: Filters, grouping: str, measures, by: tuple[str, ...] = (), *, months: bool = True) -> dict:
+    """{(by values…, measure): [(bucket, n, microseconds), …]}: one query, a UNION ALL of the
+    period's spans (the month rows, the edge days), each an index-only range scan on PostgreSQL.
+    A bucket may come once per span: percentiles_from() takes each as its own run."""
+    parts = [
+        _narrowed(_times(filters).objects.order_by().filter(span), filters)
         .filter(measure__in=list(measures))
         .values_list(*by, "measure", "bucket")
-        .annotate(n=Sum("n"), us=Sum("microseconds"))
-    )
+        # (As bigint: PostgreSQL sums bigints as numeric, each row then a Decimal to convert.)
+        .annotate(n=Cast(Sum("n"), BigIntegerField()), us=Cast(Sum("microseconds"), BigIntegerField()))
+        for span in period_spans(grouping, filters.first_day, filters.last_day, months=months)
+    ]
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     found = defaultdict(list)
     for *key, bucket, n, us in rows:
         found[tuple(key)].append((bucket, n, us))
@@ -139,7 +151,9 @@ def funnel_row(filters: Filters, *, now: datetime, percentiles: tuple[float, ...
     sums = {f"sum_{name}": Sum(name) for name in counts}
     sums.update({f"after_{days}": Sum("leads", filter=Q(day__gt=limit_day[days])) for days in limits})
     # (Aggregates may not share a column's name.)
-    row = {key.removeprefix("sum_"): value for key, value in _of_view(_counts(filters), filters, grouping).aggregate(**sums).items()}
+    # A month row is read only where it lies wholly on one side of every limit day.
+    of_view = _of_view(_counts(filters), filters, grouping, cuts=limit_day.values())
+    row = {key.removeprefix("sum_"): value for key, value in of_view.aggregate(**sums).items()}
     on_the_day = {
         days: Q(created_at__gt=now - timedelta(days=days), created_at__lt=start_of_day(limit_day[days] + timedelta(days=1)))
         for days in limits
@@ -202,7 +216,7 @@ def weekly(filters: Filters) -> dict[date, dict] | None:
     grouping = grouping_for(filters)
     if grouping is None:
         return None
-    rows = _of_view(_counts(filters), filters, grouping).values_list("day").annotate(
+    rows = _of_view(_counts(filters), filters, grouping, months=False).values_list("day").annotate(
         mqls=Sum("reached_mql"), sqls=Sum("reached_sql" if filters.is_cohort else "mql_reached_sql")
     )
     weeks = defaultdict(lambda: {"mqls": 0, "sqls": 0})
@@ -230,8 +244,10 @@ def breakdown_rows(filters: Filters, dimension: str) -> list[dict] | None:
         "n_opportunities": Sum("reached_opportunity"), "n_won": Sum("reached_won"),
         "n_lost": Sum("lost"), "revenue_cents": Sum("revenue_cents"),
     }
-    rows = _of_view(_counts(filters), filters, grouping).values_list(*by).annotate(**sums)
-    times = _histograms(filters, grouping, ["mql_won"], by=by)
+    # A month row sums its month: right for a breakdown by month, not by week.
+    months = dimension != Dimension.WEEK
+    rows = _of_view(_counts(filters), filters, grouping, months=months).values_list(*by).annotate(**sums)
+    times = _histograms(filters, grouping, ["mql_won"], by=by, months=months)
 
     def key_of(value):
         if column:
@@ -427,8 +443,9 @@ def after_sale_rows(filters: Filters, dimension: str) -> tuple[list[dict], dict]
         "n_first_value": Sum("first_value"), "revenue_cents": Sum("revenue_cents"),
         "expansion_cents": Sum("expansion_cents"),
     }
-    rows = _of_view(CohortRollup, filters, grouping).filter(reached_won__gt=0).values_list(*by).annotate(**sums)
-    times = _histograms(filters, grouping, ["won_first_value"], by=by)
+    months = dimension != Dimension.WEEK  # a month row sums its month: right by month, not by week
+    rows = _of_view(CohortRollup, filters, grouping, months=months).filter(reached_won__gt=0).values_list(*by).annotate(**sums)
+    times = _histograms(filters, grouping, ["won_first_value"], by=by, months=months)
 
     def key_of(value):
         if column:

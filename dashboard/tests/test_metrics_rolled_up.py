@@ -341,7 +341,7 @@ def test_rolled_up_routing_quality_equals_the_one_from_the_leads(team, rep, othe
     moments = [datetime(2026, 10, 30, 14, 17, tzinfo=UTC), datetime(2026, 11, 8, 6, 0, tzinfo=UTC), NOW]
     for view in views:
         for now in moments:
-            assert rolled_up.grouping_for(view, also=rolled_up.ROUTING_DIMENSIONS).startswith("routing")
+            assert rolled_up.grouping_for(view, also=rolled_up.ROUTING_DIMENSIONS).startswith("routed")
             rolled = routing.routing_quality(view, now=now)
             with pytest.MonkeyPatch.context() as patch:
                 patch.setattr(rolled_up, "routing_rows", lambda *args, **kwargs: None)
@@ -351,5 +351,60 @@ def test_rolled_up_routing_quality_equals_the_one_from_the_leads(team, rep, othe
             assert len(rolled.rows) > 2 and rolled.total.reassigned > 0 and rolled.total.reasons
     assert routing.routing_quality(VIEW, now=moments[0]).total.judged < routing.routing_quality(VIEW, now=NOW).total.judged
     # A funnel never reads the routing sets: they hold the routed leads only.
-    assert all(not (rolled_up.grouping_for(Filters(VIEW.first_day, VIEW.last_day, **f)) or "").startswith("routing")
+    assert all(not (rolled_up.grouping_for(Filters(VIEW.first_day, VIEW.last_day, **f)) or "").startswith("routed")
                for f in ({}, {"channel": "meta"}, {"source_owner": "partner"}, {"sector": "food", "team_id": 3}))
+# The leads arrive 2026-09-20 … 2026-11-19; summer time ends 2026-10-25; the funnel's maturity
+# limits fall on 2026-11-13, 11-06, 10-21 and 08-22.
+PERIODS = [
+    (date(2026, 9, 20), date(2026, 11, 19)),  # ragged at both ends, October whole (a limit in it)
+    (date(2026, 9, 1), date(2026, 11, 30)),  # whole months only
+    (date(2026, 10, 1), date(2026, 10, 31)),  # one whole month, with the change of clocks
+    (date(2026, 10, 10), date(2026, 10, 27)),  # within one month
+    (date(2026, 9, 25), date(2026, 11, 3)),  # mid-month to mid-month
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("first_day, last_day", PERIODS)
+def test_rolled_up_figures_read_from_month_and_day_rows_equal_the_ones_from_the_leads(first_day, last_day, team, rep, other_rep):
+    random_leads(random.Random(8), 150, team, rep, other_rep)
+    view = Filters(first_day, last_day)
+    rolled = rolled_up.funnel_row(view, now=NOW, percentiles=metrics.PERCENTILES)
+    exact = funnel_module._aggregated(view, now=NOW)
+    assert rolled["leads"] == exact["leads"] > 0
+    for key, value in exact.items():
+        if key.startswith("time_") or key == "first_attempt_time":
+            assert all(close(r, e) for r, e in zip(rolled[key] or [None], value or [None])), key
+        else:
+            assert (rolled[key] or 0) == (value or 0), key
+
+    figures = ["n_leads", "n_mqls", "n_sqls", "n_won", "n_lost", "revenue"]
+    for dimension in ("month", "week", "channel"):
+        group, carried = breakdowns._grouping(dimension)
+        from_leads = funnel_module.base_leads(view).values(**group).annotate(**carried, **breakdowns._figures(view))
+        exact_rows = {breakdowns._key_and_label(dimension, row)[0]: row for row in from_leads}
+        rolled_rows = {breakdowns._key_and_label(dimension, row)[0]: row for row in rolled_up.breakdown_rows(view, dimension)}
+        assert rolled_rows.keys() == exact_rows.keys(), dimension
+        for key, row in rolled_rows.items():
+            assert [row[f] or 0 for f in figures] == [exact_rows[key][f] or 0 for f in figures], (dimension, key)
+
+    sources = importlib.import_module("dashboard.metrics.sources")
+    rolled_teams = {row.key: (row.mqls, row.contacted, row.attempts) for row in metrics.follow_up_per_person_or_team(view)}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rolled_up, "follow_up_rows", lambda *args, **kwargs: None)
+        exact_teams = {row.key: (row.mqls, row.contacted, row.attempts) for row in sources.follow_up_per_person_or_team(view)}
+    assert rolled_teams == exact_teams and rolled_teams
+
+
+@pytest.mark.django_db
+def test_a_whole_month_is_read_from_its_month_row(team, rep, other_rep):
+    from leads.models import CohortRollup
+
+    random_leads(random.Random(9), 60, team, rep, other_rep)
+    october = Filters(date(2026, 10, 1), date(2026, 10, 31))
+    before = rolled_up.breakdown_rows(october, "channel")
+    # Without October's day rows the month rows alone still give October's figures …
+    CohortRollup.objects.filter(grouping__in=["all", "channel"], day__month=10).delete()
+    assert rolled_up.breakdown_rows(october, "channel") == before and before
+    # … and a breakdown per week, which cannot use them, finds none.
+    assert rolled_up.breakdown_rows(october, "week") == []

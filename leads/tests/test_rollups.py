@@ -3,13 +3,13 @@ keeping them equal to a rebuild, and a seeded random sequence of operations."""
 
 import random
 import statistics
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from handoff.handover import hand_over, reassign
 from handoff.models import Notification
@@ -31,7 +31,7 @@ from leads.models import (
     RolledUpLead,
     StageRollup,
 )
-from leads.models.rollup import REVIEW_COUNTS, REVIEW_KEY
+from leads.models.rollup import GROUPING_SETS, REVIEW_COUNTS, REVIEW_KEY
 from sales import actions
 
 S = Lead.Stage
@@ -171,6 +171,54 @@ def test_percentiles_are_exact_when_each_bucket_holds_one_value():
     assert statistics.median(hours) * 3600 == rollups.percentiles_from(rows, (0.5,))[0]
 
 
+# --- month rows: a period reads its whole months from them -----------------------------------
+
+
+def test_a_period_reads_its_whole_months_from_month_rows_and_the_ragged_edges_from_day_rows():
+    d = date
+
+    def read(first, last, **kwargs):
+        return rollups.period_q("team", first, last, **kwargs)
+
+    # Mid-month to mid-month: the days of the edges, the months between.
+    assert read(d(2026, 1, 15), d(2026, 4, 10)) == (
+        Q(grouping="m:team", day__in=[d(2026, 2, 1), d(2026, 3, 1)])
+        | Q(grouping="team", day__gte=d(2026, 1, 15), day__lte=d(2026, 1, 31))
+        | Q(grouping="team", day__gte=d(2026, 4, 1), day__lte=d(2026, 4, 10))
+    )
+    # Whole months only (December into January, February of a leap year), one whole month.
+    assert read(d(2023, 12, 1), d(2024, 2, 29)) == Q(grouping="m:team", day__in=[d(2023, 12, 1), d(2024, 1, 1), d(2024, 2, 1)])
+    assert read(d(2026, 10, 1), d(2026, 10, 31)) == Q(grouping="m:team", day__in=[d(2026, 10, 1)])
+    # Within one month, or with the month rows turned off: days only.
+    assert read(d(2026, 10, 2), d(2026, 10, 31)) == Q(grouping="team", day__gte=d(2026, 10, 2), day__lte=d(2026, 10, 31))
+    assert read(d(2026, 10, 1), d(2026, 10, 31), months=False) == Q(grouping="team", day__gte=d(2026, 10, 1), day__lte=d(2026, 10, 31))
+    # A cut inside a month reads that month as days; one on its last day splits nothing.
+    assert read(d(2026, 9, 1), d(2026, 11, 30), cuts=[d(2026, 10, 21), d(2026, 11, 30)]) == (
+        Q(grouping="m:team", day__in=[d(2026, 9, 1), d(2026, 11, 1)])
+        | Q(grouping="team", day__gte=d(2026, 10, 1), day__lte=d(2026, 10, 31))
+    )
+    # An empty period matches nothing.
+    assert read(d(2026, 10, 2), d(2026, 10, 1)) == Q(grouping="team", day__gte=d(2026, 10, 2), day__lte=d(2026, 10, 1))
+
+
+def test_each_day_row_is_added_to_its_months_row_too():
+    rows = [("all", date(2026, 10, 31), "x", 1, 2), ("all", date(2026, 10, 1), "x", 3, -2), ("all", date(2026, 11, 1), "x", 1, 0)]
+    assert rollups.with_month_rows(rows, 3) == [
+        *sorted(rows, key=rollups._order),
+        ("m:all", date(2026, 10, 1), "x", 4, 0),
+        ("m:all", date(2026, 11, 1), "x", 1, 0),
+    ]
+    # Differences that cancel out within a month write no month row.
+    assert rollups.with_month_rows([("all", date(2026, 10, 3), 1), ("all", date(2026, 10, 9), -1)], 2) == [
+        ("all", date(2026, 10, 3), 1), ("all", date(2026, 10, 9), -1)
+    ]
+
+
+def test_every_grouping_sets_month_name_fits_its_column():
+    length = CohortRollup._meta.get_field("grouping").max_length
+    assert all(len(rollups.MONTH + name) <= length for name in GROUPING_SETS)
+
+
 # --- maintained on write: equal to a rebuild after every write path --------------------------
 
 
@@ -279,7 +327,7 @@ def test_hand_over_and_reassignment_move_the_lead_between_owners(rep, other_rep,
     owners = dict(CohortRollup.objects.filter(grouping="team").exclude(leads=0).values_list("owner", "leads"))
     assert owners == {other_rep.pk: 1}
     # Routing quality: routed once, reassigned within the hour, so not kept.
-    routing = [total(name, "routing") for name in ("routed", "routed_kept", "routed_reassigned")]
+    routing = [total(name, "routed") for name in ("routed", "routed_kept", "routed_reassigned")]
     assert routing == [1, 0, 1]
     assert RolledUpLead.objects.get(lead_id=lead.pk).owner_changed_in_first_week is True
     assert_equal_to_a_rebuild()
@@ -587,8 +635,11 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
     assert len({k[key["source_owner"]] for k in cohort if k[0] == "source_owner"}) > 1
     assert {k[key["lost_reason"]] for k in cohort if k[0] == "lost_reason"} - {""}
     assert {k[key["linked_campaign"]] for k in cohort if k[0] == "linked_campaign"} - {0}
-    routed = {k[key["routed_by"]]: row for k, row in cohort.items() if k[0] == "routing"}
+    routed = {k[key["routed_by"]]: row for k, row in cohort.items() if k[0] == "routed"}
     counts = {name: i for i, name in enumerate(rollups.COUNTS)}
     assert routed and "" not in routed
     assert sum(row[counts["routed_reassigned"]] for row in routed.values()) > 0
     assert AccountEvent.objects.count() > 2 and total("renewals") + total("expansion_cents") > 0
+    # The arrivals span October (with its change of clocks) and the months after: their month rows.
+    assert {k[key["day"]] for k in cohort if k[0] == "m:all"} >= {date(2026, 10, 1), date(2026, 11, 1)}
+    assert {k[0] for k in times} >= {"m:team", "m:team_owner"}
