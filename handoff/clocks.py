@@ -31,6 +31,7 @@ from handoff.models import (
 )
 from handoff.outbox import queue_many
 from leads.models import ContactAttempt, Feedback, IllegalTransition, IntentTier, Lead
+from leads.rollups import refresh as refresh_rollups
 
 # Stages in which the lead is in sales' hands and a clock may run.
 CLOCKED_STAGES = (Lead.Stage.MQL, Lead.Stage.SAL, Lead.Stage.SQL)
@@ -242,15 +243,17 @@ def return_unreached(lead: Lead, *, now: datetime) -> None:
     "not reached" as the verdict marketing learns from."""
     attempts = ContactAttempt.objects.filter(lead=lead).count()
     reason = message("sla.not_reached", n=attempts)
-    try:
-        lead.move_to(Lead.Stage.NURTURE, rule=SLA_RULE, reason=reason, at=now)
-    except IllegalTransition:
-        pass  # already left sales' hands some other way
-    else:
-        Feedback.objects.create(
-            lead=lead, given_at=now, disposition=Feedback.Disposition.NOT_REACHED
-        )
-    stop_clock(lead)
+    with transaction.atomic():  # the move, the verdict and its rollups: all or nothing
+        try:
+            lead.move_to(Lead.Stage.NURTURE, rule=SLA_RULE, reason=reason, at=now)
+        except IllegalTransition:
+            pass  # already left sales' hands some other way
+        else:
+            Feedback.objects.create(
+                lead=lead, given_at=now, disposition=Feedback.Disposition.NOT_REACHED
+            )
+            refresh_rollups(Lead.objects, [lead.pk])  # the feedback per source is rolled up
+        stop_clock(lead)
 
 
 # --- saying a deadline in plain words (the SLA policy page) ---------------------------------

@@ -31,8 +31,10 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.apps import apps
 from django.db import connection, models, transaction
-from django.db.models import Expression, Value
+from django.db.models import Count, Exists, Expression, OuterRef, StringAgg, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
 
 from common.bulk import TableWriter
 from common.business_time import business_time_zone
@@ -43,10 +45,18 @@ from leads.models.rollup import (
     FUNNEL,
     GROUPING_SETS,
     KEY,
+    MONTH_SUFFIX,
+    MONTHLY,
+    NEVER,
+    NO_BUSINESS_TIME,
     PAIRS,
+    SPEED_EDGES,
+    SPEED_GROUPINGS,
+    VERDICT_COUNTS,
     CohortRollup,
     LeadTimeRollup,
     RolledUpLead,
+    SpeedRollup,
     StageRollup,
 )
 
@@ -59,6 +69,7 @@ FACT_LOOKUPS = {
     "opportunity_at": "opportunity_at", "won_at": "won_at", "lost_at": "lost_at",
     "first_attempt_at": "first_attempt_at", "attempt_count": "attempt_count", "deal_value": "deal_value",
     "source_owner": "source_owner", "lost_reason": "lost_reason", "linked_campaign_id": "linked_campaign_id",
+    "intent_tier": "intent_tier", "first_contact_business_seconds": "first_contact_business_seconds",
 }
 # Facts an app above this one computes from its own tables, which it names here when it loads
 # (so leads need not import it): fact → a function giving the expression on a lead query. Until
@@ -68,7 +79,9 @@ FACT_LOOKUPS = {
 # clocks' histograms up to date.
 COMPUTED = ("owner_told_at",)
 COMPUTED_FACTS: dict[str, Callable[[], Expression]] = {}
-FACTS = (*FACT_LOOKUPS, *COMPUTED)
+# Facts from this app's other tables: sales' verdicts (verdicts_of(), rejections_at_accept()).
+OWN_COMPUTED = ("verdicts", "rejected_at_accept")
+FACTS = (*FACT_LOOKUPS, *COMPUTED, *OWN_COMPUTED)
 
 # How a lead (its facts) gives each dimension's value: one line per dimension.
 DIMENSION_OF = {
@@ -197,8 +210,49 @@ def contribution(facts: dict, *, zone) -> tuple[date, dict[str, int], list[tuple
         times.append(("system_clock", _microseconds(told - mql)))
         if facts["first_attempt_at"] is not None and facts["first_attempt_at"] >= told:
             times.append(("rep_clock", _microseconds(facts["first_attempt_at"] - told)))
+    counts.update(verdict_counts(facts))
     day = facts["created_at"].astimezone(zone).date()
     return day, counts, times
+
+
+def speed_bucket(seconds: float) -> int:
+    """Speed to lead's bucket of a time to the first attempt (`WidthBucket` over SPEED_EDGES):
+    a time before the handoff is as fast as it gets, the first bucket."""
+    return bisect.bisect_right(SPEED_EDGES, seconds)
+
+
+def speed_contribution(facts: dict) -> tuple[str, int, int, tuple[int, int, int, int]] | None:
+    """What an MQL adds to speed to lead: (its intent tier, its clock-time bucket, its
+    business-time bucket, (1, reached SAL, reached SQL, won)); None for a lead never MQL."""
+    own = [facts[f"{stage}_at"] for stage in FUNNEL]
+    reached = [min([m for m in own[i:] if m is not None], default=None) for i in range(len(FUNNEL))]
+    mql, sal, sql = reached[0], reached[1], reached[2]
+    if mql is None:
+        return None
+    tried = facts["first_attempt_at"]
+    if tried is None:
+        clock = business = NEVER
+    else:
+        clock = speed_bucket((tried - mql).total_seconds())
+        seconds = facts["first_contact_business_seconds"]
+        business = NO_BUSINESS_TIME if seconds is None else speed_bucket(seconds)
+    figures = (1, int(sal is not None), int(sql is not None), int(facts["won_at"] is not None))
+    return facts["intent_tier"] or "", clock, business, figures
+
+
+def verdict_counts(facts: dict) -> dict[str, int]:
+    """A lead's verdicts as the feedback per source counts them (VERDICT_COUNTS)."""
+    counts = dict.fromkeys(VERDICT_COUNTS, 0)
+    for verdict in (facts["verdicts"] or "").split():
+        disposition, reason, quality = verdict.split("/")
+        counts["feedback"] += 1
+        for name in (f"feedback_{disposition}", f"feedback_{quality}"):
+            if name in counts:
+                counts[name] += 1
+        if disposition == "no_fit" and f"no_fit_{reason}" in counts:
+            counts[f"no_fit_{reason}"] += 1
+    counts["rejected_at_accept"] = facts["rejected_at_accept"] or 0
+    return counts
 
 
 class Sums:
@@ -209,6 +263,7 @@ class Sums:
         self.cohort: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(COUNTS))
         self.times: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
         self.stages: dict[tuple[str, str], int] = defaultdict(int)  # (stage, campaign) → leads
+        self.speed: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
 
     def add(self, facts: dict, sign: int = 1) -> None:
         self.stages[(facts["stage"], facts["campaign"] or "")] += sign
@@ -216,11 +271,22 @@ class Sums:
         values = {name: of(facts) for name, of in DIMENSION_OF.items()}
         added = [(i, sign * counts[name]) for i, name in enumerate(COUNTS) if counts[name]]
         buckets = [(measure, bucket_of(us), sign * us) for measure, us in times]
+        speed = speed_contribution(facts)
         for kept in GROUPING_SETS_KEPT:
-            key = (kept[0], day, *[values[d] if d in kept[1] else NOT_IN_SET[d] for d in DIMENSIONS])
-            row = self.cohort[key]
-            for i, value in added:
-                row[i] += value
+            dimensions = [values[d] if d in kept[1] else NOT_IN_SET[d] for d in DIMENSIONS]
+            key = (kept[0], day, *dimensions)
+            keys = [key]
+            if kept[0] in MONTHLY:
+                keys.append((f"{kept[0]}{MONTH_SUFFIX}", day.replace(day=1), *dimensions))
+            for each in keys:
+                row = self.cohort[each]
+                for i, value in added:
+                    row[i] += value
+                if speed is not None and kept[0] in SPEED_GROUPINGS:
+                    tier, clock, business, figures = speed
+                    entry = self.speed[(*each, tier, clock, business)]
+                    for i, n in enumerate(figures):
+                        entry[i] += sign * n
             if kept[0] in COUNTS_ONLY:
                 continue
             for measure, bucket, us in buckets:
@@ -237,6 +303,9 @@ class Sums:
         rows = [(*key, n, us) for key, (n, us) in self.times.items() if n or us]
         return sorted(rows, key=_order) if ordered else rows
 
+    def speed_rows(self, *, ordered: bool = True) -> list[tuple]:
+        rows = [(*key, *row) for key, row in self.speed.items() if any(row)]
+        return sorted(rows, key=_order) if ordered else rows
 
     def stage_rows(self) -> list[tuple]:
         return sorted((*key, n) for key, n in self.stages.items() if n)
@@ -277,8 +346,40 @@ def _add(sums: Sums) -> None:
         if rows := sums.time_rows():
             sql = _upsert_sql(LeadTimeRollup._meta.db_table, [*key, "measure", "bucket"], ["n", "microseconds"])
             cursor.executemany(sql, _adapted(rows))
+        if rows := sums.speed_rows():
+            sql = _upsert_sql(SpeedRollup._meta.db_table, [*key, *SPEED_KEY], list(SPEED_SUMS))
+            cursor.executemany(sql, _adapted(rows))
         if rows := sums.stage_rows():
             cursor.executemany(_upsert_sql(StageRollup._meta.db_table, ["stage", "campaign"], ["n"]), rows)
+
+
+SPEED_KEY = ("intent_tier", "clock", "business")
+SPEED_SUMS = ("n", "sals", "sqls", "won")
+
+
+def rejections_at_accept():
+    """Sales sent the MQL back to marketing with the reject button: a person moved it from MQL
+    to nurture, and no feedback was given in that same move (feedback "no urgency" or "not
+    reached" also returns a lead to nurture, stamped with the feedback's own moment)."""
+    Feedback, Lead, StageChange = (apps.get_model("leads", name) for name in ("Feedback", "Lead", "StageChange"))
+    feedback_then = Feedback.objects.filter(lead=OuterRef("lead"), given_at=OuterRef("changed_at"))
+    return StageChange.objects.filter(
+        from_stage=Lead.Stage.MQL, to_stage=Lead.Stage.NURTURE, changed_by__isnull=False
+    ).filter(~Exists(feedback_then))
+
+
+def verdicts_of() -> Expression:
+    """A lead's feedback as "disposition/no-fit reason/quality", space-separated (any order:
+    `_facts` sorts them). NULL: none."""
+    Feedback = apps.get_model("leads", "Feedback")  # (leads.models imports this module)
+    verdict = Concat("disposition", Value("/"), "no_fit_reason", Value("/"), "quality", output_field=models.TextField())
+    given = Feedback.objects.filter(lead=OuterRef("pk")).order_by().values("lead")
+    return Subquery(given.annotate(v=StringAgg(verdict, Value(" "))).values("v"))
+
+
+def rejected_at_accept_of() -> Expression:
+    rejections = rejections_at_accept().filter(lead=OuterRef("pk")).order_by().values("lead")
+    return Coalesce(Subquery(rejections.annotate(n=Count("pk")).values("n")), 0)
 
 
 def _fact_columns() -> list:
@@ -287,11 +388,33 @@ def _fact_columns() -> list:
         COMPUTED_FACTS[name]() if name in COMPUTED_FACTS else Value(None, output_field=models.DateTimeField())
         for name in COMPUTED
     ]
-    return [*FACT_LOOKUPS.values(), *computed]
+    return [*FACT_LOOKUPS.values(), *computed, verdicts_of(), rejected_at_accept_of()]
+
+
+def _facts(row: tuple) -> dict:
+    """A lead query's row as FACTS, stored as RolledUpLead stores them."""
+    facts = dict(zip(FACTS, row))
+    facts["verdicts"] = " ".join(sorted((facts["verdicts"] or "").split()))
+    facts["intent_tier"] = facts["intent_tier"] or ""
+    return facts
 
 
 def facts_of(leads) -> list[dict]:
-    return [dict(zip(FACTS, row)) for row in leads.order_by("pk").values_list(*_fact_columns())]
+    return [_facts(row) for row in leads.order_by("pk").values_list(*_fact_columns())]
+
+
+def refresh_retiered(leads, lead_ids: Iterable[int]) -> int:
+    """`refresh()` for the leads among these whose intent tier is no longer the rolled-up one
+    (after re-scoring many): one query finds them, the rest is refresh's. Returns how many."""
+    ids = sorted(set(lead_ids))
+    retiered = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        tier_now = leads.filter(pk=OuterRef("lead_id")).values("intent_tier")[:1]
+        retiered += RolledUpLead.objects.filter(lead_id__in=chunk).exclude(intent_tier=Subquery(tier_now)).values_list(
+            "lead_id", flat=True
+        )
+    return refresh(leads, retiered) if retiered else 0
 
 
 def refresh(leads, lead_ids: Iterable[int]) -> int:
@@ -337,8 +460,8 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
     which a concurrent refresh waits (it locks the RolledUpLead rows; this locks the table).
     Leads are read in arrival order and written a batch of days at a time."""
     zone = business_time_zone()
-    tables = [CohortRollup, LeadTimeRollup, RolledUpLead, StageRollup]
-    written = dict.fromkeys(["leads", "cohort_rows", "time_rows", "stage_rows"], 0)
+    tables = [CohortRollup, LeadTimeRollup, RolledUpLead, SpeedRollup, StageRollup]
+    written = dict.fromkeys(["leads", "cohort_rows", "time_rows", "speed_rows", "stage_rows"], 0)
     stages: dict[tuple[str, str], int] = defaultdict(int)  # over all days, written at the end
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -349,15 +472,27 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
             model.objects.all().delete()
         cohort_writer = TableWriter(CohortRollup, [*KEY, *COUNTS])
         time_writer = TableWriter(LeadTimeRollup, [*KEY, "measure", "bucket", "n", "microseconds"])
+        speed_writer = TableWriter(SpeedRollup, [*KEY, *SPEED_KEY, *SPEED_SUMS])
         snapshot_writer = TableWriter(RolledUpLead, list(FACTS))
         sums, snapshots, last_day = Sums(zone), [], None
 
-        def flush():
+        months = Sums(zone)  # the month rows: over all days, written at the end
+
+        def flush(*, last: bool = False):
             nonlocal sums, snapshots
+            for rows, into in ((sums.cohort, months.cohort), (sums.speed, months.speed)):
+                for key in [key for key in rows if key[0].endswith(MONTH_SUFFIX)]:
+                    into[key] = [a + b for a, b in zip(into[key], rows.pop(key))]
+            if last:
+                sums.cohort.update(months.cohort)
+                sums.speed.update(months.speed)
             cohort, times = sums.cohort_rows(ordered=False), sums.time_rows(ordered=False)
             cohort_writer.write([dict(zip([*KEY, *COUNTS], row)) for row in cohort])
             time_writer.write([dict(zip([*KEY, "measure", "bucket", "n", "microseconds"], row)) for row in times])
+            speed = sums.speed_rows(ordered=False)
+            speed_writer.write([dict(zip([*KEY, *SPEED_KEY, *SPEED_SUMS], row)) for row in speed])
             snapshot_writer.write(snapshots)
+            written["speed_rows"] += len(speed)
             written["cohort_rows"] += len(cohort)
             written["time_rows"] += len(times)
             for key, n in sums.stages.items():
@@ -366,7 +501,7 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
 
         rows = leads.order_by("created_at", "pk").values_list(*_fact_columns())
         for row in rows.iterator(chunk_size=5000):
-            facts = dict(zip(FACTS, row))
+            facts = _facts(row)
             day = facts["created_at"].astimezone(zone).date()
             if day != last_day and len(snapshots) >= 20_000:
                 flush()  # only between days: a day's rows are complete before they are written
@@ -376,7 +511,7 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
             written["leads"] += 1
             if progress and written["leads"] % 20_000 == 0:
                 progress(written["leads"])
-        flush()
+        flush(last=True)
         stage_rows = [StageRollup(stage=s, campaign=c, n=n) for (s, c), n in sorted(stages.items()) if n]
         StageRollup.objects.bulk_create(stage_rows)
         written["stage_rows"] = len(stage_rows)

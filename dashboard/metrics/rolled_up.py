@@ -20,8 +20,18 @@ from django.db.models import Count, Min, Q, Sum
 
 from common.business_time import business_time_zone, start_of_day
 from dashboard.filters import Customer, Dimension, Filters, owners_whose_team_is
-from leads.models import CohortRollup, Lead, LeadTimeRollup, Team
-from leads.models.rollup import COUNTS, COUNTS_ONLY, GROUPING_SETS, PAIRS
+from leads.models import CohortRollup, Lead, LeadTimeRollup, SpeedRollup, Team
+from leads.models.rollup import (
+    COUNTS,
+    COUNTS_ONLY,
+    GROUPING_SETS,
+    MONTH_SUFFIX,
+    MONTHLY,
+    NO_BUSINESS_TIME,
+    PAIRS,
+    SPEED_GROUPINGS,
+    VERDICT_COUNTS,
+)
 from leads.rollups import bucket_start, percentiles_from
 
 # The rollup dimension each breakdown groups by (month and week come from the day). Owner,
@@ -66,8 +76,31 @@ def grouping_for(filters: Filters, *, also: set[str] = frozenset()) -> str | Non
     )
 
 
-def _of_view(model, filters: Filters, grouping: str):
-    rows = model.objects.order_by().filter(grouping=grouping, day__gte=filters.first_day, day__lte=filters.last_day)
+def _month_after(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def days_and_months(first: date, last: date, grouping: str) -> Q:
+    """The rows of the days first … last of a grouping set kept per month too (MONTHLY): its
+    whole months from the month rows, the days before and after them from the day rows."""
+    months_from = first if first.day == 1 else _month_after(first)
+    months_until = _month_after(last) if _month_after(last) - timedelta(days=1) == last else last.replace(day=1)
+    if months_from >= months_until:
+        return Q(grouping=grouping, day__gte=first, day__lte=last)
+    return (
+        Q(grouping=f"{grouping}{MONTH_SUFFIX}", day__gte=months_from, day__lt=months_until)
+        | Q(grouping=grouping, day__gte=first, day__lt=months_from)
+        | Q(grouping=grouping, day__gte=months_until, day__lte=last)
+    )
+
+
+def _of_view(model, filters: Filters, grouping: str, *, by_month: bool = False):
+    """The rows of the view's days and filters; `by_month`: whole months from the month rows
+    (counts only, no lead times; the grouping sets in MONTHLY)."""
+    if by_month and grouping in MONTHLY:
+        rows = model.objects.order_by().filter(days_and_months(filters.first_day, filters.last_day, grouping))
+    else:
+        rows = model.objects.order_by().filter(grouping=grouping, day__gte=filters.first_day, day__lte=filters.last_day)
     if filters.channel:
         rows = rows.filter(channel=filters.channel)
     if filters.campaign:
@@ -379,3 +412,45 @@ def campaign_cost_rows(filters: Filters) -> dict[int, dict] | None:
         for campaign, n, mqls, sqls, won, revenue in rows
         if n
     }
+
+
+def verdict_rows(filters: Filters) -> dict[str, dict[str, int]] | None:
+    """What sources.feedback_per_source() counts in cohort mode: per channel (campaign when one
+    channel is chosen), the VERDICT_COUNTS of the cohort's leads. One query; sources without a
+    verdict are left out."""
+    column = "campaign" if filters.channel else "channel"
+    grouping = grouping_for(filters, also={column})
+    if grouping is None:
+        return None
+    rows = _of_view(CohortRollup, filters, grouping, by_month=True).values_list(column).annotate(
+        **{f"sum_{name}": Sum(name) for name in VERDICT_COUNTS}
+    )
+    result = {}
+    for key, *sums in rows:
+        counts = {name: n or 0 for name, n in zip(VERDICT_COUNTS, sums)}
+        if counts["feedback"] or counts["rejected_at_accept"]:
+            result[key] = counts
+    return result
+
+
+def speed_rows(filters: Filters) -> list[dict] | None:
+    """What speed.speed_to_lead() aggregates: per channel, intent tier and bucket of both
+    clocks (business None: tried, no business time stored), the MQLs and how many reached SAL,
+    SQL and won. One query."""
+    grouping = grouping_for(filters, also={"channel"})
+    if grouping not in SPEED_GROUPINGS:
+        return None
+    rows = (
+        _of_view(SpeedRollup, filters, grouping, by_month=True)
+        .values_list("channel", "intent_tier", "clock", "business")
+        .annotate(Sum("n"), Sum("sals"), Sum("sqls"), Sum("won"))
+    )
+    return [
+        {
+            "channel": channel, "intent_tier": tier, "clock": clock,
+            "business": None if business == NO_BUSINESS_TIME else business,
+            "n": n, "sals": sals, "sqls": sqls, "won": won,
+        }
+        for channel, tier, clock, business, n, sals, sqls, won in rows
+        if n
+    ]

@@ -198,3 +198,71 @@ def test_rolled_up_campaign_costs_equal_the_ones_from_the_leads(team, rep, other
     # The campaigns' set holds no lead times: no funnel reads it.
     assert all(rolled_up.grouping_for(Filters(VIEW.first_day, VIEW.last_day, **f)) != "linked_campaign"
                for f in ({}, {"channel": "meta"}, {"campaign": "Spring"}))
+
+
+@pytest.mark.django_db
+def test_rolled_up_feedback_and_speed_to_lead_equal_the_ones_from_the_leads(team, rep, other_rep):
+    from leads import rollups
+    from leads.models import Feedback, IntentTier, StageChange
+
+    rng = random.Random(13)
+    random_leads(rng, 150, team, rep, other_rep)
+    D, R = Feedback.Disposition, Feedback.NoFitReason
+    for lead in Lead.objects.all():
+        Lead.objects.filter(pk=lead.pk).update(
+            intent_tier=rng.choice(["", *IntentTier.values]),
+            first_contact_business_seconds=rng.choice([None, rng.randint(0, 3 * 86400)]) if lead.first_attempt_at else None,
+        )
+        for _n in range(rng.choice([0, 0, 1, 2])):  # judged twice counts twice
+            disposition = rng.choice(D.values)
+            Feedback.objects.create(
+                lead=lead, given_at=lead.created_at + timedelta(days=1), disposition=disposition,
+                no_fit_reason=rng.choice(R.values) if disposition == D.NO_FIT else "",
+                quality=rng.choice(["", "good", "bad"]),
+            )
+        if lead.mql_at and rng.random() < 0.3:  # sent back at the accept step (a moment without feedback, or with)
+            at = lead.mql_at + timedelta(hours=rng.choice([1, 24]))
+            StageChange.objects.create(lead=lead, from_stage=S.MQL, to_stage=S.NURTURE, changed_by=rep, changed_at=at)
+    rollups.rebuild(Lead.objects)
+    sources = importlib.import_module("dashboard.metrics.sources")
+    speed = importlib.import_module("dashboard.metrics.speed")
+    views = [
+        VIEW, Filters(VIEW.first_day, VIEW.last_day, channel="meta"),
+        Filters(VIEW.first_day, VIEW.last_day, team_id=team.pk), Filters(VIEW.first_day, VIEW.last_day, sector="food"),
+        Filters(date(2026, 9, 20), date(2026, 11, 30)), Filters(date(2026, 10, 2), date(2026, 10, 30)),
+    ]
+    for view in views:
+        assert rolled_up.verdict_rows(view) is not None and rolled_up.speed_rows(view) is not None
+        rolled = (sources.feedback_per_source(view), speed.speed_to_lead(view))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(rolled_up, "verdict_rows", lambda *args, **kwargs: None)
+            patch.setattr(rolled_up, "speed_rows", lambda *args, **kwargs: None)
+            exact = (sources.feedback_per_source(view), speed.speed_to_lead(view))
+
+        assert rolled == exact
+        assert sum(row.total for row in rolled[0]) > 0 and sum(row.rejected_at_accept for row in rolled[0]) > 0
+        assert rolled[1].leads > 0 and len(rolled[1].per_intent_tier) > 1
+    everyone = rolled_up.speed_rows(VIEW)
+    assert {row["business"] for row in everyone} > {None}  # tried with and without a business time
+
+
+
+def test_a_long_period_reads_its_whole_months_from_the_month_rows():
+    from django.db.models import Q
+
+    # 20 September … 30 November: the 20th to the 30th by day, October and November by month.
+    assert rolled_up.days_and_months(date(2026, 9, 20), date(2026, 11, 30), "channel") == (
+        Q(grouping="channel/month", day__gte=date(2026, 10, 1), day__lt=date(2026, 12, 1))
+        | Q(grouping="channel", day__gte=date(2026, 9, 20), day__lt=date(2026, 10, 1))
+        | Q(grouping="channel", day__gte=date(2026, 12, 1), day__lte=date(2026, 11, 30))  # (no days after)
+    )
+    # 1 October … 15 November: October by month, the 1st to the 15th of November by day.
+    assert rolled_up.days_and_months(date(2026, 10, 1), date(2026, 11, 15), "team") == (
+        Q(grouping="team/month", day__gte=date(2026, 10, 1), day__lt=date(2026, 11, 1))
+        | Q(grouping="team", day__gte=date(2026, 10, 1), day__lt=date(2026, 10, 1))
+        | Q(grouping="team", day__gte=date(2026, 11, 1), day__lte=date(2026, 11, 15))
+    )
+    # Within one month, or a month cut at both ends: every day by day.
+    assert rolled_up.days_and_months(date(2026, 10, 2), date(2026, 10, 30), "channel") == Q(
+        grouping="channel", day__gte=date(2026, 10, 2), day__lte=date(2026, 10, 30)
+    )

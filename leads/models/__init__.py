@@ -20,12 +20,12 @@ from leads.models.lead import (
     RecordedChange,
     StageChange,
 )
-from leads.models.rollup import CohortRollup, LeadTimeRollup, RolledUpLead, StageRollup
+from leads.models.rollup import CohortRollup, LeadTimeRollup, RolledUpLead, SpeedRollup, StageRollup
 
 __all__ = [
     "AccountEvent", "Activity", "Campaign", "Channel", "ChannelSourceOwner", "ChurnReason", "CohortRollup", "Company", "ContactAttempt",
     "ConversionAction", "Feedback",
-    "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "LeadTimeRollup", "LostReason", "RecordedChange", "RolledUpLead", "StageRollup",
+    "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "LeadTimeRollup", "LostReason", "RecordedChange", "RolledUpLead", "SpeedRollup", "StageRollup",
     "Sector", "SourceOwner", "StageChange", "Team", "Temperature", "campaign_named", "conversion_of",
     "default_source_owner", "source_owner_defaults",
 ]

@@ -68,6 +68,32 @@ COUNTS = (
     "pipeline_cents",  # the deal value of the leads that reached SQL (open, won or lost)
     "lost_value_cents",  # the deal value of the lost leads
 )
+# Sales' verdicts on the leads (the feedback per source): the feedback given, by disposition,
+# by reason for no fit and by quality, and the MQLs sent back at the accept step. A lead judged
+# twice counts twice. The codes are Feedback's choices (a test keeps them equal; imported from
+# there, the models would import each other).
+DISPOSITIONS = ("became_sql", "not_reached", "no_fit", "no_urgency", "wrong_contact")
+NO_FIT_REASONS = ("too_small", "wrong_sector", "no_budget", "student_or_private", "competitor", "other")
+QUALITIES = ("good", "bad")
+VERDICT_COUNTS = (
+    "feedback", *[f"feedback_{d}" for d in DISPOSITIONS], *[f"no_fit_{r}" for r in NO_FIT_REASONS],
+    *[f"feedback_{q}" for q in QUALITIES], "rejected_at_accept",
+)
+COUNTS = (*COUNTS, *VERDICT_COUNTS)
+
+# Speed to lead: the buckets of the time from the handoff to the first attempt (where each
+# starts, in seconds; 0 is "< 5 min", a time before the handoff included), NEVER for an MQL
+# not tried yet, and NO_BUSINESS_TIME for one tried without a business time stored.
+SPEED_EDGES = (5 * 60, 30 * 60, 4 * 3600, 86400)
+NEVER = len(SPEED_EDGES) + 1
+NO_BUSINESS_TIME = -1
+# The grouping sets speed to lead is kept for: those holding the channel, which it groups by.
+SPEED_GROUPINGS = ("channel", "team", "company")
+# Grouping sets whose counts (and speed to lead) are also summed per calendar month of arrival,
+# as grouping "<set>/month" on the month's first day, so that a long period reads its whole
+# months from a row a month instead of a row a day (the feedback per source, speed to lead).
+MONTHLY = ("channel", "team", "company")
+MONTH_SUFFIX = "/month"
 
 
 class RollupKey(models.Model):
@@ -107,6 +133,24 @@ class LeadTimeRollup(RollupKey):
         ]
 
 
+class SpeedRollup(RollupKey):
+    """Per arrival day, grouping set, intent tier and bucket of the time to the first attempt
+    (clock and business time): how many MQLs, and how many of them reached SAL, SQL and won."""
+
+    intent_tier = models.CharField(max_length=10, default="")
+    clock = models.SmallIntegerField()
+    business = models.SmallIntegerField()  # NO_BUSINESS_TIME: tried, no business time stored
+    n = models.BigIntegerField(default=0)
+    sals = models.BigIntegerField(default=0)
+    sqls = models.BigIntegerField(default=0)
+    won = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=[*KEY, "intent_tier", "clock", "business"], name="speed_rollup_key")
+        ]
+
+
 class RolledUpLead(models.Model):
     """What a lead last added to the rollups: the fields they are computed from. Not a foreign
     key, so it outlives an erased lead until the rollups take its figures back out."""
@@ -137,6 +181,12 @@ class RolledUpLead(models.Model):
     # When the lead's owner was first sent word of it at or after the handoff (the two clocks;
     # computed by the handoff app, see leads.rollups.COMPUTED_FACTS).
     owner_told_at = models.DateTimeField(null=True)
+    intent_tier = models.CharField(max_length=10, default="")
+    first_contact_business_seconds = models.IntegerField(null=True)
+    # Sales' verdicts: "disposition/no-fit reason/quality" per feedback, sorted, space-separated;
+    # and how many times sales sent the MQL back at the accept step.
+    verdicts = models.TextField(default="")
+    rejected_at_accept = models.IntegerField(default=0)
 
 
 class StageRollup(models.Model):

@@ -26,5 +26,6 @@ class Command(BaseCommand):
             written = rebuild(Lead.objects, progress=advance)
         self.stdout.write(
             f"Rolled up {written['leads']} leads: {written['cohort_rows']} cohort rows, "
-            f"{written['time_rows']} lead-time rows, {written['stage_rows']} stage rows."
+            f"{written['time_rows']} lead-time rows, {written['speed_rows']} speed-to-lead rows, "
+            f"{written['stage_rows']} stage rows."
         )
