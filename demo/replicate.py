@@ -28,11 +28,11 @@ from django.apps import apps
 from django.db import connection, connections, models
 
 from common.bulk import reset_sequences
-from leads.models import CohortRollup, Company, Lead, LeadTimeRollup, RolledUpLead
+from leads.models import CohortRollup, Company, Lead, LeadTimeRollup, RolledUpLead, SpeedRollup
 
 ROOTS = (Lead, Company)
 # Computed from the leads by leads.rollups.rebuild, which the caller runs afterwards.
-DERIVED = (CohortRollup, LeadTimeRollup, RolledUpLead)
+DERIVED = (CohortRollup, LeadTimeRollup, RolledUpLead, SpeedRollup)
 # The copies take turns over the years before the base's (52 weeks apart, so weekdays stay),
 # and within a year over a few whole weeks, so that the rollups see more than one date per
 # story.
