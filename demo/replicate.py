@@ -36,11 +36,12 @@ from leads.models import (
     Lead,
     LeadTimeRollup,
     RolledUpLead,
+    SpeedRollup,
 )
 
 ROOTS = (Lead, Company)
 # Computed from the leads by leads.rollups.rebuild, which the caller runs afterwards.
-DERIVED = (CohortRollup, LeadTimeRollup, ActivityRollup, ActivityLeadTimeRollup, RolledUpLead)
+DERIVED = (CohortRollup, LeadTimeRollup, ActivityRollup, ActivityLeadTimeRollup, RolledUpLead, SpeedRollup)
 # The copies take turns over the years before the base's (52 weeks apart, so weekdays stay),
 # and within a year over a few whole weeks, so that the rollups see more than one date per
 # story.

@@ -243,16 +243,17 @@ def return_unreached(lead: Lead, *, now: datetime) -> None:
     "not reached" as the verdict marketing learns from."""
     attempts = ContactAttempt.objects.filter(lead=lead).count()
     reason = message("sla.not_reached", n=attempts)
-    try:
-        lead.move_to(Lead.Stage.NURTURE, rule=SLA_RULE, reason=reason, at=now)
-    except IllegalTransition:
-        pass  # already left sales' hands some other way
-    else:
-        Feedback.objects.create(
-            lead=lead, given_at=now, disposition=Feedback.Disposition.NOT_REACHED
-        )
-        refresh_rollups(Lead.objects, [lead.pk])  # the review counts the verdict
-    stop_clock(lead)
+    with transaction.atomic():  # the move, the verdict and its rollups: all or nothing
+        try:
+            lead.move_to(Lead.Stage.NURTURE, rule=SLA_RULE, reason=reason, at=now)
+        except IllegalTransition:
+            pass  # already left sales' hands some other way
+        else:
+            Feedback.objects.create(
+                lead=lead, given_at=now, disposition=Feedback.Disposition.NOT_REACHED
+            )
+            refresh_rollups(Lead.objects, [lead.pk])  # the review and the feedback per source count the verdict
+        stop_clock(lead)
 
 
 # --- saying a deadline in plain words (the SLA policy page) ---------------------------------

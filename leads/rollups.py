@@ -40,8 +40,10 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.apps import apps
 from django.db import connection, models, transaction
-from django.db.models import Expression, Q, Value
+from django.db.models import Count, Exists, Expression, OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
 
 from common.bulk import TableWriter
 from common.business_time import business_time_zone
@@ -54,10 +56,15 @@ from leads.models.rollup import (
     FUNNEL,
     GROUPING_SETS,
     KEY,
+    NEVER,
+    NO_BUSINESS_TIME,
     PAIRS,
     REVIEW_COUNTS,
     REVIEW_KEY,
     ROUTED_ONLY,
+    SPEED_EDGES,
+    SPEED_GROUPINGS,
+    VERDICT_COUNTS,
     ActivityLeadTimeRollup,
     ActivityRollup,
     CohortRollup,
@@ -65,6 +72,7 @@ from leads.models.rollup import (
     ReviewRollup,
     ReviewTimeRollup,
     RolledUpLead,
+    SpeedRollup,
     StageRollup,
 )
 
@@ -77,7 +85,8 @@ FACT_LOOKUPS = {
     "opportunity_at": "opportunity_at", "won_at": "won_at", "lost_at": "lost_at",
     "first_attempt_at": "first_attempt_at", "attempt_count": "attempt_count", "deal_value": "deal_value",
     "source_owner": "source_owner", "lost_reason": "lost_reason", "linked_campaign_id": "linked_campaign_id",
-    "first_contact_by": "first_contact_by", "first_contact_business_seconds": "first_contact_business_seconds",
+    "first_contact_by": "first_contact_by", "intent_tier": "intent_tier",
+    "first_contact_business_seconds": "first_contact_business_seconds",
 }
 # Facts an app above this one computes from its own tables, which it names here when it loads
 # (so leads need not import it): fact → a function giving the expression on a lead query. Until
@@ -94,7 +103,9 @@ COMPUTED = (
     "routed_by", "first_assigned_at", "first_owner_id", "owner_changed_in_first_week", "reassigned",
 )
 COMPUTED_FACTS: dict[str, Callable[[], Expression]] = {}
-FACTS = (*FACT_LOOKUPS, *COMPUTED)
+# Facts from this app's other tables: sales' verdicts (verdicts_of(), rejections_at_accept()).
+OWN_COMPUTED = ("verdicts", "rejected_at_accept")
+FACTS = (*FACT_LOOKUPS, *COMPUTED, *OWN_COMPUTED)
 BOOLEAN_FACTS = frozenset(
     name for name in COMPUTED if isinstance(RolledUpLead._meta.get_field(name), models.BooleanField)
 )
@@ -251,6 +262,7 @@ def contribution(facts: dict, *, zone) -> tuple[date, dict[str, int], list[tuple
     counts["routed_with_owner"] = int(routed and facts["first_owner_id"] is not None)
     counts["routed_kept"] = int(counts["routed_with_owner"] and not facts["owner_changed_in_first_week"])
     counts["routed_reassigned"] = int(routed and bool(facts["reassigned"]))
+    counts.update(verdict_counts(facts))
     day = facts["created_at"].astimezone(zone).date()
     return day, counts, times
 
@@ -296,6 +308,8 @@ def review_contribution(facts: dict, *, zone) -> tuple[tuple, dict[str, int], li
 def _bucketed(delta: timedelta) -> tuple[int, int]:
     us = _microseconds(delta)
     return bucket_of(us), us
+
+
 def activity_counts(counts: dict[str, int]) -> dict[str, int]:
     """The counts activity mode adds up: contribution()'s, and those ACTIVITY_COUNTS adds."""
     extra = {f"skipped_{stage}": counts[f"reached_{stage}"] - counts[f"own_{stage}"] for stage in FUNNEL}
@@ -324,6 +338,46 @@ def event_moments(facts: dict) -> dict[str, datetime | None]:
     return moments
 
 
+def speed_bucket(seconds: float) -> int:
+    """Speed to lead's bucket of a time to the first attempt (`WidthBucket` over SPEED_EDGES):
+    a time before the handoff is as fast as it gets, the first bucket."""
+    return bisect.bisect_right(SPEED_EDGES, seconds)
+
+
+def speed_contribution(facts: dict) -> tuple[str, int, int, tuple[int, int, int, int]] | None:
+    """What an MQL adds to speed to lead: (its intent tier, its clock-time bucket, its
+    business-time bucket, (1, reached SAL, reached SQL, won)); None for a lead never MQL."""
+    own = [facts[f"{stage}_at"] for stage in FUNNEL]
+    reached = [min([m for m in own[i:] if m is not None], default=None) for i in range(len(FUNNEL))]
+    mql, sal, sql = reached[0], reached[1], reached[2]
+    if mql is None:
+        return None
+    tried = facts["first_attempt_at"]
+    if tried is None:
+        clock = business = NEVER
+    else:
+        clock = speed_bucket((tried - mql).total_seconds())
+        seconds = facts["first_contact_business_seconds"]
+        business = NO_BUSINESS_TIME if seconds is None else speed_bucket(seconds)
+    figures = (1, int(sal is not None), int(sql is not None), int(facts["won_at"] is not None))
+    return facts["intent_tier"] or "", clock, business, figures
+
+
+def verdict_counts(facts: dict) -> dict[str, int]:
+    """A lead's verdicts as the feedback per source counts them (VERDICT_COUNTS)."""
+    counts = dict.fromkeys(VERDICT_COUNTS, 0)
+    for verdict in (facts["verdicts"] or "").split():
+        disposition, reason, quality = verdict.split("/")
+        counts["feedback"] += 1
+        for name in (f"feedback_{disposition}", f"feedback_{quality}"):
+            if name in counts:
+                counts[name] += 1
+        if disposition == "no_fit" and f"no_fit_{reason}" in counts:
+            counts[f"no_fit_{reason}"] += 1
+    counts["rejected_at_accept"] = facts["rejected_at_accept"] or 0
+    return counts
+
+
 class Sums:
     """Rollup rows being added up in memory: a key's counts, a (key, measure, bucket)'s times."""
 
@@ -336,6 +390,7 @@ class Sums:
         self.stages: dict[tuple[str, str], int] = defaultdict(int)  # (stage, campaign) → leads
         self.review: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(REVIEW_COUNTS))
         self.review_times: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+        self.speed: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
 
     def add(self, facts: dict, sign: int = 1) -> None:
         self.stages[(facts["stage"], facts["campaign"] or "")] += sign
@@ -369,6 +424,7 @@ class Sums:
             (day_of(moments[measure]), measure, bucket, us)
             for measure, bucket, us in buckets if measure in ACTIVITY_MEASURES
         ]
+        speed = speed_contribution(facts)
         for grouping, kept in GROUPING_SETS_KEPT:
             routed_only = grouping in ROUTED_ONLY
             if routed_only and not counts["routed"]:
@@ -378,6 +434,11 @@ class Sums:
             row = self.cohort[key]
             for i, value in added:
                 row[i] += value
+            if speed is not None and grouping in SPEED_GROUPINGS:
+                tier, clock, business, figures = speed
+                entry = self.speed[(*key, tier, clock, business)]
+                for i, n in enumerate(figures):
+                    entry[i] += sign * n
             if routed_only:  # read by routing quality in cohort mode only
                 continue
             for event_day, event_added in on_days.items():
@@ -418,6 +479,10 @@ class Sums:
 
     def review_time_rows(self, *, ordered: bool = True) -> list[tuple]:
         rows = [(*key, n, us) for key, (n, us) in self.review_times.items() if n or us]
+        return sorted(rows, key=_order) if ordered else rows
+
+    def speed_rows(self, *, ordered: bool = True) -> list[tuple]:
+        rows = [(*key, *row) for key, row in self.speed.items() if any(row)]
         return sorted(rows, key=_order) if ordered else rows
 
     def stage_rows(self) -> list[tuple]:
@@ -464,6 +529,9 @@ def _add(sums: Sums) -> None:
         if rows := with_month_rows(sums.activity_time_rows(), len(KEY) + 2):
             sql = _upsert_sql(ActivityLeadTimeRollup._meta.db_table, [*key, "measure", "bucket"], ["n", "microseconds"])
             cursor.executemany(sql, _adapted(rows))
+        if rows := with_month_rows(sums.speed_rows(), len(KEY) + len(SPEED_KEY)):
+            sql = _upsert_sql(SpeedRollup._meta.db_table, [*key, *SPEED_KEY], list(SPEED_SUMS))
+            cursor.executemany(sql, _adapted(rows))
         if rows := sums.stage_rows():
             cursor.executemany(_upsert_sql(StageRollup._meta.db_table, ["stage", "campaign"], ["n"]), rows)
         if rows := sums.review_rows():
@@ -478,10 +546,39 @@ def _adapted_review(rows: list[tuple]) -> list[tuple]:
     return [(connection.ops.adapt_datefield_value(r[0]), *r[1:]) for r in rows]
 
 
+SPEED_KEY = ("intent_tier", "clock", "business")
+SPEED_SUMS = ("n", "sals", "sqls", "won")
+
+
+def rejections_at_accept():
+    """Sales sent the MQL back to marketing with the reject button: a person moved it from MQL
+    to nurture, and no feedback was given in that same move (feedback "no urgency" or "not
+    reached" also returns a lead to nurture, stamped with the feedback's own moment)."""
+    Feedback, Lead, StageChange = (apps.get_model("leads", name) for name in ("Feedback", "Lead", "StageChange"))
+    feedback_then = Feedback.objects.filter(lead=OuterRef("lead"), given_at=OuterRef("changed_at"))
+    return StageChange.objects.filter(
+        from_stage=Lead.Stage.MQL, to_stage=Lead.Stage.NURTURE, changed_by__isnull=False
+    ).filter(~Exists(feedback_then))
+
+
+def verdicts_of() -> Expression:
+    """A lead's feedback as "disposition/no-fit reason/quality", space-separated (any order:
+    `_facts` sorts them). NULL: none."""
+    Feedback = apps.get_model("leads", "Feedback")  # (leads.models imports this module)
+    verdict = Concat("disposition", Value("/"), "no_fit_reason", Value("/"), "quality", output_field=models.TextField())
+    given = Feedback.objects.filter(lead=OuterRef("pk")).order_by().values("lead")
+    return Subquery(given.annotate(v=StringAgg(verdict, Value(" "))).values("v"))
+
+
+def rejected_at_accept_of() -> Expression:
+    rejections = rejections_at_accept().filter(lead=OuterRef("pk")).order_by().values("lead")
+    return Coalesce(Subquery(rejections.annotate(n=Count("pk")).values("n")), 0)
+
+
 def _fact_columns() -> list:
     """What a lead query reads for FACTS, in their order."""
     computed = [COMPUTED_FACTS[name]() if name in COMPUTED_FACTS else _empty(name) for name in COMPUTED]
-    return [*FACT_LOOKUPS.values(), *computed]
+    return [*FACT_LOOKUPS.values(), *computed, verdicts_of(), rejected_at_accept_of()]
 
 
 def _empty(fact: str) -> Value:
@@ -491,14 +588,31 @@ def _empty(fact: str) -> Value:
 
 
 def _facts(row: tuple) -> dict:
+    """A lead query's row as FACTS, stored as RolledUpLead stores them."""
     facts = dict(zip(FACTS, row))
     for name in BOOLEAN_FACTS:  # SQLite answers 0 or 1
         facts[name] = bool(facts[name])
+    facts["verdicts"] = " ".join(sorted((facts["verdicts"] or "").split()))
+    facts["intent_tier"] = facts["intent_tier"] or ""
     return facts
 
 
 def facts_of(leads) -> list[dict]:
     return [_facts(row) for row in leads.order_by("pk").values_list(*_fact_columns())]
+
+
+def refresh_retiered(leads, lead_ids: Iterable[int]) -> int:
+    """`refresh()` for the leads among these whose intent tier is no longer the rolled-up one
+    (after re-scoring many): one query finds them, the rest is refresh's. Returns how many."""
+    ids = sorted(set(lead_ids))
+    retiered = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        tier_now = leads.filter(pk=OuterRef("lead_id")).values("intent_tier")[:1]
+        retiered += RolledUpLead.objects.filter(lead_id__in=chunk).exclude(intent_tier=Subquery(tier_now)).values_list(
+            "lead_id", flat=True
+        )
+    return refresh(leads, retiered) if retiered else 0
 
 
 def refresh(leads, lead_ids: Iterable[int]) -> int:
@@ -678,11 +792,12 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
     rows through a staging table, added up at the end)."""
     zone = business_time_zone()
     tables = [
-        CohortRollup, LeadTimeRollup, ActivityRollup, ActivityLeadTimeRollup, RolledUpLead, StageRollup,
-        ReviewRollup, ReviewTimeRollup,
+        CohortRollup, LeadTimeRollup, ActivityRollup, ActivityLeadTimeRollup, RolledUpLead, SpeedRollup,
+        StageRollup, ReviewRollup, ReviewTimeRollup,
     ]
     written = dict.fromkeys(
-        ["leads", "cohort_rows", "time_rows", "activity_rows", "activity_time_rows", "stage_rows", "review_rows"], 0
+        ["leads", "cohort_rows", "time_rows", "activity_rows", "activity_time_rows", "speed_rows", "stage_rows",
+         "review_rows"], 0,
     )
     stages: dict[tuple[str, str], int] = defaultdict(int)  # over all days, written at the end
     with transaction.atomic():
@@ -694,6 +809,7 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
             model.objects.all().delete()
         cohort_writer = TableWriter(CohortRollup, [*KEY, *COUNTS])
         time_writer = TableWriter(LeadTimeRollup, [*KEY, "measure", "bucket", "n", "microseconds"])
+        speed_writer = TableWriter(SpeedRollup, [*KEY, *SPEED_KEY, *SPEED_SUMS])
         snapshot_writer = TableWriter(RolledUpLead, list(FACTS))
         # A week's review rows gather leads that arrived on many days: added up over all of
         # them, and written at the end (a few rows per week, team, owner and channel).
@@ -708,9 +824,12 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
             cohort, times = sums.cohort_rows(ordered=False), sums.time_rows(ordered=False)
             cohort_writer.write([dict(zip([*KEY, *COUNTS], row)) for row in cohort])
             time_writer.write([dict(zip([*KEY, "measure", "bucket", "n", "microseconds"], row)) for row in times])
+            speed = sums.speed_rows(ordered=False)
+            speed_writer.write([dict(zip([*KEY, *SPEED_KEY, *SPEED_SUMS], row)) for row in speed])
             snapshot_writer.write(snapshots)
             activity_staging.write(sums.activity_rows(ordered=False))
             activity_time_staging.write(sums.activity_time_rows(ordered=False))
+            written["speed_rows"] += len(speed)
             written["cohort_rows"] += len(cohort)
             written["time_rows"] += len(times)
             for key, n in sums.stages.items():
@@ -744,6 +863,7 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
         written["activity_time_rows"] += add_month_rows(
             ActivityLeadTimeRollup, [*KEY, "measure", "bucket"], ["n", "microseconds"]
         )
+        written["speed_rows"] += add_month_rows(SpeedRollup, [*KEY, *SPEED_KEY], SPEED_SUMS)
         stage_rows = [StageRollup(stage=s, campaign=c, n=n) for (s, c), n in sorted(stages.items()) if n]
         StageRollup.objects.bulk_create(stage_rows)
         written["stage_rows"] = len(stage_rows)

@@ -29,6 +29,7 @@ from common.messages import split
 from handoff import clocks
 from leads.models import Activity, ConversionAction, IntentTier, Lead, StageChange
 from leads.rollups import refresh as refresh_rollups
+from leads.rollups import refresh_retiered
 from qualification import decisions, parallel
 from qualification.aging import policy_temperature, rescore_after
 from qualification.models import QualificationPolicy
@@ -533,7 +534,17 @@ def write_scores(
     """Store the (lead id, result, temperature, rescore_at) verdicts that changed; returns how
     many. A lead whose verdict came out the same keeps its row and its `scored_at` untouched:
     rewriting a lead row updates all of its indexes, and most re-scores (an e-mail opened, a
-    nightly decay run) change nothing."""
+    nightly decay run) change nothing. The MQLs whose intent tier changed move to their new
+    tier in the rollups (speed to lead), in the caller's transaction."""
+    changed = _write_changed_scores(results, first_id=first_id, last_id=last_id, now=now)
+    if changed:
+        refresh_retiered(Lead.objects, [lead_id for lead_id, *_rest in results])
+    return changed
+
+
+def _write_changed_scores(
+    results: list[tuple[int, ScoreResult, str, datetime | None]], *, first_id: int, last_id: int, now: datetime
+) -> int:
     table = Lead._meta.db_table
     if connection.vendor == "postgresql":
         ids, fits, engagements, tiers, explanations, temperatures, dues = zip(

@@ -225,6 +225,7 @@ def give_feedback(
         # the next-attempt clock that the attempt started keeps running.
         if feedback.disposition != D.NOT_REACHED or lead.stage not in Lead.SALES_STAGES:
             clocks.feedback_given(lead)
+        refresh_rollups(Lead.objects, [lead.pk])  # the feedback per source is rolled up
     return feedback
 
 def record_outcome(

@@ -30,9 +30,19 @@ from leads.models import (
     Lead,
     LeadTimeRollup,
     RolledUpLead,
+    SpeedRollup,
     Team,
 )
-from leads.models.rollup import ACTIVITY_COUNTS, COUNTS, COUNTS_ONLY, GROUPING_SETS, PAIRS
+from leads.models.rollup import (
+    ACTIVITY_COUNTS,
+    COUNTS,
+    COUNTS_ONLY,
+    GROUPING_SETS,
+    NO_BUSINESS_TIME,
+    PAIRS,
+    SPEED_GROUPINGS,
+    VERDICT_COUNTS,
+)
 from leads.rollups import bucket_start, percentiles_from, period_q, period_spans
 
 # The rollup dimension each breakdown groups by (month and week come from the day). Owner,
@@ -530,3 +540,49 @@ def routing_rows(filters: Filters, *, judged_before: datetime) -> dict[str, dict
         found[key]["judged"] += judged
         found[key]["kept"] += kept
     return found
+
+
+def verdict_rows(filters: Filters) -> dict[str, dict[str, int]] | None:
+    """What sources.feedback_per_source() counts in cohort mode: per channel (campaign when one
+    channel is chosen), the VERDICT_COUNTS of the cohort's leads. One query; sources without a
+    verdict are left out."""
+    if not filters.is_cohort:
+        return None
+    column = "campaign" if filters.channel else "channel"
+    grouping = grouping_for(filters, also={column})
+    if grouping is None:
+        return None
+    rows = _of_view(CohortRollup, filters, grouping, months=True).values_list(column).annotate(
+        **{f"sum_{name}": Sum(name) for name in VERDICT_COUNTS}
+    )
+    result = {}
+    for key, *sums in rows:
+        counts = {name: n or 0 for name, n in zip(VERDICT_COUNTS, sums)}
+        if counts["feedback"] or counts["rejected_at_accept"]:
+            result[key] = counts
+    return result
+
+
+def speed_rows(filters: Filters) -> list[dict] | None:
+    """What speed.speed_to_lead() aggregates: per channel, intent tier and bucket of both
+    clocks (business None: tried, no business time stored), the MQLs and how many reached SAL,
+    SQL and won. One query."""
+    if not filters.is_cohort:
+        return None
+    grouping = grouping_for(filters, also={"channel"})
+    if grouping not in SPEED_GROUPINGS:
+        return None
+    rows = (
+        _of_view(SpeedRollup, filters, grouping, months=True)
+        .values_list("channel", "intent_tier", "clock", "business")
+        .annotate(Sum("n"), Sum("sals"), Sum("sqls"), Sum("won"))
+    )
+    return [
+        {
+            "channel": channel, "intent_tier": tier, "clock": clock,
+            "business": None if business == NO_BUSINESS_TIME else business,
+            "n": n, "sals": sals, "sqls": sqls, "won": won,
+        }
+        for channel, tier, clock, business, n, sals, sqls, won in rows
+        if n
+    ]

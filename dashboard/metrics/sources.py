@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 import dashboard.metrics.rolled_up as rolled_up
@@ -25,7 +25,8 @@ from dashboard.metrics.funnel import (
     reached,
 )
 from dashboard.sql import Percentiles, SecondsBetween
-from leads.models import Channel, Feedback, StageChange
+from leads.models import Channel, Feedback
+from leads.rollups import rejections_at_accept
 
 # --- per source: channel or campaign ------------------------------------------------------
 
@@ -139,23 +140,27 @@ def verdicts_in_view(filters: Filters, given, moment: str):
     return given.filter(**{f"{moment}__gte": filters.start_at, f"{moment}__lt": filters.end_at})
 
 
-def rejections_at_accept():
-    """Sales sent the MQL back to marketing with the reject button: a person moved it from MQL
-    to nurture, and no feedback was given in that same move (feedback "no urgency" or "not
-    reached" also returns a lead to nurture, stamped with the feedback's own moment)."""
-    feedback_then = Feedback.objects.filter(lead=OuterRef("lead"), given_at=OuterRef("changed_at"))
-    return StageChange.objects.filter(
-        from_stage=S.MQL, to_stage=S.NURTURE, changed_by__isnull=False
-    ).filter(~Exists(feedback_then))
-
-
 def feedback_per_source(filters: Filters) -> list[FeedbackRow]:
-    """How sales judged the leads of each channel (campaign when drilled down): two queries,
-    the feedback and the rejections at the accept step. Cohort mode takes the verdicts on the
-    cohort's leads, activity mode those given in the period. A lead judged twice counts twice."""
+    """How sales judged the leads of each channel (campaign when drilled down): from the
+    rollups where they hold the view (one query), else two queries, the feedback and the
+    rejections at the accept step. Cohort mode takes the verdicts on the cohort's leads,
+    activity mode those given in the period. A lead judged twice counts twice."""
+    D, R, Quality = Feedback.Disposition, Feedback.NoFitReason, Feedback.Quality
+    rolled = rolled_up.verdict_rows(filters)
+    if rolled is not None:
+        found = {
+            key: {
+                "total": row["feedback"], "good": row["feedback_good"], "bad": row["feedback_bad"],
+                **{f"d_{d}": row[f"feedback_{d}"] for d in D.values},
+                **{f"r_{r}": row[f"no_fit_{r}"] for r in R.values},
+            }
+            for key, row in rolled.items()
+            if row["feedback"]
+        }
+        rejected = {key: row["rejected_at_accept"] for key, row in rolled.items() if row["rejected_at_accept"]}
+        return _feedback_rows(filters, found, rejected)
     group = "lead__campaign" if filters.channel else "lead__channel"
     given = verdicts_in_view(filters, Feedback.objects, "given_at")
-    D, R, Quality = Feedback.Disposition, Feedback.NoFitReason, Feedback.Quality
     counts = {
         "total": Count("pk"),
         "good": Count("pk", filter=Q(quality=Quality.GOOD)),
@@ -170,7 +175,12 @@ def feedback_per_source(filters: Filters) -> list[FeedbackRow]:
     rejected = dict(
         verdicts_in_view(filters, rejections_at_accept(), "changed_at").values_list(group).annotate(n=Count("pk"))
     )
-    nothing = {name: 0 for name in counts}
+    return _feedback_rows(filters, found, rejected)
+
+
+def _feedback_rows(filters: Filters, found: dict[str, dict], rejected: dict[str, int]) -> list[FeedbackRow]:
+    D, R = Feedback.Disposition, Feedback.NoFitReason
+    nothing = {"total": 0, "good": 0, "bad": 0, **{f"d_{d}": 0 for d in D.values}, **{f"r_{r}": 0 for r in R.values}}
     result = []
     for key in found.keys() | rejected.keys():
         row = found.get(key, nothing)

@@ -40,13 +40,13 @@ from dashboard.metrics.funnel import (
 from dashboard.sql import EarliestOf, Percentiles, SecondsBetween, WidthBucket
 from handoff.models import Notification
 from leads.models import Channel, IntentTier
+from leads.models.rollup import NEVER, SPEED_EDGES
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 # Where each bucket of the time to the first attempt starts (seconds), and its label; a lead
 # never tried is the last bucket, "never".
-SPEED_EDGES = (5 * MINUTE, 30 * MINUTE, 4 * HOUR, DAY)
+# (5 min, 30 min, 4 h, a day: kept with the rollups, which count the MQLs per bucket.)
 SPEED_LABELS = [_("< 5 min"), _("5–30 min"), _("30 min–4 h"), _("4–24 h"), _("> 24 h"), _("never")]
-NEVER = len(SPEED_EDGES) + 1  # the bucket index of "never"
 CLOCK, BUSINESS = "clock", "business"
 CLOCK_LABELS = {CLOCK: _("clock time"), BUSINESS: _("business time")}
 ALL, CHANNEL, INTENT_TIER = "all", "channel", "intent_tier"
@@ -150,26 +150,29 @@ def _tier_label(key: str) -> str:
 
 
 def speed_to_lead(filters: Filters) -> SpeedToLead:
-    """Conversion per time to the first attempt, both clocks, per channel and tier: one query.
-    The MQLs of the view, each followed to today (as the weekly MQL → SQL series does)."""
+    """Conversion per time to the first attempt, both clocks, per channel and tier: one query,
+    of the rollups where they hold the view, else of the leads. The MQLs of the view, each
+    followed to today (as the weekly MQL → SQL series does)."""
     handoff = reached(S.MQL)
-    rows = (
-        base_leads(filters)
-        .filter(counted(filters, S.MQL))
-        .values(
-            "channel",
-            "intent_tier",
-            clock=_bucket(SecondsBetween(F("first_attempt_at"), handoff)),
-            # NULL: tried, but no business time stored (counts in clock time only).
-            business=_bucket(F("first_contact_business_seconds")),
+    rows = rolled_up.speed_rows(filters)
+    if rows is None:
+        rows = (
+            base_leads(filters)
+            .filter(counted(filters, S.MQL))
+            .values(
+                "channel",
+                "intent_tier",
+                clock=_bucket(SecondsBetween(F("first_attempt_at"), handoff)),
+                # NULL: tried, but no business time stored (counts in clock time only).
+                business=_bucket(F("first_contact_business_seconds")),
+            )
+            .annotate(
+                n=Count("pk"),
+                sals=Count("pk", filter=Q(IsNull(reached(S.SAL), False))),
+                sqls=Count("pk", filter=Q(IsNull(reached(S.SQL), False))),
+                won=Count("pk", filter=Q(won_at__isnull=False)),
+            )
         )
-        .annotate(
-            n=Count("pk"),
-            sals=Count("pk", filter=Q(IsNull(reached(S.SAL), False))),
-            sqls=Count("pk", filter=Q(IsNull(reached(S.SQL), False))),
-            won=Count("pk", filter=Q(won_at__isnull=False)),
-        )
-    )
     # (clock, group, group key) → bucket → [leads, sals, sqls, won]
     found: dict[tuple, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0]))
     for row in rows:

@@ -340,7 +340,7 @@ def test_drilling_into_a_channel_lists_its_campaigns(world):
 
 @pytest.mark.django_db
 def test_feedback_per_source(world, django_assert_num_queries):
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):  # from the rollups
         rows = {row.key: row for row in metrics.feedback_per_source(period())}
 
     # G's feedback belongs to a lead from before the cohort.
@@ -437,16 +437,17 @@ def test_the_whole_dashboard_takes_a_fixed_number_of_queries(world, django_asser
     # funnel takes three instead of one, routing quality three (sums, the day judged by the
     # hour, reasons), after the sale two (sums, histograms), a breakdown two, the follow-up three per owner or four
     # per team, the two clocks four (histograms, teams, memberships, names) instead of three,
-    # the campaigns' costs two (counts, campaigns) where their set holds the view (not a team's).
+    # the campaigns' costs two (counts, campaigns) where their set holds the view (not a team's),
+    # sales' feedback one instead of two (the feedback, the rejections at the accept step).
     add_sourcing_facts(world)
-    with django_assert_num_queries(26):
+    with django_assert_num_queries(25):
         data = metrics.dashboard(period(channel="meta", team_id=world.north.pk), now=WORLD_NOW)
     assert data.funnel.steps[0].count == 0
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(26):
         data = metrics.dashboard(period(by=Dimension.TEAM), now=WORLD_NOW)
     assert data.breakdown.totals.leads == 9
     make_lead(world_hours(0), [(S.MQL, world_hours(1))], channel="meta", team=world.north)
-    with django_assert_num_queries(26):  # whatever the data
+    with django_assert_num_queries(25):  # whatever the data
         data = metrics.dashboard(period(channel="meta", team_id=world.north.pk), now=WORLD_NOW)
     assert data.funnel.steps[0].count == 1
 

@@ -408,3 +408,49 @@ def test_a_whole_month_is_read_from_its_month_row(team, rep, other_rep):
     assert rolled_up.breakdown_rows(october, "channel") == before and before
     # … and a breakdown per week, which cannot use them, finds none.
     assert rolled_up.breakdown_rows(october, "week") == []
+
+
+@pytest.mark.django_db
+def test_rolled_up_feedback_and_speed_to_lead_equal_the_ones_from_the_leads(team, rep, other_rep):
+    from leads import rollups
+    from leads.models import Feedback, IntentTier, StageChange
+
+    rng = random.Random(13)
+    random_leads(rng, 150, team, rep, other_rep)
+    D, R = Feedback.Disposition, Feedback.NoFitReason
+    for lead in Lead.objects.all():
+        Lead.objects.filter(pk=lead.pk).update(
+            intent_tier=rng.choice(["", *IntentTier.values]),
+            first_contact_business_seconds=rng.choice([None, rng.randint(0, 3 * 86400)]) if lead.first_attempt_at else None,
+        )
+        for _n in range(rng.choice([0, 0, 1, 2])):  # judged twice counts twice
+            disposition = rng.choice(D.values)
+            Feedback.objects.create(
+                lead=lead, given_at=lead.created_at + timedelta(days=1), disposition=disposition,
+                no_fit_reason=rng.choice(R.values) if disposition == D.NO_FIT else "",
+                quality=rng.choice(["", "good", "bad"]),
+            )
+        if lead.mql_at and rng.random() < 0.3:  # sent back at the accept step (a moment without feedback, or with)
+            at = lead.mql_at + timedelta(hours=rng.choice([1, 24]))
+            StageChange.objects.create(lead=lead, from_stage=S.MQL, to_stage=S.NURTURE, changed_by=rep, changed_at=at)
+    rollups.rebuild(Lead.objects)
+    sources = importlib.import_module("dashboard.metrics.sources")
+    speed = importlib.import_module("dashboard.metrics.speed")
+    views = [
+        VIEW, Filters(VIEW.first_day, VIEW.last_day, channel="meta"),
+        Filters(VIEW.first_day, VIEW.last_day, team_id=team.pk), Filters(VIEW.first_day, VIEW.last_day, sector="food"),
+        Filters(date(2026, 9, 20), date(2026, 11, 30)), Filters(date(2026, 10, 2), date(2026, 10, 30)),
+    ]
+    for view in views:
+        assert rolled_up.verdict_rows(view) is not None and rolled_up.speed_rows(view) is not None
+        rolled = (sources.feedback_per_source(view), speed.speed_to_lead(view))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(rolled_up, "verdict_rows", lambda *args, **kwargs: None)
+            patch.setattr(rolled_up, "speed_rows", lambda *args, **kwargs: None)
+            exact = (sources.feedback_per_source(view), speed.speed_to_lead(view))
+
+        assert rolled == exact
+        assert sum(row.total for row in rolled[0]) > 0 and sum(row.rejected_at_accept for row in rolled[0]) > 0
+        assert rolled[1].leads > 0 and len(rolled[1].per_intent_tier) > 1
+    everyone = rolled_up.speed_rows(VIEW)
+    assert {row["business"] for row in everyone} > {None}  # tried with and without a business time

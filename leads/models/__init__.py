@@ -28,13 +28,14 @@ from leads.models.rollup import (
     ReviewRollup,
     ReviewTimeRollup,
     RolledUpLead,
+    SpeedRollup,
     StageRollup,
 )
 
 __all__ = [
     "AccountEvent", "Activity", "ActivityLeadTimeRollup", "ActivityRollup", "Campaign", "Channel", "ChannelSourceOwner", "ChurnReason", "CohortRollup", "Company", "ContactAttempt",
     "ConversionAction", "Feedback",
-    "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "LeadTimeRollup", "LostReason", "RecordedChange", "ReviewRollup", "ReviewTimeRollup", "RolledUpLead", "StageRollup",
+    "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "LeadTimeRollup", "LostReason", "RecordedChange", "ReviewRollup", "ReviewTimeRollup", "RolledUpLead", "SpeedRollup", "StageRollup",
     "Sector", "SourceOwner", "StageChange", "Team", "Temperature", "campaign_named", "conversion_of",
     "default_source_owner", "source_owner_defaults",
 ]

@@ -110,7 +110,13 @@ class Feedback(models.Model):
         ordering = ["given_at", "id"]
         verbose_name = _("feedback")
         verbose_name_plural = _("feedback")
-        indexes = [models.Index(fields=["lead", "given_at"], name="feedback_lead_at")]
+        indexes = [
+            models.Index(fields=["lead", "given_at"], name="feedback_lead_at"),
+            # The dashboard's newest comments for marketing: read from this index's end.
+            models.Index(
+                fields=["-given_at", "-id"], condition=~models.Q(quality_comment=""), name="feedback_commented_newest"
+            ),
+        ]
 
     def __str__(self):
         return self.get_disposition_display()

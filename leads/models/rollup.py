@@ -96,7 +96,18 @@ FUNNEL_COUNTS = (
     "pipeline_cents",  # the deal value of the leads that reached SQL (open, won or lost)
     "lost_value_cents",  # the deal value of the lost leads
 )
-COUNTS = (*FUNNEL_COUNTS, *AFTER_SALE, *ROUTING_COUNTS)
+# Sales' verdicts on the leads (the feedback per source): the feedback given, by disposition,
+# by reason for no fit and by quality, and the MQLs sent back at the accept step. A lead judged
+# twice counts twice. The codes are Feedback's choices (a test keeps them equal; imported from
+# there, the models would import each other).
+DISPOSITIONS = ("became_sql", "not_reached", "no_fit", "no_urgency", "wrong_contact")
+NO_FIT_REASONS = ("too_small", "wrong_sector", "no_budget", "student_or_private", "competitor", "other")
+QUALITIES = ("good", "bad")
+VERDICT_COUNTS = (
+    "feedback", *[f"feedback_{d}" for d in DISPOSITIONS], *[f"no_fit_{r}" for r in NO_FIT_REASONS],
+    *[f"feedback_{q}" for q in QUALITIES], "rejected_at_accept",
+)
+COUNTS = (*FUNNEL_COUNTS, *AFTER_SALE, *ROUTING_COUNTS, *VERDICT_COUNTS)
 # Activity mode counts each figure on the day its event happened (a lead is an MQL on the day
 # it reached MQL, a loss on the day it was lost): the funnel's counts, and two more (after the
 # sale and routing quality read the leads in activity mode). Skipped: a
@@ -104,6 +115,15 @@ COUNTS = (*FUNNEL_COUNTS, *AFTER_SALE, *ROUTING_COUNTS)
 # own; by event day the own stamp may fall in another period). The week's SQLs: of the leads
 # that reached MQL that day, those that reached SQL since (the weekly figure's definition).
 ACTIVITY_COUNTS = (*FUNNEL_COUNTS, *[f"skipped_{s}" for s in FUNNEL], "mql_reached_sql")
+
+# Speed to lead: the buckets of the time from the handoff to the first attempt (where each
+# starts, in seconds; 0 is "< 5 min", a time before the handoff included), NEVER for an MQL
+# not tried yet, and NO_BUSINESS_TIME for one tried without a business time stored.
+SPEED_EDGES = (5 * 60, 30 * 60, 4 * 3600, 86400)
+NEVER = len(SPEED_EDGES) + 1
+NO_BUSINESS_TIME = -1
+# The grouping sets speed to lead is kept for: those holding the channel, which it groups by.
+SPEED_GROUPINGS = ("channel", "team", "company")
 
 
 class RollupKey(models.Model):
@@ -189,6 +209,24 @@ class ActivityLeadTimeRollup(RollupKey):
         ]
 
 
+class SpeedRollup(RollupKey):
+    """Per arrival day, grouping set, intent tier and bucket of the time to the first attempt
+    (clock and business time): how many MQLs, and how many of them reached SAL, SQL and won."""
+
+    intent_tier = models.CharField(max_length=10, default="")
+    clock = models.SmallIntegerField()
+    business = models.SmallIntegerField()  # NO_BUSINESS_TIME: tried, no business time stored
+    n = models.BigIntegerField(default=0)
+    sals = models.BigIntegerField(default=0)
+    sqls = models.BigIntegerField(default=0)
+    won = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=[*KEY, "intent_tier", "clock", "business"], name="speed_rollup_key")
+        ]
+
+
 class RolledUpLead(models.Model):
     """What a lead last added to the rollups: the fields they are computed from. Not a foreign
     key, so it outlives an erased lead until the rollups take its figures back out."""
@@ -239,6 +277,12 @@ class RolledUpLead(models.Model):
     first_owner_id = models.BigIntegerField(null=True)
     owner_changed_in_first_week = models.BooleanField(default=False)
     reassigned = models.BooleanField(default=False)
+
+    intent_tier = models.CharField(max_length=10, default="")
+    # Sales' verdicts: "disposition/no-fit reason/quality" per feedback, sorted, space-separated;
+    # and how many times sales sent the MQL back at the accept step.
+    verdicts = models.TextField(default="")
+    rejected_at_accept = models.IntegerField(default=0)
 
     class Meta:
         indexes = [

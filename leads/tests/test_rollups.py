@@ -29,9 +29,21 @@ from leads.models import (
     ReviewRollup,
     ReviewTimeRollup,
     RolledUpLead,
+    SpeedRollup,
     StageRollup,
 )
-from leads.models.rollup import GROUPING_SETS, REVIEW_COUNTS, REVIEW_KEY
+from leads.models.rollup import (
+    DISPOSITIONS,
+    GROUPING_SETS,
+    NEVER,
+    NO_BUSINESS_TIME,
+    NO_FIT_REASONS,
+    QUALITIES,
+    REVIEW_COUNTS,
+    REVIEW_KEY,
+)
+from qualification import bulk, decisions
+from qualification.scoring import ScoreResult
 from sales import actions
 
 S = Lead.Stage
@@ -44,9 +56,37 @@ def facts(**fields):
     base = dict.fromkeys(rollups.FACTS)
     base.update(lead_id=1, created_at=T, channel="meta", campaign="", source="", product_interest="",
                 stage=S.NEW, attempt_count=0, has_feedback=False, not_reached=False, returned=False,
-                rejected=False, is_complete=False)
+                rejected=False, is_complete=False, intent_tier="", verdicts="", rejected_at_accept=0)
     base.update(fields)
     return base
+
+
+def test_the_verdict_codes_are_the_feedback_choices():
+    assert (DISPOSITIONS, NO_FIT_REASONS, QUALITIES) == (
+        tuple(Feedback.Disposition.values), tuple(Feedback.NoFitReason.values), tuple(Feedback.Quality.values)
+    )
+
+
+def test_each_verdict_counts_once_by_disposition_reason_and_quality():
+    lead = facts(verdicts="no_fit/too_small/bad no_urgency// no_urgency//good", rejected_at_accept=2)
+    _day, counts, _times = rollups.contribution(lead, zone=AMSTERDAM)
+
+    assert (counts["feedback"], counts["feedback_no_fit"], counts["feedback_no_urgency"]) == (3, 1, 2)
+    assert (counts["no_fit_too_small"], counts["no_fit_other"], counts["feedback_good"], counts["feedback_bad"]) == (1, 0, 1, 1)
+    assert counts["rejected_at_accept"] == 2
+
+
+def test_speed_to_lead_buckets_each_mql_by_both_clocks_from_its_handoff():
+    mql = T + timedelta(hours=1)
+    # Tried 4 min after the MQL (a business time of 6 min stored), reached SQL by skipping SAL.
+    tried = facts(mql_at=mql, sql_at=mql + timedelta(days=1), first_attempt_at=mql + timedelta(minutes=4),
+                  first_contact_business_seconds=360, intent_tier="high")
+    assert rollups.speed_contribution(tried) == ("high", 0, 1, (1, 1, 1, 0))
+    # An attempt before the handoff is the first bucket; no business time stored; exactly a day is "> 24 h".
+    assert rollups.speed_contribution(facts(mql_at=mql, first_attempt_at=T))[1:3] == (0, NO_BUSINESS_TIME)
+    assert rollups.speed_contribution(facts(mql_at=mql, first_attempt_at=mql + timedelta(days=1)))[1] == 4
+    assert rollups.speed_contribution(facts(mql_at=mql))[1:3] == (NEVER, NEVER)
+    assert rollups.speed_contribution(facts(first_attempt_at=T)) is None  # never an MQL
 
 
 def test_a_lead_that_skipped_to_sql_reached_mql_but_did_not_pass_it():
@@ -245,7 +285,8 @@ def maintained():
         ActivityLeadTimeRollup.objects.exclude(n=0).values_list(*rollups.KEY, "measure", "bucket", "n", "microseconds")
     )
     facts = set(RolledUpLead.objects.values_list(*rollups.FACTS))  # read by routing quality's day judged by the hour
-    return cohort, times, stages, activity, activity_times, review, review_times, facts
+    speed = set(SpeedRollup.objects.exclude(n=0).values_list(*rollups.KEY, *rollups.SPEED_KEY, *rollups.SPEED_SUMS))
+    return cohort, times, stages, activity, activity_times, review, review_times, facts, speed
 
 
 def leads_now():
@@ -550,6 +591,7 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
     links = random.Random(seed + 100)  # its own stream: the other operations' sequence stays as it was
     accounts = random.Random(seed + 200)  # and the account events theirs
     Kind = AccountEvent.Kind
+    verdicts = random.Random(seed + 300)  # likewise
     for step in range(240):
         clock += timedelta(minutes=rng.randint(1, 600))
         if links.random() < 0.1:  # a campaign named as the leads' is added (linking them), linked again or deleted
@@ -615,7 +657,36 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
             company.sector, company.is_customer = rng.choice(["food", "machinery", "logistics"]), rng.random() < 0.5
             CompanyAdmin(Company, site).save_model(None, company, None, change=True)
 
-    cohort, times, stages, activity, activity_times, review, review_times, _facts = assert_equal_to_a_rebuild()
+    # Then sales' verdicts and re-scores on the leads the sequence left, with a move now and then.
+    for _step in range(80):
+        clock += timedelta(minutes=verdicts.randint(1, 600))
+        if verdicts.random() < 0.3:
+            moved = fresh(verdicts.choice(leads))
+            if allowed := Lead.allowed_next_stages(moved.stage):
+                moved.move_to(verdicts.choice(allowed), at=clock)
+            continue
+        # a verdict, a rejection at the accept step, a new intent tier
+        what = verdicts.choice(["feedback", "feedback", "reject", "rescore", "rescore many"])
+        stages = {"feedback": Lead.SALES_STAGES, "reject": [S.MQL]}.get(what)
+        fitting = [lead for lead in leads if fresh(lead).stage in stages] if stages else []
+        judged = fresh(verdicts.choice(fitting or leads))
+        if what == "feedback" and judged.stage in Lead.SALES_STAGES:
+            actions.give_feedback(judged, verdicts.choice([
+                Feedback(disposition=Feedback.Disposition.NO_FIT, no_fit_reason="too_small", quality="bad"),
+                Feedback(disposition=Feedback.Disposition.BECAME_SQL, confirmed_need=True, confirmed_timing=True,
+                         quality="good", quality_comment="Good"),
+                Feedback(disposition=Feedback.Disposition.WRONG_CONTACT, right_contact_name="Ann"),
+            ]), by=rep, at=clock)
+        elif what == "reject" and judged.stage == S.MQL:
+            actions.reject(judged, by=rep, reason="Not now", at=clock)
+        elif what == "rescore":
+            decisions.store(judged, score(verdicts.choice(["high", "mid", "low"])), now=clock, temperature="warm", rescore_at=None)
+        elif what == "rescore many":
+            many = sorted(lead.pk for lead in leads[-5:])
+            bulk.write_scores([(pk, score(verdicts.choice(["high", "low"])), "cold", None) for pk in many],
+                              first_id=many[0], last_id=many[-1], now=clock)
+
+    cohort, times, stages, activity, activity_times, review, review_times, _facts, speed = assert_equal_to_a_rebuild()
     # The review's rollup saw every kind of count and histogram the sequence can make.
     counted = {name for i, name in enumerate(REVIEW_COUNTS) if any(row[i] for row in review.values())}
     assert counted >= {"mqls", "contacted", "attempts", "returned", "with_feedback", "accepted", "rejected", "sqls"}
@@ -643,3 +714,47 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
     # The arrivals span October (with its change of clocks) and the months after: their month rows.
     assert {k[key["day"]] for k in cohort if k[0] == "m:all"} >= {date(2026, 10, 1), date(2026, 11, 1)}
     assert {k[0] for k in times} >= {"m:team", "m:team_owner"}
+    judged = [row for k, row in cohort.items() if k[0] == "all"]
+    assert [name for name in ("feedback_no_fit", "feedback_good", "rejected_at_accept") if not sum(row[counts[name]] for row in judged)] == []
+    tier = len(rollups.KEY)
+    assert {row[tier] for row in speed} >= {"high", "low"} and NEVER in {row[tier + 1] for row in speed} and {row[tier + 1] for row in speed} - {NEVER}
+
+
+def score(tier: str) -> ScoreResult:
+    return ScoreResult(fit_score=50, engagement_score=40, intent_tier=tier, disqualifier="", qualifies=False,
+                       for_account_management=False, explanation=[], threshold_summary="")
+
+
+@pytest.mark.django_db
+def test_a_new_intent_tier_moves_the_mql_in_speed_to_lead(rep):
+    lead = arrive("a1")
+    lead.move_to(S.MQL, at=T + timedelta(hours=1))
+    decisions.store(lead, score("high"), now=T, temperature="hot", rescore_at=None)
+    assert set(SpeedRollup.objects.filter(grouping="channel").exclude(n=0).values_list("intent_tier", "n")) == {("high", 1)}
+    other = arrive("a2")
+    other.move_to(S.MQL, at=T + timedelta(hours=1))
+    ids = sorted([lead.pk, other.pk])
+    bulk.write_scores([(pk, score("low"), "cold", None) for pk in ids], first_id=ids[0], last_id=ids[-1], now=T)
+
+    assert set(SpeedRollup.objects.filter(grouping="channel").exclude(n=0).values_list("intent_tier", "n")) == {("low", 2)}
+    assert rollups.refresh_retiered(Lead.objects, ids) == 0  # nothing left to move
+    assert_equal_to_a_rebuild()
+
+
+@pytest.mark.django_db
+def test_feedback_and_rejections_at_the_accept_step_are_rolled_up(rep):
+    from handoff import clocks
+
+    lead = arrive("a1", owner=rep)
+    lead.move_to(S.MQL, at=T + timedelta(hours=1))
+    actions.reject(lead, by=rep, reason="Not now", at=T + timedelta(hours=2))
+    lead.move_to(S.MQL, at=T + timedelta(hours=3))
+    actions.give_feedback(lead, Feedback(disposition=Feedback.Disposition.NO_URGENCY), by=rep, at=T + timedelta(hours=4))
+    lead.refresh_from_db()
+    lead.move_to(S.MQL, at=T + timedelta(hours=5))
+    lead.move_to(S.SAL, by=rep, at=T + timedelta(hours=6))
+    clocks.return_unreached(lead, now=T + timedelta(hours=7))  # the SLA's "not reached"
+
+    assert (total("feedback"), total("feedback_no_urgency"), total("feedback_not_reached")) == (2, 1, 1)
+    assert total("rejected_at_accept") == 1  # the feedback's own move back to nurture is no rejection
+    assert_equal_to_a_rebuild()

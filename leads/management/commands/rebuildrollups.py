@@ -28,6 +28,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Rolled up {written['leads']} leads: {written['cohort_rows']} cohort rows, "
             f"{written['time_rows']} lead-time rows, {written['activity_rows']} activity rows, "
-            f"{written['activity_time_rows']} activity lead-time rows, {written['stage_rows']} stage rows, "
-            f"{written['review_rows']} weekly review rows."
+            f"{written['activity_time_rows']} activity lead-time rows, {written['speed_rows']} speed-to-lead rows, "
+            f"{written['stage_rows']} stage rows, {written['review_rows']} weekly review rows."
         )
