@@ -22,49 +22,49 @@ the page is read, and its response times and clocks as histograms (`review_contr
 A lead's feedback and the moves sales sent it back with count too: writing them refreshes.
 
 `rebuild(Lead.objects)` computes the same tables from scratch (`manage.py rebuildrollups`).
-Both go through `contribution()`, one pure function of a lead's fields.
+Both go through what one lead adds (`leads.contributions`: pure functions of its fields), and
+both keep month rows beside the day rows (`leads.month_rows`).
 
 Lead times are kept as fine histograms: buckets one second wide up to half a minute, then
 each 3 % wider than the one before (and starting at the dashboard's bucket edges, so its
 distributions are exact). A bucket holds the number of lead times in it and their sum; a
 percentile takes each lead time as its bucket's mean, so it is off by less than the bucket's
-width: at most 3 %, or one second (`percentiles_from()`).
+width: at most 3 %, or one second (`leads.lead_times`).
 """
 
 from __future__ import annotations
 
-import bisect
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, datetime
 
 from django.apps import apps
 from django.db import connection, models, transaction
-from django.db.models import Count, Exists, Expression, OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models import Count, Exists, Expression, OuterRef, StringAgg, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
 
 from common.bulk import TableWriter
 from common.business_time import business_time_zone
+from leads.contributions import (
+    activity_counts,
+    contribution,
+    event_moments,
+    review_contribution,
+    speed_contribution,
+)
+from leads.lead_times import bucket_of
 from leads.models.rollup import (
     ACTIVITY_COUNTS,
     ACTIVITY_MEASURES,
     COUNTS,
     COUNTS_ONLY,
     DIMENSIONS,
-    FUNNEL,
     GROUPING_SETS,
     KEY,
-    NEVER,
-    NO_BUSINESS_TIME,
-    PAIRS,
     REVIEW_COUNTS,
     REVIEW_KEY,
     ROUTED_ONLY,
-    SPEED_EDGES,
     SPEED_GROUPINGS,
-    VERDICT_COUNTS,
     ActivityLeadTimeRollup,
     ActivityRollup,
     CohortRollup,
@@ -75,6 +75,7 @@ from leads.models.rollup import (
     SpeedRollup,
     StageRollup,
 )
+from leads.month_rows import add_month_rows, key_order, with_month_rows
 
 # RolledUpLead's fields, and where a lead query finds each.
 FACT_LOOKUPS = {
@@ -130,253 +131,7 @@ DIMENSION_OF = {
 }
 NOT_IN_SET = {name: field().default for name, field in DIMENSIONS.items()}
 GROUPING_SETS_KEPT = [(name, frozenset(kept)) for name, kept in GROUPING_SETS.items()]
-PIPELINE = ("sql", "opportunity")
 CHUNK = 500  # leads per query when refreshing many
-
-# --- lead-time buckets ----------------------------------------------------------------------
-
-BUCKET_RATIO = 1.03
-# Edges the dashboard's own buckets start at (speed to lead, the lead-time distributions).
-ALIGNED_EDGES = (60, 300, 900, 1800, 3600, 4 * 3600, 86400, 3 * 86400, 7 * 86400, 28 * 86400)
-
-
-def _edges() -> tuple[int, ...]:
-    edges, edge = set(ALIGNED_EDGES), 1
-    while edge < 20 * 366 * 86400:
-        edges.add(edge)
-        edge = max(edge + 1, math.floor(edge * BUCKET_RATIO))
-    return tuple(sorted(edges))
-
-
-EDGES = _edges()  # seconds: bucket b ≥ 1 runs from EDGES[b - 1] up to EDGES[b]
-EDGES_US = tuple(edge * 1_000_000 for edge in EDGES)
-
-
-def bucket_of(microseconds: int) -> int:
-    """0 for [0, 1 s), b for [EDGES[b-1], EDGES[b]); a negative time -1 - bucket_of(-time)."""
-    if microseconds < 0:
-        return -1 - bucket_of(-microseconds)
-    return bisect.bisect_right(EDGES_US, microseconds)
-
-
-def bucket_start(bucket: int) -> int:
-    """Where a bucket of positive times starts, in seconds (0 for the first)."""
-    return 0 if bucket <= 0 else EDGES[bucket - 1]
-
-
-def percentiles_from(buckets: Iterable[tuple[int, int, int]], fractions: Iterable[float]) -> list[float] | None:
-    """`percentile_cont` of the lead times in (bucket, n, sum of microseconds) rows, each time
-    taken as its bucket's mean; None when there are none. Off by less than a bucket's width."""
-    runs = sorted((bucket, n, total) for bucket, n, total in buckets if n)
-    count = sum(n for _bucket, n, _total in runs)
-    if not count:
-        return None
-    means = [(n, total / n / 1_000_000) for _bucket, n, total in runs]
-
-    def value_at(rank: int) -> float:
-        for n, mean in means:
-            if rank < n:
-                return mean
-            rank -= n
-        raise IndexError(rank)
-
-    result = []
-    for fraction in fractions:
-        position = fraction * (count - 1)
-        low = math.floor(position)
-        high = min(low + 1, count - 1)
-        below, above = value_at(low), value_at(high)
-        result.append(below + (above - below) * (position - low))
-    return result
-
-
-# --- what one lead adds ---------------------------------------------------------------------
-
-
-def _microseconds(delta: timedelta) -> int:
-    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _stamps(facts: dict) -> tuple[dict[str, datetime | None], dict[str, datetime | None]]:
-    """(own, reached): when the lead was at each stage itself ("leads": its arrival), and when
-    it first reached each funnel stage (its stamp or a later one's)."""
-    own: dict[str, datetime | None] = {"leads": facts["created_at"]}
-    own.update({stage: facts[f"{stage}_at"] for stage in FUNNEL})
-    reached, earliest = {}, None
-    for stage in reversed(FUNNEL):
-        moment = own[stage]
-        if moment is not None and (earliest is None or moment < earliest):
-            earliest = moment
-        reached[stage] = earliest
-    return own, reached
-
-
-def contribution(facts: dict, *, zone) -> tuple[date, dict[str, int], list[tuple[str, int]]]:
-    """What a lead adds to its day's rollup rows: (its arrival day, its counts, its lead times
-    as (measure, microseconds)). The dashboard's definitions: *reached* a stage is its stamp
-    or a later one's; *passed* a pair is both own stamps, in order; lost is lost and not won."""
-    own, reached = _stamps(facts)
-    counts = {"leads": 1}
-    for stage in FUNNEL:
-        counts[f"reached_{stage}"] = int(reached[stage] is not None)
-        counts[f"own_{stage}"] = int(own[stage] is not None)
-    mql = reached["mql"]
-    tried = mql is not None and facts["first_attempt_at"] is not None
-    counts["contacted"] = int(tried)
-    counts["attempts"] = (facts["attempt_count"] or 0) if mql is not None else 0
-    counts["lost"] = int(facts["lost_at"] is not None and facts["won_at"] is None)
-    counts["open"] = int(reached["sql"] is not None and facts["stage"] in PIPELINE)
-    cents = int(Decimal(facts["deal_value"]) * 100) if facts["deal_value"] is not None else 0
-    counts["revenue_cents"] = cents if facts["won_at"] is not None else 0
-    counts["pipeline_cents"] = cents if reached["sql"] is not None else 0
-    counts["lost_value_cents"] = cents if counts["lost"] else 0
-    times = []
-    for earlier, later in PAIRS:
-        start, end = own[earlier], own[later]
-        passed = start is not None and end is not None and end >= start
-        counts[f"passed_{earlier}_{later}"] = int(passed)
-        if passed:
-            times.append((f"{earlier}_{later}", _microseconds(end - start)))
-    if tried:
-        times.append(("first_attempt", _microseconds(facts["first_attempt_at"] - mql)))
-    if reached["sql"] is not None:
-        times.append(("reached_mql_sql", _microseconds(reached["sql"] - mql)))
-    # The two clocks: told at or after the handoff by definition; the rep's counts only an
-    # attempt made once the owner was told (a rep who found the lead on their own is left out).
-    told = facts["owner_told_at"]
-    if mql is not None and told is not None:
-        times.append(("system_clock", _microseconds(told - mql)))
-        if facts["first_attempt_at"] is not None and facts["first_attempt_at"] >= told:
-            times.append(("rep_clock", _microseconds(facts["first_attempt_at"] - told)))
-    # After the sale: what became of the won leads.
-    won = facts["won_at"]
-    counts["churned"] = int(won is not None and bool(facts["churned"]))
-    counts["renewals"] = (facts["renewals"] or 0) if won is not None else 0
-    counts["expansion_cents"] = int(Decimal(facts["expansion"] or 0) * 100) if won is not None else 0
-    counts["first_value"] = int(won is not None and facts["first_value_at"] is not None)
-    if counts["first_value"]:
-        times.append(("won_first_value", _microseconds(facts["first_value_at"] - won)))
-    # Routing quality: the first assignment's row, and whether its owner stayed.
-    routed = bool(facts["routed_by"])
-    counts["routed"] = int(routed)
-    counts["routed_with_owner"] = int(routed and facts["first_owner_id"] is not None)
-    counts["routed_kept"] = int(counts["routed_with_owner"] and not facts["owner_changed_in_first_week"])
-    counts["routed_reassigned"] = int(routed and bool(facts["reassigned"]))
-    counts.update(verdict_counts(facts))
-    day = facts["created_at"].astimezone(zone).date()
-    return day, counts, times
-
-
-def review_contribution(facts: dict, *, zone) -> tuple[tuple, dict[str, int], list[tuple[str, int, int]]] | None:
-    """What a handed-over lead adds to the weekly review's rollup: (its key, its counts, its
-    histogram entries as (measure, bucket, microseconds)); None for a lead never handed over.
-    The review's definitions (review.metrics.figure_filters), less those that depend on now."""
-    stamps = [facts[f"{stage}_at"] for stage in FUNNEL]
-    handed = min((moment for moment in stamps if moment is not None), default=None)
-    if handed is None:
-        return None
-    day = handed.astimezone(zone).date()
-    key = (day - timedelta(days=day.weekday()), facts["team_id"] or 0, facts["owner_id"] or 0, facts["channel"] or "")
-    tried, due_by = facts["first_attempt_at"], facts["first_contact_by"]
-    accepted = any(stamp is not None for stamp in stamps[1:])
-    counts = {
-        "mqls": 1,
-        "contacted": int(tried is not None),
-        "within_sla": int(tried is not None and due_by is not None and tried <= due_by),
-        "contacted_late": int(tried is not None and due_by is not None and tried > due_by),
-        "attempts": facts["attempt_count"] or 0,
-        "returned": int(facts["returned"]),
-        "with_feedback": int(facts["has_feedback"]),
-        "accepted": int(accepted),
-        "rejected": int(facts["rejected"] and not accepted),
-        "complete": int(facts["is_complete"]),
-        "sqls": int(any(stamp is not None for stamp in stamps[2:])),
-    }
-    times = []
-    if (seconds := facts["first_contact_business_seconds"]) is not None:
-        times.append(("response", bucket_of(seconds * 1_000_000), seconds * 1_000_000))
-    told = facts["owner_told_at"]
-    if told is not None:
-        times.append(("system_clock", *_bucketed(told - handed)))
-        if tried is not None and tried >= told:
-            times.append(("rep_clock", *_bucketed(tried - told)))
-    if facts["not_reached"]:
-        times.append(("not_reached_attempts", facts["attempt_count"] or 0, 0))
-    return key, counts, times
-
-
-def _bucketed(delta: timedelta) -> tuple[int, int]:
-    us = _microseconds(delta)
-    return bucket_of(us), us
-
-
-def activity_counts(counts: dict[str, int]) -> dict[str, int]:
-    """The counts activity mode adds up: contribution()'s, and those ACTIVITY_COUNTS adds."""
-    extra = {f"skipped_{stage}": counts[f"reached_{stage}"] - counts[f"own_{stage}"] for stage in FUNNEL}
-    extra["mql_reached_sql"] = counts["reached_sql"]
-    return {**counts, **extra}
-
-
-def event_moments(facts: dict) -> dict[str, datetime | None]:
-    """When each count and each lead time of a lead happened: the day activity mode counts it
-    on. As the dashboard's activity mode counts: a stage when it was reached (own: its own
-    stamp), a step and its lead time when its later stage was reached, the follow-up, the two
-    clocks and the week's SQLs when the lead reached MQL, MQL → SQL when it reached SQL, the
-    pipeline and open ones when they reached SQL, revenue when won, a loss when lost."""
-    own, reached = _stamps(facts)
-    moments: dict[str, datetime | None] = {"leads": facts["created_at"]}
-    for stage in FUNNEL:
-        moments[f"reached_{stage}"] = moments[f"skipped_{stage}"] = reached[stage]
-        moments[f"own_{stage}"] = own[stage]
-    for earlier, later in PAIRS:
-        moments[f"passed_{earlier}_{later}"] = moments[f"{earlier}_{later}"] = own[later]
-    for name in ("contacted", "attempts", "mql_reached_sql", "first_attempt", "system_clock", "rep_clock"):
-        moments[name] = reached["mql"]
-    moments["open"] = moments["pipeline_cents"] = moments["reached_mql_sql"] = reached["sql"]
-    moments["revenue_cents"] = own["won"]
-    moments["lost"] = moments["lost_value_cents"] = facts["lost_at"]
-    return moments
-
-
-def speed_bucket(seconds: float) -> int:
-    """Speed to lead's bucket of a time to the first attempt (`WidthBucket` over SPEED_EDGES):
-    a time before the handoff is as fast as it gets, the first bucket."""
-    return bisect.bisect_right(SPEED_EDGES, seconds)
-
-
-def speed_contribution(facts: dict) -> tuple[str, int, int, tuple[int, int, int, int]] | None:
-    """What an MQL adds to speed to lead: (its intent tier, its clock-time bucket, its
-    business-time bucket, (1, reached SAL, reached SQL, won)); None for a lead never MQL."""
-    own = [facts[f"{stage}_at"] for stage in FUNNEL]
-    reached = [min([m for m in own[i:] if m is not None], default=None) for i in range(len(FUNNEL))]
-    mql, sal, sql = reached[0], reached[1], reached[2]
-    if mql is None:
-        return None
-    tried = facts["first_attempt_at"]
-    if tried is None:
-        clock = business = NEVER
-    else:
-        clock = speed_bucket((tried - mql).total_seconds())
-        seconds = facts["first_contact_business_seconds"]
-        business = NO_BUSINESS_TIME if seconds is None else speed_bucket(seconds)
-    figures = (1, int(sal is not None), int(sql is not None), int(facts["won_at"] is not None))
-    return facts["intent_tier"] or "", clock, business, figures
-
-
-def verdict_counts(facts: dict) -> dict[str, int]:
-    """A lead's verdicts as the feedback per source counts them (VERDICT_COUNTS)."""
-    counts = dict.fromkeys(VERDICT_COUNTS, 0)
-    for verdict in (facts["verdicts"] or "").split():
-        disposition, reason, quality = verdict.split("/")
-        counts["feedback"] += 1
-        for name in (f"feedback_{disposition}", f"feedback_{quality}"):
-            if name in counts:
-                counts[name] += 1
-        if disposition == "no_fit" and f"no_fit_{reason}" in counts:
-            counts[f"no_fit_{reason}"] += 1
-    counts["rejected_at_accept"] = facts["rejected_at_accept"] or 0
-    return counts
-
 
 class Sums:
     """Rollup rows being added up in memory: a key's counts, a (key, measure, bucket)'s times."""
@@ -459,38 +214,34 @@ class Sums:
     # In key order, so that concurrent writers lock shared rows in the same order.
     def cohort_rows(self, *, ordered: bool = True) -> list[tuple]:
         rows = [(*key, *row) for key, row in self.cohort.items() if any(row)]
-        return sorted(rows, key=_order) if ordered else rows
+        return sorted(rows, key=key_order) if ordered else rows
 
     def time_rows(self, *, ordered: bool = True) -> list[tuple]:
         rows = [(*key, n, us) for key, (n, us) in self.times.items() if n or us]
-        return sorted(rows, key=_order) if ordered else rows
+        return sorted(rows, key=key_order) if ordered else rows
 
     def activity_rows(self, *, ordered: bool = True) -> list[tuple]:
         rows = [(*key, *row) for key, row in self.activity.items() if any(row)]
-        return sorted(rows, key=_order) if ordered else rows
+        return sorted(rows, key=key_order) if ordered else rows
 
     def activity_time_rows(self, *, ordered: bool = True) -> list[tuple]:
         rows = [(*key, n, us) for key, (n, us) in self.activity_times.items() if n or us]
-        return sorted(rows, key=_order) if ordered else rows
+        return sorted(rows, key=key_order) if ordered else rows
 
     def review_rows(self, *, ordered: bool = True) -> list[tuple]:
         rows = [(*key, *row) for key, row in self.review.items() if any(row)]
-        return sorted(rows, key=_order) if ordered else rows
+        return sorted(rows, key=key_order) if ordered else rows
 
     def review_time_rows(self, *, ordered: bool = True) -> list[tuple]:
         rows = [(*key, n, us) for key, (n, us) in self.review_times.items() if n or us]
-        return sorted(rows, key=_order) if ordered else rows
+        return sorted(rows, key=key_order) if ordered else rows
 
     def speed_rows(self, *, ordered: bool = True) -> list[tuple]:
         rows = [(*key, *row) for key, row in self.speed.items() if any(row)]
-        return sorted(rows, key=_order) if ordered else rows
+        return sorted(rows, key=key_order) if ordered else rows
 
     def stage_rows(self) -> list[tuple]:
         return sorted((*key, n) for key, n in self.stages.items() if n)
-
-
-def _order(row: tuple):
-    return tuple(str(v) for v in row)
 
 
 # --- keeping them up to date ----------------------------------------------------------------
@@ -648,95 +399,6 @@ def _refresh_chunk(leads, ids: list[int]) -> int:
             present, update_conflicts=True, unique_fields=["lead_id"], update_fields=FACTS[1:]
         )
     return len(changed)
-
-
-# --- month rows: beside each day row of a table keyed by RollupKey, its month's (the same sums
-# over the business day's calendar month, grouping MONTH + the set's name, day the month's
-# first). A period reads its whole months from month rows, its ragged edges from day rows
-# (`period_q`). A refresh adds each difference to both (`with_month_rows`); a rebuild sums the
-# day rows it wrote (`add_month_rows`).
-
-MONTH = "m:"  # a grouping name and this must fit RollupKey.grouping (20 characters)
-
-
-def with_month_rows(rows: list[tuple], key_length: int) -> list[tuple]:
-    """Day rows (grouping, day, the rest of the key…, sums…) and their month rows, added up,
-    in key order. `key_length` counts the key's columns, grouping and day included."""
-    months: dict[tuple, list] = {}
-    for row in rows:
-        key = (MONTH + row[0], row[1].replace(day=1), *row[2:key_length])
-        if (total := months.get(key)) is None:
-            months[key] = list(row[key_length:])
-        else:
-            for i, value in enumerate(row[key_length:]):
-                total[i] += value
-    added = [(*key, *values) for key, values in months.items() if any(values)]
-    return sorted([*rows, *added], key=_order)
-
-
-def add_month_rows(model, key: Iterable[str], sums: Iterable[str]) -> int:
-    """Write the month rows of a table that holds only day rows (just rebuilt): one INSERT …
-    SELECT summing its day rows per month. Returns how many it wrote."""
-    q = connection.ops.quote_name
-    columns = {name: model._meta.get_field(name).column for name in [*key, *sums]}
-    rest = [q(columns[name]) for name in key if name not in ("grouping", "day")]
-    month = (
-        f"CAST(date_trunc('month', {q('day')}) AS date)" if connection.vendor == "postgresql"
-        else f"date({q('day')}, 'start of month')"
-    )
-    table = q(model._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} ({q('grouping')}, {q('day')}, {', '.join(rest)}, "
-        f"{', '.join(q(columns[name]) for name in sums)}) "
-        f"SELECT %s || {q('grouping')}, {month}, {', '.join(rest)}, "
-        f"{', '.join(f'SUM({q(columns[name])})' for name in sums)} FROM {table} "
-        f"WHERE {q('grouping')} NOT LIKE %s GROUP BY {q('grouping')}, {month}, {', '.join(rest)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [MONTH, MONTH + "%"])
-        return cursor.rowcount
-
-
-def period_q(grouping: str, first_day: date, last_day: date, *, months: bool = True, cuts: Iterable[date] = ()) -> Q:
-    """The rollup rows of `grouping` that sum the days first_day … last_day (inclusive): the
-    month rows of the whole months in it, the day rows of the rest. `months=False` reads day
-    rows only (for a figure that groups by day or week). A month holding a day of `cuts` is
-    read as days too, so that a later filter on `day > cut` stays exact."""
-    q = Q()
-    for span in period_spans(grouping, first_day, last_day, months=months, cuts=cuts):
-        q |= span
-    return q
-
-
-def period_spans(grouping: str, first_day: date, last_day: date, *, months: bool = True, cuts: Iterable[date] = ()) -> list[Q]:
-    """`period_q` as the rows of one range each (the month rows first): read them with one
-    query each, or a UNION ALL, for an index range scan per range instead of a bitmap of all."""
-    whole = _whole_months(first_day, last_day, cuts) if months else []
-    spans = [Q(grouping=MONTH + grouping, day__in=whole)] if whole else []
-    start = first_day
-    for month in [*whole, None]:
-        end = last_day if month is None else month - timedelta(days=1)
-        if start <= end:
-            spans.append(Q(grouping=grouping, day__gte=start, day__lte=end))
-        if month is not None:
-            start = _next_month(month)
-    return spans or [Q(grouping=grouping, day__gte=first_day, day__lte=last_day)]  # (matches nothing)
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-
-
-def _whole_months(first_day: date, last_day: date, cuts: Iterable[date]) -> list[date]:
-    """The first days of the months wholly in first_day … last_day that no cut falls inside
-    (a cut on a month's last day splits nothing)."""
-    cuts = list(cuts)
-    month, found = first_day if first_day.day == 1 else _next_month(first_day), []
-    while (end := _next_month(month) - timedelta(days=1)) <= last_day:
-        if not any(month <= cut < end for cut in cuts):
-            found.append(month)
-        month = _next_month(month)
-    return found
 
 
 # --- rebuilding them ------------------------------------------------------------------------

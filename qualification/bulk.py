@@ -20,17 +20,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, F, FloatField, Func, Max, Min, Q, Sum, Value
+from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 
 from common.bulk import TableWriter, server_bound_cursor
 from common.lookups import AnyOf
 from common.messages import split
 from handoff import clocks
-from leads.models import Activity, ConversionAction, IntentTier, Lead, StageChange
+from leads.models import Activity, Lead, StageChange
 from leads.rollups import refresh as refresh_rollups
 from leads.rollups import refresh_retiered
 from qualification import decisions, parallel
+from qualification.activity_sql import activity_summaries
 from qualification.aging import policy_temperature, rescore_after
 from qualification.models import QualificationPolicy
 from qualification.scoring import (
@@ -42,7 +43,6 @@ from qualification.scoring import (
     decide,
     recycled_at,
     score,
-    tier_of,
 )
 from qualification.vocabulary import Decision
 
@@ -103,96 +103,6 @@ def facts_from_row(row: tuple) -> LeadFacts:
         is_competitor=bool(is_competitor),
         arrived_at=created_at,
     )
-
-
-def rule_filter(rule, *, now: datetime) -> Q:
-    """The SQL twin of `EngagementRuleSpec.matches()`."""
-    condition = Q(kind=rule.activity_kind)
-    if rule.window_days:
-        condition &= Q(occurred_at__gte=now - timedelta(days=rule.window_days))
-    if rule.url_contains:
-        condition &= Q(url__icontains=rule.url_contains)
-    if rule.title_contains:
-        condition &= Q(title__icontains=rule.title_contains)
-    return condition
-
-
-class SecondsOnSite(Func):
-    """The SQL twin of `scoring.seconds_on_site()`: an activity's `data.seconds` when it is a
-    number of seconds (not a text, a boolean or below zero), else 0."""
-
-    output_field = FloatField()
-    template = (
-        "CASE WHEN jsonb_typeof(%(expressions)s -> 'seconds') = 'number'"
-        " AND (%(expressions)s ->> 'seconds')::float >= 0"
-        " THEN (%(expressions)s ->> 'seconds')::float ELSE 0 END"
-    )
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(
-            compiler, connection,
-            template=(
-                "CASE WHEN json_type(%(expressions)s, '$.seconds') IN ('integer', 'real')"
-                " AND json_extract(%(expressions)s, '$.seconds') >= 0"
-                " THEN json_extract(%(expressions)s, '$.seconds') ELSE 0 END"
-            ),
-            **extra_context,
-        )
-
-
-def activity_summaries(policy: PolicySnapshot, activities, *, now: datetime) -> dict[int, ActivitySummary]:
-    """One grouped query: per lead, each engagement rule's count, the latest activity and
-    whether there was a demo request. Leads without activities are missing from the result."""
-    counts = {
-        f"rule_{index}": Count("id", filter=rule_filter(rule, now=now))
-        for index, rule in enumerate(policy.engagement_rules)
-    }
-    # Low intent never lifts a tier, so only the higher tiers' conversions are counted.
-    tiers = [IntentTier.HIGH, IntentTier.MID]
-    conversions = {f"tier_{tier}": Count("id", filter=conversion_filter(policy, tier)) for tier in tiers}
-    # When a windowed rule's oldest counted activity leaves the window, time alone changes
-    # the score: the lead's rescore_at.
-    oldest = {
-        f"oldest_{index}": Min("occurred_at", filter=rule_filter(rule, now=now))
-        for index, rule in enumerate(policy.engagement_rules)
-        if rule.window_days
-    }
-    # A minutes rule adds up its activities' time on the website.
-    seconds = {
-        f"seconds_{index}": Coalesce(Sum(SecondsOnSite("data"), filter=rule_filter(rule, now=now)), Value(0.0))
-        for index, rule in enumerate(policy.engagement_rules)
-        if rule.min_minutes
-    }
-    rows = (
-        activities.filter(occurred_at__lte=now)
-        .order_by()
-        .values("lead_id")
-        .annotate(last_at=Max("occurred_at"), **conversions, **counts, **oldest, **seconds)
-    )
-    names = list(counts)
-    return {
-        row["lead_id"]: ActivitySummary(
-            tuple(row[name] for name in names),
-            row["last_at"],
-            next((tier for tier in tiers if row[f"tier_{tier}"]), ""),
-            tuple(row.get(f"oldest_{index}") for index in range(len(names))),
-            tuple(float(row.get(f"seconds_{index}", 0.0)) for index in range(len(names))),
-        )
-        for row in rows
-    }
-
-
-def conversion_filter(policy: PolicySnapshot, tier: str) -> Q:
-    """The SQL twin of `scoring.conversion_of()`: the activities that are conversions the
-    policy puts in `tier`."""
-    actions = [action for action in ConversionAction.values if tier_of(policy, action) == tier]
-    condition = Q(kind=Activity.Kind.FORM_SUBMISSION) & (
-        Q(data__conversion_action__in=actions)
-        | (~Q(data__has_key="conversion_action") & Q(data__hidden__conversion_action__in=actions))
-    )
-    if ConversionAction.DEMO_REQUEST in actions:
-        condition |= Q(kind=Activity.Kind.DEMO_REQUEST)
-    return condition
 
 
 def chunks(leads, *, chunk_size: int):

@@ -10,7 +10,7 @@ decides — never contacted (the deadline has passed without an attempt), the op
 is counted on the leads themselves, reading only those without a first attempt or with a
 running deadline past: a few of the week's MQLs, not all of them.
 
-Percentiles come from the histograms (leads.rollups.percentiles_from): each time taken as
+Percentiles come from the histograms (leads.lead_times.percentiles_from): each time taken as
 its bucket's mean, so off by less than a bucket's width — at most 3 %, or one second.
 """
 
@@ -25,9 +25,9 @@ from django.db.models.functions import TruncWeek
 from common.business_time import business_time_zone
 from dashboard.metrics import reached
 from handoff.models import Agreement
+from leads.lead_times import percentiles_from
 from leads.models import Lead, ReviewRollup, ReviewTimeRollup
 from leads.models.rollup import REVIEW_COUNTS
-from leads.rollups import percentiles_from
 from review.weeks import IsoWeek
 
 S = Lead.Stage

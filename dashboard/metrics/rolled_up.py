@@ -23,6 +23,7 @@ from django.db.models.functions import Cast
 
 from common.business_time import business_time_zone, start_of_day
 from dashboard.filters import Customer, Dimension, Filters, owners_whose_team_is
+from leads.lead_times import bucket_start, percentiles_from
 from leads.models import (
     ActivityLeadTimeRollup,
     ActivityRollup,
@@ -43,7 +44,7 @@ from leads.models.rollup import (
     SPEED_GROUPINGS,
     VERDICT_COUNTS,
 )
-from leads.rollups import bucket_start, percentiles_from, period_q, period_spans
+from leads.month_rows import period_q, period_spans
 
 # The rollup dimension each breakdown groups by (month and week come from the day). Owner,
 # team, size and temperature are not rolled up: those breakdowns read the leads.
@@ -95,7 +96,7 @@ def _times(filters: Filters):
 
 
 def _of_view(model, filters: Filters, grouping: str, *, months: bool = True, cuts=()):
-    """The rows of the view's days (whole months from month rows: `leads.rollups.period_q`)."""
+    """The rows of the view's days (whole months from month rows: `leads.month_rows.period_q`)."""
     period = period_q(grouping, filters.first_day, filters.last_day, months=months, cuts=cuts)
     return _narrowed(model.objects.order_by().filter(period), filters)
 

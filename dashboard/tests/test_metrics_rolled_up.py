@@ -42,7 +42,7 @@ def test_each_view_reads_the_smallest_grouping_set_that_holds_it():
 
 
 def test_the_dashboards_bucket_edges_are_edges_of_the_fine_buckets():
-    from leads.rollups import EDGES
+    from leads.lead_times import EDGES
 
     assert set(metrics.BUCKET_EDGES) <= set(EDGES)
 

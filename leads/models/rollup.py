@@ -39,7 +39,7 @@ DIMENSIONS = {
 # The grouping sets: name → the dimensions it keeps. A view reads the first set that holds
 # every dimension it filters or groups by (so the smallest sets come first); a view no set
 # covers reads the leads themselves. Each set has month rows too (its name after
-# leads.rollups.MONTH, "m:"): a name may be at most 18 characters.
+# leads.month_rows.MONTH, "m:"): a name may be at most 18 characters.
 GROUPING_SETS = {
     "all": (),
     "channel": ("channel", "campaign"),
@@ -257,7 +257,7 @@ class RolledUpLead(models.Model):
     # When the lead's owner was first sent word of it at or after the handoff (the two clocks;
     # computed by the handoff app, see leads.rollups.COMPUTED_FACTS).
     owner_told_at = models.DateTimeField(null=True)
-    # What the weekly review counts (leads.rollups.REVIEW_FACTS).
+    # What the weekly review counts (leads.review_facts.FACTS).
     first_contact_by = models.DateTimeField(null=True)
     first_contact_business_seconds = models.BigIntegerField(null=True)
     has_feedback = models.BooleanField(default=False)

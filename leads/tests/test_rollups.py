@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from handoff.handover import hand_over, reassign
 from handoff.models import Notification
 from integrations import ingest, privacy
-from leads import rollups
+from leads import contributions, lead_times, month_rows, rollups
 from leads.admin import CampaignAdmin, CompanyAdmin, LeadAdmin
 from leads.models import (
     AccountEvent,
@@ -34,6 +34,7 @@ from leads.models import (
 )
 from leads.models.rollup import (
     DISPOSITIONS,
+    FUNNEL,
     GROUPING_SETS,
     NEVER,
     NO_BUSINESS_TIME,
@@ -69,7 +70,7 @@ def test_the_verdict_codes_are_the_feedback_choices():
 
 def test_each_verdict_counts_once_by_disposition_reason_and_quality():
     lead = facts(verdicts="no_fit/too_small/bad no_urgency// no_urgency//good", rejected_at_accept=2)
-    _day, counts, _times = rollups.contribution(lead, zone=AMSTERDAM)
+    _day, counts, _times = contributions.contribution(lead, zone=AMSTERDAM)
 
     assert (counts["feedback"], counts["feedback_no_fit"], counts["feedback_no_urgency"]) == (3, 1, 2)
     assert (counts["no_fit_too_small"], counts["no_fit_other"], counts["feedback_good"], counts["feedback_bad"]) == (1, 0, 1, 1)
@@ -81,23 +82,23 @@ def test_speed_to_lead_buckets_each_mql_by_both_clocks_from_its_handoff():
     # Tried 4 min after the MQL (a business time of 6 min stored), reached SQL by skipping SAL.
     tried = facts(mql_at=mql, sql_at=mql + timedelta(days=1), first_attempt_at=mql + timedelta(minutes=4),
                   first_contact_business_seconds=360, intent_tier="high")
-    assert rollups.speed_contribution(tried) == ("high", 0, 1, (1, 1, 1, 0))
+    assert contributions.speed_contribution(tried) == ("high", 0, 1, (1, 1, 1, 0))
     # An attempt before the handoff is the first bucket; no business time stored; exactly a day is "> 24 h".
-    assert rollups.speed_contribution(facts(mql_at=mql, first_attempt_at=T))[1:3] == (0, NO_BUSINESS_TIME)
-    assert rollups.speed_contribution(facts(mql_at=mql, first_attempt_at=mql + timedelta(days=1)))[1] == 4
-    assert rollups.speed_contribution(facts(mql_at=mql))[1:3] == (NEVER, NEVER)
-    assert rollups.speed_contribution(facts(first_attempt_at=T)) is None  # never an MQL
+    assert contributions.speed_contribution(facts(mql_at=mql, first_attempt_at=T))[1:3] == (0, NO_BUSINESS_TIME)
+    assert contributions.speed_contribution(facts(mql_at=mql, first_attempt_at=mql + timedelta(days=1)))[1] == 4
+    assert contributions.speed_contribution(facts(mql_at=mql))[1:3] == (NEVER, NEVER)
+    assert contributions.speed_contribution(facts(first_attempt_at=T)) is None  # never an MQL
 
 
 def test_a_lead_that_skipped_to_sql_reached_mql_but_did_not_pass_it():
-    day, counts, times = rollups.contribution(
+    day, counts, times = contributions.contribution(
         facts(sql_at=T + timedelta(hours=2), stage=S.SQL, first_attempt_at=T + timedelta(hours=3), attempt_count=2),
         zone=AMSTERDAM,
     )
 
     assert day == T.astimezone(AMSTERDAM).date()
-    assert [counts[f"reached_{s}"] for s in rollups.FUNNEL] == [1, 1, 1, 0, 0]
-    assert [counts[f"own_{s}"] for s in rollups.FUNNEL] == [0, 0, 1, 0, 0]
+    assert [counts[f"reached_{s}"] for s in FUNNEL] == [1, 1, 1, 0, 0]
+    assert [counts[f"own_{s}"] for s in FUNNEL] == [0, 0, 1, 0, 0]
     assert (counts["contacted"], counts["attempts"], counts["open"]) == (1, 2, 1)
     assert counts["passed_leads_sql"] == 1 and counts["passed_mql_sql"] == 0
     assert dict(times) == {"leads_sql": 2 * 3600 * 10**6, "first_attempt": 3600 * 10**6, "reached_mql_sql": 0}
@@ -105,7 +106,7 @@ def test_a_lead_that_skipped_to_sql_reached_mql_but_did_not_pass_it():
 
 def test_the_two_clocks_run_from_the_handoff_to_the_owner_told_to_the_first_attempt():
     told = T + timedelta(minutes=10)
-    _day, _counts, times = rollups.contribution(
+    _day, _counts, times = contributions.contribution(
         facts(mql_at=T, stage=S.MQL, owner_told_at=told, first_attempt_at=T + timedelta(hours=1), attempt_count=1),
         zone=AMSTERDAM,
     )
@@ -113,13 +114,13 @@ def test_the_two_clocks_run_from_the_handoff_to_the_owner_told_to_the_first_atte
     assert dict(times)["rep_clock"] == 50 * 60 * 10**6
 
     # Tried before the owner was told: the system's clock counts, the rep's does not.
-    _day, _counts, times = rollups.contribution(
+    _day, _counts, times = contributions.contribution(
         facts(mql_at=T, stage=S.MQL, owner_told_at=told, first_attempt_at=T + timedelta(minutes=5), attempt_count=1),
         zone=AMSTERDAM,
     )
     assert "system_clock" in dict(times) and "rep_clock" not in dict(times)
     # Never told (or never an MQL): neither clock.
-    _day, _counts, times = rollups.contribution(facts(mql_at=T, stage=S.MQL), zone=AMSTERDAM)
+    _day, _counts, times = contributions.contribution(facts(mql_at=T, stage=S.MQL), zone=AMSTERDAM)
     assert not {"system_clock", "rep_clock"} & set(dict(times))
 
 
@@ -156,24 +157,24 @@ def test_activity_mode_counts_each_figure_on_the_day_its_event_happened():
 def test_lost_and_won_later_counts_as_won_with_its_revenue():
     lead = facts(sql_at=T, lost_at=T + timedelta(days=1), won_at=T + timedelta(days=9), stage=S.WON,
                  deal_value=Decimal("1234.56"))
-    _day, counts, _times = rollups.contribution(lead, zone=AMSTERDAM)
+    _day, counts, _times = contributions.contribution(lead, zone=AMSTERDAM)
 
     assert (counts["lost"], counts["reached_won"], counts["revenue_cents"], counts["open"]) == (0, 1, 123456, 0)
 
 
 def test_an_arrival_just_after_midnight_in_amsterdam_is_that_days_lead():
     late = datetime(2026, 10, 31, 23, 30, tzinfo=UTC)  # 00:30 on 1 November in Amsterdam
-    assert rollups.contribution(facts(created_at=late), zone=AMSTERDAM)[0].isoformat() == "2026-11-01"
+    assert contributions.contribution(facts(created_at=late), zone=AMSTERDAM)[0].isoformat() == "2026-11-01"
 
 
 def test_buckets_start_at_the_dashboards_edges_and_are_at_most_3_percent_wide():
     us = 1_000_000
-    for edge in rollups.ALIGNED_EDGES:
-        assert rollups.bucket_of(edge * us) == rollups.bucket_of(edge * us - 1) + 1
-    for low, high in zip(rollups.EDGES, rollups.EDGES[1:]):
-        assert high - low <= max(1, low * (rollups.BUCKET_RATIO - 1))
-    assert rollups.bucket_of(0) == 0 and rollups.bucket_of(-1) == -1
-    assert rollups.bucket_of(-90 * us) < rollups.bucket_of(-2 * us) < 0
+    for edge in lead_times.ALIGNED_EDGES:
+        assert lead_times.bucket_of(edge * us) == lead_times.bucket_of(edge * us - 1) + 1
+    for low, high in zip(lead_times.EDGES, lead_times.EDGES[1:]):
+        assert high - low <= max(1, low * (lead_times.BUCKET_RATIO - 1))
+    assert lead_times.bucket_of(0) == 0 and lead_times.bucket_of(-1) == -1
+    assert lead_times.bucket_of(-90 * us) < lead_times.bucket_of(-2 * us) < 0
 
 
 def exact_percentile(values, fraction):
@@ -193,10 +194,10 @@ def test_percentiles_from_the_histogram_are_within_3_percent_or_a_second(seed):
     buckets = {}
     for value in values:
         us = round(value * 1_000_000)
-        entry = buckets.setdefault(rollups.bucket_of(us), [0, 0])
+        entry = buckets.setdefault(lead_times.bucket_of(us), [0, 0])
         entry[0] += 1
         entry[1] += us
-    found = rollups.percentiles_from([(b, n, total) for b, (n, total) in buckets.items()], (0.5, 0.9, 0.1))
+    found = lead_times.percentiles_from([(b, n, total) for b, (n, total) in buckets.items()], (0.5, 0.9, 0.1))
 
     for fraction, estimate in zip((0.5, 0.9, 0.1), found):
         exact = exact_percentile([round(v * 1_000_000) / 1_000_000 for v in values], fraction)
@@ -205,10 +206,10 @@ def test_percentiles_from_the_histogram_are_within_3_percent_or_a_second(seed):
 
 def test_percentiles_are_exact_when_each_bucket_holds_one_value():
     hours = [1, 2, 24]
-    rows = [(rollups.bucket_of(h * 3600 * 10**6), 1, h * 3600 * 10**6) for h in hours]
-    assert rollups.percentiles_from(rows, (0.5, 0.9)) == [2 * 3600, (2 + 0.8 * 22) * 3600]
-    assert rollups.percentiles_from([], (0.5,)) is None
-    assert statistics.median(hours) * 3600 == rollups.percentiles_from(rows, (0.5,))[0]
+    rows = [(lead_times.bucket_of(h * 3600 * 10**6), 1, h * 3600 * 10**6) for h in hours]
+    assert lead_times.percentiles_from(rows, (0.5, 0.9)) == [2 * 3600, (2 + 0.8 * 22) * 3600]
+    assert lead_times.percentiles_from([], (0.5,)) is None
+    assert statistics.median(hours) * 3600 == lead_times.percentiles_from(rows, (0.5,))[0]
 
 
 # --- month rows: a period reads its whole months from them -----------------------------------
@@ -218,7 +219,7 @@ def test_a_period_reads_its_whole_months_from_month_rows_and_the_ragged_edges_fr
     d = date
 
     def read(first, last, **kwargs):
-        return rollups.period_q("team", first, last, **kwargs)
+        return month_rows.period_q("team", first, last, **kwargs)
 
     # Mid-month to mid-month: the days of the edges, the months between.
     assert read(d(2026, 1, 15), d(2026, 4, 10)) == (
@@ -243,20 +244,20 @@ def test_a_period_reads_its_whole_months_from_month_rows_and_the_ragged_edges_fr
 
 def test_each_day_row_is_added_to_its_months_row_too():
     rows = [("all", date(2026, 10, 31), "x", 1, 2), ("all", date(2026, 10, 1), "x", 3, -2), ("all", date(2026, 11, 1), "x", 1, 0)]
-    assert rollups.with_month_rows(rows, 3) == [
-        *sorted(rows, key=rollups._order),
+    assert month_rows.with_month_rows(rows, 3) == [
+        *sorted(rows, key=month_rows.key_order),
         ("m:all", date(2026, 10, 1), "x", 4, 0),
         ("m:all", date(2026, 11, 1), "x", 1, 0),
     ]
     # Differences that cancel out within a month write no month row.
-    assert rollups.with_month_rows([("all", date(2026, 10, 3), 1), ("all", date(2026, 10, 9), -1)], 2) == [
+    assert month_rows.with_month_rows([("all", date(2026, 10, 3), 1), ("all", date(2026, 10, 9), -1)], 2) == [
         ("all", date(2026, 10, 3), 1), ("all", date(2026, 10, 9), -1)
     ]
 
 
 def test_every_grouping_sets_month_name_fits_its_column():
     length = CohortRollup._meta.get_field("grouping").max_length
-    assert all(len(rollups.MONTH + name) <= length for name in GROUPING_SETS)
+    assert all(len(month_rows.MONTH + name) <= length for name in GROUPING_SETS)
 
 
 # --- maintained on write: equal to a rebuild after every write path --------------------------
