@@ -239,6 +239,14 @@ def weekly(filters: Filters) -> dict[date, dict] | None:
     return weeks
 
 
+def _breakdown_key(dimension: str, column: str | None, value):
+    """A breakdown row's key from the value rows were grouped by: the dimension's own column,
+    or (by month or week of arrival) the day, as the month's first or the week's Monday."""
+    if column:
+        return value
+    return value.replace(day=1) if dimension == Dimension.MONTH else value - timedelta(days=value.weekday())
+
+
 def breakdown_rows(filters: Filters, dimension: str) -> list[dict] | None:
     """What breakdowns.breakdown_rows() aggregates per row, keyed as it keys it: two queries."""
     if dimension not in BREAKDOWN_DIMENSIONS:
@@ -261,9 +269,7 @@ def breakdown_rows(filters: Filters, dimension: str) -> list[dict] | None:
     times = _histograms(filters, grouping, ["mql_won"], by=by, months=months)
 
     def key_of(value):
-        if column:
-            return value
-        return value.replace(day=1) if dimension == Dimension.MONTH else value - timedelta(days=value.weekday())
+        return _breakdown_key(dimension, column, value)
 
     grouped: dict = {}
     histograms = defaultdict(list)
@@ -459,9 +465,7 @@ def after_sale_rows(filters: Filters, dimension: str) -> tuple[list[dict], dict]
     times = _histograms(filters, grouping, ["won_first_value"], by=by, months=months)
 
     def key_of(value):
-        if column:
-            return value
-        return value.replace(day=1) if dimension == Dimension.MONTH else value - timedelta(days=value.weekday())
+        return _breakdown_key(dimension, column, value)
 
     grouped: dict = {}
     histograms = defaultdict(list)
