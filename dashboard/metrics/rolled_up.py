@@ -268,18 +268,15 @@ def breakdown_rows(filters: Filters, dimension: str) -> list[dict] | None:
     rows = _of_view(_counts(filters), filters, grouping, months=months).values_list(*by).annotate(**sums)
     times = _histograms(filters, grouping, ["mql_won"], by=by, months=months)
 
-    def key_of(value):
-        return _breakdown_key(dimension, column, value)
-
     grouped: dict = {}
     histograms = defaultdict(list)
     for value, *figures in rows:
-        key = key_of(value)
+        key = _breakdown_key(dimension, column, value)
         entry = grouped.setdefault(key, dict.fromkeys(sums, 0))
         for name, figure in zip(sums, figures):
             entry[name] += figure or 0
     for (value, _measure), buckets in times.items():
-        histograms[key_of(value)].extend(buckets)
+        histograms[_breakdown_key(dimension, column, value)].extend(buckets)
     result = []
     for key, entry in grouped.items():
         result.append({
@@ -464,17 +461,14 @@ def after_sale_rows(filters: Filters, dimension: str) -> tuple[list[dict], dict]
     rows = _of_view(CohortRollup, filters, grouping, months=months).filter(reached_won__gt=0).values_list(*by).annotate(**sums)
     times = _histograms(filters, grouping, ["won_first_value"], by=by, months=months)
 
-    def key_of(value):
-        return _breakdown_key(dimension, column, value)
-
     grouped: dict = {}
     histograms = defaultdict(list)
     for value, *figures in rows:
-        entry = grouped.setdefault(key_of(value), dict.fromkeys(sums, 0))
+        entry = grouped.setdefault(_breakdown_key(dimension, column, value), dict.fromkeys(sums, 0))
         for name, figure in zip(sums, figures):
             entry[name] += figure or 0
     for (value, _measure), buckets in times.items():
-        histograms[key_of(value)].extend(buckets)
+        histograms[_breakdown_key(dimension, column, value)].extend(buckets)
 
     def figures(entry: dict, buckets: list) -> dict:
         return {
