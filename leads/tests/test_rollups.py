@@ -2,19 +2,18 @@
 keeping them equal to a rebuild, and a seeded random sequence of operations."""
 
 import random
-import statistics
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from handoff.handover import hand_over, reassign
 from handoff.models import Notification
 from integrations import ingest, privacy
-from leads import contributions, lead_times, month_rows, rollups
+from leads import rollups
 from leads.admin import CampaignAdmin, CompanyAdmin, LeadAdmin
 from leads.models import (
     AccountEvent,
@@ -33,13 +32,7 @@ from leads.models import (
     StageRollup,
 )
 from leads.models.rollup import (
-    DISPOSITIONS,
-    FUNNEL,
-    GROUPING_SETS,
     NEVER,
-    NO_BUSINESS_TIME,
-    NO_FIT_REASONS,
-    QUALITIES,
     REVIEW_COUNTS,
     REVIEW_KEY,
 )
@@ -51,213 +44,6 @@ S = Lead.Stage
 UTC = timezone.utc
 T = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-
-def facts(**fields):
-    base = dict.fromkeys(rollups.FACTS)
-    base.update(lead_id=1, created_at=T, channel="meta", campaign="", source="", product_interest="",
-                stage=S.NEW, attempt_count=0, has_feedback=False, not_reached=False, returned=False,
-                rejected=False, is_complete=False, intent_tier="", verdicts="", rejected_at_accept=0)
-    base.update(fields)
-    return base
-
-
-def test_the_verdict_codes_are_the_feedback_choices():
-    assert (DISPOSITIONS, NO_FIT_REASONS, QUALITIES) == (
-        tuple(Feedback.Disposition.values), tuple(Feedback.NoFitReason.values), tuple(Feedback.Quality.values)
-    )
-
-
-def test_each_verdict_counts_once_by_disposition_reason_and_quality():
-    lead = facts(verdicts="no_fit/too_small/bad no_urgency// no_urgency//good", rejected_at_accept=2)
-    _day, counts, _times = contributions.contribution(lead, zone=AMSTERDAM)
-
-    assert (counts["feedback"], counts["feedback_no_fit"], counts["feedback_no_urgency"]) == (3, 1, 2)
-    assert (counts["no_fit_too_small"], counts["no_fit_other"], counts["feedback_good"], counts["feedback_bad"]) == (1, 0, 1, 1)
-    assert counts["rejected_at_accept"] == 2
-
-
-def test_speed_to_lead_buckets_each_mql_by_both_clocks_from_its_handoff():
-    mql = T + timedelta(hours=1)
-    # Tried 4 min after the MQL (a business time of 6 min stored), reached SQL by skipping SAL.
-    tried = facts(mql_at=mql, sql_at=mql + timedelta(days=1), first_attempt_at=mql + timedelta(minutes=4),
-                  first_contact_business_seconds=360, intent_tier="high")
-    assert contributions.speed_contribution(tried) == ("high", 0, 1, (1, 1, 1, 0))
-    # An attempt before the handoff is the first bucket; no business time stored; exactly a day is "> 24 h".
-    assert contributions.speed_contribution(facts(mql_at=mql, first_attempt_at=T))[1:3] == (0, NO_BUSINESS_TIME)
-    assert contributions.speed_contribution(facts(mql_at=mql, first_attempt_at=mql + timedelta(days=1)))[1] == 4
-    assert contributions.speed_contribution(facts(mql_at=mql))[1:3] == (NEVER, NEVER)
-    assert contributions.speed_contribution(facts(first_attempt_at=T)) is None  # never an MQL
-
-
-def test_a_lead_that_skipped_to_sql_reached_mql_but_did_not_pass_it():
-    day, counts, times = contributions.contribution(
-        facts(sql_at=T + timedelta(hours=2), stage=S.SQL, first_attempt_at=T + timedelta(hours=3), attempt_count=2),
-        zone=AMSTERDAM,
-    )
-
-    assert day == T.astimezone(AMSTERDAM).date()
-    assert [counts[f"reached_{s}"] for s in FUNNEL] == [1, 1, 1, 0, 0]
-    assert [counts[f"own_{s}"] for s in FUNNEL] == [0, 0, 1, 0, 0]
-    assert (counts["contacted"], counts["attempts"], counts["open"]) == (1, 2, 1)
-    assert counts["passed_leads_sql"] == 1 and counts["passed_mql_sql"] == 0
-    assert dict(times) == {"leads_sql": 2 * 3600 * 10**6, "first_attempt": 3600 * 10**6, "reached_mql_sql": 0}
-
-
-def test_the_two_clocks_run_from_the_handoff_to_the_owner_told_to_the_first_attempt():
-    told = T + timedelta(minutes=10)
-    _day, _counts, times = contributions.contribution(
-        facts(mql_at=T, stage=S.MQL, owner_told_at=told, first_attempt_at=T + timedelta(hours=1), attempt_count=1),
-        zone=AMSTERDAM,
-    )
-    assert dict(times)["system_clock"] == 600 * 10**6
-    assert dict(times)["rep_clock"] == 50 * 60 * 10**6
-
-    # Tried before the owner was told: the system's clock counts, the rep's does not.
-    _day, _counts, times = contributions.contribution(
-        facts(mql_at=T, stage=S.MQL, owner_told_at=told, first_attempt_at=T + timedelta(minutes=5), attempt_count=1),
-        zone=AMSTERDAM,
-    )
-    assert "system_clock" in dict(times) and "rep_clock" not in dict(times)
-    # Never told (or never an MQL): neither clock.
-    _day, _counts, times = contributions.contribution(facts(mql_at=T, stage=S.MQL), zone=AMSTERDAM)
-    assert not {"system_clock", "rep_clock"} & set(dict(times))
-
-
-def test_activity_mode_counts_each_figure_on_the_day_its_event_happened():
-    day = timedelta(days=1)
-    lead = facts(
-        created_at=T, sal_at=T + 2 * day, sql_at=T + 9 * day, lost_at=T + 12 * day, stage=S.LOST,
-        first_attempt_at=T + 3 * day, attempt_count=4, deal_value=Decimal("250.00"),
-    )
-    sums = rollups.Sums(AMSTERDAM)
-    sums.add(lead)
-    columns = [*rollups.KEY, *rollups.ACTIVITY_COUNTS]
-    on_day = {
-        row[1]: {name: value for name, value in zip(columns, row) if name in rollups.ACTIVITY_COUNTS and value}
-        for row in sums.activity_rows() if row[0] == "all"
-    }
-    times = {(row[1], row[len(rollups.KEY)]) for row in sums.activity_time_rows() if row[0] == "all"}
-
-    arrived, sal, sql, lost = (T.date() + timedelta(days=n) for n in (0, 2, 9, 12))
-    assert on_day == {
-        arrived: {"leads": 1},
-        # Straight to SAL: it reached MQL then, without its own MQL stamp (skipped), and was followed up as an MQL.
-        sal: {"reached_mql": 1, "skipped_mql": 1, "reached_sal": 1, "own_sal": 1, "contacted": 1, "attempts": 4,
-              "mql_reached_sql": 1},
-        sql: {"reached_sql": 1, "own_sql": 1, "passed_sal_sql": 1, "passed_leads_sql": 1, "pipeline_cents": 25_000},
-        lost: {"lost": 1, "lost_value_cents": 25_000},
-    }
-    assert times == {(sal, "first_attempt"), (sql, "sal_sql"), (sql, "leads_sql"), (sql, "reached_mql_sql")}
-    # Taken back out (the lead changed), every day's row is empty again.
-    sums.add(lead, -1)
-    assert sums.activity_rows() == [] and sums.activity_time_rows() == []
-
-
-def test_lost_and_won_later_counts_as_won_with_its_revenue():
-    lead = facts(sql_at=T, lost_at=T + timedelta(days=1), won_at=T + timedelta(days=9), stage=S.WON,
-                 deal_value=Decimal("1234.56"))
-    _day, counts, _times = contributions.contribution(lead, zone=AMSTERDAM)
-
-    assert (counts["lost"], counts["reached_won"], counts["revenue_cents"], counts["open"]) == (0, 1, 123456, 0)
-
-
-def test_an_arrival_just_after_midnight_in_amsterdam_is_that_days_lead():
-    late = datetime(2026, 10, 31, 23, 30, tzinfo=UTC)  # 00:30 on 1 November in Amsterdam
-    assert contributions.contribution(facts(created_at=late), zone=AMSTERDAM)[0].isoformat() == "2026-11-01"
-
-
-def test_buckets_start_at_the_dashboards_edges_and_are_at_most_3_percent_wide():
-    us = 1_000_000
-    for edge in lead_times.ALIGNED_EDGES:
-        assert lead_times.bucket_of(edge * us) == lead_times.bucket_of(edge * us - 1) + 1
-    for low, high in zip(lead_times.EDGES, lead_times.EDGES[1:]):
-        assert high - low <= max(1, low * (lead_times.BUCKET_RATIO - 1))
-    assert lead_times.bucket_of(0) == 0 and lead_times.bucket_of(-1) == -1
-    assert lead_times.bucket_of(-90 * us) < lead_times.bucket_of(-2 * us) < 0
-
-
-def exact_percentile(values, fraction):
-    ordered = sorted(values)
-    position = fraction * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-@pytest.mark.parametrize("seed", range(20))
-def test_percentiles_from_the_histogram_are_within_3_percent_or_a_second(seed):
-    rng = random.Random(seed)
-    count = rng.choice([1, 2, 3, 10, 100, 5000])
-    values = [rng.lognormvariate(rng.uniform(2, 13), rng.uniform(0.2, 3)) for _ in range(count)]
-    values += [-rng.uniform(0, 600) for _ in range(rng.choice([0, 0, 5]))]  # attempts before the MQL
-    buckets = {}
-    for value in values:
-        us = round(value * 1_000_000)
-        entry = buckets.setdefault(lead_times.bucket_of(us), [0, 0])
-        entry[0] += 1
-        entry[1] += us
-    found = lead_times.percentiles_from([(b, n, total) for b, (n, total) in buckets.items()], (0.5, 0.9, 0.1))
-
-    for fraction, estimate in zip((0.5, 0.9, 0.1), found):
-        exact = exact_percentile([round(v * 1_000_000) / 1_000_000 for v in values], fraction)
-        assert abs(estimate - exact) <= max(1.0, 0.03 * abs(exact)), (fraction, estimate, exact)
-
-
-def test_percentiles_are_exact_when_each_bucket_holds_one_value():
-    hours = [1, 2, 24]
-    rows = [(lead_times.bucket_of(h * 3600 * 10**6), 1, h * 3600 * 10**6) for h in hours]
-    assert lead_times.percentiles_from(rows, (0.5, 0.9)) == [2 * 3600, (2 + 0.8 * 22) * 3600]
-    assert lead_times.percentiles_from([], (0.5,)) is None
-    assert statistics.median(hours) * 3600 == lead_times.percentiles_from(rows, (0.5,))[0]
-
-
-# --- month rows: a period reads its whole months from them -----------------------------------
-
-
-def test_a_period_reads_its_whole_months_from_month_rows_and_the_ragged_edges_from_day_rows():
-    d = date
-
-    def read(first, last, **kwargs):
-        return month_rows.period_q("team", first, last, **kwargs)
-
-    # Mid-month to mid-month: the days of the edges, the months between.
-    assert read(d(2026, 1, 15), d(2026, 4, 10)) == (
-        Q(grouping="m:team", day__in=[d(2026, 2, 1), d(2026, 3, 1)])
-        | Q(grouping="team", day__gte=d(2026, 1, 15), day__lte=d(2026, 1, 31))
-        | Q(grouping="team", day__gte=d(2026, 4, 1), day__lte=d(2026, 4, 10))
-    )
-    # Whole months only (December into January, February of a leap year), one whole month.
-    assert read(d(2023, 12, 1), d(2024, 2, 29)) == Q(grouping="m:team", day__in=[d(2023, 12, 1), d(2024, 1, 1), d(2024, 2, 1)])
-    assert read(d(2026, 10, 1), d(2026, 10, 31)) == Q(grouping="m:team", day__in=[d(2026, 10, 1)])
-    # Within one month, or with the month rows turned off: days only.
-    assert read(d(2026, 10, 2), d(2026, 10, 31)) == Q(grouping="team", day__gte=d(2026, 10, 2), day__lte=d(2026, 10, 31))
-    assert read(d(2026, 10, 1), d(2026, 10, 31), months=False) == Q(grouping="team", day__gte=d(2026, 10, 1), day__lte=d(2026, 10, 31))
-    # A cut inside a month reads that month as days; one on its last day splits nothing.
-    assert read(d(2026, 9, 1), d(2026, 11, 30), cuts=[d(2026, 10, 21), d(2026, 11, 30)]) == (
-        Q(grouping="m:team", day__in=[d(2026, 9, 1), d(2026, 11, 1)])
-        | Q(grouping="team", day__gte=d(2026, 10, 1), day__lte=d(2026, 10, 31))
-    )
-    # An empty period matches nothing.
-    assert read(d(2026, 10, 2), d(2026, 10, 1)) == Q(grouping="team", day__gte=d(2026, 10, 2), day__lte=d(2026, 10, 1))
-
-
-def test_each_day_row_is_added_to_its_months_row_too():
-    rows = [("all", date(2026, 10, 31), "x", 1, 2), ("all", date(2026, 10, 1), "x", 3, -2), ("all", date(2026, 11, 1), "x", 1, 0)]
-    assert month_rows.with_month_rows(rows, 3) == [
-        *sorted(rows, key=month_rows.key_order),
-        ("m:all", date(2026, 10, 1), "x", 4, 0),
-        ("m:all", date(2026, 11, 1), "x", 1, 0),
-    ]
-    # Differences that cancel out within a month write no month row.
-    assert month_rows.with_month_rows([("all", date(2026, 10, 3), 1), ("all", date(2026, 10, 9), -1)], 2) == [
-        ("all", date(2026, 10, 3), 1), ("all", date(2026, 10, 9), -1)
-    ]
-
-
-def test_every_grouping_sets_month_name_fits_its_column():
-    length = CohortRollup._meta.get_field("grouping").max_length
-    assert all(len(month_rows.MONTH + name) <= length for name in GROUPING_SETS)
 
 
 # --- maintained on write: equal to a rebuild after every write path --------------------------
