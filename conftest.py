@@ -40,6 +40,15 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if not item.get_closest_marker("postgres")]
         config.hook.pytest_deselected(items=postgres_only)
         config._handoff_deselected = len(postgres_only)
+        if hasattr(config, "workeroutput"):  # a pytest-xdist worker: tell the controller
+            config.workeroutput["handoff_deselected"] = len(postgres_only)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """pytest-xdist's controller, as each worker ends: every worker deselected the same tests."""
+    deselected = getattr(node, "workeroutput", {}).get("handoff_deselected", 0)
+    node.config._handoff_deselected = max(getattr(node.config, "_handoff_deselected", 0), deselected)
 
 
 def pytest_terminal_summary(terminalreporter, config):
