@@ -34,6 +34,7 @@ width: at most 3 %, or one second (`leads.lead_times`).
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -326,10 +327,14 @@ def rejected_at_accept_of() -> Expression:
     return Coalesce(Subquery(rejections.annotate(n=Count("pk")).values("n")), 0)
 
 
-def _fact_columns() -> list:
-    """What a lead query reads for FACTS, in their order."""
+@functools.cache
+def _fact_columns() -> tuple:
+    """What a lead query reads for FACTS, in their order. Built once (the apps have named their
+    computed facts by the first write): every refresh reads them, and building the subqueries
+    cost more than the database's work for a few leads. A query copies each expression it is
+    given, so one list serves every query."""
     computed = [COMPUTED_FACTS[name]() if name in COMPUTED_FACTS else _empty(name) for name in COMPUTED]
-    return [*FACT_LOOKUPS.values(), *computed, verdicts_of(), rejected_at_accept_of()]
+    return (*FACT_LOOKUPS.values(), *computed, verdicts_of(), rejected_at_accept_of())
 
 
 def _empty(fact: str) -> Value:
