@@ -106,7 +106,8 @@ def facts_from_row(row: tuple) -> LeadFacts:
 
 
 def chunks(leads, *, chunk_size: int):
-    """The leads' rows (facts, then stage_changed_at and the sales stamps) a chunk at a time,
+    """The leads' rows (facts, then stage_changed_at, the sales stamps and the stored intent
+    tier) a chunk at a time,
     ordered by id. Each chunk is read when the caller asks for it: run the caller's work for
     a chunk in its own transaction."""
     last_id = 0
@@ -114,7 +115,7 @@ def chunks(leads, *, chunk_size: int):
         rows = list(
             leads.filter(id__gt=last_id)
             .order_by("id")
-            .values_list(*FACT_FIELDS, "stage_changed_at", *SALES_STAMPS)[:chunk_size]
+            .values_list(*FACT_FIELDS, "stage_changed_at", *SALES_STAMPS, "intent_tier")[:chunk_size]
         )
         if not rows:
             return
@@ -155,7 +156,7 @@ def chunk_activities(rows: list[tuple], *, by_ids: bool, open_only: bool):
 
 def decision_for(row: tuple, result: ScoreResult) -> str:
     facts_end = len(FACT_FIELDS)
-    stage, changed_at, stamps = row[1], row[facts_end], row[facts_end + 1 :]
+    stage, changed_at, stamps = row[1], row[facts_end], row[facts_end + 1 : facts_end + 1 + len(SALES_STAMPS)]
     return decide(result, stage, recycled_at=recycled_at(stage, changed_at, stamps))
 
 
@@ -290,7 +291,7 @@ def score_and_store(
     results = score_rows(policy, rows, chunk_activities(rows, by_ids=by_ids, open_only=open_only), now=now)
     stats.changed += write_scores(
         [(row[0], result, temperature, due) for row, result, temperature, due in results],
-        first_id=rows[0][0], last_id=rows[-1][0], now=now,
+        first_id=rows[0][0], last_id=rows[-1][0], now=now, tiers_before={row[0]: row[-1] for row in rows},
     )
     stats.scored += len(rows)
     return results
@@ -466,16 +467,29 @@ def move_reason(result: ScoreResult, to_stage: str) -> str | dict:
 
 
 def write_scores(
-    results: list[tuple[int, ScoreResult, str, datetime | None]], *, first_id: int, last_id: int, now: datetime
+    results: list[tuple[int, ScoreResult, str, datetime | None]],
+    *,
+    first_id: int,
+    last_id: int,
+    now: datetime,
+    tiers_before: dict[int, str] | None = None,
 ) -> int:
     """Store the (lead id, result, temperature, rescore_at) verdicts that changed; returns how
     many. A lead whose verdict came out the same keeps its row and its `scored_at` untouched:
     rewriting a lead row updates all of its indexes, and most re-scores (an e-mail opened, a
     nightly decay run) change nothing. The MQLs whose intent tier changed move to their new
-    tier in the rollups (speed to lead), in the caller's transaction."""
+    tier in the rollups (speed to lead), in the caller's transaction. With `tiers_before` (the
+    intent tiers as stored, read with the leads), only the leads whose tier the result changes
+    are checked against the rollups: at an activation few change tier, and the check costs a
+    query over the rollups per chunk."""
     changed = _write_changed_scores(results, first_id=first_id, last_id=last_id, now=now)
     if changed:
-        refresh_retiered(Lead.objects, [lead_id for lead_id, *_rest in results])
+        if tiers_before is None:
+            retiered = [lead_id for lead_id, *_rest in results]
+        else:
+            retiered = [lead_id for lead_id, r, *_rest in results if tiers_before.get(lead_id) != r.intent_tier]
+        if retiered:
+            refresh_retiered(Lead.objects, retiered)
     return changed
 
 
