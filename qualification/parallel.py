@@ -106,13 +106,13 @@ def run_in_processes(
         results, failures = collect(readers, ranges, stop, progress)
     finally:
         stop.set()  # a no-op after a clean run; otherwise, no worker goes on unattended
+        for reader in readers:
+            reader.close()  # a worker still sending gets a broken pipe instead of waiting
         for process in workers:
             process.join(timeout=60)
             if process.is_alive():
                 process.terminate()
                 process.join()
-        for reader in readers:
-            reader.close()
     if failures:
         raise failures[0]
     return [results[index] for index in range(len(ranges))]
@@ -170,7 +170,8 @@ def failure_from(payload: tuple[bytes | None, str], where: str) -> BaseException
 class WorkerSetup:
     """What a fresh worker process needs to be set up like the caller: the settings module,
     the databases as the caller's connections use them (a test run's test database), and the
-    active language (explanations are stored in it)."""
+    active language (explanations are stored in it). Nothing else carries over: a setting a
+    test overrides in the caller is the settings module's own in the workers."""
 
     def __init__(self, settings_module: str, databases: dict, language: str | None):
         self.settings_module = settings_module
