@@ -31,8 +31,9 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from datetime import time as day_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -43,7 +44,56 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "revops.settings")
 
 
 def peak_rss_mb() -> float:
+    """This process's own peak, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def largest_child_peak_mb() -> float:
+    """The peak of the largest child process that has ended (the re-scoring workers), in MB."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def resident_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0  # it just ended
+    line = next((line for line in status.splitlines() if line.startswith("VmRSS:")), "VmRSS: 0 kB")
+    return int(line.split()[1]) / 1024
+
+
+def child_pids() -> list[int]:
+    pids = []
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            pids += [int(pid) for pid in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return pids
+
+
+class TotalMemory:
+    """The peak of this process's and its children's resident memory added up, sampled every
+    0.1 s in a thread: the workers re-score in processes of their own, which this process's
+    own peak does not count. (Linux: /proc.)"""
+
+    def __init__(self):
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.1):
+            total = resident_mb(os.getpid()) + sum(resident_mb(pid) for pid in child_pids())
+            self.peak_mb = max(self.peak_mb, total)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
 
 
 def main() -> None:
@@ -51,7 +101,7 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=1_000_000, help="Leads to seed into an empty database.")
     parser.add_argument("--until", default="2026-11-20", help="Last day of the demo year; re-scoring happens as of its end.")
     parser.add_argument("--chunk", type=int, default=20_000, help="Leads per transaction.")
-    parser.add_argument("--workers", type=int, default=1, help="Threads re-scoring at once (manage.py rescore --workers).")
+    parser.add_argument("--workers", type=int, default=1, help="Worker processes re-scoring at once (manage.py rescore --workers).")
     parser.add_argument("--with-moves", action="store_true", help="A fourth pass that also moves leads.")
     parser.add_argument("--decays", action="store_true", help="Then re-score one day's decays, as the worker does.")
     args = parser.parse_args()
@@ -81,7 +131,7 @@ def main() -> None:
             check=True,
         )
     zone = ZoneInfo(settings.BUSINESS_TIME_ZONE)
-    now = datetime.combine(datetime.fromisoformat(args.until).date(), day_time(23, 59, 59), zone).astimezone(timezone.utc)
+    now = datetime.combine(datetime.fromisoformat(args.until).date(), day_time(23, 59, 59), zone).astimezone(UTC)
     ensure_demo_policy(now=now)
     # A freshly loaded (or copied) database has no planner statistics until autovacuum gets
     # to it; without them PostgreSQL scans whole tables for every chunk.
@@ -102,18 +152,28 @@ def main() -> None:
     ]
     if args.with_moves:
         passes.append((f"v{policy.version}, moving leads as the scores say", policy, True))
-    try:
-        for label, version, move in passes:
-            rescore_pass(label, version.snapshot(), now=now, move=move, chunk=args.chunk, leads=leads, workers=args.workers)
-    finally:
-        draft.delete()
-    if args.decays:
-        decay_day(now=now)
+    with TotalMemory() as total:
+        try:
+            for label, version, move in passes:
+                rescore_pass(
+                    label, version.snapshot(), now=now, move=move, chunk=args.chunk, leads=leads, workers=args.workers,
+                    memory=total,
+                )
+        finally:
+            draft.delete()
+        if args.decays:
+            decay_day(now=now)
     print(
         f"\nPeak memory of this process: {peak_rss_mb():.0f} MB "
-        f"({before:.0f} MB before re-scoring: Python, Django and the connection); "
-        f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        f"({before:.0f} MB before re-scoring: Python, Django and the connection)"
     )
+    if args.workers > 1:
+        print(
+            f"Peak memory in total, this process and its worker processes added up (sampled every 0.1 s): "
+            f"{total.peak_mb:.0f} MB; the largest worker's own peak {largest_child_peak_mb():.0f} MB, so at most "
+            f"{peak_rss_mb() + args.workers * largest_child_peak_mb():.0f} MB for this process and {args.workers} workers at their peaks"
+        )
+    print(f"Load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 def new_version_of(policy):
@@ -128,19 +188,21 @@ def new_version_of(policy):
     return QualificationPolicy.objects.with_rules().get(pk=draft.pk)
 
 
-def rescore_pass(label: str, snapshot, *, now, move: bool, chunk: int, leads: int, workers: int) -> None:
+def rescore_pass(label: str, snapshot, *, now, move: bool, chunk: int, leads: int, workers: int, memory) -> None:
+    """One pass over every lead; its progress shows the peak of `memory` (a TotalMemory) so
+    far, the workers included."""
     from qualification.bulk import rescore_leads
 
     print(f"\n{label}" + (f" ({workers} workers)" if workers > 1 else ""), flush=True)
     started = time.perf_counter()
     done = 0
 
-    def progress(count: int) -> None:  # with several workers, called under their lock
+    def progress(count: int) -> None:  # with several workers, called as their reports come in
         nonlocal done
         done += count
         if done % (chunk * 10) < count or done == leads:
             elapsed = time.perf_counter() - started
-            print(f"  {done:>9,} leads  {elapsed:6.1f} s  {done / elapsed:8,.0f} leads/s  peak {peak_rss_mb():6.0f} MB", flush=True)
+            print(f"  {done:>9,} leads  {elapsed:6.1f} s  {done / elapsed:8,.0f} leads/s  peak {max(peak_rss_mb(), memory.peak_mb):6.0f} MB", flush=True)
 
     stats = rescore_leads(
         snapshot, now=now, open_only=False, move=move, chunk_size=chunk, progress=progress, workers=workers

@@ -7,13 +7,13 @@ set-based query counting every engagement rule's activities per lead, the pure s
 functions, and one bulk write of the scores that changed (a single UPDATE … FROM unnest() on
 PostgreSQL). Only the few leads whose stage changes go through `decisions.act_on()` one by
 one, so they get the same history and hand-over as a single lead. With several workers
-(PostgreSQL), threads share the chunks and the moves follow in one thread (`rescore_in_workers`).
+(PostgreSQL), worker processes share the chunks and the moves follow in the calling process
+(`rescore_in_workers`).
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -106,7 +106,8 @@ def facts_from_row(row: tuple) -> LeadFacts:
 
 
 def chunks(leads, *, chunk_size: int):
-    """The leads' rows (facts, then stage_changed_at and the sales stamps) a chunk at a time,
+    """The leads' rows (facts, then stage_changed_at, the sales stamps and the stored intent
+    tier) a chunk at a time,
     ordered by id. Each chunk is read when the caller asks for it: run the caller's work for
     a chunk in its own transaction."""
     last_id = 0
@@ -114,7 +115,7 @@ def chunks(leads, *, chunk_size: int):
         rows = list(
             leads.filter(id__gt=last_id)
             .order_by("id")
-            .values_list(*FACT_FIELDS, "stage_changed_at", *SALES_STAMPS)[:chunk_size]
+            .values_list(*FACT_FIELDS, "stage_changed_at", *SALES_STAMPS, "intent_tier")[:chunk_size]
         )
         if not rows:
             return
@@ -155,7 +156,7 @@ def chunk_activities(rows: list[tuple], *, by_ids: bool, open_only: bool):
 
 def decision_for(row: tuple, result: ScoreResult) -> str:
     facts_end = len(FACT_FIELDS)
-    stage, changed_at, stamps = row[1], row[facts_end], row[facts_end + 1 :]
+    stage, changed_at, stamps = row[1], row[facts_end], row[facts_end + 1 : facts_end + 1 + len(SALES_STAMPS)]
     return decide(result, stage, recycled_at=recycled_at(stage, changed_at, stamps))
 
 
@@ -177,22 +178,21 @@ def rescore_leads(
     lead's newest activity received at that moment is its trigger: the "why now" of a lead it
     tips into MQL. With `spread`, the leads that qualify are handed over in waves across that
     time instead of at once (`schedule_handovers`). With `workers` above 1 (PostgreSQL only),
-    that many threads, each with its own connection, score and store a share of the leads
-    (`rescore_in_workers`); the leads that move then move in this thread. An interrupted run,
+    that many worker processes, each with its own connection, score and store a share of the
+    leads (`rescore_in_workers`); the leads that move then move here, in the caller. An interrupted run,
     serial or not, keeps the chunks it finished: run it again to finish. Returns what happened."""
-    leads = Lead.objects.open() if open_only else Lead.objects.all()
     if lead_ids is not None:
         lead_ids = sorted(set(lead_ids))
-        leads = leads.filter(AnyOf("id", lead_ids))
+    leads = leads_to_rescore(open_only=open_only, lead_ids=lead_ids)
     stats = RescoreStats()
     later: list[int] = []  # with `spread`: the leads that qualify, handed over over time
     if workers > 1:
         stats, moves = rescore_in_workers(
-            policy, leads, workers=workers, now=now, open_only=open_only, by_ids=lead_ids is not None,
+            policy, leads, workers=workers, now=now, open_only=open_only, lead_ids=lead_ids,
             move=move, chunk_size=chunk_size, progress=progress,
         )
-        # The workers stored the scores; the few leads that change stage move here, one
-        # thread, in chunks: hand-overs are per lead and must not race for the same reps.
+        # The workers stored the scores; the few leads that change stage move here, in one
+        # connection, in chunks: hand-overs are per lead and must not race for the same reps.
         for start in range(0, len(moves), chunk_size):
             with transaction.atomic():
                 later += apply_moves(
@@ -217,6 +217,24 @@ def rescore_leads(
     return stats
 
 
+@dataclass(frozen=True)
+class RescoreJob:
+    """What every worker of a parallel re-score needs to know, sent to each worker process:
+    plain data only (a queryset would be evaluated on the way)."""
+
+    policy: PolicySnapshot
+    now: datetime
+    open_only: bool
+    lead_ids: list[int] | None
+    move: bool
+    chunk_size: int
+
+
+def leads_to_rescore(*, open_only: bool, lead_ids: list[int] | None):
+    leads = Lead.objects.open() if open_only else Lead.objects.all()
+    return leads if lead_ids is None else leads.filter(AnyOf("id", lead_ids))
+
+
 def rescore_in_workers(
     policy: PolicySnapshot,
     leads,
@@ -224,35 +242,45 @@ def rescore_in_workers(
     workers: int,
     now: datetime,
     open_only: bool,
-    by_ids: bool,
+    lead_ids: list[int] | None,
     move: bool,
     chunk_size: int,
     progress: Callable[[int], None] | None,
 ) -> tuple[RescoreStats, list[Move]]:
-    """Score and store `leads` in `workers` threads, each over its share of the ids in chunks
-    as the serial run goes (each chunk its own transaction); returns the counts and, with
-    `move`, the moves the scores call for, by lead id. No lead moves here."""
+    """Score and store `leads` in `workers` processes, each over its share of the ids in
+    chunks as the serial run goes (each chunk its own transaction, `rescore_range`); returns
+    the counts and, with `move`, the moves the scores call for, by lead id. No lead moves
+    here."""
     parallel.check_can_run()
-    totals, moves, lock = RescoreStats(), [], threading.Lock()
-
-    def work(first_id: int, last_id: int, stop: threading.Event) -> None:
-        for rows in chunks(leads.filter(id__gte=first_id, id__lte=last_id), chunk_size=chunk_size):
-            if stop.is_set():
-                return
-            stats = RescoreStats()
-            with transaction.atomic():
-                results = score_and_store(policy, rows, stats, now=now, by_ids=by_ids, open_only=open_only)
-            found = moves_of(results) if move else []
-            with lock:
-                totals.scored += stats.scored
-                totals.changed += stats.changed
-                moves.extend(found)
-                if progress:
-                    progress(len(rows))
-
-    parallel.run_in_threads(parallel.id_ranges(leads, workers), work)
+    job = RescoreJob(policy, now, open_only, lead_ids, move, chunk_size)
+    totals, moves = RescoreStats(), []
+    for stats, found in parallel.run_in_processes(parallel.id_ranges(leads, workers), rescore_range, job, progress=progress):
+        totals.scored += stats.scored
+        totals.changed += stats.changed
+        moves.extend(found)
     moves.sort(key=lambda found: found[1])
     return totals, moves
+
+
+def rescore_range(
+    first_id: int, last_id: int, job: RescoreJob, should_stop: Callable[[], bool], report: Callable[[int], None]
+) -> tuple[RescoreStats, list[Move]]:
+    """One worker's share of a parallel re-score (in its own process): the leads with ids
+    from `first_id` to `last_id`, chunk by chunk, each chunk in its own transaction, until
+    done or told to stop. Returns its counts and the moves its scores call for."""
+    stats, moves = RescoreStats(), []
+    leads = leads_to_rescore(open_only=job.open_only, lead_ids=job.lead_ids)
+    for rows in chunks(leads.filter(id__gte=first_id, id__lte=last_id), chunk_size=job.chunk_size):
+        if should_stop():
+            break
+        with transaction.atomic():
+            results = score_and_store(
+                job.policy, rows, stats, now=job.now, by_ids=job.lead_ids is not None, open_only=job.open_only
+            )
+        if job.move:
+            moves += moves_of(results)
+        report(len(rows))
+    return stats, moves
 
 
 def score_and_store(
@@ -263,7 +291,7 @@ def score_and_store(
     results = score_rows(policy, rows, chunk_activities(rows, by_ids=by_ids, open_only=open_only), now=now)
     stats.changed += write_scores(
         [(row[0], result, temperature, due) for row, result, temperature, due in results],
-        first_id=rows[0][0], last_id=rows[-1][0], now=now,
+        first_id=rows[0][0], last_id=rows[-1][0], now=now, tiers_before={row[0]: row[-1] for row in rows},
     )
     stats.scored += len(rows)
     return results
@@ -439,16 +467,29 @@ def move_reason(result: ScoreResult, to_stage: str) -> str | dict:
 
 
 def write_scores(
-    results: list[tuple[int, ScoreResult, str, datetime | None]], *, first_id: int, last_id: int, now: datetime
+    results: list[tuple[int, ScoreResult, str, datetime | None]],
+    *,
+    first_id: int,
+    last_id: int,
+    now: datetime,
+    tiers_before: dict[int, str] | None = None,
 ) -> int:
     """Store the (lead id, result, temperature, rescore_at) verdicts that changed; returns how
     many. A lead whose verdict came out the same keeps its row and its `scored_at` untouched:
     rewriting a lead row updates all of its indexes, and most re-scores (an e-mail opened, a
     nightly decay run) change nothing. The MQLs whose intent tier changed move to their new
-    tier in the rollups (speed to lead), in the caller's transaction."""
+    tier in the rollups (speed to lead), in the caller's transaction. With `tiers_before` (the
+    intent tiers as stored, read with the leads), only the leads whose tier the result changes
+    are checked against the rollups: at an activation few change tier, and the check costs a
+    query over the rollups per chunk."""
     changed = _write_changed_scores(results, first_id=first_id, last_id=last_id, now=now)
     if changed:
-        refresh_retiered(Lead.objects, [lead_id for lead_id, *_rest in results])
+        if tiers_before is None:
+            retiered = [lead_id for lead_id, *_rest in results]
+        else:
+            retiered = [lead_id for lead_id, r, *_rest in results if tiers_before.get(lead_id) != r.intent_tier]
+        if retiered:
+            refresh_retiered(Lead.objects, retiered)
     return changed
 
 
@@ -510,7 +551,7 @@ def activate(
     workers: int = 1,
 ) -> RescoreStats:
     """Activate `policy` (retiring the previous one) and re-score every open lead under it, in
-    `workers` threads; with `spread`, the leads it makes MQL are handed over across that time."""
+    `workers` processes; with `spread`, the leads it makes MQL are handed over across that time."""
     if workers > 1:
         parallel.check_can_run()  # before the policy changes, not half-way
     policy.activate(now=now)

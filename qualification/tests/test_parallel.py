@@ -1,6 +1,7 @@
-import threading
+import os
 from datetime import timedelta
 
+import psycopg
 import pytest
 from django.db import connection, transaction
 
@@ -96,33 +97,57 @@ def test_two_workers_score_store_and_move_exactly_as_one(policy, company):
     assert sum(progress) == parallel_stats.scored
 
 
+@pytest.fixture
+def failing_update():
+    """`fail(ids, slow_ids=())`: from now on, writing the score of a lead in `ids` raises in
+    the database (in whichever worker process writes it), and writing one in `slow_ids` takes
+    0.3 s. Removed after the test."""
+
+    def fail(ids, slow_ids=()):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE OR REPLACE FUNCTION test_rescore_fails() RETURNS trigger LANGUAGE plpgsql AS $$"
+                f" BEGIN IF NEW.id = ANY(ARRAY[{', '.join(map(str, ids))}]::bigint[]) THEN"
+                " RAISE EXCEPTION 'the database went away'; END IF;"
+                f" IF NEW.id = ANY(ARRAY[{', '.join(map(str, slow_ids)) or 'NULL'}]::bigint[]) THEN"
+                " PERFORM pg_sleep(0.3); END IF; RETURN NEW; END $$"
+            )
+            cursor.execute(
+                "CREATE TRIGGER test_rescore_fails BEFORE UPDATE OF fit_score ON leads_lead"
+                " FOR EACH ROW EXECUTE FUNCTION test_rescore_fails()"
+            )
+
+    yield fail
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER IF EXISTS test_rescore_fails ON leads_lead")
+        cursor.execute("DROP FUNCTION IF EXISTS test_rescore_fails()")
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_failing_half_way_keeps_whole_chunks_and_a_second_run_finishes(policy, company, monkeypatch):
+def test_a_worker_failing_half_way_keeps_whole_chunks_and_a_second_run_finishes(policy, company, failing_update):
     make_world(company)
     snapshot = active_snapshot(policy)
-    real_write = bulk.write_scores
-    calls, failed_ids = [], []
-    lock = threading.Lock()
+    open_ids = list(Lead.objects.open().order_by("id").values_list("id", flat=True))
+    (_first, _), (second_start, _) = parallel.id_ranges(Lead.objects.open(), 2)
+    second = open_ids[open_ids.index(second_start):]
+    failed_chunk = second[8:12]  # the second worker's third chunk of four
+    failing_update([failed_chunk[-1]])
 
-    def write_then_fail_once(results, **kwargs):
-        written = real_write(results, **kwargs)
-        with lock:
-            calls.append(len(results))
-            if len(calls) == 3:
-                failed_ids.extend(lead_id for lead_id, *_rest in results)
-                raise RuntimeError("the database went away")
-        return written
-
-    monkeypatch.setattr(bulk, "write_scores", write_then_fail_once)
-    with pytest.raises(RuntimeError, match="went away"):
+    with pytest.raises(psycopg.Error, match="went away") as raised:
         bulk.rescore_leads(snapshot, now=NOW, move=False, chunk_size=4, workers=2)
 
-    # The failing chunk's transaction wrote its scores and was rolled back: none of them stayed.
-    assert failed_ids and not Lead.objects.filter(pk__in=failed_ids, scored_at__isnull=False).exists()
+    # The worker's own error, with its traceback from the worker process.
+    assert "Raised in the re-scoring worker for lead ids" in "".join(raised.value.__notes__)
+    assert "score_and_store" in "".join(raised.value.__notes__)
+    # The failing chunk's transaction was rolled back whole: none of its scores stayed, while
+    # the worker's first two chunks did.
+    assert not Lead.objects.filter(pk__in=failed_chunk, scored_at__isnull=False).exists()
+    assert Lead.objects.filter(pk__in=second[:8], scored_at=NOW).count() == 8
     scored_first = Lead.objects.filter(scored_at=NOW).count()
     assert 0 < scored_first < Lead.objects.open().count()
-    monkeypatch.setattr(bulk, "write_scores", real_write)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER test_rescore_fails ON leads_lead")
 
     stats = bulk.rescore_leads(snapshot, now=NOW, move=False, chunk_size=4, workers=2)
 
@@ -132,3 +157,32 @@ def test_a_worker_failing_half_way_keeps_whole_chunks_and_a_second_run_finishes(
     Lead.objects.update(**{field: None for field in ("fit_score", "engagement_score", "rescore_at", "scored_at")})
     bulk.rescore_leads(snapshot, now=NOW, move=False, chunk_size=4)
     assert outcome() == resumed
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_process_failing_stops_the_others_and_fails_the_caller(policy, company, failing_update):
+    make_world(company)
+    open_ids = list(Lead.objects.open().order_by("id").values_list("id", flat=True))
+    (_first_start, first_end), (second_start, _) = parallel.id_ranges(Lead.objects.open(), 2)
+    first = [lead_id for lead_id in open_ids if lead_id <= first_end]
+    # The second worker fails on its first lead; the first takes 0.3 s a lead, one lead a
+    # chunk: left alone it would need about five seconds for its share.
+    failing_update([second_start], slow_ids=first)
+
+    with pytest.raises(psycopg.Error, match="went away"):
+        bulk.rescore_leads(active_snapshot(policy), now=NOW, move=False, chunk_size=1, workers=2)
+
+    scored = Lead.objects.filter(pk__in=first, scored_at=NOW).count()
+    assert scored < len(first)  # told to stop, it stopped after its current chunk
+    assert not Lead.objects.filter(pk__gte=second_start, scored_at__isnull=False).exists()
+
+
+def end_without_a_word(first_id, last_id, job, should_stop, report):
+    """A worker killed in the middle (out of memory, say): no result, no error."""
+    os._exit(3)
+
+
+def test_a_worker_process_that_dies_without_a_word_is_a_failure():
+    with pytest.raises(parallel.ParallelRescoreError, match="lead ids 1–5 ended without a word"):
+        parallel.run_in_processes([(1, 5)], end_without_a_word, None)

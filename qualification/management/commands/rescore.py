@@ -25,8 +25,8 @@ class Command(BaseCommand):
         parser.add_argument("--chunk", type=int, default=20_000, help="Leads per transaction (default 20000).")
         parser.add_argument(
             "--workers", type=int, default=1,
-            help="Threads re-scoring at once, each with its own connection and share of the leads "
-            "(PostgreSQL only; default 1). Two suit a two-core server.",
+            help="Worker processes re-scoring at once, each with its own connection and share of the "
+            "leads (PostgreSQL only; default 1). Two suit a two-core server.",
         )
 
     def handle(self, *args, all_leads, scores_only, chunk, workers, verbosity, **options):
