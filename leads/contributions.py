@@ -11,7 +11,16 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from leads.lead_times import bucket_of
-from leads.models.rollup import FUNNEL, NEVER, NO_BUSINESS_TIME, PAIRS, SPEED_EDGES, VERDICT_COUNTS
+from leads.models.rollup import (
+    AFTER_SALE,
+    FUNNEL,
+    NEVER,
+    NO_BUSINESS_TIME,
+    PAIRS,
+    ROUTING_COUNTS,
+    SPEED_EDGES,
+    VERDICT_COUNTS,
+)
 
 PIPELINE = ("sql", "opportunity")  # the stages a lead counts as open in
 
@@ -144,7 +153,9 @@ def event_moments(facts: dict) -> dict[str, datetime | None]:
     on. As the dashboard's activity mode counts: a stage when it was reached (own: its own
     stamp), a step and its lead time when its later stage was reached, the follow-up, the two
     clocks and the week's SQLs when the lead reached MQL, MQL → SQL when it reached SQL, the
-    pipeline and open ones when they reached SQL, revenue when won, a loss when lost."""
+    pipeline and open ones when they reached SQL, revenue when won, a loss when lost, the
+    routing counts when the lead was first assigned, after the sale (its counts and the win →
+    first value) when it was won."""
     own, reached = _stamps(facts)
     moments: dict[str, datetime | None] = {"leads": facts["created_at"]}
     for stage in FUNNEL:
@@ -157,6 +168,10 @@ def event_moments(facts: dict) -> dict[str, datetime | None]:
     moments["open"] = moments["pipeline_cents"] = moments["reached_mql_sql"] = reached["sql"]
     moments["revenue_cents"] = own["won"]
     moments["lost"] = moments["lost_value_cents"] = facts["lost_at"]
+    for name in ROUTING_COUNTS:
+        moments[name] = facts["first_assigned_at"]
+    for name in (*AFTER_SALE, "won_first_value"):
+        moments[name] = own["won"]
     return moments
 
 

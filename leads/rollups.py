@@ -11,7 +11,8 @@ nothing changed and writes nothing, so nested write functions may each call it.
 
 The same difference keeps activity mode's rollups (`ActivityRollup`, `ActivityLeadTimeRollup`):
 the same figures, each on the day its event happened (`event_moments()`), so one change of a
-lead may add to several days.
+lead may add to several days; the routed* sets hold there only the routing counts, on the day
+of the lead's first assignment.
 
 The same refresh keeps `StageRollup` (how many leads are in each stage now, per campaign) by
 the same difference of the copies.
@@ -64,9 +65,11 @@ from leads.models.rollup import (
     REVIEW_COUNTS,
     REVIEW_KEY,
     ROUTED_ONLY,
+    ROUTING_COUNTS,
     SPEED_GROUPINGS,
     ActivityLeadTimeRollup,
     ActivityRollup,
+    ActivitySpeedRollup,
     CohortRollup,
     LeadTimeRollup,
     ReviewRollup,
@@ -146,6 +149,7 @@ class Sums:
         self.review: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(REVIEW_COUNTS))
         self.review_times: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
         self.speed: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        self.activity_speed: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # per MQL day
 
     def add(self, facts: dict, sign: int = 1) -> None:
         self.stages[(facts["stage"], facts["campaign"] or "")] += sign
@@ -170,16 +174,20 @@ class Sums:
                 days[moment] = moment.astimezone(self.zone).date()
             return days[moment]
 
+        # (The routing counts go to the routed sets only, the others to every other set.)
         on_days: dict[date, list[tuple[int, int]]] = defaultdict(list)
+        routed_on_days: dict[date, list[tuple[int, int]]] = defaultdict(list)
         event_counts = activity_counts(counts)
         for i, name in enumerate(ACTIVITY_COUNTS):
             if value := event_counts[name]:
-                on_days[day_of(moments[name])].append((i, sign * value))
+                days_of_set = routed_on_days if name in ROUTING_COUNTS else on_days
+                days_of_set[day_of(moments[name])].append((i, sign * value))
         timed = [
             (day_of(moments[measure]), measure, bucket, us)
             for measure, bucket, us in buckets if measure in ACTIVITY_MEASURES
         ]
         speed = speed_contribution(facts)
+        handoff_day = day_of(moments["reached_mql"]) if speed is not None else None  # activity mode's speed to lead
         for grouping, kept in GROUPING_SETS_KEPT:
             routed_only = grouping in ROUTED_ONLY
             if routed_only and not counts["routed"]:
@@ -191,12 +199,13 @@ class Sums:
                 row[i] += value
             if speed is not None and grouping in SPEED_GROUPINGS:
                 tier, clock, business, figures = speed
-                entry = self.speed[(*key, tier, clock, business)]
-                for i, n in enumerate(figures):
-                    entry[i] += sign * n
-            if routed_only:  # read by routing quality in cohort mode only
-                continue
-            for event_day, event_added in on_days.items():
+                for entry in (
+                    self.speed[(*key, tier, clock, business)],
+                    self.activity_speed[(grouping, handoff_day, *dims, tier, clock, business)],
+                ):
+                    for i, n in enumerate(figures):
+                        entry[i] += sign * n
+            for event_day, event_added in (routed_on_days if routed_only else on_days).items():
                 row = self.activity[(grouping, event_day, *dims)]
                 for i, value in event_added:
                     row[i] += value
@@ -238,6 +247,10 @@ class Sums:
 
     def speed_rows(self, *, ordered: bool = True) -> list[tuple]:
         rows = [(*key, *row) for key, row in self.speed.items() if any(row)]
+        return sorted(rows, key=key_order) if ordered else rows
+
+    def activity_speed_rows(self, *, ordered: bool = True) -> list[tuple]:
+        rows = [(*key, *row) for key, row in self.activity_speed.items() if any(row)]
         return sorted(rows, key=key_order) if ordered else rows
 
     def stage_rows(self) -> list[tuple]:
@@ -282,6 +295,9 @@ def _add(sums: Sums) -> None:
             cursor.executemany(sql, _adapted(rows))
         if rows := with_month_rows(sums.speed_rows(), len(KEY) + len(SPEED_KEY)):
             sql = _upsert_sql(SpeedRollup._meta.db_table, [*key, *SPEED_KEY], list(SPEED_SUMS))
+            cursor.executemany(sql, _adapted(rows))
+        if rows := with_month_rows(sums.activity_speed_rows(), len(KEY) + len(SPEED_KEY)):
+            sql = _upsert_sql(ActivitySpeedRollup._meta.db_table, [*key, *SPEED_KEY], list(SPEED_SUMS))
             cursor.executemany(sql, _adapted(rows))
         if rows := sums.stage_rows():
             cursor.executemany(_upsert_sql(StageRollup._meta.db_table, ["stage", "campaign"], ["n"]), rows)
@@ -455,11 +471,11 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
     zone = business_time_zone()
     tables = [
         CohortRollup, LeadTimeRollup, ActivityRollup, ActivityLeadTimeRollup, RolledUpLead, SpeedRollup,
-        StageRollup, ReviewRollup, ReviewTimeRollup,
+        ActivitySpeedRollup, StageRollup, ReviewRollup, ReviewTimeRollup,
     ]
     written = dict.fromkeys(
-        ["leads", "cohort_rows", "time_rows", "activity_rows", "activity_time_rows", "speed_rows", "stage_rows",
-         "review_rows"], 0,
+        ["leads", "cohort_rows", "time_rows", "activity_rows", "activity_time_rows", "speed_rows",
+         "activity_speed_rows", "stage_rows", "review_rows"], 0,
     )
     stages: dict[tuple[str, str], int] = defaultdict(int)  # over all days, written at the end
     with transaction.atomic():
@@ -479,6 +495,7 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
         key = _key_columns()
         activity_staging = _Staging(ActivityRollup, key, list(ACTIVITY_COUNTS))
         activity_time_staging = _Staging(ActivityLeadTimeRollup, [*key, "measure", "bucket"], ["n", "microseconds"])
+        activity_speed_staging = _Staging(ActivitySpeedRollup, [*key, *SPEED_KEY], list(SPEED_SUMS))
         sums, snapshots, last_day = Sums(zone), [], None
 
         def flush():
@@ -491,6 +508,7 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
             snapshot_writer.write(snapshots)
             activity_staging.write(sums.activity_rows(ordered=False))
             activity_time_staging.write(sums.activity_time_rows(ordered=False))
+            activity_speed_staging.write(sums.activity_speed_rows(ordered=False))
             written["speed_rows"] += len(speed)
             written["cohort_rows"] += len(cohort)
             written["time_rows"] += len(times)
@@ -519,6 +537,7 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
         flush()
         written["activity_rows"] = activity_staging.add_up()
         written["activity_time_rows"] = activity_time_staging.add_up()
+        written["activity_speed_rows"] = activity_speed_staging.add_up()
         written["cohort_rows"] += add_month_rows(CohortRollup, KEY, COUNTS)
         written["time_rows"] += add_month_rows(LeadTimeRollup, [*KEY, "measure", "bucket"], ["n", "microseconds"])
         written["activity_rows"] += add_month_rows(ActivityRollup, KEY, ACTIVITY_COUNTS)
@@ -526,6 +545,7 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
             ActivityLeadTimeRollup, [*KEY, "measure", "bucket"], ["n", "microseconds"]
         )
         written["speed_rows"] += add_month_rows(SpeedRollup, [*KEY, *SPEED_KEY], SPEED_SUMS)
+        written["activity_speed_rows"] += add_month_rows(ActivitySpeedRollup, [*KEY, *SPEED_KEY], SPEED_SUMS)
         stage_rows = [StageRollup(stage=s, campaign=c, n=n) for (s, c), n in sorted(stages.items()) if n]
         StageRollup.objects.bulk_create(stage_rows)
         written["stage_rows"] = len(stage_rows)
