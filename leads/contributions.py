@@ -2,7 +2,7 @@
 (a `RolledUpLead`'s fields): to the cohort rollups per arrival day (`contribution()`), to
 activity mode's per event day (`event_moments()`, `activity_counts()`), to the weekly review's
 per handoff week (`review_contribution()`), to speed to lead (`speed_contribution()`) and to
-sales' verdicts (`verdict_counts()`). `leads.rollups` adds them up and writes them."""
+sales' verdicts (`verdict_counts()`, `verdict_counts_per_day()`). `leads.rollups` adds them up and writes them."""
 
 from __future__ import annotations
 
@@ -204,12 +204,29 @@ def verdict_counts(facts: dict) -> dict[str, int]:
     """A lead's verdicts as the feedback per source counts them (VERDICT_COUNTS)."""
     counts = dict.fromkeys(VERDICT_COUNTS, 0)
     for verdict in (facts["verdicts"] or "").split():
-        disposition, reason, quality = verdict.split("/")
-        counts["feedback"] += 1
-        for name in (f"feedback_{disposition}", f"feedback_{quality}"):
-            if name in counts:
-                counts[name] += 1
-        if disposition == "no_fit" and f"no_fit_{reason}" in counts:
-            counts[f"no_fit_{reason}"] += 1
+        _add_verdict(counts, verdict)
     counts["rejected_at_accept"] = facts["rejected_at_accept"] or 0
     return counts
+
+
+def verdict_counts_per_day(facts: dict) -> dict[date, dict[str, int]]:
+    """A lead's verdicts by the day each was given (activity mode): the VERDICT_COUNTS of its
+    feedback of that day and of its rejections at the accept step that day. (A verdict copied
+    before its day was kept has none, and counts on no day.)"""
+    per_day: dict[date, dict[str, int]] = {}
+    for verdict in (facts["verdicts"] or "").split():
+        if len(parts := verdict.split("/")) == 4:
+            _add_verdict(per_day.setdefault(date.fromisoformat(parts[3]), dict.fromkeys(VERDICT_COUNTS, 0)), verdict)
+    for day in (facts["rejected_at_accept_on"] or "").split():
+        per_day.setdefault(date.fromisoformat(day), dict.fromkeys(VERDICT_COUNTS, 0))["rejected_at_accept"] += 1
+    return per_day
+
+
+def _add_verdict(counts: dict[str, int], verdict: str) -> None:
+    disposition, reason, quality = verdict.split("/")[:3]
+    counts["feedback"] += 1
+    for name in (f"feedback_{disposition}", f"feedback_{quality}"):
+        if name in counts:
+            counts[name] += 1
+    if disposition == "no_fit" and f"no_fit_{reason}" in counts:
+        counts[f"no_fit_{reason}"] += 1

@@ -42,7 +42,7 @@ from datetime import date, datetime
 from django.apps import apps
 from django.db import connection, models, transaction
 from django.db.models import Count, Exists, Expression, OuterRef, StringAgg, Subquery, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 
 from common.bulk import TableWriter
 from common.business_time import business_time_zone
@@ -52,6 +52,7 @@ from leads.contributions import (
     event_moments,
     review_contribution,
     speed_contribution,
+    verdict_counts_per_day,
 )
 from leads.lead_times import bucket_of
 from leads.models.rollup import (
@@ -67,6 +68,7 @@ from leads.models.rollup import (
     ROUTED_ONLY,
     ROUTING_COUNTS,
     SPEED_GROUPINGS,
+    VERDICT_COUNTS,
     ActivityLeadTimeRollup,
     ActivityRollup,
     ActivitySpeedRollup,
@@ -108,7 +110,7 @@ COMPUTED = (
 )
 COMPUTED_FACTS: dict[str, Callable[[], Expression]] = {}
 # Facts from this app's other tables: sales' verdicts (verdicts_of(), rejections_at_accept()).
-OWN_COMPUTED = ("verdicts", "rejected_at_accept")
+OWN_COMPUTED = ("verdicts", "rejected_at_accept", "rejected_at_accept_on")
 FACTS = (*FACT_LOOKUPS, *COMPUTED, *OWN_COMPUTED)
 BOOLEAN_FACTS = frozenset(
     name for name in COMPUTED if isinstance(RolledUpLead._meta.get_field(name), models.BooleanField)
@@ -135,6 +137,7 @@ DIMENSION_OF = {
 NOT_IN_SET = {name: field().default for name, field in DIMENSIONS.items()}
 GROUPING_SETS_KEPT = [(name, frozenset(kept)) for name, kept in GROUPING_SETS.items()]
 CHUNK = 500  # leads per query when refreshing many
+VERDICT_INDEX = {name: ACTIVITY_COUNTS.index(name) for name in VERDICT_COUNTS}  # counted per day given
 
 class Sums:
     """Rollup rows being added up in memory: a key's counts, a (key, measure, bucket)'s times."""
@@ -179,9 +182,11 @@ class Sums:
         routed_on_days: dict[date, list[tuple[int, int]]] = defaultdict(list)
         event_counts = activity_counts(counts)
         for i, name in enumerate(ACTIVITY_COUNTS):
-            if value := event_counts[name]:
+            if name not in VERDICT_INDEX and (value := event_counts[name]):
                 days_of_set = routed_on_days if name in ROUTING_COUNTS else on_days
                 days_of_set[day_of(moments[name])].append((i, sign * value))
+        for given_on, verdicts in verdict_counts_per_day(facts).items():  # each verdict on its own day
+            on_days[given_on].extend((VERDICT_INDEX[name], sign * n) for name, n in verdicts.items() if n)
         timed = [
             (day_of(moments[measure]), measure, bucket, us)
             for measure, bucket, us in buckets if measure in ACTIVITY_MEASURES
@@ -328,11 +333,19 @@ def rejections_at_accept():
     ).filter(~Exists(feedback_then))
 
 
+def _business_day(moment: str) -> Expression:
+    """A moment's day in the business time zone, as ISO text ("2026-11-02"), on both databases."""
+    return Cast(TruncDate(moment, tzinfo=business_time_zone()), output_field=models.TextField())
+
+
 def verdicts_of() -> Expression:
-    """A lead's feedback as "disposition/no-fit reason/quality", space-separated (any order:
-    `_facts` sorts them). NULL: none."""
+    """A lead's feedback as "disposition/no-fit reason/quality/day given", space-separated (any
+    order: `_facts` sorts them). NULL: none."""
     Feedback = apps.get_model("leads", "Feedback")  # (leads.models imports this module)
-    verdict = Concat("disposition", Value("/"), "no_fit_reason", Value("/"), "quality", output_field=models.TextField())
+    verdict = Concat(
+        "disposition", Value("/"), "no_fit_reason", Value("/"), "quality", Value("/"), _business_day("given_at"),
+        output_field=models.TextField(),
+    )
     given = Feedback.objects.filter(lead=OuterRef("pk")).order_by().values("lead")
     return Subquery(given.annotate(v=StringAgg(verdict, Value(" "))).values("v"))
 
@@ -342,10 +355,16 @@ def rejected_at_accept_of() -> Expression:
     return Coalesce(Subquery(rejections.annotate(n=Count("pk")).values("n")), 0)
 
 
+def rejected_at_accept_on_of() -> Expression:
+    """The days of a lead's rejections at the accept step, ISO, space-separated (any order)."""
+    rejections = rejections_at_accept().filter(lead=OuterRef("pk")).order_by().values("lead")
+    return Subquery(rejections.annotate(days=StringAgg(_business_day("changed_at"), Value(" "))).values("days"))
+
+
 def _fact_columns() -> list:
     """What a lead query reads for FACTS, in their order."""
     computed = [COMPUTED_FACTS[name]() if name in COMPUTED_FACTS else _empty(name) for name in COMPUTED]
-    return [*FACT_LOOKUPS.values(), *computed, verdicts_of(), rejected_at_accept_of()]
+    return [*FACT_LOOKUPS.values(), *computed, verdicts_of(), rejected_at_accept_of(), rejected_at_accept_on_of()]
 
 
 def _empty(fact: str) -> Value:
@@ -360,6 +379,7 @@ def _facts(row: tuple) -> dict:
     for name in BOOLEAN_FACTS:  # SQLite answers 0 or 1
         facts[name] = bool(facts[name])
     facts["verdicts"] = " ".join(sorted((facts["verdicts"] or "").split()))
+    facts["rejected_at_accept_on"] = " ".join(sorted((facts["rejected_at_accept_on"] or "").split()))
     facts["intent_tier"] = facts["intent_tier"] or ""
     return facts
 

@@ -549,16 +549,15 @@ def routing_rows(filters: Filters, *, judged_before: datetime) -> dict[str, dict
 
 
 def verdict_rows(filters: Filters) -> dict[str, dict[str, int]] | None:
-    """What sources.feedback_per_source() counts in cohort mode: per channel (campaign when one
-    channel is chosen), the VERDICT_COUNTS of the cohort's leads. One query; sources without a
-    verdict are left out."""
-    if not filters.is_cohort:
-        return None
+    """What sources.feedback_per_source() counts: per channel (campaign when one channel is
+    chosen), the VERDICT_COUNTS of the cohort's leads (cohort mode) or of the verdicts given in
+    the period (activity mode: each feedback on the day it was given, each rejection at the
+    accept step on its own). One query; sources without a verdict are left out."""
     column = "campaign" if filters.channel else "channel"
     grouping = grouping_for(filters, also={column})
     if grouping is None:
         return None
-    rows = _of_view(CohortRollup, filters, grouping, months=True).values_list(column).annotate(
+    rows = _of_view(_counts(filters), filters, grouping, months=True).values_list(column).annotate(
         **{f"sum_{name}": Sum(name) for name in VERDICT_COUNTS}
     )
     result = {}

@@ -473,11 +473,12 @@ def test_rolled_up_feedback_and_speed_to_lead_equal_the_ones_from_the_leads(team
 
 
 @pytest.mark.django_db
-def test_activity_modes_speed_to_lead_from_the_rollups_equals_the_one_from_the_leads(team, rep, other_rep):
+def test_activity_modes_speed_to_lead_and_feedback_from_the_rollups_equal_the_ones_from_the_leads(team, rep, other_rep):
     rng = random.Random(14)
     random_leads(rng, 150, team, rep, other_rep)
     random_verdicts_and_tiers(rng, rep)
     speed = importlib.import_module("dashboard.metrics.speed")
+    sources = importlib.import_module("dashboard.metrics.sources")
     views = [
         ACTIVITY, Filters(VIEW.first_day, VIEW.last_day, mode=Mode.ACTIVITY, channel="meta"),
         Filters(VIEW.first_day, VIEW.last_day, mode=Mode.ACTIVITY, team_id=team.pk),
@@ -485,13 +486,15 @@ def test_activity_modes_speed_to_lead_from_the_rollups_equals_the_one_from_the_l
         Filters(date(2026, 10, 2), date(2026, 10, 30), mode=Mode.ACTIVITY),
     ]
     for view in views:
-        assert rolled_up.speed_rows(view) is not None
-        rolled = speed.speed_to_lead(view)
+        assert rolled_up.speed_rows(view) is not None and rolled_up.verdict_rows(view) is not None
+        rolled = (speed.speed_to_lead(view), sources.feedback_per_source(view))
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(rolled_up, "speed_rows", lambda *args, **kwargs: None)
-            exact = speed.speed_to_lead(view)
+            patch.setattr(rolled_up, "verdict_rows", lambda *args, **kwargs: None)
+            exact = (speed.speed_to_lead(view), sources.feedback_per_source(view))
 
-        assert rolled == exact and rolled.leads > 0 and len(rolled.per_intent_tier) > 1
+        assert rolled == exact and rolled[0].leads > 0 and len(rolled[0].per_intent_tier) > 1
+        assert sum(row.total for row in rolled[1]) > 0 and sum(row.rejected_at_accept for row in rolled[1]) > 0
     # The MQLs of the period, not the arrivals': one that arrived in September and reached MQL in October.
     october = Filters(date(2026, 10, 1), date(2026, 10, 31))
     before = (speed.speed_to_lead(october).leads, speed.speed_to_lead(replace(october, mode=Mode.ACTIVITY)).leads)
@@ -499,3 +502,14 @@ def test_activity_modes_speed_to_lead_from_the_rollups_equals_the_one_from_the_l
     late.move_to(S.MQL, at=datetime(2026, 10, 3, 9, 0, tzinfo=UTC))  # (rolled up on write)
     after = (speed.speed_to_lead(october).leads, speed.speed_to_lead(replace(october, mode=Mode.ACTIVITY)).leads)
     assert after == (before[0], before[1] + 1)
+    # The verdicts given in the period: one given in October on a lead that arrived in September.
+    from leads.models import Feedback
+    from sales import actions
+
+    judged = (sum(r.total for r in sources.feedback_per_source(october)),
+              sum(r.total for r in sources.feedback_per_source(replace(october, mode=Mode.ACTIVITY))))
+    late.move_to(S.SAL, by=rep, at=datetime(2026, 10, 4, 9, 0, tzinfo=UTC))
+    actions.give_feedback(late, Feedback(disposition=Feedback.Disposition.NO_URGENCY), by=rep,
+                          at=datetime(2026, 10, 5, 9, 0, tzinfo=UTC))  # (rolled up on write)
+    assert (sum(r.total for r in sources.feedback_per_source(october)),
+            sum(r.total for r in sources.feedback_per_source(replace(october, mode=Mode.ACTIVITY)))) == (judged[0], judged[1] + 1)

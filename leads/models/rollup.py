@@ -115,9 +115,11 @@ COUNTS = (*FUNNEL_COUNTS, *AFTER_SALE, *ROUTING_COUNTS, *VERDICT_COUNTS)
 # that reached MQL that day, those that reached SQL since (the weekly figure's definition).
 # Routing quality: the routed leads on the day of their first assignment, in the routed* sets
 # only (the other sets hold no routing counts by event day, the routed ones nothing else).
-# After the sale: the wins of the period, their AFTER_SALE counts on the day of the win.
+# After the sale: the wins of the period, their AFTER_SALE counts on the day of the win. Sales'
+# verdicts: each feedback on the day it was given, each rejection at the accept step on its own.
 ACTIVITY_COUNTS = (
     *FUNNEL_COUNTS, *[f"skipped_{s}" for s in FUNNEL], "mql_reached_sql", *ROUTING_COUNTS, *AFTER_SALE,
+    *VERDICT_COUNTS,
 )
 
 # Speed to lead: the buckets of the time from the handoff to the first attempt (where each
@@ -315,10 +317,12 @@ class RolledUpLead(models.Model):
     reassigned = models.BooleanField(default=False)
 
     intent_tier = models.CharField(max_length=10, default="")
-    # Sales' verdicts: "disposition/no-fit reason/quality" per feedback, sorted, space-separated;
-    # and how many times sales sent the MQL back at the accept step.
+    # Sales' verdicts: "disposition/no-fit reason/quality/day given" per feedback (the day in the
+    # business time zone, ISO), sorted, space-separated; how many times sales sent the MQL back
+    # at the accept step, and the days they did (ISO, sorted, space-separated).
     verdicts = models.TextField(default="")
     rejected_at_accept = models.IntegerField(default=0)
+    rejected_at_accept_on = models.TextField(default="")
 
     class Meta:
         indexes = [

@@ -58,7 +58,8 @@ def facts(**fields):
     base = dict.fromkeys(rollups.FACTS)
     base.update(lead_id=1, created_at=T, channel="meta", campaign="", source="", product_interest="",
                 stage=S.NEW, attempt_count=0, has_feedback=False, not_reached=False, returned=False,
-                rejected=False, is_complete=False, intent_tier="", verdicts="", rejected_at_accept=0)
+                rejected=False, is_complete=False, intent_tier="", verdicts="", rejected_at_accept=0,
+                rejected_at_accept_on="")
     base.update(fields)
     return base
 
@@ -76,6 +77,23 @@ def test_each_verdict_counts_once_by_disposition_reason_and_quality():
     assert (counts["feedback"], counts["feedback_no_fit"], counts["feedback_no_urgency"]) == (3, 1, 2)
     assert (counts["no_fit_too_small"], counts["no_fit_other"], counts["feedback_good"], counts["feedback_bad"]) == (1, 0, 1, 1)
     assert counts["rejected_at_accept"] == 2
+
+
+def test_activity_mode_counts_each_verdict_on_the_day_it_was_given():
+    lead = facts(
+        verdicts="no_fit/too_small/bad/2026-11-02 no_urgency///2026-11-04 no_urgency//good/2026-11-02",
+        rejected_at_accept=2, rejected_at_accept_on="2026-11-01 2026-11-04",
+    )
+    per_day = {day: {name: n for name, n in counts.items() if n} for day, counts in contributions.verdict_counts_per_day(lead).items()}
+
+    assert per_day == {
+        date(2026, 11, 1): {"rejected_at_accept": 1},
+        date(2026, 11, 2): {"feedback": 2, "feedback_no_fit": 1, "no_fit_too_small": 1, "feedback_bad": 1,
+                            "feedback_no_urgency": 1, "feedback_good": 1},
+        date(2026, 11, 4): {"feedback": 1, "feedback_no_urgency": 1, "rejected_at_accept": 1},
+    }
+    # By arrival day the days do not matter.
+    assert contributions.verdict_counts(lead)["feedback"] == 3
 
 
 def test_speed_to_lead_buckets_each_mql_by_both_clocks_from_its_handoff():
@@ -725,6 +743,9 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
     assert all(k[key["day"]].toordinal() == k[key["routed_on"]] and not row[of_activity["leads"]] for k, row in routed_days)
     assert not any(row[of_activity["routed"]] for k, row in activity.items() if not k[0].removeprefix("m:").startswith("routed"))
     assert AccountEvent.objects.count() > 2 and total("renewals") + total("expansion_cents") > 0
+    # Sales' verdicts by event day: every one counted once, on the day it was given.
+    for name in ("feedback", "feedback_no_fit", "rejected_at_accept"):
+        assert sum(row[of_activity[name]] for k, row in activity.items() if k[0] == "all") == total(name) > 0, name
     # Activity mode: the same after-sale counts, on the days of the wins.
     won_on = {k[key["day"]]: row for k, row in activity.items() if k[0] == "all" and row[of_activity["reached_won"]]}
     for name in ("renewals", "expansion_cents", "revenue_cents"):
@@ -780,4 +801,7 @@ def test_feedback_and_rejections_at_the_accept_step_are_rolled_up(rep):
 
     assert (total("feedback"), total("feedback_no_urgency"), total("feedback_not_reached")) == (2, 1, 1)
     assert total("rejected_at_accept") == 1  # the feedback's own move back to nurture is no rejection
+    # By event day: on the days given (business time zone), here all on the day of arrival.
+    on_days = ActivityRollup.objects.filter(grouping="all").exclude(feedback=0, rejected_at_accept=0)
+    assert list(on_days.values_list("day", "feedback", "rejected_at_accept")) == [(T.date(), 2, 1)]
     assert_equal_to_a_rebuild()
