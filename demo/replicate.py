@@ -31,6 +31,7 @@ from common.bulk import reset_sequences
 from leads.models import (
     ActivityLeadTimeRollup,
     ActivityRollup,
+    ActivitySpeedRollup,
     CohortRollup,
     Company,
     Lead,
@@ -41,7 +42,9 @@ from leads.models import (
 
 ROOTS = (Lead, Company)
 # Computed from the leads by leads.rollups.rebuild, which the caller runs afterwards.
-DERIVED = (CohortRollup, LeadTimeRollup, ActivityRollup, ActivityLeadTimeRollup, RolledUpLead, SpeedRollup)
+DERIVED = (
+    CohortRollup, LeadTimeRollup, ActivityRollup, ActivityLeadTimeRollup, RolledUpLead, SpeedRollup, ActivitySpeedRollup,
+)
 # The copies take turns over the years before the base's (52 weeks apart, so weekdays stay),
 # and within a year over a few whole weeks, so that the rollups see more than one date per
 # story.

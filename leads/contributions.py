@@ -2,7 +2,7 @@
 (a `RolledUpLead`'s fields): to the cohort rollups per arrival day (`contribution()`), to
 activity mode's per event day (`event_moments()`, `activity_counts()`), to the weekly review's
 per handoff week (`review_contribution()`), to speed to lead (`speed_contribution()`) and to
-sales' verdicts (`verdict_counts()`). `leads.rollups` adds them up and writes them."""
+sales' verdicts (`verdict_counts()`, `verdict_counts_per_day()`). `leads.rollups` adds them up and writes them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,16 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from leads.lead_times import bucket_of
-from leads.models.rollup import FUNNEL, NEVER, NO_BUSINESS_TIME, PAIRS, SPEED_EDGES, VERDICT_COUNTS
+from leads.models.rollup import (
+    AFTER_SALE,
+    FUNNEL,
+    NEVER,
+    NO_BUSINESS_TIME,
+    PAIRS,
+    ROUTING_COUNTS,
+    SPEED_EDGES,
+    VERDICT_COUNTS,
+)
 
 PIPELINE = ("sql", "opportunity")  # the stages a lead counts as open in
 
@@ -144,7 +153,9 @@ def event_moments(facts: dict) -> dict[str, datetime | None]:
     on. As the dashboard's activity mode counts: a stage when it was reached (own: its own
     stamp), a step and its lead time when its later stage was reached, the follow-up, the two
     clocks and the week's SQLs when the lead reached MQL, MQL → SQL when it reached SQL, the
-    pipeline and open ones when they reached SQL, revenue when won, a loss when lost."""
+    pipeline and open ones when they reached SQL, revenue when won, a loss when lost, the
+    routing counts when the lead was first assigned, after the sale (its counts and the win →
+    first value) when it was won."""
     own, reached = _stamps(facts)
     moments: dict[str, datetime | None] = {"leads": facts["created_at"]}
     for stage in FUNNEL:
@@ -157,6 +168,10 @@ def event_moments(facts: dict) -> dict[str, datetime | None]:
     moments["open"] = moments["pipeline_cents"] = moments["reached_mql_sql"] = reached["sql"]
     moments["revenue_cents"] = own["won"]
     moments["lost"] = moments["lost_value_cents"] = facts["lost_at"]
+    for name in ROUTING_COUNTS:
+        moments[name] = facts["first_assigned_at"]
+    for name in (*AFTER_SALE, "won_first_value"):
+        moments[name] = own["won"]
     return moments
 
 
@@ -189,12 +204,29 @@ def verdict_counts(facts: dict) -> dict[str, int]:
     """A lead's verdicts as the feedback per source counts them (VERDICT_COUNTS)."""
     counts = dict.fromkeys(VERDICT_COUNTS, 0)
     for verdict in (facts["verdicts"] or "").split():
-        disposition, reason, quality = verdict.split("/")
-        counts["feedback"] += 1
-        for name in (f"feedback_{disposition}", f"feedback_{quality}"):
-            if name in counts:
-                counts[name] += 1
-        if disposition == "no_fit" and f"no_fit_{reason}" in counts:
-            counts[f"no_fit_{reason}"] += 1
+        _add_verdict(counts, verdict)
     counts["rejected_at_accept"] = facts["rejected_at_accept"] or 0
     return counts
+
+
+def verdict_counts_per_day(facts: dict) -> dict[date, dict[str, int]]:
+    """A lead's verdicts by the day each was given (activity mode): the VERDICT_COUNTS of its
+    feedback of that day and of its rejections at the accept step that day. (A verdict copied
+    before its day was kept has none, and counts on no day.)"""
+    per_day: dict[date, dict[str, int]] = {}
+    for verdict in (facts["verdicts"] or "").split():
+        if len(parts := verdict.split("/")) == 4:
+            _add_verdict(per_day.setdefault(date.fromisoformat(parts[3]), dict.fromkeys(VERDICT_COUNTS, 0)), verdict)
+    for day in (facts["rejected_at_accept_on"] or "").split():
+        per_day.setdefault(date.fromisoformat(day), dict.fromkeys(VERDICT_COUNTS, 0))["rejected_at_accept"] += 1
+    return per_day
+
+
+def _add_verdict(counts: dict[str, int], verdict: str) -> None:
+    disposition, reason, quality = verdict.split("/")[:3]
+    counts["feedback"] += 1
+    for name in (f"feedback_{disposition}", f"feedback_{quality}"):
+        if name in counts:
+            counts[name] += 1
+    if disposition == "no_fit" and f"no_fit_{reason}" in counts:
+        counts[f"no_fit_{reason}"] += 1

@@ -11,7 +11,8 @@ nothing changed and writes nothing, so nested write functions may each call it.
 
 The same difference keeps activity mode's rollups (`ActivityRollup`, `ActivityLeadTimeRollup`):
 the same figures, each on the day its event happened (`event_moments()`), so one change of a
-lead may add to several days.
+lead may add to several days; the routed* sets hold there only the routing counts, on the day
+of the lead's first assignment.
 
 The same refresh keeps `StageRollup` (how many leads are in each stage now, per campaign) by
 the same difference of the copies.
@@ -40,9 +41,10 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from django.apps import apps
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Count, Exists, Expression, OuterRef, StringAgg, Subquery, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 
 from common.bulk import TableWriter
 from common.business_time import business_time_zone
@@ -52,6 +54,7 @@ from leads.contributions import (
     event_moments,
     review_contribution,
     speed_contribution,
+    verdict_counts_per_day,
 )
 from leads.lead_times import bucket_of
 from leads.models.rollup import (
@@ -65,9 +68,12 @@ from leads.models.rollup import (
     REVIEW_COUNTS,
     REVIEW_KEY,
     ROUTED_ONLY,
+    ROUTING_COUNTS,
     SPEED_GROUPINGS,
+    VERDICT_COUNTS,
     ActivityLeadTimeRollup,
     ActivityRollup,
+    ActivitySpeedRollup,
     CohortRollup,
     LeadTimeRollup,
     ReviewRollup,
@@ -106,7 +112,7 @@ COMPUTED = (
 )
 COMPUTED_FACTS: dict[str, Callable[[], Expression]] = {}
 # Facts from this app's other tables: sales' verdicts (verdicts_of(), rejections_at_accept()).
-OWN_COMPUTED = ("verdicts", "rejected_at_accept")
+OWN_COMPUTED = ("verdicts", "rejected_at_accept", "rejected_at_accept_on")
 FACTS = (*FACT_LOOKUPS, *COMPUTED, *OWN_COMPUTED)
 BOOLEAN_FACTS = frozenset(
     name for name in COMPUTED if isinstance(RolledUpLead._meta.get_field(name), models.BooleanField)
@@ -133,6 +139,7 @@ DIMENSION_OF = {
 NOT_IN_SET = {name: field().default for name, field in DIMENSIONS.items()}
 GROUPING_SETS_KEPT = [(name, frozenset(kept)) for name, kept in GROUPING_SETS.items()]
 CHUNK = 500  # leads per query when refreshing many
+VERDICT_INDEX = {name: ACTIVITY_COUNTS.index(name) for name in VERDICT_COUNTS}  # counted per day given
 
 class Sums:
     """Rollup rows being added up in memory: a key's counts, a (key, measure, bucket)'s times."""
@@ -147,6 +154,7 @@ class Sums:
         self.review: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(REVIEW_COUNTS))
         self.review_times: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
         self.speed: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        self.activity_speed: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # per MQL day
 
     def add(self, facts: dict, sign: int = 1) -> None:
         self.stages[(facts["stage"], facts["campaign"] or "")] += sign
@@ -171,16 +179,22 @@ class Sums:
                 days[moment] = moment.astimezone(self.zone).date()
             return days[moment]
 
+        # (The routing counts go to the routed sets only, the others to every other set.)
         on_days: dict[date, list[tuple[int, int]]] = defaultdict(list)
+        routed_on_days: dict[date, list[tuple[int, int]]] = defaultdict(list)
         event_counts = activity_counts(counts)
         for i, name in enumerate(ACTIVITY_COUNTS):
-            if value := event_counts[name]:
-                on_days[day_of(moments[name])].append((i, sign * value))
+            if name not in VERDICT_INDEX and (value := event_counts[name]):
+                days_of_set = routed_on_days if name in ROUTING_COUNTS else on_days
+                days_of_set[day_of(moments[name])].append((i, sign * value))
+        for given_on, verdicts in verdict_counts_per_day(facts).items():  # each verdict on its own day
+            on_days[given_on].extend((VERDICT_INDEX[name], sign * n) for name, n in verdicts.items() if n)
         timed = [
             (day_of(moments[measure]), measure, bucket, us)
             for measure, bucket, us in buckets if measure in ACTIVITY_MEASURES
         ]
         speed = speed_contribution(facts)
+        handoff_day = day_of(moments["reached_mql"]) if speed is not None else None  # activity mode's speed to lead
         for grouping, kept in GROUPING_SETS_KEPT:
             routed_only = grouping in ROUTED_ONLY
             if routed_only and not counts["routed"]:
@@ -192,12 +206,13 @@ class Sums:
                 row[i] += value
             if speed is not None and grouping in SPEED_GROUPINGS:
                 tier, clock, business, figures = speed
-                entry = self.speed[(*key, tier, clock, business)]
-                for i, n in enumerate(figures):
-                    entry[i] += sign * n
-            if routed_only:  # read by routing quality in cohort mode only
-                continue
-            for event_day, event_added in on_days.items():
+                for entry in (
+                    self.speed[(*key, tier, clock, business)],
+                    self.activity_speed[(grouping, handoff_day, *dims, tier, clock, business)],
+                ):
+                    for i, n in enumerate(figures):
+                        entry[i] += sign * n
+            for event_day, event_added in (routed_on_days if routed_only else on_days).items():
                 row = self.activity[(grouping, event_day, *dims)]
                 for i, value in event_added:
                     row[i] += value
@@ -239,6 +254,10 @@ class Sums:
 
     def speed_rows(self, *, ordered: bool = True) -> list[tuple]:
         rows = [(*key, *row) for key, row in self.speed.items() if any(row)]
+        return sorted(rows, key=key_order) if ordered else rows
+
+    def activity_speed_rows(self, *, ordered: bool = True) -> list[tuple]:
+        rows = [(*key, *row) for key, row in self.activity_speed.items() if any(row)]
         return sorted(rows, key=key_order) if ordered else rows
 
     def stage_rows(self) -> list[tuple]:
@@ -284,6 +303,9 @@ def _add(sums: Sums) -> None:
         if rows := with_month_rows(sums.speed_rows(), len(KEY) + len(SPEED_KEY)):
             sql = _upsert_sql(SpeedRollup._meta.db_table, [*key, *SPEED_KEY], list(SPEED_SUMS))
             cursor.executemany(sql, _adapted(rows))
+        if rows := with_month_rows(sums.activity_speed_rows(), len(KEY) + len(SPEED_KEY)):
+            sql = _upsert_sql(ActivitySpeedRollup._meta.db_table, [*key, *SPEED_KEY], list(SPEED_SUMS))
+            cursor.executemany(sql, _adapted(rows))
         if rows := sums.stage_rows():
             cursor.executemany(_upsert_sql(StageRollup._meta.db_table, ["stage", "campaign"], ["n"]), rows)
         if rows := sums.review_rows():
@@ -313,11 +335,19 @@ def rejections_at_accept():
     ).filter(~Exists(feedback_then))
 
 
+def _business_day(moment: str) -> Expression:
+    """A moment's day in the business time zone, as ISO text ("2026-11-02"), on both databases."""
+    return Cast(TruncDate(moment, tzinfo=business_time_zone()), output_field=models.TextField())
+
+
 def verdicts_of() -> Expression:
-    """A lead's feedback as "disposition/no-fit reason/quality", space-separated (any order:
-    `_facts` sorts them). NULL: none."""
+    """A lead's feedback as "disposition/no-fit reason/quality/day given", space-separated (any
+    order: `_facts` sorts them). NULL: none."""
     Feedback = apps.get_model("leads", "Feedback")  # (leads.models imports this module)
-    verdict = Concat("disposition", Value("/"), "no_fit_reason", Value("/"), "quality", output_field=models.TextField())
+    verdict = Concat(
+        "disposition", Value("/"), "no_fit_reason", Value("/"), "quality", Value("/"), _business_day("given_at"),
+        output_field=models.TextField(),
+    )
     given = Feedback.objects.filter(lead=OuterRef("pk")).order_by().values("lead")
     return Subquery(given.annotate(v=StringAgg(verdict, Value(" "))).values("v"))
 
@@ -327,14 +357,25 @@ def rejected_at_accept_of() -> Expression:
     return Coalesce(Subquery(rejections.annotate(n=Count("pk")).values("n")), 0)
 
 
-@functools.cache
+def rejected_at_accept_on_of() -> Expression:
+    """The days of a lead's rejections at the accept step, ISO, space-separated (any order)."""
+    rejections = rejections_at_accept().filter(lead=OuterRef("pk")).order_by().values("lead")
+    return Subquery(rejections.annotate(days=StringAgg(_business_day("changed_at"), Value(" "))).values("days"))
+
+
 def _fact_columns() -> tuple:
-    """What a lead query reads for FACTS, in their order. Built once (the apps have named their
-    computed facts by the first write): every refresh reads them, and building the subqueries
-    cost more than the database's work for a few leads. A query copies each expression it is
-    given, so one list serves every query."""
+    """What a lead query reads for FACTS, in their order."""
+    return _fact_columns_in(settings.BUSINESS_TIME_ZONE)
+
+
+@functools.cache
+def _fact_columns_in(zone: str) -> tuple:
+    """_fact_columns() for the business time zone `zone` (the days of the verdicts are that
+    zone's), built once per zone: every refresh reads them, and building the subqueries cost
+    more than the database's work for a few leads. A query copies each expression it is given,
+    so one tuple serves every query. (The apps have named their computed facts by the first write.)"""
     computed = [COMPUTED_FACTS[name]() if name in COMPUTED_FACTS else _empty(name) for name in COMPUTED]
-    return (*FACT_LOOKUPS.values(), *computed, verdicts_of(), rejected_at_accept_of())
+    return (*FACT_LOOKUPS.values(), *computed, verdicts_of(), rejected_at_accept_of(), rejected_at_accept_on_of())
 
 
 def _empty(fact: str) -> Value:
@@ -349,6 +390,7 @@ def _facts(row: tuple) -> dict:
     for name in BOOLEAN_FACTS:  # SQLite answers 0 or 1
         facts[name] = bool(facts[name])
     facts["verdicts"] = " ".join(sorted((facts["verdicts"] or "").split()))
+    facts["rejected_at_accept_on"] = " ".join(sorted((facts["rejected_at_accept_on"] or "").split()))
     facts["intent_tier"] = facts["intent_tier"] or ""
     return facts
 
@@ -460,11 +502,11 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
     zone = business_time_zone()
     tables = [
         CohortRollup, LeadTimeRollup, ActivityRollup, ActivityLeadTimeRollup, RolledUpLead, SpeedRollup,
-        StageRollup, ReviewRollup, ReviewTimeRollup,
+        ActivitySpeedRollup, StageRollup, ReviewRollup, ReviewTimeRollup,
     ]
     written = dict.fromkeys(
-        ["leads", "cohort_rows", "time_rows", "activity_rows", "activity_time_rows", "speed_rows", "stage_rows",
-         "review_rows"], 0,
+        ["leads", "cohort_rows", "time_rows", "activity_rows", "activity_time_rows", "speed_rows",
+         "activity_speed_rows", "stage_rows", "review_rows"], 0,
     )
     stages: dict[tuple[str, str], int] = defaultdict(int)  # over all days, written at the end
     with transaction.atomic():
@@ -484,6 +526,7 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
         key = _key_columns()
         activity_staging = _Staging(ActivityRollup, key, list(ACTIVITY_COUNTS))
         activity_time_staging = _Staging(ActivityLeadTimeRollup, [*key, "measure", "bucket"], ["n", "microseconds"])
+        activity_speed_staging = _Staging(ActivitySpeedRollup, [*key, *SPEED_KEY], list(SPEED_SUMS))
         sums, snapshots, last_day = Sums(zone), [], None
 
         def flush():
@@ -496,6 +539,7 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
             snapshot_writer.write(snapshots)
             activity_staging.write(sums.activity_rows(ordered=False))
             activity_time_staging.write(sums.activity_time_rows(ordered=False))
+            activity_speed_staging.write(sums.activity_speed_rows(ordered=False))
             written["speed_rows"] += len(speed)
             written["cohort_rows"] += len(cohort)
             written["time_rows"] += len(times)
@@ -524,6 +568,7 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
         flush()
         written["activity_rows"] = activity_staging.add_up()
         written["activity_time_rows"] = activity_time_staging.add_up()
+        written["activity_speed_rows"] = activity_speed_staging.add_up()
         written["cohort_rows"] += add_month_rows(CohortRollup, KEY, COUNTS)
         written["time_rows"] += add_month_rows(LeadTimeRollup, [*KEY, "measure", "bucket"], ["n", "microseconds"])
         written["activity_rows"] += add_month_rows(ActivityRollup, KEY, ACTIVITY_COUNTS)
@@ -531,6 +576,7 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
             ActivityLeadTimeRollup, [*KEY, "measure", "bucket"], ["n", "microseconds"]
         )
         written["speed_rows"] += add_month_rows(SpeedRollup, [*KEY, *SPEED_KEY], SPEED_SUMS)
+        written["activity_speed_rows"] += add_month_rows(ActivitySpeedRollup, [*KEY, *SPEED_KEY], SPEED_SUMS)
         stage_rows = [StageRollup(stage=s, campaign=c, n=n) for (s, c), n in sorted(stages.items()) if n]
         StageRollup.objects.bulk_create(stage_rows)
         written["stage_rows"] = len(stage_rows)

@@ -5,9 +5,11 @@ A customer is a won lead the view counts as won. Churned: it has a churn event; 
 the share of customers that did not churn (until today). Expansion revenue is the sum of the
 expansion events' values; lifetime value the won deal values plus that expansion. Time to
 first value runs from the win to the first-value event (median). Ranked by lifetime value.
-A cohort view a rollup grouping set holds sums the rollups (leads.account_facts: the events
-per lead, kept on write; the median from the fine histograms, within 3 %); any other reads
-the leads and their events.
+Cohort mode: the won leads that arrived in the period; activity mode: the wins of the period
+(won in it, whenever they arrived). A view a rollup grouping set holds sums the rollups
+(leads.account_facts: the events per lead, kept on write; in activity mode on the day of the
+win; the median from the fine histograms, within 3 %); any other reads the leads and their
+events.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from leads.lead_times import bucket_start, percentiles_from
 from leads.models import (
     ActivityLeadTimeRollup,
     ActivityRollup,
+    ActivitySpeedRollup,
     CohortRollup,
     Lead,
     LeadTimeRollup,
@@ -443,11 +444,15 @@ def campaign_cost_rows(filters: Filters) -> dict[int, dict] | None:
 
 def after_sale_rows(filters: Filters, dimension: str) -> tuple[list[dict], dict] | None:
     """What aftersales.after_sale() aggregates per value of `dimension` and in all, keyed as it
-    keys them (the median time to first value from the histograms): two queries. Cohort views
-    only: activity mode counts the wins of the period, from the leads."""
-    if not filters.is_cohort or dimension not in BREAKDOWN_DIMENSIONS:
+    keys them (the median time to first value from the histograms): two queries. Cohort mode:
+    the won leads that arrived in the period; activity mode: the wins of the period, each with
+    its after-sale counts and time to first value on the day of the win (not by month or week
+    of arrival: those read the leads)."""
+    if dimension not in BREAKDOWN_DIMENSIONS:
         return None
     column = BREAKDOWN_DIMENSIONS[dimension]
+    if not filters.is_cohort and column is None:
+        return None
     grouping = grouping_for(filters, also={column} if column else set())
     if grouping is None:
         return None
@@ -458,7 +463,8 @@ def after_sale_rows(filters: Filters, dimension: str) -> tuple[list[dict], dict]
         "expansion_cents": Sum("expansion_cents"),
     }
     months = dimension != Dimension.WEEK  # a month row sums its month: right by month, not by week
-    rows = _of_view(CohortRollup, filters, grouping, months=months).filter(reached_won__gt=0).values_list(*by).annotate(**sums)
+    won = _of_view(_counts(filters), filters, grouping, months=months).filter(reached_won__gt=0)
+    rows = won.values_list(*by).annotate(**sums)
     times = _histograms(filters, grouping, ["won_first_value"], by=by, months=months)
 
     grouped: dict = {}
@@ -489,10 +495,12 @@ def after_sale_rows(filters: Filters, dimension: str) -> tuple[list[dict], dict]
 ROUTING_DIMENSIONS = {"routed_by", "routed_on"}
 
 
-def facts_of_view(filters: Filters):
-    """The view's leads as the rollups hold them (`RolledUpLead`, one row per lead): a cohort
-    view's, with the filters Filters.leads_q() applies, on the copies of their fields."""
-    rows = RolledUpLead.objects.order_by().filter(created_at__gte=filters.start_at, created_at__lt=filters.end_at)
+def routed_facts_of_view(filters: Filters):
+    """The leads routing quality looks at as the rollups hold them (`RolledUpLead`, one row per
+    lead), with the filters Filters.leads_q() applies, on the copies of their fields: in cohort
+    mode those that arrived in the period, in activity mode those first assigned in it."""
+    moment = "created_at" if filters.is_cohort else "first_assigned_at"
+    rows = RolledUpLead.objects.order_by().filter(**{f"{moment}__gte": filters.start_at, f"{moment}__lt": filters.end_at})
     for attribute, field in (("channel", "channel"), ("campaign", "campaign"), ("sector", "sector"),
                              ("source_owner", "source_owner"), ("owner_id", "owner_id")):
         if value := getattr(filters, attribute):
@@ -511,17 +519,16 @@ def facts_of_view(filters: Filters):
 def routing_rows(filters: Filters, *, judged_before: datetime) -> dict[str, dict] | None:
     """What routing.routing_quality() counts per routing row (the first assignment's): the
     routed leads, with an owner, of those the ones first assigned by `judged_before` and the
-    ones of them whose owner stayed, and reassigned. Two queries: the rollup's sums (whole days
-    of first assignment before the one `judged_before` falls on), and that day's leads. Cohort
-    views only (activity mode reads the leads)."""
-    if not filters.is_cohort:
-        return None
+    ones of them whose owner stayed, and reassigned. Cohort mode: the routed leads that arrived
+    in the period; activity mode: those first assigned in it (ActivityRollup's rows per day of
+    the first assignment). Two queries: the rollup's sums (whole days of first assignment
+    before the one `judged_before` falls on), and that day's leads."""
     grouping = grouping_for(filters, also=ROUTING_DIMENSIONS)
     if grouping is None:
         return None
     day = judged_before.astimezone(business_time_zone()).date()
     before = Q(routed_on__lt=day.toordinal())
-    rows = _of_view(CohortRollup, filters, grouping).values_list("routed_by").annotate(
+    rows = _of_view(_counts(filters), filters, grouping).values_list("routed_by").annotate(
         leads=Sum("routed"), with_owner=Sum("routed_with_owner"), reassigned=Sum("routed_reassigned"),
         judged=Sum("routed_with_owner", filter=before), kept=Sum("routed_kept", filter=before),
     )
@@ -530,7 +537,7 @@ def routing_rows(filters: Filters, *, judged_before: datetime) -> dict[str, dict
         for key, n, owner, reassigned, judged, kept in rows
         if n
     }
-    on_the_day = facts_of_view(filters).filter(
+    on_the_day = routed_facts_of_view(filters).filter(
         first_assigned_at__gte=start_of_day(day), first_assigned_at__lte=judged_before, first_owner_id__isnull=False
     ).values_list("routed_by").annotate(judged=Count("pk"), kept=Count("pk", filter=Q(owner_changed_in_first_week=False)))
     for key, judged, kept in on_the_day:
@@ -542,16 +549,15 @@ def routing_rows(filters: Filters, *, judged_before: datetime) -> dict[str, dict
 
 
 def verdict_rows(filters: Filters) -> dict[str, dict[str, int]] | None:
-    """What sources.feedback_per_source() counts in cohort mode: per channel (campaign when one
-    channel is chosen), the VERDICT_COUNTS of the cohort's leads. One query; sources without a
-    verdict are left out."""
-    if not filters.is_cohort:
-        return None
+    """What sources.feedback_per_source() counts: per channel (campaign when one channel is
+    chosen), the VERDICT_COUNTS of the cohort's leads (cohort mode) or of the verdicts given in
+    the period (activity mode: each feedback on the day it was given, each rejection at the
+    accept step on its own). One query; sources without a verdict are left out."""
     column = "campaign" if filters.channel else "channel"
     grouping = grouping_for(filters, also={column})
     if grouping is None:
         return None
-    rows = _of_view(CohortRollup, filters, grouping, months=True).values_list(column).annotate(
+    rows = _of_view(_counts(filters), filters, grouping, months=True).values_list(column).annotate(
         **{f"sum_{name}": Sum(name) for name in VERDICT_COUNTS}
     )
     result = {}
@@ -565,14 +571,14 @@ def verdict_rows(filters: Filters) -> dict[str, dict[str, int]] | None:
 def speed_rows(filters: Filters) -> list[dict] | None:
     """What speed.speed_to_lead() aggregates: per channel, intent tier and bucket of both
     clocks (business None: tried, no business time stored), the MQLs and how many reached SAL,
-    SQL and won. One query."""
-    if not filters.is_cohort:
-        return None
+    SQL and won (until today). Cohort mode: the MQLs that arrived in the period, by arrival day
+    (SpeedRollup); activity mode: those that reached MQL in it, by that day
+    (ActivitySpeedRollup). One query."""
     grouping = grouping_for(filters, also={"channel"})
     if grouping not in SPEED_GROUPINGS:
         return None
     rows = (
-        _of_view(SpeedRollup, filters, grouping, months=True)
+        _of_view(SpeedRollup if filters.is_cohort else ActivitySpeedRollup, filters, grouping, months=True)
         .values_list("channel", "intent_tier", "clock", "business")
         .annotate(Sum("n"), Sum("sals"), Sum("sqls"), Sum("won"))
     )

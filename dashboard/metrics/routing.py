@@ -5,8 +5,12 @@ assignment (or how they were assigned when no rule did it: the fallback owner, t
 queue). For each: how many were still with their first owner seven days after that first
 assignment (only leads routed at least seven days ago can tell, and only those the first
 assignment gave an owner), how many were reassigned since (by a manager, or passed on by the
-SLA policy after a missed deadline) and why. Three queries from the rollups (a cohort view a
+SLA policy after a missed deadline) and why. Three queries from the rollups (a view a
 grouping set holds), two from the leads.
+
+Which routed leads: in cohort mode those that arrived in the period; in activity mode those
+first routed (their first assignment) in the period, whenever they arrived — a figure that adds
+up over periods, read from the activity rollup's rows per day of the first assignment.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from dashboard.filters import Filters
 from dashboard.metrics.funnel import base_leads, ratio
 from handoff.first_assignment import KEPT_AFTER
 from handoff.models import Assignment
+from leads.models import Lead
 
 REASONS_SHOWN = 3
 PASSED_ON = _("Passed on by the SLA policy after a missed deadline")
@@ -75,13 +80,19 @@ def _row_key(kind: str, rule_name: str) -> tuple[str, str]:
 
 
 def _routed(filters: Filters):
-    """The view's leads that were routed, with their first assignment."""
-    return base_leads(filters).annotate(
+    """The view's leads that were routed, with their first assignment: in cohort mode those
+    that arrived in the period, in activity mode those first assigned in it (whenever they
+    arrived)."""
+    leads = base_leads(filters) if filters.is_cohort else Lead.objects.order_by().filter(filters.leads_q())
+    routed = leads.annotate(
         first_kind=_first("kind"),
         first_rule=_first("rule_name"),
         first_owner=_first("owner_id"),
         first_at=_first("assigned_at"),
     ).filter(first_kind__isnull=False)
+    if filters.is_cohort:
+        return routed
+    return routed.filter(first_at__gte=filters.start_at, first_at__lt=filters.end_at)
 
 
 def _figures(*, now: datetime) -> dict[str, Q]:
@@ -128,12 +139,12 @@ def row_label(row: str) -> str:
 
 
 def routing_quality(filters: Filters, *, now: datetime) -> RoutingQuality:
-    """Routing quality of the view's leads, per first rule, worst kept share first. A cohort
-    view a grouping set holds sums the rollups (handoff.first_assignment's facts per lead);
+    """Routing quality of the view's routed leads (activity mode: first routed in the period),
+    per first rule, worst kept share first. A view a grouping set holds sums the rollups (handoff.first_assignment's facts per lead);
     any other reads the leads and their assignments."""
     counted = rolled_up.routing_rows(filters, judged_before=now - KEPT_AFTER)
     if counted is not None:
-        reasons = _reasons_of_facts(rolled_up.facts_of_view(filters))
+        reasons = _reasons_of_facts(rolled_up.routed_facts_of_view(filters))
     else:
         leads = _routed(filters)
         figures = _figures(now=now)

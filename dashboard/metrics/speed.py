@@ -152,7 +152,8 @@ def _tier_label(key: str) -> str:
 def speed_to_lead(filters: Filters) -> SpeedToLead:
     """Conversion per time to the first attempt, both clocks, per channel and tier: one query,
     of the rollups where they hold the view, else of the leads. The MQLs of the view, each
-    followed to today (as the weekly MQL → SQL series does)."""
+    followed to today (as the weekly MQL → SQL series does): in cohort mode those that arrived
+    in the period, in activity mode those that reached MQL in it (whenever they arrived)."""
     handoff = reached(S.MQL)
     rows = rolled_up.speed_rows(filters)
     if rows is None:

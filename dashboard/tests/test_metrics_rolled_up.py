@@ -285,7 +285,12 @@ def test_rolled_up_after_sale_equals_the_one_from_the_leads(team, rep, other_rep
     random_leads(rng, 200, team, rep, other_rep)
     random_account_events(rng)
     aftersales = importlib.import_module("dashboard.metrics.aftersales")
-    for view, dimension in [(VIEW, "channel"), (VIEW, "month"), (Filters(VIEW.first_day, VIEW.last_day, team_id=team.pk), "campaign")]:
+    by_team = Filters(VIEW.first_day, VIEW.last_day, team_id=team.pk)
+    cases = [(VIEW, "channel"), (VIEW, "month"), (by_team, "campaign")]
+    # Activity mode: the wins of the period (whenever they arrived), ragged months and whole ones.
+    cases += [(ACTIVITY, "channel"), (replace(by_team, mode=Mode.ACTIVITY), "campaign"),
+              (Filters(date(2026, 9, 25), date(2026, 11, 30), mode=Mode.ACTIVITY), "source")]
+    for view, dimension in cases:
         rolled = aftersales.after_sale(view, dimension)
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(rolled_up, "after_sale_rows", lambda *args, **kwargs: None)
@@ -298,8 +303,10 @@ def test_rolled_up_after_sale_equals_the_one_from_the_leads(team, rep, other_rep
             )
             assert close(r.median_time_to_first_value_seconds, e.median_time_to_first_value_seconds)
         assert rolled.total.churned > 0 and rolled.total.renewals > 0 and rolled.total.expansion_revenue > 0
-    # Activity mode counts the wins of the period: it reads the leads.
-    assert rolled_up.after_sale_rows(Filters(VIEW.first_day, VIEW.last_day, mode=Mode.ACTIVITY), "channel") is None
+    # By month of arrival activity mode reads the leads (its rows are per day of the win).
+    assert rolled_up.after_sale_rows(ACTIVITY, "month") is None
+    october = Filters(date(2026, 10, 1), date(2026, 10, 31))
+    assert aftersales.after_sale(replace(october, mode=Mode.ACTIVITY), "channel") != aftersales.after_sale(october, "channel")
 
 
 def random_assignments(rng, rep, other_rep, manager):
@@ -337,7 +344,8 @@ def test_rolled_up_routing_quality_equals_the_one_from_the_leads(team, rep, othe
     routing = importlib.import_module("dashboard.metrics.routing")
     views = [VIEW, Filters(VIEW.first_day, VIEW.last_day, channel="meta", team_id=team.pk),
              Filters(VIEW.first_day, VIEW.last_day, customer="new")]
-    # Judged on days inside the cohort (a week after its middle, to the hour) and long after.
+    views += [replace(view, mode=Mode.ACTIVITY) for view in views]  # the leads first routed in the period
+    # Judged on days inside the period (a week after its middle, to the hour) and long after.
     moments = [datetime(2026, 10, 30, 14, 17, tzinfo=UTC), datetime(2026, 11, 8, 6, 0, tzinfo=UTC), NOW]
     for view in views:
         for now in moments:
@@ -350,6 +358,8 @@ def test_rolled_up_routing_quality_equals_the_one_from_the_leads(team, rep, othe
             assert rolled == exact
             assert len(rolled.rows) > 2 and rolled.total.reassigned > 0 and rolled.total.reasons
     assert routing.routing_quality(VIEW, now=moments[0]).total.judged < routing.routing_quality(VIEW, now=NOW).total.judged
+    # Activity mode: other leads than the cohort's (first routed in the period, some arrived before it).
+    assert routing.routing_quality(ACTIVITY, now=NOW) != routing.routing_quality(VIEW, now=NOW)
     # A funnel never reads the routing sets: they hold the routed leads only.
     assert all(not (rolled_up.grouping_for(Filters(VIEW.first_day, VIEW.last_day, **f)) or "").startswith("routed")
                for f in ({}, {"channel": "meta"}, {"source_owner": "partner"}, {"sector": "food", "team_id": 3}))
@@ -410,13 +420,12 @@ def test_a_whole_month_is_read_from_its_month_row(team, rep, other_rep):
     assert rolled_up.breakdown_rows(october, "week") == []
 
 
-@pytest.mark.django_db
-def test_rolled_up_feedback_and_speed_to_lead_equal_the_ones_from_the_leads(team, rep, other_rep):
+def random_verdicts_and_tiers(rng, rep):
+    """Intent tiers, business times, sales' feedback and rejections at the accept step for the
+    leads random_leads() made, rolled up."""
     from leads import rollups
     from leads.models import Feedback, IntentTier, StageChange
 
-    rng = random.Random(13)
-    random_leads(rng, 150, team, rep, other_rep)
     D, R = Feedback.Disposition, Feedback.NoFitReason
     for lead in Lead.objects.all():
         Lead.objects.filter(pk=lead.pk).update(
@@ -434,6 +443,13 @@ def test_rolled_up_feedback_and_speed_to_lead_equal_the_ones_from_the_leads(team
             at = lead.mql_at + timedelta(hours=rng.choice([1, 24]))
             StageChange.objects.create(lead=lead, from_stage=S.MQL, to_stage=S.NURTURE, changed_by=rep, changed_at=at)
     rollups.rebuild(Lead.objects)
+
+
+@pytest.mark.django_db
+def test_rolled_up_feedback_and_speed_to_lead_equal_the_ones_from_the_leads(team, rep, other_rep):
+    rng = random.Random(13)
+    random_leads(rng, 150, team, rep, other_rep)
+    random_verdicts_and_tiers(rng, rep)
     sources = importlib.import_module("dashboard.metrics.sources")
     speed = importlib.import_module("dashboard.metrics.speed")
     views = [
@@ -454,3 +470,46 @@ def test_rolled_up_feedback_and_speed_to_lead_equal_the_ones_from_the_leads(team
         assert rolled[1].leads > 0 and len(rolled[1].per_intent_tier) > 1
     everyone = rolled_up.speed_rows(VIEW)
     assert {row["business"] for row in everyone} > {None}  # tried with and without a business time
+
+
+@pytest.mark.django_db
+def test_activity_modes_speed_to_lead_and_feedback_from_the_rollups_equal_the_ones_from_the_leads(team, rep, other_rep):
+    rng = random.Random(14)
+    random_leads(rng, 150, team, rep, other_rep)
+    random_verdicts_and_tiers(rng, rep)
+    speed = importlib.import_module("dashboard.metrics.speed")
+    sources = importlib.import_module("dashboard.metrics.sources")
+    views = [
+        ACTIVITY, Filters(VIEW.first_day, VIEW.last_day, mode=Mode.ACTIVITY, channel="meta"),
+        Filters(VIEW.first_day, VIEW.last_day, mode=Mode.ACTIVITY, team_id=team.pk),
+        Filters(date(2026, 9, 20), date(2026, 11, 30), mode=Mode.ACTIVITY),  # whole months and ragged edges
+        Filters(date(2026, 10, 2), date(2026, 10, 30), mode=Mode.ACTIVITY),
+    ]
+    for view in views:
+        assert rolled_up.speed_rows(view) is not None and rolled_up.verdict_rows(view) is not None
+        rolled = (speed.speed_to_lead(view), sources.feedback_per_source(view))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(rolled_up, "speed_rows", lambda *args, **kwargs: None)
+            patch.setattr(rolled_up, "verdict_rows", lambda *args, **kwargs: None)
+            exact = (speed.speed_to_lead(view), sources.feedback_per_source(view))
+
+        assert rolled == exact and rolled[0].leads > 0 and len(rolled[0].per_intent_tier) > 1
+        assert sum(row.total for row in rolled[1]) > 0 and sum(row.rejected_at_accept for row in rolled[1]) > 0
+    # The MQLs of the period, not the arrivals': one that arrived in September and reached MQL in October.
+    october = Filters(date(2026, 10, 1), date(2026, 10, 31))
+    before = (speed.speed_to_lead(october).leads, speed.speed_to_lead(replace(october, mode=Mode.ACTIVITY)).leads)
+    late = Lead.objects.create(created_at=datetime(2026, 9, 28, 9, 0, tzinfo=UTC), channel="meta")
+    late.move_to(S.MQL, at=datetime(2026, 10, 3, 9, 0, tzinfo=UTC))  # (rolled up on write)
+    after = (speed.speed_to_lead(october).leads, speed.speed_to_lead(replace(october, mode=Mode.ACTIVITY)).leads)
+    assert after == (before[0], before[1] + 1)
+    # The verdicts given in the period: one given in October on a lead that arrived in September.
+    from leads.models import Feedback
+    from sales import actions
+
+    judged = (sum(r.total for r in sources.feedback_per_source(october)),
+              sum(r.total for r in sources.feedback_per_source(replace(october, mode=Mode.ACTIVITY))))
+    late.move_to(S.SAL, by=rep, at=datetime(2026, 10, 4, 9, 0, tzinfo=UTC))
+    actions.give_feedback(late, Feedback(disposition=Feedback.Disposition.NO_URGENCY), by=rep,
+                          at=datetime(2026, 10, 5, 9, 0, tzinfo=UTC))  # (rolled up on write)
+    assert (sum(r.total for r in sources.feedback_per_source(october)),
+            sum(r.total for r in sources.feedback_per_source(replace(october, mode=Mode.ACTIVITY)))) == (judged[0], judged[1] + 1)

@@ -53,3 +53,29 @@ def test_routing_quality_follows_the_filters(routed):
 def test_routing_quality_without_assignments(world):
     quality = routing_quality(period(), now=NOW)
     assert quality.rows == [] and quality.total.leads == 0 and quality.total.kept_share is None
+
+
+def test_activity_mode_counts_the_leads_first_routed_in_the_period(routed, rep, django_assert_num_queries):
+    # G arrived before the period and is first routed in it; I arrived in it and is first
+    # routed after it (16 November 01:00 in Amsterdam).
+    from dashboard.filters import Mode
+    from dashboard.tests.world import hours
+    from handoff.models import Assignment
+    from leads import rollups
+    from leads.models import Lead
+
+    g = routed.leads["G"]
+    Assignment.objects.create(lead=g, kind=Assignment.Kind.RULE, owner=rep, rule_name="Zuid", assigned_at=hours(5))
+    rollups.refresh(Lead.objects, [g.pk])
+    with django_assert_num_queries(3):  # from the activity rollup, as in cohort mode
+        activity = routing_quality(period(mode=Mode.ACTIVITY), now=NOW)
+    cohort = routing_quality(period(), now=NOW)
+
+    rows = {row.key: figures(row) for row in activity.rows}
+    assert rows == {
+        "rule:Noord": (3, 3, 3, 1, 2), "rule:Zuid": (2, 2, 2, 2, 1), "fallback": (1, 1, 1, 1, 0),
+        "unassigned": (1, 0, 0, 0, 1),
+    }
+    assert {row.key: figures(row) for row in cohort.rows}["rule:Zuid"] == (1, 1, 1, 1, 1)
+    assert figures(cohort.rows[0]) == (4, 4, 3, 1, 2)  # Noord with I, routed after the period
+    assert dict(activity.total.reasons) == {"Spreekt Duits": 2, str(PASSED_ON): 1, "Uit de wachtrij": 1}

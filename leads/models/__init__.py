@@ -23,6 +23,7 @@ from leads.models.lead import (
 from leads.models.rollup import (
     ActivityLeadTimeRollup,
     ActivityRollup,
+    ActivitySpeedRollup,
     CohortRollup,
     LeadTimeRollup,
     ReviewRollup,
@@ -33,7 +34,7 @@ from leads.models.rollup import (
 )
 
 __all__ = [
-    "AccountEvent", "Activity", "ActivityLeadTimeRollup", "ActivityRollup", "Campaign", "Channel", "ChannelSourceOwner", "ChurnReason", "CohortRollup", "Company", "ContactAttempt",
+    "AccountEvent", "Activity", "ActivityLeadTimeRollup", "ActivityRollup", "ActivitySpeedRollup", "Campaign", "Channel", "ChannelSourceOwner", "ChurnReason", "CohortRollup", "Company", "ContactAttempt",
     "ConversionAction", "Feedback",
     "IllegalTransition", "IntentTier", "Lead", "LeadChange", "LeadQuerySet", "LeadTimeRollup", "LostReason", "RecordedChange", "ReviewRollup", "ReviewTimeRollup", "RolledUpLead", "SpeedRollup", "StageRollup",
     "Sector", "SourceOwner", "StageChange", "Team", "Temperature", "campaign_named", "conversion_of",

@@ -78,11 +78,11 @@ PAIRS = (
 # clocks: handoff → owner told ("system_clock"), owner told → first attempt ("rep_clock").
 # After the sale: the win → first value of the won leads ("won_first_value").
 FUNNEL_MEASURES = (*[f"{a}_{b}" for a, b in PAIRS], "first_attempt", "reached_mql_sql", "system_clock", "rep_clock")
-# Activity mode keeps the funnel's lead times only (after the sale reads the leads there).
-ACTIVITY_MEASURES = frozenset(FUNNEL_MEASURES)
 MEASURES = (
     *FUNNEL_MEASURES, "won_first_value",
 )
+# Activity mode keeps them all, each on the day it ended (the win → first value: on the win's).
+ACTIVITY_MEASURES = frozenset(MEASURES)
 # After the sale, of the won leads (leads.account_facts): churned, renewal events, reached
 # first value, expansion revenue in cents (and, counted for the funnel, reached_won and
 # revenue_cents).
@@ -109,12 +109,18 @@ VERDICT_COUNTS = (
 )
 COUNTS = (*FUNNEL_COUNTS, *AFTER_SALE, *ROUTING_COUNTS, *VERDICT_COUNTS)
 # Activity mode counts each figure on the day its event happened (a lead is an MQL on the day
-# it reached MQL, a loss on the day it was lost): the funnel's counts, and two more (after the
-# sale and routing quality read the leads in activity mode). Skipped: a
+# it reached MQL, a loss on the day it was lost): the funnel's counts, and more. Skipped: a
 # lead that reached the stage that day without its own stamp (in a cohort that is reached −
 # own; by event day the own stamp may fall in another period). The week's SQLs: of the leads
 # that reached MQL that day, those that reached SQL since (the weekly figure's definition).
-ACTIVITY_COUNTS = (*FUNNEL_COUNTS, *[f"skipped_{s}" for s in FUNNEL], "mql_reached_sql")
+# Routing quality: the routed leads on the day of their first assignment, in the routed* sets
+# only (the other sets hold no routing counts by event day, the routed ones nothing else).
+# After the sale: the wins of the period, their AFTER_SALE counts on the day of the win. Sales'
+# verdicts: each feedback on the day it was given, each rejection at the accept step on its own.
+ACTIVITY_COUNTS = (
+    *FUNNEL_COUNTS, *[f"skipped_{s}" for s in FUNNEL], "mql_reached_sql", *ROUTING_COUNTS, *AFTER_SALE,
+    *VERDICT_COUNTS,
+)
 
 # Speed to lead: the buckets of the time from the handoff to the first attempt (where each
 # starts, in seconds; 0 is "< 5 min", a time before the handoff included), NEVER for an MQL
@@ -192,11 +198,19 @@ class ActivityRollup(RollupKey):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=KEY, name="activity_rollup_key")]
+        indexes = [
+            # After the sale in activity mode: the rows of the wins' days only (as cohort_rollup_won).
+            models.Index(
+                fields=["grouping", "day"], name="activity_rollup_won",
+                include=[*DIMENSIONS, "reached_won", "revenue_cents", *AFTER_SALE], condition=models.Q(reached_won__gt=0),
+            ),
+        ]
 
 
 class ActivityLeadTimeRollup(RollupKey):
     """LeadTimeRollup by the day the lead time ended (a step's later stage, the MQL for the
-    first attempt and the two clocks): the histograms activity mode reads."""
+    first attempt and the two clocks, the win for the win → first value): the histograms
+    activity mode reads."""
 
     measure = models.CharField(max_length=30)
     bucket = models.SmallIntegerField()
@@ -207,11 +221,18 @@ class ActivityLeadTimeRollup(RollupKey):
         constraints = [
             models.UniqueConstraint(fields=[*KEY, "measure", "bucket"], name="activity_lead_time_rollup_key")
         ]
+        indexes = [
+            # The win → first value alone (after the sale in activity mode), from the index alone.
+            models.Index(
+                fields=["grouping", "day"], name="activity_lead_time_first_value",
+                include=[*DIMENSIONS, "bucket", "n", "microseconds"], condition=models.Q(measure="won_first_value"),
+            ),
+        ]
 
 
-class SpeedRollup(RollupKey):
-    """Per arrival day, grouping set, intent tier and bucket of the time to the first attempt
-    (clock and business time): how many MQLs, and how many of them reached SAL, SQL and won."""
+class SpeedFigures(RollupKey):
+    """Per day, grouping set, intent tier and bucket of the time to the first attempt (clock
+    and business time): how many MQLs, and how many of them reached SAL, SQL and won."""
 
     intent_tier = models.CharField(max_length=10, default="")
     clock = models.SmallIntegerField()
@@ -222,8 +243,25 @@ class SpeedRollup(RollupKey):
     won = models.BigIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class SpeedRollup(SpeedFigures):
+    """Speed to lead per arrival day (cohort mode)."""
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(fields=[*KEY, "intent_tier", "clock", "business"], name="speed_rollup_key")
+        ]
+
+
+class ActivitySpeedRollup(SpeedFigures):
+    """Speed to lead per day the lead reached MQL (its handoff) instead of its arrival: in
+    activity mode, the MQLs of the period, each followed to today."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=[*KEY, "intent_tier", "clock", "business"], name="activity_speed_rollup_key")
         ]
 
 
@@ -279,15 +317,21 @@ class RolledUpLead(models.Model):
     reassigned = models.BooleanField(default=False)
 
     intent_tier = models.CharField(max_length=10, default="")
-    # Sales' verdicts: "disposition/no-fit reason/quality" per feedback, sorted, space-separated;
-    # and how many times sales sent the MQL back at the accept step.
+    # Sales' verdicts: "disposition/no-fit reason/quality/day given" per feedback (the day in the
+    # business time zone, ISO), sorted, space-separated; how many times sales sent the MQL back
+    # at the accept step, and the days they did (ISO, sorted, space-separated).
     verdicts = models.TextField(default="")
     rejected_at_accept = models.IntegerField(default=0)
+    rejected_at_accept_on = models.TextField(default="")
 
     class Meta:
         indexes = [
             # Routing quality's reasons: the view's reassigned leads, a few among many.
             models.Index(fields=["created_at"], name="rolled_up_lead_reassigned", condition=models.Q(reassigned=True)),
+            # … and in activity mode, those first assigned in the period.
+            models.Index(
+                fields=["first_assigned_at"], name="rolled_up_lead_reassigned_on", condition=models.Q(reassigned=True)
+            ),
         ]
 
 

@@ -1,7 +1,7 @@
 """What one lead adds to the rollups (leads.contributions): its arrival day, its counts, its
 lead times, sales' verdicts, speed to lead, and in activity mode each figure on its event's day."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,8 @@ def facts(**fields):
     base = dict.fromkeys(rollups.FACTS)
     base.update(lead_id=1, created_at=T, channel="meta", campaign="", source="", product_interest="",
                 stage=S.NEW, attempt_count=0, has_feedback=False, not_reached=False, returned=False,
-                rejected=False, is_complete=False, intent_tier="", verdicts="", rejected_at_accept=0)
+                rejected=False, is_complete=False, intent_tier="", verdicts="", rejected_at_accept=0,
+                rejected_at_accept_on="")
     base.update(fields)
     return base
 
@@ -43,6 +44,23 @@ def test_each_verdict_counts_once_by_disposition_reason_and_quality():
     assert (counts["feedback"], counts["feedback_no_fit"], counts["feedback_no_urgency"]) == (3, 1, 2)
     assert (counts["no_fit_too_small"], counts["no_fit_other"], counts["feedback_good"], counts["feedback_bad"]) == (1, 0, 1, 1)
     assert counts["rejected_at_accept"] == 2
+
+
+def test_activity_mode_counts_each_verdict_on_the_day_it_was_given():
+    lead = facts(
+        verdicts="no_fit/too_small/bad/2026-11-02 no_urgency///2026-11-04 no_urgency//good/2026-11-02",
+        rejected_at_accept=2, rejected_at_accept_on="2026-11-01 2026-11-04",
+    )
+    per_day = {day: {name: n for name, n in counts.items() if n} for day, counts in contributions.verdict_counts_per_day(lead).items()}
+
+    assert per_day == {
+        date(2026, 11, 1): {"rejected_at_accept": 1},
+        date(2026, 11, 2): {"feedback": 2, "feedback_no_fit": 1, "no_fit_too_small": 1, "feedback_bad": 1,
+                            "feedback_no_urgency": 1, "feedback_good": 1},
+        date(2026, 11, 4): {"feedback": 1, "feedback_no_urgency": 1, "rejected_at_accept": 1},
+    }
+    # By arrival day the days do not matter.
+    assert contributions.verdict_counts(lead)["feedback"] == 3
 
 
 def test_speed_to_lead_buckets_each_mql_by_both_clocks_from_its_handoff():

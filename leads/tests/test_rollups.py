@@ -19,6 +19,7 @@ from leads.models import (
     AccountEvent,
     ActivityLeadTimeRollup,
     ActivityRollup,
+    ActivitySpeedRollup,
     Campaign,
     CohortRollup,
     Company,
@@ -73,7 +74,10 @@ def maintained():
     )
     facts = set(RolledUpLead.objects.values_list(*rollups.FACTS))  # read by routing quality's day judged by the hour
     speed = set(SpeedRollup.objects.exclude(n=0).values_list(*rollups.KEY, *rollups.SPEED_KEY, *rollups.SPEED_SUMS))
-    return cohort, times, stages, activity, activity_times, review, review_times, facts, speed
+    activity_speed = set(
+        ActivitySpeedRollup.objects.exclude(n=0).values_list(*rollups.KEY, *rollups.SPEED_KEY, *rollups.SPEED_SUMS)
+    )
+    return cohort, times, stages, activity, activity_times, review, review_times, facts, speed, activity_speed
 
 
 def leads_now():
@@ -473,7 +477,9 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
             bulk.write_scores([(pk, score(verdicts.choice(["high", "low"])), "cold", None) for pk in many],
                               first_id=many[0], last_id=many[-1], now=clock)
 
-    cohort, times, stages, activity, activity_times, review, review_times, _facts, speed = assert_equal_to_a_rebuild()
+    cohort, times, stages, activity, activity_times, review, review_times, _facts, speed, activity_speed = (
+        assert_equal_to_a_rebuild()
+    )
     # The review's rollup saw every kind of count and histogram the sequence can make.
     counted = {name for i, name in enumerate(REVIEW_COUNTS) if any(row[i] for row in review.values())}
     assert counted >= {"mqls", "contacted", "attempts", "returned", "with_feedback", "accepted", "rejected", "sqls"}
@@ -497,7 +503,22 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
     counts = {name: i for i, name in enumerate(rollups.COUNTS)}
     assert routed and "" not in routed
     assert sum(row[counts["routed_reassigned"]] for row in routed.values()) > 0
+    # By event day the routed sets hold the routing counts only, on the day of the first assignment.
+    of_activity = {name: i for i, name in enumerate(rollups.ACTIVITY_COUNTS)}
+    routed_days = [(k, row) for k, row in activity.items() if k[0] == "routed"]
+    assert sum(row[of_activity["routed"]] for _k, row in routed_days) == total("routed", "routed") > 0
+    assert sum(row[of_activity["routed_reassigned"]] for _k, row in routed_days) > 0
+    assert all(k[key["day"]].toordinal() == k[key["routed_on"]] and not row[of_activity["leads"]] for k, row in routed_days)
+    assert not any(row[of_activity["routed"]] for k, row in activity.items() if not k[0].removeprefix("m:").startswith("routed"))
     assert AccountEvent.objects.count() > 2 and total("renewals") + total("expansion_cents") > 0
+    # Sales' verdicts by event day: every one counted once, on the day it was given.
+    for name in ("feedback", "feedback_no_fit", "rejected_at_accept"):
+        assert sum(row[of_activity[name]] for k, row in activity.items() if k[0] == "all") == total(name) > 0, name
+    # Activity mode: the same after-sale counts, on the days of the wins.
+    won_on = {k[key["day"]]: row for k, row in activity.items() if k[0] == "all" and row[of_activity["reached_won"]]}
+    for name in ("renewals", "expansion_cents", "revenue_cents"):
+        assert sum(row[of_activity[name]] for k, row in activity.items() if k[0] == "all") == total(name), name
+        assert sum(row[of_activity[name]] for row in won_on.values()) == total(name), name
     # The arrivals span October (with its change of clocks) and the months after: their month rows.
     assert {k[key["day"]] for k in cohort if k[0] == "m:all"} >= {date(2026, 10, 1), date(2026, 11, 1)}
     assert {k[0] for k in times} >= {"m:team", "m:team_owner"}
@@ -505,6 +526,10 @@ def test_maintained_rollups_equal_a_rebuild_after_random_operations(seed, rep, o
     assert [name for name in ("feedback_no_fit", "feedback_good", "rejected_at_accept") if not sum(row[counts[name]] for row in judged)] == []
     tier = len(rollups.KEY)
     assert {row[tier] for row in speed} >= {"high", "low"} and NEVER in {row[tier + 1] for row in speed} and {row[tier + 1] for row in speed} - {NEVER}
+    # Activity mode's speed to lead: the same MQLs, each on the day it reached MQL.
+    assert sum(row[-4] for row in activity_speed) == sum(row[-4] for row in speed) > 0
+    handoff_days = {moment.astimezone(rollups.business_time_zone()).date() for moment in mql_moments()}
+    assert {row[key["day"]] for row in activity_speed if row[0] == "channel"} == handoff_days
 
 
 def score(tier: str) -> ScoreResult:
@@ -544,4 +569,7 @@ def test_feedback_and_rejections_at_the_accept_step_are_rolled_up(rep):
 
     assert (total("feedback"), total("feedback_no_urgency"), total("feedback_not_reached")) == (2, 1, 1)
     assert total("rejected_at_accept") == 1  # the feedback's own move back to nurture is no rejection
+    # By event day: on the days given (business time zone), here all on the day of arrival.
+    on_days = ActivityRollup.objects.filter(grouping="all").exclude(feedback=0, rejected_at_accept=0)
+    assert list(on_days.values_list("day", "feedback", "rejected_at_accept")) == [(T.date(), 2, 1)]
     assert_equal_to_a_rebuild()

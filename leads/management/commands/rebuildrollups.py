@@ -29,5 +29,6 @@ class Command(BaseCommand):
             f"Rolled up {written['leads']} leads: {written['cohort_rows']} cohort rows, "
             f"{written['time_rows']} lead-time rows, {written['activity_rows']} activity rows, "
             f"{written['activity_time_rows']} activity lead-time rows, {written['speed_rows']} speed-to-lead rows, "
+            f"{written['activity_speed_rows']} activity speed-to-lead rows, "
             f"{written['stage_rows']} stage rows, {written['review_rows']} weekly review rows."
         )
