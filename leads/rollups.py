@@ -363,17 +363,11 @@ def rejected_at_accept_on_of() -> Expression:
     return Subquery(rejections.annotate(days=StringAgg(_business_day("changed_at"), Value(" "))).values("days"))
 
 
-def _fact_columns() -> tuple:
-    """What a lead query reads for FACTS, in their order."""
-    return _fact_columns_in(settings.BUSINESS_TIME_ZONE)
-
-
 @functools.cache
-def _fact_columns_in(zone: str) -> tuple:
-    """_fact_columns() for the business time zone `zone` (the days of the verdicts are that
-    zone's), built once per zone: every refresh reads them, and building the subqueries cost
-    more than the database's work for a few leads. A query copies each expression it is given,
-    so one tuple serves every query. (The apps have named their computed facts by the first write.)"""
+def _fact_columns(zone: str) -> tuple:
+    """What a lead query reads for FACTS, in their order, the verdicts' days in the business time
+    zone `zone`. Built once per zone (a query copies the expressions it is given): building the
+    subqueries cost more than the database's work for a few leads."""
     computed = [COMPUTED_FACTS[name]() if name in COMPUTED_FACTS else _empty(name) for name in COMPUTED]
     return (*FACT_LOOKUPS.values(), *computed, verdicts_of(), rejected_at_accept_of(), rejected_at_accept_on_of())
 
@@ -396,7 +390,7 @@ def _facts(row: tuple) -> dict:
 
 
 def facts_of(leads) -> list[dict]:
-    return [_facts(row) for row in leads.order_by("pk").values_list(*_fact_columns())]
+    return [_facts(row) for row in leads.order_by("pk").values_list(*_fact_columns(settings.BUSINESS_TIME_ZONE))]
 
 
 def refresh_retiered(leads, lead_ids: Iterable[int]) -> int:
@@ -553,7 +547,7 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
                 entry[1] += us
             sums, snapshots = Sums(zone), []
 
-        rows = leads.order_by("created_at", "pk").values_list(*_fact_columns())
+        rows = leads.order_by("created_at", "pk").values_list(*_fact_columns(settings.BUSINESS_TIME_ZONE))
         for row in rows.iterator(chunk_size=5000):
             facts = _facts(row)
             day = facts["created_at"].astimezone(zone).date()
