@@ -39,9 +39,9 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from django.apps import apps
-from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Count, Exists, Expression, OuterRef, StringAgg, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
@@ -335,17 +335,17 @@ def rejections_at_accept():
     ).filter(~Exists(feedback_then))
 
 
-def _business_day(moment: str) -> Expression:
-    """A moment's day in the business time zone, as ISO text ("2026-11-02"), on both databases."""
-    return Cast(TruncDate(moment, tzinfo=business_time_zone()), output_field=models.TextField())
+def _business_day(moment: str, zone: ZoneInfo) -> Expression:
+    """A moment's day in the business time zone `zone`, as ISO text ("2026-11-02"), on both databases."""
+    return Cast(TruncDate(moment, tzinfo=zone), output_field=models.TextField())
 
 
-def verdicts_of() -> Expression:
+def verdicts_of(zone: ZoneInfo) -> Expression:
     """A lead's feedback as "disposition/no-fit reason/quality/day given", space-separated (any
     order: `_facts` sorts them). NULL: none."""
     Feedback = apps.get_model("leads", "Feedback")  # (leads.models imports this module)
     verdict = Concat(
-        "disposition", Value("/"), "no_fit_reason", Value("/"), "quality", Value("/"), _business_day("given_at"),
+        "disposition", Value("/"), "no_fit_reason", Value("/"), "quality", Value("/"), _business_day("given_at", zone),
         output_field=models.TextField(),
     )
     given = Feedback.objects.filter(lead=OuterRef("pk")).order_by().values("lead")
@@ -357,19 +357,19 @@ def rejected_at_accept_of() -> Expression:
     return Coalesce(Subquery(rejections.annotate(n=Count("pk")).values("n")), 0)
 
 
-def rejected_at_accept_on_of() -> Expression:
+def rejected_at_accept_on_of(zone: ZoneInfo) -> Expression:
     """The days of a lead's rejections at the accept step, ISO, space-separated (any order)."""
     rejections = rejections_at_accept().filter(lead=OuterRef("pk")).order_by().values("lead")
-    return Subquery(rejections.annotate(days=StringAgg(_business_day("changed_at"), Value(" "))).values("days"))
+    return Subquery(rejections.annotate(days=StringAgg(_business_day("changed_at", zone), Value(" "))).values("days"))
 
 
 @functools.cache
-def _fact_columns(zone: str) -> tuple:
+def _fact_columns(zone: ZoneInfo) -> tuple:
     """What a lead query reads for FACTS, in their order, the verdicts' days in the business time
     zone `zone`. Built once per zone (a query copies the expressions it is given): building the
     subqueries cost more than the database's work for a few leads."""
     computed = [COMPUTED_FACTS[name]() if name in COMPUTED_FACTS else _empty(name) for name in COMPUTED]
-    return (*FACT_LOOKUPS.values(), *computed, verdicts_of(), rejected_at_accept_of(), rejected_at_accept_on_of())
+    return (*FACT_LOOKUPS.values(), *computed, verdicts_of(zone), rejected_at_accept_of(), rejected_at_accept_on_of(zone))
 
 
 def _empty(fact: str) -> Value:
@@ -390,7 +390,7 @@ def _facts(row: tuple) -> dict:
 
 
 def facts_of(leads) -> list[dict]:
-    return [_facts(row) for row in leads.order_by("pk").values_list(*_fact_columns(settings.BUSINESS_TIME_ZONE))]
+    return [_facts(row) for row in leads.order_by("pk").values_list(*_fact_columns(business_time_zone()))]
 
 
 def refresh_retiered(leads, lead_ids: Iterable[int]) -> int:
@@ -547,7 +547,7 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
                 entry[1] += us
             sums, snapshots = Sums(zone), []
 
-        rows = leads.order_by("created_at", "pk").values_list(*_fact_columns(settings.BUSINESS_TIME_ZONE))
+        rows = leads.order_by("created_at", "pk").values_list(*_fact_columns(zone))
         for row in rows.iterator(chunk_size=5000):
             facts = _facts(row)
             day = facts["created_at"].astimezone(zone).date()
