@@ -219,7 +219,11 @@ class ActivityLeadTimeRollup(RollupKey):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=[*KEY, "measure", "bucket"], name="activity_lead_time_rollup_key")
+            # As LeadTimeRollup's key: the measure before the day, the sums included on
+            # PostgreSQL (migration 0040), so a figure's read is an index-only range scan.
+            models.UniqueConstraint(
+                fields=["grouping", "measure", "day", *DIMENSIONS, "bucket"], name="activity_lead_time_rollup_key"
+            )
         ]
         indexes = [
             # The win → first value alone (after the sale in activity mode), from the index alone.
