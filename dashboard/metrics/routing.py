@@ -173,21 +173,20 @@ def routing_quality(filters: Filters, *, now: datetime) -> RoutingQuality:
 
 def _reasons_of_facts(facts) -> dict[str, Counter]:
     """As _reasons(), for the leads of `facts` (RolledUpLead rows), by their routing row: the
-    view's reassigned leads (the partial index rolled_up_lead_reassigned), then their
-    reassignments (assignment_lead_at)."""
+    view's reassigned leads with their row (the partial index rolled_up_lead_reassigned), then
+    their reassignments (assignment_lead_at): two reads, not a look-up of the row per
+    reassignment."""
     reassigned = facts.filter(reassigned=True).exclude(routed_by="")
+    row_of_lead = dict(reassigned.values_list("lead_id", "routed_by"))
     rows = (
         # In the order they happened (Assignment's), as _reasons() counts them: ties rank alike.
         Assignment.objects.filter(lead_id__in=reassigned.values("lead_id"), kind=Assignment.Kind.REASSIGNED)
-        .annotate(
-            routed_by=Subquery(reassigned.filter(lead_id=OuterRef("lead_id")).values("routed_by")[:1]),
-            by_person=Q(assigned_by__isnull=False),
-        )
-        .values_list("routed_by", "by_person", "reason")
+        .annotate(by_person=Q(assigned_by__isnull=False))
+        .values_list("lead_id", "by_person", "reason")
     )
     found: dict[str, Counter] = defaultdict(Counter)
-    for key, by_person, reason in rows:
-        found[key][reason.strip() if by_person else str(PASSED_ON)] += 1
+    for lead_id, by_person, reason in rows:
+        found[row_of_lead[lead_id]][reason.strip() if by_person else str(PASSED_ON)] += 1
     return found
 
 
