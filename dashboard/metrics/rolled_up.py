@@ -126,9 +126,8 @@ def _narrowed(rows, filters: Filters):
 
 def _histograms(filters: Filters, grouping: str, measures, by: tuple[str, ...] = (), *, months: bool = True) -> dict:
     """{(by values…, measure): [(bucket, n, microseconds), …]}: one query, a UNION ALL of the
-    period's spans (the month rows, the edge days), each an index-only range scan on PostgreSQL,
-    summed per bucket over the spans by the database (a bucket comes once) and read as plain
-    rows: the histograms are the page's largest reads, thousands of rows."""
+    period's spans (month rows, edge days; each an index-only range scan on PostgreSQL) summed
+    per bucket by the database and read as plain rows (the page's largest reads)."""
     parts = [
         _narrowed(_times(filters).objects.order_by().filter(span), filters)
         .filter(measure__in=list(measures))
@@ -142,11 +141,8 @@ def _histograms(filters: Filters, grouping: str, measures, by: tuple[str, ...] =
     found = defaultdict(list)
     with connection.cursor() as cursor:
         # (As bigint: PostgreSQL sums bigints as numeric, each row then a Decimal to convert.)
-        cursor.execute(
-            f"SELECT {keys}, CAST(SUM(n) AS bigint), CAST(SUM(us) AS bigint) FROM ({sql}) AS spans"
-            f" GROUP BY {keys}",
-            params,
-        )
+        sums = "CAST(SUM(n) AS bigint), CAST(SUM(us) AS bigint)"
+        cursor.execute(f"SELECT {keys}, {sums} FROM ({sql}) AS spans GROUP BY {keys}", params)
         for *key, bucket, n, us in cursor.fetchall():
             found[tuple(key)].append((bucket, n, us))
     return found
