@@ -23,6 +23,8 @@ the page is read, and its response times and clocks as histograms (`review_contr
 A lead's feedback and the moves sales sent it back with count too: writing them refreshes.
 
 `rebuild(Lead.objects)` computes the same tables from scratch (`manage.py rebuildrollups`).
+A bulk writer that rebuilds at its end anyway (the demo) writes inside `held_back()`, where
+`refresh()` does nothing: the rebuild gives what refreshing after every write would have.
 Both go through what one lead adds (`leads.contributions`: pure functions of its fields), and
 both keep month rows beside the day rows (`leads.month_rows`).
 
@@ -37,7 +39,9 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -396,6 +400,8 @@ def facts_of(leads) -> list[dict]:
 def refresh_retiered(leads, lead_ids: Iterable[int]) -> int:
     """`refresh()` for the leads among these whose intent tier is no longer the rolled-up one
     (after re-scoring many): one query finds them, the rest is refresh's. Returns how many."""
+    if _held_back.get():
+        return 0
     ids = sorted(set(lead_ids))
     retiered = []
     for start in range(0, len(ids), CHUNK):
@@ -407,9 +413,27 @@ def refresh_retiered(leads, lead_ids: Iterable[int]) -> int:
     return refresh(leads, retiered) if retiered else 0
 
 
+_held_back: ContextVar[bool] = ContextVar("rollups_held_back", default=False)
+
+
+@contextmanager
+def held_back() -> Iterator[None]:
+    """Writes inside this block leave the rollups alone (`refresh()` does nothing), for a bulk
+    writer that calls `rebuild()` once after it: the rebuilt rollups equal what refreshing
+    after every write would have kept. Until that rebuild the rollups are out of date."""
+    token = _held_back.set(True)
+    try:
+        yield
+    finally:
+        _held_back.reset(token)
+
+
 def refresh(leads, lead_ids: Iterable[int]) -> int:
     """Bring the rollups in line with these leads (created, changed or deleted just now), in
-    the caller's transaction. `leads` is the lead model's manager. Returns how many changed."""
+    the caller's transaction. `leads` is the lead model's manager. Returns how many changed
+    (none inside `held_back()`)."""
+    if _held_back.get():
+        return 0
     ids = sorted(set(lead_ids))
     changed = 0
     with transaction.atomic():
