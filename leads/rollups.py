@@ -559,7 +559,7 @@ def rebuild(leads, *, progress=None) -> dict[str, int]:
             time_writer.write_values(times)
             speed = sums.speed_rows(ordered=False)
             speed_writer.write_values(speed)
-            snapshot_writer.write(snapshots)
+            snapshot_writer.write_values([[facts[name] for name in FACTS] for facts in snapshots])
             activity_staging.write(sums.activity_rows(ordered=False))
             activity_time_staging.write(sums.activity_time_rows(ordered=False))
             activity_speed_staging.write(sums.activity_speed_rows(ordered=False))
