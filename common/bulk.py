@@ -8,7 +8,7 @@ Nothing here runs model `save()` or validation: callers insert only rows they bu
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.core.management.color import no_style
 from django.db import connection, models
@@ -36,23 +36,38 @@ class TableWriter:
             return lambda value, field=field: field.get_db_prep_save(value, connection)
         return None
 
-    def _prepared(self, rows: Iterable[dict]):
-        pairs = list(zip(self.fields, self.converters))
+    def _in_order(self, rows: Iterable[dict]):
+        """Each dict row as its values in the writer's field order, defaults filled in."""
         for row in rows:
             values = []
-            for field, convert in pairs:
+            for field in self.fields:
                 if field.attname in row:
                     value = row[field.attname]
                 elif field.has_default():
                     value = field.get_default()
                 else:
                     value = None
-                if value is not None and convert is not None:
-                    value = convert(value)
                 values.append(value)
             yield values
 
+    def _converted(self, rows: Iterable[Sequence]):
+        converting = [(i, convert) for i, convert in enumerate(self.converters) if convert is not None]
+        if not converting:
+            yield from rows
+            return
+        for row in rows:
+            values = list(row)
+            for i, convert in converting:
+                if values[i] is not None:
+                    values[i] = convert(values[i])
+            yield values
+
     def write(self, rows: list[dict]) -> int:
+        return self.write_values(list(self._in_order(rows)))
+
+    def write_values(self, rows: list[Sequence]) -> int:
+        """Rows given as their values in the writer's field order (every field, no defaults):
+        for many rows already built as tuples, without a dict per row."""
         if not rows:
             return 0
         table = connection.ops.quote_name(self.model._meta.db_table)
@@ -60,13 +75,13 @@ class TableWriter:
         with connection.cursor() as cursor:
             if self.is_postgres:
                 with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for values in self._prepared(rows):
+                    for values in self._converted(rows):
                         copy.write_row(values)
             else:
                 placeholders = ", ".join(["%s"] * len(self.columns))
                 cursor.executemany(
                     f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",
-                    list(self._prepared(rows)),
+                    list(self._converted(rows)),
                 )
         return len(rows)
 

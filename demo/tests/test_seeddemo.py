@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from demo import world
+from leads import rollups
 from leads.models import Activity, Campaign, Company, ContactAttempt, Feedback, Lead, StageChange
 
 UNTIL = "2026-11-20"
@@ -174,3 +175,13 @@ def test_the_demo_has_campaigns_with_briefs_and_budgets_and_every_kind_of_source
     assert set(owners) == {"marketing", "sales", "partner", "referral"}
     assert owners["marketing"] > 10 * owners["sales"]
     assert not Lead.objects.filter(channel="referral", source_owner="marketing").exists()
+
+
+@pytest.mark.django_db
+def test_the_demos_rollups_are_what_upkeep_on_every_write_would_hold_and_upkeep_resumes_after_it():
+    seed(leads=120)
+
+    every_lead = list(Lead.objects.values_list("pk", flat=True))
+    assert rollups.refresh(Lead.objects, every_lead) == 0  # nothing left to add for any lead
+    Lead.objects.filter(pk=every_lead[0]).update(channel="moved-in-the-test")
+    assert rollups.refresh(Lead.objects, every_lead) == 1  # the seed's hold on the upkeep is over

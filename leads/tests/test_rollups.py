@@ -343,6 +343,31 @@ def test_the_command_rebuilds_what_a_bulk_write_left_out(capsys):
 
 
 @pytest.mark.django_db
+def test_writes_with_the_upkeep_held_back_leave_the_rollups_to_one_rebuild(rep, team):
+    with rollups.held_back():
+        lead = arrive("a1", owner=rep, team=team)
+        lead.move_to(S.MQL, at=T + timedelta(hours=1))
+        actions.log_attempt(lead, by=rep, channel="call", outcome="no_answer", at=T + timedelta(hours=2))
+        assert rollups.refresh(Lead.objects, [lead.pk]) == 0
+
+    assert total("leads") == 0 and not RolledUpLead.objects.exists()
+    rollups.rebuild(Lead.objects)
+    assert (total("leads"), total("reached_mql"), total("attempts")) == (1, 1, 1)
+    actions.accept(lead, by=rep, at=T + timedelta(hours=3))  # out of the block: kept up to date again
+    assert total("reached_sal") == 1
+    assert_equal_to_a_rebuild()
+
+
+@pytest.mark.django_db
+def test_the_upkeep_comes_back_after_an_error_inside_the_held_back_block():
+    with pytest.raises(ZeroDivisionError), rollups.held_back():
+        1 / 0
+
+    arrive("a1")
+    assert total("leads") == 1
+
+
+@pytest.mark.django_db
 def test_the_stage_rollup_follows_each_lead_to_its_stage_and_out(rep):
     spring = arrive("a1", campaign="Spring")
     arrive("a2", campaign="Spring")
