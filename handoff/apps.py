@@ -10,10 +10,10 @@ class HandoffConfig(AppConfig):
         from handoff import texts  # noqa: F401 — registers the handoff's message codes
         from handoff.first_assignment import fact_expressions
         from handoff.outbox import owner_told_at
-        from leads import rollups
+        from leads import rollup_facts
 
         # The rollups keep the two clocks: they learn here when an owner was told.
-        rollups.COMPUTED_FACTS["owner_told_at"] = owner_told_at
+        rollup_facts.COMPUTED_FACTS["owner_told_at"] = owner_told_at
         # And routing quality: each lead's first assignment.
         for name in fact_expressions():
-            rollups.COMPUTED_FACTS[name] = lambda name=name: fact_expressions()[name]
+            rollup_facts.COMPUTED_FACTS[name] = lambda name=name: fact_expressions()[name]

@@ -4,7 +4,7 @@ whether its owner changed within the first week, and whether a manager or the SL
 reassigned it since.
 
 Each fact is an expression on a lead query (index probes on assignment_lead_at), which
-handoff/apps.py names in `leads.rollups.COMPUTED_FACTS`: every write that refreshes a lead's
+handoff/apps.py names in `leads.rollup_facts.COMPUTED_FACTS`: every write that refreshes a lead's
 rollups (the hand-over and reassignment among them, after writing the assignment) keeps them,
 and the rollups count the routed leads per arrival day, routing row and day of the first
 assignment (`leads.models.rollup`, the "routing…" grouping sets).

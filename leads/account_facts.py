@@ -4,7 +4,7 @@ brought. The rollups keep these as facts of the lead (`RolledUpLead`), so the da
 *after the sale* sums rollup rows instead of reading every customer's events.
 
 Each fact is an expression on a lead query (one index probe on accountevent_lead_kind per
-lead), which leads/apps.py names in `leads.rollups.COMPUTED_FACTS` (the rollups, which the
+lead), which leads/apps.py names in `leads.rollup_facts.COMPUTED_FACTS` (the rollups, which the
 lead model imports, cannot import the events); every write of account events refreshes its
 leads' rollups (`leads.rollups.refresh`).
 """

@@ -7,10 +7,10 @@ class LeadsConfig(AppConfig):
     verbose_name = _("Leads")
 
     def ready(self):
-        from leads import review_facts, rollups, texts  # noqa: F401 — texts registers the vocabularies messages name
+        from leads import review_facts, rollup_facts, texts  # noqa: F401 — texts registers the vocabularies messages name
         from leads.account_facts import fact_expressions
 
-        rollups.COMPUTED_FACTS.update(review_facts.FACTS)
+        rollup_facts.COMPUTED_FACTS.update(review_facts.FACTS)
         # The rollups keep what became of the won leads: each lead's account events, summed.
         for name in fact_expressions():
-            rollups.COMPUTED_FACTS[name] = lambda name=name: fact_expressions()[name]
+            rollup_facts.COMPUTED_FACTS[name] = lambda name=name: fact_expressions()[name]

@@ -26,7 +26,7 @@ from dashboard.metrics.funnel import (
 )
 from dashboard.sql import Percentiles, SecondsBetween
 from leads.models import Channel, Feedback
-from leads.rollups import rejections_at_accept
+from leads.rollup_facts import rejections_at_accept
 
 # --- per source: channel or campaign ------------------------------------------------------
 

@@ -530,7 +530,7 @@ class StageChange(RecordedChange):
                 name="stagechange_left_sales",
             ),
             # The feedback per source counts the MQLs a person sent back to nurture
-            # (leads.rollups.rejections_at_accept): those moves alone, with the
+            # (leads.rollup_facts.rejections_at_accept): those moves alone, with the
             # moment and id the count reads, so the count never touches the table.
             models.Index(
                 fields=["lead", "changed_at"],

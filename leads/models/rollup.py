@@ -297,7 +297,7 @@ class RolledUpLead(models.Model):
     attempt_count = models.IntegerField(default=0)
     deal_value = models.DecimalField(max_digits=12, decimal_places=2, null=True)
     # When the lead's owner was first sent word of it at or after the handoff (the two clocks;
-    # computed by the handoff app, see leads.rollups.COMPUTED_FACTS).
+    # computed by the handoff app, see leads.rollup_facts.COMPUTED_FACTS).
     owner_told_at = models.DateTimeField(null=True)
     # What the weekly review counts (leads.review_facts.FACTS).
     first_contact_by = models.DateTimeField(null=True)

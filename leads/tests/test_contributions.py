@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from leads import contributions, rollups
+from leads import contributions, rollup_facts, rollups
 from leads.models import Feedback, Lead
 from leads.models.rollup import (
     DISPOSITIONS,
@@ -22,7 +22,7 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def facts(**fields):
-    base = dict.fromkeys(rollups.FACTS)
+    base = dict.fromkeys(rollup_facts.FACTS)
     base.update(lead_id=1, created_at=T, channel="meta", campaign="", source="", product_interest="",
                 stage=S.NEW, attempt_count=0, has_feedback=False, not_reached=False, returned=False,
                 rejected=False, is_complete=False, intent_tier="", verdicts="", rejected_at_accept=0,

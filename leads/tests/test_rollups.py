@@ -13,7 +13,7 @@ from django.db.models import Count
 from handoff.handover import hand_over, reassign
 from handoff.models import Notification
 from integrations import ingest, privacy
-from leads import rollups
+from leads import rollup_facts, rollups
 from leads.admin import CampaignAdmin, CompanyAdmin, LeadAdmin
 from leads.models import (
     AccountEvent,
@@ -72,7 +72,7 @@ def maintained():
     activity_times = set(
         ActivityLeadTimeRollup.objects.exclude(n=0).values_list(*rollups.KEY, "measure", "bucket", "n", "microseconds")
     )
-    facts = set(RolledUpLead.objects.values_list(*rollups.FACTS))  # read by routing quality's day judged by the hour
+    facts = set(RolledUpLead.objects.values_list(*rollup_facts.FACTS))  # read by routing quality's day judged by the hour
     speed = set(SpeedRollup.objects.exclude(n=0).values_list(*rollups.KEY, *rollups.SPEED_KEY, *rollups.SPEED_SUMS))
     activity_speed = set(
         ActivitySpeedRollup.objects.exclude(n=0).values_list(*rollups.KEY, *rollups.SPEED_KEY, *rollups.SPEED_SUMS)
